@@ -1,0 +1,3 @@
+"""triage: ML-assisted first pass over crowdsourced media submissions."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,57 @@
+"""The one Settings class. Read at the edges (CLI, API, jobs); inner code receives plain arguments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob, from TRIAGE_* environment variables (or a .env file) with safe embedded defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="TRIAGE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None  # default: SQLite file inside data_dir
+    index_dir: Path | None = None  # default: data_dir / "index"
+    models_dir: Path = Path("models")
+
+    # limits on what a submission may be
+    max_file_bytes: int = 2 * 1024**3
+    max_duration_s: float = 15 * 60
+    max_pixels: int = 40_000_000
+    max_side: int = 16_384
+    min_side: int = 16
+    max_text_chars: int = 200_000
+    allow_mislabelled: bool = False  # accept files whose extension contradicts their content
+
+    # decoding
+    frames_per_video: int = 16
+    thumbnail_size: int = 320
+
+    # models
+    threads: int = Field(default=2, ge=1)
+    device: str = "auto"  # auto | cpu | cuda
+    whisper_model: str = "tiny.en"  # a size name, or a local CTranslate2 folder
+    whisper_beam_size: int = 1
+    whisper_vad: bool = True
+    text_model: str = "all-MiniLM-L6-v2"  # a bundled name, or a local sentence-transformers folder
+    clip_model: str = "ViT-B-32"
+    clip_pretrained: str = "laion2b_s34b_b79k"
+    clip_checkpoint: Path | None = None
+    clip_batch_size: int = 32
+
+    # search
+    exact_search_max: int = 50_000  # above this many vectors a space gets an ANN index
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'triage.db').resolve()}"
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        return self.index_dir if self.index_dir is not None else self.data_dir / "index"

@@ -1,0 +1,49 @@
+"""One Protocol per model family. Adapters and fakes implement these; nothing else in triage imports a model library."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from triage.domain import Transcript
+
+
+@runtime_checkable
+class Transcriber(Protocol):
+    """Speech to text."""
+
+    name: str  # model id and version, recorded on every transcript it makes
+
+    def transcribe(self, audio: np.ndarray, *, vad: bool = True) -> Transcript:
+        """Transcribe mono float32 16 kHz audio. Silence and music give an empty transcript, never invented text."""
+        ...
+
+
+@runtime_checkable
+class TextEncoder(Protocol):
+    """Texts to L2-normalised float32 vectors."""
+
+    name: str
+    dim: int
+    max_tokens: int  # longest input the model reads; longer texts must be chunked first
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Return an array of shape (len(texts), dim), float32, each row of unit length."""
+        ...
+
+
+@runtime_checkable
+class ImageTextEncoder(Protocol):
+    """Images and prompts into one shared space (CLIP)."""
+
+    name: str
+    dim: int
+
+    def encode_images(self, images: list[np.ndarray]) -> np.ndarray:
+        """RGB uint8 arrays (H, W, 3) to (n, dim) float32 unit vectors."""
+        ...
+
+    def encode_texts(self, texts: list[str]) -> np.ndarray:
+        """Prompts to (n, dim) float32 unit vectors in the image space."""
+        ...

@@ -1,0 +1,71 @@
+"""Every error triage raises on purpose. The CLI and the API map these to exit codes and HTTP statuses."""
+
+from __future__ import annotations
+
+
+class TriageError(Exception):
+    """Base of all deliberate triage errors; the message is meant for a person."""
+
+    exit_code = 1
+    http_status = 500
+
+
+class InvalidSubmission(TriageError):
+    """The submitted file is bad (empty, corrupt, too big, hostile). Stored on the submission as `rejected`."""
+
+    exit_code = 3
+    http_status = 422
+
+
+class UnsupportedMedia(InvalidSubmission):
+    """The file is readable but not a kind of media triage accepts."""
+
+    http_status = 415
+
+
+class TooLarge(InvalidSubmission):
+    """The file exceeds a configured size, duration, pixel or length limit."""
+
+    http_status = 413
+
+
+class UnsafePath(TriageError):
+    """A path points outside the folder it must stay in."""
+
+    exit_code = 3
+    http_status = 400
+
+
+class NotFound(TriageError):
+    """A call-out, submission or other named thing does not exist."""
+
+    exit_code = 4
+    http_status = 404
+
+
+class Conflict(TriageError):
+    """The request contradicts the stored state."""
+
+    exit_code = 5
+    http_status = 409
+
+
+class ModelUnavailable(TriageError):
+    """A model's weights or package are missing; the message says exactly how to install them."""
+
+    exit_code = 6
+    http_status = 503
+
+
+class ConfigError(TriageError):
+    """A setting is invalid or names something unknown."""
+
+    exit_code = 2
+    http_status = 500
+
+
+class ProcessingFailed(TriageError):
+    """Our side failed while processing a good file; stored on the submission as `failed`."""
+
+    exit_code = 1
+    http_status = 500
