@@ -1,0 +1,1 @@
+"""Pure measures of triage quality (ranking, duplicates) and a keyword baseline."""
