@@ -1,0 +1,70 @@
+"""Call-out rows: create or update, list, fetch."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from triage.errors import ConfigError, NotFound
+from triage.store.schema import Callout, Submission
+
+CALLOUT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def upsert_callout(
+    session: Session,
+    callout_id: str,
+    *,
+    title: str | None = None,
+    brief: str | None = None,
+    prompts: list[str] | None = None,
+    negative_prompts: list[str] | None = None,
+    is_open: bool | None = None,
+) -> tuple[Callout, bool]:
+    """Create the call-out, or update the fields given. Returns (callout, created)."""
+    if not CALLOUT_ID.match(callout_id):
+        raise ConfigError(
+            f"call-out id {callout_id!r} is not valid: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
+    callout = session.get(Callout, callout_id)
+    created = callout is None
+    if callout is None:
+        callout = Callout(id=callout_id, title=title or callout_id, brief=brief or "",
+                          prompts=[], negative_prompts=[], exemplars=[], is_open=True)
+        session.add(callout)
+    if title is not None:
+        callout.title = title
+    if brief is not None:
+        callout.brief = brief
+    if prompts is not None:
+        callout.prompts = list(prompts)
+    if negative_prompts is not None:
+        callout.negative_prompts = list(negative_prompts)
+    if is_open is not None:
+        callout.is_open = is_open
+    session.flush()
+    return callout, created
+
+
+def get_callout(session: Session, callout_id: str) -> Callout:
+    callout = session.get(Callout, callout_id)
+    if callout is None:
+        raise NotFound(f"no call-out {callout_id!r}; create it with: triage callouts create {callout_id} --title ...")
+    return callout
+
+
+def list_callouts(session: Session) -> list[Callout]:
+    return list(session.scalars(select(Callout).order_by(Callout.created_at, Callout.id)))
+
+
+def status_counts(session: Session) -> dict[str, dict[str, int]]:
+    """{callout_id: {status: count}} for every call-out, including empty ones."""
+    counts: dict[str, dict[str, int]] = {c.id: {} for c in list_callouts(session)}
+    rows = session.execute(
+        select(Submission.callout_id, Submission.status, func.count()).group_by(Submission.callout_id, Submission.status)
+    )
+    for callout_id, status, n in rows:
+        counts.setdefault(callout_id, {})[status] = n
+    return counts

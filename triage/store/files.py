@@ -1,0 +1,148 @@
+"""The file side of the store: originals kept by content hash, derived files beside them, atomic writes.
+
+Layout under the data dir:
+    originals/ab/cd/<sha256>        the submitted bytes, never modified
+    derived/ab/cd/<sha256>/...      poster.jpg, thumbs, audio16k.wav, ...
+    tmp/                            files being written; swept when no ingest is running
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from triage.errors import UnsafePath
+
+CHUNK = 1 << 20
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename inside `folder` durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class FileStore:
+    """Content-addressed originals and their derived files, all under one root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.tmp = self.root / "tmp"
+        for folder in (self.root, self.tmp, self.root / "originals", self.root / "derived"):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    # --- paths -------------------------------------------------------------------------------
+    def original_path(self, sha256: str) -> Path:
+        return self.root / "originals" / sha256[:2] / sha256[2:4] / sha256
+
+    def derived_dir(self, sha256: str) -> Path:
+        return self.root / "derived" / sha256[:2] / sha256[2:4] / sha256
+
+    def relative(self, path: Path) -> str:
+        return str(path.resolve().relative_to(self.root))
+
+    def resolve(self, relative: str) -> Path:
+        """A stored relative path back to an absolute one, refusing anything outside the root."""
+        path = (self.root / relative).resolve()
+        if not path.is_relative_to(self.root):
+            raise UnsafePath(f"{relative!r} points outside the data directory")
+        return path
+
+    def temp_path(self, suffix: str = "") -> Path:
+        return self.tmp / f"{uuid.uuid4().hex}{suffix}"
+
+    # --- writes ------------------------------------------------------------------------------
+    def put_original(self, source: Path) -> tuple[str, int]:
+        """Copy `source` in, hashing while copying. Returns (sha256, size). Idempotent for identical bytes."""
+        temp = self.temp_path()
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with open(source, "rb") as src, open(temp, "wb") as dst:
+                while block := src.read(CHUNK):
+                    digest.update(block)
+                    dst.write(block)
+                    size += len(block)
+                dst.flush()
+                os.fsync(dst.fileno())
+            sha256 = digest.hexdigest()
+            final = self.original_path(sha256)
+            if final.exists():
+                temp.unlink()
+            else:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(temp, final)
+                fsync_dir(final.parent)
+            return sha256, size
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def write_atomic(self, path: Path, data: bytes) -> Path:
+        """Write `data` to `path` (inside the root) via a temp file, fsync and rename."""
+        path = self.resolve(self.relative(path)) if path.is_absolute() else self.resolve(str(path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            with open(temp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(temp, path)
+            fsync_dir(path.parent)
+        finally:
+            temp.unlink(missing_ok=True)
+        return path
+
+    def remove_derived(self, sha256: str) -> None:
+        shutil.rmtree(self.derived_dir(sha256), ignore_errors=True)
+
+    # --- housekeeping ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def active(self) -> Iterator[None]:
+        """Held (shared) by every process writing into the store, so a sweep never races a writer."""
+        with open(self.root / ".active.lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def sweep(self, known_originals: set[str], ready_derived: set[str]) -> int:
+        """Remove leftovers of killed runs: temp files, originals no row knows, derived files of unfinished work.
+
+        Runs only when no other process holds the store; returns how many things it removed.
+        """
+        removed = 0
+        with open(self.root / ".active.lock", "a+") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return 0  # someone is writing: their temp files are not leftovers
+            try:
+                for item in self.tmp.iterdir():
+                    shutil.rmtree(item) if item.is_dir() else item.unlink()
+                    removed += 1
+                for path in (self.root / "originals").glob("*/*/*"):
+                    if path.name.endswith(".tmp") or path.name not in known_originals:
+                        path.unlink()
+                        removed += 1
+                for path in (self.root / "derived").glob("*/*/*"):
+                    if path.name not in ready_derived:
+                        shutil.rmtree(path, ignore_errors=True)
+                        removed += 1
+                    else:
+                        for stale in path.glob(".*.tmp"):
+                            stale.unlink()
+                            removed += 1
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        return removed

@@ -1,0 +1,122 @@
+"""Database tables (SQLAlchemy 2). Portable SQL: runs on SQLite (default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Callout(Base):
+    __tablename__ = "callouts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    brief: Mapped[str] = mapped_column(Text, default="")
+    prompts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    negative_prompts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    exemplars: Mapped[list[Any]] = mapped_column(JSON, default=list)  # submission ids a curator marked
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Content(Base):
+    """One set of unique bytes. Processed once, however many submissions share it."""
+
+    __tablename__ = "contents"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str | None] = mapped_column(String(16))
+    probe: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    __table_args__ = (
+        UniqueConstraint("callout_id", "source_key", name="uq_submission_source"),
+        Index("ix_submissions_callout_status", "callout_id", "status"),
+        Index("ix_submissions_external", "external_id"),
+        Index("ix_submissions_sha", "sha256"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    callout_id: Mapped[str] = mapped_column(ForeignKey("callouts.id"))
+    # What makes a re-run find this row again: the external id, or the file's name and bytes.
+    source_key: Mapped[str] = mapped_column(String(400))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(300))
+    contributor: Mapped[str | None] = mapped_column(String(200))
+    media_type: Mapped[str | None] = mapped_column(String(16))
+    original_filename: Mapped[str | None] = mapped_column(String(400))
+    sha256: Mapped[str | None] = mapped_column(ForeignKey("contents.sha256"))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    error: Mapped[str | None] = mapped_column(Text)
+    probe: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Artifact(Base):
+    """Something derived from one content: a transcript, a thumbnail file, fingerprints. Records its model."""
+
+    __tablename__ = "artifacts"
+    __table_args__ = (UniqueConstraint("sha256", "kind", name="uq_artifact_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("contents.sha256"))
+    kind: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(200), default="")
+    path: Mapped[str | None] = mapped_column(String(400))  # relative to the data dir
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Vector(Base):
+    """One embedding: the float32 source of truth from which every FAISS index is rebuilt."""
+
+    __tablename__ = "vectors"
+    __table_args__ = (Index("ix_vectors_space_sha", "space", "sha256"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("contents.sha256"))
+    space: Mapped[str] = mapped_column(String(16))  # "text" (sentence model) or "clip"
+    source: Mapped[str] = mapped_column(String(16))  # "text", "transcript", "frames", "image"
+    kind: Mapped[str] = mapped_column(String(8))  # "chunk", "pooled" or "frame"
+    ordinal: Mapped[int] = mapped_column(Integer, default=0)
+    char_start: Mapped[int | None] = mapped_column(Integer)
+    char_end: Mapped[int | None] = mapped_column(Integer)
+    start: Mapped[float | None] = mapped_column(Float)
+    end: Mapped[float | None] = mapped_column(Float)
+    snippet: Mapped[str | None] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(200))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)

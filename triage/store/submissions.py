@@ -1,0 +1,80 @@
+"""Submission rows: find or create idempotently, move through statuses, look up for `show`."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from triage.domain import Status
+from triage.errors import NotFound
+from triage.store.schema import Content, Submission
+
+FINAL = {Status.READY.value, Status.REJECTED.value}
+
+
+def new_id() -> str:
+    return "s_" + uuid.uuid4().hex[:16]
+
+
+def find_by_key(session: Session, callout_id: str, source_key: str) -> Submission | None:
+    return session.scalar(
+        select(Submission).where(Submission.callout_id == callout_id, Submission.source_key == source_key)
+    )
+
+
+def get_or_create(session: Session, callout_id: str, source_key: str, **fields: Any) -> tuple[Submission, bool]:
+    """The submission for (call-out, source key), created in `received` state if new."""
+    found = find_by_key(session, callout_id, source_key)
+    if found is not None:
+        return found, False
+    row = Submission(id=new_id(), callout_id=callout_id, source_key=source_key, status=Status.RECEIVED.value, **fields)
+    session.add(row)
+    session.flush()
+    return row, True
+
+
+def get_or_create_content(session: Session, sha256: str, size: int) -> Content:
+    content = session.get(Content, sha256)
+    if content is None:
+        content = Content(sha256=sha256, size=size, status=Status.RECEIVED.value)
+        session.add(content)
+        session.flush()
+    return content
+
+
+def set_status(row: Submission | Content, status: Status, error: str | None = None) -> None:
+    row.status = status.value
+    row.error = error
+
+
+def settle_from_content(session: Session, content: Content) -> list[Submission]:
+    """Copy a finished content's outcome onto every unfinished submission that shares its bytes."""
+    rows = list(session.scalars(
+        select(Submission).where(Submission.sha256 == content.sha256, Submission.status.not_in(FINAL))
+    ))
+    for row in rows:
+        row.status, row.error = content.status, content.error
+        row.media_type, row.probe = content.media_type, content.probe
+    return rows
+
+
+def lookup(session: Session, ref: str, callout_id: str | None = None) -> Submission:
+    """A submission by its id or external id (optionally within one call-out)."""
+    query = select(Submission).where(or_(Submission.id == ref, Submission.external_id == ref))
+    if callout_id:
+        query = query.where(Submission.callout_id == callout_id)
+    rows = list(session.scalars(query.order_by(Submission.created_at)))
+    if not rows:
+        raise NotFound(f"no submission with id or external id {ref!r}")
+    return rows[0]
+
+
+def pending(session: Session, callout_id: str | None = None) -> list[Submission]:
+    """Submissions a killed or failed run left unfinished."""
+    query = select(Submission).where(Submission.status.not_in(FINAL))
+    if callout_id:
+        query = query.where(Submission.callout_id == callout_id)
+    return list(session.scalars(query))
