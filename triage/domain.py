@@ -139,3 +139,16 @@ class Chunk:
     char_end: int
     start: float | None = None  # seconds, transcripts only
     end: float | None = None
+
+
+@dataclass
+class Embedding:
+    """One vector and what it stands for, ready to be stored."""
+
+    space: str  # "text" (sentence model) or "clip"
+    source: str  # "text", "transcript", "frames" or "image"
+    kind: str  # "chunk", "pooled" or "frame"
+    ordinal: int
+    model: str
+    vector: np.ndarray
+    chunk: Chunk | None = None

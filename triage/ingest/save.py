@@ -1,0 +1,62 @@
+"""Write one Analysis durably: derived files first (atomically), then every row in one transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from triage.domain import MediaType, Status
+from triage.pipeline import Analysis
+from triage.store import artifacts as art
+from triage.store.schema import Content
+from triage.store.store import Store
+from triage.store.submissions import set_status, settle_from_content
+
+
+def write_files(store: Store, sha256: str, analysis: Analysis) -> dict[str, str]:
+    """Derived files beside the original; returns name -> path relative to the data dir."""
+    folder = store.files.derived_dir(sha256)
+    written = {}
+    for name, data in analysis.files.items():
+        written[name] = store.files.relative(store.files.write_atomic(folder / name, data))
+    return written
+
+
+def save_rows(session: Session, content: Content, analysis: Analysis, files: dict[str, str]) -> None:
+    """Replace the derived rows of the stages that ran, mark the content ready, settle its submissions."""
+    sha = content.sha256
+    probe = analysis.probe
+    content.media_type, content.probe = probe.media_type.value, probe.to_dict()
+    if "poster.jpg" in files:
+        art.put_artifact(session, sha, "poster", path=files["poster.jpg"])
+    if "audio16k.wav" in files:
+        art.put_artifact(session, sha, "audio16k", path=files["audio16k.wav"])
+    if analysis.thumbs:
+        art.put_artifact(session, sha, "thumbs", data={"frames": [
+            {"time": t["time"], "path": files[t["file"]]} for t in analysis.thumbs]})
+    if analysis.text is not None:
+        art.put_artifact(session, sha, "text", data={"text": analysis.text})
+    stages = analysis.stages
+    if "transcripts" in stages:
+        t = analysis.transcript
+        art.put_artifact(session, sha, "transcript", model=t.model if t else "",
+                         data=t.to_dict() if t else None)
+    if "text" in stages:
+        text_vectors = [e for e in analysis.embeddings if e.space == "text"]
+        art.replace_vectors(session, sha, "text", text_vectors)
+    if "visual" in stages and probe.media_type in (MediaType.VIDEO, MediaType.IMAGE):
+        art.replace_vectors(session, sha, "clip", [e for e in analysis.embeddings if e.space == "clip"])
+        # Without weights the frames wait: a later `triage reprocess --only visual` fills them in.
+        state = "ready" if analysis.visual_model else "pending"
+        art.put_artifact(session, sha, "visual", model=analysis.visual_model or "", data={"state": state})
+    if "fingerprints" in stages:
+        art.put_artifact(session, sha, "fingerprints", model="phash+chromaprint+minhash", data=analysis.fingerprints)
+    set_status(content, Status.READY)
+    settle_from_content(session, content)
+
+
+def save_analysis(store: Store, sha256: str, analysis: Analysis) -> None:
+    files = write_files(store, sha256, analysis)
+    with store.db.session() as session:
+        content = session.get(Content, sha256)
+        assert content is not None, "content row is created before processing"
+        save_rows(session, content, analysis, files)

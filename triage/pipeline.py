@@ -1,0 +1,149 @@
+"""The stages that turn one file into everything triage knows about it.
+
+probe -> decode -> transcribe -> embed -> fingerprint. Each stage is a plain function; `analyse` composes them.
+Nothing here touches the database: the store saves an `Analysis` in one transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from triage import fingerprints, media
+from triage.chunking import chunk_text, chunk_transcript, pool
+from triage.domain import Chunk, Decoded, Embedding, MediaLimits, MediaType, Probe, Transcript
+from triage.encoders.base import ImageTextEncoder, TextEncoder, Transcriber
+
+# Stage names, as used by `triage reprocess --only`.
+STAGES = ("transcripts", "text", "visual", "fingerprints")
+
+
+@dataclass
+class Encoders:
+    """The models one run uses. `clip` is None when no visual weights are installed."""
+
+    transcriber: Transcriber
+    text: TextEncoder
+    clip: ImageTextEncoder | None = None
+    vad: bool = True
+
+
+@dataclass
+class Analysis:
+    """What one file yields; `stages` says which parts were computed (the rest is left as stored)."""
+
+    probe: Probe
+    stages: tuple[str, ...] = STAGES
+    files: dict[str, bytes] = field(default_factory=dict)  # derived file name -> bytes
+    thumbs: list[dict[str, Any]] = field(default_factory=list)  # [{"time", "file"}]
+    text: str | None = None
+    transcript: Transcript | None = None
+    embeddings: list[Embedding] = field(default_factory=list)
+    fingerprints: dict[str, Any] = field(default_factory=dict)
+    visual_model: str | None = None  # None: frames wait for visual weights
+
+
+def derived_files(decoded: Decoded, thumb_side: int) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
+    """Poster, one thumbnail per representative frame, and the 16 kHz audio, as file name -> bytes."""
+    files: dict[str, bytes] = {}
+    if decoded.poster is not None:
+        files["poster.jpg"] = media.jpeg_bytes(decoded.poster.rgb, max_side=thumb_side * 2)
+    thumbs = []
+    if decoded.probe.media_type == MediaType.VIDEO:
+        for i, frame in enumerate(decoded.frames):
+            name = f"frame_{i:02d}.jpg"
+            files[name] = media.jpeg_bytes(frame.rgb, max_side=thumb_side)
+            thumbs.append({"time": round(frame.time, 3), "file": name})
+    if decoded.audio is not None and decoded.audio.size:
+        files["audio16k.wav"] = media.wav_bytes(decoded.audio)
+    return files, thumbs
+
+
+def transcribe(decoded: Decoded, transcriber: Transcriber, *, vad: bool) -> Transcript | None:
+    """Speech to text for anything with sound; None when there is no audio."""
+    if decoded.audio is None or not decoded.audio.size:
+        return None
+    return transcriber.transcribe(decoded.audio, vad=vad)
+
+
+def embed_words(text: str | None, transcript: Transcript | None, encoder: TextEncoder) -> list[Embedding]:
+    """Chunk vectors plus one pooled vector for the text and for the transcript, in the sentence space."""
+    out: list[Embedding] = []
+    for source, chunks in (
+        ("text", chunk_text(text) if text else []),
+        ("transcript", chunk_transcript(transcript) if transcript and transcript.text.strip() else []),
+    ):
+        if not chunks:
+            continue
+        vectors = encoder.encode([c.text for c in chunks])
+        out += [Embedding("text", source, "chunk", i, encoder.name, v, c) for i, (c, v) in enumerate(zip(chunks, vectors, strict=True))]
+        weights = np.array([max(1, len(c.text)) for c in chunks], dtype=np.float32)
+        out.append(Embedding("text", source, "pooled", 0, encoder.name, pool(vectors, weights)))
+    return out
+
+
+def embed_frames(decoded: Decoded, encoder: ImageTextEncoder) -> list[Embedding]:
+    """CLIP vectors of each representative frame (or the image) plus a pooled one."""
+    if not decoded.frames:
+        return []
+    source = "image" if decoded.probe.media_type == MediaType.IMAGE else "frames"
+    vectors = encoder.encode_images([f.rgb for f in decoded.frames])
+    out = []
+    for i, (frame, vector) in enumerate(zip(decoded.frames, vectors, strict=True)):
+        chunk = None if source == "image" else Chunk(text="", char_start=0, char_end=0, start=frame.time, end=frame.time)
+        out.append(Embedding("clip", source, "frame", i, encoder.name, vector, chunk))
+    out.append(Embedding("clip", source, "pooled", 0, encoder.name, pool(vectors, np.ones(len(vectors), np.float32))))
+    return out
+
+
+def fingerprint(decoded: Decoded, text: str | None, transcript: Transcript | None) -> dict[str, Any]:
+    """Perceptual frame hashes, the acoustic fingerprint and a MinHash of the words, JSON-ready."""
+    data: dict[str, Any] = {}
+    if decoded.frames:
+        data["frames"] = [[t, f"{h:016x}"] for t, h in fingerprints.frame_phashes(decoded.frames)]
+        data["frames_mirrored"] = [f"{fingerprints.mirrored_phash(f.rgb):016x}" for f in decoded.frames]
+    if decoded.audio is not None and decoded.audio.size:
+        raw = fingerprints.audio_fingerprint(decoded.audio)
+        data["audio"] = base64.b64encode(raw.astype("<u4").tobytes()).decode()
+    words = text if text else (transcript.text if transcript else "")
+    if words.strip():
+        data["minhash"] = base64.b64encode(fingerprints.text_minhash(words).astype("<u8").tobytes()).decode()
+    return data
+
+
+def analyse(
+    path: Path,
+    name: str | None,
+    *,
+    limits: MediaLimits,
+    encoders: Encoders,
+    max_frames: int,
+    thumb_side: int,
+    allow_mislabelled: bool = False,
+    stages: tuple[str, ...] = STAGES,
+    stored_transcript: Transcript | None = None,
+) -> Analysis:
+    """Run the given stages on one file. Bad input raises InvalidSubmission (from the probe or decoder).
+
+    `stored_transcript` stands in for the transcription stage when only later stages are recomputed.
+    """
+    probe = media.probe(path, limits, name=name, allow_mislabelled=allow_mislabelled)
+    decoded = media.decode(path, probe, limits, max_frames=max_frames)
+    result = Analysis(probe=probe, stages=stages, text=decoded.text)
+    result.files, result.thumbs = derived_files(decoded, thumb_side)
+    if "transcripts" in stages:
+        result.transcript = transcribe(decoded, encoders.transcriber, vad=encoders.vad)
+    else:
+        result.transcript = stored_transcript
+    if "text" in stages:
+        result.embeddings += embed_words(decoded.text, result.transcript, encoders.text)
+    if "visual" in stages and encoders.clip is not None:
+        result.embeddings += embed_frames(decoded, encoders.clip)
+        result.visual_model = encoders.clip.name
+    if "fingerprints" in stages:
+        result.fingerprints = fingerprint(decoded, decoded.text, result.transcript)
+    return result

@@ -1,0 +1,67 @@
+"""Turn Settings into the plain objects inner code receives: limits, the store, the models."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from triage.config import Settings
+from triage.domain import MediaLimits
+from triage.encoders import registry
+from triage.errors import ModelUnavailable
+from triage.ingest.runner import Analyse
+from triage.encoders.base import ImageTextEncoder
+from triage.pipeline import STAGES, Analysis, Encoders, analyse
+from triage.store.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def limits(settings: Settings) -> MediaLimits:
+    return MediaLimits(
+        max_file_bytes=settings.max_file_bytes, max_duration_s=settings.max_duration_s,
+        max_pixels=settings.max_pixels, max_side=settings.max_side, min_side=settings.min_side,
+        max_text_chars=settings.max_text_chars,
+    )
+
+
+def open_store(settings: Settings) -> Store:
+    return Store(settings.data_dir, settings.resolved_database_url)
+
+
+def clip_encoder(settings: Settings, *, required: bool = False) -> ImageTextEncoder | None:
+    """The configured CLIP model, or None (with a warning) when its weights are not installed."""
+    try:
+        return registry.image_text_encoder(
+            settings.clip_model, settings.clip_pretrained, checkpoint=settings.clip_checkpoint,
+            device=settings.device, threads=settings.threads, batch_size=settings.clip_batch_size,
+            models_dir=settings.models_dir,
+        )
+    except ModelUnavailable as exc:
+        if required:
+            raise
+        log.warning("%s. Frames and images are stored and get their visual vectors once weights exist.", exc)
+        return None
+
+
+def encoders(settings: Settings) -> Encoders:
+    """Load the configured models (cached per process). Speech and text models must exist; CLIP may wait."""
+    common = {"device": settings.device, "threads": settings.threads, "models_dir": settings.models_dir}
+    return Encoders(
+        transcriber=registry.transcriber(settings.whisper_model, beam_size=settings.whisper_beam_size,
+                                         vad=settings.whisper_vad, **common),
+        text=registry.text_encoder(settings.text_model, **common),
+        clip=clip_encoder(settings),
+        vad=settings.whisper_vad,
+    )
+
+
+def analyser(settings: Settings, models: Encoders, stages: tuple[str, ...] = STAGES) -> Analyse:
+    """The per-file analysis function the ingest runner calls."""
+
+    def run(path: Path, name: str) -> Analysis:
+        return analyse(path, name, limits=limits(settings), encoders=models, max_frames=settings.frames_per_video,
+                       thumb_side=settings.thumbnail_size, allow_mislabelled=settings.allow_mislabelled,
+                       stages=stages)
+
+    return run
