@@ -1,0 +1,64 @@
+"""The `triage` command as a user types it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from tests.conftest import MEDIA, triage_cmd
+
+
+def triage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*triage_cmd(), *args], env=env, capture_output=True, text=True)
+
+
+def test_callouts_create_is_idempotent_and_updates(cli_env: dict[str, str]) -> None:
+    assert triage(cli_env, "callouts", "create", "lawn", "--title", "Lawn", "--brief", "b1").returncode == 0
+    again = triage(cli_env, "callouts", "create", "lawn", "--brief", "b2")
+    assert again.returncode == 0 and "updated" in again.stdout
+    listed = json.loads(triage(cli_env, "callouts", "list", "--json").stdout)
+    assert [(c["id"], c["title"], c["brief"]) for c in listed["callouts"]] == [("lawn", "Lawn", "b2")]
+
+
+def test_ingest_show_and_status(cli_env: dict[str, str], tmp_path: Path) -> None:
+    triage(cli_env, "callouts", "create", "lawn", "--title", "Lawn")
+    manifest = tmp_path / "m.jsonl"
+    good = MEDIA / "good"
+    manifest.write_text("\n".join(json.dumps(r) for r in [
+        {"path": str((good / "speech.mp4").relative_to(tmp_path, walk_up=True)), "external_id": "v1",
+         "title": "Talking", "contributor": "ana"},
+        {"path": "../../etc/passwd", "external_id": "evil"},
+    ]) + "\n")
+    done = triage(cli_env, "ingest", "--callout", "lawn", "--manifest", str(manifest), "--allow-outside", "--json")
+    assert done.returncode == 0, done.stderr
+    results = {r["external_id"]: r for r in json.loads(done.stdout)["results"]}
+    assert results["v1"]["status"] == "ready" and results["v1"]["media_type"] == "video"
+    # --allow-outside permits it, but /etc/passwd is still not media
+    assert results["evil"]["status"] == "rejected"
+
+    shown = json.loads(triage(cli_env, "show", "v1", "--json").stdout)
+    assert shown["status"] == "ready" and shown["media_type"] == "video" and shown["duration"] > 1
+    assert shown["probe"]["has_audio"] is True
+    assert shown["transcript"] is not None and "segments" in shown["transcript"]
+
+    status = json.loads(triage(cli_env, "status", "--json").stdout)
+    assert status["callouts"]["lawn"] == {"ready": 1, "rejected": 1}
+
+
+def test_manifest_escape_refused_without_allow_outside(cli_env: dict[str, str], tmp_path: Path) -> None:
+    triage(cli_env, "callouts", "create", "lawn")
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(json.dumps({"path": "../../etc/passwd", "external_id": "evil"}) + "\n")
+    done = triage(cli_env, "ingest", "--callout", "lawn", "--manifest", str(manifest), "--json")
+    assert done.returncode == 0
+    [result] = json.loads(done.stdout)["results"]
+    assert result["status"] == "rejected" and "outside the manifest's folder" in result["error"]
+
+
+def test_errors_are_one_readable_line(cli_env: dict[str, str]) -> None:
+    done = triage(cli_env, "ingest", "--callout", "nope", str(MEDIA / "good" / "story.txt"))
+    assert done.returncode == 4
+    assert done.stderr.strip().startswith("error: no call-out 'nope'")
+    assert "Traceback" not in done.stderr
+    assert triage(cli_env, "show", "missing", "--json").returncode == 4

@@ -1,0 +1,35 @@
+"""Shared fixtures: a throwaway data dir with fake models, and paths to the committed media."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from triage.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+MEDIA = ROOT / "tests" / "data" / "media"
+FAKE_MODELS = {"TRIAGE_WHISPER_MODEL": "fake", "TRIAGE_TEXT_MODEL": "fake", "TRIAGE_CLIP_MODEL": "fake"}
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for one test: its own data dir, the deterministic fake models."""
+    return Settings(data_dir=tmp_path / "data", whisper_model="fake", text_model="fake", clip_model="fake",
+                    models_dir=tmp_path / "models")
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for running the real `triage` command in a subprocess with fake models."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
+    env.update(FAKE_MODELS, TRIAGE_DATA_DIR=str(tmp_path / "data"), TRIAGE_MODELS_DIR=str(tmp_path / "models"),
+               HF_HUB_OFFLINE="1")
+    return env
+
+
+def triage_cmd() -> list[str]:
+    return [sys.executable, "-m", "triage.cli"]

@@ -1,0 +1,147 @@
+"""`triage callouts ...`, `triage show` and `triage status`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from triage import runtime
+from triage.cli import cli
+from triage.cli.output import emit_json, table
+from triage.config import Settings
+from triage.errors import ConfigError
+from triage.store import artifacts as art
+from triage.store.callouts import list_callouts, status_counts, upsert_callout
+from triage.store.schema import Callout, Submission
+from triage.store.submissions import lookup
+
+
+def callout_dict(c: Callout) -> dict[str, Any]:
+    return {"id": c.id, "title": c.title, "brief": c.brief, "prompts": c.prompts,
+            "negative_prompts": c.negative_prompts, "open": c.is_open,
+            "created_at": c.created_at, "updated_at": c.updated_at}
+
+
+@cli.group()
+def callouts() -> None:
+    """Create and list call-outs."""
+
+
+@callouts.command("create")
+@click.argument("callout_id")
+@click.option("--title", help="Short title shown to curators.")
+@click.option("--brief", help="The call-out's brief: what submissions should be about.")
+@click.option("--prompt", "prompts", multiple=True, help="Extra text prompt describing what fits (repeatable).")
+@click.option("--negative", "negatives", multiple=True, help="Text prompt describing what does NOT fit (repeatable).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def create(settings: Settings, callout_id: str, title: str | None, brief: str | None,
+           prompts: tuple[str, ...], negatives: tuple[str, ...], as_json: bool) -> None:
+    """Create a call-out, or update the fields given (idempotent)."""
+    store = runtime.open_store(settings)
+    with store.db.session() as session:
+        callout, created = upsert_callout(session, callout_id, title=title, brief=brief,
+                                          prompts=list(prompts) if prompts else None,
+                                          negative_prompts=list(negatives) if negatives else None)
+        data = callout_dict(callout)
+    if as_json:
+        emit_json(data)
+    else:
+        click.echo(f"{'created' if created else 'updated'} call-out {callout_id}")
+
+
+@callouts.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def list_(settings: Settings, as_json: bool) -> None:
+    """List call-outs with their submission counts."""
+    store = runtime.open_store(settings)
+    with store.db.session() as session:
+        counts = status_counts(session)
+        rows = [{**callout_dict(c), "submissions": sum(counts.get(c.id, {}).values())} for c in list_callouts(session)]
+    if as_json:
+        emit_json({"callouts": rows})
+    else:
+        table([[r["id"], r["title"], str(r["submissions"]), "open" if r["open"] else "closed"] for r in rows],
+              ["ID", "TITLE", "SUBMISSIONS", "STATE"])
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def status(settings: Settings, as_json: bool) -> None:
+    """Submission counts per call-out and status."""
+    store = runtime.open_store(settings)
+    with store.db.session() as session:
+        counts = status_counts(session)
+    if as_json:
+        emit_json({"callouts": counts})
+        return
+    states = ["received", "processing", "ready", "rejected", "failed"]
+    table([[cid, *[str(c.get(s, 0)) for s in states]] for cid, c in counts.items()],
+          ["CALLOUT", *[s.upper() for s in states]])
+
+
+def submission_dict(session: Any, row: Submission) -> dict[str, Any]:
+    """Everything `triage show` tells about one submission, transcript included."""
+    found = art.artifacts(session, row.sha256) if row.sha256 else {}
+    probe = row.probe or {}
+    data: dict[str, Any] = {
+        "submission_id": row.id, "external_id": row.external_id or row.id, "callout": row.callout_id,
+        "title": row.title, "contributor": row.contributor, "status": row.status, "error": row.error,
+        "media_type": row.media_type, "duration": probe.get("duration"), "original_filename": row.original_filename,
+        "sha256": row.sha256, "size": row.size, "probe": row.probe,
+        "created_at": row.created_at, "updated_at": row.updated_at,
+    }
+    transcript = found.get("transcript")
+    data["transcript"] = transcript.data if transcript else None
+    data["transcript_model"] = transcript.model if transcript else None
+    text = found.get("text")
+    data["text"] = text.data.get("text") if text and text.data else None
+    visual = found.get("visual")
+    data["visual"] = {"state": (visual.data or {}).get("state"), "model": visual.model} if visual else None
+    data["files"] = {k: found[k].path for k in ("poster", "audio16k") if k in found}
+    data["fingerprints"] = sorted((found["fingerprints"].data or {}).keys()) if "fingerprints" in found else []
+    return data
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--callout", "callout_id", help="Look only in this call-out.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def show(settings: Settings, ref: str, callout_id: str | None, as_json: bool) -> None:
+    """Show one submission by id or external id: status, error, media type, duration, probe, transcript."""
+    store = runtime.open_store(settings)
+    with store.db.session() as session:
+        data = submission_dict(session, lookup(session, ref, callout_id))
+    if as_json:
+        emit_json(data)
+        return
+    for key in ("submission_id", "external_id", "callout", "status", "error", "media_type", "duration",
+                "original_filename"):
+        if data[key] is not None:
+            click.echo(f"{key:18} {data[key]}")
+    if data["transcript"]:
+        click.echo(f"{'transcript':18} {data['transcript']['text']}")
+
+
+@callouts.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def import_(settings: Settings, file: Path) -> None:
+    """Create or update call-outs from a JSON list of {"id", "title", "brief", "prompts", "negative_prompts"}."""
+    try:
+        rows = json.loads(file.read_text(encoding="utf-8"))
+        assert isinstance(rows, list) and all(isinstance(r, dict) and r.get("id") for r in rows)
+    except (ValueError, AssertionError) as exc:
+        raise ConfigError(f"{file} must be a JSON list of objects with an \"id\"") from exc
+    store = runtime.open_store(settings)
+    with store.db.session() as session:
+        for row in rows:
+            _, created = upsert_callout(session, str(row["id"]), title=row.get("title"), brief=row.get("brief"),
+                                        prompts=row.get("prompts"), negative_prompts=row.get("negative_prompts"))
+            click.echo(f"{'created' if created else 'updated'} call-out {row['id']}")
