@@ -1,0 +1,97 @@
+"""Opening audio/video files with PyAV safely: forced demuxer, silent FFmpeg, readable errors, deadlines."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import av
+import av.logging
+from av.audio.stream import AudioStream
+from av.container import InputContainer
+from av.stream import Disposition, Stream
+from av.video.stream import VideoStream
+
+from triage.errors import InvalidSubmission
+
+# FFmpeg messages go to Python (so errors carry FFmpeg's reason) and stop there: never to the terminal.
+av.logging.set_level(av.logging.ERROR)
+_libav_log = logging.getLogger("libav")
+_libav_log.addHandler(logging.NullHandler())
+_libav_log.propagate = False
+
+OPEN_TIMEOUT_S = 10.0
+
+
+def ffmpeg_reason(exc: BaseException) -> str:
+    """FFmpeg's own explanation of a failure (e.g. 'moov atom not found'), else the error text."""
+    log = getattr(exc, "log", None)
+    if log and len(log) >= 3 and str(log[2]).strip():
+        return str(log[2]).strip()
+    return str(getattr(exc, "strerror", None) or exc)
+
+
+def short_label(label: str) -> str:
+    """'an MP4 video' -> 'MP4', for messages like 'truncated or corrupt MP4: ...'."""
+    words = label.split()
+    return words[1] if len(words) > 1 and words[0] in ("a", "an") else label
+
+
+@contextmanager
+def open_input(path: Path, demuxer: str, label: str) -> Iterator[InputContainer]:
+    """Open a media file with exactly the demuxer its content was sniffed as.
+
+    Forcing the demuxer keeps FFmpeg from auto-detecting playlist or concat formats that could make it
+    read other files. Failures to open become InvalidSubmission.
+    """
+    try:
+        container = av.open(str(path), mode="r", format=demuxer, timeout=OPEN_TIMEOUT_S,
+                            metadata_errors="replace")
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        raise InvalidSubmission(f"truncated or corrupt {short_label(label)}: {ffmpeg_reason(exc)}") from exc
+    try:
+        yield container
+    finally:
+        container.close()
+
+
+def is_cover_art(stream: Stream) -> bool:
+    """A video stream that is really a still picture attached to audio (album cover)."""
+    return bool(stream.disposition & Disposition.attached_pic)
+
+
+def picture_streams(container: InputContainer) -> list[VideoStream]:
+    """Video streams that are moving pictures (not cover art) and have a decoder."""
+    return [s for s in container.streams.video if not is_cover_art(s) and s.codec_context is not None]
+
+
+def sound_streams(container: InputContainer) -> list[AudioStream]:
+    """Audio streams that have a decoder."""
+    return [s for s in container.streams.audio if s.codec_context is not None]
+
+
+S = TypeVar("S", bound=Stream)
+
+
+def pick(streams: list[S]) -> S | None:
+    """The stream marked default, else the first."""
+    for stream in streams:
+        if stream.disposition & Disposition.default:
+            return stream
+    return streams[0] if streams else None
+
+
+class Deadline:
+    """Wall-clock budget for one operation, so hostile input cannot keep a worker busy forever."""
+
+    def __init__(self, seconds: float, what: str) -> None:
+        self.end = time.monotonic() + seconds
+        self.what = what
+
+    def check(self) -> None:
+        if time.monotonic() > self.end:
+            raise InvalidSubmission(f"{self.what} took too long; the file may be corrupt or hostile")
