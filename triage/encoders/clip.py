@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from triage.encoders.offline import hub_offline
 from triage.errors import ConfigError, ModelUnavailable, ProcessingFailed
 
 _SAFE_DEFAULT = "open_clip_model.safetensors"
@@ -115,18 +116,20 @@ class OpenClipEncoder:
         # Loading from a file skips the tag's settings, so pass on what the tag would have set.
         preprocess = {k: tag_cfg[k] for k in ("mean", "std", "interpolation", "resize_mode") if k in tag_cfg}
         try:
-            model, _, transform = open_clip.create_model_and_transforms(
-                arch, pretrained=str(weights), device=device,
-                precision="fp16" if device == "cuda" else "fp32",
-                force_quick_gelu=bool(tag_cfg.get("quick_gelu", False)),
-                force_preprocess_cfg=preprocess or None,
-            )
+            with hub_offline():
+                model, _, transform = open_clip.create_model_and_transforms(
+                    arch, pretrained=str(weights), device=device,
+                    precision="fp16" if device == "cuda" else "fp32",
+                    force_quick_gelu=bool(tag_cfg.get("quick_gelu", False)),
+                    force_preprocess_cfg=preprocess or None,
+                )
+                tokenizer = open_clip.get_tokenizer(arch)
         except (RuntimeError, ValueError, OSError, KeyError) as exc:
             raise ModelUnavailable(f"Could not load CLIP {arch} weights from {weights}: {exc}") from exc
         model.eval()
         self._model = model
         self._transform = transform
-        self._tokenizer = open_clip.get_tokenizer(arch)
+        self._tokenizer = tokenizer
         self._device = device
         self._dtype = torch.float16 if device == "cuda" else torch.float32
         self.name = f"open_clip-{label}"
@@ -173,3 +176,13 @@ def _renormalise(v: np.ndarray) -> np.ndarray:
     # fp16 rounding leaves norms a little off 1; callers compare cosines directly.
     norms = np.linalg.norm(v, axis=1, keepdims=True)
     return (v / np.where(norms == 0, 1.0, norms)).astype(np.float32)
+
+
+def download(arch: str, pretrained: str, models_dir: Path) -> Path:
+    """Fetch the weights of a pretrained tag into models_dir/clip (needs internet)."""
+    import open_clip
+
+    cfg = check_known(arch, pretrained)
+    target = cache_dir(models_dir)
+    target.mkdir(parents=True, exist_ok=True)
+    return Path(open_clip.download_pretrained(cfg, cache_dir=str(target)))

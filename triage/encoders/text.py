@@ -7,11 +7,11 @@ sentence-transformers folder works too. Loads never touch the network.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
+from triage.encoders.offline import hub_offline
 from triage.errors import ModelUnavailable
 
 BUNDLED = "all-MiniLM-L6-v2"
@@ -54,26 +54,22 @@ def resolve(name: str, models_dir: Path) -> Path:
                            "internet, or set TRIAGE_TEXT_MODEL to a local sentence-transformers folder")
 
 
-def _offline() -> None:
-    # huggingface_hub reads these once at import; set before the first import so a load never
-    # waits on a network retry loop.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-
 class SentenceEncoder:
     """TextEncoder backed by a sentence-transformers model loaded once."""
 
     def __init__(self, path: Path, *, label: str, device: str = "cpu", threads: int = 2,
                  batch_size: int = 32) -> None:
-        _offline()
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a progress bar per load is noise in logs and the CLI
 
         if device == "cpu":
             torch.set_num_threads(threads)
         try:
-            self._model = SentenceTransformer(str(path), device=device, local_files_only=True)
+            with hub_offline():
+                self._model = SentenceTransformer(str(path), device=device, local_files_only=True)
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelUnavailable(f"Could not load text model from {path}: {exc}") from exc
         self.name = f"st-{label}"
@@ -89,3 +85,13 @@ class SentenceEncoder:
         vectors = self._model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                                      convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
+
+
+def download(name: str, models_dir: Path) -> Path:
+    """Fetch `name` (a bare name means the sentence-transformers organisation) into models_dir/text."""
+    from huggingface_hub import snapshot_download
+
+    repo_id = name if "/" in name else f"{HUB_ORG}/{name}"
+    target = local_folder(name, models_dir)
+    snapshot_download(repo_id=repo_id, local_dir=str(target))
+    return target

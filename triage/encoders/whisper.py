@@ -153,3 +153,14 @@ def _convert(raw: Iterable[Any], duration: float) -> list[Segment]:
                            avg_logprob=float(s.avg_logprob), no_speech_prob=float(s.no_speech_prob),
                            words=words))
     return out
+
+
+def download(size: str, models_dir: Path) -> Path:
+    """Fetch the Whisper size `size` into models_dir/whisper/<size> (needs internet)."""
+    from faster_whisper import download_model
+
+    if size not in whisper_sizes():
+        raise ConfigError(f"Unknown Whisper model {size!r}; use one of {', '.join(whisper_sizes())}")
+    target = local_folder(size, models_dir)
+    target.mkdir(parents=True, exist_ok=True)
+    return Path(download_model(size, output_dir=str(target)))
