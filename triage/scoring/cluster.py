@@ -1,0 +1,135 @@
+"""Sub-theme clusters of a pool, with short readable labels from the members' own words."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from triage.scoring.stopwords import STOP_WORDS
+from triage.scoring.types import Item, unit
+
+_WORD = re.compile(r"[a-z][a-z']+")
+
+
+@dataclass(frozen=True)
+class Cluster:
+    id: int
+    label: str
+    size: int
+    members: tuple[str, ...]  # nearest the centre first
+    key_words: tuple[str, ...]
+
+
+def item_features(items: Sequence[Item], frames_weight: float = 0.5) -> np.ndarray:
+    """One unit row per item: its word vector (text, else transcript) beside its frame vector, zeros where
+    missing, so items are compared on what they have."""
+    def part(name: str) -> np.ndarray | None:
+        dims = {len(getattr(i, name).matrix[0]) for i in items if getattr(i, name) is not None
+                and len(getattr(i, name).matrix)}
+        if not dims:
+            return None
+        d = dims.pop()
+        rows = np.zeros((len(items), d), dtype=np.float32)
+        for k, item in enumerate(items):
+            v = getattr(item, name)
+            if v is not None and len(v.matrix):
+                rows[k] = unit(v.pooled_vector())
+        return rows
+    words = [p for p in (part("text"), part("transcript")) if p is not None]
+    word_rows = sum(words[1:], words[0]) if words else None
+    frames = part("frames")
+    pieces = [x for x in (word_rows, None if frames is None else frames_weight * frames) if x is not None]
+    if not pieces:
+        return np.zeros((len(items), 1), dtype=np.float32)
+    return unit(np.concatenate(pieces, axis=1))
+
+
+def kmeans(x: np.ndarray, k: int, seed: int = 0, iters: int = 50) -> np.ndarray:
+    """Spherical k-means (cosine) with k-means++ starts; deterministic for a given seed."""
+    rng = np.random.default_rng(seed)
+    n = len(x)
+    centres = [x[int(rng.integers(n))]]
+    for _ in range(1, k):
+        d = np.clip(1 - np.max(x @ np.stack(centres).T, axis=1), 0, None)
+        centres.append(x[int(rng.choice(n, p=d / d.sum()))] if d.sum() > 0 else x[int(rng.integers(n))])
+    c = np.stack(centres)
+    labels = np.zeros(n, dtype=int)
+    for _ in range(iters):
+        new = np.argmax(x @ c.T, axis=1)
+        if _ and np.array_equal(new, labels):
+            break
+        labels = new
+        for j in range(k):
+            if np.any(labels == j):
+                c[j] = unit(x[labels == j].mean(axis=0))
+    return labels
+
+
+def silhouette(x: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette with cosine distance (0 for a single cluster)."""
+    ks = np.unique(labels)
+    if len(ks) < 2:
+        return 0.0
+    dist = np.clip(1 - x @ x.T, 0, None)
+    scores = []
+    for i in range(len(x)):
+        own = labels == labels[i]
+        if own.sum() <= 1:
+            scores.append(0.0)
+            continue
+        a = dist[i, own].sum() / (own.sum() - 1)
+        b = min(dist[i, labels == k].mean() for k in ks if k != labels[i])
+        scores.append((b - a) / max(a, b) if max(a, b) > 0 else 0.0)
+    return float(np.mean(scores))
+
+
+def cluster_pool(items: Sequence[Item], k: int | None = None, k_min: int = 2, k_max: int = 12,
+                 seed: int = 0, label_words: int = 3) -> list[Cluster]:
+    """Clusters of the pool, largest first. k is chosen by silhouette over [k_min, min(k_max, sqrt(n))]
+    unless given. Pools too small to split make one cluster."""
+    n = len(items)
+    if n == 0:
+        return []
+    x = item_features(items)
+    if k is None:
+        hi = min(k_max, int(math.sqrt(n)))
+        best = (-2.0, np.zeros(n, dtype=int))
+        for kk in range(max(2, k_min), hi + 1):
+            labels = kmeans(x, kk, seed)
+            s = silhouette(x, labels)
+            if s > best[0] + 1e-9:
+                best = (s, labels)
+        labels = best[1]
+    else:
+        labels = kmeans(x, max(1, min(k, n)), seed)
+    docs = [_words(i.words) for i in items]
+    out = []
+    for j in np.unique(labels):
+        idx = np.flatnonzero(labels == j)
+        centre = unit(x[idx].mean(axis=0))
+        idx = idx[np.argsort(-(x[idx] @ centre), kind="stable")]
+        key = _key_words([docs[i] for i in idx], docs, label_words)
+        out.append((idx, key))
+    out.sort(key=lambda c: (-len(c[0]), items[int(c[0][0])].submission_id))
+    return [Cluster(cid, ", ".join(key) if key else f"group {cid + 1}", len(idx),
+                    tuple(items[int(i)].submission_id for i in idx), tuple(key)) for cid, (idx, key) in enumerate(out)]
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip("'") for w in _WORD.findall(text.lower()) if w.strip("'") not in STOP_WORDS and len(w) > 2]
+
+
+def _key_words(member_docs: list[list[str]], all_docs: list[list[str]], n: int) -> list[str]:
+    """c-TF-IDF: words frequent in the cluster and rare in the pool, counted once per member so one
+    long piece cannot name the cluster alone."""
+    inside = Counter(w for d in member_docs for w in set(d))
+    everywhere = Counter(w for d in all_docs for w in set(d))
+    total = len(all_docs)
+    scored = {w: (c / len(member_docs)) * math.log(1 + total / everywhere[w]) for w, c in inside.items()
+              if c >= min(2, len(member_docs))}
+    return [w for w, _ in sorted(scored.items(), key=lambda t: (-t[1], t[0]))[:n]]

@@ -1,0 +1,209 @@
+"""Duplicate groups from content fingerprints: same bytes, re-encodes, trims, re-typed texts.
+
+A pair is a duplicate only when the modality that carries the content agrees: the words for texts
+(MinHash), the sound for anything with speech (Chromaprint), the pictures for silent videos and images
+(pHash), both sound and pictures for videos whose audio is not speech. A shared background, intro, voice
+or template therefore never groups two different pieces. Curator "not a duplicate" pairs always win.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from triage.domain import MediaType
+from triage.fingerprints import audio_similarity, frames_similarity, minhash_similarity
+from triage.scoring.types import Fingerprint, Item
+
+
+@dataclass(frozen=True)
+class DedupParams:
+    text_min: float = 0.5  # estimated Jaccard of character shingles; retyped copies sit far above
+    audio_min: float = 0.3  # audio_similarity maps chance to 0
+    frames_min: float = 0.6  # share of the shorter video's frames found in the other
+    min_duration_ratio: float = 0.5  # a trim keeps at least half of the piece
+    min_text_len_ratio: float = 0.5
+    semantic_guard: float = 0.5  # word vectors of two duplicates are at least this similar (when known)
+    lsh_above: int = 2000  # pools of texts larger than this use MinHash banding for candidates
+    lsh_rows: int = 2
+
+
+@dataclass(frozen=True)
+class DuplicateEdge:
+    a: str
+    b: str
+    kind: str  # "exact" | "text" | "audio" | "frames" | "audio+frames"
+    score: float
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    representative: str
+    members: tuple[str, ...]  # representative first, then the others by id
+    edges: tuple[DuplicateEdge, ...]
+
+
+def find_duplicates(fingerprints: Sequence[Fingerprint], *, not_duplicates: Iterable[tuple[str, str]] = (),
+                    items: Mapping[str, Item] | None = None, vectors: Mapping[str, np.ndarray] | None = None,
+                    params: DedupParams | None = None) -> list[DuplicateGroup]:
+    """Groups of two or more duplicates, sorted by representative id.
+
+    `items` (by id) supply quality and upload time for the representative (best quality, then earliest,
+    then smallest id). `vectors` (unit word vectors by id) veto pairs whose words disagree.
+    """
+    p = params or DedupParams()
+    fps = {f.submission_id: f for f in fingerprints}
+    edges = []
+    for a, b in sorted(_candidates(list(fps.values()), p)):
+        edge = compare(fps[a], fps[b], p)
+        if edge and not _vetoed(edge, vectors, p):
+            edges.append(edge)
+    forbidden = defaultdict(set)
+    for a, b in not_duplicates:
+        forbidden[a].add(b)
+        forbidden[b].add(a)
+    members = _constrained_union(edges, forbidden)
+    groups = []
+    for group in members:
+        rep = min(group, key=lambda i: _rank_key(i, items))
+        inside = tuple(e for e in edges if e.a in group and e.b in group)
+        groups.append(DuplicateGroup(rep, (rep, *sorted(group - {rep})), inside))
+    return sorted(groups, key=lambda g: g.representative)
+
+
+def compare(a: Fingerprint, b: Fingerprint, params: DedupParams | None = None) -> DuplicateEdge | None:
+    """The evidence that two submissions are the same piece, or None."""
+    p = params or DedupParams()
+    x, y = sorted((a, b), key=lambda f: f.submission_id)
+    if x.sha256 and x.sha256 == y.sha256:
+        return DuplicateEdge(x.submission_id, y.submission_id, "exact", 1.0)
+    kind, score = _judge(x, y, p)
+    return DuplicateEdge(x.submission_id, y.submission_id, kind, score) if kind else None
+
+
+def _has_audio(f: Fingerprint) -> bool:
+    return f.audio is not None and len(f.audio) > 0 and f.has_speech is not False
+
+
+def _judge(x: Fingerprint, y: Fingerprint, p: DedupParams) -> tuple[str, float]:
+    if MediaType.TEXT in (x.media_type, y.media_type):
+        if x.media_type != y.media_type or x.minhash is None or y.minhash is None:
+            return "", 0.0
+        if min(x.text_len, y.text_len) < p.min_text_len_ratio * max(x.text_len, y.text_len):
+            return "", 0.0
+        s = minhash_similarity(x.minhash, y.minhash)
+        return ("text", s) if s >= p.text_min else ("", 0.0)
+    if not _durations_agree(x.duration, y.duration, p):
+        return "", 0.0
+    if _has_audio(x) or _has_audio(y):
+        # Speech (or unknown sound) carries the piece: it must match, whatever the pictures do.
+        if not (_has_audio(x) and _has_audio(y)):
+            return "", 0.0
+        s = audio_similarity(x.audio, y.audio)  # type: ignore[arg-type]
+        return ("audio", s) if s >= p.audio_min else ("", 0.0)
+    sound = [f.audio for f in (x, y) if f.audio is not None and len(f.audio) > 0]
+    if not x.frames or not y.frames:
+        return "", 0.0
+    fs = frames_similarity(x.frames, y.frames)
+    if fs < p.frames_min:
+        return "", 0.0
+    if len(sound) == 2:  # music or ambience: the pictures AND the sound must both agree
+        s = audio_similarity(sound[0], sound[1])
+        return ("audio+frames", min(s, fs)) if s >= p.audio_min else ("", 0.0)
+    if len(sound) == 1 and x.media_type == y.media_type == MediaType.VIDEO:
+        return "", 0.0  # one has a soundtrack the other lacks: a different cut, not a copy
+    return "frames", fs
+
+
+def _durations_agree(a: float | None, b: float | None, p: DedupParams) -> bool:
+    if not a or not b:
+        return True
+    return min(a, b) >= p.min_duration_ratio * max(a, b)
+
+
+def _vetoed(edge: DuplicateEdge, vectors: Mapping[str, np.ndarray] | None, p: DedupParams) -> bool:
+    if edge.kind == "exact" or not vectors or edge.a not in vectors or edge.b not in vectors:
+        return False
+    return float(np.dot(vectors[edge.a], vectors[edge.b])) < p.semantic_guard
+
+
+def _rank_key(item_id: str, items: Mapping[str, Item] | None) -> tuple[float, float, str]:
+    item = items.get(item_id) if items else None
+    if item is None:
+        return (0.0, float("inf"), item_id)
+    return (-item.quality, item.created_at, item_id)
+
+
+def _candidates(fps: list[Fingerprint], p: DedupParams) -> set[tuple[str, str]]:
+    """Pairs worth comparing: same bytes always; texts with texts (MinHash bands when many);
+    the rest within a duration window, so big pools never compare everything with everything."""
+    pairs: set[tuple[str, str]] = set()
+    by_sha: dict[str, list[str]] = defaultdict(list)
+    for f in fps:
+        if f.sha256:
+            by_sha[f.sha256].append(f.submission_id)
+    for ids in by_sha.values():
+        pairs.update(_all_pairs(ids))
+    texts = [f for f in fps if f.media_type == MediaType.TEXT]
+    if len(texts) > p.lsh_above:
+        pairs.update(_lsh_pairs(texts, p.lsh_rows))
+    else:
+        pairs.update(_all_pairs([f.submission_id for f in texts]))
+    timed = sorted((f for f in fps if f.media_type != MediaType.TEXT), key=lambda f: (f.duration or 0.0))
+    for i, f in enumerate(timed):
+        for g in timed[i + 1:]:
+            if f.duration and g.duration and f.duration < p.min_duration_ratio * g.duration:
+                break  # sorted by duration: every later one is longer still
+            pairs.add(_pair(f.submission_id, g.submission_id))
+    return pairs
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
+
+
+def _all_pairs(ids: list[str]) -> set[tuple[str, str]]:
+    return {_pair(a, b) for i, a in enumerate(ids) for b in ids[i + 1:] if a != b}
+
+
+def _lsh_pairs(texts: list[Fingerprint], rows: int) -> set[tuple[str, str]]:
+    buckets: dict[tuple, list[str]] = defaultdict(list)
+    for f in texts:
+        if f.minhash is None:
+            continue
+        sig = np.asarray(f.minhash, dtype=np.uint64)
+        for band in range(len(sig) // rows):
+            buckets[(band, sig[band * rows:(band + 1) * rows].tobytes())].append(f.submission_id)
+    pairs: set[tuple[str, str]] = set()
+    for ids in buckets.values():
+        if 1 < len(ids) <= 200:  # a giant bucket is an empty or boilerplate text, not evidence
+            pairs.update(_all_pairs(ids))
+    return pairs
+
+
+def _constrained_union(edges: list[DuplicateEdge], forbidden: Mapping[str, set[str]]) -> list[set[str]]:
+    """Union-find over edges, strongest first, refusing any merge that would join a curator's
+    "not a duplicate" pair; returns the sets of two or more."""
+    parent: dict[str, str] = {}
+    members: dict[str, set[str]] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        members.setdefault(x, {x})
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for e in sorted(edges, key=lambda e: (-e.score, e.a, e.b)):
+        ra, rb = find(e.a), find(e.b)
+        if ra == rb or any(forbidden.get(m, set()) & members[rb] for m in members[ra]):
+            continue
+        if len(members[ra]) < len(members[rb]):
+            ra, rb = rb, ra
+        parent[rb] = ra
+        members[ra] |= members.pop(rb)
+    return [set(m) for r, m in members.items() if parent[r] == r and len(m) > 1]

@@ -1,0 +1,136 @@
+"""The curator's shortlist: ranked by relevance, one entry per duplicate group, diversified, filtered, paged."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from triage.domain import MediaType
+from triage.scoring.dedup import DuplicateGroup
+from triage.scoring.types import Explanation, Item, Scored, unit
+
+UNDECIDED = "undecided"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Only items matching every given filter are listed. `decisions` may include "undecided"."""
+
+    media_types: Collection[MediaType] | None = None
+    min_duration: float | None = None
+    max_duration: float | None = None
+    clusters: Collection[int] | None = None
+    decisions: Collection[str] | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    item_id: str
+    rank: int  # 1-based position in the whole shortlist
+    score: float
+    why: Explanation
+    duplicates: tuple[str, ...] = ()
+    cluster: int | None = None
+
+
+@dataclass(frozen=True)
+class Shortlist:
+    entries: list[Entry]
+    total: int  # entries in the whole shortlist, before paging
+    offset: int = 0
+    limit: int | None = None
+    applied: dict[str, object] = field(default_factory=dict)
+
+
+def shortlist(scored: Sequence[Scored], items: Mapping[str, Item], *, groups: Sequence[DuplicateGroup] = (),
+              diversity: float = 0.2, filters: Filters | None = None, clusters: Mapping[str, int] | None = None,
+              decisions: Mapping[str, str] | None = None, offset: int = 0, limit: int | None = 50) -> Shortlist:
+    """Rank, collapse duplicates, diversify with MMR and page.
+
+    diversity in [0, 1]: 0 is pure relevance order; higher values trade relevance for entries unlike those
+    above them (maximal marginal relevance over the items' word/frame vectors). Ties break by item id,
+    so the order is stable and pages never overlap.
+    """
+    if not 0.0 <= diversity <= 1.0:
+        raise ValueError(f"diversity must lie between 0 and 1, got {diversity}")
+    f = filters or Filters()
+    clusters = clusters or {}
+    decisions = decisions or {}
+    by_id = {s.item_id: s for s in scored}
+    kept = [i for i in by_id if i in items and _passes(items[i], f, clusters, decisions)]
+    heads = _collapse(kept, groups, by_id, items)
+    order = sorted(heads, key=lambda i: (-by_id[i].score, i))
+    want = len(order) if limit is None else min(len(order), offset + limit)
+    if diversity > 0 and want > 1:
+        order = _mmr(order, by_id, items, diversity, want)
+    page = order[offset:want]
+    entries = [Entry(i, offset + k + 1, by_id[i].score, by_id[i].why, heads[i], clusters.get(i))
+               for k, i in enumerate(page)]
+    return Shortlist(entries, len(order), offset, limit, {"diversity": diversity})
+
+
+def _passes(item: Item, f: Filters, clusters: Mapping[str, int], decisions: Mapping[str, str]) -> bool:
+    if f.media_types is not None and item.media_type not in f.media_types:
+        return False
+    if f.min_duration is not None and (item.duration is None or item.duration < f.min_duration):
+        return False
+    if f.max_duration is not None and (item.duration is None or item.duration > f.max_duration):
+        return False
+    if f.clusters is not None and clusters.get(item.submission_id) not in f.clusters:
+        return False
+    return f.decisions is None or decisions.get(item.submission_id, UNDECIDED) in f.decisions
+
+
+def _collapse(kept: list[str], groups: Sequence[DuplicateGroup], by_id: dict[str, Scored],
+              items: Mapping[str, Item]) -> dict[str, tuple[str, ...]]:
+    """One head per duplicate group among the kept items: the group's representative when it passed the
+    filters, else the best-quality kept member; the other kept members ride along."""
+    kept_set = set(kept)
+    heads: dict[str, tuple[str, ...]] = {}
+    grouped: set[str] = set()
+    for g in groups:
+        present = [m for m in g.members if m in kept_set]
+        if not present:
+            continue
+        head = g.representative if g.representative in kept_set else \
+            min(present, key=lambda m: (-items[m].quality, items[m].created_at, m))
+        heads[head] = tuple(m for m in present if m != head)
+        grouped.update(present)
+        # a group is as relevant as its best member: a re-upload must not hide a strong piece
+        best = max(present, key=lambda m: (by_id[m].score, m))
+        if best != head:
+            by_id[head] = Scored(head, by_id[best].score, by_id[best].per_modality, by_id[head].why)
+    for i in kept:
+        if i not in grouped:
+            heads[i] = ()
+    return heads
+
+
+def _vector(item: Item) -> np.ndarray | None:
+    for v in (item.text, item.transcript, item.frames):
+        if v is not None and len(v.matrix):
+            return unit(v.pooled_vector())
+    return None
+
+
+def _mmr(order: list[str], by_id: Mapping[str, Scored], items: Mapping[str, Item], diversity: float,
+         want: int) -> list[str]:
+    """Greedy maximal marginal relevance; a prefix of the result never changes when more is asked for."""
+    vecs = [_vector(items[i]) for i in order]
+    rel = np.array([by_id[i].score for i in order])
+    max_sim = np.zeros(len(order))
+    chosen: list[int] = []
+    left = list(range(len(order)))
+    while left and len(chosen) < want:
+        gains = [(1 - diversity) * rel[k] - diversity * max_sim[k] for k in left]
+        k = left[int(np.argmax(gains))]  # argmax keeps the first of equals: relevance order, then id
+        chosen.append(k)
+        left.remove(k)
+        if vecs[k] is not None:
+            for j in left:
+                v = vecs[j]
+                if v is not None and len(v) == len(vecs[k]):  # type: ignore[arg-type]
+                    max_sim[j] = max(max_sim[j], float(v @ vecs[k]))
+    return [order[k] for k in chosen] + [order[k] for k in left]
