@@ -39,10 +39,12 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 # one flat colour. Its pHash is noise, and every fade-to-black would otherwise "match" every other one.
 _BLANK_STD = 2.0
 # Per-frame Hamming distance ramp: at or below STRICT a frame surely matches, at or above LOOSE it surely
-# does not. Re-encodes, resizes and trims move pHash by 0-12 bits, strong recolouring up to ~14 (pHash
-# sees luma only); unrelated pictures sit near 32 of 64 and the closest of many rarely comes below 20.
-_MATCH_STRICT = 8
-_MATCH_LOOSE = 18
+# does not. Re-encodes, resizes and trims move pHash by 0-10 bits, strong recolouring up to ~16 (pHash sees
+# luma only); different moments of one moving video are >= 16 apart, unrelated pictures ~32 (closest of
+# many rarely below 20). Scoring those different moments as "a bit alike" would let a shared intro
+# stand in for the whole video, hence the steep ramp.
+_MATCH_STRICT = 10
+_MATCH_LOOSE = 16
 # Odd horizontal DCT frequencies change sign when a picture is flipped left-right; in imagehash's
 # row-major 8x8 bit layout (most significant bit first) those are the odd columns.
 _ODD_COLUMNS = int("".join("01" * 4) * 8, 2)
@@ -89,15 +91,20 @@ def _informative(hashes: list[tuple[float, int]]) -> np.ndarray:
 
 
 def _frame_match_score(short: np.ndarray, long: np.ndarray) -> float:
-    dist = np.bitwise_count(short[:, None] ^ long[None, :]).min(axis=1).astype(np.float64)
-    per_frame = np.clip((_MATCH_LOOSE - dist) / (_MATCH_LOOSE - _MATCH_STRICT), 0.0, 1.0)
-    return float(per_frame.mean())
+    from scipy.optimize import linear_sum_assignment  # scipy comes with imagehash
+
+    dist = np.bitwise_count(short[:, None] ^ long[None, :]).astype(np.float64)
+    score = np.clip((_MATCH_LOOSE - dist) / (_MATCH_LOOSE - _MATCH_STRICT), 0.0, 1.0)
+    # One frame of the other video vouches for one frame only: otherwise a shared intro, in a video
+    # whose moments resemble each other, would "match" the whole shorter video.
+    rows, cols = linear_sum_assignment(score, maximize=True)
+    return float(score[rows, cols].sum() / len(short))
 
 
 def frames_similarity(a: list[tuple[float, int]], b: list[tuple[float, int]]) -> float:
     """0..1: share of the shorter video's frames that find a near-identical frame in the other.
 
-    Order and timing are ignored, so trims, intros and re-cuts still match; a left-right mirrored copy is
+    Frames are paired one to one (best total match); order and timing are ignored, so trims, intros and re-cuts still match; a left-right mirrored copy is
     matched too. Blank frames are never counted.
     """
     ha, hb = _informative(a), _informative(b)
@@ -157,7 +164,8 @@ def _chromaprint_fpcalc(pcm: bytes, sample_rate: int, seconds: float) -> np.ndar
             capture_output=True, text=True, timeout=120, check=False,
         )
     match = re.search(r"^FINGERPRINT=([0-9,]*)$", result.stdout, re.MULTILINE)
-    if result.returncode != 0 or match is None:
+    # Some fpcalc builds print a full fingerprint and still exit 1 on a harmless end-of-file warning.
+    if match is None:
         raise ProcessingFailed(f"fpcalc could not fingerprint the audio: {result.stderr.strip()[:200]}")
     values = [int(v) for v in match.group(1).split(",") if v]
     return np.array(values, dtype=np.int64).astype(np.uint32)
