@@ -1,0 +1,106 @@
+import numpy as np
+
+from triage.domain import MediaType
+from triage.fingerprints import text_minhash
+from triage.scoring.dedup import find_duplicates
+
+from .helpers import audio_fp, fp, item, noisy, phashes
+
+STORY = ("My cat learned to open the fridge last winter. Now every night at three she drags out the "
+         "cheese and leaves it on my pillow like a gift, and I have no idea how to make her stop.")
+PREFIX = "Hello everyone, this is my entry for this week's call-out, hope you like it! "
+OTHER = ("The match went to extra time and our keeper, who had never saved a penalty in his life, "
+         "dived the wrong way and still stopped it with his foot while the whole stand held its breath.")
+
+
+def text_fp(sid, text):
+    return fp(sid, MediaType.TEXT, minhash=text_minhash(text), text_len=len(text))
+
+
+def groups_of(fps, **kw):
+    return sorted(sorted(g.members) for g in find_duplicates(fps, **kw))
+
+
+def test_identical_bytes_group():
+    a = fp("a", MediaType.AUDIO, sha256="same", audio=audio_fp(1), duration=20)
+    b = fp("b", MediaType.AUDIO, sha256="same", audio=audio_fp(2), duration=20)
+    assert groups_of([a, b]) == [["a", "b"]]
+    assert find_duplicates([a, b])[0].edges[0].kind == "exact"
+
+
+def test_retyped_text_groups_but_a_different_story_does_not():
+    fps = [text_fp("orig", STORY), text_fp("upper", STORY.upper()),
+           text_fp("spaced", STORY.replace(". ", ".\n\n").replace(", ", " , ")),
+           text_fp("signed", STORY + "\n\n(posted again, in case the first one got lost!)"),
+           text_fp("typo", STORY.replace("fridge", "firdge").replace("cheese", "chese")),
+           text_fp("other", OTHER),
+           text_fp("t1", PREFIX + "My grandmother cooked soup every sunday and nobody dared to complain."),
+           text_fp("t2", PREFIX + "The train stopped in a field for an hour and a cow watched us the whole time.")]
+    assert groups_of(fps) == [["orig", "signed", "spaced", "typo", "upper"]]
+
+
+def test_reencoded_trimmed_quieter_audio_groups_same_voice_other_words_does_not():
+    base = audio_fp(1)
+    fps = [fp("orig", MediaType.AUDIO, audio=base, duration=25.0),
+           fp("mp3", MediaType.AUDIO, audio=noisy(base, 2), duration=25.0),
+           fp("trim", MediaType.AUDIO, audio=noisy(base, 3, trim=10), duration=23.8),
+           fp("padded", MediaType.AUDIO, audio=np.concatenate([audio_fp(9, 10), base]), duration=26.2),
+           fp("same_voice_other_words", MediaType.AUDIO, audio=audio_fp(4), duration=25.0)]
+    assert groups_of(fps) == [["mp3", "orig", "padded", "trim"]]
+
+
+def test_talking_videos_on_a_shared_background_need_matching_audio():
+    background = phashes(7)
+    fps = [fp("v1", MediaType.VIDEO, frames=background, audio=audio_fp(1), duration=20.0),
+           fp("v2", MediaType.VIDEO, frames=background, audio=audio_fp(2), duration=20.0),
+           # the same talk as v1, re-encoded and mirrored/recoloured so no frame matches
+           fp("v1copy", MediaType.VIDEO, frames=phashes(99), audio=noisy(audio_fp(1), 5), duration=20.0)]
+    assert groups_of(fps) == [["v1", "v1copy"]]
+
+
+def test_silent_clips_group_on_frames_and_music_clips_need_both():
+    fps = [fp("c1", MediaType.VIDEO, frames=phashes(3), duration=10.0),
+           fp("c1small", MediaType.VIDEO, frames=phashes(3)[1:], duration=9.0),
+           fp("c2", MediaType.VIDEO, frames=phashes(4), duration=10.0),
+           # same music bed, different pictures: a template, not a copy
+           fp("m1", MediaType.VIDEO, frames=phashes(5), audio=audio_fp(8), has_speech=False, duration=30.0),
+           fp("m2", MediaType.VIDEO, frames=phashes(6), audio=audio_fp(8), has_speech=False, duration=30.0)]
+    assert groups_of(fps) == [["c1", "c1small"]]
+
+
+def test_images_group_on_phash():
+    fps = [fp("i1", MediaType.IMAGE, frames=phashes(1, 1)), fp("i2", MediaType.IMAGE, frames=phashes(1, 1)),
+           fp("i3", MediaType.IMAGE, frames=phashes(2, 1))]
+    assert groups_of(fps) == [["i1", "i2"]]
+
+
+def test_not_a_duplicate_marks_split_groups():
+    base = audio_fp(1)
+    fps = [fp(s, MediaType.AUDIO, audio=noisy(base, k), duration=25.0) for k, s in enumerate("abcd")]
+    assert groups_of(fps) == [["a", "b", "c", "d"]]
+    split = groups_of(fps, not_duplicates=[("a", "b")])
+    assert all(not {"a", "b"} <= set(g) for g in split)
+    assert any(len(g) == 3 for g in split)  # c and d still join one of them
+
+
+def test_representative_is_best_quality_then_earliest():
+    fps = [text_fp(s, STORY) for s in ("x", "y", "z")]
+    items = {"x": item("x", quality=0.5, created_at=1.0), "y": item("y", quality=0.9, created_at=3.0),
+             "z": item("z", quality=0.9, created_at=2.0)}
+    g = find_duplicates(fps, items=items)[0]
+    assert g.representative == "z" and g.members[0] == "z"
+
+
+def test_semantic_guard_vetoes_disagreeing_words():
+    base = audio_fp(1)
+    fps = [fp("a", MediaType.AUDIO, audio=base, duration=25.0),
+           fp("b", MediaType.AUDIO, audio=noisy(base, 1), duration=25.0)]
+    vec = {"a": np.array([1.0, 0.0]), "b": np.array([0.0, 1.0])}
+    assert groups_of(fps, vectors=vec) == []
+
+
+def test_large_text_pool_uses_banding_and_still_finds_copies():
+    from triage.scoring.dedup import DedupParams
+    fps = [text_fp("orig", STORY), text_fp("copy", STORY.lower())]
+    fps += [text_fp(f"n{i}", f"{OTHER} number {i} " * (1 + i % 3)) for i in range(5)]
+    assert ["copy", "orig"] in groups_of(fps, params=DedupParams(lsh_above=3))
