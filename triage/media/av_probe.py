@@ -157,6 +157,12 @@ def probe_av(path: Path, size: int, sniffed: Sniffed, limits: MediaLimits) -> Pr
             notes.append("cover art is ignored")
         if len(container.streams.audio) > 1:
             notes.append(f"{len(container.streams.audio)} audio tracks: only one is used")
+        width = height = None
+        if video is not None:
+            frame = first[video.index]
+            width, height = frame.width, frame.height
+            if round((frame.rotation or 0) / 90) % 2:  # shown turned a quarter: report what a viewer sees
+                width, height = height, width
         media_type = MediaType.VIDEO if video is not None else MediaType.AUDIO
         mimes = _MIME.get(sniffed.format_name, ("video/octet-stream", "audio/octet-stream"))
         vctx = video.codec_context if video is not None else None
@@ -166,8 +172,8 @@ def probe_av(path: Path, size: int, sniffed: Sniffed, limits: MediaLimits) -> Pr
             format_name=sniffed.format_name,
             mime=mimes[0] if media_type is MediaType.VIDEO else mimes[1],
             duration=duration,
-            width=first[video.index].width if video is not None else None,
-            height=first[video.index].height if video is not None else None,
+            width=width,
+            height=height,
             fps=float(video.average_rate) if video is not None and video.average_rate else None,
             video_codec=vctx.name if vctx is not None else None,
             audio_codec=actx.name if actx is not None else None,

@@ -1,0 +1,71 @@
+"""The audio track of any file, as mono float32 at 16 kHz (what Whisper and the fingerprints expect)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+from av.audio.resampler import AudioResampler
+
+from triage.errors import InvalidSubmission
+from triage.media.container import Deadline, ffmpeg_reason, open_input, pick, sound_streams
+
+SAMPLE_RATE = 16_000
+DECODE_SECONDS = 120.0
+# A recording with a glitch is still worth hearing; one where more than this share of packets is
+# broken is corrupt.
+_MAX_BAD_SHARE = 0.05
+_MIN_BAD_PACKETS = 3
+
+
+def _resampler() -> AudioResampler:
+    return AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+
+
+def decode_audio(path: Path, demuxer: str, label: str, max_seconds: float) -> np.ndarray | None:
+    """Decode the main audio track to mono float32 16 kHz, at most max_seconds long; None without audio.
+
+    Cover art and video are not touched. Raises InvalidSubmission when too much of the track is corrupt.
+    """
+    deadline = Deadline(DECODE_SECONDS, "decoding the audio")
+    max_samples = int(max_seconds * SAMPLE_RATE) + SAMPLE_RATE
+    with open_input(path, demuxer, label) as container:
+        stream = pick(sound_streams(container))
+        if stream is None:
+            return None
+        resampler = _resampler()
+        chunks: list[np.ndarray] = []
+        total = packets = bad = 0
+        for packet in container.demux(stream):
+            deadline.check()
+            if packet.size == 0:
+                continue  # end-of-stream marker
+            packets += 1
+            try:
+                frames = packet.decode()
+            except (av.error.FFmpegError, ValueError):
+                bad += 1
+                continue
+            for frame in frames:
+                try:
+                    out = resampler.resample(frame)
+                except ValueError:  # the layout or rate changed mid-stream: start a fresh resampler
+                    resampler = _resampler()
+                    out = resampler.resample(frame)
+                for piece in out:
+                    chunks.append(piece.to_ndarray().reshape(-1))
+                    total += piece.samples
+            if total >= max_samples:
+                break
+        try:
+            for piece in resampler.resample(None):
+                chunks.append(piece.to_ndarray().reshape(-1))
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise InvalidSubmission(f"the audio could not be decoded: {ffmpeg_reason(exc)}") from exc
+    if bad > max(_MIN_BAD_PACKETS - 1, _MAX_BAD_SHARE * packets):
+        raise InvalidSubmission(f"the audio is corrupt: {bad} of {packets} packets could not be decoded")
+    if not chunks:
+        raise InvalidSubmission("the audio track contains no decodable sound")
+    audio = np.concatenate(chunks).astype(np.float32, copy=False)
+    return np.clip(audio[:max_samples], -1.0, 1.0)
