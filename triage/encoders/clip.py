@@ -114,17 +114,19 @@ class OpenClipEncoder:
         if device == "cpu":
             torch.set_num_threads(threads)
         # Loading from a file skips the tag's settings, so pass on what the tag would have set.
-        preprocess = {k: tag_cfg[k] for k in ("mean", "std", "interpolation", "resize_mode") if k in tag_cfg}
         try:
             with hub_offline():
                 model, _, transform = open_clip.create_model_and_transforms(
                     arch, pretrained=str(weights), device=device,
                     precision="fp16" if device == "cuda" else "fp32",
                     force_quick_gelu=bool(tag_cfg.get("quick_gelu", False)),
-                    force_preprocess_cfg=preprocess or None,
+                    image_mean=tag_cfg.get("mean"), image_std=tag_cfg.get("std"),
+                    image_interpolation=tag_cfg.get("interpolation"),
+                    image_resize_mode=tag_cfg.get("resize_mode"),
                 )
                 tokenizer = open_clip.get_tokenizer(arch)
-        except (RuntimeError, ValueError, OSError, KeyError) as exc:
+        except (RuntimeError, ValueError, OSError, KeyError, AssertionError) as exc:
+            # open_clip reports a checkpoint for the wrong architecture with a bare assert.
             raise ModelUnavailable(f"Could not load CLIP {arch} weights from {weights}: {exc}") from exc
         model.eval()
         self._model = model

@@ -1,0 +1,79 @@
+from pathlib import Path
+
+import pytest
+
+from triage.encoders import cache, registry
+from triage.encoders.device import resolve_device
+from triage.encoders.fake import FakeImageTextEncoder, FakeTextEncoder, FakeTranscriber
+from triage.errors import ConfigError, ModelUnavailable
+
+
+def test_fake_is_a_name_in_every_family() -> None:
+    assert isinstance(registry.transcriber("fake"), FakeTranscriber)
+    assert isinstance(registry.text_encoder("fake"), FakeTextEncoder)
+    assert isinstance(registry.image_text_encoder("fake", "anything", checkpoint=None), FakeImageTextEncoder)
+
+
+def test_unknown_whisper_name_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="Unknown Whisper model 'gigantic'"):
+        registry.transcriber("gigantic", models_dir=tmp_path)
+
+
+def test_known_but_unpulled_whisper_size_says_how_to_get_it(tmp_path: Path) -> None:
+    with pytest.raises(ModelUnavailable, match="triage models pull"):
+        registry.transcriber("base.en", models_dir=tmp_path)
+
+
+def test_unknown_clip_architecture_and_tag_are_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="Unknown CLIP architecture"):
+        registry.image_text_encoder("ViT-Nope-1", "x", models_dir=tmp_path)
+    with pytest.raises(ConfigError, match="Unknown pretrained tag 'nope'"):
+        registry.image_text_encoder("ViT-B-32", "nope", models_dir=tmp_path)
+
+
+def test_missing_clip_weights_give_exactly_the_remedy(tmp_path: Path) -> None:
+    with pytest.raises(ModelUnavailable) as err:
+        registry.image_text_encoder("ViT-B-32", "laion2b_s34b_b79k", models_dir=tmp_path)
+    assert str(err.value) == ("CLIP weights for ViT-B-32/laion2b_s34b_b79k not found; run 'triage models pull' "
+                              "on a machine with internet, or set TRIAGE_CLIP_CHECKPOINT=/path")
+
+
+def test_missing_checkpoint_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(ModelUnavailable, match="does not exist"):
+        registry.image_text_encoder("ViT-B-32", "laion2b_s34b_b79k", checkpoint=tmp_path / "nope.pt")
+
+
+def test_text_model_that_is_not_installed(tmp_path: Path) -> None:
+    with pytest.raises(ModelUnavailable, match="triage models pull"):
+        registry.text_encoder("all-mpnet-base-v2", models_dir=tmp_path)
+
+
+def test_known_models_lists_the_bundled_models_as_installed(tmp_path: Path) -> None:
+    infos = {(m.family, m.name): m for m in registry.known_models(tmp_path)}
+    for key in [("whisper", "tiny.en"), ("text", "all-MiniLM-L6-v2")]:
+        assert infos[key].installed and infos[key].size_bytes and infos[key].location
+    assert not infos[("whisper", "base.en")].installed
+    clip = infos[("clip", "ViT-B-32/laion2b_s34b_b79k")]
+    assert not clip.installed and "triage models pull" in clip.source
+
+
+def test_unknown_device_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="Unknown device"):
+        resolve_device("tpu")
+    assert resolve_device("auto") in ("cpu", "cuda")
+
+
+def test_cache_loads_once_per_key() -> None:
+    cache.clear()
+    calls: list[int] = []
+
+    def load() -> object:
+        calls.append(1)
+        return object()
+
+    first = cache.get_or_load(("k", 1), load)
+    assert cache.get_or_load(("k", 1), load) is first
+    assert cache.get_or_load(("k", 2), load) is not first
+    assert len(calls) == 2
+    cache.clear()
+    assert cache.cached_keys() == []

