@@ -24,9 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from triage.domain import Chunk, MediaType  # noqa: E402
 from triage.evaluation.bm25 import BM25  # noqa: E402
 from triage.evaluation.metrics import ndcg_at_k  # noqa: E402
+from triage.fingerprints import text_minhash  # noqa: E402
+from triage.scoring.dedup import find_duplicates  # noqa: E402
 from triage.scoring.query import callout_texts  # noqa: E402
 from triage.scoring.relevance import RelevanceParams, score_pool  # noqa: E402
-from triage.scoring.types import CalloutQuery, Item, Vectors  # noqa: E402
+from triage.scoring.shortlist import shortlist  # noqa: E402
+from triage.scoring.types import CalloutQuery, Explanation, Fingerprint, Item, Scored, Vectors  # noqa: E402
 
 SPEECH_CHARS_PER_S = 14.0  # rough espeak rate, only to give chunks plausible times
 KIND = {".txt": MediaType.TEXT, ".mp4": MediaType.VIDEO, ".webm": MediaType.VIDEO}
@@ -69,6 +72,20 @@ def build(corpus: Path, model) -> tuple[list[Item], list[dict], dict]:
     return items, callouts, truth
 
 
+def word_groups(items: list[Item]):
+    """Duplicate groups from MinHash of each item's words (stands in for transcript + audio fingerprints)."""
+    fps = [Fingerprint(it.submission_id, MediaType.TEXT, "", minhash=text_minhash(it.words), text_len=len(it.words))
+           for it in items if it.words]
+    return find_duplicates(fps)
+
+
+def collapsed(scores, items: list[Item], groups) -> list[str]:
+    """Ranking as a curator sees it: the shortlist, one entry per duplicate group, no diversity."""
+    scored = [Scored(it.submission_id, float(x), {}, Explanation("none", float(x))) for it, x in zip(items, scores, strict=True)]
+    return [e.item_id for e in shortlist(scored, {i.submission_id: i for i in items}, groups=groups,
+                                         diversity=0.0, limit=None).entries]
+
+
 def evaluate(corpus: Path, model, params: RelevanceParams) -> dict[str, dict[str, float]]:
     items, callouts, truth = build(corpus, model)
     ids = [it.submission_id for it in items]
@@ -78,6 +95,7 @@ def evaluate(corpus: Path, model, params: RelevanceParams) -> dict[str, dict[str
     pooled = np.stack([it.text.pooled if it.text else it.transcript.pooled if it.transcript
                        else np.zeros(384, np.float32) for it in items])
     bm25 = BM25([it.words for it in items])
+    dup_groups = word_groups(items)
     rng = np.random.default_rng(0)
     out: dict[str, dict[str, float]] = {}
     for c in callouts:
@@ -86,13 +104,18 @@ def evaluate(corpus: Path, model, params: RelevanceParams) -> dict[str, dict[str
         brief = np.asarray(model.encode([f"{c['title']}: {c['brief']}"], normalize_embeddings=True)[0])
         cos = pooled @ brief
         cosine_rank = [ids[i] for i in np.argsort(-cos, kind="stable")]
-        bm25_rank = [ids[i] for i in bm25.rank(f"{c['title']} {c['brief']}")]
+        bm25_scores = bm25.scores(f"{c['title']} {c['brief']}")
+        bm25_rank = [ids[i] for i in np.argsort(-np.asarray(bm25_scores), kind="stable")]
         q = CalloutQuery(text=qvecs[cid], others_text=[qvecs[o["id"]] for o in callouts if o["id"] != cid])
         t0 = time.perf_counter()
         scored = score_pool(items, q, params)
         dt = time.perf_counter() - t0
         ours = [s.item_id for s in sorted(scored, key=lambda s: (-s.score, s.item_id))]
+        ours_sl = collapsed([x.score for x in scored], items, dup_groups)
         out[cid] = {
+            "bm25 sl": ndcg_at_k(collapsed(bm25_scores, items, dup_groups), relevant, 10, groups),
+            "cosine sl": ndcg_at_k(collapsed(cos, items, dup_groups), relevant, 10, groups),
+            "triage sl": ndcg_at_k(ours_sl, relevant, 10, groups),
             "random": float(np.mean([ndcg_at_k(list(rng.permutation(ids)), relevant, 10, groups) for _ in range(50)])),
             "bm25": ndcg_at_k(bm25_rank, relevant, 10, groups),
             "cosine": ndcg_at_k(cosine_rank, relevant, 10, groups),
@@ -113,11 +136,12 @@ def main() -> None:
     for corpus in args.corpora:
         res = evaluate(corpus, model, params)
         print(f"\n{corpus}  ({len(res)} call-outs)  nDCG@10")
-        print(f"{'call-out':<12}{'random':>8}{'bm25':>8}{'cosine':>8}{'triage':>8}")
+        cols = ("random", "bm25", "cosine", "triage", "bm25 sl", "cosine sl", "triage sl")
+        print("raw = plain ranking; sl = shortlist (one entry per duplicate group found by dedup)")
+        print(f"{'call-out':<12}" + "".join(f"{c:>11}" for c in cols))
         for cid, r in res.items():
-            print(f"{cid:<12}{r['random']:8.3f}{r['bm25']:8.3f}{r['cosine']:8.3f}{r['triage']:8.3f}")
-        mean = {k: float(np.mean([r[k] for r in res.values()])) for k in ("random", "bm25", "cosine", "triage")}
-        print(f"{'MEAN':<12}{mean['random']:8.3f}{mean['bm25']:8.3f}{mean['cosine']:8.3f}{mean['triage']:8.3f}")
+            print(f"{cid:<12}" + "".join(f"{r[c]:11.3f}" for c in cols))
+        print(f"{'MEAN':<12}" + "".join(f"{np.mean([r[c] for r in res.values()]):11.3f}" for c in cols))
         print(f"scoring time per call-out: {np.mean([r['seconds'] for r in res.values()]) * 1000:.0f} ms")
 
 
