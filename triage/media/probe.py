@@ -70,3 +70,8 @@ def probe(path: Path, limits: MediaLimits, *, name: str | None = None, allow_mis
     else:
         result = probe_av(path, size, found, limits)
     return _check_name(result, found, name, allow_mislabelled)
+
+
+def check_name(result: Probe, name: str | None, *, allow_mislabelled: bool = False) -> Probe:
+    """Compare a submission's file name with content probed earlier (the same bytes may arrive under many names)."""
+    return _check_name(result, None, name, allow_mislabelled)

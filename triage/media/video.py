@@ -26,6 +26,7 @@ from triage.media.frames import MAX_FRAME_SIDE, fit_size, is_blank
 DECODE_SECONDS = 120.0
 _CANDIDATES_PER_FRAME = 2
 _BUDGET_PER_FRAME = 12  # frames decoded between keyframes, per wanted frame, at most
+_MIN_BUDGET = 250  # one default x264 keyframe interval: short clips are always covered evenly
 _SAME_PICTURE = 1.0  # mean absolute difference (0..255) of small grey thumbnails: below it, a still repeat
 
 
@@ -96,7 +97,7 @@ def plan_gap_targets(times: list[float], keyframes: list[float], duration: float
                      want: int, budget: int) -> list[float]:
     """Times to seek to so sampled frames cover the duration, costing at most `budget` decoded frames.
 
-    Repeatedly splits the widest gap between sampled times; no gap may take more than an even share of
+    Evenly spaced targets when they are affordable; otherwise repeatedly splits the widest gap between sampled times; no gap may take more than an even share of
     the remaining budget, so the budget is not spent on one end of the video. Targets after the same
     keyframe are decoded in one run, so a target costs only the frames between it and the furthest
     target already planned after its keyframe.
@@ -114,6 +115,16 @@ def plan_gap_targets(times: list[float], keyframes: list[float], duration: float
     def cost(t: float) -> float:
         key = keyframe_before(t)
         return max(0.0, t - reach.get(key, key)) * fps
+
+    # Cheapest good answer first: evenly spaced targets, when decoding up to them fits the budget.
+    even = [(i + 0.5) * duration / want for i in range(want)]
+    even = [t for t in even if all(abs(t - seen) > min_gap / 2 for seen in times)]
+    furthest: dict[float, float] = {}
+    for t in even:
+        key = keyframe_before(t)
+        furthest[key] = max(t, furthest.get(key, key))
+    if sum(end - key for key, end in furthest.items()) * fps <= budget:
+        return even
 
     while len(times) + len(targets) < want:
         wide = sorted((gap for gap in gaps if gap[0] > min_gap), reverse=True)
@@ -187,7 +198,7 @@ def sample_frames(path: Path, demuxer: str, label: str, duration: float | None,
         blanks = [f for f in scan.candidates if is_blank(f.rgb)]
         if len(frames) < max_frames and length > 0:
             fps = float(stream.average_rate or stream.guessed_rate or 25)
-            budget = _BUDGET_PER_FRAME * max_frames
+            budget = max(_BUDGET_PER_FRAME * max_frames, _MIN_BUDGET)
             targets = plan_gap_targets([f.time for f in scan.candidates], scan.keyframes or [0.0], length, fps,
                                        max_frames + len(blanks), budget)
             extra = _decode_targets(container, stream, start, targets, scan.keyframes, budget, deadline)
