@@ -17,6 +17,7 @@ from triage import fingerprints, media
 from triage.chunking import chunk_text, chunk_transcript, pool
 from triage.domain import Chunk, Decoded, Embedding, MediaLimits, MediaType, Probe, Transcript
 from triage.encoders.base import ImageTextEncoder, TextEncoder, Transcriber
+from triage.errors import ConfigError
 
 # Stage names, as used by `triage reprocess --only`.
 STAGES = ("transcripts", "text", "visual", "fingerprints")
@@ -26,7 +27,7 @@ STAGES = ("transcripts", "text", "visual", "fingerprints")
 class Encoders:
     """The models one run uses. `clip` is None when no visual weights are installed."""
 
-    transcriber: Transcriber
+    transcriber: Transcriber | None  # None for query-only work (search, shortlist)
     text: TextEncoder
     clip: ImageTextEncoder | None = None
     vad: bool = True
@@ -63,10 +64,12 @@ def derived_files(decoded: Decoded, thumb_side: int) -> tuple[dict[str, bytes], 
     return files, thumbs
 
 
-def transcribe(decoded: Decoded, transcriber: Transcriber, *, vad: bool) -> Transcript | None:
+def transcribe(decoded: Decoded, transcriber: Transcriber | None, *, vad: bool) -> Transcript | None:
     """Speech to text for anything with sound; None when there is no audio."""
     if decoded.audio is None or not decoded.audio.size:
         return None
+    if transcriber is None:
+        raise ConfigError("no speech model loaded; transcription needs one")
     return transcriber.transcribe(decoded.audio, vad=vad)
 
 
@@ -105,7 +108,6 @@ def fingerprint(decoded: Decoded, text: str | None, transcript: Transcript | Non
     data: dict[str, Any] = {}
     if decoded.frames:
         data["frames"] = [[t, f"{h:016x}"] for t, h in fingerprints.frame_phashes(decoded.frames)]
-        data["frames_mirrored"] = [f"{fingerprints.mirrored_phash(f.rgb):016x}" for f in decoded.frames]
     if decoded.audio is not None and decoded.audio.size:
         raw = fingerprints.audio_fingerprint(decoded.audio)
         data["audio"] = base64.b64encode(raw.astype("<u4").tobytes()).decode()
@@ -117,13 +119,11 @@ def fingerprint(decoded: Decoded, text: str | None, transcript: Transcript | Non
 
 def analyse(
     path: Path,
-    name: str | None,
     *,
     limits: MediaLimits,
     encoders: Encoders,
     max_frames: int,
     thumb_side: int,
-    allow_mislabelled: bool = False,
     stages: tuple[str, ...] = STAGES,
     stored_transcript: Transcript | None = None,
 ) -> Analysis:
@@ -131,7 +131,7 @@ def analyse(
 
     `stored_transcript` stands in for the transcription stage when only later stages are recomputed.
     """
-    probe = media.probe(path, limits, name=name, allow_mislabelled=allow_mislabelled)
+    probe = media.probe(path, limits)  # by content only: names belong to submissions (see settle_from_content)
     decoded = media.decode(path, probe, limits, max_frames=max_frames)
     result = Analysis(probe=probe, stages=stages, text=decoded.text)
     result.files, result.thumbs = derived_files(decoded, thumb_side)

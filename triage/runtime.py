@@ -8,9 +8,9 @@ from pathlib import Path
 from triage.config import Settings
 from triage.domain import MediaLimits
 from triage.encoders import registry
+from triage.encoders.base import ImageTextEncoder
 from triage.errors import ModelUnavailable
 from triage.ingest.runner import Analyse
-from triage.encoders.base import ImageTextEncoder
 from triage.pipeline import STAGES, Analysis, Encoders, analyse
 from triage.store.store import Store
 
@@ -59,9 +59,15 @@ def encoders(settings: Settings) -> Encoders:
 def analyser(settings: Settings, models: Encoders, stages: tuple[str, ...] = STAGES) -> Analyse:
     """The per-file analysis function the ingest runner calls."""
 
-    def run(path: Path, name: str) -> Analysis:
-        return analyse(path, name, limits=limits(settings), encoders=models, max_frames=settings.frames_per_video,
-                       thumb_side=settings.thumbnail_size, allow_mislabelled=settings.allow_mislabelled,
-                       stages=stages)
+    def run(path: Path) -> Analysis:
+        return analyse(path, limits=limits(settings), encoders=models, max_frames=settings.frames_per_video,
+                       thumb_side=settings.thumbnail_size, stages=stages)
 
     return run
+
+
+def query_encoders(settings: Settings) -> Encoders:
+    """Models for scoring and search: the text model and CLIP (if installed); no speech model is loaded."""
+    common = {"device": settings.device, "threads": settings.threads, "models_dir": settings.models_dir}
+    return Encoders(transcriber=None, text=registry.text_encoder(settings.text_model, **common),
+                    clip=clip_encoder(settings), vad=settings.whisper_vad)

@@ -92,13 +92,13 @@ def test_identical_bytes_are_processed_once_across_callouts(store: Store, settin
     calls: list[str] = []
     inner = runtime.analyser(settings, runtime.encoders(settings))
 
-    def counting(path: Path, name: str):  # type: ignore[no-untyped-def]
-        calls.append(name)
-        return inner(path, name)
+    def counting(path: Path):  # type: ignore[no-untyped-def]
+        calls.append(path.name)
+        return inner(path)
 
     ingest(store, "lawn", [Source("a", MEDIA / "good" / "speech.mp4")], counting, max_file_bytes=10**9)
     results = ingest(store, "one", [Source("b", copy)], counting, max_file_bytes=10**9)
-    assert calls == ["speech.mp4"]
+    assert len(calls) == 1
     assert results[0].action == "reused" and results[0].status == "ready"
     with store.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Content)) == 1
@@ -118,10 +118,29 @@ def test_manifest_escape_is_recorded_as_a_rejected_submission(store: Store, sett
 
 
 def test_a_failure_on_our_side_is_recorded_and_retried(store: Store, settings: Settings) -> None:
-    def broken(path: Path, name: str):  # type: ignore[no-untyped-def]
+    def broken(path: Path):  # type: ignore[no-untyped-def]
         raise RuntimeError("model exploded")
 
     [failed] = ingest(store, "lawn", [Source("s", MEDIA / "good" / "story.txt")], broken, max_file_bytes=10**9)
     assert failed.status == "failed" and "model exploded" in (failed.error or "")
     [retried] = run(store, settings, [Source("s", MEDIA / "good" / "story.txt")])
     assert retried.status == "ready" and retried.submission_id == failed.submission_id
+
+
+def test_a_wrong_name_rejects_that_submission_only(store: Store, settings: Settings, tmp_path: Path) -> None:
+    misnamed = tmp_path / "story.mp4"
+    shutil.copy(MEDIA / "good" / "story.txt", misnamed)
+    bad, good = run(store, settings, [Source(str(misnamed), misnamed), Source("story.txt", MEDIA / "good" / "story.txt")])
+    assert bad.status == "rejected" and "named .mp4" in (bad.error or "")
+    assert good.status == "ready" and good.sha256 == bad.sha256
+
+
+def test_allow_mislabelled_accepts_by_content_with_a_note(store: Store, settings: Settings, tmp_path: Path) -> None:
+    misnamed = tmp_path / "clip.txt"
+    shutil.copy(MEDIA / "good" / "speech.mp4", misnamed)
+    analyse = runtime.analyser(settings, runtime.encoders(settings))
+    [result] = ingest(store, "lawn", [Source(str(misnamed), misnamed)], analyse, max_file_bytes=10**9, allow_mislabelled=True)
+    assert result.status == "ready" and result.media_type == "video"
+    with store.db.session() as session:
+        row = session.get(Submission, result.submission_id)
+        assert row is not None and any("named .txt" in n for n in row.probe["notes"])

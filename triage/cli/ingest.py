@@ -15,7 +15,8 @@ from triage.cli.progress import BatchProgress
 from triage.config import Settings
 from triage.errors import ConfigError
 from triage.ingest import sources as src
-from triage.ingest.runner import ItemResult, ingest as run_ingest
+from triage.ingest.runner import ItemResult
+from triage.ingest.runner import ingest as run_ingest
 
 
 @cli.command()
@@ -41,7 +42,7 @@ def ingest(settings: Settings, callout_id: str, manifest: Path | None, allow_out
                              + (f"  ({r.error})" if r.error else ""))
 
         results = run_ingest(store, callout_id, items, analyse, max_file_bytes=settings.max_file_bytes,
-                             on_result=report)
+                             allow_mislabelled=settings.allow_mislabelled, on_result=report)
     if as_json:
         emit_json({"callout": callout_id, "results": [r.to_dict() for r in results], "summary": summarise(results)})
     else:

@@ -26,7 +26,7 @@ from triage.store.store import Store
 
 log = logging.getLogger(__name__)
 
-Analyse = Callable[[Path, str], Analysis]
+Analyse = Callable[[Path], Analysis]
 
 
 @dataclass
@@ -71,7 +71,8 @@ def _refuse(store: Store, callout_id: str, source: Source, error: str, size: int
         return _result(row, source, "added" if created else "unchanged")
 
 
-def ingest_one(store: Store, callout_id: str, source: Source, analyse: Analyse, max_file_bytes: int) -> ItemResult:
+def ingest_one(store: Store, callout_id: str, source: Source, analyse: Analyse, max_file_bytes: int,
+               allow_mislabelled: bool = False) -> ItemResult:
     """Store, analyse and record one source. Bad input is rejected with its reason; nothing is raised."""
     if source.error or source.path is None:
         return _refuse(store, callout_id, source, source.error or "no file")
@@ -100,21 +101,21 @@ def ingest_one(store: Store, callout_id: str, source: Source, analyse: Analyse, 
             return _result(row, source, "unchanged")
         action = "added" if created else "resumed"
         if content.status in subs.FINAL:
-            subs.settle_from_content(session, content)
+            subs.settle_from_content(session, content, allow_mislabelled=allow_mislabelled)
             return _result(row, source, "reused" if created else action)
         subs.set_status(content, Status.PROCESSING)
         subs.set_status(row, Status.PROCESSING)
-    process_content(store, sha256, source.name, analyse)
+    process_content(store, sha256, analyse, allow_mislabelled)
     with store.db.session() as session:
         row = subs.find_by_key(session, callout_id, _key(source, sha256))
         assert row is not None
         return _result(row, source, action)
 
 
-def process_content(store: Store, sha256: str, name: str, analyse: Analyse) -> None:
+def process_content(store: Store, sha256: str, analyse: Analyse, allow_mislabelled: bool = False) -> None:
     """Analyse stored bytes and record the outcome on the content and every submission waiting for it."""
     try:
-        analysis = analyse(store.files.original_path(sha256), name)
+        analysis = analyse(store.files.original_path(sha256))
     except InvalidSubmission as exc:
         _finish(store, sha256, Status.REJECTED, str(exc))
         return
@@ -122,7 +123,7 @@ def process_content(store: Store, sha256: str, name: str, analyse: Analyse) -> N
         log.error("processing %s failed:\n%s", sha256, traceback.format_exc())
         _finish(store, sha256, Status.FAILED, f"internal error ({type(exc).__name__}): {exc}")
         return
-    save_analysis(store, sha256, analysis)
+    save_analysis(store, sha256, analysis, allow_mislabelled=allow_mislabelled)
 
 
 def _finish(store: Store, sha256: str, status: Status, error: str) -> None:
@@ -140,6 +141,7 @@ def ingest(
     analyse: Analyse,
     *,
     max_file_bytes: int,
+    allow_mislabelled: bool = False,
     on_result: Callable[[ItemResult], None] | None = None,
 ) -> list[ItemResult]:
     """Ingest every source into one call-out; returns one result per source, in order."""
@@ -149,7 +151,7 @@ def ingest(
     results = []
     with store.files.active():
         for source in sources:
-            result = ingest_one(store, callout_id, source, analyse, max_file_bytes)
+            result = ingest_one(store, callout_id, source, analyse, max_file_bytes, allow_mislabelled)
             results.append(result)
             if on_result:
                 on_result(result)

@@ -21,7 +21,8 @@ def write_files(store: Store, sha256: str, analysis: Analysis) -> dict[str, str]
     return written
 
 
-def save_rows(session: Session, content: Content, analysis: Analysis, files: dict[str, str]) -> None:
+def save_rows(session: Session, content: Content, analysis: Analysis, files: dict[str, str], *,
+              allow_mislabelled: bool = False) -> None:
     """Replace the derived rows of the stages that ran, mark the content ready, settle its submissions."""
     sha = content.sha256
     probe = analysis.probe
@@ -51,12 +52,12 @@ def save_rows(session: Session, content: Content, analysis: Analysis, files: dic
     if "fingerprints" in stages:
         art.put_artifact(session, sha, "fingerprints", model="phash+chromaprint+minhash", data=analysis.fingerprints)
     set_status(content, Status.READY)
-    settle_from_content(session, content)
+    settle_from_content(session, content, allow_mislabelled=allow_mislabelled)
 
 
-def save_analysis(store: Store, sha256: str, analysis: Analysis) -> None:
+def save_analysis(store: Store, sha256: str, analysis: Analysis, *, allow_mislabelled: bool = False) -> None:
     files = write_files(store, sha256, analysis)
     with store.db.session() as session:
         content = session.get(Content, sha256)
         assert content is not None, "content row is created before processing"
-        save_rows(session, content, analysis, files)
+        save_rows(session, content, analysis, files, allow_mislabelled=allow_mislabelled)

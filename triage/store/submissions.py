@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from triage.domain import Status
-from triage.errors import NotFound
+from triage.domain import Probe, Status
+from triage.errors import InvalidSubmission, NotFound
+from triage.media.probe import check_name
 from triage.store.schema import Content, Submission
 
 FINAL = {Status.READY.value, Status.REJECTED.value}
@@ -50,14 +51,25 @@ def set_status(row: Submission | Content, status: Status, error: str | None = No
     row.error = error
 
 
-def settle_from_content(session: Session, content: Content) -> list[Submission]:
-    """Copy a finished content's outcome onto every unfinished submission that shares its bytes."""
+def settle_from_content(session: Session, content: Content, *, allow_mislabelled: bool = False) -> list[Submission]:
+    """Copy a finished content's outcome onto every unfinished submission that shares its bytes.
+
+    The file name belongs to the submission, not to the bytes: a name that contradicts the content
+    rejects that submission only (unless allowed), and the content stays usable for the others.
+    """
     rows = list(session.scalars(
         select(Submission).where(Submission.sha256 == content.sha256, Submission.status.not_in(FINAL))
     ))
     for row in rows:
         row.status, row.error = content.status, content.error
         row.media_type, row.probe = content.media_type, content.probe
+        if content.status == Status.READY.value and content.probe:
+            try:
+                named = check_name(Probe.from_dict(content.probe), row.original_filename,
+                                   allow_mislabelled=allow_mislabelled)
+                row.probe = named.to_dict()
+            except InvalidSubmission as exc:
+                row.status, row.error = Status.REJECTED.value, str(exc)
     return rows
 
 

@@ -1,0 +1,105 @@
+"""`triage search | shortlist | duplicates | clusters`: the curator's questions, as JSON with stable keys."""
+
+from __future__ import annotations
+
+import click
+
+from triage import runtime
+from triage.cli import cli
+from triage.cli.output import emit_json, table
+from triage.config import Settings
+from triage.pipeline import Encoders
+
+
+def _models(settings: Settings) -> Encoders:
+    return runtime.query_encoders(settings)
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--callout", "callout_id", help="Search one call-out's pool (default: the whole archive).")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--offset", default=0)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def search(settings: Settings, text: str, callout_id: str | None, limit: int, offset: int, as_json: bool) -> None:
+    """Submissions matching a text prompt, with the moment that matched."""
+    from triage.service.search import search as run
+
+    result = run(runtime.open_store(settings), _models(settings), text, callout_id=callout_id, limit=limit,
+                 offset=offset)
+    if as_json:
+        emit_json(result)
+        return
+    table([[str(i["rank"]), i["external_id"], i["media_type"], f"{i['score']:.2f}", _at(i["moment"]),
+            (i["snippet"] or "")[:60]] for i in result["items"]], ["#", "ID", "TYPE", "SCORE", "AT", "MATCH"])
+
+
+@cli.command()
+@click.argument("callout_id")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--offset", default=0)
+@click.option("--diversity", default=0.3, show_default=True, help="0 = pure relevance, 1 = most varied.")
+@click.option("--media-type", type=click.Choice(["video", "audio", "image", "text"]))
+@click.option("--cluster", type=int, help="Only this cluster id (see `triage clusters`).")
+@click.option("--decision", help="Only this curator decision (shortlisted, rejected, starred, unrated, undecided).")
+@click.option("--min-duration", type=float)
+@click.option("--max-duration", type=float)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def shortlist(settings: Settings, callout_id: str, limit: int, offset: int, diversity: float, media_type: str | None,
+              cluster: int | None, decision: str | None, min_duration: float | None, max_duration: float | None,
+              as_json: bool) -> None:
+    """The ranked, de-duplicated, diverse shortlist of a call-out, each entry with its reason."""
+    from triage.service.shortlist import shortlist as run
+
+    result = run(runtime.open_store(settings), _models(settings), callout_id, limit=limit, offset=offset,
+                 diversity=diversity, media_type=media_type, cluster=cluster, decision=decision,
+                 min_duration=min_duration, max_duration=max_duration)
+    if as_json:
+        emit_json(result)
+        return
+    table([[str(i["rank"]), i["external_id"], i["media_type"], f"{i['score']:.2f}", str(len(i["duplicates"])),
+            i["cluster_label"] or "", _why(i["why"])] for i in result["items"]],
+          ["#", "ID", "TYPE", "SCORE", "DUPS", "CLUSTER", "WHY"])
+
+
+@cli.command()
+@click.option("--callout", "callout_id", help="One call-out's pool (default: archive-wide).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def duplicates(settings: Settings, callout_id: str | None, as_json: bool) -> None:
+    """Groups of re-uploads, re-encodes, trims and re-typed copies."""
+    from triage.service.duplicates import groups
+
+    result = groups(runtime.open_store(settings), callout_id)
+    if as_json:
+        emit_json(result)
+        return
+    for g in result["groups"]:
+        click.echo(f"{g['representative']}: " + ", ".join(m for m in g["members"] if m != g["representative"]))
+
+
+@cli.command()
+@click.argument("callout_id")
+@click.option("-k", "--clusters", "k", type=int, help="Number of clusters (default: chosen automatically).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def clusters(settings: Settings, callout_id: str, k: int | None, as_json: bool) -> None:
+    """Sub-themes of a call-out's pool with readable labels."""
+    from triage.service.clusters import clusters as run
+
+    result = run(runtime.open_store(settings), None, callout_id, k=k)
+    if as_json:
+        emit_json(result)
+        return
+    table([[str(c["id"]), c["label"], str(c["size"])] for c in result["clusters"]], ["ID", "LABEL", "SIZE"])
+
+
+def _at(m: dict | None) -> str:
+    return f"{m['start']:.1f}s" if m else ""
+
+
+def _why(why: dict) -> str:
+    where = f" at {why['start']:.1f}s" if why.get("start") is not None else ""
+    return f"{why['modality']}{where}: {(why.get('snippet') or '')[:50]}"

@@ -1,0 +1,84 @@
+"""Duplicate groups of a pool, with the curators' "not a duplicate" and "merge" verdicts applied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.errors import ConfigError, NotFound
+from triage.scoring.dedup import DuplicateGroup, find_duplicates
+from triage.service.pool import Pool, load_pool
+from triage.store.schema import DuplicateOverride, Submission
+from triage.store.store import Store
+
+VERDICTS = ("not_duplicate", "merge")
+
+
+def overrides(session: Session) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {v: [] for v in VERDICTS}
+    for row in session.scalars(select(DuplicateOverride)):
+        out[row.verdict].append((row.submission_a, row.submission_b))
+    return out
+
+
+def pool_groups(session: Session, pool: Pool) -> list[DuplicateGroup]:
+    """Fingerprint-based groups, split where a curator said "not a duplicate" and joined where they said "merge"."""
+    verdicts = overrides(session)
+    vectors = {i: item.text.pooled_vector() if item.text else item.transcript.pooled_vector()
+               for i, item in pool.items.items() if item.text or item.transcript}
+    groups = find_duplicates(list(pool.fingerprints.values()), not_duplicates=verdicts["not_duplicate"],
+                             items=pool.items, vectors=vectors)
+    return _merge(groups, [p for p in verdicts["merge"] if p[0] in pool.items and p[1] in pool.items], pool)
+
+
+def _merge(groups: list[DuplicateGroup], merges: list[tuple[str, str]], pool: Pool) -> list[DuplicateGroup]:
+    if not merges:
+        return groups
+    member_sets = [set(g.members) for g in groups]
+    for a, b in merges:
+        touching = [s for s in member_sets if a in s or b in s]
+        joined = set().union(*touching, {a, b})
+        member_sets = [s for s in member_sets if s not in touching] + [joined]
+    out = []
+    for members in member_sets:
+        old = next((g for g in groups if set(g.members) == members), None)
+        if old is not None:
+            out.append(old)
+            continue
+        rep = max(members, key=lambda i: (pool.items[i].quality, -pool.items[i].created_at, i))
+        out.append(DuplicateGroup(rep, (rep, *sorted(members - {rep})), ()))
+    return sorted(out, key=lambda g: g.representative)
+
+
+def groups(store: Store, callout_id: str | None) -> dict[str, Any]:
+    """`triage duplicates --json`: groups of two or more, members include the representative."""
+    with store.db.session() as session:
+        pool = load_pool(session, callout_id)
+        found = pool_groups(session, pool)
+    return {"groups": [{"representative": pool.external(g.representative),
+                        "members": [pool.external(m) for m in g.members],
+                        "submission_ids": list(g.members),
+                        "evidence": [{"a": pool.external(e.a), "b": pool.external(e.b), "kind": e.kind,
+                                      "score": round(e.score, 3)} for e in g.edges]}
+                       for g in found]}
+
+
+def set_override(store: Store, a: str, b: str, verdict: str, by: str) -> None:
+    """Record a curator's verdict on a pair of submissions (ids); it replaces any earlier verdict on that pair."""
+    if verdict not in VERDICTS:
+        raise ConfigError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
+    if a == b:
+        raise ConfigError("a submission cannot be compared with itself")
+    first, second = sorted((a, b))
+    with store.db.session() as session:
+        for sid in (first, second):
+            if session.get(Submission, sid) is None:
+                raise NotFound(f"no submission {sid!r}")
+        row = session.scalar(select(DuplicateOverride).where(
+            DuplicateOverride.submission_a == first, DuplicateOverride.submission_b == second))
+        if row is None:
+            session.add(DuplicateOverride(submission_a=first, submission_b=second, verdict=verdict, decided_by=by))
+        else:
+            row.verdict, row.decided_by = verdict, by

@@ -1,0 +1,126 @@
+"""Load a pool of ready submissions from the store as the scoring layer's Items and Fingerprints."""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.domain import Chunk, MediaType, Status
+from triage.scoring.types import Fingerprint, Item, Vectors
+from triage.store.schema import Artifact, Submission, Vector
+
+SOURCE_TO_MODALITY = {"text": "text", "transcript": "transcript", "frames": "frames", "image": "frames"}
+
+
+@dataclass
+class Pool:
+    """Ready submissions of one call-out (or of the whole archive), keyed by submission id."""
+
+    submissions: dict[str, Submission]
+    items: dict[str, Item]
+    fingerprints: dict[str, Fingerprint] = field(default_factory=dict)
+
+    def external(self, submission_id: str) -> str:
+        row = self.submissions[submission_id]
+        return row.external_id or row.id
+
+
+def ready_submissions(session: Session, callout_id: str | None) -> list[Submission]:
+    query = select(Submission).where(Submission.status == Status.READY.value)
+    if callout_id:
+        query = query.where(Submission.callout_id == callout_id)
+    return list(session.scalars(query.order_by(Submission.created_at, Submission.id)))
+
+
+def load_pool(session: Session, callout_id: str | None, *, with_fingerprints: bool = True) -> Pool:
+    """Everything the scoring functions need about a call-out's ready submissions (archive-wide when None)."""
+    rows = ready_submissions(session, callout_id)
+    shas = sorted({r.sha256 for r in rows if r.sha256})
+    vectors = _vectors_by_sha(session, shas)
+    arts = _artifacts_by_sha(session, shas, ("transcript", "text", "fingerprints"))
+    items, fps = {}, {}
+    for row in rows:
+        sha = row.sha256 or ""
+        found = arts.get(sha, {})
+        items[row.id] = _item(row, vectors.get(sha, {}), found)
+        if with_fingerprints:
+            fps[row.id] = _fingerprint(row, found)
+    return Pool({r.id: r for r in rows}, items, fps)
+
+
+def _vectors_by_sha(session: Session, shas: list[str]) -> dict[str, dict[str, list[Vector]]]:
+    out: dict[str, dict[str, list[Vector]]] = defaultdict(lambda: defaultdict(list))
+    for batch in _batches(shas):
+        for v in session.scalars(select(Vector).where(Vector.sha256.in_(batch)).order_by(Vector.id)):
+            out[v.sha256][SOURCE_TO_MODALITY[v.source]].append(v)
+    return out
+
+
+def _artifacts_by_sha(session: Session, shas: list[str], kinds: tuple[str, ...]) -> dict[str, dict[str, Artifact]]:
+    out: dict[str, dict[str, Artifact]] = defaultdict(dict)
+    for batch in _batches(shas):
+        for a in session.scalars(select(Artifact).where(Artifact.sha256.in_(batch), Artifact.kind.in_(kinds))):
+            out[a.sha256][a.kind] = a
+    return out
+
+
+def _batches(values: list[str], size: int = 500) -> list[list[str]]:
+    return [values[i:i + size] for i in range(0, len(values), size)]
+
+
+def _modality(rows: list[Vector]) -> Vectors | None:
+    chunks = [r for r in rows if r.kind != "pooled"]
+    if not chunks:
+        return None
+    pooled = next((r for r in rows if r.kind == "pooled"), None)
+    matrix = np.stack([np.frombuffer(r.vector, dtype="<f4") for r in chunks]).astype(np.float32)
+    return Vectors(
+        matrix=matrix,
+        chunks=[Chunk(r.snippet or "", r.char_start or 0, r.char_end or 0, r.start, r.end) for r in chunks],
+        pooled=np.frombuffer(pooled.vector, dtype="<f4").astype(np.float32) if pooled else None,
+    )
+
+
+def _item(row: Submission, vectors: dict[str, list[Vector]], arts: dict[str, Artifact]) -> Item:
+    probe = row.probe or {}
+    transcript = arts.get("transcript")
+    text = arts.get("text")
+    words = (text.data or {}).get("text", "") if text else ""
+    if not words and transcript and transcript.data:
+        words = transcript.data.get("text", "")
+    return Item(
+        submission_id=row.id, external_id=row.external_id or row.id, media_type=MediaType(row.media_type),
+        duration=probe.get("duration"), created_at=row.created_at.timestamp(), quality=quality(probe, row.size),
+        text=_modality(vectors.get("text", [])), transcript=_modality(vectors.get("transcript", [])),
+        frames=_modality(vectors.get("frames", [])), words=words,
+    )
+
+
+def quality(probe: dict, size: int | None) -> float:
+    """Higher for more pixels and a higher bitrate: picks the best copy in a duplicate group."""
+    pixels = (probe.get("width") or 0) * (probe.get("height") or 0)
+    duration = probe.get("duration") or 0
+    bitrate = (size or 0) * 8 / duration if duration else 0
+    return math.log1p(pixels) + 0.1 * math.log1p(bitrate)
+
+
+def _fingerprint(row: Submission, arts: dict[str, Artifact]) -> Fingerprint:
+    data = (arts["fingerprints"].data or {}) if "fingerprints" in arts else {}
+    probe = row.probe or {}
+    transcript = arts.get("transcript")
+    words = ((arts["text"].data or {}).get("text", "") if "text" in arts else "") or (
+        (transcript.data or {}).get("text", "") if transcript and transcript.data else "")
+    return Fingerprint(
+        submission_id=row.id, media_type=MediaType(row.media_type), sha256=row.sha256 or "",
+        frames=[(float(t), int(h, 16)) for t, h in data.get("frames", [])],
+        audio=np.frombuffer(base64.b64decode(data["audio"]), dtype="<u4").astype(np.uint32) if data.get("audio") else None,
+        minhash=np.frombuffer(base64.b64decode(data["minhash"]), dtype="<u8").astype(np.uint64) if data.get("minhash") else None,
+        text_len=len(words), duration=probe.get("duration"),
+        has_speech=bool(words.strip()) if row.media_type in ("audio", "video") else None,
+    )

@@ -1,0 +1,49 @@
+"""Call-outs and free-text prompts embedded as scoring queries, with the archive's other call-outs for contrast."""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from triage.pipeline import Encoders
+from triage.scoring.query import callout_texts
+from triage.scoring.types import CalloutQuery
+from triage.store.callouts import list_callouts
+from triage.store.schema import Callout
+
+
+def _embed(models: Encoders, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+    text = models.text.encode(texts)
+    clip = models.clip.encode_texts(texts) if models.clip is not None else None
+    return text, clip
+
+
+def _others(models: Encoders, others: list[Callout]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    text, clip = [], []
+    for other in others:
+        t, c = _embed(models, callout_texts(other.title, other.brief, other.prompts))
+        text.append(t)
+        if c is not None:
+            clip.append(c)
+    return text, clip
+
+
+def callout_query(session: Session, models: Encoders, callout: Callout) -> CalloutQuery:
+    """The call-out's title, brief and prompts in each space; negatives and exemplars; the others for contrast."""
+    text, clip = _embed(models, callout_texts(callout.title, callout.brief, callout.prompts))
+    negatives = list(callout.negative_prompts or [])
+    neg_text, neg_clip = _embed(models, negatives) if negatives else (None, None)
+    others_text, others_clip = _others(models, [c for c in list_callouts(session) if c.id != callout.id])
+    return CalloutQuery(text=text, clip=clip, negative_text=neg_text, negative_clip=neg_clip,
+                        exemplar_ids=tuple(callout.exemplars or ()), others_text=others_text, others_clip=others_clip)
+
+
+def prompt_query(session: Session, models: Encoders, prompt: str) -> CalloutQuery:
+    """A free-text prompt as a query; every call-out whose words differ from the prompt gives contrast."""
+    texts = callout_texts("", prompt)
+    text, clip = _embed(models, texts)
+    key = " ".join(prompt.lower().split())
+    others = [c for c in list_callouts(session) if key not in {" ".join(c.brief.lower().split()),
+                                                               " ".join(c.title.lower().split())}]
+    others_text, others_clip = _others(models, others)
+    return CalloutQuery(text=text, clip=clip, others_text=others_text, others_clip=others_clip)
