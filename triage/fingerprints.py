@@ -40,9 +40,8 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 _BLANK_STD = 2.0
 # Per-frame Hamming distance ramp: at or below STRICT a frame surely matches, at or above LOOSE it surely
 # does not. Re-encodes, resizes and trims move pHash by 0-10 bits, strong recolouring up to ~16 (pHash sees
-# luma only); different moments of one moving video are >= 16 apart, unrelated pictures ~32 (closest of
-# many rarely below 20). Scoring those different moments as "a bit alike" would let a shared intro
-# stand in for the whole video, hence the steep ramp.
+# luma only); unrelated pictures sit near 32 of 64 (the closest of many rarely below 20). Different moments
+# of one video with a fixed layout can be only 8-16 apart, which is why frames are paired one to one.
 _MATCH_STRICT = 10
 _MATCH_LOOSE = 16
 # Odd horizontal DCT frequencies change sign when a picture is flipped left-right; in imagehash's
@@ -95,6 +94,8 @@ def _frame_match_score(short: np.ndarray, long: np.ndarray) -> float:
 
     dist = np.bitwise_count(short[:, None] ^ long[None, :]).astype(np.float64)
     score = np.clip((_MATCH_LOOSE - dist) / (_MATCH_LOOSE - _MATCH_STRICT), 0.0, 1.0)
+    if not score.any():
+        return 0.0  # the common case, unrelated videos: skip the assignment
     # One frame of the other video vouches for one frame only: otherwise a shared intro, in a video
     # whose moments resemble each other, would "match" the whole shorter video.
     rows, cols = linear_sum_assignment(score, maximize=True)
@@ -104,8 +105,8 @@ def _frame_match_score(short: np.ndarray, long: np.ndarray) -> float:
 def frames_similarity(a: list[tuple[float, int]], b: list[tuple[float, int]]) -> float:
     """0..1: share of the shorter video's frames that find a near-identical frame in the other.
 
-    Frames are paired one to one (best total match); order and timing are ignored, so trims, intros and re-cuts still match; a left-right mirrored copy is
-    matched too. Blank frames are never counted.
+    Frames are paired one to one (best total match); order and timing are ignored, so trims, intros and
+    re-cuts still match, and a left-right mirrored copy matches too. Blank frames are never counted.
     """
     ha, hb = _informative(a), _informative(b)
     if len(ha) == 0 or len(hb) == 0:
