@@ -1,0 +1,81 @@
+"""The FastAPI app factory: one Store, the job workers, the routes, and one handler for TriageError."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from triage import runtime
+from triage.api import session as web
+from triage.api.deps import AppState, Unauthorized
+from triage.config import Settings
+from triage.errors import TriageError
+from triage.jobs.handlers import JobContext
+from triage.jobs.worker import WorkerPool
+from triage.pipeline import Encoders
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
+def create_app(settings: Settings | None = None, *, models: Encoders | None = None, workers: int = 1) -> FastAPI:
+    """Build the curator service. `workers` job threads start with the app (0: jobs wait for another process)."""
+    settings = settings or Settings()
+    store = runtime.open_store(settings)
+    state = AppState(settings=settings, store=store, secret=web.load_secret(store.data_dir),
+                     jobs=JobContext(store, settings, models))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if workers > 0:
+            state.pool = WorkerPool(state.jobs, workers)
+            state.pool.start()
+        try:
+            yield
+        finally:
+            if state.pool is not None:
+                state.pool.stop()
+                state.pool = None
+
+    app = FastAPI(title="triage", summary="Curator service: call-outs, submissions, shortlists, decisions, jobs",
+                  version="0.1.0", lifespan=lifespan)
+    app.state.triage = state
+
+    @app.exception_handler(TriageError)
+    async def triage_error(request: Request, exc: TriageError) -> JSONResponse | RedirectResponse:
+        # The one place where library errors become HTTP: status from the error class, message for a person.
+        if isinstance(exc, Unauthorized) and _wants_html(request):
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        if exc.http_status >= 500:
+            log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
+        return JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, status_code=exc.http_status)
+
+    from triage.api.routes import callouts, jobs, media, pages, ranking, submissions, tokens, uploads
+
+    for module in (callouts, submissions, media, uploads, ranking, jobs, tokens):
+        app.include_router(module.router, prefix="/api")
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.get("/api/health", tags=["health"])
+    def health() -> dict[str, object]:
+        """Liveness and a glance at the queue (no authentication, no private data)."""
+        from sqlalchemy import func, select
+
+        from triage.store.schema import Job
+
+        with store.db.session() as session:
+            counts = dict(session.execute(select(Job.status, func.count()).group_by(Job.status)).all())
+        return {"status": "ok", "workers": workers, "jobs": {str(k): int(v) for k, v in counts.items()}}
+
+    return app

@@ -1,0 +1,128 @@
+"""Request dependencies: the app's state, the store, and who is calling (bearer token or web session)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from triage import runtime
+from triage.api import session as web
+from triage.api.tokens import Principal, authenticate, principal_by_id
+from triage.config import Settings
+from triage.errors import TriageError
+from triage.jobs.handlers import JobContext
+from triage.jobs.worker import WorkerPool
+from triage.pipeline import Encoders
+from triage.store.store import Store
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class Unauthorized(TriageError):
+    """No valid token or session."""
+
+    http_status = 401
+
+
+class Forbidden(TriageError):
+    """A valid caller whose role may not do this."""
+
+    http_status = 403
+
+
+@dataclass
+class AppState:
+    """Everything one running app shares between requests."""
+
+    settings: Settings
+    store: Store
+    secret: bytes
+    jobs: JobContext
+    pool: WorkerPool | None = None
+    _query_models: Encoders | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def models(self) -> Encoders:
+        """Models for scoring and search (no speech model): the ones given to the app, or loaded once."""
+        with self._lock:
+            if self._query_models is None:
+                self._query_models = self.jobs.preloaded or runtime.query_encoders(self.settings)
+            return self._query_models
+
+    def wake_workers(self) -> None:
+        if self.pool is not None:
+            self.pool.notify()
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.triage
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_store(state: StateDep) -> Store:
+    return state.store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def web_session(request: Request, state: AppState) -> tuple[web.WebSession, Principal] | None:
+    """The signed-in web session and its principal, or None."""
+    found = web.read(state.secret, request.cookies.get(web.COOKIE))
+    if found is None:
+        return None
+    with state.store.db.session() as session:
+        who = principal_by_id(session, found.token_id)
+    return (found, who) if who is not None else None
+
+
+def current_principal(request: Request, state: StateDep) -> Principal:
+    """A bearer token, or a web session cookie (which must bring a CSRF header on state-changing calls)."""
+    token = _bearer(request)
+    if token is not None:
+        with state.store.db.session() as session:
+            who = authenticate(session, token)
+        if who is None:
+            raise Unauthorized("the token is unknown or revoked; create one with: triage tokens create")
+        return who
+    signed_in = web_session(request, state)
+    if signed_in is None:
+        raise Unauthorized("sign in: send 'Authorization: Bearer <token>' (create one with: triage tokens create)")
+    ws, who = signed_in
+    if request.method not in SAFE_METHODS and not web.csrf_ok(state.secret, ws, request.headers.get("x-csrf-token")):
+        raise Forbidden("missing or wrong X-CSRF-Token header for a session-authenticated change")
+    return who
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def require(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency that lets only the given roles through."""
+
+    def check(who: PrincipalDep) -> Principal:
+        if who.role not in roles:
+            raise Forbidden(f"a {who.role} token may not do this (needs {' or '.join(roles)})")
+        return who
+
+    return check
+
+
+Admin = Annotated[Principal, Depends(require("admin"))]
+Curator = Annotated[Principal, Depends(require("admin", "curator"))]
+Anyone = PrincipalDep

@@ -1,0 +1,79 @@
+"""Read queries the API needs beyond the store's own: filtered submission lists and current decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from triage.api.tokens import Principal
+from triage.errors import NotFound
+from triage.store.schema import Decision, Submission
+
+DECISIONS = ("shortlisted", "rejected", "starred", "unrated")
+
+
+def _latest_ids():  # type: ignore[no-untyped-def]
+    return select(func.max(Decision.id).label("id")).group_by(Decision.submission_id).subquery()
+
+
+def current_decisions(session: Session, submission_ids: list[str]) -> dict[str, Decision]:
+    """The newest decision of each given submission (absent: never decided, i.e. unrated)."""
+    if not submission_ids:
+        return {}
+    rows = session.scalars(select(Decision).where(Decision.id.in_(select(_latest_ids().c.id)),
+                                                  Decision.submission_id.in_(submission_ids)))
+    return {d.submission_id: d for d in rows}
+
+
+def decision_dict(d: Decision | None) -> dict[str, Any]:
+    if d is None:
+        return {"decision": "unrated", "note": None, "decided_by": None, "decided_at": None}
+    return {"decision": d.decision, "note": d.note, "decided_by": d.decided_by, "decided_at": d.created_at}
+
+
+def history(session: Session, submission_id: str) -> list[Decision]:
+    return list(session.scalars(select(Decision).where(Decision.submission_id == submission_id)
+                                .order_by(Decision.id.desc())))
+
+
+def record_decision(session: Session, submission_id: str, decision: str, note: str | None, by: str) -> Decision:
+    row = Decision(submission_id=submission_id, decision=decision, note=note, decided_by=by)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def visible_submission(session: Session, submission_id: str, who: Principal) -> Submission:
+    """A submission the caller may see; a submitter's own only (others look absent, not forbidden)."""
+    row = session.get(Submission, submission_id)
+    if row is None or (who.is_submitter and row.uploaded_by != who.token_id):
+        raise NotFound(f"no submission {submission_id!r}")
+    return row
+
+
+def list_submissions(session: Session, who: Principal, *, callout_id: str | None = None,
+                     status: str | None = None, media_type: str | None = None, decision: str | None = None,
+                     limit: int = 50, offset: int = 0) -> tuple[list[Submission], int]:
+    """One page of submissions matching the filters, and how many match in all."""
+    query = select(Submission)
+    if who.is_submitter:
+        query = query.where(Submission.uploaded_by == who.token_id)
+    if callout_id:
+        query = query.where(Submission.callout_id == callout_id)
+    if status:
+        query = query.where(Submission.status == status)
+    if media_type:
+        query = query.where(Submission.media_type == media_type)
+    if decision:
+        latest = select(Decision.submission_id, Decision.decision).where(
+            Decision.id.in_(select(_latest_ids().c.id))).subquery()
+        if decision == "unrated":
+            query = query.outerjoin(latest, latest.c.submission_id == Submission.id).where(
+                (latest.c.decision.is_(None)) | (latest.c.decision == "unrated"))
+        else:
+            query = query.join(latest, latest.c.submission_id == Submission.id).where(latest.c.decision == decision)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Submission.created_at, Submission.id).limit(limit).offset(offset))
+    return list(rows), int(total)

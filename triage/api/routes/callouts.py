@@ -1,0 +1,86 @@
+"""Call-outs: list (with counts and running jobs), show, create, update, close."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from triage.api.deps import Admin, Anyone, StoreDep
+from triage.api.schemas import CalloutCreate, CalloutUpdate
+from triage.api.tokens import Principal
+from triage.cli.callouts import callout_dict
+from triage.errors import Conflict, NotFound
+from triage.jobs import queue
+from triage.store.callouts import get_callout, list_callouts, status_counts, upsert_callout
+from triage.store.schema import Callout
+
+router = APIRouter(tags=["call-outs"])
+
+
+def _public(c: Callout) -> dict[str, Any]:
+    # What a submitter may know about a call-out: nothing about other people's submissions.
+    return {k: v for k, v in callout_dict(c).items() if k in ("id", "title", "brief", "open")}
+
+
+def callouts_overview(store: Any, who: Principal) -> list[dict[str, Any]]:
+    """Call-outs as the caller may see them; curators and admins also get counts and active jobs."""
+    with store.db.session() as session:
+        rows = list_callouts(session)
+        if who.is_submitter:
+            return [_public(c) for c in rows if c.is_open]
+        counts = status_counts(session)
+        active = queue.active_for(session, [c.id for c in rows])
+        jobs: dict[str, list[dict[str, Any]]] = {}
+        for job in active:
+            jobs.setdefault(job.callout_id or "", []).append(queue.job_dict(job))
+        return [{**callout_dict(c), "submissions": sum(counts.get(c.id, {}).values()),
+                 "counts": counts.get(c.id, {}), "jobs": jobs.get(c.id, [])} for c in rows]
+
+
+@router.get("/callouts")
+def list_(store: StoreDep, who: Anyone) -> dict[str, Any]:
+    """Every call-out with submission counts per status (submitters: open call-outs only, no counts)."""
+    return {"callouts": callouts_overview(store, who)}
+
+
+@router.get("/callouts/{callout_id}")
+def show(callout_id: str, store: StoreDep, who: Anyone) -> dict[str, Any]:
+    with store.db.session() as session:
+        callout = get_callout(session, callout_id)
+        if who.is_submitter:
+            if not callout.is_open:
+                raise NotFound(f"no open call-out {callout_id!r}")
+            return _public(callout)
+        counts = status_counts(session).get(callout_id, {})
+        return {**callout_dict(callout), "submissions": sum(counts.values()), "counts": counts}
+
+
+@router.post("/callouts", status_code=201)
+def create(body: CalloutCreate, store: StoreDep, who: Admin) -> dict[str, Any]:
+    """Create a call-out (admins). 409 if the id is taken: use PATCH to change one."""
+    with store.db.session() as session:
+        if session.get(Callout, body.id) is not None:
+            raise Conflict(f"call-out {body.id!r} already exists; update it with PATCH /api/callouts/{body.id}")
+        callout, _ = upsert_callout(session, body.id, title=body.title, brief=body.brief, prompts=body.prompts,
+                                    negative_prompts=body.negative_prompts)
+        return callout_dict(callout)
+
+
+@router.patch("/callouts/{callout_id}")
+def update(callout_id: str, body: CalloutUpdate, store: StoreDep, who: Admin) -> dict[str, Any]:
+    """Change the fields given (admins); `open: false` closes the call-out to uploads."""
+    with store.db.session() as session:
+        get_callout(session, callout_id)
+        callout, _ = upsert_callout(session, callout_id, title=body.title, brief=body.brief, prompts=body.prompts,
+                                    negative_prompts=body.negative_prompts, is_open=body.open)
+        return callout_dict(callout)
+
+
+@router.post("/callouts/{callout_id}/close")
+def close(callout_id: str, store: StoreDep, who: Admin) -> dict[str, Any]:
+    """Stop accepting uploads (admins). Curating goes on."""
+    with store.db.session() as session:
+        get_callout(session, callout_id)
+        callout, _ = upsert_callout(session, callout_id, is_open=False)
+        return callout_dict(callout)

@@ -1,0 +1,42 @@
+"""Jobs: list, progress with ETA, cancel, retry."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from triage.api.deps import Curator, StateDep
+from triage.jobs import queue
+
+router = APIRouter(tags=["jobs"])
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
+
+
+@router.get("/jobs")
+def list_(state: StateDep, who: Curator, status: JobStatus | None = None, callout: str | None = None,
+          limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    """Jobs, newest first, with progress (done/total) and an ETA for running ones."""
+    with state.store.db.session() as session:
+        rows = queue.list_jobs(session, status=status, callout_id=callout, limit=limit, offset=offset)
+        return {"items": [queue.job_dict(j) for j in rows]}
+
+
+@router.get("/jobs/{job_id}")
+def show(job_id: int, state: StateDep, who: Curator) -> dict[str, Any]:
+    with state.store.db.session() as session:
+        return queue.job_dict(queue.get(session, job_id))
+
+
+@router.post("/jobs/{job_id}/cancel")
+def cancel(job_id: int, state: StateDep, who: Curator) -> dict[str, Any]:
+    """Cancel a queued job, or stop a running one at its next item (409 if it already finished)."""
+    return queue.job_dict(queue.cancel(state.store.db, job_id))
+
+
+@router.post("/jobs/{job_id}/retry")
+def retry(job_id: int, state: StateDep, who: Curator) -> dict[str, Any]:
+    """Re-queue a failed or cancelled job."""
+    job = queue.job_dict(queue.retry(state.store.db, job_id))
+    state.wake_workers()
+    return job

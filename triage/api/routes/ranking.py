@@ -1,0 +1,91 @@
+"""Shortlist, search, duplicates and clusters: thin wrappers over triage.service (same JSON as the CLI)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from triage.api.deps import Curator, StateDep
+from triage.api.schemas import OverrideCreate
+from triage.errors import NotFound
+from triage.jobs import queue
+from triage.store.callouts import get_callout
+from triage.store.schema import Submission
+
+router = APIRouter(tags=["triage"])
+MediaTypeName = Literal["video", "audio", "image", "text"]
+DecisionName = Literal["shortlisted", "rejected", "starred", "unrated"]
+
+
+def _callout(state: Any, callout_id: str) -> None:
+    with state.store.db.session() as session:
+        get_callout(session, callout_id)
+
+
+@router.get("/callouts/{callout_id}/shortlist")
+def shortlist(callout_id: str, state: StateDep, who: Curator,
+              limit: Annotated[int, Query(ge=1, le=500)] = 20, offset: Annotated[int, Query(ge=0)] = 0,
+              diversity: Annotated[float, Query(ge=0, le=1)] = 0.3, media_type: MediaTypeName | None = None,
+              cluster: Annotated[int | None, Query(ge=0)] = None, decision: DecisionName | None = None,
+              min_duration: Annotated[float | None, Query(ge=0)] = None,
+              max_duration: Annotated[float | None, Query(ge=0)] = None) -> dict[str, Any]:
+    """The ranked, de-duplicated, diverse shortlist, each item explaining the moment that matched."""
+    from triage.service.shortlist import shortlist as run
+
+    _callout(state, callout_id)
+    return run(state.store, state.models(), callout_id, limit=limit, offset=offset, diversity=diversity,
+               media_type=media_type, cluster=cluster, decision=decision, min_duration=min_duration,
+               max_duration=max_duration)
+
+
+@router.get("/search")
+def search(state: StateDep, who: Curator, q: Annotated[str, Query(min_length=1, max_length=500)],
+           callout: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 20) -> dict[str, Any]:
+    """Search submissions by a text prompt; each hit names its matching moment or sentence."""
+    from triage.service.search import search as run
+
+    if callout:
+        _callout(state, callout)
+    return run(state.store, state.models(), q, callout_id=callout, limit=limit)
+
+
+@router.get("/callouts/{callout_id}/duplicates")
+def duplicates(callout_id: str, state: StateDep, who: Curator) -> dict[str, Any]:
+    """Duplicate groups (re-uploads, re-encodes, trims, copies) with their representative."""
+    from triage.service.duplicates import groups
+
+    _callout(state, callout_id)
+    return groups(state.store, callout_id)
+
+
+@router.post("/duplicates/overrides", status_code=201)
+def override(body: OverrideCreate, state: StateDep, who: Curator) -> dict[str, Any]:
+    """A curator's word on a pair: "not_duplicate" splits them, "merge" joins them."""
+    from triage.service.duplicates import set_override
+
+    with state.store.db.session() as session:
+        for ref in (body.a, body.b):
+            if session.get(Submission, ref) is None:
+                raise NotFound(f"no submission {ref!r}")
+    set_override(state.store, body.a, body.b, body.verdict, who.name)
+    return {"a": body.a, "b": body.b, "verdict": body.verdict, "decided_by": who.name}
+
+
+@router.get("/callouts/{callout_id}/clusters")
+def clusters(callout_id: str, state: StateDep, who: Curator,
+             k: Annotated[int | None, Query(ge=1, le=200)] = None) -> dict[str, Any]:
+    """Sub-theme clusters of the call-out's pool, with labels."""
+    from triage.service.clusters import clusters as run
+
+    _callout(state, callout_id)
+    return run(state.store, state.models(), callout_id, k=k)
+
+
+@router.post("/callouts/{callout_id}/rescore", status_code=202)
+def rescore(callout_id: str, state: StateDep, who: Curator) -> dict[str, Any]:
+    """Queue a job that re-scores the call-out's whole pool; follow it under /api/jobs/{id}."""
+    _callout(state, callout_id)
+    job_id = queue.enqueue(state.store.db, "rescore", callout_id=callout_id)
+    state.wake_workers()
+    return {"job": job_id}

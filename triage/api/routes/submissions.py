@@ -1,0 +1,74 @@
+"""Submissions: filtered lists with pagination, detail with transcript, and decisions with history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from triage.api.deps import Anyone, Curator, StoreDep
+from triage.api.queries import (
+    current_decisions,
+    decision_dict,
+    history,
+    list_submissions,
+    record_decision,
+    visible_submission,
+)
+from triage.api.schemas import DecisionCreate
+from triage.cli.callouts import submission_dict
+from triage.store.schema import Submission
+
+router = APIRouter(tags=["submissions"])
+
+
+def summary(row: Submission) -> dict[str, Any]:
+    probe = row.probe or {}
+    return {"submission_id": row.id, "external_id": row.external_id or row.id, "callout": row.callout_id,
+            "title": row.title, "contributor": row.contributor, "status": row.status, "error": row.error,
+            "media_type": row.media_type, "duration": probe.get("duration"),
+            "original_filename": row.original_filename, "created_at": row.created_at}
+
+
+@router.get("/submissions")
+def list_(store: StoreDep, who: Anyone, callout: str | None = None,
+          status: Annotated[str | None, Query(max_length=16)] = None,
+          media_type: Annotated[str | None, Query(max_length=16)] = None,
+          decision: Annotated[str | None, Query(max_length=16)] = None,
+          limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    """Submissions, filtered by call-out, status, media type and current decision (submitters: their own)."""
+    with store.db.session() as session:
+        rows, total = list_submissions(session, who, callout_id=callout, status=status, media_type=media_type,
+                                       decision=decision, limit=limit, offset=offset)
+        decided = {} if who.is_submitter else current_decisions(session, [r.id for r in rows])
+        items = [{**summary(r), **({} if who.is_submitter else {"decision": decision_dict(decided.get(r.id))})}
+                 for r in rows]
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+@router.get("/submissions/{submission_id}")
+def show(submission_id: str, store: StoreDep, who: Anyone) -> dict[str, Any]:
+    """Everything about one submission, as `triage show --json` prints it, plus its current decision."""
+    with store.db.session() as session:
+        row = visible_submission(session, submission_id, who)
+        data = submission_dict(session, row)
+        if not who.is_submitter:
+            data["decision"] = decision_dict(current_decisions(session, [row.id]).get(row.id))
+        return data
+
+
+@router.get("/submissions/{submission_id}/decisions")
+def decisions(submission_id: str, store: StoreDep, who: Curator) -> dict[str, Any]:
+    """The decision history, newest (current) first."""
+    with store.db.session() as session:
+        visible_submission(session, submission_id, who)
+        return {"submission_id": submission_id, "history": [decision_dict(d) for d in history(session, submission_id)]}
+
+
+@router.post("/submissions/{submission_id}/decisions", status_code=201)
+def decide(submission_id: str, body: DecisionCreate, store: StoreDep, who: Curator) -> dict[str, Any]:
+    """Record a decision and note; it becomes current, earlier ones stay as history."""
+    with store.db.session() as session:
+        visible_submission(session, submission_id, who)
+        row = record_decision(session, submission_id, body.decision, body.note, who.name)
+        return {"submission_id": submission_id, **decision_dict(row)}

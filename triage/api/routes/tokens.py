@@ -1,0 +1,34 @@
+"""Tokens (admins only): list, create (the plain token is returned once), revoke."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from triage.api.deps import Admin, StoreDep
+from triage.api.schemas import TokenCreate
+from triage.api.tokens import create_token, list_tokens, revoke, token_dict
+
+router = APIRouter(tags=["tokens"])
+
+
+@router.get("/tokens")
+def list_(store: StoreDep, who: Admin) -> dict[str, Any]:
+    with store.db.session() as session:
+        return {"items": [token_dict(t) for t in list_tokens(session)]}
+
+
+@router.post("/tokens", status_code=201)
+def create(body: TokenCreate, store: StoreDep, who: Admin) -> dict[str, Any]:
+    """Create a token; `token` is shown only in this reply and stored only as its hash."""
+    with store.db.session() as session:
+        row, plain = create_token(session, body.name, body.role)
+        return {**token_dict(row), "token": plain}
+
+
+@router.delete("/tokens/{token_id}")
+def delete(token_id: int, store: StoreDep, who: Admin) -> dict[str, Any]:
+    """Revoke a token: it stops working at once (history keeps its name)."""
+    with store.db.session() as session:
+        return token_dict(revoke(session, token_id))

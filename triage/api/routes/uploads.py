@@ -1,0 +1,94 @@
+"""Uploads: stream the file to disk under the size limit, sniff it with the normal probe, store it by hash,
+and queue a job that analyses it. Bad files are refused at once with the probe's reason (413/415/422)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+
+from triage import runtime
+from triage.api.deps import Anyone, StateDep
+from triage.api.routes.submissions import summary
+from triage.api.upload import receive
+from triage.domain import Status
+from triage.errors import Conflict, InvalidSubmission
+from triage.jobs import queue
+from triage.media.probe import probe
+from triage.store import submissions as subs
+from triage.store.callouts import get_callout
+
+router = APIRouter(tags=["uploads"])
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"],
+            "properties": {
+                "file": {"type": "string", "format": "binary"},
+                "external_id": {"type": "string", "maxLength": 200},
+                "title": {"type": "string", "maxLength": 300},
+                "contributor": {"type": "string", "maxLength": 200},
+            },
+        }}},
+    }
+}
+
+
+def _field(fields: dict[str, str], name: str, limit: int) -> str | None:
+    value = fields.get(name, "").strip()
+    if len(value) > limit:
+        raise InvalidSubmission(f"{name} is longer than {limit} characters")
+    return value or None
+
+
+@router.post("/callouts/{callout_id}/uploads", status_code=202, openapi_extra=UPLOAD_BODY,
+             responses={413: {"description": "too large"}, 415: {"description": "not a supported kind of media"},
+                        422: {"description": "corrupt, empty or otherwise invalid"}})
+async def upload(callout_id: str, request: Request, state: StateDep, who: Anyone) -> JSONResponse:
+    """Upload one file to a call-out (submitters: open call-outs only). Answers 202 with the submission and
+    the job analysing it; the same file uploaded again by the same person answers 200 with what exists."""
+    store, settings = state.store, state.settings
+    with store.db.session() as session:
+        callout = get_callout(session, callout_id)
+        if who.is_submitter and not callout.is_open:
+            raise Conflict(f"call-out {callout_id!r} is closed and takes no more uploads")
+    limits = runtime.limits(settings)
+    with store.files.active():  # keeps a concurrent sweep away from our temp file
+        temp = store.files.temp_path(".upload")
+        try:
+            got = await receive(request, temp, limits.max_file_bytes)
+            found = await run_in_threadpool(probe, got.path, limits, name=got.filename,
+                                            allow_mislabelled=settings.allow_mislabelled)
+            sha256, size = await run_in_threadpool(store.files.put_original, got.path)
+        finally:
+            temp.unlink(missing_ok=True)
+    external_id = _field(got.fields, "external_id", 200)
+    key = f"upload:{who.token_id}:" + (f"ext:{external_id}" if external_id else f"file:{got.filename}:{sha256}")
+    needs_job = False
+    with store.db.session() as session:
+        content = subs.get_or_create_content(session, sha256, size)
+        row, created = subs.get_or_create(
+            session, callout_id, key, sha256=sha256, size=size, external_id=external_id,
+            title=_field(got.fields, "title", 300), contributor=_field(got.fields, "contributor", 200),
+            original_filename=got.filename, uploaded_by=who.token_id, media_type=found.media_type.value,
+            probe=found.to_dict())
+        if not created and row.sha256 != sha256:
+            raise Conflict(f"external id {external_id!r} was already used for a different file")
+        if content.status in subs.FINAL:
+            subs.settle_from_content(session, content)
+        elif created or row.status == Status.FAILED.value:
+            needs_job = True  # queued below, once these rows are committed
+        data = summary(row)
+    job_id = None
+    if needs_job:
+        job_id = queue.enqueue(store.db, "process_upload", callout_id=callout_id,
+                               params={"sha256": sha256, "name": got.filename, "submission_id": data["submission_id"]},
+                               total=1)
+        state.wake_workers()
+    body: dict[str, Any] = {"submission": data, "job": job_id, "media_type": found.media_type.value}
+    return JSONResponse(jsonable_encoder(body), status_code=202 if created else 200)

@@ -1,0 +1,42 @@
+"""Request bodies of the JSON API (responses mirror the CLI's JSON shapes)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+DecisionName = Literal["shortlisted", "rejected", "starred", "unrated"]
+
+
+class CalloutCreate(BaseModel):
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+                    description="1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+    title: str | None = Field(default=None, max_length=300)
+    brief: str | None = Field(default=None, max_length=20_000)
+    prompts: list[str] | None = None
+    negative_prompts: list[str] | None = None
+
+
+class CalloutUpdate(BaseModel):
+    title: str | None = Field(default=None, max_length=300)
+    brief: str | None = Field(default=None, max_length=20_000)
+    prompts: list[str] | None = None
+    negative_prompts: list[str] | None = None
+    open: bool | None = None
+
+
+class DecisionCreate(BaseModel):
+    decision: DecisionName
+    note: str | None = Field(default=None, max_length=5_000)
+
+
+class OverrideCreate(BaseModel):
+    a: str = Field(min_length=1, max_length=32)
+    b: str = Field(min_length=1, max_length=32)
+    verdict: Literal["not_duplicate", "merge"]
+
+
+class TokenCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    role: Literal["admin", "curator", "submitter"]

@@ -1,0 +1,70 @@
+"""Signed session cookies for the web pages and the CSRF tokens that go with them.
+
+The cookie holds `token_id.issued.nonce.mac`; the MAC is HMAC-SHA256 under a secret kept in the data dir,
+so a cookie cannot be forged or moved to another installation. The CSRF token is derived from the nonce.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+COOKIE = "triage_session"
+MAX_AGE = 14 * 24 * 3600
+
+
+def load_secret(data_dir: Path) -> bytes:
+    """The installation's signing secret, created (readable by its owner only) on first use."""
+    path = data_dir / "session_secret"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it first
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def _mac(secret: bytes, message: str) -> str:
+    return hmac.new(secret, message.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class WebSession:
+    token_id: int
+    nonce: str
+
+    def csrf(self, secret: bytes) -> str:
+        return _mac(secret, f"csrf:{self.nonce}")
+
+
+def issue(secret: bytes, token_id: int, *, at: float | None = None) -> str:
+    body = f"{token_id}.{int(at if at is not None else time.time())}.{secrets.token_hex(16)}"
+    return f"{body}.{_mac(secret, body)}"
+
+
+def read(secret: bytes, cookie: str | None, *, at: float | None = None) -> WebSession | None:
+    """The session in a cookie, or None when it is missing, tampered with or expired."""
+    if not cookie:
+        return None
+    parts = cookie.split(".")
+    if len(parts) != 4 or not parts[0].isdigit() or not parts[1].isdigit():
+        return None
+    body = ".".join(parts[:3])
+    if not hmac.compare_digest(parts[3], _mac(secret, body)):
+        return None
+    if (at if at is not None else time.time()) - int(parts[1]) > MAX_AGE:
+        return None
+    return WebSession(int(parts[0]), parts[2])
+
+
+def csrf_ok(secret: bytes, session: WebSession, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(session.csrf(secret), given or "")

@@ -1,0 +1,80 @@
+"""API tokens: created once (the plain token is shown only then), stored as sha256, checked per request."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.errors import ConfigError, NotFound
+from triage.store.schema import ApiToken, utcnow
+
+ROLES = ("admin", "curator", "submitter")
+PREFIX = "tri_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's row id, its name (recorded on decisions) and its role."""
+
+    token_id: int
+    name: str
+    role: str
+
+    @property
+    def is_submitter(self) -> bool:
+        return self.role == "submitter"
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(session: Session, name: str, role: str) -> tuple[ApiToken, str]:
+    """A new token for `name` with `role`. Returns the row and the plain token (never stored)."""
+    if role not in ROLES:
+        raise ConfigError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    if not name.strip():
+        raise ConfigError("a token needs a name (who or what uses it)")
+    plain = PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(name=name.strip(), role=role, token_hash=digest(plain), revoked=False)
+    session.add(row)
+    session.flush()
+    return row, plain
+
+
+def authenticate(session: Session, token: str) -> Principal | None:
+    """The principal for a plain token, or None when it is unknown or revoked."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
+    if row is None or row.revoked:
+        return None
+    row.last_used_at = utcnow()
+    return Principal(row.id, row.name, row.role)
+
+
+def principal_by_id(session: Session, token_id: int) -> Principal | None:
+    row = session.get(ApiToken, token_id)
+    if row is None or row.revoked:
+        return None
+    return Principal(row.id, row.name, row.role)
+
+
+def revoke(session: Session, token_id: int) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"no token {token_id}")
+    row.revoked = True
+    return row
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
+
+
+def token_dict(row: ApiToken) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "role": row.role, "revoked": row.revoked,
+            "created_at": row.created_at, "last_used_at": row.last_used_at}

@@ -1,0 +1,121 @@
+"""Receive a multipart upload as a stream: the file part goes to disk in chunks and the size limit is
+enforced while the bytes arrive, so an oversized upload is refused without ever being held in memory."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from fastapi import Request
+from python_multipart import MultipartParser
+from python_multipart.multipart import parse_options_header
+
+from triage.errors import InvalidSubmission, TooLarge
+
+FIELD_LIMIT = 10_000  # bytes for each ordinary form field (title, external_id, ...)
+OVERHEAD = 64 * 1024  # room for multipart headers and small fields around the file
+
+
+@dataclass
+class Received:
+    """What came in: the file on disk (not yet validated), its given name and size, and the other fields."""
+
+    path: Path
+    filename: str
+    size: int
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def _too_large(max_bytes: int) -> TooLarge:
+    return TooLarge(f"the upload is larger than the limit of {max_bytes / 1e6:,.1f} MB")
+
+
+class _Sink:
+    """Parser callbacks: route the file part to disk and small fields to memory."""
+
+    def __init__(self, dest: Path, max_bytes: int) -> None:
+        self.dest, self.max_bytes = dest, max_bytes
+        self.headers: dict[bytes, bytes] = {}
+        self._hname = self._hvalue = b""
+        self.name: str | None = None
+        self.filename: str | None = None
+        self.file: IO[bytes] | None = None
+        self.size = 0
+        self.buffer = bytearray()
+        self.fields: dict[str, str] = {}
+        self.got_file = False
+
+    def on_part_begin(self) -> None:
+        self.headers, self.name, self.filename, self.buffer = {}, None, None, bytearray()
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._hname += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._hvalue += data[start:end]
+
+    def on_header_end(self) -> None:
+        self.headers[self._hname.lower()] = self._hvalue
+        self._hname = self._hvalue = b""
+
+    def on_headers_finished(self) -> None:
+        _, options = parse_options_header(self.headers.get(b"content-disposition", b""))
+        self.name = options.get(b"name", b"").decode("utf-8", "replace")
+        raw = options.get(b"filename")
+        if self.name == "file" and raw is not None:
+            if self.got_file:
+                raise InvalidSubmission("send one file per upload")
+            self.filename = os.path.basename(raw.decode("utf-8", "replace").replace("\\", "/")) or "upload"
+            self.file = open(self.dest, "wb")  # noqa: SIM115  (closed in on_part_end or by receive())
+            self.got_file = True
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.file is not None:
+            self.size += end - start
+            if self.size > self.max_bytes:
+                raise _too_large(self.max_bytes)
+            self.file.write(data[start:end])
+        else:
+            self.buffer += data[start:end]
+            if len(self.buffer) > FIELD_LIMIT:
+                raise InvalidSubmission(f"form field {self.name!r} is longer than {FIELD_LIMIT} bytes")
+
+    def on_part_end(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+        elif self.name:
+            self.fields[self.name] = self.buffer.decode("utf-8", "replace")
+
+
+async def receive(request: Request, dest: Path, max_bytes: int) -> Received:
+    """Stream a multipart/form-data body with one part named `file` into `dest`. Raises TooLarge (413) or
+    InvalidSubmission (422) with a reason; `dest` is removed on any failure."""
+    kind, options = parse_options_header(request.headers.get("content-type", ""))
+    if kind != b"multipart/form-data" or b"boundary" not in options:
+        raise InvalidSubmission("send the file as multipart/form-data with a part named 'file'")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes + OVERHEAD:
+        raise _too_large(max_bytes)  # refuse before reading a byte
+    sink = _Sink(dest, max_bytes)
+    callbacks = {name: getattr(sink, name) for name in (
+        "on_part_begin", "on_header_field", "on_header_value", "on_header_end", "on_headers_finished",
+        "on_part_data", "on_part_end")}
+    parser = MultipartParser(options[b"boundary"], callbacks)  # type: ignore[arg-type]
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except Exception as exc:
+        if sink.file is not None:
+            sink.file.close()
+        dest.unlink(missing_ok=True)
+        if isinstance(exc, InvalidSubmission):
+            raise
+        raise InvalidSubmission(f"the upload is not valid multipart/form-data ({exc})") from exc
+    if not sink.got_file or sink.filename is None:
+        dest.unlink(missing_ok=True)
+        raise InvalidSubmission("no file in the upload: send it as a part named 'file' with a filename")
+    return Received(dest, sink.filename, sink.size, sink.fields)

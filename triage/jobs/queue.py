@@ -1,0 +1,215 @@
+"""The durable job queue: rows in the `jobs` table, claimed atomically so two workers never take one job.
+
+Life of a job: queued -> running -> done | failed | cancelled. A failed job keeps its error and can be
+re-queued; cancelling a running job flips its status, and the worker notices between items.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from triage.errors import Conflict, NotFound
+from triage.store.db import Database
+from triage.store.schema import Job
+
+QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
+FINISHED = (DONE, FAILED, CANCELLED)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes even for timezone=True columns; they were written in UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def worker_name(thread: str = "") -> str:
+    """host:pid[:thread], so a restart on the same host can tell its dead predecessors' jobs apart."""
+    return f"{socket.gethostname()}:{os.getpid()}" + (f":{thread}" if thread else "")
+
+
+def enqueue(db: Database, kind: str, *, callout_id: str | None = None, params: dict[str, Any] | None = None,
+            total: int = 0) -> int:
+    """Add a queued job; returns its id."""
+    with db.session() as session:
+        job = Job(kind=kind, callout_id=callout_id, params=dict(params or {}), status=QUEUED, total=total)
+        session.add(job)
+        session.flush()
+        return job.id
+
+
+def get(session: Session, job_id: int) -> Job:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"no job {job_id}; list them with: triage jobs list")
+    return job
+
+
+def _take(db: Database, job_id: int, worker: str) -> bool:
+    # The status guard in the WHERE clause is what makes the claim atomic across threads and processes.
+    stamp = now()
+    with db.session() as session:
+        result = session.execute(
+            update(Job).where(Job.id == job_id, Job.status == QUEUED).values(
+                status=RUNNING, worker=worker, started_at=stamp, heartbeat_at=stamp, finished_at=None,
+                error=None, attempts=Job.attempts + 1)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def claim(db: Database, worker: str, kinds: tuple[str, ...] | None = None) -> int | None:
+    """Take the oldest queued job (optionally of the given kinds); None when there is none."""
+    while True:
+        with db.session() as session:
+            query = select(Job.id).where(Job.status == QUEUED).order_by(Job.id).limit(1)
+            if kinds:
+                query = query.where(Job.kind.in_(kinds))
+            job_id = session.scalar(query)
+        if job_id is None:
+            return None
+        if _take(db, job_id, worker):
+            return job_id
+        # another worker won the race for that row; try the next one
+
+
+def claim_one(db: Database, job_id: int, worker: str) -> None:
+    """Take one named job (for running it in the foreground); it must be queued."""
+    if not _take(db, job_id, worker):
+        with db.session() as session:
+            status = get(session, job_id).status
+        raise Conflict(f"job {job_id} is {status}, not queued; only a queued job can be run")
+
+
+def heartbeat(db: Database, job_id: int) -> None:
+    with db.session() as session:
+        session.execute(update(Job).where(Job.id == job_id, Job.status == RUNNING).values(heartbeat_at=now()))
+
+
+def progress(db: Database, job_id: int, done: int, total: int) -> str:
+    """Record progress; returns the job's current status so the worker can notice a cancel."""
+    with db.session() as session:
+        session.execute(update(Job).where(Job.id == job_id, Job.status == RUNNING).values(
+            done=done, total=total, heartbeat_at=now()))
+        return get(session, job_id).status
+
+
+def complete(db: Database, job_id: int, result: dict[str, Any] | None = None) -> None:
+    with db.session() as session:
+        job = get(session, job_id)
+        if job.status != RUNNING:
+            return  # cancelled while finishing: the cancel wins
+        job.status, job.finished_at = DONE, now()
+        if job.total and job.done < job.total:
+            job.done = job.total
+        if result is not None:
+            job.params = {**(job.params or {}), "result": result}
+
+
+def fail(db: Database, job_id: int, error: str) -> None:
+    with db.session() as session:
+        job = get(session, job_id)
+        if job.status == RUNNING:
+            job.status, job.error, job.finished_at = FAILED, error, now()
+
+
+def cancel(db: Database, job_id: int) -> Job:
+    """Cancel a queued or running job; a running one stops at its next item."""
+    with db.session() as session:
+        job = get(session, job_id)
+        if job.status in FINISHED:
+            raise Conflict(f"job {job_id} is already {job.status}")
+        job.status, job.finished_at = CANCELLED, now()
+        return job
+
+
+def retry(db: Database, job_id: int) -> Job:
+    """Put a failed or cancelled job back in the queue (its progress starts over)."""
+    with db.session() as session:
+        job = get(session, job_id)
+        if job.status not in (FAILED, CANCELLED):
+            raise Conflict(f"job {job_id} is {job.status}; only failed or cancelled jobs can be retried")
+        job.status, job.done, job.worker, job.finished_at, job.started_at = QUEUED, 0, None, None, None
+        return job
+
+
+def _alive(worker: str | None, host: str) -> bool:
+    if not worker:
+        return False
+    parts = worker.split(":")
+    if parts[0] != host or len(parts) < 2 or not parts[1].isdigit():
+        return True  # another machine's worker: only its heartbeat can tell
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def requeue_stale(db: Database, *, stale_after: float = 120.0) -> list[int]:
+    """Re-queue running jobs whose worker died (its process is gone, or it stopped sending heartbeats)."""
+    host = socket.gethostname()
+    limit = now() - timedelta(seconds=stale_after)
+    revived = []
+    with db.session() as session:
+        for job in session.scalars(select(Job).where(Job.status == RUNNING)):
+            beat = _aware(job.heartbeat_at)
+            if not _alive(job.worker, host) or beat is None or beat < limit:
+                job.status, job.worker, job.started_at = QUEUED, None, None
+                revived.append(job.id)
+    return revived
+
+
+def list_jobs(session: Session, *, status: str | None = None, callout_id: str | None = None,
+              limit: int = 100, offset: int = 0) -> list[Job]:
+    query = select(Job).order_by(Job.id.desc()).limit(limit).offset(offset)
+    if status:
+        query = query.where(Job.status == status)
+    if callout_id:
+        query = query.where(Job.callout_id == callout_id)
+    return list(session.scalars(query))
+
+
+def active_for(session: Session, callout_ids: list[str]) -> list[Job]:
+    """Queued or running jobs of these call-outs (for progress on the web page)."""
+    query = select(Job).where(or_(Job.status == QUEUED, Job.status == RUNNING), Job.callout_id.in_(callout_ids))
+    return list(session.scalars(query.order_by(Job.id)))
+
+
+def eta_seconds(job: Job, at: datetime | None = None) -> float | None:
+    """Seconds left, from the pace so far; None until there is some progress to go on."""
+    started = _aware(job.started_at)
+    if job.status != RUNNING or started is None or job.done <= 0 or job.total <= 0:
+        return None
+    elapsed = ((at or now()) - started).total_seconds()
+    return max(0.0, elapsed / job.done * (job.total - job.done))
+
+
+def job_dict(job: Job) -> dict[str, Any]:
+    """The JSON shape of a job, as the API and `triage jobs list --json` show it."""
+    params = dict(job.params or {})
+    result = params.pop("result", None)
+    eta = eta_seconds(job)
+    return {
+        "id": job.id, "kind": job.kind, "callout": job.callout_id, "params": params, "status": job.status,
+        "done": job.done, "total": job.total,
+        "progress": round(job.done / job.total, 4) if job.total else None,
+        "eta_s": round(eta, 1) if eta is not None else None,
+        "error": job.error, "attempts": job.attempts, "worker": job.worker, "result": result,
+        "created_at": _aware(job.created_at), "started_at": _aware(job.started_at),
+        "finished_at": _aware(job.finished_at), "heartbeat_at": _aware(job.heartbeat_at),
+    }

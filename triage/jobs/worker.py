@@ -1,0 +1,133 @@
+"""Running jobs: one job in the foreground (`run_inline`), or a pool of worker threads in the server."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from triage.config import Settings
+from triage.errors import TriageError
+from triage.jobs import queue
+from triage.jobs.handlers import JobCancelled, JobContext, handler_for
+from triage.pipeline import Encoders
+from triage.store.store import Store
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+def run_job(ctx: JobContext, job_id: int, *, on_progress: Progress | None = None,
+            report_every: float = 0.5) -> None:
+    """Run a job this worker has claimed, recording progress, the outcome and any error."""
+    db = ctx.store.db
+    with db.session() as session:
+        job = queue.get(session, job_id)
+        kind, params, callout_id = job.kind, dict(job.params or {}), job.callout_id
+    last = 0.0
+
+    def report(done: int, total: int) -> None:
+        nonlocal last
+        if on_progress:
+            on_progress(done, total)
+        moment = time.monotonic()
+        # Writes are throttled; the cancel flag is read with each write, i.e. between items.
+        if done >= total or moment - last >= report_every:
+            last = moment
+            if queue.progress(db, job_id, done, total) == queue.CANCELLED:
+                raise JobCancelled()
+
+    try:
+        result = handler_for(kind)(ctx, params, callout_id, report)
+    except JobCancelled:
+        log.info("job %s cancelled", job_id)
+        return
+    except TriageError as exc:
+        queue.fail(db, job_id, str(exc))
+        return
+    except Exception as exc:  # a bug or an outage: keep the reason on the job so retry makes sense
+        log.error("job %s failed:\n%s", job_id, traceback.format_exc())
+        queue.fail(db, job_id, f"internal error ({type(exc).__name__}): {exc}")
+        return
+    queue.complete(db, job_id, result)
+
+
+def run_inline(store: Store, job_id: int, *, settings: Settings, models: Encoders | None = None,
+               progress: Progress | None = None) -> dict[str, Any]:
+    """Claim one queued job and run it in the foreground (for CLI commands with a progress bar)."""
+    queue.claim_one(store.db, job_id, queue.worker_name("inline"))
+    run_job(JobContext(store, settings, models), job_id, on_progress=progress)
+    with store.db.session() as session:
+        return queue.job_dict(queue.get(session, job_id))
+
+
+class WorkerPool:
+    """N threads that claim and run queued jobs, plus one that keeps their heartbeats fresh."""
+
+    def __init__(self, ctx: JobContext, count: int, *, poll: float = 1.0, heartbeat: float = 15.0) -> None:
+        self.ctx, self.count, self.poll, self.heartbeat_every = ctx, count, poll, heartbeat
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._running: set[int] = set()
+        self._lock = threading.Lock()
+
+    def start(self) -> list[int]:
+        """Re-queue what dead workers left running, then start the threads. Returns the resumed job ids."""
+        resumed = queue.requeue_stale(self.ctx.store.db, stale_after=self.heartbeat_every * 4)
+        if resumed:
+            log.warning("resuming jobs left running by a stopped server: %s", resumed)
+        for i in range(self.count):
+            thread = threading.Thread(target=self._loop, args=(f"w{i}",), name=f"triage-job-{i}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        if self.count:
+            beat = threading.Thread(target=self._beat, name="triage-job-heartbeat", daemon=True)
+            beat.start()
+            self._threads.append(beat)
+        return resumed
+
+    def notify(self) -> None:
+        """Wake an idle worker now (after an enqueue) instead of at its next poll."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _loop(self, name: str) -> None:
+        worker = queue.worker_name(name)
+        db = self.ctx.store.db
+        while not self._stop.is_set():
+            try:
+                job_id = queue.claim(db, worker)
+            except Exception:  # the database may be briefly locked; try again at the next poll
+                log.exception("claiming a job failed")
+                job_id = None
+            if job_id is None:
+                self._wake.wait(self.poll)
+                self._wake.clear()
+                continue
+            with self._lock:
+                self._running.add(job_id)
+            try:
+                run_job(self.ctx, job_id)
+            finally:
+                with self._lock:
+                    self._running.discard(job_id)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.heartbeat_every):
+            with self._lock:
+                running = list(self._running)
+            for job_id in running:
+                try:
+                    queue.heartbeat(self.ctx.store.db, job_id)
+                except Exception:
+                    log.exception("heartbeat for job %s failed", job_id)
