@@ -59,6 +59,9 @@ def test_ann_agrees_with_exact_search(big: tuple[np.ndarray, np.ndarray, np.ndar
     _, found = index.search(queries, 10)
     _, truth = exact_search(vectors, ids, queries, 10)
     assert _recall(found, truth) >= 0.95
+    index.nprobe = 10**6  # probing every list is exhaustive
+    assert index.nprobe == index._index.nlist
+    assert _recall(index.search(queries, 10)[1], truth) == 1.0
 
 
 def test_growing_past_the_threshold_switches_to_ann(big: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:

@@ -82,7 +82,6 @@ class VectorIndex:
         _set_threads(threads)
         self.dim = int(dim)
         self.exact_max = int(exact_max)
-        self.nprobe = 0
         # faiss' SWIG objects are typed loosely (keyword constructors, downcast attributes): Any it is
         self._index: Any = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
         self.kind = "flat"
@@ -98,6 +97,16 @@ class VectorIndex:
         index = cls(vectors.shape[1], exact_max=exact_max, threads=threads)
         index.add(ids, vectors)
         return index
+
+    @property
+    def nprobe(self) -> int:
+        """IVF lists scanned per query (0 for an exact index); raise it to trade speed for recall."""
+        return int(self._index.nprobe) if self.kind == "ivf" else 0
+
+    @nprobe.setter
+    def nprobe(self, value: int) -> None:
+        if self.kind == "ivf":
+            self._index.nprobe = int(min(self._index.nlist, max(1, value)))
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -156,7 +165,7 @@ class VectorIndex:
         ivf.train(train)
         ivf.add_with_ids(vectors, ids)
         ivf.nprobe = _nprobe_for(nlist)
-        self._index, self.kind, self.nprobe = ivf, "ivf", ivf.nprobe
+        self._index, self.kind = ivf, "ivf"
         self._quantizer = quantizer  # SWIG does not keep the quantizer alive on its own
 
     # ------------------------------------------------------------ queries
@@ -234,7 +243,7 @@ class VectorIndex:
         index = cls(raw.d, exact_max=exact_max, threads=threads)
         if isinstance(raw, faiss.IndexIVFFlat):
             raw.nprobe = raw.nprobe if raw.nprobe > 1 else _nprobe_for(raw.nlist)
-            index._index, index.kind, index.nprobe = raw, "ivf", raw.nprobe
+            index._index, index.kind = raw, "ivf"
         elif isinstance(raw, faiss.IndexIDMap2) and isinstance(faiss.downcast_index(raw.index), faiss.IndexFlatIP):
             index._index = raw
         else:
