@@ -38,13 +38,6 @@ def history(session: Session, submission_id: str) -> list[Decision]:
                                 .order_by(Decision.id.desc())))
 
 
-def record_decision(session: Session, submission_id: str, decision: str, note: str | None, by: str) -> Decision:
-    row = Decision(submission_id=submission_id, decision=decision, note=note, decided_by=by)
-    session.add(row)
-    session.flush()
-    return row
-
-
 def visible_submission(session: Session, submission_id: str, who: Principal) -> Submission:
     """A submission the caller may see; a submitter's own only (others look absent, not forbidden)."""
     row = session.get(Submission, submission_id)

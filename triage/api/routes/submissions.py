@@ -12,11 +12,11 @@ from triage.api.queries import (
     decision_dict,
     history,
     list_submissions,
-    record_decision,
     visible_submission,
 )
 from triage.api.schemas import DecisionCreate
 from triage.cli.callouts import submission_dict
+from triage.service.decisions import record
 from triage.store.schema import Submission
 
 router = APIRouter(tags=["submissions"])
@@ -70,5 +70,5 @@ def decide(submission_id: str, body: DecisionCreate, store: StoreDep, who: Curat
     """Record a decision and note; it becomes current, earlier ones stay as history."""
     with store.db.session() as session:
         visible_submission(session, submission_id, who)
-        row = record_decision(session, submission_id, body.decision, body.note, who.name)
+        row = record(session, submission_id, body.decision, note=body.note, by=who.name)
         return {"submission_id": submission_id, **decision_dict(row)}

@@ -1,0 +1,148 @@
+"""The durable job queue: atomic claims, progress and ETA, failure and retry, cancel, resume after a crash."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from triage import runtime
+from triage.config import Settings
+from triage.errors import Conflict
+from triage.jobs import handlers, queue
+from triage.jobs.handlers import JobContext
+from triage.jobs.worker import WorkerPool, run_inline
+from triage.store.schema import Job
+from triage.store.store import Store
+
+
+@pytest.fixture
+def store(settings: Settings) -> Store:
+    return runtime.open_store(settings)
+
+
+def counting(ctx: JobContext, params: dict[str, Any], callout_id: str | None, report: Any) -> dict[str, Any]:
+    n = int(params.get("n", 3))
+    for i in range(n):
+        if params.get("fail_at") == i:
+            raise RuntimeError("disk on fire")
+        time.sleep(float(params.get("sleep", 0)))
+        report(i + 1, n)
+    return {"counted": n}
+
+
+@pytest.fixture(autouse=True)
+def fake_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(handlers.HANDLERS, "count", counting)
+
+
+def test_concurrent_workers_never_take_the_same_job(store: Store) -> None:
+    ids = [queue.enqueue(store.db, "count") for _ in range(40)]
+    taken: list[int] = []
+    lock = threading.Lock()
+
+    def grab(name: str) -> None:
+        while (job := queue.claim(store.db, queue.worker_name(name))) is not None:
+            with lock:
+                taken.append(job)
+
+    threads = [threading.Thread(target=grab, args=(f"t{i}",)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(taken) == ids  # every job once, none twice
+
+
+def test_run_inline_reports_progress_and_keeps_the_result(store: Store, settings: Settings) -> None:
+    job_id = queue.enqueue(store.db, "count", params={"n": 4})
+    seen: list[tuple[int, int]] = []
+    done = run_inline(store, job_id, settings=settings, progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert done["status"] == "done" and done["done"] == 4 and done["result"] == {"counted": 4}
+    with pytest.raises(Conflict):
+        run_inline(store, job_id, settings=settings)  # a finished job is not run twice
+
+
+def test_failure_keeps_the_error_and_retry_requeues(store: Store, settings: Settings) -> None:
+    job_id = queue.enqueue(store.db, "count", params={"fail_at": 1})
+    failed = run_inline(store, job_id, settings=settings)
+    assert failed["status"] == "failed" and "disk on fire" in failed["error"] and failed["attempts"] == 1
+    again = queue.retry(store.db, job_id)
+    assert again.status == "queued"
+    with pytest.raises(Conflict):
+        queue.retry(store.db, job_id)  # only failed/cancelled jobs
+
+
+def test_eta_comes_from_the_pace_so_far(store: Store) -> None:
+    job_id = queue.enqueue(store.db, "count")
+    queue.claim_one(store.db, job_id, "w")
+    queue.progress(store.db, job_id, 25, 100)
+    with store.db.session() as session:
+        job = queue.get(session, job_id)
+        started = queue._aware(job.started_at)
+        assert started is not None
+        assert queue.eta_seconds(job, at=started + timedelta(seconds=10)) == pytest.approx(30)
+        assert queue.job_dict(job)["progress"] == 0.25
+
+
+def test_cancel_stops_a_running_job_between_items(store: Store, settings: Settings) -> None:
+    pool = WorkerPool(JobContext(store, settings), 1, poll=0.05)
+    pool.start()
+    try:
+        job_id = queue.enqueue(store.db, "count", params={"n": 200, "sleep": 0.02})
+        pool.notify()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with store.db.session() as session:
+                if queue.get(session, job_id).done > 0:
+                    break
+            time.sleep(0.05)
+        queue.cancel(store.db, job_id)
+        time.sleep(0.5)
+        with store.db.session() as session:
+            job = queue.get(session, job_id)
+            done_then = job.done
+            assert job.status == "cancelled"
+        time.sleep(0.5)
+        with store.db.session() as session:
+            assert queue.get(session, job_id).done == done_then < 200  # it stopped
+    finally:
+        pool.stop()
+
+
+def test_jobs_left_running_by_a_dead_process_resume(store: Store, settings: Settings) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    job_id = queue.enqueue(store.db, "count", params={"n": 2})
+    host = queue.worker_name().split(":")[0]
+    queue.claim_one(store.db, job_id, f"{host}:{dead.stdout.strip()}:w0")
+    alive = queue.enqueue(store.db, "count")
+    queue.claim_one(store.db, alive, queue.worker_name("w9"))  # ours, fresh heartbeat: left alone
+    assert queue.requeue_stale(store.db) == [job_id]
+    pool = WorkerPool(JobContext(store, settings), 1, poll=0.05)
+    pool.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with store.db.session() as session:
+                if session.get(Job, job_id).status == "done":  # type: ignore[union-attr]
+                    break
+            time.sleep(0.05)
+        with store.db.session() as session:
+            job = queue.get(session, job_id)
+            assert job.status == "done" and job.attempts == 2
+    finally:
+        pool.stop()
+    assert os.getpid() != int(dead.stdout)
+
+
+def test_unknown_kind_fails_clearly(store: Store, settings: Settings) -> None:
+    job_id = queue.enqueue(store.db, "teleport")
+    done = run_inline(store, job_id, settings=settings)
+    assert done["status"] == "failed" and "unknown job kind 'teleport'" in done["error"]
