@@ -22,6 +22,11 @@ from triage.errors import ConfigError
 # Stage names, as used by `triage reprocess --only`.
 STAGES = ("transcripts", "text", "visual", "fingerprints")
 
+# Chunks of a sentence or two (and transcript windows of a few seconds) let an explanation point at the
+# sentence or moment that matched; the pooled vector still represents the whole piece.
+CHUNK_WORDS = 40
+TRANSCRIPT_WINDOW_S = 15.0
+
 
 @dataclass
 class Encoders:
@@ -77,8 +82,9 @@ def embed_words(text: str | None, transcript: Transcript | None, encoder: TextEn
     """Chunk vectors plus one pooled vector for the text and for the transcript, in the sentence space."""
     out: list[Embedding] = []
     for source, chunks in (
-        ("text", chunk_text(text) if text else []),
-        ("transcript", chunk_transcript(transcript) if transcript and transcript.text.strip() else []),
+        ("text", chunk_text(text, max_words=CHUNK_WORDS) if text else []),
+        ("transcript", chunk_transcript(transcript, max_words=CHUNK_WORDS, max_seconds=TRANSCRIPT_WINDOW_S)
+         if transcript and transcript.text.strip() else []),
     ):
         if not chunks:
             continue
