@@ -7,12 +7,15 @@ import unicodedata
 
 # Apostrophes inside words ("don't") are part of the word; every other mark is punctuation.
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+# Spoken forms of the titles Whisper writes abbreviated ("Mr." for "mister"), as in Whisper's own
+# English normaliser; without them a correct transcript scores as an error.
+_SPOKEN = {"mr": "mister", "mrs": "missus", "dr": "doctor", "st": "saint"}
 
 
 def normalize_words(text: str) -> list[str]:
     """Lower-case words without punctuation, so "Hello, World!" and "hello world" compare equal."""
     text = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'")
-    return _WORD.findall(text)
+    return [_SPOKEN.get(w, w) for w in _WORD.findall(text)]
 
 
 def edit_distance(ref: list[str], hyp: list[str]) -> int:

@@ -17,3 +17,7 @@ def test_each_substitution_insertion_deletion_counts_once() -> None:
 def test_empty_reference() -> None:
     assert word_error_rate("", "") == 0.0
     assert word_error_rate("", "something") == 1.0
+
+
+def test_abbreviated_titles_match_their_spoken_form() -> None:
+    assert word_error_rate("and mister john dashwood", "And Mr. John Dashwood") == 0.0

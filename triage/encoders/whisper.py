@@ -97,10 +97,11 @@ class WhisperTranscriber:
     """Transcriber backed by a faster-whisper model loaded once."""
 
     def __init__(self, path: Path, *, label: str, device: str = "cpu", threads: int = 2,
-                 beam_size: int = 1, vad: bool = True) -> None:
+                 beam_size: int = 1, vad: bool = True, compute_type: str | None = None) -> None:
         from faster_whisper import WhisperModel
 
-        compute_type = "float16" if device == "cuda" else "int8"
+        # int8 on CPU is ~2x faster than float32 at the same accuracy; CUDA wants float16.
+        compute_type = compute_type or ("float16" if device == "cuda" else "int8")
         try:
             self._model = WhisperModel(str(path), device=device, compute_type=compute_type, cpu_threads=threads)
         except (RuntimeError, ValueError, OSError) as exc:
