@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 DecisionName = Literal["shortlisted", "rejected", "starred", "unrated"]
 
@@ -35,6 +35,12 @@ class OverrideCreate(BaseModel):
     a: str = Field(min_length=1, max_length=32)
     b: str = Field(min_length=1, max_length=32)
     verdict: Literal["not_duplicate", "merge"]
+
+    @model_validator(mode="after")
+    def _two_different(self) -> OverrideCreate:
+        if self.a == self.b:
+            raise ValueError("a and b must be two different submissions")
+        return self
 
 
 class TokenCreate(BaseModel):

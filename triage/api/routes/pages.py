@@ -1,5 +1,185 @@
-"""Server-rendered pages for curators."""
+"""Server-rendered pages for curators: sign-in, call-outs, shortlist and search cards, duplicates, a submission.
 
-from fastapi import APIRouter
+Pages use the signed session cookie; every state-changing form carries the session's CSRF token."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from triage.api import session as web
+from triage.api.cards import cards, clock
+from triage.api.deps import AppState, Forbidden, StateDep, Unauthorized, web_session
+from triage.api.queries import current_decisions, history
+from triage.api.routes.callouts import callouts_overview
+from triage.api.tokens import Principal, authenticate
+from triage.cli.callouts import callout_dict, submission_dict
+from triage.errors import TriageError
+from triage.jobs import queue
+from triage.service.decisions import record
+from triage.store.callouts import get_callout
+from triage.store.schema import Submission
 
 router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+templates.env.filters["clock"] = clock
+DecisionName = Annotated[str, Form(pattern="^(shortlisted|rejected|starred|unrated)$")]
+
+
+class Page:
+    """The signed-in curator of a page request, with the CSRF token its forms carry."""
+
+    def __init__(self, request: Request, state: StateDep) -> None:
+        found = web_session(request, state)
+        if found is None:
+            raise Unauthorized("sign in with a token")
+        ws, who = found
+        if who.is_submitter:
+            raise Forbidden("these pages are for curators; submitters upload through the API")
+        self.who: Principal = who
+        self.csrf = ws.csrf(state.secret)
+        self.ws, self.state, self.request = ws, state, request
+
+    def check(self, token: str | None) -> None:
+        if not web.csrf_ok(self.state.secret, self.ws, token):
+            raise Forbidden("the form is out of date (CSRF check failed); reload the page and try again")
+
+    def render(self, name: str, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(self.request, name, {"me": self.who, "csrf": self.csrf, **context})
+
+
+PageDep = Annotated[Page, Depends(Page)]
+
+
+def _back(url: str | None, fallback: str) -> str:
+    # Only same-site paths: never redirect a curator to another host.
+    return url if url and url.startswith("/") and not url.startswith("//") else fallback
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> HTMLResponse:
+    return templates.TemplateResponse(request, "login.html", {"next": _back(next, "/"), "error": None})
+
+
+@router.post("/login")
+def login(request: Request, state: StateDep, token: Annotated[str, Form(max_length=200)],
+          next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+    """Exchange a token for an HTTP-only, SameSite=Lax session cookie."""
+    with state.store.db.session() as session:
+        who = authenticate(session, token.strip())
+    if who is None or who.is_submitter:
+        error = "That token is unknown or revoked." if who is None else "Submitter tokens cannot open these pages."
+        return templates.TemplateResponse(request, "login.html", {"next": _back(next, "/"), "error": error},
+                                          status_code=401)
+    response = RedirectResponse(_back(next, "/"), status_code=303)
+    response.set_cookie(web.COOKIE, web.issue(state.secret, who.token_id), max_age=web.MAX_AGE, httponly=True,
+                        samesite="lax", secure=request.url.scheme == "https", path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(page: PageDep, csrf: Annotated[str, Form()] = "") -> Response:
+    page.check(csrf)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(web.COOKIE, path="/")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(page: PageDep) -> HTMLResponse:
+    return page.render("callouts.html", callouts=callouts_overview(page.state.store, page.who))
+
+
+def _results(state: AppState, callout_id: str, q: str | None, cluster: int | None, media_type: str | None,
+             decision: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+    from triage.service.clusters import clusters
+    from triage.service.search import search
+    from triage.service.shortlist import shortlist
+
+    try:
+        chips = clusters(state.store, state.models(), callout_id)["clusters"]
+        if q:
+            found = search(state.store, state.models(), q, callout_id=callout_id, limit=24)
+        else:
+            found = shortlist(state.store, state.models(), callout_id, limit=24, cluster=cluster,
+                              media_type=media_type, decision=decision)
+    except TriageError as exc:  # e.g. a model is missing: say so on the page rather than fail it
+        return [], [], str(exc)
+    return found["items"], chips, None
+
+
+@router.get("/callouts/{callout_id}", response_class=HTMLResponse)
+def callout_page(callout_id: str, page: PageDep, q: Annotated[str | None, Query(max_length=500)] = None,
+                 cluster: int | None = None, media_type: str | None = None,
+                 decision: str | None = None) -> HTMLResponse:
+    """The shortlist (or search results) as cards, cluster chips, and the call-out's running jobs."""
+    state = page.state
+    with state.store.db.session() as session:
+        callout = callout_dict(get_callout(session, callout_id))
+        jobs = [queue.job_dict(j) for j in queue.active_for(session, [callout_id])]
+    items, chips, problem = _results(state, callout_id, q, cluster, media_type, decision)
+    with state.store.db.session() as session:
+        shown = cards(session, items)
+    return page.render("callout.html", callout=callout, cards=shown, clusters=chips, q=q or "", cluster=cluster,
+                       media_type=media_type, decision=decision, jobs=jobs, problem=problem,
+                       here=str(page.request.url.path) + (f"?{page.request.url.query}" if page.request.url.query else ""))
+
+
+@router.get("/callouts/{callout_id}/duplicates", response_class=HTMLResponse)
+def duplicates_page(callout_id: str, page: PageDep) -> HTMLResponse:
+    from triage.service.duplicates import groups
+
+    with page.state.store.db.session() as session:
+        callout = callout_dict(get_callout(session, callout_id))
+    found = groups(page.state.store, callout_id)["groups"]
+    with page.state.store.db.session() as session:
+        for group in found:
+            ids = group.get("submission_ids") or []
+            rows = {r.id: r for r in session.query(Submission).filter(Submission.id.in_(ids))}
+            group["cards"] = [{"sid": i, "title": (rows[i].title or rows[i].original_filename or i) if i in rows else i,
+                               "media_type": rows[i].media_type if i in rows else None} for i in ids]
+    return page.render("duplicates.html", callout=callout, groups=found)
+
+
+@router.post("/duplicates/override")
+def override(page: PageDep, a: Annotated[str, Form(max_length=32)], b: Annotated[str, Form(max_length=32)],
+             verdict: Annotated[str, Form(pattern="^(not_duplicate|merge)$")], csrf: Annotated[str, Form()] = "",
+             next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+    from triage.service.duplicates import set_override
+
+    page.check(csrf)
+    set_override(page.state.store, a, b, verdict, page.who.name)
+    return RedirectResponse(_back(next, "/"), status_code=303)
+
+
+@router.get("/submissions/{submission_id}", response_class=HTMLResponse)
+def submission_page(submission_id: str, page: PageDep, t: float | None = None) -> HTMLResponse:
+    """One submission: player, full transcript (click a line to play it), decision and its history."""
+    with page.state.store.db.session() as session:
+        row = session.get(Submission, submission_id)
+        if row is None:
+            from triage.errors import NotFound
+
+            raise NotFound(f"no submission {submission_id!r}")
+        data = submission_dict(session, row)
+        d = current_decisions(session, [row.id]).get(row.id)
+        past = history(session, row.id)
+        card = {"sid": row.id, "media_type": row.media_type, "start": t or 0, "has_poster": "poster" in data["files"],
+                "decision": d.decision if d else "unrated", "note": d.note if d else ""}
+    return page.render("submission.html", s=data, card=card, history=past, here=f"/submissions/{submission_id}")
+
+
+@router.post("/submissions/{submission_id}/decision")
+def decide(submission_id: str, page: PageDep, decision: DecisionName,
+           note: Annotated[str, Form(max_length=5000)] = "", csrf: Annotated[str, Form()] = "",
+           next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+    """Record a decision from a card or the submission page, then go back where the curator was."""
+    page.check(csrf)
+    with page.state.store.db.session() as session:
+        record(session, submission_id, decision, note=note.strip() or None, by=page.who.name)
+    return RedirectResponse(_back(next, "/") + f"#card-{quote(submission_id)}", status_code=303)

@@ -1,0 +1,78 @@
+"""The curator pages in-process: sign-in, session cookie, CSRF, cards, decisions that persist."""
+
+from __future__ import annotations
+
+import re
+
+from tests.api.conftest import Service
+from tests.conftest import MEDIA
+
+
+def sign_in(service: Service, role: str = "curator") -> str:
+    """Sign in through the form; returns the CSRF token the pages carry."""
+    done = service.client.post("/login", data={"token": service.tokens[role], "next": "/"}, follow_redirects=False)
+    assert done.status_code == 303
+    cookie = done.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+    page = service.client.get("/").text
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    assert found
+    return found.group(1)
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(service: Service) -> None:
+    done = service.client.get("/", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/login")
+    assert "Sign in" in service.client.get("/login").text
+
+
+def test_bad_and_submitter_tokens_cannot_sign_in(service: Service) -> None:
+    assert service.client.post("/login", data={"token": "nope"}).status_code == 401
+    assert "Submitter tokens" in service.client.post("/login", data={"token": service.tokens["submitter"]}).text
+
+
+def test_callout_page_shows_cards_and_decisions_persist(service: Service, ready_video: str) -> None:
+    service.upload("curator", MEDIA / "good" / "story.txt", title="A tiny story")
+    csrf = sign_in(service)
+    home = service.client.get("/").text
+    assert "Front Lawn Freaks" in home and "submissions" in home
+    page = service.client.get("/callouts/lawn").text
+    assert f'id="card-{ready_video}"' in page and "<video" in page and "#t=" in page
+    assert "viewport" in page
+    url = f"/submissions/{ready_video}/decision"
+    refused = service.client.post(url, data={"decision": "starred", "csrf": "forged", "next": "/callouts/lawn"})
+    assert refused.status_code == 403
+    done = service.client.post(url, data={"decision": "starred", "note": "keeper", "csrf": csrf,
+                                          "next": "/callouts/lawn"}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/callouts/lawn")
+    again = service.client.get("/callouts/lawn").text
+    card = again[again.index(f'id="card-{ready_video}"'):]
+    assert 'value="keeper"' in card[:4000] and 'value="starred" class="on"' in card[:4000]
+    detail = service.client.get(f"/submissions/{ready_video}").text
+    assert "Transcript" in detail and "keeper" in detail and "cora" in detail
+
+
+def test_search_shows_results_in_cards(service: Service, ready_video: str) -> None:
+    sign_in(service)
+    page = service.client.get("/callouts/lawn", params={"q": "quick brown fox"}).text
+    assert "Results for" in page and f'id="card-{ready_video}"' in page
+
+
+def test_session_cookie_works_for_media_but_api_changes_need_csrf(service: Service, ready_video: str) -> None:
+    csrf = sign_in(service)
+    assert service.client.get(f"/api/submissions/{ready_video}/media", headers={"Range": "bytes=0-9"}).status_code == 206
+    url = f"/api/submissions/{ready_video}/decisions"
+    assert service.client.post(url, json={"decision": "rejected"}).status_code == 403
+    assert service.client.post(url, json={"decision": "rejected"}, headers={"X-CSRF-Token": csrf}).status_code == 201
+
+
+def test_sign_out_ends_the_session(service: Service) -> None:
+    csrf = sign_in(service)
+    service.client.post("/logout", data={"csrf": csrf})
+    assert service.client.get("/", headers={"Accept": "text/html"}, follow_redirects=False).status_code == 303
+
+
+def test_redirects_never_leave_the_site(service: Service) -> None:
+    done = service.client.post("/login", data={"token": service.tokens["curator"], "next": "//evil.example/"},
+                               follow_redirects=False)
+    assert done.headers["location"] == "/"
