@@ -41,6 +41,6 @@ def cli(ctx: click.Context, data_dir: Path | None, verbose: bool) -> None:
 
 
 def main() -> None:
-    from triage.cli import callouts, ingest, models, query  # noqa: F401  (registers the commands)
+    from triage.cli import callouts, evaluate, ingest, jobs, models, query, serve, tokens  # noqa: F401  (registers the commands)
 
     cli(prog_name="triage")
