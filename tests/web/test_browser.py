@@ -1,0 +1,144 @@
+"""A curator's session in a real browser (Debian's chromium via Playwright) against a real `triage serve`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MEDIA, triage_cmd
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+]
+
+
+@dataclass
+class Server:
+    url: str
+    token: str
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _run(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([*triage_cmd(), *args], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture
+def server(cli_env: dict[str, str], tmp_path: Path) -> Iterator[Server]:
+    _run(cli_env, "callouts", "create", "lawn", "--title", "Front Lawn Freaks",
+         "--brief", "people freaking out on their front lawn")
+    media = tmp_path / "media"
+    media.mkdir()
+    for name in ("speech.mp4", "speech.mov", "speech.mp3", "story.txt", "photo.jpg"):
+        shutil.copy(MEDIA / "good" / name, media / name)
+    _run(cli_env, "ingest", "--callout", "lawn", str(media))
+    token = _run(cli_env, "tokens", "create", "--role", "curator", "--name", "cora").strip()
+    port = _free_port()
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115  (closed below)
+    proc = subprocess.Popen([*triage_cmd(), "serve", "--port", str(port), "--workers", "1"], env=cli_env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/health", timeout=2) as reply:
+                    assert json.load(reply)["status"] == "ok"
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise AssertionError((tmp_path / "server.log").read_text()) from None
+                time.sleep(0.3)
+        yield Server(url, token)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
+def test_curator_session_in_a_browser(server: Server, tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(30_000)
+
+        # sign in
+        page.goto(f"{server.url}/callouts/lawn")
+        assert "/login" in page.url
+        page.fill("input[name=token]", server.token)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server.url}/callouts/lawn")
+
+        # the shortlist: ranked cards with a reason each
+        cards = page.locator("article.result")
+        assert cards.count() >= 3
+        assert page.locator("article.result .why").first.inner_text().strip()
+
+        # search by a phrase: results in the same cards
+        page.fill("input[name=q]", "quick brown fox near the river")
+        page.press("input[name=q]", "Enter")
+        page.wait_for_url("**q=quick*")
+        assert "Results for" in page.content()
+        video_card = page.locator("article.result:has(video)").first
+        sid = video_card.get_attribute("data-sid")
+        assert sid
+
+        # play from the matched moment: the player seeks (needs HTTP range requests) and plays
+        video = video_card.locator("video")
+        video.evaluate("v => { v.muted = true; }")
+        start = float(video_card.locator(".play-from").get_attribute("data-start") or 0)
+        video_card.locator(".play-from").click()
+        page.wait_for_function("v => v.readyState >= 1 && !v.paused || v.currentTime > 0", arg=video.element_handle(),
+                               timeout=20_000)
+        position = float(video.evaluate("v => v.currentTime"))
+        assert position >= start - 0.3
+        seekable = video.evaluate("v => v.seekable.length > 0 && v.seekable.end(0) > 1")
+        assert seekable
+
+        # record a decision with a note, reload, and see it kept
+        video_card.locator("input[name=note]").fill("opening shot")
+        video_card.locator("button[value=starred]").click()
+        page.wait_for_load_state()
+        page.reload()
+        kept = page.locator(f"#card-{sid}")
+        assert kept.locator("button[value=starred]").get_attribute("aria-pressed") == "true"
+        assert kept.locator("input[name=note]").input_value() == "opening shot"
+
+        # the submission page shows the transcript and the decision history
+        page.goto(f"{server.url}/submissions/{sid}")
+        assert "Transcript" in page.content() and "opening shot" in page.content()
+
+        # phone-sized screen: cards stack in one column, no sideways scrolling
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{server.url}/callouts/lawn")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(f"{server.url}/callouts/lawn")
+        shot = tmp_path / "callout.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        browser.close()
