@@ -1,0 +1,139 @@
+"""Model speed and accuracy on this machine: Whisper, the sentence model, CLIP image throughput.
+
+Run: HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench_models.py [--threads 2] [--quick]
+Prints a Markdown section for benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import re
+import tempfile
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from triage.encoders import registry, whisper
+from triage.textnorm import edit_distance, normalize_words
+
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+SR = 16_000
+
+
+def read_wav(path: Path) -> np.ndarray:
+    with wave.open(str(path)) as w:
+        return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).astype(np.float32) / 32768
+
+
+def librivox() -> list[tuple[np.ndarray, str]]:
+    """Real read speech with reference transcripts from Debian's pocketsphinx-testdata."""
+    refs = {}
+    for line in (LIBRIVOX / "transcription").read_text().splitlines():
+        m = re.match(r"<s>(.*)</s>\s*\((.+)\)", line.strip())
+        if m:
+            refs[m.group(2)] = m.group(1).strip()
+    return [(read_wav(LIBRIVOX / f"{fid}.wav"), refs[fid]) for fid in sorted(refs)]
+
+
+def bench_whisper(threads: int, quick: bool) -> list[str]:
+    clips = librivox()
+    seconds = sum(len(a) for a, _ in clips) / SR
+    path = whisper.resolve("tiny.en", Path("models"))
+    configs = [("int8", True, 1), ("int8", False, 1), ("int8", True, 5), ("float32", True, 1)]
+    if quick:
+        configs = configs[:2]
+    rows = [f"Whisper tiny.en on {len(clips)} LibriVox clips from pocketsphinx-testdata "
+            f"({seconds:.1f} s of real read speech), {threads} threads, best of 2 runs:", "",
+            "| compute | VAD | beam | load s | real-time factor (x faster than real time) | WER |",
+            "| --- | --- | --- | --- | --- | --- |"]
+    for compute, vad, beam in configs:
+        t0 = time.perf_counter()
+        model = whisper.WhisperTranscriber(path, label="tiny.en", threads=threads, beam_size=beam, vad=vad,
+                                           compute_type=compute)
+        load = time.perf_counter() - t0
+        best = float("inf")
+        for _ in range(2):
+            edits = words = 0
+            t1 = time.perf_counter()
+            for audio, ref in clips:
+                hyp = model.transcribe(audio).text
+                edits += edit_distance(normalize_words(ref), normalize_words(hyp))
+                words += len(normalize_words(ref))
+            best = min(best, time.perf_counter() - t1)
+        rows.append(f"| {compute} | {'on' if vad else 'off'} | {'greedy' if beam == 1 else beam} | {load:.2f} "
+                    f"| {seconds / best:.1f}x | {edits / words:.1%} |")
+    return rows
+
+
+def bench_text(threads: int) -> list[str]:
+    enc = registry.text_encoder("all-MiniLM-L6-v2", device="cpu", threads=threads)
+    rng = np.random.default_rng(0)
+    vocab = [w for w in normalize_words(Path(__file__).read_text()) if len(w) > 2]
+    short = [" ".join(rng.choice(vocab, 10)) for _ in range(256)]
+    paras = [" ".join(rng.choice(vocab, 150)) for _ in range(32)]
+    rows = [f"all-MiniLM-L6-v2 ({enc.dim}-d, max {enc.max_tokens} tokens), {threads} threads:", "",
+            "| input | batch of 32 | one by one |", "| --- | --- | --- |"]
+    for label, texts in (("short sentences (10 words)", short), ("paragraphs (150 words)", paras)):
+        enc.encode(texts[:4])  # warm-up
+        t0 = time.perf_counter()
+        enc.encode(texts)
+        batch = len(texts) / (time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for t in texts[:64]:
+            enc.encode([t])
+        single = min(64, len(texts)) / (time.perf_counter() - t0)
+        rows.append(f"| {label} | {batch:.0f} texts/s | {single:.0f} texts/s |")
+    return rows
+
+
+def bench_clip(threads: int, quick: bool) -> list[str]:
+    import open_clip
+    import torch
+
+    torch.manual_seed(0)
+    model = open_clip.create_model("ViT-B-32")  # random weights: the speed is real, the embeddings are not
+    n = 32 if quick else 96
+    images = [np.random.default_rng(i).integers(0, 256, (480, 640, 3), dtype=np.uint8) for i in range(n)]
+    rows = [f"CLIP ViT-B-32 with RANDOM weights (no pretrained weights can be fetched here; the speed is real, "
+            f"the embeddings are not), {n} images of 640x480, {threads} threads, through the adapter:", "",
+            "| batch size | images/s | prompts/s |", "| --- | --- | --- |"]
+    with tempfile.TemporaryDirectory() as tmp:
+        ckpt = Path(tmp) / "random-vit-b-32.pt"
+        torch.save(model.state_dict(), ckpt)
+        del model
+        for batch in (1, 32):
+            enc = registry.image_text_encoder("ViT-B-32", "", checkpoint=ckpt, device="cpu", threads=threads,
+                                              batch_size=batch)
+            enc.encode_images(images[:2])
+            t0 = time.perf_counter()
+            enc.encode_images(images)
+            ips = n / (time.perf_counter() - t0)
+            prompts = [f"a photo of thing {i}" for i in range(64)]
+            t0 = time.perf_counter()
+            enc.encode_texts(prompts)
+            pps = len(prompts) / (time.perf_counter() - t0)
+            rows.append(f"| {batch} | {ips:.1f} | {pps:.0f} |")
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="fewer configurations, for a smoke run")
+    args = parser.parse_args()
+    out = ["## Models (issue 3)", "",
+           f"Machine: {platform.machine()}, {args.threads} CPU threads, no GPU; other work was running "
+           "concurrently on the same 2 cores, so treat speeds as lower bounds.",
+           f"Command: `HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench_models.py --threads {args.threads}"
+           f"{' --quick' if args.quick else ''}`", ""]
+    for section in (bench_whisper(args.threads, args.quick), bench_text(args.threads),
+                    bench_clip(args.threads, args.quick)):
+        out += [*section, ""]
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
