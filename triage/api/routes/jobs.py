@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from triage.api.deps import Curator, StateDep
 from triage.jobs import queue
@@ -15,7 +15,7 @@ JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
 
 @router.get("/jobs")
 def list_(state: StateDep, who: Curator, status: JobStatus | None = None, callout: str | None = None,
-          limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+          limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> dict[str, Any]:
     """Jobs, newest first, with progress (done/total) and an ETA for running ones."""
     with state.store.db.session() as session:
         rows = queue.list_jobs(session, status=status, callout_id=callout, limit=limit, offset=offset)
@@ -23,19 +23,19 @@ def list_(state: StateDep, who: Curator, status: JobStatus | None = None, callou
 
 
 @router.get("/jobs/{job_id}")
-def show(job_id: int, state: StateDep, who: Curator) -> dict[str, Any]:
+def show(job_id: Annotated[int, Path(ge=0, le=2**53)], state: StateDep, who: Curator) -> dict[str, Any]:
     with state.store.db.session() as session:
         return queue.job_dict(queue.get(session, job_id))
 
 
 @router.post("/jobs/{job_id}/cancel")
-def cancel(job_id: int, state: StateDep, who: Curator) -> dict[str, Any]:
+def cancel(job_id: Annotated[int, Path(ge=0, le=2**53)], state: StateDep, who: Curator) -> dict[str, Any]:
     """Cancel a queued job, or stop a running one at its next item (409 if it already finished)."""
     return queue.job_dict(queue.cancel(state.store.db, job_id))
 
 
 @router.post("/jobs/{job_id}/retry")
-def retry(job_id: int, state: StateDep, who: Curator) -> dict[str, Any]:
+def retry(job_id: Annotated[int, Path(ge=0, le=2**53)], state: StateDep, who: Curator) -> dict[str, Any]:
     """Re-queue a failed or cancelled job."""
     job = queue.job_dict(queue.retry(state.store.db, job_id))
     state.wake_workers()

@@ -35,7 +35,7 @@ def list_(store: StoreDep, who: Anyone, callout: str | None = None,
           status: Annotated[str | None, Query(max_length=16)] = None,
           media_type: Annotated[str | None, Query(max_length=16)] = None,
           decision: Annotated[str | None, Query(max_length=16)] = None,
-          limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+          limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> dict[str, Any]:
     """Submissions, filtered by call-out, status, media type and current decision (submitters: their own)."""
     with store.db.session() as session:
         rows, total = list_submissions(session, who, callout_id=callout, status=status, media_type=media_type,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 
 from triage.api.deps import Admin, StoreDep
 from triage.api.schemas import TokenCreate
@@ -28,7 +28,7 @@ def create(body: TokenCreate, store: StoreDep, who: Admin) -> dict[str, Any]:
 
 
 @router.delete("/tokens/{token_id}")
-def delete(token_id: int, store: StoreDep, who: Admin) -> dict[str, Any]:
+def delete(token_id: Annotated[int, Path(ge=0, le=2**53)], store: StoreDep, who: Admin) -> dict[str, Any]:
     """Revoke a token: it stops working at once (history keeps its name)."""
     with store.db.session() as session:
         return token_dict(revoke(session, token_id))
