@@ -45,6 +45,7 @@ class Settings(BaseSettings):
 
     # search
     exact_search_max: int = 50_000  # above this many vectors a space gets an ANN index
+    search_narrow_above: int = 20_000  # pools larger than this are narrowed by the index before scoring
 
     @property
     def resolved_database_url(self) -> str:

@@ -6,9 +6,9 @@ import logging
 from pathlib import Path
 
 from triage.config import Settings
-from triage.domain import MediaLimits
+from triage.domain import MediaLimits, Transcript
 from triage.encoders import registry
-from triage.encoders.base import ImageTextEncoder
+from triage.encoders.base import ImageTextEncoder, TextEncoder
 from triage.errors import ModelUnavailable
 from triage.ingest.runner import Analyse
 from triage.pipeline import STAGES, Analysis, Encoders, analyse
@@ -44,30 +44,34 @@ def clip_encoder(settings: Settings, *, required: bool = False) -> ImageTextEnco
         return None
 
 
+def text_encoder(settings: Settings) -> TextEncoder:
+    return registry.text_encoder(settings.text_model, device=settings.device, threads=settings.threads,
+                                 models_dir=settings.models_dir)
+
+
 def encoders(settings: Settings) -> Encoders:
     """Load the configured models (cached per process). Speech and text models must exist; CLIP may wait."""
-    common = {"device": settings.device, "threads": settings.threads, "models_dir": settings.models_dir}
     return Encoders(
         transcriber=registry.transcriber(settings.whisper_model, beam_size=settings.whisper_beam_size,
-                                         vad=settings.whisper_vad, **common),
-        text=registry.text_encoder(settings.text_model, **common),
+                                         vad=settings.whisper_vad, device=settings.device,
+                                         threads=settings.threads, models_dir=settings.models_dir),
+        text=text_encoder(settings),
         clip=clip_encoder(settings),
         vad=settings.whisper_vad,
     )
 
 
-def analyser(settings: Settings, models: Encoders, stages: tuple[str, ...] = STAGES) -> Analyse:
-    """The per-file analysis function the ingest runner calls."""
+def analyser(settings: Settings, models: Encoders) -> Analyse:
+    """The per-file analysis function the ingest runner (and reprocessing, with `stages`) calls."""
 
-    def run(path: Path) -> Analysis:
+    def run(path: Path, stages: tuple[str, ...] = STAGES, stored_transcript: Transcript | None = None) -> Analysis:
         return analyse(path, limits=limits(settings), encoders=models, max_frames=settings.frames_per_video,
-                       thumb_side=settings.thumbnail_size, stages=stages)
+                       thumb_side=settings.thumbnail_size, stages=stages, stored_transcript=stored_transcript)
 
     return run
 
 
 def query_encoders(settings: Settings) -> Encoders:
     """Models for scoring and search: the text model and CLIP (if installed); no speech model is loaded."""
-    common = {"device": settings.device, "threads": settings.threads, "models_dir": settings.models_dir}
-    return Encoders(transcriber=None, text=registry.text_encoder(settings.text_model, **common),
+    return Encoders(transcriber=None, text=text_encoder(settings),
                     clip=clip_encoder(settings), vad=settings.whisper_vad)

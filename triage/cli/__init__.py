@@ -41,6 +41,16 @@ def cli(ctx: click.Context, data_dir: Path | None, verbose: bool) -> None:
 
 
 def main() -> None:
-    from triage.cli import callouts, evaluate, ingest, jobs, models, query, serve, tokens  # noqa: F401  (registers the commands)
+    from triage.cli import (  # noqa: F401  (importing registers the commands)
+        callouts,
+        evaluate,
+        ingest,
+        jobs,
+        maintain,
+        models,
+        query,
+        serve,
+        tokens,
+    )
 
     cli(prog_name="triage")

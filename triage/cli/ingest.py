@@ -17,6 +17,7 @@ from triage.errors import ConfigError
 from triage.ingest import sources as src
 from triage.ingest.runner import ItemResult
 from triage.ingest.runner import ingest as run_ingest
+from triage.service.index import sync_all
 
 
 @cli.command()
@@ -43,6 +44,7 @@ def ingest(settings: Settings, callout_id: str, manifest: Path | None, allow_out
 
         results = run_ingest(store, callout_id, items, analyse, max_file_bytes=settings.max_file_bytes,
                              allow_mislabelled=settings.allow_mislabelled, on_result=report)
+    sync_all(store, settings.resolved_index_dir, exact_max=settings.exact_search_max, threads=settings.threads)
     if as_json:
         emit_json({"callout": callout_id, "results": [r.to_dict() for r in results], "summary": summarise(results)})
     else:

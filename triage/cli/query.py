@@ -27,7 +27,8 @@ def search(settings: Settings, text: str, callout_id: str | None, limit: int, of
     from triage.service.search import search as run
 
     result = run(runtime.open_store(settings), _models(settings), text, callout_id=callout_id, limit=limit,
-                 offset=offset)
+                 offset=offset, index_dir=settings.resolved_index_dir, narrow_above=settings.search_narrow_above,
+                 exact_max=settings.exact_search_max)
     if as_json:
         emit_json(result)
         return

@@ -107,9 +107,9 @@ def ingest_one(store: Store, callout_id: str, source: Source, analyse: Analyse, 
         subs.set_status(row, Status.PROCESSING)
     process_content(store, sha256, analyse, allow_mislabelled)
     with store.db.session() as session:
-        row = subs.find_by_key(session, callout_id, _key(source, sha256))
-        assert row is not None
-        return _result(row, source, action)
+        settled = subs.find_by_key(session, callout_id, _key(source, sha256))
+        assert settled is not None
+        return _result(settled, source, action)
 
 
 def process_content(store: Store, sha256: str, analyse: Analyse, allow_mislabelled: bool = False) -> None:

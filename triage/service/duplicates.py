@@ -26,8 +26,8 @@ def overrides(session: Session) -> dict[str, list[tuple[str, str]]]:
 def pool_groups(session: Session, pool: Pool) -> list[DuplicateGroup]:
     """Fingerprint-based groups, split where a curator said "not a duplicate" and joined where they said "merge"."""
     verdicts = overrides(session)
-    vectors = {i: item.text.pooled_vector() if item.text else item.transcript.pooled_vector()
-               for i, item in pool.items.items() if item.text or item.transcript}
+    vectors = {i: words.pooled_vector() for i, item in pool.items.items()
+               if (words := item.text or item.transcript) is not None}
     groups = find_duplicates(list(pool.fingerprints.values()), not_duplicates=verdicts["not_duplicate"],
                              items=pool.items, vectors=vectors)
     return _merge(groups, [p for p in verdicts["merge"] if p[0] in pool.items and p[1] in pool.items], pool)

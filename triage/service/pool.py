@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.domain import Chunk, MediaType, Status
@@ -31,19 +31,31 @@ class Pool:
         return row.external_id or row.id
 
 
-def ready_submissions(session: Session, callout_id: str | None) -> list[Submission]:
+def ready_submissions(session: Session, callout_id: str | None, shas: set[str] | None = None) -> list[Submission]:
     query = select(Submission).where(Submission.status == Status.READY.value)
     if callout_id:
         query = query.where(Submission.callout_id == callout_id)
-    return list(session.scalars(query.order_by(Submission.created_at, Submission.id)))
+    rows = session.scalars(query.order_by(Submission.created_at, Submission.id))
+    return [r for r in rows if shas is None or r.sha256 in shas]
 
 
-def load_pool(session: Session, callout_id: str | None, *, with_fingerprints: bool = True) -> Pool:
-    """Everything the scoring functions need about a call-out's ready submissions (archive-wide when None)."""
-    rows = ready_submissions(session, callout_id)
-    shas = sorted({r.sha256 for r in rows if r.sha256})
-    vectors = _vectors_by_sha(session, shas)
-    arts = _artifacts_by_sha(session, shas, ("transcript", "text", "fingerprints"))
+def count_ready(session: Session, callout_id: str | None) -> int:
+    query = select(func.count()).select_from(Submission).where(Submission.status == Status.READY.value)
+    if callout_id:
+        query = query.where(Submission.callout_id == callout_id)
+    return int(session.scalar(query) or 0)
+
+
+def load_pool(session: Session, callout_id: str | None, *, with_fingerprints: bool = True,
+              shas: set[str] | None = None) -> Pool:
+    """Everything the scoring functions need about a call-out's ready submissions (archive-wide when None).
+
+    `shas` narrows the pool to those contents (the candidates an ANN search found).
+    """
+    rows = ready_submissions(session, callout_id, shas)
+    present = sorted({r.sha256 for r in rows if r.sha256})
+    vectors = _vectors_by_sha(session, present)
+    arts = _artifacts_by_sha(session, present, ("transcript", "text", "fingerprints"))
     items, fps = {}, {}
     for row in rows:
         sha = row.sha256 or ""
@@ -95,7 +107,7 @@ def _item(row: Submission, vectors: dict[str, list[Vector]], arts: dict[str, Art
     if not words and transcript and transcript.data:
         words = transcript.data.get("text", "")
     return Item(
-        submission_id=row.id, external_id=row.external_id or row.id, media_type=MediaType(row.media_type),
+        submission_id=row.id, external_id=row.external_id or row.id, media_type=MediaType(row.media_type or "text"),
         duration=probe.get("duration"), created_at=row.created_at.timestamp(), quality=quality(probe, row.size),
         text=_modality(vectors.get("text", [])), transcript=_modality(vectors.get("transcript", [])),
         frames=_modality(vectors.get("frames", [])), words=words,
@@ -117,7 +129,7 @@ def _fingerprint(row: Submission, arts: dict[str, Artifact]) -> Fingerprint:
     words = ((arts["text"].data or {}).get("text", "") if "text" in arts else "") or (
         (transcript.data or {}).get("text", "") if transcript and transcript.data else "")
     return Fingerprint(
-        submission_id=row.id, media_type=MediaType(row.media_type), sha256=row.sha256 or "",
+        submission_id=row.id, media_type=MediaType(row.media_type or "text"), sha256=row.sha256 or "",
         frames=[(float(t), int(h, 16)) for t, h in data.get("frames", [])],
         audio=np.frombuffer(base64.b64decode(data["audio"]), dtype="<u4").astype(np.uint32) if data.get("audio") else None,
         minhash=np.frombuffer(base64.b64decode(data["minhash"]), dtype="<u8").astype(np.uint64) if data.get("minhash") else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from triage.pipeline import Encoders
@@ -9,7 +10,8 @@ from triage.scoring.relevance import score_pool
 from triage.scoring.shortlist import shortlist as rank
 from triage.scoring.types import Explanation
 from triage.service.duplicates import pool_groups
-from triage.service.pool import Pool, load_pool
+from triage.service.index import candidate_contents
+from triage.service.pool import Pool, count_ready, load_pool
 from triage.service.queries import prompt_query
 from triage.store.callouts import get_callout
 from triage.store.store import Store
@@ -29,13 +31,23 @@ def why_dict(why: Explanation) -> dict[str, Any]:
 
 
 def search(store: Store, models: Encoders, text: str, *, callout_id: str | None = None, limit: int = 20,
-           offset: int = 0) -> dict[str, Any]:
-    """Ranked submissions for `text`; each duplicate group appears once, its other members attached."""
+           offset: int = 0, index_dir: Path | None = None, narrow_above: int = 20_000,
+           exact_max: int = 50_000) -> dict[str, Any]:
+    """Ranked submissions for `text`; each duplicate group appears once, its other members attached.
+
+    Pools up to `narrow_above` submissions are scored whole. Larger ones are first narrowed to the contents
+    whose chunks the FAISS index (exact up to `exact_max` vectors, IVF above) ranks highest, then scored the
+    same way.
+    """
     with store.db.session() as session:
         if callout_id:
             get_callout(session, callout_id)
-        pool = load_pool(session, callout_id)
         query = prompt_query(session, models, text)
+        shas = None
+        if index_dir is not None and count_ready(session, callout_id) > narrow_above:
+            shas = candidate_contents(store, index_dir, {"text": query.text, "clip": query.clip},
+                                      want=offset + limit, exact_max=exact_max)
+        pool = load_pool(session, callout_id, shas=shas)
         groups = pool_groups(session, pool)
     scored = score_pool(list(pool.items.values()), query)
     page = rank(scored, pool.items, groups=groups, diversity=0.0, offset=offset, limit=limit)

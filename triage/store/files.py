@@ -31,6 +31,22 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def atomic_write(path: Path, data: bytes) -> Path:
+    """Write `data` to `path` via a temp file in the same folder, fsync and rename: readers see old or new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(temp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temp, path)
+        fsync_dir(path.parent)
+    finally:
+        temp.unlink(missing_ok=True)
+    return path
+
+
 class FileStore:
     """Content-addressed originals and their derived files, all under one root."""
 
@@ -89,18 +105,7 @@ class FileStore:
     def write_atomic(self, path: Path, data: bytes) -> Path:
         """Write `data` to `path` (inside the root) via a temp file, fsync and rename."""
         path = self.resolve(self.relative(path)) if path.is_absolute() else self.resolve(str(path))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            with open(temp, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(temp, path)
-            fsync_dir(path.parent)
-        finally:
-            temp.unlink(missing_ok=True)
-        return path
+        return atomic_write(path, data)
 
     def remove_derived(self, sha256: str) -> None:
         shutil.rmtree(self.derived_dir(sha256), ignore_errors=True)

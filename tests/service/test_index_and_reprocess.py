@@ -1,0 +1,73 @@
+"""Vector indexes follow the database; reprocessing recomputes only what a changed model made."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import MEDIA
+from triage import runtime
+from triage.config import Settings
+from triage.encoders.fake import FakeTextEncoder
+from triage.ingest import reprocess as rp
+from triage.ingest.runner import ingest
+from triage.ingest.sources import from_paths
+from triage.service.index import sync
+from triage.service.search import search
+from triage.store.callouts import upsert_callout
+from triage.store.schema import Vector
+from triage.store.store import Store
+
+
+@pytest.fixture
+def filled(settings: Settings) -> Store:
+    store = runtime.open_store(settings)
+    with store.db.session() as session:
+        upsert_callout(session, "lawn", title="Lawn", brief="Stories about foxes, dogs and rivers.")
+    ingest(store, "lawn", list(from_paths([MEDIA / "good"])), runtime.analyser(settings, runtime.encoders(settings)),
+           max_file_bytes=10**9)
+    return store
+
+
+def test_index_sync_adds_and_removes_incrementally(filled: Store, tmp_path: Path) -> None:
+    index, report = sync(filled, tmp_path / "index", "text", exact_max=1000)
+    assert index is not None and report.rebuilt and report.size > 0
+    again, second = sync(filled, tmp_path / "index", "text", exact_max=1000)
+    assert (second.added, second.removed, second.rebuilt) == (0, 0, False)
+    with filled.db.session() as session:
+        victim = session.scalars(select(Vector).where(Vector.space == "text")).first()
+        assert victim is not None
+        session.delete(victim)
+    _, third = sync(filled, tmp_path / "index", "text", exact_max=1000)
+    assert (third.added, third.removed) == (0, 1) and third.size == report.size - 1
+
+
+def test_search_narrowed_by_the_index_finds_the_same_top_results(filled: Store, settings: Settings,
+                                                                  tmp_path: Path) -> None:
+    """The index path only narrows the pool; on a pool it covers whole, the ranking is the exact one."""
+    models = runtime.query_encoders(settings)
+    exact = search(filled, models, "the quick brown fox", limit=5)
+    narrowed = search(filled, models, "the quick brown fox", limit=5, index_dir=tmp_path / "index", narrow_above=1)
+    assert [i["submission_id"] for i in narrowed["items"]] == [i["submission_id"] for i in exact["items"]]
+    assert (tmp_path / "index" / "text.faiss").exists()
+
+
+def test_reprocess_recomputes_only_what_a_changed_model_made(filled: Store, settings: Settings) -> None:
+    models = runtime.encoders(settings)
+    shas = rp.contents_in_scope(filled, None)
+    assert shas and all(rp.stale_stages(filled, sha, models) == () for sha in shas)
+
+    renamed = FakeTextEncoder()
+    renamed.name = "fake-text-v2"
+    models.text = renamed
+    stale = {sha: rp.stale_stages(filled, sha, models) for sha in shas}
+    assert {s for s in stale.values() if s} == {("text",)}
+    analyse = runtime.analyser(settings, models)
+    for sha, stages in stale.items():
+        assert rp.reprocess_one(filled, sha, stages, analyse).error is None
+    with filled.db.session() as session:
+        assert set(session.scalars(select(Vector.model).where(Vector.space == "text"))) == {"fake-text-v2"}
+    assert all(rp.stale_stages(filled, sha, models) == () for sha in shas)
+    assert rp.with_dependents(("transcripts",)) == ("transcripts", "text", "fingerprints")

@@ -1,0 +1,121 @@
+"""Keep each space's FAISS index in step with the vectors table (the source of truth).
+
+Files per space in the index dir: `<space>.faiss` (the index) and `<space>.ids.npy` (the ids it holds, so a
+sync can add what is new and remove what is gone instead of rebuilding). Both are written atomically; when
+they disagree the index is rebuilt from the database.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+
+from triage.errors import NotFound, ProcessingFailed
+from triage.store.files import atomic_write
+from triage.store.schema import Vector
+from triage.store.store import Store
+from triage.vectors import VectorIndex
+
+SPACES = ("text", "clip")
+
+
+@dataclass
+class SyncReport:
+    space: str
+    kind: str
+    size: int
+    added: int
+    removed: int
+    rebuilt: bool
+
+
+def _paths(index_dir: Path, space: str) -> tuple[Path, Path]:
+    return index_dir / f"{space}.faiss", index_dir / f"{space}.ids.npy"
+
+
+def _db_ids(store: Store, space: str) -> np.ndarray:
+    with store.db.session() as session:
+        ids = session.scalars(select(Vector.id).where(Vector.space == space).order_by(Vector.id))
+        return np.fromiter(ids, dtype=np.int64)
+
+
+def _vectors(store: Store, ids: np.ndarray) -> np.ndarray:
+    rows: dict[int, bytes] = {}
+    with store.db.session() as session:
+        for start in range(0, len(ids), 1000):
+            batch = [int(i) for i in ids[start:start + 1000]]
+            for vid, blob in session.execute(select(Vector.id, Vector.vector).where(Vector.id.in_(batch))):
+                rows[vid] = blob
+    return np.stack([np.frombuffer(rows[int(i)], dtype="<f4") for i in ids]).astype(np.float32)
+
+
+def _load(index_dir: Path, space: str, exact_max: int, threads: int) -> tuple[VectorIndex, np.ndarray] | None:
+    index_path, ids_path = _paths(index_dir, space)
+    try:
+        index = VectorIndex.load(index_path, exact_max=exact_max, threads=threads)
+        ids = np.load(ids_path)
+    except (NotFound, ProcessingFailed, OSError, ValueError):
+        return None
+    return (index, ids) if len(index) == len(ids) else None
+
+
+def _save(index_dir: Path, space: str, index: VectorIndex, ids: np.ndarray) -> None:
+    index_path, ids_path = _paths(index_dir, space)
+    index.save(index_path)
+    buffer = io.BytesIO()
+    np.save(buffer, np.sort(ids))
+    atomic_write(ids_path, buffer.getvalue())
+
+
+def sync(store: Store, index_dir: Path, space: str, *, exact_max: int, threads: int = 2,
+         rebuild: bool = False) -> tuple[VectorIndex | None, SyncReport]:
+    """Bring one space's index up to date with the database (or rebuild it) and save it if it changed."""
+    wanted = _db_ids(store, space)
+    loaded = None if rebuild else _load(index_dir, space, exact_max, threads)
+    if not len(wanted):
+        return None, SyncReport(space, "none", 0, 0, 0, loaded is None)
+    if loaded is None:
+        index = VectorIndex.build(wanted, _vectors(store, wanted), exact_max=exact_max, threads=threads)
+        _save(index_dir, space, index, wanted)
+        return index, SyncReport(space, index.kind, len(index), len(wanted), 0, True)
+    index, held = loaded
+    new = np.setdiff1d(wanted, held, assume_unique=True)
+    gone = np.setdiff1d(held, wanted, assume_unique=True)
+    if len(gone):
+        index.remove(gone)
+    if len(new):
+        index.add(new, _vectors(store, new))
+    if len(new) or len(gone):
+        _save(index_dir, space, index, wanted)
+    return index, SyncReport(space, index.kind, len(index), len(new), len(gone), False)
+
+
+def sync_all(store: Store, index_dir: Path, *, exact_max: int, threads: int = 2,
+             rebuild: bool = False) -> list[SyncReport]:
+    return [sync(store, index_dir, space, exact_max=exact_max, threads=threads, rebuild=rebuild)[1]
+            for space in SPACES]
+
+
+def candidate_contents(store: Store, index_dir: Path, queries: dict[str, np.ndarray | None], *, want: int,
+                       exact_max: int, per_result: int = 20, threads: int = 2) -> set[str]:
+    """Contents with a chunk or frame nearest to any query row, per space: the short list a big pool is scored on.
+
+    `per_result` candidates per wanted result leave room for the re-ranking (contrast, feedback, duplicates)
+    to reorder them.
+    """
+    found: list[int] = []
+    for space, rows in queries.items():
+        index = None if rows is None else sync(store, index_dir, space, exact_max=exact_max, threads=threads)[0]
+        if index is not None and rows is not None:
+            _, ids = index.search(rows, k=max(100, want * per_result))
+            found += [int(i) for i in np.unique(ids) if i >= 0]
+    with store.db.session() as session:
+        shas: set[str] = set()
+        for start in range(0, len(found), 1000):
+            batch = found[start:start + 1000]
+            shas.update(session.scalars(select(Vector.sha256).where(Vector.id.in_(batch))))
+    return shas
