@@ -29,7 +29,7 @@ def open_store(settings: Settings) -> Store:
     return Store(settings.data_dir, settings.resolved_database_url)
 
 
-def clip_encoder(settings: Settings, *, required: bool = False) -> ImageTextEncoder | None:
+def clip_encoder(settings: Settings, *, required: bool = False, quiet: bool = False) -> ImageTextEncoder | None:
     """The configured CLIP model, or None (with a warning) when its weights are not installed."""
     try:
         return registry.image_text_encoder(
@@ -40,7 +40,9 @@ def clip_encoder(settings: Settings, *, required: bool = False) -> ImageTextEnco
     except ModelUnavailable as exc:
         if required:
             raise
-        log.warning("%s. Frames and images are stored and get their visual vectors once weights exist.", exc)
+        # Ingest says it out loud (frames wait for weights); queries just score without the visual modality.
+        log.log(logging.INFO if quiet else logging.WARNING,
+                "%s. Frames and images are stored and get their visual vectors once weights exist.", exc)
         return None
 
 
@@ -74,4 +76,4 @@ def analyser(settings: Settings, models: Encoders) -> Analyse:
 def query_encoders(settings: Settings) -> Encoders:
     """Models for scoring and search: the text model and CLIP (if installed); no speech model is loaded."""
     return Encoders(transcriber=None, text=text_encoder(settings),
-                    clip=clip_encoder(settings), vad=settings.whisper_vad)
+                    clip=clip_encoder(settings, quiet=True), vad=settings.whisper_vad)

@@ -71,3 +71,25 @@ def test_reprocess_recomputes_only_what_a_changed_model_made(filled: Store, sett
         assert set(session.scalars(select(Vector.model).where(Vector.space == "text"))) == {"fake-text-v2"}
     assert all(rp.stale_stages(filled, sha, models) == () for sha in shas)
     assert rp.with_dependents(("transcripts",)) == ("transcripts", "text", "fingerprints")
+
+
+def test_score_snapshot_is_used_only_while_its_inputs_are_unchanged(filled: Store, settings: Settings) -> None:
+    from triage.service.pool import load_pool
+    from triage.service.rescore import load_snapshot, rescore, signature
+    from triage.service.shortlist import shortlist
+    from triage.store.callouts import get_callout
+
+    models = runtime.query_encoders(settings)
+    live = shortlist(filled, models, "lawn", limit=5)
+    steps: list[tuple[int, int]] = []
+    summary = rescore(filled, models, "lawn", lambda done, total: steps.append((done, total)))
+    assert summary["submissions"] > 0 and steps[-1] == (4, 4)
+    assert shortlist(filled, models, "lawn", limit=5)["items"] == live["items"]
+
+    with filled.db.session() as session:
+        callout = get_callout(session, "lawn")
+        sig = signature(session, callout, load_pool(session, "lawn"), models)
+        assert load_snapshot(filled, "lawn", sig) is not None
+        upsert_callout(session, "lawn", brief="Something else entirely: tractors.")
+        changed = signature(session, get_callout(session, "lawn"), load_pool(session, "lawn"), models)
+    assert changed != sig and load_snapshot(filled, "lawn", changed) is None

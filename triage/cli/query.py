@@ -7,6 +7,7 @@ import click
 from triage import runtime
 from triage.cli import cli
 from triage.cli.output import emit_json, table
+from triage.cli.progress import BatchProgress
 from triage.config import Settings
 from triage.pipeline import Encoders
 
@@ -104,3 +105,34 @@ def _at(m: dict | None) -> str:
 def _why(why: dict) -> str:
     where = f" at {why['start']:.1f}s" if why.get("start") is not None else ""
     return f"{why['modality']}{where}: {(why.get('snippet') or '')[:50]}"
+
+
+@cli.command()
+@click.argument("callout_id")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def score(settings: Settings, callout_id: str, as_json: bool) -> None:
+    """Re-score a call-out's whole pool (after its brief or prompts change) as a durable job, in the foreground."""
+    from triage.jobs import queue
+    from triage.jobs.worker import run_inline
+    from triage.store.callouts import get_callout
+
+    store = runtime.open_store(settings)
+    with store.db.session() as session:
+        get_callout(session, callout_id)
+    job_id = queue.enqueue(store.db, "rescore", callout_id=callout_id)
+    with BatchProgress(4, f"score {callout_id}", quiet=as_json) as progress:
+        seen = [0]
+
+        def advance(done: int, total: int) -> None:
+            while seen[0] < done:
+                seen[0] += 1
+                progress.advance("step", f"step {seen[0]} of {total}")
+
+        job = run_inline(store, job_id, settings=settings, models=_models(settings), progress=advance)
+    if as_json:
+        emit_json(job)
+    else:
+        click.echo(f"job {job['id']} {job['status']}: {job.get('result') or job.get('error')}")
+    if job["status"] != "done":
+        raise SystemExit(1)

@@ -14,6 +14,7 @@ from triage.service import decisions as dec
 from triage.service.duplicates import pool_groups
 from triage.service.pool import load_pool
 from triage.service.queries import callout_query
+from triage.service.rescore import load_snapshot, signature
 from triage.service.search import moment, why_dict
 from triage.store.callouts import get_callout
 from triage.store.store import Store
@@ -27,11 +28,16 @@ def shortlist(store: Store, models: Encoders, callout_id: str, *, limit: int = 2
     with store.db.session() as session:
         callout = get_callout(session, callout_id)
         pool = load_pool(session, callout_id)
-        query = callout_query(session, models, callout)
-        groups = pool_groups(session, pool)
         decided = dec.current(session, list(pool.items))
-    scored = score_pool(list(pool.items.values()), query)
-    clusters = cluster_pool(list(pool.items.values()), k=k)
+        kept = None if k is not None else load_snapshot(store, callout_id, signature(session, callout, pool, models))
+        if kept is None:
+            query = callout_query(session, models, callout)
+            groups = pool_groups(session, pool)
+    if kept is not None:  # `triage score` computed exactly this pool against exactly this call-out
+        scored, groups, clusters = kept
+    else:
+        scored = score_pool(list(pool.items.values()), query)
+        clusters = cluster_pool(list(pool.items.values()), k=k)
     cluster_of = {m: c.id for c in clusters for m in c.members}
     filters = Filters(
         media_types=[MediaType(media_type)] if media_type else None, min_duration=min_duration,

@@ -1,0 +1,94 @@
+"""Score a call-out's whole pool once and keep the result, so shortlists of large pools open fast.
+
+The snapshot (scores, duplicate groups, clusters) is a derived file under `<data dir>/scores/`, written
+atomically and stamped with a signature of everything it depends on: the pool's submissions and bytes,
+the call-out's words, the curators' duplicate verdicts and the model names. A shortlist uses it only when
+the signature still matches; otherwise it computes live. Deleting the folder loses nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.pipeline import Encoders
+from triage.scoring.cluster import Cluster, cluster_pool
+from triage.scoring.dedup import DuplicateEdge, DuplicateGroup
+from triage.scoring.relevance import score_pool
+from triage.scoring.types import Explanation, Scored
+from triage.service.duplicates import pool_groups
+from triage.service.pool import Pool, load_pool
+from triage.service.queries import callout_query
+from triage.store.callouts import get_callout
+from triage.store.files import atomic_write
+from triage.store.schema import Callout, DuplicateOverride
+from triage.store.store import Store
+
+Progress = Callable[[int, int], None]
+
+
+def signature(session: Session, callout: Callout, pool: Pool, models: Encoders) -> str:
+    """A hash of everything a call-out's scores depend on."""
+    verdicts = sorted((o.submission_a, o.submission_b, o.verdict) for o in session.scalars(select(DuplicateOverride)))
+    parts = {
+        "pool": sorted((sid, row.sha256) for sid, row in pool.submissions.items()),
+        "callout": [callout.title, callout.brief, callout.prompts, callout.negative_prompts, callout.exemplars],
+        "others": sorted((c.id, c.title, c.brief) for c in session.scalars(select(Callout)) if c.id != callout.id),
+        "verdicts": verdicts,
+        "models": [models.text.name, models.clip.name if models.clip else None],
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def snapshot_path(store: Store, callout_id: str) -> Path:
+    return store.data_dir / "scores" / f"{callout_id}.json"
+
+
+def rescore(store: Store, models: Encoders, callout_id: str, progress: Progress | None = None) -> dict[str, Any]:
+    """Compute and keep the scores, duplicate groups and clusters of one call-out's pool."""
+    steps = 4
+    report = progress or (lambda done, total: None)
+    started = time.monotonic()
+    report(0, steps)
+    with store.db.session() as session:
+        callout = get_callout(session, callout_id)
+        pool = load_pool(session, callout_id)
+        query = callout_query(session, models, callout)
+        sig = signature(session, callout, pool, models)
+        report(1, steps)
+        groups = pool_groups(session, pool)
+    report(2, steps)
+    scored = score_pool(list(pool.items.values()), query)
+    report(3, steps)
+    clusters = cluster_pool(list(pool.items.values()))
+    data = {"signature": sig, "computed_at": time.time(), "scored": [asdict(s) for s in scored],
+            "groups": [asdict(g) for g in groups], "clusters": [asdict(c) for c in clusters]}
+    atomic_write(snapshot_path(store, callout_id), json.dumps(data).encode())
+    report(4, steps)
+    return {"callout": callout_id, "submissions": len(pool.items), "duplicate_groups": len(groups),
+            "clusters": len(clusters), "seconds": round(time.monotonic() - started, 2)}
+
+
+def load_snapshot(store: Store, callout_id: str, sig: str) -> tuple[list[Scored], list[DuplicateGroup], list[Cluster]] | None:
+    """The kept results if they were computed from exactly the current inputs, else None."""
+    path = snapshot_path(store, callout_id)
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if data.get("signature") != sig:
+        return None
+    scored = [Scored(s["item_id"], s["score"], s["per_modality"], Explanation(**s["why"])) for s in data["scored"]]
+    groups = [DuplicateGroup(g["representative"], tuple(g["members"]), tuple(DuplicateEdge(**e) for e in g["edges"]))
+              for g in data["groups"]]
+    clusters = [Cluster(c["id"], c["label"], c["size"], tuple(c["members"]), tuple(c["key_words"]))
+                for c in data["clusters"]]
+    return scored, groups, clusters
