@@ -1,0 +1,233 @@
+"""Curator service benchmark: shortlist and search latency with concurrent clients on a large call-out,
+upload throughput, and the server's peak memory.
+
+    .venv/bin/python benchmarks/bench_api.py [--n 10000] [--clients 20] [--requests 3]
+
+Synthetic pool: N ready text submissions whose vectors come from the fake text encoder (hashed words over a
+clustered synthetic vocabulary), inserted straight into the store. The server is a real `triage serve`
+subprocess with fake models; the baseline is the same service call made in-process by one caller.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import wave
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from triage import runtime  # noqa: E402
+from triage.api.tokens import create_token  # noqa: E402
+from triage.chunking import chunk_text  # noqa: E402
+from triage.config import Settings  # noqa: E402
+from triage.encoders.fake import FakeTextEncoder  # noqa: E402
+from triage.store.callouts import upsert_callout  # noqa: E402
+from triage.store.schema import Artifact, Content, Submission, Vector  # noqa: E402
+
+FAKE = {"TRIAGE_WHISPER_MODEL": "fake", "TRIAGE_TEXT_MODEL": "fake", "TRIAGE_CLIP_MODEL": "fake"}
+
+
+def synthetic_texts(n: int, seed: int = 0) -> list[str]:
+    """Clustered texts: 40 themes, each a vocabulary of 30 made-up words, plus shared filler words."""
+    rng = np.random.default_rng(seed)
+    themes = [[f"t{t}w{i}" for i in range(30)] for t in range(40)]
+    filler = [f"f{i}" for i in range(200)]
+    out = []
+    for _ in range(n):
+        theme = themes[int(rng.integers(40))]
+        words = list(rng.choice(theme, 12)) + list(rng.choice(filler, 8))
+        rng.shuffle(words)
+        out.append(" ".join(words) + ".")
+    return out
+
+
+def populate(settings: Settings, n: int) -> str:
+    """Insert N ready submissions with text vectors; returns a curator token."""
+    store = runtime.open_store(settings)
+    encoder = FakeTextEncoder()
+    texts = synthetic_texts(n)
+    with store.db.session() as session:
+        upsert_callout(session, "bench", title="Bench", brief="t3w1 t3w2 t3w3 t3w4 t3w5")
+        _, token = create_token(session, "bench", "curator")
+    for start in range(0, n, 1000):
+        batch = texts[start:start + 1000]
+        contents, subs, arts, vecs = [], [], [], []
+        for i, text in enumerate(batch, start=start):
+            sha = hashlib.sha256(text.encode() + str(i).encode()).hexdigest()
+            probe = {"media_type": "text", "format_name": "text", "mime": "text/plain", "char_count": len(text)}
+            contents.append({"sha256": sha, "size": len(text), "media_type": "text", "probe": probe, "status": "ready"})
+            subs.append({"id": f"s_{i:016d}", "callout_id": "bench", "source_key": f"bench:{i}",
+                         "external_id": f"b{i}", "media_type": "text", "sha256": sha, "size": len(text),
+                         "status": "ready", "probe": probe, "original_filename": f"b{i}.txt"})
+            arts.append({"sha256": sha, "kind": "text", "model": "", "data": {"text": text}})
+            chunks = chunk_text(text)
+            matrix = encoder.encode([c.text for c in chunks])
+            for k, (c, v) in enumerate(zip(chunks, matrix, strict=True)):
+                vecs.append({"sha256": sha, "space": "text", "source": "text", "kind": "chunk", "ordinal": k,
+                             "char_start": c.char_start, "char_end": c.char_end, "snippet": c.text,
+                             "model": encoder.name, "vector": v.astype("<f4").tobytes()})
+            pooled = matrix.mean(axis=0)
+            pooled /= np.linalg.norm(pooled) or 1
+            vecs.append({"sha256": sha, "space": "text", "source": "text", "kind": "pooled", "ordinal": 0,
+                         "char_start": None, "char_end": None, "snippet": None, "model": encoder.name, "vector": pooled.astype("<f4").tobytes()})
+        with store.db.session() as session:
+            for table, rows in ((Content, contents), (Submission, subs), (Artifact, arts), (Vector, vecs)):
+                session.execute(table.__table__.insert(), rows)
+    store.close()
+    return token
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) * 1000
+
+
+def hammer(url: str, token: str, paths: list[str], clients: int, per_client: int) -> tuple[list[float], float, int]:
+    """`clients` threads each making `per_client` requests; returns latencies, wall time and errors."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def one(cid: int) -> None:
+        nonlocal errors
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as client:
+            for r in range(per_client):
+                path = paths[(cid + r) % len(paths)]
+                t0 = time.perf_counter()
+                reply = client.get(path)
+                took = time.perf_counter() - t0
+                with lock:
+                    latencies.append(took)
+                    errors += reply.status_code != 200
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=one, args=(c,)) for c in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, time.perf_counter() - t0, errors
+
+
+def wav_file(path: Path, seconds: float) -> None:
+    rng = np.random.default_rng(1)
+    samples = (rng.standard_normal(int(16000 * seconds)) * 3000).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(samples.tobytes())
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=3, help="requests per client per endpoint")
+    parser.add_argument("--uploads", type=int, default=40)
+    parser.add_argument("--baseline", type=int, default=3, help="in-process repetitions of each call")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    settings = Settings(data_dir=tmp / "data", whisper_model="fake", text_model="fake", clip_model="fake",
+                        models_dir=tmp / "models")
+    t0 = time.perf_counter()
+    token = populate(settings, args.n)
+    print(f"populated {args.n} submissions in {time.perf_counter() - t0:.1f} s")
+
+    # Baseline: the same service calls in-process, one caller, no HTTP.
+    from triage.service.search import search
+    from triage.service.shortlist import shortlist
+
+    store = runtime.open_store(settings)
+    models = runtime.query_encoders(settings)
+    base: dict[str, list[float]] = {"shortlist": [], "search": []}
+    for i in range(args.baseline):
+        t = time.perf_counter()
+        shortlist(store, models, "bench", limit=20)
+        base["shortlist"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        search(store, models, f"t{i}w1 t{i}w2 t{i}w7", callout_id="bench", limit=20)
+        base["search"].append(time.perf_counter() - t)
+    store.close()
+
+    port = socket.socket()
+    port.bind(("127.0.0.1", 0))
+    number = port.getsockname()[1]
+    port.close()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}, **FAKE,
+           "TRIAGE_DATA_DIR": str(settings.data_dir), "TRIAGE_MODELS_DIR": str(settings.models_dir),
+           "HF_HUB_OFFLINE": "1"}
+    server = subprocess.Popen([sys.executable, "-m", "triage.cli", "serve", "--port", str(number), "--workers", "1"],
+                              env=env, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{number}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{url}/api/health").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        rows = []
+        for name, paths in (
+            ("health (HTTP floor)", ["/api/health"]),
+            ("shortlist", ["/api/callouts/bench/shortlist?limit=20"]),
+            ("search", [f"/api/search?q=t{i}w1+t{i}w2+t{i}w7&callout=bench" for i in range(10)]),
+        ):
+            per = args.requests if name != "health (HTTP floor)" else 20
+            lat, wall, errors = hammer(url, token, paths, args.clients, per)
+            rows.append((name, len(lat), pct(lat, 50), pct(lat, 95), len(lat) / wall, errors))
+            print(f"{name:22} n={len(lat):4} p50={pct(lat, 50):8.0f} ms p95={pct(lat, 95):8.0f} ms "
+                  f"{len(lat) / wall:6.2f} req/s errors={errors}")
+        for key, values in base.items():
+            print(f"baseline in-process {key:9} one caller: median {statistics.median(values) * 1000:.0f} ms")
+
+        # Uploads: small distinct text files one after another, then one 19 MB WAV (streamed, probed, stored).
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as client:
+            t = time.perf_counter()
+            for i in range(args.uploads):
+                body = f"upload number {i} about t{i % 40}w3 and f{i}".encode()
+                reply = client.post("/api/callouts/bench/uploads", files={"file": (f"u{i}.txt", body)})
+                assert reply.status_code == 202, reply.text
+            small = args.uploads / (time.perf_counter() - t)
+            big = tmp / "big.wav"
+            wav_file(big, 600)
+            size = big.stat().st_size
+            t = time.perf_counter()
+            with open(big, "rb") as f:
+                reply = client.post("/api/callouts/bench/uploads", files={"file": ("big.wav", f)})
+            took = time.perf_counter() - t
+            assert reply.status_code == 202, reply.text
+        store = runtime.open_store(settings)
+        t = time.perf_counter()
+        store.files.put_original(big)
+        copy = time.perf_counter() - t
+        print(f"uploads: {small:.1f} small files/s; {size / 1e6:.0f} MB WAV in {took:.2f} s = "
+              f"{size / 1e6 / took:.0f} MB/s (baseline: hashing copy into the store {size / 1e6 / copy:.0f} MB/s)")
+        print(f"server peak RSS: {peak_rss_mb(server.pid):.0f} MB")
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+if __name__ == "__main__":
+    main()
