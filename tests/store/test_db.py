@@ -1,0 +1,56 @@
+"""The database: migrations from empty, WAL mode, idempotent call-out upserts and submission keys."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from triage.errors import ConfigError, NotFound
+from triage.store.callouts import get_callout, list_callouts, upsert_callout
+from triage.store.db import Database
+from triage.store.submissions import get_or_create, get_or_create_content
+
+
+def test_migrations_create_every_table_and_are_idempotent(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db' / 'triage.db'}"
+    db = Database(url)
+    Database(url).close()  # a second start migrates nothing and breaks nothing
+    tables = set(inspect(db.engine).get_table_names())
+    assert {"callouts", "contents", "submissions", "artifacts", "vectors", "api_tokens", "decisions",
+            "duplicate_overrides", "jobs", "alembic_version"} <= tables
+    with sqlite3.connect(tmp_path / "db" / "triage.db") as conn:
+        assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
+def test_callout_upsert_creates_then_updates_only_given_fields(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'triage.db'}")
+    with db.session() as session:
+        _, created = upsert_callout(session, "one", title="One", brief="Anything about the number one.")
+        assert created
+        _, created = upsert_callout(session, "one", prompts=["a single candle"])
+        assert not created
+    with db.session() as session:
+        callout = get_callout(session, "one")
+        assert (callout.title, callout.brief, callout.prompts) == ("One", "Anything about the number one.",
+                                                                    ["a single candle"])
+        assert [c.id for c in list_callouts(session)] == ["one"]
+        with pytest.raises(NotFound):
+            get_callout(session, "two")
+        with pytest.raises(ConfigError):
+            upsert_callout(session, "../evil")
+
+
+def test_a_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'triage.db'}")
+    with db.session() as session:
+        upsert_callout(session, "one")
+    with pytest.raises(RuntimeError), db.session() as session:
+        get_or_create_content(session, "a" * 64, 10)
+        get_or_create(session, "one", "file:x:aaa", sha256="a" * 64)
+        raise RuntimeError("crash half-way")
+    with db.session() as session:
+        row, created = get_or_create(session, "one", "file:x:aaa")
+        assert created
