@@ -100,7 +100,7 @@ class WhisperTranscriber:
                  beam_size: int = 1, vad: bool = True, compute_type: str | None = None) -> None:
         from faster_whisper import WhisperModel
 
-        # int8 on CPU is ~2x faster than float32 at the same accuracy; CUDA wants float16.
+        # int8 is the fast choice on CPU (benchmarks/RESULTS.md, "Models"); CUDA wants float16.
         compute_type = compute_type or ("float16" if device == "cuda" else "int8")
         try:
             self._model = WhisperModel(str(path), device=device, compute_type=compute_type, cpu_threads=threads)
