@@ -104,3 +104,12 @@ def test_large_text_pool_uses_banding_and_still_finds_copies():
     fps = [text_fp("orig", STORY), text_fp("copy", STORY.lower())]
     fps += [text_fp(f"n{i}", f"{OTHER} number {i} " * (1 + i % 3)) for i in range(5)]
     assert ["copy", "orig"] in groups_of(fps, params=DedupParams(lsh_above=3))
+
+
+def test_matching_sound_survives_transcripts_that_misheard_differently():
+    # Two encodings of one recording: Whisper's mishearings leave their transcripts only loosely alike.
+    base = audio_fp(1)
+    fps = [fp("a", MediaType.AUDIO, audio=base, duration=6.7),
+           fp("b", MediaType.AUDIO, audio=noisy(base, 1), duration=6.7)]
+    vec = {"a": np.array([1.0, 0.0]), "b": np.array([0.35, (1 - 0.35**2) ** 0.5])}
+    assert groups_of(fps, vectors=vec) == [["a", "b"]]
