@@ -129,6 +129,7 @@ def evaluate_callout(store: Store, models: Encoders, corpus: Corpus, callout: di
         "duplicates": duplicate_figures(store, pool, corpus),
         "repeats": {"search": repeats(ranked, groups), "shortlist": repeats(short, groups)},
         "wer": transcript_wer(pool, corpus),
+        "top": {"search": ranked[:SEARCH_K], "bm25": baseline[:SEARCH_K], "shortlist": short[:SHORTLIST_K]},
     }
 
 
