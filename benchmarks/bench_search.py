@@ -100,6 +100,14 @@ def bench_search(n: int, d: int, nq: int, threads: int) -> list[str]:
                 f"{ivf_mem:,.0f} MB | {np.median(ivf_lat):.1f} | {np.percentile(ivf_lat, 95):.1f} | "
                 f"{rec['in-distribution']:.3f} | {rec['between clusters']:.3f} | "
                 f"{np.percentile(pool_lat, 95):.1f} | {pool_rec:.3f} |")
+    default = ivf.nprobe
+    for nprobe in (default // 4, default // 2, default * 2):
+        ivf.nprobe = nprobe
+        lat = latencies_ms(ivf, qs["in-distribution"])
+        rec = {name: recall(ivf.search(q, 10)[1], truth[name]) for name, q in qs.items()}
+        rows.append(f"| {n:,} | {d} | same ivf, nprobe={ivf.nprobe} | | | {np.median(lat):.1f} | "
+                    f"{np.percentile(lat, 95):.1f} | {rec['in-distribution']:.3f} | "
+                    f"{rec['between clusters']:.3f} | | |")
     return rows
 
 
