@@ -59,54 +59,63 @@ def kmeans(x: np.ndarray, k: int, seed: int = 0, iters: int = 50) -> np.ndarray:
         centres.append(x[int(rng.choice(n, p=d / d.sum()))] if d.sum() > 0 else x[int(rng.integers(n))])
     c = np.stack(centres)
     labels = np.zeros(n, dtype=int)
-    for _ in range(iters):
+    for step in range(iters):
         new = np.argmax(x @ c.T, axis=1)
-        if _ and np.array_equal(new, labels):
+        if step and np.array_equal(new, labels):
             break
         labels = new
-        for j in range(k):
-            if np.any(labels == j):
-                c[j] = unit(x[labels == j].mean(axis=0))
+        member = (labels[None, :] == np.arange(k)[:, None]).astype(x.dtype)
+        sums = member @ x  # every centre in one matrix product instead of a mask per cluster
+        filled = member.sum(axis=1) > 0
+        c[filled] = unit(sums[filled])
     return labels
 
 
 def silhouette(x: np.ndarray, labels: np.ndarray) -> float:
-    """Mean silhouette with cosine distance (0 for a single cluster)."""
-    ks = np.unique(labels)
+    """Mean silhouette with cosine distance (0 for a single cluster). Vectorised: O(n^2) memory, so callers
+    pass a sample of large pools."""
+    ks, index = np.unique(labels, return_inverse=True)
     if len(ks) < 2:
         return 0.0
     dist = np.clip(1 - x @ x.T, 0, None)
-    scores = []
-    for i in range(len(x)):
-        own = labels == labels[i]
-        if own.sum() <= 1:
-            scores.append(0.0)
-            continue
-        a = dist[i, own].sum() / (own.sum() - 1)
-        b = min(dist[i, labels == k].mean() for k in ks if k != labels[i])
-        scores.append((b - a) / max(a, b) if max(a, b) > 0 else 0.0)
-    return float(np.mean(scores))
+    onehot = np.eye(len(ks), dtype=dist.dtype)[index]
+    sizes = onehot.sum(axis=0)
+    per_cluster = dist @ onehot  # summed distance from each point to each cluster
+    own = sizes[index]
+    a = per_cluster[np.arange(len(x)), index] / np.maximum(own - 1, 1)
+    mean_to = per_cluster / sizes
+    mean_to[np.arange(len(x)), index] = np.inf
+    b = mean_to.min(axis=1)
+    denom = np.maximum(a, b)
+    s = np.where((own > 1) & (denom > 0), (b - a) / np.where(denom > 0, denom, 1), 0.0)
+    return float(s.mean())
+
+
+def choose_k(x: np.ndarray, k_min: int, k_max: int, seed: int, sample: int) -> int:
+    """The k in [k_min, min(k_max, sqrt(n))] with the best silhouette, judged on a fixed random sample of
+    at most `sample` rows so that large pools cost the same as mid-sized ones."""
+    n = len(x)
+    if n > sample:
+        x = x[np.sort(np.random.default_rng(seed).choice(n, size=sample, replace=False))]
+    hi = min(k_max, int(math.sqrt(n)))
+    best_k, best_s = 1, -2.0
+    for kk in range(max(2, k_min), hi + 1):
+        s = silhouette(x, kmeans(x, kk, seed))
+        if s > best_s + 1e-9:
+            best_k, best_s = kk, s
+    return best_k
 
 
 def cluster_pool(items: Sequence[Item], k: int | None = None, k_min: int = 2, k_max: int = 12,
-                 seed: int = 0, label_words: int = 3) -> list[Cluster]:
+                 seed: int = 0, label_words: int = 3, sample: int = 1500) -> list[Cluster]:
     """Clusters of the pool, largest first. k is chosen by silhouette over [k_min, min(k_max, sqrt(n))]
-    unless given. Pools too small to split make one cluster."""
+    (on a sample of at most `sample` items) unless given. Pools too small to split make one cluster."""
     n = len(items)
     if n == 0:
         return []
     x = item_features(items)
-    if k is None:
-        hi = min(k_max, int(math.sqrt(n)))
-        best = (-2.0, np.zeros(n, dtype=int))
-        for kk in range(max(2, k_min), hi + 1):
-            labels = kmeans(x, kk, seed)
-            s = silhouette(x, labels)
-            if s > best[0] + 1e-9:
-                best = (s, labels)
-        labels = best[1]
-    else:
-        labels = kmeans(x, max(1, min(k, n)), seed)
+    chosen = choose_k(x, k_min, k_max, seed, sample) if k is None else max(1, min(k, n))
+    labels = kmeans(x, chosen, seed) if chosen > 1 else np.zeros(n, dtype=int)
     docs = [_words(i.words) for i in items]
     out = []
     for j in np.unique(labels):

@@ -32,7 +32,7 @@ class DedupParams:
     # transcripts of true re-encodes of short pieces fell as low as 0.34 cosine (mishearings differ per
     # encoding); unrelated words sit near 0 in MiniLM space, so 0.2 keeps a margin on both sides.
     semantic_guard_audio: float = 0.2
-    lsh_above: int = 2000  # pools of texts larger than this use MinHash banding for candidates
+    lsh_above: int = 300  # pools of texts larger than this use MinHash banding for candidates
     lsh_rows: int = 2
 
 
