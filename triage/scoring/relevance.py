@@ -27,11 +27,15 @@ from triage.scoring.types import CalloutQuery, Explanation, Item, Scored, unit
 class RelevanceParams:
     """Knobs of the relevance model. Defaults are chosen for the kind of problem, not for one corpus."""
 
-    pooled_weight: float = 0.7  # share of the whole-item vector against the best chunk
+    # Measured with Whisper transcripts and 40-word chunks on three built corpora (issue 4 table in
+    # benchmarks/RESULTS.md): a larger share for the best chunk, and no pseudo-relevance feedback (its top
+    # first-pass items are often off-theme among noisy transcripts, so it drifted), helped two corpora and
+    # left the held-out third unchanged.
+    pooled_weight: float = 0.4  # share of the whole-item vector against the best chunk
     max_weight: float = 0.0  # share of the best-matching query row against the mean query
     contrast: float = 0.5  # how hard "answers another call-out better" pushes down
     contrast_temperature: float = 0.5  # softness of the max over other call-outs (in standard units)
-    feedback_k: int = 3  # pool items used for pseudo-relevance feedback (0 disables it)
+    feedback_k: int = 0  # pool items used for pseudo-relevance feedback (0 disables it)
     feedback_weight: float = 0.3
     exemplar_weight: float = 0.5
     negative_weight: float = 0.5
