@@ -19,10 +19,6 @@ from PIL import Image
 import triage.fingerprints as fp
 from triage.domain import Frame
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("ffmpeg") is None or shutil.which("espeak-ng") is None, reason="needs ffmpeg and espeak-ng"
-)
-
 SPEECH_A = ("The quick brown fox jumps over the lazy dog near the river bank, while the sun sets slowly "
             "behind the hills and everyone goes home for dinner. Later that night the owls came out and "
             "sang to the moon until morning.")
@@ -201,8 +197,7 @@ def test_different_speech_over_the_same_video_does_not_match(clips: dict[str, Cl
 def test_fpcalc_fallback_agrees_and_leaves_no_temp_files(
     clips: dict[str, Clip], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    if shutil.which("fpcalc") is None:
-        pytest.skip("fpcalc not installed")
+    assert shutil.which("fpcalc"), "fpcalc is missing: run scripts/bootstrap.sh (Debian libchromaprint-tools)"
 
     def no_library(pcm: bytes, sample_rate: int) -> np.ndarray:
         raise ImportError("pretend libchromaprint is missing")

@@ -69,3 +69,24 @@ class ProcessingFailed(TriageError):
 
     exit_code = 1
     http_status = 500
+
+
+class BadRequest(TriageError):
+    """A request that names things correctly but asks for something impossible (e.g. a pair of one item)."""
+
+    exit_code = 2
+    http_status = 422
+
+
+class Unauthorized(TriageError):
+    """No valid token or session."""
+
+    exit_code = 7
+    http_status = 401
+
+
+class Forbidden(TriageError):
+    """A valid caller whose role may not do this."""
+
+    exit_code = 7
+    http_status = 403

@@ -5,14 +5,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
 
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, settings  # noqa: E402
-
-from tests.api.conftest import make_tokens  # noqa: E402
-from triage.api.app import create_app  # noqa: E402
-from triage.config import Settings  # noqa: E402
+from tests.api.conftest import make_tokens
+from triage.api.app import create_app
+from triage.config import Settings
 
 _DIR = Path(tempfile.mkdtemp(prefix="triage-fuzz-"))
 APP = create_app(Settings(data_dir=_DIR / "data", whisper_model="fake", text_model="fake", clip_model="fake",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
 import unicodedata
@@ -142,7 +141,6 @@ def test_spoken_sidecar_names_real_files():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs the ffmpeg command")
 def test_a_minute_of_video_decodes_without_decoding_every_frame(limits, tmp_path):
     path = tmp_path / "minute.mp4"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=60",

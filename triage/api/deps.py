@@ -13,25 +13,13 @@ from triage import runtime
 from triage.api import session as web
 from triage.api.tokens import Principal, authenticate, principal_by_id
 from triage.config import Settings
-from triage.errors import TriageError
+from triage.errors import Forbidden, Unauthorized
 from triage.jobs.handlers import JobContext
 from triage.jobs.worker import WorkerPool
 from triage.pipeline import Encoders
 from triage.store.store import Store
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-class Unauthorized(TriageError):
-    """No valid token or session."""
-
-    http_status = 401
-
-
-class Forbidden(TriageError):
-    """A valid caller whose role may not do this."""
-
-    http_status = 403
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage.errors import ConfigError, NotFound
+from triage.errors import BadRequest, NotFound
 from triage.store.schema import ApiToken, utcnow
 
 ROLES = ("admin", "curator", "submitter")
@@ -37,9 +37,9 @@ def digest(token: str) -> str:
 def create_token(session: Session, name: str, role: str) -> tuple[ApiToken, str]:
     """A new token for `name` with `role`. Returns the row and the plain token (never stored)."""
     if role not in ROLES:
-        raise ConfigError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+        raise BadRequest(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     if not name.strip():
-        raise ConfigError("a token needs a name (who or what uses it)")
+        raise BadRequest("a token needs a name (who or what uses it)")
     plain = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(name=name.strip(), role=role, token_hash=digest(plain), revoked=False)
     session.add(row)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage.errors import ConfigError, NotFound
+from triage.errors import BadRequest, NotFound
 from triage.store.schema import Decision, Submission
 
 DECISIONS = ("shortlisted", "rejected", "starred", "unrated")
@@ -24,7 +24,7 @@ def current(session: Session, submission_ids: list[str] | None = None) -> dict[s
 def record(session: Session, submission_id: str, decision: str, *, note: str | None, by: str) -> Decision:
     """Add a decision (history is kept)."""
     if decision not in DECISIONS:
-        raise ConfigError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
+        raise BadRequest(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
     if session.get(Submission, submission_id) is None:
         raise NotFound(f"no submission {submission_id!r}")
     row = Decision(submission_id=submission_id, decision=decision, note=note, decided_by=by)

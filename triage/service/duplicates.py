@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage.errors import ConfigError, NotFound
+from triage.errors import BadRequest, NotFound
 from triage.scoring.dedup import DuplicateGroup, find_duplicates
 from triage.service.pool import Pool, load_pool
 from triage.store.schema import DuplicateOverride, Submission
@@ -68,9 +68,9 @@ def groups(store: Store, callout_id: str | None) -> dict[str, Any]:
 def set_override(store: Store, a: str, b: str, verdict: str, by: str) -> None:
     """Record a curator's verdict on a pair of submissions (ids); it replaces any earlier verdict on that pair."""
     if verdict not in VERDICTS:
-        raise ConfigError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
+        raise BadRequest(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
     if a == b:
-        raise ConfigError("a submission cannot be compared with itself")
+        raise BadRequest("a submission cannot be compared with itself")
     first, second = sorted((a, b))
     with store.db.session() as session:
         for sid in (first, second):
