@@ -7,6 +7,9 @@ Nothing here touches the database: the store saves an `Analysis` in one transact
 from __future__ import annotations
 
 import base64
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +54,22 @@ class Analysis:
     embeddings: list[Embedding] = field(default_factory=list)
     fingerprints: dict[str, Any] = field(default_factory=dict)
     visual_model: str | None = None  # None: frames wait for visual weights
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for logs and benchmarks
+
+
+class Stopwatch:
+    """Adds the wall time of each `with clock(name):` block to `seconds[name]`."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
 
 def derived_files(decoded: Decoded, thumb_side: int) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
@@ -137,19 +156,27 @@ def analyse(
 
     `stored_transcript` stands in for the transcription stage when only later stages are recomputed.
     """
-    probe = media.probe(path, limits)  # by content only: names belong to submissions (see settle_from_content)
-    decoded = media.decode(path, probe, limits, max_frames=max_frames)
-    result = Analysis(probe=probe, stages=stages, text=decoded.text)
-    result.files, result.thumbs = derived_files(decoded, thumb_side)
-    if "transcripts" in stages:
-        result.transcript = transcribe(decoded, encoders.transcriber, vad=encoders.vad)
-    else:
-        result.transcript = stored_transcript
-    if "text" in stages:
-        result.embeddings += embed_words(decoded.text, result.transcript, encoders.text)
-    if "visual" in stages and encoders.clip is not None:
-        result.embeddings += embed_frames(decoded, encoders.clip)
-        result.visual_model = encoders.clip.name
-    if "fingerprints" in stages:
-        result.fingerprints = fingerprint(decoded, decoded.text, result.transcript)
+    clock = Stopwatch()
+    with clock("probe"):
+        probe = media.probe(path, limits)  # by content only: names belong to submissions (see settle_from_content)
+    with clock("decode"):
+        decoded = media.decode(path, probe, limits, max_frames=max_frames)
+    result = Analysis(probe=probe, stages=stages, text=decoded.text, timings=clock.seconds)
+    with clock("derived_files"):
+        result.files, result.thumbs = derived_files(decoded, thumb_side)
+    with clock("transcribe"):
+        if "transcripts" in stages:
+            result.transcript = transcribe(decoded, encoders.transcriber, vad=encoders.vad)
+        else:
+            result.transcript = stored_transcript
+    with clock("embed_text"):
+        if "text" in stages:
+            result.embeddings += embed_words(decoded.text, result.transcript, encoders.text)
+    with clock("embed_frames"):
+        if "visual" in stages and encoders.clip is not None:
+            result.embeddings += embed_frames(decoded, encoders.clip)
+            result.visual_model = encoders.clip.name
+    with clock("fingerprint"):
+        if "fingerprints" in stages:
+            result.fingerprints = fingerprint(decoded, decoded.text, result.transcript)
     return result

@@ -195,3 +195,9 @@ def test_copy_keeps_result(limits, tmp_path):
     copy = tmp_path / "anything"
     shutil.copy(GOOD / "speech.wav", copy)
     assert probe(copy, limits) == probe(GOOD / "speech.wav", limits)
+
+
+def test_a_few_backspace_overstrikes_do_not_make_a_text_binary(tmp_path, limits):
+    story = tmp_path / "overstrike.txt"
+    story.write_text("This is _\b_i_\bm_\bp_\bo_\br_\bt_\ba_\bn_\bt_\b: " + "a short story about a lawn. " * 6)
+    assert probe(story, limits).media_type == MediaType.TEXT

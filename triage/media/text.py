@@ -20,8 +20,8 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _ALLOWED_CONTROLS = frozenset("\t\n\f\v")
-# Real prose has essentially no control characters; a few stray ones are tolerated, a soup is binary.
-_MAX_CONTROL_SHARE = 0.01
+# Real prose has few control characters (old texts use backspace overstrikes); a soup of them is binary.
+_MAX_CONTROL_SHARE = 0.1
 # charset-normalizer's own "chaos" scale: 0 is clean text; above this the guess is not trustworthy.
 _MAX_CHAOS = 0.1
 
@@ -69,7 +69,7 @@ def _check(text: str, limits: MediaLimits) -> None:
     controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS)
     if controls > _MAX_CONTROL_SHARE * len(text):
         raise UnsupportedMedia(
-            f"the file is mostly control characters ({controls} of {len(text)}), not readable text"
+            f"the file is full of control characters ({controls} of {len(text)}), not readable text"
         )
     if not text.strip():
         raise InvalidSubmission("the text is blank (only whitespace)")
