@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from triage.numbers import spell_numbers
+
 # Apostrophes inside words ("don't") are part of the word; every other mark is punctuation.
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 # Spoken forms of the titles Whisper writes abbreviated ("Mr." for "mister"), as in Whisper's own
@@ -13,8 +15,9 @@ _SPOKEN = {"mr": "mister", "mrs": "missus", "dr": "doctor", "st": "saint"}
 
 
 def normalize_words(text: str) -> list[str]:
-    """Lower-case words without punctuation, so "Hello, World!" and "hello world" compare equal."""
-    text = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'")
+    """Lower-case words without punctuation and with numbers spelled out, so "Hello, World!" and
+    "hello world" compare equal, and so do "10,000" and "ten thousand"."""
+    text = spell_numbers(unicodedata.normalize("NFKC", text)).lower().replace("\u2019", "'")
     return [_SPOKEN.get(w, w) for w in _WORD.findall(text)]
 
 
