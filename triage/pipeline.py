@@ -97,9 +97,15 @@ def transcribe(decoded: Decoded, transcriber: Transcriber | None, *, vad: bool) 
     return transcriber.transcribe(decoded.audio, vad=vad)
 
 
+def text_vectors_model(encoder: TextEncoder) -> str:
+    """What made a text-space vector: the model and the chunking, so changing either marks vectors stale."""
+    return f"{encoder.name}|chunks={CHUNK_WORDS}w,{TRANSCRIPT_WINDOW_S:g}s"
+
+
 def embed_words(text: str | None, transcript: Transcript | None, encoder: TextEncoder) -> list[Embedding]:
     """Chunk vectors plus one pooled vector for the text and for the transcript, in the sentence space."""
     out: list[Embedding] = []
+    model = text_vectors_model(encoder)
     for source, chunks in (
         ("text", chunk_text(text, max_words=CHUNK_WORDS) if text else []),
         ("transcript", chunk_transcript(transcript, max_words=CHUNK_WORDS, max_seconds=TRANSCRIPT_WINDOW_S)
@@ -108,9 +114,9 @@ def embed_words(text: str | None, transcript: Transcript | None, encoder: TextEn
         if not chunks:
             continue
         vectors = encoder.encode([c.text for c in chunks])
-        out += [Embedding("text", source, "chunk", i, encoder.name, v, c) for i, (c, v) in enumerate(zip(chunks, vectors, strict=True))]
+        out += [Embedding("text", source, "chunk", i, model, v, c) for i, (c, v) in enumerate(zip(chunks, vectors, strict=True))]
         weights = np.array([max(1, len(c.text)) for c in chunks], dtype=np.float32)
-        out.append(Embedding("text", source, "pooled", 0, encoder.name, pool(vectors, weights)))
+        out.append(Embedding("text", source, "pooled", 0, model, pool(vectors, weights)))
     return out
 
 

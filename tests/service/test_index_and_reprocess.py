@@ -14,6 +14,7 @@ from triage.encoders.fake import FakeTextEncoder
 from triage.ingest import reprocess as rp
 from triage.ingest.runner import ingest
 from triage.ingest.sources import from_paths
+from triage.pipeline import text_vectors_model
 from triage.service.index import sync
 from triage.service.search import search
 from triage.store.callouts import upsert_callout
@@ -68,7 +69,8 @@ def test_reprocess_recomputes_only_what_a_changed_model_made(filled: Store, sett
     for sha, stages in stale.items():
         assert rp.reprocess_one(filled, sha, stages, analyse).error is None
     with filled.db.session() as session:
-        assert set(session.scalars(select(Vector.model).where(Vector.space == "text"))) == {"fake-text-v2"}
+        assert set(session.scalars(select(Vector.model).where(Vector.space == "text"))) == {
+            text_vectors_model(renamed)}
     assert all(rp.stale_stages(filled, sha, models) == () for sha in shas)
     assert rp.with_dependents(("transcripts",)) == ("transcripts", "text", "fingerprints")
 

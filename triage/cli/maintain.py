@@ -9,7 +9,9 @@ from triage.cli import cli
 from triage.cli.output import emit_json, table
 from triage.cli.progress import BatchProgress
 from triage.config import Settings
-from triage.ingest import reprocess as rp
+from triage.errors import ProcessingFailed
+from triage.jobs import queue
+from triage.jobs.worker import run_inline
 from triage.pipeline import STAGES
 from triage.service.index import sync_all
 
@@ -21,28 +23,21 @@ from triage.service.index import sync_all
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def reprocess(settings: Settings, only: tuple[str, ...], callout_id: str | None, as_json: bool) -> None:
-    """Recompute derived data. Without --only, just what an earlier model made (or what is missing)."""
+    """Recompute derived data as a durable job. Without --only, just what an earlier model made (or what is missing)."""
+    if "visual" in only:
+        runtime.clip_encoder(settings, required=True)  # the clear "weights missing" error, before any job
     store = runtime.open_store(settings)
-    models = runtime.encoders(settings)
-    if "visual" in only and models.clip is None:
-        runtime.clip_encoder(settings, required=True)  # raises the clear "weights missing" error
-    analyse = runtime.analyser(settings, models)
-    shas = rp.contents_in_scope(store, callout_id)
-    results = []
-    with store.files.active(), BatchProgress(len(shas), "reprocess", quiet=as_json) as progress:
-        for sha in shas:
-            stages = rp.with_dependents(only) if only else rp.stale_stages(store, sha, models)
-            result = rp.reprocess_one(store, sha, stages, analyse)
-            results.append(result)
-            progress.advance("error" if result.error else ("done" if stages else "current"),
-                             f"{sha[:12]} {','.join(stages) or 'up to date'}" + (f" ({result.error})" if result.error else ""))
-    reports = sync_all(store, settings.resolved_index_dir, exact_max=settings.exact_search_max, threads=settings.threads)
+    job_id = queue.enqueue(store.db, "reprocess", callout_id=callout_id, params={"only": list(only)})
+    with BatchProgress(0, "reprocess", quiet=as_json) as progress:
+        job = run_inline(store, job_id, settings=settings, progress=progress.follow)
     if as_json:
-        emit_json({"contents": [{"sha256": r.sha256, "stages": list(r.stages), "error": r.error} for r in results],
-                   "index": [vars(r) for r in reports]})
+        emit_json(job)
+    elif job["status"] == "done":
+        result = job["result"] or {}
+        click.echo(f"job {job['id']}: {result.get('recomputed', 0)} of {result.get('contents', 0)} contents "
+                   f"recomputed; {len(result.get('errors', []))} errors")
     else:
-        changed = sum(1 for r in results if r.stages and not r.error)
-        click.echo(f"{changed} of {len(results)} contents recomputed; {sum(1 for r in results if r.error)} errors")
+        raise ProcessingFailed(f"job {job['id']} {job['status']}: {job['error']}")
 
 
 @cli.group()

@@ -55,6 +55,15 @@ class BatchProgress:
         if self._progress is not None:
             self._progress.stop()
 
+    def follow(self, done: int, total: int) -> None:
+        """A job's progress callback: (done, total) as the job reports it."""
+        self.total = total
+        if self._progress is not None:
+            self._progress.update(self._task, completed=done, total=total)
+        elif not self.quiet and done and (done == total or done % max(1, total // 20) == 0):
+            click.echo(f"[{done}/{total}]", err=True)
+        self.done = done
+
     @property
     def elapsed(self) -> float:
         return time.monotonic() - self.started

@@ -122,14 +122,7 @@ def score(settings: Settings, callout_id: str, as_json: bool) -> None:
         get_callout(session, callout_id)
     job_id = queue.enqueue(store.db, "rescore", callout_id=callout_id)
     with BatchProgress(4, f"score {callout_id}", quiet=as_json) as progress:
-        seen = [0]
-
-        def advance(done: int, total: int) -> None:
-            while seen[0] < done:
-                seen[0] += 1
-                progress.advance("step", f"step {seen[0]} of {total}")
-
-        job = run_inline(store, job_id, settings=settings, models=_models(settings), progress=advance)
+        job = run_inline(store, job_id, settings=settings, models=_models(settings), progress=progress.follow)
     if as_json:
         emit_json(job)
     else:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from triage.domain import Status
 from triage.errors import InvalidSubmission
 from triage.ingest.save import save_analysis
-from triage.pipeline import STAGES, Analysis, Encoders
+from triage.pipeline import STAGES, Analysis, Encoders, text_vectors_model
 from triage.store import artifacts as art
 from triage.store.schema import Content, Submission, Vector
 from triage.store.store import Store
@@ -39,7 +39,7 @@ def stale_stages(store: Store, sha256: str, models: Encoders) -> tuple[str, ...]
         if has_audio and models.transcriber is not None and (transcript is None or transcript.model != models.transcriber.name):
             stale.append("transcripts")
         text_models = set(session.scalars(select(Vector.model).where(Vector.sha256 == sha256, Vector.space == "text")))
-        if text_models and text_models != {models.text.name}:
+        if text_models and text_models != {text_vectors_model(models.text)}:
             stale.append("text")
         visual = found.get("visual")
         if visual is not None and models.clip is not None and visual.model != models.clip.name:

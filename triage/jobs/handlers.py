@@ -3,7 +3,6 @@ callback; `report` raises JobCancelled once someone cancels the job, so handlers
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,8 +12,11 @@ from triage import runtime
 from triage.config import Settings
 from triage.domain import Status
 from triage.errors import ConfigError, NotFound
+from triage.ingest import reprocess as rp
 from triage.ingest.runner import process_content
-from triage.pipeline import Encoders
+from triage.pipeline import STAGES, Encoders
+from triage.service.index import sync_all
+from triage.service.rescore import rescore as score_callout
 from triage.store import submissions as subs
 from triage.store.schema import Content, Submission
 from triage.store.store import Store
@@ -77,15 +79,40 @@ def process_upload(ctx: JobContext, params: dict[str, Any], callout_id: str | No
 
 
 def rescore(ctx: JobContext, params: dict[str, Any], callout_id: str | None, report: Report) -> dict[str, Any]:
-    """Re-score a call-out's whole pool (service.rescore), reporting progress per submission."""
+    """Re-score a call-out's whole pool (service.rescore), reporting progress per step."""
     if not callout_id:
         raise ConfigError("rescore job needs a call-out")
-    # Imported late: the service layer is optional for the queue itself and loads scoring code.
-    service = importlib.import_module("triage.service.rescore")
-    return dict(service.rescore(ctx.store, ctx.models(), callout_id, report))
+    return dict(score_callout(ctx.store, ctx.models(), callout_id, report))
 
 
-HANDLERS: dict[str, Handler] = {"process_upload": process_upload, "rescore": rescore}
+def reprocess(ctx: JobContext, params: dict[str, Any], callout_id: str | None, report: Report) -> dict[str, Any]:
+    """Recompute stages for stored contents: those named in params["only"] (with their dependents), or else
+    whatever an earlier model made. This is how frames get visual vectors once CLIP weights are installed."""
+    only = tuple(params.get("only") or ())
+    unknown = set(only) - set(STAGES)
+    if unknown:
+        raise ConfigError(f"unknown stages {sorted(unknown)}; choose from {', '.join(STAGES)}")
+    models = ctx.models()
+    if "visual" in only and models.clip is None:
+        runtime.clip_encoder(ctx.settings, required=True)  # raises the clear "weights missing" error
+    analyse = runtime.analyser(ctx.settings, models)
+    shas = rp.contents_in_scope(ctx.store, callout_id)
+    changed, errors = 0, []
+    with ctx.store.files.active():
+        for done, sha in enumerate(shas):
+            report(done, len(shas))
+            stages = rp.with_dependents(only) if only else rp.stale_stages(ctx.store, sha, models)
+            result = rp.reprocess_one(ctx.store, sha, stages, analyse)
+            changed += bool(result.stages) and not result.error
+            if result.error:
+                errors.append({"sha256": sha, "error": result.error})
+    report(len(shas), len(shas))
+    sync_all(ctx.store, ctx.settings.resolved_index_dir, exact_max=ctx.settings.exact_search_max,
+             threads=ctx.settings.threads)
+    return {"contents": len(shas), "recomputed": changed, "errors": errors}
+
+
+HANDLERS: dict[str, Handler] = {"process_upload": process_upload, "rescore": rescore, "reprocess": reprocess}
 
 
 def handler_for(kind: str) -> Handler:
