@@ -17,6 +17,7 @@ from triage.errors import Forbidden, Unauthorized
 from triage.jobs.handlers import JobContext
 from triage.jobs.worker import WorkerPool
 from triage.pipeline import Encoders
+from triage.service.cache import PoolCache
 from triage.store.store import Store
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -31,6 +32,7 @@ class AppState:
     secret: bytes
     jobs: JobContext
     pool: WorkerPool | None = None
+    cache: PoolCache = field(default_factory=PoolCache)  # loaded pools and scores, shared by requests
     _query_models: Encoders | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

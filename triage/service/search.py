@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -9,11 +10,10 @@ from triage.pipeline import Encoders
 from triage.scoring.relevance import score_pool
 from triage.scoring.shortlist import shortlist as rank
 from triage.scoring.types import Explanation
+from triage.service.cache import PoolCache, View
 from triage.service.duplicates import pool_groups
 from triage.service.index import candidate_contents
-from triage.service.pool import Pool, count_ready, load_pool
-from triage.service.queries import prompt_query
-from triage.store.callouts import get_callout
+from triage.service.pool import Pool, load_pool
 from triage.store.store import Store
 
 
@@ -32,26 +32,33 @@ def why_dict(why: Explanation) -> dict[str, Any]:
 
 def search(store: Store, models: Encoders, text: str, *, callout_id: str | None = None, limit: int = 20,
            offset: int = 0, index_dir: Path | None = None, narrow_above: int = 20_000,
-           exact_max: int = 50_000) -> dict[str, Any]:
+           exact_max: int = 50_000, cache: PoolCache | None = None) -> dict[str, Any]:
     """Ranked submissions for `text`; each duplicate group appears once, its other members attached.
 
     Pools up to `narrow_above` submissions are scored whole. Larger ones are first narrowed to the contents
     whose chunks the FAISS index (exact up to `exact_max` vectors, IVF above) ranks highest, then scored the
-    same way.
+    same way. With a `cache`, the pool is reused while unchanged and identical concurrent searches run once.
     """
-    with store.db.session() as session:
-        if callout_id:
-            get_callout(session, callout_id)
-        query = prompt_query(session, models, text)
-        shas = None
-        if index_dir is not None and count_ready(session, callout_id) > narrow_above:
-            shas = candidate_contents(store, index_dir, {"text": query.text, "clip": query.clip},
-                                      want=offset + limit, exact_max=exact_max)
-        pool = load_pool(session, callout_id, shas=shas)
-        groups = pool_groups(session, pool)
+    view = View(store, models, callout_id, cache)
+    narrow = index_dir is not None and view.count > narrow_above
+    key = ("search", text, limit, offset, str(index_dir) if narrow else None, exact_max if narrow else None)
+    found = view.get(key, lambda: _search(view, text, limit, offset, index_dir if narrow else None, exact_max))
+    return copy.deepcopy(found)
+
+
+def _search(view: View, text: str, limit: int, offset: int, index_dir: Path | None, exact_max: int) -> dict[str, Any]:
+    query = view.prompt_query(text)
+    if index_dir is None:
+        pool, groups = view.pool(), view.groups()
+    else:  # a big pool: score only the candidates the index finds (a pool of its own, not remembered)
+        shas = candidate_contents(view.store, index_dir, {"text": query.text, "clip": query.clip},
+                                  want=offset + limit, exact_max=exact_max)
+        with view.store.db.session() as session:
+            pool = load_pool(session, view.callout_id, shas=shas)
+            groups = pool_groups(session, pool)
     scored = score_pool(list(pool.items.values()), query)
     page = rank(scored, pool.items, groups=groups, diversity=0.0, offset=offset, limit=limit)
-    return {"query": text, "callout": callout_id, "total": page.total,
+    return {"query": text, "callout": view.callout_id, "total": page.total,
             "items": [_entry(pool, e.rank, e.item_id, e.score, e.why, e.duplicates) for e in page.entries]}
 
 

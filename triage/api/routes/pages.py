@@ -102,12 +102,15 @@ def _results(state: AppState, callout_id: str, q: str | None, cluster: int | Non
     from triage.service.shortlist import shortlist
 
     try:
-        chips = clusters(state.store, state.models(), callout_id)["clusters"]
+        chips = clusters(state.store, state.models(), callout_id, cache=state.cache)["clusters"]
+        settings = state.settings
         if q:
-            found = search(state.store, state.models(), q, callout_id=callout_id, limit=24)
+            found = search(state.store, state.models(), q, callout_id=callout_id, limit=24, cache=state.cache,
+                           index_dir=settings.resolved_index_dir, narrow_above=settings.search_narrow_above,
+                           exact_max=settings.exact_search_max)
         else:
             found = shortlist(state.store, state.models(), callout_id, limit=24, cluster=cluster,
-                              media_type=media_type, decision=decision)
+                              media_type=media_type, decision=decision, cache=state.cache)
     except TriageError as exc:  # e.g. a model is missing: say so on the page rather than fail it
         return [], [], str(exc)
     return found["items"], chips, None

@@ -36,7 +36,7 @@ def shortlist(callout_id: str, state: StateDep, who: Curator,
     _callout(state, callout_id)
     return run(state.store, state.models(), callout_id, limit=limit, offset=offset, diversity=diversity,
                media_type=media_type, cluster=cluster, decision=decision, min_duration=min_duration,
-               max_duration=max_duration)
+               max_duration=max_duration, cache=state.cache)
 
 
 @router.get("/search")
@@ -47,7 +47,10 @@ def search(state: StateDep, who: Curator, q: Annotated[str, Query(min_length=1, 
 
     if callout:
         _callout(state, callout)
-    return run(state.store, state.models(), q, callout_id=callout, limit=limit)
+    settings = state.settings
+    return run(state.store, state.models(), q, callout_id=callout, limit=limit, cache=state.cache,
+               index_dir=settings.resolved_index_dir, narrow_above=settings.search_narrow_above,
+               exact_max=settings.exact_search_max)
 
 
 @router.get("/callouts/{callout_id}/duplicates")
@@ -79,7 +82,7 @@ def clusters(callout_id: str, state: StateDep, who: Curator,
     from triage.service.clusters import clusters as run
 
     _callout(state, callout_id)
-    return run(state.store, state.models(), callout_id, k=k)
+    return run(state.store, state.models(), callout_id, k=k, cache=state.cache)
 
 
 @router.post("/callouts/{callout_id}/rescore", status_code=202)

@@ -1,0 +1,184 @@
+"""The per-call-out cache gives exactly the fresh results, computes once under concurrency, and notices changes."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+
+from triage import runtime
+from triage.chunking import chunk_text
+from triage.config import Settings
+from triage.encoders.fake import FakeTextEncoder
+from triage.pipeline import Encoders
+from triage.service import cache as cache_module
+from triage.service.cache import PoolCache
+from triage.service.clusters import clusters
+from triage.service.decisions import record
+from triage.service.duplicates import set_override
+from triage.service.memo import Memo
+from triage.service.search import search
+from triage.service.shortlist import shortlist
+from triage.store.callouts import upsert_callout
+from triage.store.schema import Artifact, Content, Submission, Vector
+from triage.store.store import Store
+
+THEMES = (["fox", "den", "burrow", "tail", "cub"], ["river", "boat", "paddle", "bank", "current"],
+          ["guitar", "chord", "song", "string", "melody"])
+
+
+def add_text(store: Store, i: int, text: str, callout: str = "lawn") -> str:
+    """One ready text submission with its chunk and pooled vectors, as ingest would leave it."""
+    encoder = FakeTextEncoder()
+    sha = hashlib.sha256(f"{i}:{text}".encode()).hexdigest()
+    probe = {"media_type": "text", "format_name": "text", "mime": "text/plain", "char_count": len(text)}
+    chunks = chunk_text(text)
+    matrix = encoder.encode([c.text for c in chunks])
+    pooled = matrix.mean(axis=0)
+    pooled /= np.linalg.norm(pooled) or 1
+    vecs = [{"sha256": sha, "space": "text", "source": "text", "kind": "chunk", "ordinal": k, "char_start": c.char_start,
+             "char_end": c.char_end, "snippet": c.text, "model": encoder.name, "vector": v.astype("<f4").tobytes()}
+            for k, (c, v) in enumerate(zip(chunks, matrix, strict=True))]
+    vecs.append({"sha256": sha, "space": "text", "source": "text", "kind": "pooled", "ordinal": 0, "char_start": None,
+                 "char_end": None, "snippet": None, "model": encoder.name, "vector": pooled.astype("<f4").tobytes()})
+    sid = f"s_{i:06d}"
+    with store.db.session() as session:
+        session.execute(Content.__table__.insert(), [{"sha256": sha, "size": len(text), "media_type": "text",
+                                                      "probe": probe, "status": "ready"}])
+        session.execute(Submission.__table__.insert(), [{
+            "id": sid, "callout_id": callout, "source_key": f"t:{i}", "external_id": f"e{i}", "media_type": "text",
+            "sha256": sha, "size": len(text), "status": "ready", "probe": probe, "original_filename": f"{i}.txt"}])
+        session.execute(Artifact.__table__.insert(), [{"sha256": sha, "kind": "text", "model": "",
+                                                       "data": {"text": text}}])
+        session.execute(Vector.__table__.insert(), vecs)
+    return sid
+
+
+@pytest.fixture
+def store(settings: Settings) -> Store:
+    store = runtime.open_store(settings)
+    with store.db.session() as session:
+        upsert_callout(session, "lawn", title="Lawn", brief="a fox in its den with a cub")
+        upsert_callout(session, "water", title="Water", brief="a boat on the river")
+    rng = np.random.default_rng(0)
+    for i in range(30):
+        theme = THEMES[i % len(THEMES)]
+        add_text(store, i, " ".join(rng.choice(theme, 6)) + " and some other words here.")
+    return store
+
+
+@pytest.fixture
+def models(settings: Settings) -> Encoders:
+    return runtime.query_encoders(settings)
+
+
+def both(call: Any, cache: PoolCache, *args: Any, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The cached result (asked twice, so the second comes from the cache) and a fresh one."""
+    call(*args, cache=cache, **kwargs)
+    return call(*args, cache=cache, **kwargs), call(*args, **kwargs)
+
+
+def test_cached_results_are_identical_to_fresh_ones(store: Store, models: Encoders) -> None:
+    cache = PoolCache()
+    cached, fresh = both(shortlist, cache, store, models, "lawn", limit=10)
+    assert cached == fresh and cached["items"]
+    cached, fresh = both(search, cache, store, models, "a guitar song", callout_id="lawn", limit=5)
+    assert cached == fresh and cached["items"][0]["snippet"]
+    cached, fresh = both(clusters, cache, store, models, "lawn")
+    assert cached == fresh
+    assert cache.memo.hits > 0
+
+
+def test_the_pool_is_loaded_once_for_many_requests(store: Store, models: Encoders,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    loads = []
+    real = cache_module.load_pool
+    monkeypatch.setattr(cache_module, "load_pool", lambda *a, **k: loads.append(1) or real(*a, **k))
+    cache = PoolCache()
+    results: list[dict[str, Any]] = []
+    threads = [threading.Thread(target=lambda: results.append(shortlist(store, models, "lawn", cache=cache)))
+               for _ in range(8)]
+    threads += [threading.Thread(target=lambda: results.append(search(store, models, "fox", callout_id="lawn",
+                                                                      cache=cache))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 12 and len(loads) == 1
+
+
+def test_a_new_submission_shows_up(store: Store, models: Encoders) -> None:
+    cache = PoolCache()
+    before = shortlist(store, models, "lawn", limit=50, cache=cache)
+    add_text(store, 999, "fox den cub burrow fox den cub tail fox.")
+    cached, fresh = both(shortlist, cache, store, models, "lawn", limit=50)
+    assert cached == fresh and cached["total"] == before["total"] + 1
+    assert "e999" in [i["external_id"] for i in cached["items"]]
+    found = search(store, models, "fox den cub", callout_id="lawn", cache=cache)
+    assert found == search(store, models, "fox den cub", callout_id="lawn")
+
+
+def test_a_decision_shows_up(store: Store, models: Encoders) -> None:
+    cache = PoolCache()
+    first = shortlist(store, models, "lawn", limit=5, cache=cache)["items"][0]
+    with store.db.session() as session:
+        record(session, first["submission_id"], "starred", note=None, by="test")
+    cached, fresh = both(shortlist, cache, store, models, "lawn", limit=5)
+    assert cached == fresh and cached["items"][0]["decision"] == "starred"
+    starred, fresh = both(shortlist, cache, store, models, "lawn", decision="starred")
+    assert starred == fresh and [i["submission_id"] for i in starred["items"]] == [first["submission_id"]]
+
+
+def test_a_duplicate_verdict_shows_up(store: Store, models: Encoders) -> None:
+    cache = PoolCache()
+    top = shortlist(store, models, "lawn", limit=2, diversity=0.0, cache=cache)["items"]
+    set_override(store, top[0]["submission_id"], top[1]["submission_id"], "merge", "test")
+    cached, fresh = both(shortlist, cache, store, models, "lawn", limit=2, diversity=0.0)
+    assert cached == fresh
+    assert top[1]["external_id"] in cached["items"][0]["duplicates"] + [cached["items"][0]["external_id"]]
+    assert len(cached["items"][0]["duplicates"]) == 1
+
+
+def test_a_new_brief_rescores(store: Store, models: Encoders) -> None:
+    cache = PoolCache()
+    before = shortlist(store, models, "lawn", limit=5, diversity=0.0, cache=cache)
+    time.sleep(0.01)  # updated_at has microseconds, but be sure the clock moved
+    with store.db.session() as session:
+        upsert_callout(session, "lawn", brief="a guitar chord in a song with a melody")
+    cached, fresh = both(shortlist, cache, store, models, "lawn", limit=5, diversity=0.0)
+    assert cached == fresh and cached != before
+    assert any(word in (cached["items"][0]["why"]["snippet"] or "") for word in THEMES[2])
+
+
+def test_memo_single_flight_errors_and_bounds() -> None:
+    memo = Memo(max_entries=3, max_scopes=2)
+    calls = []
+
+    def slow() -> int:
+        calls.append(1)
+        time.sleep(0.05)
+        return 7
+
+    out: list[int] = []
+    threads = [threading.Thread(target=lambda: out.append(memo.get(("a", "s1", "x"), slow))) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert out == [7] * 6 and len(calls) == 1
+
+    def boom() -> int:
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError):
+        memo.get(("a", "s1", "y"), boom)
+    assert memo.get(("a", "s1", "y"), lambda: 1) == 1  # a failure is not remembered
+    memo.get(("a", "s2", "x"), lambda: 2)  # a new signature drops the scope's stale entries
+    assert len(memo) == 1
+    memo.get(("b", "s", "x"), lambda: 3)
+    memo.get(("c", "s", "x"), lambda: 4)  # only the two most recent scopes stay
+    assert len(memo) == 2 and memo.get(("a", "s2", "x"), lambda: 9) == 9

@@ -1,0 +1,149 @@
+"""One call-out's pool as of one cheap signature, and what is computed from it, remembered between requests.
+
+The signature reads no vectors: the ready submissions' ids, contents and update times, the vector and
+artifact tables' sizes and newest ids (reprocessing deletes and re-inserts rows), the curators' duplicate
+verdicts, every call-out's words (the others give contrast) and the model names. Anything that changes a
+result changes the signature, so a remembered result is always the one a fresh computation would give.
+Decisions do not change scores: they have their own cheap mark, read on every request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from triage.domain import Status
+from triage.errors import ConfigError
+from triage.pipeline import Encoders
+from triage.scoring.cluster import Cluster, cluster_pool
+from triage.scoring.dedup import DuplicateGroup
+from triage.scoring.relevance import score_pool
+from triage.scoring.types import CalloutQuery, Scored
+from triage.service import decisions as dec
+from triage.service.duplicates import pool_groups
+from triage.service.memo import Memo
+from triage.service.pool import Pool, load_pool
+from triage.service.queries import callout_query, prompt_query
+from triage.service.rescore import load_snapshot
+from triage.service.rescore import signature as snapshot_signature
+from triage.store.callouts import get_callout
+from triage.store.schema import Artifact, Callout, Content, Decision, DuplicateOverride, Submission, Vector
+from triage.store.store import Store
+
+T = TypeVar("T")
+Ranked = tuple[list[Scored], list[DuplicateGroup], list[Cluster]]
+
+
+class PoolCache:
+    """Loaded pools and their scores, per call-out, shared by the requests of one process (the app owns it)."""
+
+    def __init__(self, max_entries: int = 64, max_scopes: int = 4) -> None:
+        self.memo = Memo(max_entries, max_scopes)
+
+
+def pool_signature(session: Session, callout_id: str | None, models: Encoders | None) -> tuple[str, int]:
+    """A hash of everything a call-out's pool, scores, groups and clusters depend on, and the pool's size."""
+    h = hashlib.sha256()
+    query = select(Submission.id, Submission.sha256, Submission.updated_at).where(
+        Submission.status == Status.READY.value)
+    if callout_id:
+        query = query.where(Submission.callout_id == callout_id)
+    count = 0
+    for row in session.execute(query.order_by(Submission.id)):
+        h.update(f"{row[0]}|{row[1]}|{row[2]}\n".encode())
+        count += 1
+    marks: list[tuple[object, ...]] = [tuple(session.execute(select(func.count(), func.max(table.id))).one()) for table in (Vector, Artifact)]
+    marks.append((session.scalar(select(func.max(Content.updated_at))),))
+    verdicts = session.execute(select(DuplicateOverride.submission_a, DuplicateOverride.submission_b,
+                                      DuplicateOverride.verdict).order_by(DuplicateOverride.id)).all()
+    callouts = session.execute(select(Callout.id, Callout.title, Callout.brief, Callout.prompts,
+                                      Callout.negative_prompts, Callout.exemplars,
+                                      Callout.updated_at).order_by(Callout.id)).all()
+    models_ = (models.text.name, models.clip.name if models.clip else None) if models is not None else None
+    h.update(repr((marks, verdicts, callouts, models_)).encode())
+    return h.hexdigest(), count
+
+
+def decisions_mark(session: Session) -> tuple[int, int | None]:
+    """Changes whenever a decision is recorded (decisions are only ever added)."""
+    count, newest = session.execute(select(func.count(), func.max(Decision.id))).one()
+    return int(count), newest
+
+
+class View:
+    """A call-out's pool (or the archive's when `callout_id` is None) as of now; each part computed once.
+
+    Without a cache every part is computed afresh for this one request, exactly as with one. Scoring needs
+    `models`; pools, groups and clusters do not.
+    """
+
+    def __init__(self, store: Store, models: Encoders | None, callout_id: str | None,
+                 cache: PoolCache | None) -> None:
+        self.store, self.models, self.callout_id = store, models, callout_id
+        self.memo = cache.memo if cache is not None else Memo()
+        with store.db.session() as session:
+            if callout_id:
+                get_callout(session, callout_id)
+            self.sig, self.count = pool_signature(session, callout_id, models)
+            self.decisions_mark = decisions_mark(session)
+
+    def get(self, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+        """A value computed from this pool, remembered under `key` while the signature holds."""
+        return self.memo.get((self.callout_id or "*", self.sig, *key), compute)
+
+    def pool(self) -> Pool:
+        def load() -> Pool:
+            with self.store.db.session() as session:
+                return load_pool(session, self.callout_id)
+        return self.get(("pool",), load)
+
+    def groups(self) -> list[DuplicateGroup]:
+        def compute() -> list[DuplicateGroup]:
+            pool = self.pool()
+            with self.store.db.session() as session:
+                return pool_groups(session, pool)
+        return self.get(("groups",), compute)
+
+    def decisions(self) -> dict[str, str]:
+        def read() -> dict[str, str]:
+            with self.store.db.session() as session:
+                return dec.current(session, list(self.pool().items))
+        return self.get(("decisions", self.decisions_mark), read)
+
+    def _models(self) -> Encoders:
+        if self.models is None:
+            raise ConfigError("scoring needs the text models; none were given")
+        return self.models
+
+    def callout_query(self) -> CalloutQuery:
+        def embed() -> CalloutQuery:
+            with self.store.db.session() as session:
+                return callout_query(session, self._models(), get_callout(session, str(self.callout_id)))
+        return self.get(("callout_query",), embed)
+
+    def prompt_query(self, text: str) -> CalloutQuery:
+        def embed() -> CalloutQuery:
+            with self.store.db.session() as session:
+                return prompt_query(session, self._models(), text)
+        return self.get(("prompt_query", text), embed)
+
+    def clusters(self, k: int | None = None) -> list[Cluster]:
+        return self.get(("clusters", k), lambda: cluster_pool(list(self.pool().items.values()), k=k))
+
+    def ranked(self, k: int | None = None) -> Ranked:
+        """Scores, duplicate groups and clusters of the call-out: `triage score`'s snapshot when it matches."""
+        def compute() -> Ranked:
+            pool = self.pool()
+            if k is None:
+                with self.store.db.session() as session:
+                    callout = get_callout(session, str(self.callout_id))
+                    kept = load_snapshot(self.store, str(self.callout_id),
+                                         snapshot_signature(session, callout, pool, self._models()))
+                if kept is not None:  # `triage score` computed exactly this pool against exactly this call-out
+                    return kept
+            return score_pool(list(pool.items.values()), self.callout_query()), self.groups(), self.clusters(k)
+        return self.get(("ranked", k), compute)
