@@ -5,7 +5,10 @@ upload throughput, and the server's peak memory.
 
 Synthetic pool: N ready text submissions whose vectors come from the fake text encoder (hashed words over a
 clustered synthetic vocabulary), inserted straight into the store. The server is a real `triage serve`
-subprocess with fake models; the baseline is the same service call made in-process by one caller.
+subprocess with fake models; the baseline is the same service call made in-process by one caller without
+the cache. Each endpoint is hit in waves of `--clients` simultaneous requests: the first wave finds the
+cache cold, the later ones warm; one more shortlist wave follows a recorded decision (the pool stays, the
+ranking is redone). The server's log is kept next to the data and its error lines are counted.
 """
 
 from __future__ import annotations
@@ -95,7 +98,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def hammer(url: str, token: str, paths: list[str], clients: int, per_client: int) -> tuple[list[float], float, int]:
-    """`clients` threads each making `per_client` requests; returns latencies, wall time and errors."""
+    """`clients` threads each making `per_client` requests; returns latencies, wall time and non-200 replies."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -131,11 +134,15 @@ def wav_file(path: Path, seconds: float) -> None:
         w.writeframes(samples.tobytes())
 
 
-def peak_rss_mb(pid: int) -> float:
+def peak_rss_mb(pid: int, field: str = "VmHWM") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def rss_mb(pid: int) -> float:
+    return peak_rss_mb(pid, "VmRSS")
 
 
 def main() -> None:
@@ -177,8 +184,10 @@ def main() -> None:
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}, **FAKE,
            "TRIAGE_DATA_DIR": str(settings.data_dir), "TRIAGE_MODELS_DIR": str(settings.models_dir),
            "HF_HUB_OFFLINE": "1"}
+    log_path = tmp / "server.log"
+    log = open(log_path, "wb")  # noqa: SIM115 (open for the server's lifetime)
     server = subprocess.Popen([sys.executable, "-m", "triage.cli", "serve", "--port", str(number), "--workers", "1"],
-                              env=env, stderr=subprocess.DEVNULL)
+                              env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{number}"
     try:
         for _ in range(200):
@@ -187,19 +196,26 @@ def main() -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        rows = []
-        for name, paths in (
-            ("health (HTTP floor)", ["/api/health"]),
-            ("shortlist", ["/api/callouts/bench/shortlist?limit=20"]),
-            ("search", [f"/api/search?q=t{i}w1+t{i}w2+t{i}w7&callout=bench" for i in range(10)]),
+        for name, paths, waves in (
+            ("health (HTTP floor)", ["/api/health"], 1),
+            ("shortlist", ["/api/callouts/bench/shortlist?limit=20"], args.requests),
+            ("search", [f"/api/search?q=t{i}w1+t{i}w2+t{i}w7&callout=bench" for i in range(10)], args.requests),
         ):
-            per = args.requests if name != "health (HTTP floor)" else 20
-            lat, wall, errors = hammer(url, token, paths, args.clients, per)
-            rows.append((name, len(lat), pct(lat, 50), pct(lat, 95), len(lat) / wall, errors))
-            print(f"{name:22} n={len(lat):4} p50={pct(lat, 50):8.0f} ms p95={pct(lat, 95):8.0f} ms "
-                  f"{len(lat) / wall:6.2f} req/s errors={errors}")
+            per = 20 if waves == 1 else 1
+            for wave in range(waves):
+                lat, wall, errors = hammer(url, token, paths, args.clients, per)
+                label = name if waves == 1 else f"{name} wave {wave + 1} ({'cold' if wave == 0 else 'warm'})"
+                print(f"{label:30} n={len(lat):4} p50={pct(lat, 50):8.0f} ms p95={pct(lat, 95):8.0f} ms "
+                      f"max={max(lat) * 1000:8.0f} ms {len(lat) / wall:7.2f} req/s non-200={errors}")
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as client:
+            reply = client.post("/api/submissions/s_0000000000000003/decisions", json={"decision": "starred"})
+            assert reply.status_code == 201, reply.text
+        lat, wall, errors = hammer(url, token, ["/api/callouts/bench/shortlist?limit=20"], args.clients, 1)
+        print(f"{'shortlist after a decision':30} n={len(lat):4} p50={pct(lat, 50):8.0f} ms p95={pct(lat, 95):8.0f} ms "
+              f"max={max(lat) * 1000:8.0f} ms {len(lat) / wall:7.2f} req/s non-200={errors}")
         for key, values in base.items():
-            print(f"baseline in-process {key:9} one caller: median {statistics.median(values) * 1000:.0f} ms")
+            print(f"baseline in-process {key:9} one caller, no cache: median {statistics.median(values) * 1000:.0f} ms")
+        print(f"server RSS after the read waves: {rss_mb(server.pid):.0f} MB (peak so far {peak_rss_mb(server.pid):.0f} MB)")
 
         # Uploads: small distinct text files one after another, then one 19 MB WAV (streamed, probed, stored).
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as client:
@@ -227,6 +243,12 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(10)
+        log.close()
+        lines = log_path.read_text(errors="replace").splitlines()
+        bad = [line for line in lines if "Traceback" in line or " 500 " in line or "ERROR" in line]
+        print(f"server log {log_path}: {len(lines)} lines, {len(bad)} error lines")
+        for line in bad[:5]:
+            print("   ", line)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import pytest
 from triage import runtime
 from triage.chunking import chunk_text
 from triage.config import Settings
+from triage.domain import Status
 from triage.encoders.fake import FakeTextEncoder
 from triage.pipeline import Encoders
 from triage.service import cache as cache_module
@@ -182,3 +183,14 @@ def test_memo_single_flight_errors_and_bounds() -> None:
     memo.get(("b", "s", "x"), lambda: 3)
     memo.get(("c", "s", "x"), lambda: 4)  # only the two most recent scopes stay
     assert len(memo) == 2 and memo.get(("a", "s2", "x"), lambda: 9) == 9
+
+
+def test_a_submission_leaving_the_pool_disappears(store: Store, models: Encoders) -> None:
+    cache = PoolCache()
+    top = shortlist(store, models, "lawn", limit=3, cache=cache)["items"][0]
+    with store.db.session() as session:
+        row = session.get(Submission, top["submission_id"])
+        assert row is not None
+        row.status = Status.FAILED.value
+    cached, fresh = both(shortlist, cache, store, models, "lawn", limit=3)
+    assert cached == fresh and top["submission_id"] not in [i["submission_id"] for i in cached["items"]]

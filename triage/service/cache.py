@@ -1,7 +1,7 @@
 """One call-out's pool as of one cheap signature, and what is computed from it, remembered between requests.
 
-The signature reads no vectors: the ready submissions' ids, contents and update times, the vector and
-artifact tables' sizes and newest ids (reprocessing deletes and re-inserts rows), the curators' duplicate
+The signature reads no vectors, nor any submission row: the count and newest update time of the ready
+submissions, the content rows' newest update time, the vector and artifact tables' sizes and newest ids (reprocessing deletes and re-inserts rows), the curators' duplicate
 verdicts, every call-out's words (the others give contrast) and the model names. Anything that changes a
 result changes the signature, so a remembered result is always the one a fresh computation would give.
 Decisions do not change scores: they have their own cheap mark, read on every request.
@@ -47,15 +47,12 @@ class PoolCache:
 
 def pool_signature(session: Session, callout_id: str | None, models: Encoders | None) -> tuple[str, int]:
     """A hash of everything a call-out's pool, scores, groups and clusters depend on, and the pool's size."""
-    h = hashlib.sha256()
-    query = select(Submission.id, Submission.sha256, Submission.updated_at).where(
-        Submission.status == Status.READY.value)
+    # Every insert or update stamps updated_at with the current time, so count + newest stamp change with any
+    # added, removed, moved or re-processed submission, without reading 10,000 rows into Python.
+    query = select(func.count(), func.max(Submission.updated_at)).where(Submission.status == Status.READY.value)
     if callout_id:
         query = query.where(Submission.callout_id == callout_id)
-    count = 0
-    for row in session.execute(query.order_by(Submission.id)):
-        h.update(f"{row[0]}|{row[1]}|{row[2]}\n".encode())
-        count += 1
+    count, newest = session.execute(query).one()
     marks: list[tuple[object, ...]] = [tuple(session.execute(select(func.count(), func.max(table.id))).one()) for table in (Vector, Artifact)]
     marks.append((session.scalar(select(func.max(Content.updated_at))),))
     verdicts = session.execute(select(DuplicateOverride.submission_a, DuplicateOverride.submission_b,
@@ -64,8 +61,8 @@ def pool_signature(session: Session, callout_id: str | None, models: Encoders | 
                                       Callout.negative_prompts, Callout.exemplars,
                                       Callout.updated_at).order_by(Callout.id)).all()
     models_ = (models.text.name, models.clip.name if models.clip else None) if models is not None else None
-    h.update(repr((marks, verdicts, callouts, models_)).encode())
-    return h.hexdigest(), count
+    parts = (count, newest, marks, verdicts, callouts, models_)
+    return hashlib.sha256(repr(parts).encode()).hexdigest(), int(count)
 
 
 def decisions_mark(session: Session) -> tuple[int, int | None]:
