@@ -4,12 +4,15 @@ How a score is made (all pure numpy):
 1. Raw similarity per modality: the item's pooled vector and its best chunk (sentence, window of
    transcript segments, or frame) against the call-out's query vectors (title, brief, phrases, prompts).
    Curator exemplars pull up (similarity to them counts), negative prompts push down.
-2. Contrast: the same raw similarity against each OTHER call-out of the archive; each call-out's scores are
-   standardised over the pool, and an item that answers another call-out better than this one is pushed down.
-3. Pseudo-relevance feedback: the centroid of the pool's best first-pass items joins the query, for
-   this call-out and the others alike, then steps 1-2 run again.
-4. Fusion: standardised per-modality scores are averaged over the modalities the item HAS (a missing
-   modality is never a zero), then mapped through a fixed logistic to [0, 1].
+2. Standard scores: each modality's raw scores are standardised over the pool (noisy transcripts and clean
+   texts then compete fairly) and averaged over the modalities the item HAS (a missing modality is never a
+   zero). The same is done for each OTHER call-out of the archive.
+3. Smoothing over the pool: each item's standard score is blended with those of its nearest neighbours in
+   the pool's own word-vector graph, for every call-out alike; pieces on one topic cluster even when each
+   one's words barely touch the brief.
+4. A zero-shot classifier: the score in [0, 1] is the softmax weight of this call-out among all call-outs
+   plus a "none of them" option. An item that answers another call-out better is pushed down; with no
+   other call-out this is a plain logistic of the standard score.
 """
 
 from __future__ import annotations
@@ -25,18 +28,19 @@ from triage.scoring.types import CalloutQuery, Explanation, Item, Scored, unit
 
 @dataclass(frozen=True)
 class RelevanceParams:
-    """Knobs of the relevance model. Defaults are chosen for the kind of problem, not for one corpus."""
+    """Knobs of the relevance model. Defaults are chosen for the kind of problem, not for one corpus.
 
-    # Measured with Whisper transcripts and 40-word chunks on three built corpora (issue 4 table in
-    # benchmarks/RESULTS.md): a larger share for the best chunk, and no pseudo-relevance feedback (its top
-    # first-pass items are often off-theme among noisy transcripts, so it drifted), helped two corpora and
-    # left the held-out third unchanged.
+    Measured with Whisper transcripts and 40-word chunks on built corpora (issue 4 table in
+    benchmarks/RESULTS.md); a change was kept only when it helped both tuning corpora and did not hurt the
+    held-out ones.
+    """
+
     pooled_weight: float = 0.4  # share of the whole-item vector against the best chunk
     max_weight: float = 0.0  # share of the best-matching query row against the mean query
-    contrast: float = 0.5  # how hard "answers another call-out better" pushes down
-    contrast_temperature: float = 0.5  # softness of the max over other call-outs (in standard units)
-    feedback_k: int = 0  # pool items used for pseudo-relevance feedback (0 disables it)
-    feedback_weight: float = 0.3
+    # Share of the classifier over call-outs against the item's own logistic score (0 ignores the other
+    # call-outs). Pure classification measured best: other call-outs are the strongest evidence of what an
+    # item is NOT about.
+    contrast: float = 1.0
     exemplar_weight: float = 0.5
     negative_weight: float = 0.5
     modality_weights: dict[str, float] = field(
@@ -44,8 +48,16 @@ class RelevanceParams:
     prior_n: float = 8.0  # pseudo-count shrinking small pools' statistics towards the prior below
     prior_mean: float = 0.0
     prior_std: float = 0.1
-    slope: float = 1.6  # logistic mapping of the fused standard score to [0, 1]
-    center: float = 1.25  # fused standard score that maps to 0.5
+    # Logits of the classifier are slope * standard score; "none of the call-outs" has the logit
+    # slope * center, i.e. an item must stand about one spread above the pool's median to win. With no other
+    # call-out the score is the logistic slope * (z - center).
+    slope: float = 1.0
+    center: float = 1.0
+    # kNN smoothing: a few neighbours (a topic's pieces are a small share of a pool) and about a third of the
+    # weight, so an item's own words still decide; pools above smooth_max skip it (cost grows as n^2).
+    smooth_k: int = 5
+    smooth_weight: float = 0.35
+    smooth_max: int = 20_000
 
 
 def score_pool(items: Sequence[Item], query: CalloutQuery,
@@ -54,27 +66,92 @@ def score_pool(items: Sequence[Item], query: CalloutQuery,
     p = params or RelevanceParams()
     if not items:
         return []
-    first = _standard_scores(items, query, p, feedback=None)
-    feedback = None
-    if p.feedback_k > 0 and len(items) >= 2 * p.feedback_k:
-        feedback = _feedback_centroids(items, query, first, p)
-    final = _standard_scores(items, query, p, feedback=feedback)
-    return [_scored(item, i, final, p) for i, item in enumerate(items)]
+    this = _standard_scores(items, query.text, query.clip, p, query)
+    others = [_standard_scores(items, t, query.others_clip[j] if j < len(query.others_clip) else None, p).fused
+              for j, t in enumerate(query.others_text)]
+    graph = pool_graph(_text_space_vectors(items), p.smooth_k) if 0 < len(items) <= p.smooth_max else None
+    fused = smooth(this.fused, graph, p.smooth_weight) if graph else this.fused
+    others = [smooth(o, graph, p.smooth_weight) for o in others] if graph else others
+    alone = classify(fused, [], p.slope, p.center)
+    score = alone
+    if others and p.contrast > 0:
+        score = (1 - p.contrast) * alone + p.contrast * classify(fused, others, p.slope, p.center)
+    return [_scored(item, i, this, float(score[i]), p) for i, item in enumerate(items)]
+
+
+def pool_graph(vectors: Sequence[np.ndarray | None], k: int,
+               block: int = 1024) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each item's k nearest neighbours in the pool (cosine) and their weights (similarity, summing to 1).
+
+    Returns (neighbours, weights), both (n, k); items without a vector have weight 0 and are never anyone's
+    neighbour. None when fewer than k + 1 items have a vector.
+    """
+    ok = np.array([v is not None for v in vectors], dtype=bool)
+    idx = np.flatnonzero(ok)
+    if k <= 0 or len(idx) <= k:
+        return None
+    m = unit(np.stack([np.asarray(vectors[i], dtype=np.float32) for i in idx.tolist()]))
+    n = len(vectors)
+    nb = np.zeros((n, k), dtype=np.int64)
+    w = np.zeros((n, k), dtype=np.float32)
+    for lo in range(0, len(idx), block):
+        sims = m[lo:lo + block] @ m.T
+        rows = np.arange(sims.shape[0])
+        sims[rows, lo + rows] = -np.inf  # never one's own neighbour
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        s = np.maximum(sims[rows[:, None], top], 0.0)
+        total = s.sum(axis=1, keepdims=True)
+        nb[idx[lo:lo + block]] = idx[top]
+        w[idx[lo:lo + block]] = np.divide(s, total, out=np.zeros_like(s), where=total > 0)
+    return nb, w
+
+
+def smooth(z: np.ndarray, graph: tuple[np.ndarray, np.ndarray] | None, weight: float) -> np.ndarray:
+    """Blend each score with the weighted mean of its neighbours' scores (one step of label propagation).
+
+    Neighbours without a score are left out; an item with none of them keeps its own score.
+    """
+    if graph is None or weight <= 0:
+        return z
+    nb, w = graph
+    vals = z[nb]
+    w = np.where(np.isnan(vals), 0.0, w)
+    total = w.sum(axis=1)
+    mean = np.divide((w * np.nan_to_num(vals)).sum(axis=1), total, out=np.zeros(len(z)), where=total > 0)
+    return np.where(total > 0, (1 - weight) * z + weight * mean, z)
+
+
+def classify(z: np.ndarray, others: Sequence[np.ndarray], slope: float, center: float) -> np.ndarray:
+    """Probability that each item answers this call-out rather than one of `others` or none of them.
+
+    A softmax over the logits slope * z (this call-out, then each other one) and slope * center ("none").
+    Items without a score (nan) get 0; another call-out's nan counts as no chance for it.
+    """
+    logits = np.stack([z, *others, np.full(len(z), center)]) * slope
+    logits = np.where(np.isnan(logits), -np.inf, logits)
+    top = logits.max(axis=0)
+    top = np.where(np.isfinite(top), top, 0.0)
+    e = np.exp(logits - top)
+    p = e[0] / e.sum(axis=0)
+    return np.where(np.isnan(z), 0.0, p)
 
 
 # --- internals ------------------------------------------------------------------------------------------
 
 @dataclass
 class _Pass:
-    z: dict[str, np.ndarray]  # modality -> (n,) standardised contrasted score, nan where missing
+    z: dict[str, np.ndarray]  # modality -> (n,) standard score, nan where missing
     raw: dict[str, ModalityScores]
     fused: np.ndarray  # (n,) fused standard score, nan where an item has no modality
 
 
-def _queries(query: CalloutQuery, modality: str) -> tuple[np.ndarray | None, list[np.ndarray], np.ndarray | None]:
-    if modality == "frames":
-        return query.clip, list(query.others_clip), query.negative_clip
-    return query.text, list(query.others_text), query.negative_text
+def _text_space_vectors(items: Sequence[Item]) -> list[np.ndarray | None]:
+    """The item's whole-piece vector in the text-encoder space (typed text, else transcript), for the graph."""
+    out: list[np.ndarray | None] = []
+    for item in items:
+        v = item.text if item.text is not None and len(item.text.matrix) else item.transcript
+        out.append(v.pooled_vector() if v is not None and len(v.matrix) else None)
+    return out
 
 
 def _standardise(raw: np.ndarray, p: RelevanceParams) -> np.ndarray:
@@ -90,37 +167,28 @@ def _standardise(raw: np.ndarray, p: RelevanceParams) -> np.ndarray:
     return (raw - mean) / std
 
 
-def _standard_scores(items: Sequence[Item], query: CalloutQuery, p: RelevanceParams,
-                     feedback: dict[str, list[np.ndarray | None]] | None) -> _Pass:
+def _standard_scores(items: Sequence[Item], text: np.ndarray | None, clip: np.ndarray | None,
+                     p: RelevanceParams, extras: CalloutQuery | None = None) -> _Pass:
+    """Per-modality and fused standard scores of the pool against one call-out's query rows.
+
+    `extras` (the target call-out only) brings its negative prompts and exemplars.
+    """
     n = len(items)
     z: dict[str, np.ndarray] = {}
     raw: dict[str, ModalityScores] = {}
     for modality in MODALITIES:
+        q = clip if modality == "frames" else text
         vecs = pool_vectors(items, modality)
-        if all(v is None for v in vecs):
+        if q is None or len(q) == 0 or all(v is None for v in vecs):
             continue
-        q, others, negative = _queries(query, modality)
-        if q is None or len(q) == 0:
-            continue
-        exemplars = _exemplar_rows(items, vecs, query.exemplar_ids)
-        fb = feedback.get(modality) if feedback else None
-        this = modality_scores(vecs, _with_feedback(q, fb[0] if fb else None, p), p.pooled_weight,
-                               p.max_weight, exemplars, p.exemplar_weight, negative, p.negative_weight)
-        zs = _standardise(this.raw, p)
-        other_z = []
-        for j, o in enumerate(others):
-            if o is None or len(o) == 0:
-                continue
-            ofb = fb[j + 1] if fb else None
-            other = modality_scores(vecs, _with_feedback(o, ofb, p), p.pooled_weight, p.max_weight)
-            other_z.append(_standardise(other.raw, p))
-        if other_z and p.contrast > 0:
-            stack = np.nan_to_num(np.stack(other_z), nan=-1e3) / p.contrast_temperature
-            top = stack.max(axis=0)
-            soft_max = p.contrast_temperature * (top + np.log(np.exp(stack - top).sum(axis=0)))
-            zs = zs - p.contrast * np.maximum(soft_max - zs, 0.0)
-        z[modality] = zs
-        raw[modality] = this
+        negative = exemplars = None
+        if extras is not None:
+            negative = extras.negative_clip if modality == "frames" else extras.negative_text
+            exemplars = _exemplar_rows(items, vecs, extras.exemplar_ids)
+        scores = modality_scores(vecs, unit(np.asarray(q, dtype=np.float32)), p.pooled_weight, p.max_weight,
+                                 exemplars, p.exemplar_weight, negative, p.negative_weight)
+        z[modality] = _standardise(scores.raw, p)
+        raw[modality] = scores
     fused = np.full(n, np.nan)
     total = np.zeros(n)
     weight = np.zeros(n)
@@ -134,14 +202,6 @@ def _standard_scores(items: Sequence[Item], query: CalloutQuery, p: RelevancePar
     return _Pass(z=z, raw=raw, fused=fused)
 
 
-def _with_feedback(q: np.ndarray, centroid: np.ndarray | None, p: RelevanceParams) -> np.ndarray:
-    """The query rows, each moved towards the feedback centroid (Rocchio)."""
-    q = unit(np.asarray(q, dtype=np.float32))
-    if centroid is None:
-        return q
-    return unit(q + p.feedback_weight * centroid[None, :])
-
-
 def _exemplar_rows(items: Sequence[Item], vecs: list, exemplar_ids: Sequence[str]) -> np.ndarray | None:
     wanted = set(exemplar_ids)
     rows = [v.pooled_vector() for item, v in zip(items, vecs, strict=True)
@@ -149,46 +209,12 @@ def _exemplar_rows(items: Sequence[Item], vecs: list, exemplar_ids: Sequence[str
     return unit(np.stack(rows)) if rows else None
 
 
-def _feedback_centroids(items: Sequence[Item], query: CalloutQuery, first: _Pass,
-                        p: RelevanceParams) -> dict[str, list[np.ndarray | None]]:
-    """Per modality: the centroid of this call-out's top first-pass items, then one per other call-out.
-
-    Other call-outs get their own feedback so the contrast stays fair; their first pass is computed
-    with this call-out among their "others".
-    """
-    out: dict[str, list[np.ndarray | None]] = {}
-    rankings = [first.fused]
-    n_others = len(query.others_text)
-    for j in range(n_others):
-        swapped = _swap(query, j)
-        rankings.append(_standard_scores(items, swapped, p, feedback=None).fused)
-    for modality in first.z:
-        vecs = pool_vectors(items, modality)
-        cents: list[np.ndarray | None] = []
-        for fused in rankings:
-            order = [i for i in np.argsort(-np.nan_to_num(fused, nan=-np.inf), kind="stable")
-                     if vecs[i] is not None][: p.feedback_k]
-            cents.append(unit(np.mean([vecs[i].pooled_vector() for i in order], axis=0)) if order else None)
-        out[modality] = cents
-    return out
-
-
-def _swap(query: CalloutQuery, j: int) -> CalloutQuery:
-    """The query as seen from other call-out j: it becomes the target, this one joins the others."""
-    others_text = [query.text, *[o for k, o in enumerate(query.others_text) if k != j]]
-    clip = query.others_clip[j] if j < len(query.others_clip) else None
-    others_clip = ([query.clip, *[o for k, o in enumerate(query.others_clip) if k != j]]
-                   if query.clip is not None and query.others_clip else [])
-    return CalloutQuery(text=query.others_text[j], clip=clip, others_text=others_text, others_clip=others_clip)
-
-
-def _scored(item: Item, i: int, run: _Pass, p: RelevanceParams) -> Scored:
-    fused = run.fused[i]
-    if np.isnan(fused):
+def _scored(item: Item, i: int, run: _Pass, score: float, p: RelevanceParams) -> Scored:
+    if np.isnan(run.fused[i]):
         return Scored(item.submission_id, 0.0, {}, Explanation("none", 0.0, "nothing to compare: no words or frames"))
     per = {m: _logistic(float(z[i]), p) for m, z in run.z.items() if not np.isnan(z[i])}
     best = max(per, key=lambda m: (p.modality_weights.get(m, 1.0) * per[m], m))
-    return Scored(item.submission_id, _logistic(float(fused), p), per, _explain(item, best, run.raw[best], i, per[best]))
+    return Scored(item.submission_id, score, per, _explain(item, best, run.raw[best], i, per[best]))
 
 
 def _logistic(z: float, p: RelevanceParams) -> float:
