@@ -142,6 +142,8 @@ def fingerprint(decoded: Decoded, text: str | None, transcript: Transcript | Non
     if decoded.audio is not None and decoded.audio.size:
         raw = fingerprints.audio_fingerprint(decoded.audio)
         data["audio"] = base64.b64encode(raw.astype("<u4").tobytes()).decode()
+        bands = fingerprints.audio_band_hash(decoded.audio)
+        data["audio_bands"] = base64.b64encode(bands.astype("<u4").tobytes()).decode()
     words = text if text else (transcript.text if transcript else "")
     if words.strip():
         data["minhash"] = base64.b64encode(fingerprints.text_minhash(words).astype("<u8").tobytes()).decode()

@@ -57,6 +57,7 @@ class Fingerprint:
     text_len: int = 0
     duration: float | None = None
     has_speech: bool | None = None  # None: unknown; False says the audio carries no speech
+    audio_bands: np.ndarray | None = None  # uint32 fine-grained hash of the first seconds (short clips)
 
 
 @dataclass

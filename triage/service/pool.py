@@ -131,8 +131,13 @@ def _fingerprint(row: Submission, arts: dict[str, Artifact]) -> Fingerprint:
     return Fingerprint(
         submission_id=row.id, media_type=MediaType(row.media_type or "text"), sha256=row.sha256 or "",
         frames=[(float(t), int(h, 16)) for t, h in data.get("frames", [])],
-        audio=np.frombuffer(base64.b64decode(data["audio"]), dtype="<u4").astype(np.uint32) if data.get("audio") else None,
+        audio=_uint32(data.get("audio")),
         minhash=np.frombuffer(base64.b64decode(data["minhash"]), dtype="<u8").astype(np.uint64) if data.get("minhash") else None,
         text_len=len(words), duration=probe.get("duration"),
         has_speech=bool(words.strip()) if row.media_type in ("audio", "video") else None,
+        audio_bands=_uint32(data.get("audio_bands")),
     )
+
+
+def _uint32(encoded: str | None) -> np.ndarray | None:
+    return np.frombuffer(base64.b64decode(encoded), dtype="<u4").astype(np.uint32) if encoded else None
