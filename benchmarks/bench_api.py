@@ -196,6 +196,7 @@ def main() -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
+        print(f"server RSS when ready: {rss_mb(server.pid):.0f} MB")
         for name, paths, waves in (
             ("health (HTTP floor)", ["/api/health"], 1),
             ("shortlist", ["/api/callouts/bench/shortlist?limit=20"], args.requests),

@@ -10,7 +10,9 @@ Decisions do not change scores: they have their own cheap mark, read on every re
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Hashable
+from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
 from sqlalchemy import func, select
@@ -41,8 +43,11 @@ Ranked = tuple[list[Scored], list[DuplicateGroup], list[Cluster]]
 class PoolCache:
     """Loaded pools and their scores, per call-out, shared by the requests of one process (the app owns it)."""
 
-    def __init__(self, max_entries: int = 64, max_scopes: int = 4) -> None:
+    def __init__(self, max_entries: int = 64, max_scopes: int = 4, workers: int = 2) -> None:
         self.memo = Memo(max_entries, max_scopes)
+        # Scoring a big pool is CPU- and memory-heavy: more at once than there are cores only multiplies the
+        # memory (about 170 MB per search of 10,000 submissions) without finishing any sooner.
+        self.gate = threading.BoundedSemaphore(workers)
 
 
 def pool_signature(session: Session, callout_id: str | None, models: Encoders | None) -> tuple[str, int]:
@@ -82,6 +87,7 @@ class View:
                  cache: PoolCache | None) -> None:
         self.store, self.models, self.callout_id = store, models, callout_id
         self.memo = cache.memo if cache is not None else Memo()
+        self.gate: AbstractContextManager[object] = cache.gate if cache is not None else nullcontext()
         with store.db.session() as session:
             if callout_id:
                 get_callout(session, callout_id)
@@ -94,14 +100,14 @@ class View:
 
     def pool(self) -> Pool:
         def load() -> Pool:
-            with self.store.db.session() as session:
+            with self.gate, self.store.db.session() as session:
                 return load_pool(session, self.callout_id)
         return self.get(("pool",), load)
 
     def groups(self) -> list[DuplicateGroup]:
         def compute() -> list[DuplicateGroup]:
             pool = self.pool()
-            with self.store.db.session() as session:
+            with self.gate, self.store.db.session() as session:
                 return pool_groups(session, pool)
         return self.get(("groups",), compute)
 
@@ -129,7 +135,11 @@ class View:
         return self.get(("prompt_query", text), embed)
 
     def clusters(self, k: int | None = None) -> list[Cluster]:
-        return self.get(("clusters", k), lambda: cluster_pool(list(self.pool().items.values()), k=k))
+        def compute() -> list[Cluster]:
+            items = list(self.pool().items.values())
+            with self.gate:
+                return cluster_pool(items, k=k)
+        return self.get(("clusters", k), compute)
 
     def ranked(self, k: int | None = None) -> Ranked:
         """Scores, duplicate groups and clusters of the call-out: `triage score`'s snapshot when it matches."""
@@ -142,5 +152,7 @@ class View:
                                          snapshot_signature(session, callout, pool, self._models()))
                 if kept is not None:  # `triage score` computed exactly this pool against exactly this call-out
                     return kept
-            return score_pool(list(pool.items.values()), self.callout_query()), self.groups(), self.clusters(k)
+            query, groups, clusters = self.callout_query(), self.groups(), self.clusters(k)
+            with self.gate:
+                return score_pool(list(pool.items.values()), query), groups, clusters
         return self.get(("ranked", k), compute)

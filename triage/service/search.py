@@ -56,8 +56,9 @@ def _search(view: View, text: str, limit: int, offset: int, index_dir: Path | No
         with view.store.db.session() as session:
             pool = load_pool(session, view.callout_id, shas=shas)
             groups = pool_groups(session, pool)
-    scored = score_pool(list(pool.items.values()), query)
-    page = rank(scored, pool.items, groups=groups, diversity=0.0, offset=offset, limit=limit)
+    with view.gate:
+        scored = score_pool(list(pool.items.values()), query)
+        page = rank(scored, pool.items, groups=groups, diversity=0.0, offset=offset, limit=limit)
     return {"query": text, "callout": view.callout_id, "total": page.total,
             "items": [_entry(pool, e.rank, e.item_id, e.score, e.why, e.duplicates) for e in page.entries]}
 

@@ -42,8 +42,9 @@ def _shortlist(view: View, limit: int, offset: int, diversity: float, media_type
         max_duration=max_duration, clusters=[cluster] if cluster is not None else None,
         decisions=[decision] if decision else None,
     )
-    page = rank(scored, pool.items, groups=groups, diversity=diversity, filters=filters, clusters=cluster_of,
-                decisions=decided, offset=offset, limit=limit)
+    with view.gate:
+        page = rank(scored, pool.items, groups=groups, diversity=diversity, filters=filters, clusters=cluster_of,
+                    decisions=decided, offset=offset, limit=limit)
     labels = {c.id: c.label for c in clusters}
     return {"callout": view.callout_id, "total": page.total, "offset": offset, "limit": limit, "items": [
         {"rank": e.rank, "submission_id": e.item_id, "external_id": pool.external(e.item_id),
