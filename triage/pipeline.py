@@ -50,6 +50,7 @@ class Analysis:
     files: dict[str, bytes] = field(default_factory=dict)  # derived file name -> bytes
     thumbs: list[dict[str, Any]] = field(default_factory=list)  # [{"time", "file"}]
     text: str | None = None
+    waveform: list[float] = field(default_factory=list)
     transcript: Transcript | None = None
     embeddings: list[Embedding] = field(default_factory=list)
     fingerprints: dict[str, Any] = field(default_factory=dict)
@@ -70,6 +71,15 @@ class Stopwatch:
             yield
         finally:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+
+
+def waveform(audio: np.ndarray, buckets: int = 120) -> list[float]:
+    """Peak loudness in `buckets` equal slices, scaled so the loudest is 1: enough to draw a waveform on a card."""
+    if audio.size < buckets:
+        return []
+    peaks = np.abs(audio[: audio.size // buckets * buckets]).reshape(buckets, -1).max(axis=1)
+    top = float(peaks.max())
+    return [round(float(p) / top, 3) for p in peaks] if top > 0 else [0.0] * buckets
 
 
 def derived_files(decoded: Decoded, thumb_side: int) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
@@ -172,6 +182,8 @@ def analyse(
     result = Analysis(probe=probe, stages=stages, text=decoded.text, timings=clock.seconds)
     with clock("derived_files"):
         result.files, result.thumbs = derived_files(decoded, thumb_side)
+        if decoded.audio is not None:
+            result.waveform = waveform(decoded.audio)
     with clock("transcribe"):
         if "transcripts" in stages:
             result.transcript = transcribe(decoded, encoders.transcriber, vad=encoders.vad)

@@ -35,6 +35,16 @@ def _why(item: dict[str, Any]) -> tuple[str, float | None]:
     return line or "matched the brief overall", start
 
 
+def _wave_path(peaks: list[float]) -> str:
+    """An SVG path of vertical bars (viewBox 0 0 len(peaks) 100) for the waveform on an audio card."""
+    return " ".join(f"M{i + 0.5:g} {50 - 48 * p:.1f}V{50 + 48 * p:.1f}" for i, p in enumerate(peaks))
+
+
+def _mark(start: float | None, duration: float | None) -> float:
+    """Where the matched moment sits along the waveform, in percent."""
+    return round(100 * min(1.0, (start or 0) / duration), 1) if duration else 0.0
+
+
 def cards(session: Session, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One card per result: title, media, duration, score, why, duplicates, cluster, current decision."""
     ids = [i["submission_id"] for i in items]
@@ -56,6 +66,8 @@ def cards(session: Session, items: list[dict[str, Any]]) -> list[dict[str, Any]]
             "rank": item.get("rank"), "why": why, "start": start or 0, "duplicates": item.get("duplicates") or [],
             "cluster": item.get("cluster"), "cluster_label": item.get("cluster_label"),
             "has_poster": "poster" in found,
+            "wave": _wave_path((found["waveform"].data or {}).get("peaks", []) if "waveform" in found else []),
+            "mark": _mark(start, (row.probe or {}).get("duration")),
             "excerpt": ((text.data or {}).get("text") or "")[:280] if text else "",
             "decision": d.decision if d else "unrated", "note": d.note if d else "",
         })

@@ -34,6 +34,8 @@ def save_rows(session: Session, content: Content, analysis: Analysis, files: dic
     if analysis.thumbs:
         art.put_artifact(session, sha, "thumbs", data={"frames": [
             {"time": t["time"], "path": files[t["file"]]} for t in analysis.thumbs]})
+    if analysis.waveform:
+        art.put_artifact(session, sha, "waveform", data={"peaks": analysis.waveform})
     if analysis.text is not None:
         art.put_artifact(session, sha, "text", data={"text": analysis.text})
     stages = analysis.stages
