@@ -296,9 +296,10 @@ def audio_band_hash(audio: np.ndarray, sample_rate: int = 16000, *, seconds: flo
         return np.zeros(0, dtype=np.uint32)
     count = 1 + (len(samples) - frame) // hop
     windows = samples[np.arange(frame)[None, :] + hop * np.arange(count)[:, None]]
-    power = np.abs(np.fft.rfft(windows * np.hanning(frame).astype(np.float32), axis=1)) ** 2
+    power = np.abs(np.fft.rfft(windows * np.hanning(frame).astype(np.float32), axis=1)).astype(np.float32) ** 2
     band_of_bin = np.digitize(np.fft.rfftfreq(frame, 1.0 / sample_rate), np.geomspace(300.0, 4000.0, bands + 1)) - 1
-    energy = np.stack([power[:, band_of_bin == b].sum(axis=1) for b in range(bands)], axis=1)
+    membership = (band_of_bin[:, None] == np.arange(bands)[None, :]).astype(np.float32)
+    energy = power @ membership  # (count, bands): one matrix product instead of a mask per band
     across = np.diff(energy, axis=1)  # (count, 32)
     bits = (across[1:] - across[:-1]) > 0
     return np.packbits(bits, axis=1, bitorder="little").view("<u4").reshape(-1).astype(np.uint32)
