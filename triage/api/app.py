@@ -13,12 +13,14 @@ from fastapi.staticfiles import StaticFiles
 
 from triage import runtime
 from triage.api import session as web
-from triage.api.deps import AppState, Unauthorized
+from triage.api.deps import AppState
 from triage.config import Settings
-from triage.errors import TriageError
+from triage.errors import TriageError, Unauthorized
+from triage.jobs import queue
 from triage.jobs.handlers import JobContext
 from triage.jobs.worker import WorkerPool
 from triage.pipeline import Encoders
+from triage.service.shortlist import shortlist
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -32,8 +34,18 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
     """Build the curator service. `workers` job threads start with the app (0: jobs wait for another process)."""
     settings = settings or Settings()
     store = runtime.open_store(settings)
+    def warm(kind: str, callout_id: str | None) -> None:
+        # Once a call-out's last queued upload is processed, compute its shortlist in the background so the
+        # next curator who opens it does not wait for the first (cold) scoring of the whole pool.
+        if callout_id is None or kind not in ("process_upload", "rescore", "reprocess"):
+            return
+        with store.db.session() as session:
+            if queue.waiting(session, callout_id):
+                return
+        shortlist(store, state.models(), callout_id, cache=state.cache)
+
     state = AppState(settings=settings, store=store, secret=web.load_secret(store.data_dir),
-                     jobs=JobContext(store, settings, models))
+                     jobs=JobContext(store, settings, models, after_job=warm))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

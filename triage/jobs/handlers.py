@@ -35,6 +35,8 @@ class JobContext:
     store: Store
     settings: Settings
     preloaded: Encoders | None = None
+    # Called with (kind, call-out id) after a job succeeds; the server uses it to warm its shortlist cache.
+    after_job: Callable[[str, str | None], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def models(self) -> Encoders:

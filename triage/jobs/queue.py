@@ -11,7 +11,7 @@ import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from triage.errors import Conflict, NotFound
@@ -172,6 +172,14 @@ def requeue_stale(db: Database, *, stale_after: float = 120.0) -> list[int]:
                 job.status, job.worker, job.started_at = QUEUED, None, None
                 revived.append(job.id)
     return revived
+
+
+def waiting(session: Session, callout_id: str | None) -> int:
+    """Queued or running jobs of one call-out (all call-outs when None)."""
+    query = select(func.count()).select_from(Job).where(Job.status.in_((QUEUED, RUNNING)))
+    if callout_id is not None:
+        query = query.where(Job.callout_id == callout_id)
+    return int(session.scalar(query) or 0)
 
 
 def list_jobs(session: Session, *, status: str | None = None, callout_id: str | None = None,

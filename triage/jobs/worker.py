@@ -54,6 +54,11 @@ def run_job(ctx: JobContext, job_id: int, *, on_progress: Progress | None = None
         queue.fail(db, job_id, f"internal error ({type(exc).__name__}): {exc}")
         return
     queue.complete(db, job_id, result)
+    if ctx.after_job is not None:
+        try:
+            ctx.after_job(kind, callout_id)
+        except Exception:  # a hook must never turn a finished job into a failure
+            log.error("after-job hook for job %s failed:\n%s", job_id, traceback.format_exc())
 
 
 def run_inline(store: Store, job_id: int, *, settings: Settings, models: Encoders | None = None,

@@ -14,12 +14,12 @@ from fastapi.templating import Jinja2Templates
 
 from triage.api import session as web
 from triage.api.cards import cards, clock
-from triage.api.deps import AppState, Forbidden, StateDep, Unauthorized, web_session
+from triage.api.deps import AppState, StateDep, web_session
 from triage.api.queries import current_decisions, history
 from triage.api.routes.callouts import callouts_overview
 from triage.api.tokens import Principal, authenticate
 from triage.cli.callouts import callout_dict, submission_dict
-from triage.errors import TriageError
+from triage.errors import Forbidden, TriageError, Unauthorized
 from triage.jobs import queue
 from triage.service.decisions import record
 from triage.store.callouts import get_callout
