@@ -16,11 +16,13 @@ from triage import runtime
 from triage.config import Settings
 from triage.domain import MediaType
 from triage.evaluation.bm25 import BM25
+from triage.evaluation.cluster_metrics import nmi, purity
 from triage.evaluation.corpus import Corpus
 from triage.evaluation.metrics import duplicate_pair_scores, ndcg_at_k, precision_at_k
 from triage.ingest import sources as src
 from triage.ingest.runner import ingest
 from triage.pipeline import Encoders
+from triage.scoring.cluster import cluster_pool
 from triage.service import duplicates as dup_service
 from triage.service.pool import Pool, load_pool
 from triage.service.search import search
@@ -108,6 +110,16 @@ def duplicate_figures(store: Store, pool: Pool, corpus: Corpus) -> dict[str, Any
             "predicted_pairs": s.predicted_pairs, "true_pairs": s.true_pairs}
 
 
+def cluster_figures(pool: Pool, corpus: Corpus) -> dict[str, Any]:
+    """NMI and purity of the pool's automatic clusters against the answer key's categories."""
+    found = cluster_pool(list(pool.items.values()))
+    of = {m: c.id for c in found for m in c.members}
+    known = [sid for sid in pool.items if pool.external(sid) in corpus.category]
+    predicted = [of[sid] for sid in known]
+    truth = [corpus.category[pool.external(sid)] for sid in known]
+    return {"k": len(found), "nmi": nmi(predicted, truth), "purity": purity(predicted, truth)}
+
+
 def evaluate_callout(store: Store, models: Encoders, corpus: Corpus, callout: dict) -> dict[str, Any]:
     """Search by the brief, the shortlist and the duplicate groups of one call-out, scored against the key."""
     cid = callout["id"]
@@ -129,6 +141,7 @@ def evaluate_callout(store: Store, models: Encoders, corpus: Corpus, callout: di
         "duplicates": duplicate_figures(store, pool, corpus),
         "repeats": {"search": repeats(ranked, groups), "shortlist": repeats(short, groups)},
         "wer": transcript_wer(pool, corpus),
+        "clusters": cluster_figures(pool, corpus),
         "top": {"search": ranked[:SEARCH_K], "bm25": baseline[:SEARCH_K], "shortlist": short[:SHORTLIST_K]},
     }
 

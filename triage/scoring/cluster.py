@@ -91,15 +91,27 @@ def silhouette(x: np.ndarray, labels: np.ndarray) -> float:
     return float(s.mean())
 
 
+def k_bounds(n: int, k_min: int, k_max: int) -> tuple[int, int]:
+    """The range of k to try for n items: from about sqrt(n/2) (the usual rule of thumb) to sqrt(n).
+
+    Silhouette on sentence-embedding cosines is nearly flat, and its maximum often sits at 2-4 clusters
+    that mix sub-themes; starting at the rule of thumb keeps it choosing among plausible sizes."""
+    hi = max(1, min(k_max, int(math.sqrt(n))))
+    lo = min(hi, max(k_min, 2, round(math.sqrt(n / 2))))
+    return lo, hi
+
+
 def choose_k(x: np.ndarray, k_min: int, k_max: int, seed: int, sample: int) -> int:
-    """The k in [k_min, min(k_max, sqrt(n))] with the best silhouette, judged on a fixed random sample of
-    at most `sample` rows so that large pools cost the same as mid-sized ones."""
+    """The k within `k_bounds` with the best silhouette, judged on a fixed random sample of at most
+    `sample` rows so that large pools cost the same as mid-sized ones."""
     n = len(x)
+    lo, hi = k_bounds(n, k_min, k_max)
     if n > sample:
         x = x[np.sort(np.random.default_rng(seed).choice(n, size=sample, replace=False))]
-    hi = min(k_max, int(math.sqrt(n)))
     best_k, best_s = 1, -2.0
-    for kk in range(max(2, k_min), hi + 1):
+    for kk in range(lo, hi + 1):
+        if kk < 2:
+            continue
         s = silhouette(x, kmeans(x, kk, seed))
         if s > best_s + 1e-9:
             best_k, best_s = kk, s
@@ -108,7 +120,7 @@ def choose_k(x: np.ndarray, k_min: int, k_max: int, seed: int, sample: int) -> i
 
 def cluster_pool(items: Sequence[Item], k: int | None = None, k_min: int = 2, k_max: int = 12,
                  seed: int = 0, label_words: int = 3, sample: int = 1500) -> list[Cluster]:
-    """Clusters of the pool, largest first. k is chosen by silhouette over [k_min, min(k_max, sqrt(n))]
+    """Clusters of the pool, largest first. k is chosen by silhouette within `k_bounds`
     (on a sample of at most `sample` items) unless given. Pools too small to split make one cluster."""
     n = len(items)
     if n == 0:
@@ -133,12 +145,36 @@ def _words(text: str) -> list[str]:
     return [w.strip("'") for w in _WORD.findall(text.lower()) if w.strip("'") not in STOP_WORDS and len(w) > 2]
 
 
+def _stems(all_docs: list[list[str]]) -> dict[str, str]:
+    """A plural or possessive and its singular share one key when both occur in the pool ("dogs" -> "dog")."""
+    vocab = {w for d in all_docs for w in d}
+    out = {}
+    for w in vocab:
+        for suffix in ("'s", "es", "s"):
+            if w.endswith(suffix) and w[: -len(suffix)] in vocab:
+                out[w] = w[: -len(suffix)]
+                break
+    return out
+
+
 def _key_words(member_docs: list[list[str]], all_docs: list[list[str]], n: int) -> list[str]:
-    """c-TF-IDF: words frequent in the cluster and rare in the pool, counted once per member so one
-    long piece cannot name the cluster alone."""
-    inside = Counter(w for d in member_docs for w in set(d))
-    everywhere = Counter(w for d in all_docs for w in set(d))
-    total = len(all_docs)
-    scored = {w: (c / len(member_docs)) * math.log(1 + total / everywhere[w]) for w, c in inside.items()
-              if c >= min(2, len(member_docs))}
-    return [w for w, _ in sorted(scored.items(), key=lambda t: (-t[1], t[0]))[:n]]
+    """c-TF-IDF with a floor: words that several members share (at least 2, and a fifth of the cluster) and
+    that are more common here than in the pool, counted once per member so one long or quirky piece cannot
+    name the cluster alone."""
+    stem = _stems(all_docs)
+    def keys(d: list[str]) -> set[str]:
+        return {stem.get(w, w) for w in d}
+    inside = Counter(w for d in member_docs for w in keys(d))
+    everywhere = Counter(w for d in all_docs for w in keys(d))
+    size, total = len(member_docs), len(all_docs)
+    floor = min(size, max(2, math.ceil(0.2 * size)))
+    scored = {}
+    for w, c in inside.items():
+        share, base = c / size, everywhere[w] / total
+        if c >= floor and share > base:
+            scored[w] = share * math.log(share / base)
+    broad = [w for w, _ in sorted(scored.items(), key=lambda t: (-t[1], t[0]))]
+    # then words that at least two members share, so a label is rarely a single word
+    pairs = {w: (c / size) * math.log(1 + total / everywhere[w]) for w, c in inside.items()
+             if c >= min(2, size) and w not in scored}
+    return (broad + [w for w, _ in sorted(pairs.items(), key=lambda t: (-t[1], t[0]))])[:n]

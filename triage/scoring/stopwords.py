@@ -1,4 +1,4 @@
-"""Common English function words, left out of cluster labels."""
+"""Common English function words and very general verbs and adverbs, left out of cluster labels."""
 
 _WORDS = """
 a about above after again against all also am an and any are aren't as at be because been before being
@@ -12,5 +12,8 @@ themselves then there there's these they they'd they'll they're they've thing th
 through to too under until up upon us very was wasn't way we we'd we'll we're we've well went were weren't what
 what's when when's where where's which while who who's whom why why's will with won't would wouldn't yes yet you
 you'd you'll you're you've your yours yourself yourselves
+again already always anything anyone back came come comes day days done enough everything find found
+give gave go goes going gone keep kept last left lot put something sometimes take takes taking took
+thought time times told try tried want wanted wants yeah
 """
 STOP_WORDS = frozenset(_WORDS.split())
