@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from triage.api.queries import current_decisions
+from triage.service import decisions as dec
 from triage.store import artifacts as art
 from triage.store.schema import Submission
 
@@ -49,7 +49,7 @@ def cards(session: Session, items: list[dict[str, Any]]) -> list[dict[str, Any]]
     """One card per result: title, media, duration, score, why, duplicates, cluster, current decision."""
     ids = [i["submission_id"] for i in items]
     rows = {r.id: r for r in session.query(Submission).filter(Submission.id.in_(ids))} if ids else {}
-    decided = current_decisions(session, ids)
+    decided = dec.latest(session, ids)
     out = []
     for item in items:
         row = rows.get(item["submission_id"])

@@ -9,33 +9,14 @@ from sqlalchemy.orm import Session
 
 from triage.api.tokens import Principal
 from triage.errors import NotFound
+from triage.service.decisions import newest_ids
 from triage.store.schema import Decision, Submission
-
-DECISIONS = ("shortlisted", "rejected", "starred", "unrated")
-
-
-def _latest_ids():  # type: ignore[no-untyped-def]
-    return select(func.max(Decision.id).label("id")).group_by(Decision.submission_id).subquery()
-
-
-def current_decisions(session: Session, submission_ids: list[str]) -> dict[str, Decision]:
-    """The newest decision of each given submission (absent: never decided, i.e. unrated)."""
-    if not submission_ids:
-        return {}
-    rows = session.scalars(select(Decision).where(Decision.id.in_(select(_latest_ids().c.id)),
-                                                  Decision.submission_id.in_(submission_ids)))
-    return {d.submission_id: d for d in rows}
 
 
 def decision_dict(d: Decision | None) -> dict[str, Any]:
     if d is None:
         return {"decision": "unrated", "note": None, "decided_by": None, "decided_at": None}
     return {"decision": d.decision, "note": d.note, "decided_by": d.decided_by, "decided_at": d.created_at}
-
-
-def history(session: Session, submission_id: str) -> list[Decision]:
-    return list(session.scalars(select(Decision).where(Decision.submission_id == submission_id)
-                                .order_by(Decision.id.desc())))
 
 
 def visible_submission(session: Session, submission_id: str, who: Principal) -> Submission:
@@ -61,7 +42,7 @@ def list_submissions(session: Session, who: Principal, *, callout_id: str | None
         query = query.where(Submission.media_type == media_type)
     if decision:
         latest = select(Decision.submission_id, Decision.decision).where(
-            Decision.id.in_(select(_latest_ids().c.id))).subquery()
+            Decision.id.in_(newest_ids())).subquery()
         if decision == "unrated":
             query = query.outerjoin(latest, latest.c.submission_id == Submission.id).where(
                 (latest.c.decision.is_(None)) | (latest.c.decision == "unrated"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -13,16 +12,9 @@ from triage.cli import cli
 from triage.cli.output import emit_json, table
 from triage.config import Settings
 from triage.errors import ConfigError
-from triage.store import artifacts as art
+from triage.service.views import callout_dict, submission_dict
 from triage.store.callouts import list_callouts, status_counts, upsert_callout
-from triage.store.schema import Callout, Submission
 from triage.store.submissions import lookup
-
-
-def callout_dict(c: Callout) -> dict[str, Any]:
-    return {"id": c.id, "title": c.title, "brief": c.brief, "prompts": c.prompts,
-            "negative_prompts": c.negative_prompts, "open": c.is_open,
-            "created_at": c.created_at, "updated_at": c.updated_at}
 
 
 @cli.group()
@@ -83,29 +75,6 @@ def status(settings: Settings, as_json: bool) -> None:
     states = ["received", "processing", "ready", "rejected", "failed"]
     table([[cid, *[str(c.get(s, 0)) for s in states]] for cid, c in counts.items()],
           ["CALLOUT", *[s.upper() for s in states]])
-
-
-def submission_dict(session: Any, row: Submission) -> dict[str, Any]:
-    """Everything `triage show` tells about one submission, transcript included."""
-    found = art.artifacts(session, row.sha256) if row.sha256 else {}
-    probe = row.probe or {}
-    data: dict[str, Any] = {
-        "submission_id": row.id, "external_id": row.external_id or row.id, "callout": row.callout_id,
-        "title": row.title, "contributor": row.contributor, "status": row.status, "error": row.error,
-        "media_type": row.media_type, "duration": probe.get("duration"), "original_filename": row.original_filename,
-        "sha256": row.sha256, "size": row.size, "probe": row.probe,
-        "created_at": row.created_at, "updated_at": row.updated_at,
-    }
-    transcript = found.get("transcript")
-    data["transcript"] = transcript.data if transcript else None
-    data["transcript_model"] = transcript.model if transcript else None
-    text = found.get("text")
-    data["text"] = text.data.get("text") if text and text.data else None
-    visual = found.get("visual")
-    data["visual"] = {"state": (visual.data or {}).get("state"), "model": visual.model} if visual else None
-    data["files"] = {k: found[k].path for k in ("poster", "audio16k") if k in found}
-    data["fingerprints"] = sorted((found["fingerprints"].data or {}).keys()) if "fingerprints" in found else []
-    return data
 
 
 @cli.command()

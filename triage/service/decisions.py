@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from triage.errors import BadRequest, NotFound
@@ -13,12 +11,23 @@ from triage.store.schema import Decision, Submission
 DECISIONS = ("shortlisted", "rejected", "starred", "unrated")
 
 
-def current(session: Session, submission_ids: list[str] | None = None) -> dict[str, str]:
-    """{submission_id: newest decision} for the given submissions (all when None)."""
-    query = select(Decision.submission_id, Decision.decision).order_by(Decision.id)
-    if submission_ids is not None:
-        query = query.where(Decision.submission_id.in_(submission_ids))
-    return {sid: decision for sid, decision in session.execute(query)}
+def newest_ids() -> ScalarSelect[int]:
+    """A subquery of each submission's newest decision id: the current decisions."""
+    return select(func.max(Decision.id)).group_by(Decision.submission_id).scalar_subquery()
+
+
+def latest(session: Session, submission_ids: list[str]) -> dict[str, Decision]:
+    """The newest decision row of each given submission (absent: never decided, i.e. unrated)."""
+    if not submission_ids:
+        return {}
+    rows = session.scalars(select(Decision).where(Decision.id.in_(newest_ids()),
+                                                  Decision.submission_id.in_(submission_ids)))
+    return {d.submission_id: d for d in rows}
+
+
+def current(session: Session, submission_ids: list[str]) -> dict[str, str]:
+    """{submission_id: newest decision} for the given submissions."""
+    return {sid: d.decision for sid, d in latest(session, submission_ids).items()}
 
 
 def record(session: Session, submission_id: str, decision: str, *, note: str | None, by: str) -> Decision:
@@ -33,6 +42,7 @@ def record(session: Session, submission_id: str, decision: str, *, note: str | N
     return row
 
 
-def history(session: Session, submission_id: str) -> list[dict[str, Any]]:
-    rows = session.scalars(select(Decision).where(Decision.submission_id == submission_id).order_by(Decision.id))
-    return [{"decision": r.decision, "note": r.note, "by": r.decided_by, "at": r.created_at} for r in rows]
+def history(session: Session, submission_id: str) -> list[Decision]:
+    """Every decision on a submission, newest first."""
+    return list(session.scalars(select(Decision).where(Decision.submission_id == submission_id)
+                                .order_by(Decision.id.desc())))

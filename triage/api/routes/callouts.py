@@ -9,9 +9,9 @@ from fastapi import APIRouter
 from triage.api.deps import Admin, Anyone, StoreDep
 from triage.api.schemas import CalloutCreate, CalloutUpdate
 from triage.api.tokens import Principal
-from triage.cli.callouts import callout_dict
 from triage.errors import Conflict, NotFound
 from triage.jobs import queue
+from triage.service.views import callout_dict
 from triage.store.callouts import get_callout, list_callouts, status_counts, upsert_callout
 from triage.store.schema import Callout
 

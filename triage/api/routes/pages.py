@@ -15,13 +15,13 @@ from fastapi.templating import Jinja2Templates
 from triage.api import session as web
 from triage.api.cards import cards, clock
 from triage.api.deps import AppState, StateDep, web_session
-from triage.api.queries import current_decisions, history
 from triage.api.routes.callouts import callouts_overview
 from triage.api.tokens import Principal, authenticate
-from triage.cli.callouts import callout_dict, submission_dict
 from triage.errors import Forbidden, TriageError, Unauthorized
 from triage.jobs import queue
+from triage.service import decisions as dec
 from triage.service.decisions import record
+from triage.service.views import callout_dict, submission_dict
 from triage.store.callouts import get_callout
 from triage.store.schema import Submission
 
@@ -170,8 +170,8 @@ def submission_page(submission_id: str, page: PageDep, t: float | None = None) -
 
             raise NotFound(f"no submission {submission_id!r}")
         data = submission_dict(session, row)
-        d = current_decisions(session, [row.id]).get(row.id)
-        past = history(session, row.id)
+        d = dec.latest(session, [row.id]).get(row.id)
+        past = dec.history(session, row.id)
         card = {"sid": row.id, "media_type": row.media_type, "start": t or 0, "has_poster": "poster" in data["files"],
                 "decision": d.decision if d else "unrated", "note": d.note if d else ""}
     return page.render("submission.html", s=data, card=card, history=past, here=f"/submissions/{submission_id}")

@@ -7,16 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from triage.api.deps import Anyone, Curator, StoreDep
-from triage.api.queries import (
-    current_decisions,
-    decision_dict,
-    history,
-    list_submissions,
-    visible_submission,
-)
+from triage.api.queries import decision_dict, list_submissions, visible_submission
 from triage.api.schemas import DecisionCreate
-from triage.cli.callouts import submission_dict
+from triage.service import decisions as dec
 from triage.service.decisions import record
+from triage.service.views import submission_dict
 from triage.store.schema import Submission
 
 router = APIRouter(tags=["submissions"])
@@ -40,7 +35,7 @@ def list_(store: StoreDep, who: Anyone, callout: str | None = None,
     with store.db.session() as session:
         rows, total = list_submissions(session, who, callout_id=callout, status=status, media_type=media_type,
                                        decision=decision, limit=limit, offset=offset)
-        decided = {} if who.is_submitter else current_decisions(session, [r.id for r in rows])
+        decided = {} if who.is_submitter else dec.latest(session, [r.id for r in rows])
         items = [{**summary(r), **({} if who.is_submitter else {"decision": decision_dict(decided.get(r.id))})}
                  for r in rows]
     return {"items": items, "total": total, "limit": limit, "offset": offset}
@@ -53,7 +48,7 @@ def show(submission_id: str, store: StoreDep, who: Anyone) -> dict[str, Any]:
         row = visible_submission(session, submission_id, who)
         data = submission_dict(session, row)
         if not who.is_submitter:
-            data["decision"] = decision_dict(current_decisions(session, [row.id]).get(row.id))
+            data["decision"] = decision_dict(dec.latest(session, [row.id]).get(row.id))
         return data
 
 
@@ -62,7 +57,7 @@ def decisions(submission_id: str, store: StoreDep, who: Curator) -> dict[str, An
     """The decision history, newest (current) first."""
     with store.db.session() as session:
         visible_submission(session, submission_id, who)
-        return {"submission_id": submission_id, "history": [decision_dict(d) for d in history(session, submission_id)]}
+        return {"submission_id": submission_id, "history": [decision_dict(d) for d in dec.history(session, submission_id)]}
 
 
 @router.post("/submissions/{submission_id}/decisions", status_code=201)

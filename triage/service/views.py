@@ -1,0 +1,40 @@
+"""The JSON shapes of a call-out and of one submission, shared by the CLI (`--json`) and the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from triage.store import artifacts as art
+from triage.store.schema import Callout, Submission
+
+
+def callout_dict(c: Callout) -> dict[str, Any]:
+    """A call-out as the CLI and the API show it."""
+    return {"id": c.id, "title": c.title, "brief": c.brief, "prompts": c.prompts,
+            "negative_prompts": c.negative_prompts, "open": c.is_open,
+            "created_at": c.created_at, "updated_at": c.updated_at}
+
+
+def submission_dict(session: Session, row: Submission) -> dict[str, Any]:
+    """Everything `triage show` tells about one submission, transcript included."""
+    found = art.artifacts(session, row.sha256) if row.sha256 else {}
+    probe = row.probe or {}
+    data: dict[str, Any] = {
+        "submission_id": row.id, "external_id": row.external_id or row.id, "callout": row.callout_id,
+        "title": row.title, "contributor": row.contributor, "status": row.status, "error": row.error,
+        "media_type": row.media_type, "duration": probe.get("duration"), "original_filename": row.original_filename,
+        "sha256": row.sha256, "size": row.size, "probe": row.probe,
+        "created_at": row.created_at, "updated_at": row.updated_at,
+    }
+    transcript = found.get("transcript")
+    data["transcript"] = transcript.data if transcript else None
+    data["transcript_model"] = transcript.model if transcript else None
+    text = found.get("text")
+    data["text"] = text.data.get("text") if text and text.data else None
+    visual = found.get("visual")
+    data["visual"] = {"state": (visual.data or {}).get("state"), "model": visual.model} if visual else None
+    data["files"] = {k: found[k].path for k in ("poster", "audio16k") if k in found}
+    data["fingerprints"] = sorted((found["fingerprints"].data or {}).keys()) if "fingerprints" in found else []
+    return data
