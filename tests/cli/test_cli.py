@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
-from tests.conftest import MEDIA, triage_cmd
+from tests.conftest import FAKE_MODELS, MEDIA, triage_cmd
 
 
 def triage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -63,3 +64,12 @@ def test_errors_are_one_readable_line(cli_env: dict[str, str]) -> None:
     assert done.stderr.strip().startswith("error: no call-out 'nope'")
     assert "Traceback" not in done.stderr
     assert triage(cli_env, "show", "missing", "--json").returncode == 4
+
+
+def test_models_pull_is_the_one_step_that_goes_online_and_it_fails_fast_here(cli_env: dict[str, str]) -> None:
+    env = {k: v for k, v in cli_env.items() if k != "HF_HUB_OFFLINE" and k not in FAKE_MODELS}
+    env["TRIAGE_WHISPER_MODEL"] = "base.en"  # not installed: pull has something to fetch
+    started = time.monotonic()
+    done = triage(env, "models", "pull")
+    assert done.returncode == 6, done.stderr
+    assert "needs internet" in done.stderr and time.monotonic() - started < 60

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -32,7 +31,6 @@ class TriageGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, data_dir: Path | None, verbose: bool) -> None:
     """triage: ML-assisted first pass over crowdsourced media submissions."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # ordinary runs never reach for a model hub
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     settings = Settings()
     if data_dir is not None:
