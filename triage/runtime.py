@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from triage.config import Settings
@@ -63,11 +64,18 @@ def encoders(settings: Settings) -> Encoders:
     )
 
 
-def analyser(settings: Settings, models: Encoders) -> Analyse:
-    """The per-file analysis function the ingest runner (and reprocessing, with `stages`) calls."""
+def analyser(settings: Settings, models: Encoders | Callable[[], Encoders]) -> Analyse:
+    """The per-file analysis function the ingest runner (and reprocessing, with `stages`) calls.
+
+    `models` may be a function that loads them: then they load on the first file that needs analysis, so a
+    re-run whose files are all done already never pays for loading Whisper and the sentence model.
+    """
+    loaded: list[Encoders] = [models] if isinstance(models, Encoders) else []
 
     def run(path: Path, stages: tuple[str, ...] = STAGES, stored_transcript: Transcript | None = None) -> Analysis:
-        return analyse(path, limits=limits(settings), encoders=models, max_frames=settings.frames_per_video,
+        if not loaded:
+            loaded.append(models())  # type: ignore[operator]
+        return analyse(path, limits=limits(settings), encoders=loaded[0], max_frames=settings.frames_per_video,
                        thumb_side=settings.thumbnail_size, stages=stages, stored_transcript=stored_transcript)
 
     return run

@@ -73,3 +73,14 @@ def test_models_pull_is_the_one_step_that_goes_online_and_it_fails_fast_here(cli
     done = triage(env, "models", "pull")
     assert done.returncode == 6, done.stderr
     assert "needs internet" in done.stderr and time.monotonic() - started < 60
+
+
+def test_a_missing_model_stops_the_batch_clearly_and_a_rerun_resumes(cli_env: dict[str, str]) -> None:
+    triage(cli_env, "callouts", "create", "lawn")
+    story = str(MEDIA / "good" / "story.txt")
+    broken = {**cli_env, "TRIAGE_WHISPER_MODEL": "base.en"}  # a real size name whose weights are not here
+    done = triage(broken, "ingest", "--callout", "lawn", story)
+    assert done.returncode == 6 and "triage models pull" in done.stderr and "Traceback" not in done.stderr
+    assert json.loads(triage(cli_env, "status", "--json").stdout)["callouts"]["lawn"] == {"processing": 1}
+    again = triage(cli_env, "ingest", "--callout", "lawn", "--json", story)
+    assert again.returncode == 0 and json.loads(again.stdout)["results"][0]["status"] == "ready"

@@ -36,7 +36,7 @@ def ingest(settings: Settings, callout_id: str, manifest: Path | None, allow_out
     items = list(src.from_manifest(manifest, allow_outside=allow_outside) if manifest
                  else src.from_paths(list(paths), allow_outside=allow_outside))
     store = runtime.open_store(settings)
-    analyse = runtime.analyser(settings, runtime.encoders(settings))
+    analyse = runtime.analyser(settings, lambda: runtime.encoders(settings))  # loaded only if a file needs it
     with BatchProgress(len(items), f"ingest {callout_id}", quiet=as_json) as progress:
         def report(r: ItemResult) -> None:
             progress.advance(r.status, f"{r.status:9} {r.media_type or '-':6} {r.source}"

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from triage.domain import Status
-from triage.errors import InvalidSubmission, TooLarge
+from triage.errors import ConfigError, InvalidSubmission, ModelUnavailable, TooLarge
 from triage.ingest.save import save_analysis
 from triage.ingest.sources import Source
 from triage.pipeline import Analysis
@@ -119,6 +119,8 @@ def process_content(store: Store, sha256: str, analyse: Analyse, allow_mislabell
     except InvalidSubmission as exc:
         _finish(store, sha256, Status.REJECTED, str(exc))
         return
+    except (ModelUnavailable, ConfigError):
+        raise  # no file can be analysed until the set-up is fixed: stop the batch; a re-run resumes it
     except Exception as exc:  # our fault, not the file's: keep the reason, let the batch go on
         log.error("processing %s failed:\n%s", sha256, traceback.format_exc())
         _finish(store, sha256, Status.FAILED, f"internal error ({type(exc).__name__}): {exc}")
