@@ -11,15 +11,6 @@ from sqlalchemy.orm import Session
 from triage.domain import Embedding, Transcript
 from triage.store.schema import Artifact, Vector
 
-# Which artifact kinds and vector sources each reprocessing stage owns.
-STAGE_ARTIFACTS = {
-    "transcripts": ["transcript"],
-    "text": [],
-    "visual": ["visual"],
-    "fingerprints": ["fingerprints"],
-}
-STAGE_VECTORS = {"text": ("text",), "visual": ("clip",)}
-
 
 def put_artifact(session: Session, sha256: str, kind: str, *, model: str = "", path: str | None = None,
                  data: dict[str, Any] | None = None) -> None:
@@ -50,10 +41,3 @@ def replace_vectors(session: Session, sha256: str, space: str, embeddings: list[
             start=c.start if c else None, end=c.end if c else None, snippet=c.text if c and c.text else None,
             vector=np.asarray(e.vector, dtype="<f4").tobytes(),
         ))
-
-
-def vector_array(rows: list[Vector]) -> np.ndarray:
-    """Stored vector blobs to one (n, d) float32 matrix."""
-    if not rows:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.stack([np.frombuffer(r.vector, dtype="<f4") for r in rows]).astype(np.float32, copy=False)

@@ -107,9 +107,6 @@ class FileStore:
         path = self.resolve(self.relative(path)) if path.is_absolute() else self.resolve(str(path))
         return atomic_write(path, data)
 
-    def remove_derived(self, sha256: str) -> None:
-        shutil.rmtree(self.derived_dir(sha256), ignore_errors=True)
-
     # --- housekeeping ------------------------------------------------------------------------
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:

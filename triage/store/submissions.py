@@ -82,11 +82,3 @@ def lookup(session: Session, ref: str, callout_id: str | None = None) -> Submiss
     if not rows:
         raise NotFound(f"no submission with id or external id {ref!r}")
     return rows[0]
-
-
-def pending(session: Session, callout_id: str | None = None) -> list[Submission]:
-    """Submissions a killed or failed run left unfinished."""
-    query = select(Submission).where(Submission.status.not_in(FINAL))
-    if callout_id:
-        query = query.where(Submission.callout_id == callout_id)
-    return list(session.scalars(query))
