@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
+from triage.domain import Segment, Word
 from triage.encoders import registry
 from triage.encoders.base import Transcriber
-from triage.encoders.whisper import keep_segment
+from triage.encoders.whisper import WINDOW_S, keep_segment, needs_second_pass, split_sentences
 from triage.textnorm import normalize_words, word_error_rate
 
 pytestmark = pytest.mark.real_models
@@ -73,3 +74,65 @@ def test_segment_filter_rule() -> None:
     assert not keep_segment("you", -1.6, 0.84, 0.3)  # Whisper's own silence rule
     assert keep_segment("you", -1.6, 0.3, 0.3)  # unlikely text, but the model heard speech
     assert not keep_segment("oh oh oh oh oh oh oh oh", -0.5, 0.2, 3.0)  # repetition loop
+
+
+def test_long_audio_goes_through_the_batched_chunks_accurately(whisper: Transcriber, speech_clips) -> None:
+    # The committed clips twice over with a second of noise between them: longer than one 30 s window, so
+    # the speech is cut at pauses, decoded in a batch and split back into sentences.
+    gap = np.random.default_rng(5).normal(0, 0.01, 16_000).astype(np.float32)
+    clips = list(speech_clips.values()) * 2
+    audio = np.concatenate([part for a, _ in clips for part in (a, gap)])
+    reference = " ".join(ref for _, ref in clips)
+    assert len(audio) / 16_000 > WINDOW_S
+    transcript = whisper.transcribe(audio)
+    # tiny.en mishears the same word or two as on the clips alone ("brown fox" -> "round fox"), and no word is
+    # lost at a chunk's edge.
+    assert word_error_rate(reference, transcript.text) <= 0.12
+    assert abs(len(normalize_words(transcript.text)) - len(normalize_words(reference))) <= 2
+    words = [w for s in transcript.segments for w in s.words]
+    assert [w.start for w in words] == sorted(w.start for w in words)
+    assert all(0.0 <= w.start <= w.end <= transcript.duration for w in words)
+    assert len(transcript.segments) >= len(clips)  # sentence-sized, not one per 30 s chunk
+    for seg in transcript.segments:
+        assert seg.words and seg.start == seg.words[0].start and seg.end == seg.words[-1].end
+        assert seg.text.split()[0] == seg.words[0].word and seg.text in transcript.text
+
+
+def test_long_non_speech_gives_no_text(whisper: Transcriber, non_speech) -> None:
+    audio = np.concatenate(list(non_speech.values()))  # 40 s of silence, noise, a tone, chords, a melody
+    assert whisper.transcribe(audio).text == ""
+
+
+def test_second_pass_rule() -> None:
+    assert not needs_second_pass(-0.3, 0.1, 1.4)  # a confident decode of speech
+    assert needs_second_pass(-0.3, 0.1, 3.1)  # a repetition loop
+    assert needs_second_pass(-1.4, 0.2, 1.2)  # speech the model itself doubts: retry hotter
+    assert not needs_second_pass(-1.4, 0.9, 1.2)  # silence: nothing to retry
+
+
+def _words(*spec: tuple[str, float, float]) -> tuple[Word, ...]:
+    return tuple(Word(start=a, end=b, word=w, probability=0.9) for w, a, b in spec)
+
+
+def test_split_sentences_cuts_at_sentence_ends_and_keeps_the_text() -> None:
+    words = _words(("Hello", 0.0, 0.4), ("there.", 0.5, 0.9), ("How", 1.5, 1.7), ("are", 1.8, 1.9),
+                   ("you?", 2.0, 2.3), ("Fine", 3.0, 3.2))
+    seg = Segment(start=0.0, end=3.2, text="Hello there. How are you? Fine", avg_logprob=-0.2,
+                  no_speech_prob=0.1, words=words)
+    parts = split_sentences([seg])
+    assert [p.text for p in parts] == ["Hello there.", "How are you?", "Fine"]
+    assert [(p.start, p.end) for p in parts] == [(0.0, 0.9), (1.5, 2.3), (3.0, 3.2)]
+    assert all(p.avg_logprob == -0.2 for p in parts)
+
+
+def test_split_sentences_caps_a_long_run_on_and_leaves_odd_segments_whole() -> None:
+    words = _words(*[(f"w{i}", float(i), i + 0.5) for i in range(30)])
+    run_on = Segment(start=0.0, end=29.5, text=" ".join(w.word for w in words), avg_logprob=-0.2,
+                     no_speech_prob=0.1, words=words)
+    parts = split_sentences([run_on], max_seconds=10.0)
+    assert len(parts) == 3 and all(p.end - p.start <= 10.0 for p in parts)
+    assert " ".join(p.text for p in parts) == run_on.text
+    no_words = Segment(start=0.0, end=1.0, text="Hm", avg_logprob=-0.2, no_speech_prob=0.1)
+    mismatch = Segment(start=0.0, end=1.0, text="other text", avg_logprob=-0.2, no_speech_prob=0.1,
+                       words=_words(("Hello.", 0.0, 1.0)))
+    assert split_sentences([no_words, mismatch]) == [no_words, mismatch]
