@@ -75,6 +75,22 @@ def test_growing_past_the_threshold_switches_to_ann(big: tuple[np.ndarray, np.nd
     assert _recall(found, exact_search(vectors, ids, queries, 10)[1]) >= 0.95
 
 
+def test_an_ivf_index_that_grew_fourfold_asks_to_be_retrained() -> None:
+    vectors, queries = _clustered(20_000)
+    ids = np.arange(len(vectors), dtype=np.int64)
+    index = VectorIndex.build(ids[:2000], vectors[:2000], exact_max=1000)
+    assert index.kind == "ivf" and not index.outgrown
+    index.add(ids[2000:7000], vectors[2000:7000])
+    assert not index.outgrown  # 3.5x: the lists are longer but still fine
+    index.add(ids[7000:], vectors[7000:])
+    assert index.outgrown
+    rebuilt = VectorIndex.build(ids, vectors, exact_max=1000)
+    assert not rebuilt.outgrown and rebuilt._index.nlist > index._index.nlist
+    _, truth = exact_search(vectors, ids, queries, 10)
+    assert _recall(rebuilt.search(queries, 10)[1], truth) >= 0.95
+    assert not VectorIndex.build(ids, vectors).outgrown  # an exact index never needs training
+
+
 @pytest.mark.parametrize("exact_max", [50_000, 2000])
 def test_add_replace_and_remove(big: tuple[np.ndarray, np.ndarray, np.ndarray], exact_max: int) -> None:
     ids, vectors, _ = big

@@ -112,6 +112,12 @@ class VectorIndex:
     def __len__(self) -> int:
         return int(self._index.ntotal)
 
+    @property
+    def outgrown(self) -> bool:
+        """An IVF index now holding four times what its lists were sized for or more (sqrt(n) lists): each
+        list has grown long and the centroids describe old data, so it should be rebuilt (retrained)."""
+        return self.kind == "ivf" and _nlist_for(len(self)) >= 2 * int(self._index.nlist)
+
     # ------------------------------------------------------------ changes
 
     def _check_vectors(self, ids: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -20,6 +20,7 @@ from triage.service.search import search
 from triage.store.callouts import upsert_callout
 from triage.store.schema import Vector
 from triage.store.store import Store
+from triage.vectors import VectorIndex
 
 
 @pytest.fixture
@@ -43,6 +44,18 @@ def test_index_sync_adds_and_removes_incrementally(filled: Store, tmp_path: Path
         session.delete(victim)
     _, third = sync(filled, tmp_path / "index", "text", exact_max=1000)
     assert (third.added, third.removed) == (0, 1) and third.size == report.size - 1
+
+
+def test_index_sync_retrains_an_outgrown_ivf_index_from_the_database(filled: Store, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    index, _ = sync(filled, tmp_path / "index", "text", exact_max=1)
+    assert index is not None and index.kind == "ivf"
+    answers = iter([True])  # the index loaded by the next sync has outgrown its lists; later ones have not
+    monkeypatch.setattr(VectorIndex, "outgrown", property(lambda self: next(answers, False)))
+    again, report = sync(filled, tmp_path / "index", "text", exact_max=1)
+    assert report.rebuilt and again is not index and again is not None and len(again) == len(index)
+    _, third = sync(filled, tmp_path / "index", "text", exact_max=1)
+    assert not third.rebuilt  # the retrained index was saved
 
 
 def test_search_narrowed_by_the_index_finds_the_same_top_results(filled: Store, settings: Settings,

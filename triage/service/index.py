@@ -89,6 +89,10 @@ def sync(store: Store, index_dir: Path, space: str, *, exact_max: int, threads: 
         index.remove(gone)
     if len(new):
         index.add(new, _vectors(store, new))
+    if index.outgrown:  # IVF lists trained for a quarter of today's vectors: retrain on all of them
+        index = VectorIndex.build(wanted, _vectors(store, wanted), exact_max=exact_max, threads=threads)
+        _save(index_dir, space, index, wanted)
+        return index, SyncReport(space, index.kind, len(index), len(new), len(gone), True)
     if len(new) or len(gone):
         _save(index_dir, space, index, wanted)
     return index, SyncReport(space, index.kind, len(index), len(new), len(gone), False)
