@@ -1,8 +1,8 @@
 """Duplicate groups from content fingerprints: same bytes, re-encodes, trims, re-typed texts.
 
 A pair is a duplicate only when the modality that carries the content agrees: the words for texts
-(MinHash), the sound for anything with speech (Chromaprint), the pictures for silent videos and images
-(pHash), both sound and pictures for videos whose audio is not speech. A shared background, intro, voice
+(MinHash), the sound for anything with speech and for audio without pictures (Chromaprint), the pictures for
+silent videos and images (pHash), both sound and pictures for videos whose audio is not speech. A shared background, intro, voice
 or template therefore never groups two different pieces. Curator "not a duplicate" pairs always win.
 """
 
@@ -40,6 +40,14 @@ class DedupParams:
     semantic_guard_audio: float = 0.2
     lsh_above: int = 300  # pools of texts larger than this use MinHash banding for candidates
     lsh_rows: int = 2
+    # Pools with more timed pieces than this find sound pairs through the Chromaprint and band-hash items they
+    # share exactly, instead of comparing every pair in the duration window. Measured on six built corpora
+    # (re-encodes at 32 kbit/s, trims, gain changes): true copies share 26-38% or more of the smaller piece's
+    # items, other pairs at most 2.2%; the bar sits between with a margin on both sides.
+    sound_lsh_above: int = 300
+    sound_key_share: float = 0.05
+    sound_key_min: int = 3
+    common_key_share: float = 0.05  # a key in more than this share of pieces (silence, hum) is no evidence
 
 
 @dataclass(frozen=True)
@@ -120,8 +128,12 @@ def _judge(x: Fingerprint, y: Fingerprint, p: DedupParams) -> tuple[str, float]:
         s = _sound_similarity(x, y, p)
         return ("audio", s) if s >= p.audio_min else ("", 0.0)
     sound = [f for f in (x, y) if _has_sound(f)]
+    if not x.frames and not y.frames and len(sound) == 2:
+        # Nothing to see on either side (a song, an instrumental, ambience): the sound alone carries the piece.
+        s = _sound_similarity(x, y, p)
+        return ("audio", s) if s >= p.audio_min else ("", 0.0)
     if not x.frames or not y.frames:
-        return "", 0.0
+        return "", 0.0  # pictures on one side only: a different cut, or a music bed under someone's video
     fs = frames_similarity(x.frames, y.frames)
     if fs < p.frames_min:
         return "", 0.0
@@ -165,8 +177,8 @@ def _rank_key(item_id: str, items: Mapping[str, Item] | None) -> tuple[float, fl
 
 
 def _candidates(fps: list[Fingerprint], p: DedupParams) -> set[tuple[str, str]]:
-    """Pairs worth comparing: same bytes always; texts with texts (MinHash bands when many);
-    the rest within a duration window, so big pools never compare everything with everything."""
+    """Pairs worth comparing: same bytes always; texts with texts (MinHash bands when many); the rest within a
+    duration window, or, in big pools, pieces that share sound keys plus the silent ones within the window."""
     pairs: set[tuple[str, str]] = set()
     by_sha: dict[str, list[str]] = defaultdict(list)
     for f in fps:
@@ -179,13 +191,52 @@ def _candidates(fps: list[Fingerprint], p: DedupParams) -> set[tuple[str, str]]:
         pairs.update(_lsh_pairs(texts, p.lsh_rows))
     else:
         pairs.update(_all_pairs([f.submission_id for f in texts]))
-    timed = sorted((f for f in fps if f.media_type != MediaType.TEXT), key=lambda f: (f.duration or 0.0))
+    timed = [f for f in fps if f.media_type != MediaType.TEXT]
+    if len(timed) > p.sound_lsh_above:
+        pairs.update(_sound_key_pairs([f for f in timed if _has_sound(f)], p))
+        timed = [f for f in timed if not _has_audio(f)]  # speech must match its sound: those pairs are found
+    pairs.update(_duration_window_pairs(timed, p))
+    return pairs
+
+
+def _duration_window_pairs(fps: list[Fingerprint], p: DedupParams) -> set[tuple[str, str]]:
+    pairs: set[tuple[str, str]] = set()
+    timed = sorted(fps, key=lambda f: (f.duration or 0.0))
     for i, f in enumerate(timed):
         for g in timed[i + 1:]:
             if f.duration and g.duration and f.duration < p.min_duration_ratio * g.duration:
                 break  # sorted by duration: every later one is longer still
             pairs.add(_pair(f.submission_id, g.submission_id))
     return pairs
+
+
+def sound_keys(f: Fingerprint) -> set[int]:
+    """The distinct 32-bit items of a piece's Chromaprint and band hash, each kind in its own key range.
+
+    Most items of a re-encoded, trimmed or quieter copy come through bit for bit; unrelated sound shares few."""
+    keys: set[int] = set()
+    for kind, hashes in enumerate((f.audio, f.audio_bands)):
+        if hashes is not None and len(hashes):
+            keys.update(((kind << 32) | np.asarray(hashes, dtype=np.uint32).astype(np.int64)).tolist())
+    return keys
+
+
+def _sound_key_pairs(fps: list[Fingerprint], p: DedupParams) -> set[tuple[str, str]]:
+    """Pairs sharing at least `sound_key_share` of the smaller piece's sound keys, found through an inverted
+    index, so the work grows with the shared keys rather than with every pair of pieces."""
+    keys = {f.submission_id: sound_keys(f) for f in fps}
+    postings: dict[int, list[str]] = defaultdict(list)
+    for sid, ks in keys.items():
+        for k in ks:
+            postings[k].append(sid)
+    too_common = max(50, int(p.common_key_share * len(fps)))
+    shared: dict[tuple[str, str], int] = defaultdict(int)
+    for ids in postings.values():
+        if len(ids) <= too_common:
+            for pair in _all_pairs(ids):
+                shared[pair] += 1
+    return {pair for pair, n in shared.items()
+            if n >= max(p.sound_key_min, p.sound_key_share * min(len(keys[pair[0]]), len(keys[pair[1]])))}
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:
