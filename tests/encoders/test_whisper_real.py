@@ -98,6 +98,22 @@ def test_long_audio_goes_through_the_batched_chunks_accurately(whisper: Transcri
         assert seg.text.split()[0] == seg.words[0].word and seg.text in transcript.text
 
 
+def test_chunks_decoded_again_keep_their_place_in_time(whisper: Transcriber, speech_clips,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Force the second, sequential pass on every chunk: its segments must land at the chunk's own times.
+    from triage.encoders import whisper as adapter
+
+    monkeypatch.setattr(adapter, "needs_second_pass", lambda *scores: True)
+    gap = np.zeros(16_000, dtype=np.float32)
+    clips = list(speech_clips.values()) * 2
+    audio = np.concatenate([part for a, _ in clips for part in (a, gap)])
+    transcript = whisper.transcribe(audio)
+    assert word_error_rate(" ".join(ref for _, ref in clips), transcript.text) <= 0.12
+    starts = [s.start for s in transcript.segments]
+    assert starts == sorted(starts) and transcript.segments[-1].end <= transcript.duration
+    assert transcript.segments[-1].start > WINDOW_S / 2  # the last words are where they were said
+
+
 def test_long_non_speech_gives_no_text(whisper: Transcriber, non_speech) -> None:
     audio = np.concatenate(list(non_speech.values()))  # 40 s of silence, noise, a tone, chords, a melody
     assert whisper.transcribe(audio).text == ""
