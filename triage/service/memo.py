@@ -84,5 +84,11 @@ class Memo:
         with self._lock:
             self._values.clear()
 
+    @property
+    def in_flight(self) -> int:
+        """How many computations are running now."""
+        with self._lock:
+            return len(self._flights)
+
     def __len__(self) -> int:
         return len(self._values)
