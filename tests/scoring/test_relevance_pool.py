@@ -2,7 +2,14 @@
 
 import numpy as np
 
-from triage.scoring.relevance import RelevanceParams, classify, pool_graph, score_pool, smooth
+from triage.scoring.relevance import (
+    RelevanceParams,
+    classify,
+    pool_graph,
+    score_pool,
+    smooth,
+    smoothing_graph,
+)
 from triage.scoring.types import CalloutQuery
 
 from .helpers import axis, item, words
@@ -46,3 +53,10 @@ def test_smoothing_pulls_up_a_piece_that_sits_among_on_theme_pieces():
     plain = {s.item_id: s.score for s in score_pool(items, q, RelevanceParams(smooth_weight=0.0))}
     smoothed = {s.item_id: s.score for s in score_pool(items, q)}
     assert smoothed["shy"] > plain["shy"]
+    # the graph depends on the pool only: computed once and passed in, it scores the same
+    graph = smoothing_graph(items)
+    assert graph is not None
+    assert [s.score for s in score_pool(items, q, graph=graph)] == [s.score for s in score_pool(items, q)]
+    assert [s.score for s in score_pool(items, q, graph=None)] == [s.score for s in score_pool(
+        items, q, RelevanceParams(smooth_weight=0.0))]
+    assert smoothing_graph(items, RelevanceParams(smooth_max=len(items) - 1)) is None  # too big to smooth

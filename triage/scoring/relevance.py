@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -61,16 +62,24 @@ class RelevanceParams:
     smooth_max: int = 5_000
 
 
-def score_pool(items: Sequence[Item], query: CalloutQuery,
-               params: RelevanceParams | None = None) -> list[Scored]:
-    """Score every item of a pool against one call-out; one `Scored` per item, in input order."""
+Graph = tuple[np.ndarray, np.ndarray]
+
+
+def score_pool(items: Sequence[Item], query: CalloutQuery, params: RelevanceParams | None = None, *,
+               graph: Graph | None | Literal["auto"] = "auto") -> list[Scored]:
+    """Score every item of a pool against one call-out; one `Scored` per item, in input order.
+
+    `graph` is the pool's neighbour graph from `smoothing_graph`: it depends on the pool only, so a caller
+    that scores one pool many times can compute it once. "auto" computes it here.
+    """
     p = params or RelevanceParams()
     if not items:
         return []
     this = _standard_scores(items, query.text, query.clip, p, query)
     others = [_standard_scores(items, t, query.others_clip[j] if j < len(query.others_clip) else None, p).fused
               for j, t in enumerate(query.others_text)]
-    graph = pool_graph(_text_space_vectors(items), p.smooth_k) if 0 < len(items) <= p.smooth_max else None
+    if isinstance(graph, str):
+        graph = smoothing_graph(items, p)
     fused = smooth(this.fused, graph, p.smooth_weight) if graph else this.fused
     others = [smooth(o, graph, p.smooth_weight) for o in others] if graph else others
     alone = classify(fused, [], p.slope, p.center)
@@ -80,8 +89,15 @@ def score_pool(items: Sequence[Item], query: CalloutQuery,
     return [_scored(item, i, this, float(score[i]), p) for i, item in enumerate(items)]
 
 
-def pool_graph(vectors: Sequence[np.ndarray | None], k: int,
-               block: int = 1024) -> tuple[np.ndarray, np.ndarray] | None:
+def smoothing_graph(items: Sequence[Item], params: RelevanceParams | None = None) -> Graph | None:
+    """The pool's nearest-neighbour graph in the text space, or None where smoothing is off or too costly."""
+    p = params or RelevanceParams()
+    if not 0 < len(items) <= p.smooth_max:
+        return None
+    return pool_graph(_text_space_vectors(items), p.smooth_k)
+
+
+def pool_graph(vectors: Sequence[np.ndarray | None], k: int, block: int = 1024) -> Graph | None:
     """Each item's k nearest neighbours in the pool (cosine) and their weights (similarity, summing to 1).
 
     Returns (neighbours, weights), both (n, k); items without a vector have weight 0 and are never anyone's
@@ -107,7 +123,7 @@ def pool_graph(vectors: Sequence[np.ndarray | None], k: int,
     return nb, w
 
 
-def smooth(z: np.ndarray, graph: tuple[np.ndarray, np.ndarray] | None, weight: float) -> np.ndarray:
+def smooth(z: np.ndarray, graph: Graph | None, weight: float) -> np.ndarray:
     """Blend each score with the weighted mean of its neighbours' scores (one step of label propagation).
 
     Neighbours without a score are left out; an item with none of them keeps its own score.

@@ -23,7 +23,7 @@ from triage.errors import ConfigError
 from triage.pipeline import Encoders
 from triage.scoring.cluster import Cluster, cluster_pool
 from triage.scoring.dedup import DuplicateGroup
-from triage.scoring.relevance import score_pool
+from triage.scoring.relevance import Graph, score_pool, smoothing_graph
 from triage.scoring.types import CalloutQuery, Scored
 from triage.service import decisions as dec
 from triage.service.duplicates import pool_groups
@@ -122,6 +122,15 @@ class View:
             raise ConfigError("scoring needs the text models; none were given")
         return self.models
 
+    def graph(self) -> Graph | None:
+        """The pool's neighbour graph for score smoothing: it depends on the pool only, so every search and
+        scoring of this pool shares one (seconds for a pool of thousands)."""
+        def compute() -> Graph | None:
+            items = list(self.pool().items.values())
+            with self.gate:
+                return smoothing_graph(items)
+        return self.get(("graph",), compute)
+
     def callout_query(self) -> CalloutQuery:
         def embed() -> CalloutQuery:
             with self.store.db.session() as session:
@@ -152,7 +161,7 @@ class View:
                                          snapshot_signature(session, callout, pool, self._models()))
                 if kept is not None:  # `triage score` computed exactly this pool against exactly this call-out
                     return kept
-            query, groups, clusters = self.callout_query(), self.groups(), self.clusters(k)
+            query, groups, clusters, graph = self.callout_query(), self.groups(), self.clusters(k), self.graph()
             with self.gate:
-                return score_pool(list(pool.items.values()), query), groups, clusters
+                return score_pool(list(pool.items.values()), query, graph=graph), groups, clusters
         return self.get(("ranked", k), compute)

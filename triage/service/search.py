@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from triage.pipeline import Encoders
-from triage.scoring.relevance import score_pool
+from triage.scoring.relevance import score_pool, smoothing_graph
 from triage.scoring.shortlist import shortlist as rank
 from triage.scoring.types import Explanation
 from triage.service.cache import PoolCache, View
@@ -49,15 +49,16 @@ def search(store: Store, models: Encoders, text: str, *, callout_id: str | None 
 def _search(view: View, text: str, limit: int, offset: int, index_dir: Path | None, exact_max: int) -> dict[str, Any]:
     query = view.prompt_query(text)
     if index_dir is None:
-        pool, groups = view.pool(), view.groups()
+        pool, groups, graph = view.pool(), view.groups(), view.graph()
     else:  # a big pool: score only the candidates the index finds (a pool of its own, not remembered)
         shas = candidate_contents(view.store, index_dir, {"text": query.text, "clip": query.clip},
                                   want=offset + limit, exact_max=exact_max)
         with view.store.db.session() as session:
             pool = load_pool(session, view.callout_id, shas=shas)
             groups = pool_groups(session, pool)
+        graph = smoothing_graph(list(pool.items.values()))
     with view.gate:
-        scored = score_pool(list(pool.items.values()), query)
+        scored = score_pool(list(pool.items.values()), query, graph=graph)
         page = rank(scored, pool.items, groups=groups, diversity=0.0, offset=offset, limit=limit)
     return {"query": text, "callout": view.callout_id, "total": page.total,
             "items": [_entry(pool, e.rank, e.item_id, e.score, e.why, e.duplicates) for e in page.entries]}
