@@ -6,12 +6,15 @@ Computing a fingerprint may touch a file or a native library; comparing two is a
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import shutil
 import subprocess
 import tempfile
 import unicodedata
 import wave
+from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import imagehash
@@ -114,6 +117,33 @@ def frames_similarity(a: list[tuple[float, int]], b: list[tuple[float, int]]) ->
     short, long = (ha, hb) if len(ha) <= len(hb) else (hb, ha)
     mirrored = np.array([approx_mirror(int(h)) for h in long], dtype=np.uint64)
     return max(_frame_match_score(short, long), _frame_match_score(short, mirrored))
+
+
+def near_frame_pairs(frame_sets: Sequence[list[tuple[float, int]]], min_share: float = 0.0,
+                     cells: int = 4_000_000) -> set[tuple[int, int]]:
+    """Index pairs (i < j) of frame sets where at least `min_share` of the smaller set's informative frames
+    (and never fewer than one) have a near frame, or a near mirrored frame, in the other. `frames_similarity`
+    can reach `min_share` only for these pairs, and they are found without comparing the sets pairwise: one
+    XOR-popcount of every hash against every later one, in blocks of about `cells`.
+    """
+    kept = [_informative(frames) for frames in frame_sets]
+    sizes = np.array([len(k) for k in kept], dtype=np.int64)
+    if not sizes.sum():
+        return set()
+    hashes = np.concatenate(kept)
+    owner = np.repeat(np.arange(len(kept)), sizes)
+    mirrored = hashes ^ np.uint64(_ODD_COLUMNS)
+    near: dict[tuple[int, int], int] = defaultdict(int)
+    block = max(1, cells // len(hashes))
+    for start in range(0, len(hashes), block):
+        rows = hashes[start:start + block, None]
+        close = np.minimum(np.bitwise_count(rows ^ hashes[None, start:]),
+                           np.bitwise_count(rows ^ mirrored[None, start:])) < _MATCH_LOOSE
+        r, c = np.nonzero(close)
+        a, b = owner[start + r], owner[start + c]
+        for pair in zip(np.minimum(a, b)[a != b].tolist(), np.maximum(a, b)[a != b].tolist(), strict=True):
+            near[pair] += 1
+    return {(i, j) for (i, j), n in near.items() if n >= max(1, math.ceil(min_share * min(sizes[i], sizes[j])))}
 
 
 # ---------------------------------------------------------------- audio

@@ -153,3 +153,31 @@ def test_big_pools_find_sound_copies_through_shared_items_and_agree_with_all_pai
     assert groups_of(fps) == groups_of(fps, params=everything) == [[f"p{i:03d}", f"p{i:03d}copy"]
                                                                    for i in range(0, 40, 2)]
     assert len(_candidates(fps, DedupParams())) < len(_candidates(fps, everything)) / 100
+
+
+def _near(frames: list[tuple[float, int]], seed: int, bits: int = 6, mirror: bool = False) -> list[tuple[float, int]]:
+    """The same pictures re-encoded (a few pHash bits flipped), optionally flipped left-right."""
+    from triage.fingerprints import approx_mirror
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for t, h in frames:
+        for b in rng.choice(64, bits, replace=False):
+            h ^= 1 << int(b)
+        out.append((t, approx_mirror(h) if mirror else h))
+    return out
+
+
+def test_big_pools_find_silent_video_and_image_copies_through_near_frames():
+    from triage.scoring.dedup import DedupParams, _candidates
+
+    fps = [fp(f"v{i:03d}", MediaType.VIDEO, frames=phashes(2000 + i), duration=20.0) for i in range(250)]
+    fps += [fp(f"i{i:03d}", MediaType.IMAGE, frames=phashes(3000 + i, 1)) for i in range(60)]
+    fps += [fp(f"v{i:03d}copy", MediaType.VIDEO, frames=_near(fps[i].frames, i, mirror=i % 2 == 1), duration=20.0)
+            for i in range(0, 20, 2)]
+    fps += [fp(f"i{i:03d}copy", MediaType.IMAGE, frames=_near(fps[250 + i].frames, i)) for i in range(3)]
+    everything = DedupParams(sound_lsh_above=10**9)
+    expected = sorted([[f"v{i:03d}", f"v{i:03d}copy"] for i in range(0, 20, 2)]
+                      + [[f"i{i:03d}", f"i{i:03d}copy"] for i in range(3)])
+    assert groups_of(fps) == groups_of(fps, params=everything) == expected
+    assert len(_candidates(fps, DedupParams())) < len(_candidates(fps, everything)) / 100

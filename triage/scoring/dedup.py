@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from triage.domain import MediaType
-from triage.fingerprints import audio_similarity, frames_similarity, minhash_similarity
+from triage.fingerprints import audio_similarity, frames_similarity, minhash_similarity, near_frame_pairs
 from triage.scoring.types import Fingerprint, Item
 
 
@@ -178,7 +178,7 @@ def _rank_key(item_id: str, items: Mapping[str, Item] | None) -> tuple[float, fl
 
 def _candidates(fps: list[Fingerprint], p: DedupParams) -> set[tuple[str, str]]:
     """Pairs worth comparing: same bytes always; texts with texts (MinHash bands when many); the rest within a
-    duration window, or, in big pools, pieces that share sound keys plus the silent ones within the window."""
+    duration window, or, in big pools, pieces that share sound items or near frames."""
     pairs: set[tuple[str, str]] = set()
     by_sha: dict[str, list[str]] = defaultdict(list)
     for f in fps:
@@ -192,10 +192,15 @@ def _candidates(fps: list[Fingerprint], p: DedupParams) -> set[tuple[str, str]]:
     else:
         pairs.update(_all_pairs([f.submission_id for f in texts]))
     timed = [f for f in fps if f.media_type != MediaType.TEXT]
-    if len(timed) > p.sound_lsh_above:
-        pairs.update(_sound_key_pairs([f for f in timed if _has_sound(f)], p))
-        timed = [f for f in timed if not _has_audio(f)]  # speech must match its sound: those pairs are found
-    pairs.update(_duration_window_pairs(timed, p))
+    if len(timed) <= p.sound_lsh_above:
+        pairs.update(_duration_window_pairs(timed, p))
+        return pairs
+    # A big pool: speech and audio-only pieces pair up through the sound items they share, the rest
+    # (silent videos, images, music under pictures) through frames near each other; nothing else can match.
+    pairs.update(_sound_key_pairs([f for f in timed if _has_sound(f)], p))
+    seen = [f for f in timed if f.frames and not _has_audio(f)]
+    pairs.update(_pair(seen[i].submission_id, seen[j].submission_id)
+                 for i, j in near_frame_pairs([f.frames for f in seen], p.frames_min))
     return pairs
 
 
