@@ -264,3 +264,17 @@ def test_minhash_signature() -> None:
     assert np.array_equal(sig, fp.text_minhash(STORY, num_perm=64))
     with pytest.raises(ValueError):
         fp.minhash_similarity(sig, fp.text_minhash(STORY))
+
+
+def test_near_frame_pairs_needs_enough_near_frames_of_the_smaller_set():
+    from triage.fingerprints import approx_mirror, near_frame_pairs
+
+    rng = np.random.default_rng(4)
+    a = [(float(t), int(h)) for t, h in enumerate(rng.integers(0, 2**63, 5))]
+    copy = [(t, approx_mirror(h ^ 0b101)) for t, h in a]  # mirrored, two bits off
+    half = a[:2] + [(9.0, int(h)) for h in rng.integers(0, 2**63, 3)]  # two of five frames shared
+    other = [(float(t), int(h)) for t, h in enumerate(rng.integers(0, 2**63, 5))]
+    assert near_frame_pairs([a, copy, half, other]) == {(0, 1), (0, 2), (1, 2)}
+    assert near_frame_pairs([a, copy, half, other], min_share=0.6) == {(0, 1)}
+    assert near_frame_pairs([a, copy], cells=3) == {(0, 1)}  # tiny blocks give the same answer
+    assert near_frame_pairs([[], []]) == set()

@@ -140,7 +140,8 @@ def near_frame_pairs(frame_sets: Sequence[list[tuple[float, int]]], min_share: f
         close = np.minimum(np.bitwise_count(rows ^ hashes[None, start:]),
                            np.bitwise_count(rows ^ mirrored[None, start:])) < _MATCH_LOOSE
         r, c = np.nonzero(close)
-        a, b = owner[start + r], owner[start + c]
+        later = c > r  # each hash pair once: columns start at the block, rows run through it
+        a, b = owner[start + r[later]], owner[start + c[later]]
         for pair in zip(np.minimum(a, b)[a != b].tolist(), np.maximum(a, b)[a != b].tolist(), strict=True):
             near[pair] += 1
     return {(i, j) for (i, j), n in near.items() if n >= max(1, math.ceil(min_share * min(sizes[i], sizes[j])))}
