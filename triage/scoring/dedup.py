@@ -2,8 +2,9 @@
 
 A pair is a duplicate only when the modality that carries the content agrees: the words for texts
 (MinHash), the sound for anything with speech and for audio without pictures (Chromaprint), the pictures for
-silent videos and images (pHash), both sound and pictures for videos whose audio is not speech. A shared background, intro, voice
-or template therefore never groups two different pieces. Curator "not a duplicate" pairs always win.
+silent videos and images (pHash), both sound and pictures for videos whose audio is not speech. A shared
+background, intro, voice or template therefore never groups two different pieces. Curator "not a duplicate"
+pairs always win.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from triage.pipeline import Encoders
-from triage.scoring.relevance import score_pool, smoothing_graph
+from triage.scoring.relevance import score_pool
 from triage.scoring.shortlist import shortlist as rank
 from triage.scoring.types import Explanation
 from triage.service.cache import PoolCache, View
@@ -56,9 +56,9 @@ def _search(view: View, text: str, limit: int, offset: int, index_dir: Path | No
         with view.store.db.session() as session:
             pool = load_pool(session, view.callout_id, shas=shas)
             groups = pool_groups(session, pool)
-        graph = smoothing_graph(list(pool.items.values()))
-    with view.gate:
-        scored = score_pool(list(pool.items.values()), query, graph=graph)
+        graph = None
+    with view.gate:  # the candidates' pool is new each time: its graph is made here ("auto")
+        scored = score_pool(list(pool.items.values()), query, graph=graph if index_dir is None else "auto")
         page = rank(scored, pool.items, groups=groups, diversity=0.0, offset=offset, limit=limit)
     return {"query": text, "callout": view.callout_id, "total": page.total,
             "items": [_entry(pool, e.rank, e.item_id, e.score, e.why, e.duplicates) for e in page.entries]}
