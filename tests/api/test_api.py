@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.api.conftest import Service
@@ -24,6 +26,23 @@ def test_callouts_create_update_close_and_list(service: Service) -> None:
     # submitters see open call-outs only, and no counts
     mine = c.get("/api/callouts", headers=service.h("submitter")).json()["callouts"]
     assert {x["id"] for x in mine} == {"lawn"} and "submissions" not in mine[0]
+
+
+def test_a_new_brief_queues_a_rescoring_of_the_pool(service: Service, ready_video: str) -> None:
+    c, admin, curator = service.client, service.h("admin"), service.h("curator")
+
+    def rescores() -> list[dict]:
+        items = c.get("/api/jobs", headers=curator, params={"callout": "lawn"}).json()["items"]
+        return [j for j in items if j["kind"] == "rescore"]
+
+    assert c.patch("/api/callouts/lawn", headers=admin, json={"open": True}).status_code == 200
+    assert rescores() == []  # opening or closing changes no score
+    assert c.patch("/api/callouts/lawn", headers=admin, json={"brief": "Dogs and rivers"}).status_code == 200
+    deadline = time.monotonic() + 60
+    while not (jobs := rescores()) or jobs[0]["status"] != "done":
+        assert time.monotonic() < deadline, jobs
+        time.sleep(0.2)
+    assert len(jobs) == 1 and jobs[0]["result"]["submissions"] >= 1
 
 
 def test_upload_is_processed_by_a_job_and_shows_its_transcript(service: Service, ready_video: str) -> None:

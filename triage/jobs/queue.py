@@ -182,6 +182,13 @@ def waiting(session: Session, callout_id: str | None) -> int:
     return int(session.scalar(query) or 0)
 
 
+def is_queued(session: Session, kind: str, callout_id: str) -> bool:
+    """Whether a job of this kind for this call-out waits to start (a second one would do the same work)."""
+    query = select(func.count()).select_from(Job).where(Job.status == QUEUED, Job.kind == kind,
+                                                        Job.callout_id == callout_id)
+    return bool(session.scalar(query))
+
+
 def list_jobs(session: Session, *, status: str | None = None, callout_id: str | None = None,
               limit: int = 100, offset: int = 0) -> list[Job]:
     query = select(Job).order_by(Job.id.desc()).limit(limit).offset(offset)

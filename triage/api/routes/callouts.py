@@ -67,14 +67,26 @@ def create(body: CalloutCreate, store: StoreDep, who: Admin) -> dict[str, Any]:
         return callout_dict(callout)
 
 
+def _words(c: Callout) -> tuple[Any, ...]:
+    """What the call-out's scores depend on."""
+    return c.title, c.brief, tuple(c.prompts or ()), tuple(c.negative_prompts or ())
+
+
 @router.patch("/callouts/{callout_id}")
 def update(callout_id: str, body: CalloutUpdate, store: StoreDep, who: Admin) -> dict[str, Any]:
-    """Change the fields given (admins); `open: false` closes the call-out to uploads."""
+    """Change the fields given (admins); `open: false` closes the call-out to uploads.
+
+    A new title, brief or prompts queues a re-scoring job, so the pool is ranked afresh before curators ask.
+    """
     with store.db.session() as session:
-        get_callout(session, callout_id)
+        before = _words(get_callout(session, callout_id))
         callout, _ = upsert_callout(session, callout_id, title=body.title, brief=body.brief, prompts=body.prompts,
                                     negative_prompts=body.negative_prompts, is_open=body.open)
-        return callout_dict(callout)
+        rescore = _words(callout) != before and not queue.is_queued(session, "rescore", callout_id)
+        out = callout_dict(callout)
+    if rescore:
+        queue.enqueue(store.db, "rescore", callout_id=callout_id)
+    return out
 
 
 @router.post("/callouts/{callout_id}/close")
