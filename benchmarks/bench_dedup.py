@@ -1,7 +1,7 @@
 """Archive-scale duplicate search: shared-item and near-frame candidates against every pair in the duration window.
 
-Synthetic pools with 100 copies each. Spoken pieces: 10-60 s, random Chromaprint items at ~8 a second; copies
-have 70% of items with a flipped bit, every fourth one trimmed. Silent videos: 10-60 s, 12 random frame pHashes;
+Synthetic pools with 100 copies each. Spoken pieces: 10-60 s, random Chromaprint items at ~8 a second and band-hash
+items at ~62 a second over the first 20 s; copies have 70% of items with a flipped bit, every fourth one trimmed. Silent videos: 10-60 s, 12 random frame pHashes;
 copies have 6 bits flipped per frame, every other one mirrored. `find_duplicates` runs whole with the default
 candidates (above 300 timed pieces: an inverted index on exact sound items, an XOR-popcount sweep over frame
 hashes); the baseline, every pair within the duration window, is timed on 2,000 sampled pairs and scaled to its
@@ -25,21 +25,28 @@ from triage.scoring.dedup import DedupParams, _candidates, compare, find_duplica
 from triage.scoring.types import Fingerprint
 
 
+def _reencode(items: np.ndarray, rng: np.random.Generator, trim: int = 0) -> np.ndarray:
+    out = items[trim:].copy()
+    hit = rng.random(len(out)) < 0.7
+    out[hit] ^= np.uint32(1) << rng.integers(0, 32, int(hit.sum())).astype(np.uint32)
+    return out
+
+
 def spoken_pool(n: int, copies: int = 100, seed: int = 0) -> list[Fingerprint]:
     rng = np.random.default_rng(seed)
     fps = []
     for i in range(n):
         duration = float(rng.uniform(10, 60))
         items = rng.integers(0, 2**32, int(duration * 8), dtype=np.uint64).astype(np.uint32)
-        fps.append(Fingerprint(f"s{i:06d}", MediaType.AUDIO, f"sha{i}", audio=items, duration=duration,
-                               has_speech=True))
+        bands = rng.integers(0, 2**32, int(min(duration, 20.0) * 62), dtype=np.uint64).astype(np.uint32)
+        fps.append(Fingerprint(f"s{i:06d}", MediaType.AUDIO, f"sha{i}", audio=items, audio_bands=bands,
+                               duration=duration, has_speech=True))
     for j in range(copies):
         orig = fps[j]
-        items = orig.audio[(16 if j % 4 == 0 else 0):].copy()  # type: ignore[index]
-        hit = rng.random(len(items)) < 0.7
-        items[hit] ^= np.uint32(1) << rng.integers(0, 32, int(hit.sum())).astype(np.uint32)
-        fps.append(Fingerprint(f"c{j:06d}", MediaType.AUDIO, f"copy{j}", audio=items, duration=orig.duration,
-                               has_speech=True))
+        trim = 2 if j % 4 == 0 else 0  # seconds
+        fps.append(Fingerprint(f"c{j:06d}", MediaType.AUDIO, f"copy{j}", duration=orig.duration, has_speech=True,
+                               audio=_reencode(orig.audio, rng, 8 * trim),  # type: ignore[arg-type]
+                               audio_bands=_reencode(orig.audio_bands, rng, 62 * trim)))  # type: ignore[arg-type]
     return fps
 
 

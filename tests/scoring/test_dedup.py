@@ -181,3 +181,18 @@ def test_big_pools_find_silent_video_and_image_copies_through_near_frames():
                       + [[f"i{i:03d}", f"i{i:03d}copy"] for i in range(3)])
     assert groups_of(fps) == groups_of(fps, params=everything) == expected
     assert len(_candidates(fps, DedupParams())) < len(_candidates(fps, everything)) / 100
+
+
+def test_sound_items_of_each_kind_count_on_their_own():
+    # A long piece and a copy trimmed by a few milliseconds: every fine band-hash item changed, while many
+    # Chromaprint items came through. Counted together, 1,250 band items would drown the Chromaprint share.
+    from triage.scoring.dedup import DedupParams, _candidates
+
+    rng = np.random.default_rng(12)
+    song, bands = audio_fp(31, 300), rng.integers(0, 2**32, 1250, dtype=np.uint64).astype(np.uint32)
+    other_bands = rng.integers(0, 2**32, 1250, dtype=np.uint64).astype(np.uint32)
+    fps = [fp("long", MediaType.AUDIO, audio=song, audio_bands=bands, duration=38.0),
+           fp("trimmed", MediaType.AUDIO, audio=_reencoded(song, 1, changed=0.6), audio_bands=other_bands,
+              duration=38.0),
+           fp("other", MediaType.AUDIO, audio=audio_fp(32, 300), audio_bands=audio_fp(33, 1250), duration=38.0)]
+    assert _candidates(fps, DedupParams(sound_lsh_above=0)) == {("long", "trimmed")}
