@@ -17,7 +17,7 @@ from triage.domain import Status
 from triage.encoders.fake import FakeTextEncoder
 from triage.pipeline import Encoders
 from triage.service import cache as cache_module
-from triage.service.cache import PoolCache
+from triage.service.cache import PoolCache, pool_signature
 from triage.service.clusters import clusters
 from triage.service.decisions import record
 from triage.service.duplicates import set_override
@@ -142,6 +142,18 @@ def test_a_duplicate_verdict_shows_up(store: Store, models: Encoders) -> None:
     assert cached == fresh
     assert top[1]["external_id"] in cached["items"][0]["duplicates"] + [cached["items"][0]["external_id"]]
     assert len(cached["items"][0]["duplicates"]) == 1
+
+
+def test_a_verdict_changes_only_the_pools_holding_its_pair(store: Store, models: Encoders) -> None:
+    water = [add_text(store, 100 + i, "a boat on the river bank, paddle and current", callout="water")
+             for i in range(2)]
+    with store.db.session() as session:
+        before = {c: pool_signature(session, c, models) for c in ("lawn", "water", None)}
+    assert set_override(store, *water, "not_duplicate", "test") == ["water"]
+    with store.db.session() as session:
+        after = {c: pool_signature(session, c, models) for c in ("lawn", "water", None)}
+    assert after["lawn"] == before["lawn"]  # lawn's cache and snapshot stay valid
+    assert after["water"] != before["water"] and after[None] != before[None]
 
 
 def test_a_new_brief_rescores(store: Store, models: Encoders) -> None:

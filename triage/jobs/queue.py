@@ -189,6 +189,14 @@ def is_queued(session: Session, kind: str, callout_id: str) -> bool:
     return bool(session.scalar(query))
 
 
+def enqueue_once(db: Database, kind: str, callout_id: str) -> int | None:
+    """Queue a job of this kind for this call-out unless one already waits; the new job's id, or None."""
+    with db.session() as session:
+        if is_queued(session, kind, callout_id):
+            return None
+    return enqueue(db, kind, callout_id=callout_id)
+
+
 def list_jobs(session: Session, *, status: str | None = None, callout_id: str | None = None,
               limit: int = 100, offset: int = 0) -> list[Job]:
     query = select(Job).order_by(Job.id.desc()).limit(limit).offset(offset)

@@ -100,6 +100,12 @@ class WorkerPool:
         """Wake an idle worker now (after an enqueue) instead of at its next poll."""
         self._wake.set()
 
+    @property
+    def busy(self) -> int:
+        """How many jobs the threads are running now, their after-job hooks included."""
+        with self._lock:
+            return len(self._running)
+
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._wake.set()

@@ -1,9 +1,10 @@
 """One call-out's pool as of one cheap signature, and what is computed from it, remembered between requests.
 
 The signature reads no vectors, nor any submission row: the count and newest update time of the ready
-submissions, the content rows' newest update time, the vector and artifact tables' sizes and newest ids (reprocessing deletes and re-inserts rows), the curators' duplicate
-verdicts, every call-out's words (the others give contrast) and the model names. Anything that changes a
-result changes the signature, so a remembered result is always the one a fresh computation would give.
+submissions, the content rows' newest update time, the vector and artifact tables' sizes and newest ids
+(reprocessing deletes and re-inserts rows), the curators' duplicate verdicts on the pool's submissions, every
+call-out's words (the others give contrast) and the model names. Anything that changes a result changes the
+signature, so a remembered result is always the one a fresh computation would give.
 Decisions do not change scores: they have their own cheap mark, read on every request.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Callable, Hashable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from triage.domain import Status
@@ -60,8 +61,12 @@ def pool_signature(session: Session, callout_id: str | None, models: Encoders | 
     count, newest = session.execute(query).one()
     marks: list[tuple[object, ...]] = [tuple(session.execute(select(func.count(), func.max(table.id))).one()) for table in (Vector, Artifact)]
     marks.append((session.scalar(select(func.max(Content.updated_at))),))
-    verdicts = session.execute(select(DuplicateOverride.submission_a, DuplicateOverride.submission_b,
-                                      DuplicateOverride.verdict).order_by(DuplicateOverride.id)).all()
+    verdicts_q = select(DuplicateOverride.submission_a, DuplicateOverride.submission_b, DuplicateOverride.verdict)
+    if callout_id:  # a verdict on other call-outs' submissions changes nothing here
+        members = select(Submission.id).where(Submission.callout_id == callout_id)
+        verdicts_q = verdicts_q.where(or_(DuplicateOverride.submission_a.in_(members),
+                                          DuplicateOverride.submission_b.in_(members)))
+    verdicts = session.execute(verdicts_q.order_by(DuplicateOverride.id)).all()
     callouts = session.execute(select(Callout.id, Callout.title, Callout.brief, Callout.prompts,
                                       Callout.negative_prompts, Callout.exemplars,
                                       Callout.updated_at).order_by(Callout.id)).all()

@@ -65,20 +65,27 @@ def groups(store: Store, callout_id: str | None) -> dict[str, Any]:
                        for g in found]}
 
 
-def set_override(store: Store, a: str, b: str, verdict: str, by: str) -> None:
-    """Record a curator's verdict on a pair of submissions (ids); it replaces any earlier verdict on that pair."""
+def set_override(store: Store, a: str, b: str, verdict: str, by: str) -> list[str]:
+    """Record a curator's verdict on a pair of submissions (ids); it replaces any earlier verdict on that pair.
+
+    Returns the call-outs whose pools hold either submission: their groups, and so their rankings, change.
+    """
     if verdict not in VERDICTS:
         raise BadRequest(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
     if a == b:
         raise BadRequest("a submission cannot be compared with itself")
     first, second = sorted((a, b))
     with store.db.session() as session:
+        callouts = set()
         for sid in (first, second):
-            if session.get(Submission, sid) is None:
+            submission = session.get(Submission, sid)
+            if submission is None:
                 raise NotFound(f"no submission {sid!r}")
+            callouts.add(submission.callout_id)
         row = session.scalar(select(DuplicateOverride).where(
             DuplicateOverride.submission_a == first, DuplicateOverride.submission_b == second))
         if row is None:
             session.add(DuplicateOverride(submission_a=first, submission_b=second, verdict=verdict, decided_by=by))
         else:
             row.verdict, row.decided_by = verdict, by
+    return sorted(callouts)

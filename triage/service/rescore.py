@@ -2,8 +2,8 @@
 
 The snapshot (scores, duplicate groups, clusters) is a derived file under `<data dir>/scores/`, written
 atomically and stamped with a signature of everything it depends on: the pool's submissions and bytes,
-the call-out's words, the curators' duplicate verdicts and the model names. A shortlist uses it only when
-the signature still matches; otherwise it computes live. Deleting the folder loses nothing.
+the call-out's words, the curators' duplicate verdicts on its submissions and the model names. A shortlist
+uses it only when the signature still matches; otherwise it computes live. Deleting the folder loses nothing.
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ Progress = Callable[[int, int], None]
 
 def signature(session: Session, callout: Callout, pool: Pool, models: Encoders) -> str:
     """A hash of everything a call-out's scores depend on."""
-    verdicts = sorted((o.submission_a, o.submission_b, o.verdict) for o in session.scalars(select(DuplicateOverride)))
+    verdicts = sorted((o.submission_a, o.submission_b, o.verdict) for o in session.scalars(select(DuplicateOverride))
+                      if o.submission_a in pool.submissions or o.submission_b in pool.submissions)
     parts = {
         "pool": sorted((sid, row.sha256) for sid, row in pool.submissions.items()),
         "callout": [callout.title, callout.brief, callout.prompts, callout.negative_prompts, callout.exemplars],

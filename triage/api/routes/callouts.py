@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from triage.api.deps import Admin, Anyone, StoreDep
+from triage.api.deps import Admin, Anyone, StateDep, StoreDep
 from triage.api.schemas import CalloutCreate, CalloutUpdate
 from triage.api.tokens import Principal
 from triage.errors import Conflict, NotFound
@@ -73,19 +73,21 @@ def _words(c: Callout) -> tuple[Any, ...]:
 
 
 @router.patch("/callouts/{callout_id}")
-def update(callout_id: str, body: CalloutUpdate, store: StoreDep, who: Admin) -> dict[str, Any]:
+def update(callout_id: str, body: CalloutUpdate, state: StateDep, who: Admin) -> dict[str, Any]:
     """Change the fields given (admins); `open: false` closes the call-out to uploads.
 
     A new title, brief or prompts queues a re-scoring job, so the pool is ranked afresh before curators ask.
     """
+    store = state.store
     with store.db.session() as session:
         before = _words(get_callout(session, callout_id))
         callout, _ = upsert_callout(session, callout_id, title=body.title, brief=body.brief, prompts=body.prompts,
                                     negative_prompts=body.negative_prompts, is_open=body.open)
-        rescore = _words(callout) != before and not queue.is_queued(session, "rescore", callout_id)
+        changed = _words(callout) != before
         out = callout_dict(callout)
-    if rescore:
-        queue.enqueue(store.db, "rescore", callout_id=callout_id)
+    if changed:
+        queue.enqueue_once(store.db, "rescore", callout_id)
+        state.wake_workers()
     return out
 
 

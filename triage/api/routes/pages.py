@@ -156,7 +156,9 @@ def override(page: PageDep, a: Annotated[str, Form(max_length=32)], b: Annotated
     from triage.service.duplicates import set_override
 
     page.check(csrf)
-    set_override(page.state.store, a, b, verdict, page.who.name)
+    for callout_id in set_override(page.state.store, a, b, verdict, page.who.name):
+        queue.enqueue_once(page.state.store.db, "rescore", callout_id)  # the next shortlist opens warm
+    page.state.wake_workers()
     return RedirectResponse(_back(next, "/"), status_code=303)
 
 

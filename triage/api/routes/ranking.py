@@ -64,14 +64,19 @@ def duplicates(callout_id: str, state: StateDep, who: Curator) -> dict[str, Any]
 
 @router.post("/duplicates/overrides", status_code=201)
 def override(body: OverrideCreate, state: StateDep, who: Curator) -> dict[str, Any]:
-    """A curator's word on a pair: "not_duplicate" splits them, "merge" joins them."""
+    """A curator's word on a pair: "not_duplicate" splits them, "merge" joins them.
+
+    The call-outs holding either submission are queued for re-scoring, so their next shortlist opens warm.
+    """
     from triage.service.duplicates import set_override
 
     with state.store.db.session() as session:
         for ref in (body.a, body.b):
             if session.get(Submission, ref) is None:
                 raise NotFound(f"no submission {ref!r}")
-    set_override(state.store, body.a, body.b, body.verdict, who.name)
+    for callout_id in set_override(state.store, body.a, body.b, body.verdict, who.name):
+        queue.enqueue_once(state.store.db, "rescore", callout_id)
+    state.wake_workers()
     return {"a": body.a, "b": body.b, "verdict": body.verdict, "decided_by": who.name}
 
 
