@@ -276,5 +276,5 @@ def test_near_frame_pairs_needs_enough_near_frames_of_the_smaller_set():
     other = [(float(t), int(h)) for t, h in enumerate(rng.integers(0, 2**63, 5))]
     assert near_frame_pairs([a, copy, half, other]) == {(0, 1), (0, 2), (1, 2)}
     assert near_frame_pairs([a, copy, half, other], min_share=0.6) == {(0, 1)}
-    assert near_frame_pairs([a, copy], cells=3) == {(0, 1)}  # tiny blocks give the same answer
+    assert near_frame_pairs([a, copy], block=1) == {(0, 1)}  # tiny blocks give the same answer
     assert near_frame_pairs([[], []]) == set()

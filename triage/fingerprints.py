@@ -6,14 +6,12 @@ Computing a fingerprint may touch a file or a native library; comparing two is a
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import shutil
 import subprocess
 import tempfile
 import unicodedata
 import wave
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -120,31 +118,46 @@ def frames_similarity(a: list[tuple[float, int]], b: list[tuple[float, int]]) ->
 
 
 def near_frame_pairs(frame_sets: Sequence[list[tuple[float, int]]], min_share: float = 0.0,
-                     cells: int = 4_000_000) -> set[tuple[int, int]]:
+                     block: int = 16_384) -> set[tuple[int, int]]:
     """Index pairs (i < j) of frame sets where at least `min_share` of the smaller set's informative frames
     (and never fewer than one) have a near frame, or a near mirrored frame, in the other. `frames_similarity`
-    can reach `min_share` only for these pairs, and they are found without comparing the sets pairwise: one
-    XOR-popcount of every hash against every later one, in blocks of about `cells`.
+    can reach `min_share` only for these pairs, and they are found without comparing the sets pairwise: an
+    exact Hamming range search (FAISS, compiled popcounts) of every hash among the later hashes and their
+    mirror images, `block` query hashes at a time.
     """
+    import faiss  # the vector-index library; imported here so fingerprinting alone never loads it
+
     kept = [_informative(frames) for frames in frame_sets]
     sizes = np.array([len(k) for k in kept], dtype=np.int64)
-    if not sizes.sum():
+    n = int(sizes.sum())
+    if not n:
         return set()
     hashes = np.concatenate(kept)
     owner = np.repeat(np.arange(len(kept)), sizes)
-    mirrored = hashes ^ np.uint64(_ODD_COLUMNS)
-    near: dict[tuple[int, int], int] = defaultdict(int)
-    block = max(1, cells // len(hashes))
-    for start in range(0, len(hashes), block):
-        rows = hashes[start:start + block, None]
-        close = np.minimum(np.bitwise_count(rows ^ hashes[None, start:]),
-                           np.bitwise_count(rows ^ mirrored[None, start:])) < _MATCH_LOOSE
-        r, c = np.nonzero(close)
-        later = c > r  # each hash pair once: columns start at the block, rows run through it
-        a, b = owner[start + r[later]], owner[start + c[later]]
-        for pair in zip(np.minimum(a, b)[a != b].tolist(), np.maximum(a, b)[a != b].tolist(), strict=True):
-            near[pair] += 1
-    return {(i, j) for (i, j), n in near.items() if n >= max(1, math.ceil(min_share * min(sizes[i], sizes[j])))}
+    # Hash k and its mirror image side by side (rows 2k and 2k + 1): d(h, mirror(g)) == d(mirror(h), g), so
+    # searching plain hashes among both finds every plain and mirrored match.
+    both = np.stack([hashes, hashes ^ np.uint64(_ODD_COLUMNS)], axis=1).reshape(-1)
+    found = []
+    for start in range(0, n, block):
+        index = faiss.IndexBinaryFlat(64)  # each block meets only itself and the later hashes: half the work
+        index.add(_as_codes(both[2 * start:]))
+        limits, _, ids = index.range_search(_as_codes(hashes[start:start + block]), _MATCH_LOOSE)  # strictly below
+        rows = start + np.repeat(np.arange(len(limits) - 1), np.diff(limits).astype(np.int64))
+        cols = start + ids // 2
+        keep = (rows < cols) & (owner[rows] != owner[cols])
+        found.append(np.unique(rows[keep] * n + cols[keep]))  # each hash pair once, plain or mirrored
+    pairs = np.unique(np.concatenate(found))
+    a, b = owner[pairs // n], owner[pairs % n]  # a < b: owners rise with the hash index
+    sets, counts = np.unique(a * len(kept) + b, return_counts=True)
+    i, j = sets // len(kept), sets % len(kept)
+    need = np.maximum(1, np.ceil(min_share * np.minimum(sizes[i], sizes[j])))
+    ok = counts >= need
+    return set(zip(i[ok].tolist(), j[ok].tolist(), strict=True))
+
+
+def _as_codes(hashes: np.ndarray) -> np.ndarray:
+    """64-bit hashes as the (n, 8) byte codes FAISS binary indexes take (Hamming distance is byte-order free)."""
+    return np.ascontiguousarray(hashes, dtype=np.uint64).view(np.uint8).reshape(-1, 8)
 
 
 # ---------------------------------------------------------------- audio
