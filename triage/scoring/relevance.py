@@ -94,7 +94,7 @@ def smoothing_graph(items: Sequence[Item], params: RelevanceParams | None = None
     p = params or RelevanceParams()
     if not 0 < len(items) <= p.smooth_max:
         return None
-    return pool_graph(_text_space_vectors(items), p.smooth_k)
+    return pool_graph(text_space_vectors(items), p.smooth_k)
 
 
 def pool_graph(vectors: Sequence[np.ndarray | None], k: int, block: int = 1024) -> Graph | None:
@@ -162,7 +162,7 @@ class _Pass:
     fused: np.ndarray  # (n,) fused standard score, nan where an item has no modality
 
 
-def _text_space_vectors(items: Sequence[Item]) -> list[np.ndarray | None]:
+def text_space_vectors(items: Sequence[Item]) -> list[np.ndarray | None]:
     """The item's whole-piece vector in the text-encoder space (typed text, else transcript), for the graph."""
     out: list[np.ndarray | None] = []
     for item in items:
