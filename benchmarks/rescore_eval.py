@@ -25,7 +25,8 @@ from triage.evaluation.corpus import Corpus, load_corpus
 from triage.evaluation.metrics import ndcg_at_k
 from triage.pipeline import CHUNK_WORDS
 from triage.scoring.dedup import DuplicateGroup
-from triage.scoring.relevance import score_pool, text_space_vectors
+from triage.scoring.modality import text_space_vectors
+from triage.scoring.relevance import score_pool
 from triage.scoring.shortlist import shortlist
 from triage.scoring.types import CalloutQuery, Explanation, Scored, Vectors
 from triage.service.duplicates import pool_groups

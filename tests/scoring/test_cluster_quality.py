@@ -78,3 +78,21 @@ def test_ten_thousand_items_cluster_quickly():
     clusters = cluster_pool(items)
     assert time.perf_counter() - start < 20  # generous: CI machines vary; measured in benchmarks/RESULTS.md
     assert sum(c.size for c in clusters) == 10_000
+
+
+def test_with_the_encoder_a_label_names_the_topic_not_a_word_members_merely_share():
+    # Every member of the first theme also says "absolutely": the shared-words score alone puts it first.
+    items, _ = planted()
+    items = [item(i.submission_id, text=i.text, words=i.words + (" absolutely" if i.submission_id[0] == "0" else ""))
+             for i in items]
+
+    def embed(texts: list[str]) -> np.ndarray:  # a theme word lies on its theme's axis, any other word elsewhere
+        return np.stack([axis(next((3 * t for t, vocab in enumerate(THEMES) if w in vocab), 15))
+                         for w in texts])
+
+    first = next(c for c in cluster_pool(items) if c.members[0].startswith("0-"))
+    assert first.key_words[0] == "absolutely"
+    first = next(c for c in cluster_pool(items, embed=embed) if c.members[0].startswith("0-"))
+    # Shared by all eight but off the topic: its first place as a shared word and its last place by closeness
+    # weigh the same, so it falls behind two theme words.
+    assert set(first.key_words[:2]) <= set(THEMES[0]) and len(first.key_words) == 3

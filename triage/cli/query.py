@@ -91,7 +91,7 @@ def clusters(settings: Settings, callout_id: str, k: int | None, as_json: bool) 
     """Sub-themes of a call-out's pool with readable labels."""
     from triage.service.clusters import clusters as run
 
-    result = run(runtime.open_store(settings), None, callout_id, k=k)
+    result = run(runtime.open_store(settings), _models(settings), callout_id, k=k)  # the encoder helps name them
     if as_json:
         emit_json(result)
         return

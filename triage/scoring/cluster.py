@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from triage.scoring.modality import text_space_vectors
 from triage.scoring.stopwords import STOP_WORDS
 from triage.scoring.types import Item, unit
 
@@ -118,10 +119,19 @@ def choose_k(x: np.ndarray, k_min: int, k_max: int, seed: int, sample: int) -> i
     return best_k
 
 
+Embed = Callable[[list[str]], np.ndarray]
+
+
 def cluster_pool(items: Sequence[Item], k: int | None = None, k_min: int = 2, k_max: int = 12,
-                 seed: int = 0, label_words: int = 3, sample: int = 1500) -> list[Cluster]:
+                 seed: int = 0, label_words: int = 3, sample: int = 1500, embed: Embed | None = None,
+                 label_candidates: int = 12) -> list[Cluster]:
     """Clusters of the pool, largest first. k is chosen by silhouette within `k_bounds`
-    (on a sample of at most `sample` items) unless given. Pools too small to split make one cluster."""
+    (on a sample of at most `sample` items) unless given. Pools too small to split make one cluster.
+
+    `embed` is the text encoder the items' word vectors came from. With it, a label is chosen among the
+    cluster's `label_candidates` best shared words by how near each lies to its members' word vectors as
+    well: the topic's words rather than an adverb or a stray string that the members happen to share.
+    """
     n = len(items)
     if n == 0:
         return []
@@ -129,16 +139,35 @@ def cluster_pool(items: Sequence[Item], k: int | None = None, k_min: int = 2, k_
     chosen = choose_k(x, k_min, k_max, seed, sample) if k is None else max(1, min(k, n))
     labels = kmeans(x, chosen, seed) if chosen > 1 else np.zeros(n, dtype=int)
     docs = [_words(i.words) for i in items]
+    word_vectors = text_space_vectors(items) if embed is not None else []
     out = []
     for j in np.unique(labels):
         idx = np.flatnonzero(labels == j)
         centre = unit(x[idx].mean(axis=0))
         idx = idx[np.argsort(-(x[idx] @ centre), kind="stable")]
-        key = _key_words([docs[i] for i in idx], docs, label_words)
+        if embed is None:
+            key = _key_words([docs[i] for i in idx], docs, label_words)
+        else:
+            candidates = _key_words([docs[i] for i in idx], docs, label_candidates)
+            key = _nearest_words(candidates, [word_vectors[i] for i in idx], embed, label_words)
         out.append((idx, key))
     out.sort(key=lambda c: (-len(c[0]), items[int(c[0][0])].submission_id))
     return [Cluster(cid, ", ".join(key) if key else f"group {cid + 1}", len(idx),
                     tuple(items[int(i)].submission_id for i in idx), tuple(key)) for cid, (idx, key) in enumerate(out)]
+
+
+def _nearest_words(candidates: list[str], member_vectors: list[np.ndarray | None], embed: Embed,
+                   n: int) -> list[str]:
+    """The n best candidates when their order as shared words and their order by closeness to the members'
+    mean word vector count the same (sum of the two ranks; ties keep the shared-word order)."""
+    present = [unit(np.asarray(v, dtype=np.float32)) for v in member_vectors if v is not None]
+    if not candidates or not present:
+        return candidates[:n]
+    centre = unit(np.mean(present, axis=0))
+    closeness = unit(np.asarray(embed(candidates), dtype=np.float32)) @ centre
+    closeness_rank = np.argsort(np.argsort(-closeness, kind="stable"), kind="stable")
+    order = np.argsort(np.arange(len(candidates)) + closeness_rank, kind="stable")
+    return [candidates[i] for i in order[:n]]
 
 
 def _words(text: str) -> list[str]:

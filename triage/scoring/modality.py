@@ -27,6 +27,15 @@ def pool_vectors(items: Sequence[Item], modality: str) -> list[Vectors | None]:
     return out
 
 
+def text_space_vectors(items: Sequence[Item]) -> list[np.ndarray | None]:
+    """Each item's whole-piece vector in the text-encoder space (typed text, else transcript), or None."""
+    out: list[np.ndarray | None] = []
+    for item in items:
+        v = item.text if item.text is not None and len(item.text.matrix) else item.transcript
+        out.append(v.pooled_vector() if v is not None and len(v.matrix) else None)
+    return out
+
+
 def _spans(vecs: Vectors, windows: bool) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """Candidate spans: every chunk, plus (for words) every pair of neighbours, since a joke's point
     often straddles a sentence boundary."""

@@ -23,7 +23,13 @@ from typing import Literal
 
 import numpy as np
 
-from triage.scoring.modality import MODALITIES, ModalityScores, modality_scores, pool_vectors
+from triage.scoring.modality import (
+    MODALITIES,
+    ModalityScores,
+    modality_scores,
+    pool_vectors,
+    text_space_vectors,
+)
 from triage.scoring.types import CalloutQuery, Explanation, Item, Scored, unit
 
 
@@ -160,15 +166,6 @@ class _Pass:
     z: dict[str, np.ndarray]  # modality -> (n,) standard score, nan where missing
     raw: dict[str, ModalityScores]
     fused: np.ndarray  # (n,) fused standard score, nan where an item has no modality
-
-
-def text_space_vectors(items: Sequence[Item]) -> list[np.ndarray | None]:
-    """The item's whole-piece vector in the text-encoder space (typed text, else transcript), for the graph."""
-    out: list[np.ndarray | None] = []
-    for item in items:
-        v = item.text if item.text is not None and len(item.text.matrix) else item.transcript
-        out.append(v.pooled_vector() if v is not None and len(v.matrix) else None)
-    return out
 
 
 def _standardise(raw: np.ndarray, p: RelevanceParams) -> np.ndarray:

@@ -150,9 +150,9 @@ class View:
 
     def clusters(self, k: int | None = None) -> list[Cluster]:
         def compute() -> list[Cluster]:
-            items = list(self.pool().items.values())
+            items, encoder = list(self.pool().items.values()), self._models().text
             with self.gate:
-                return cluster_pool(items, k=k)
+                return cluster_pool(items, k=k, embed=encoder.encode)
         return self.get(("clusters", k), compute)
 
     def ranked(self, k: int | None = None) -> Ranked:

@@ -69,7 +69,7 @@ def rescore(store: Store, models: Encoders, callout_id: str, progress: Progress 
     report(2, steps)
     scored = score_pool(list(pool.items.values()), query)
     report(3, steps)
-    clusters = cluster_pool(list(pool.items.values()))
+    clusters = cluster_pool(list(pool.items.values()), embed=models.text.encode)
     data = {"signature": sig, "computed_at": time.time(), "scored": [asdict(s) for s in scored],
             "groups": [asdict(g) for g in groups], "clusters": [asdict(c) for c in clusters]}
     atomic_write(snapshot_path(store, callout_id), json.dumps(data).encode())
