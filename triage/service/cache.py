@@ -150,9 +150,10 @@ class View:
 
     def clusters(self, k: int | None = None) -> list[Cluster]:
         def compute() -> list[Cluster]:
-            items, encoder = list(self.pool().items.values()), self._models().text
+            items = list(self.pool().items.values())
+            embed = self.models.text.encode if self.models is not None else None  # it helps name them, if given
             with self.gate:
-                return cluster_pool(items, k=k, embed=encoder.encode)
+                return cluster_pool(items, k=k, embed=embed)
         return self.get(("clusters", k), compute)
 
     def ranked(self, k: int | None = None) -> Ranked:

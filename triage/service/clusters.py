@@ -11,7 +11,10 @@ from triage.store.store import Store
 
 def clusters(store: Store, models: Encoders | None, callout_id: str, *, k: int | None = None,
              cache: PoolCache | None = None) -> dict[str, Any]:
-    """`triage clusters ID --json`: id, readable label, size and members (external ids), largest first."""
+    """`triage clusters ID --json`: id, readable label, size and members (external ids), largest first.
+
+    With `models`, the text encoder helps choose the labels; without, they come from shared words alone.
+    """
     view = View(store, models, callout_id, cache)
     pool, found = view.pool(), view.clusters(k)
     return {"callout": callout_id, "clusters": [
