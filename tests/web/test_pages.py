@@ -76,3 +76,17 @@ def test_redirects_never_leave_the_site(service: Service) -> None:
     done = service.client.post("/login", data={"token": service.tokens["curator"], "next": "//evil.example/"},
                                follow_redirects=False)
     assert done.headers["location"] == "/"
+
+
+def test_a_ruling_on_the_duplicates_page_is_kept_and_queues_a_rescoring(service: Service, ready_video: str) -> None:
+    story = service.upload("curator", MEDIA / "good" / "story.txt", title="A tiny story").json()["submission"]
+    assert service.wait_ready(story["submission_id"])["status"] == "ready"
+    csrf = sign_in(service)
+    form = {"a": ready_video, "b": story["submission_id"], "verdict": "merge", "next": "/callouts/lawn/duplicates"}
+    assert service.client.post("/duplicates/override", data={**form, "csrf": "forged"}).status_code == 403
+    done = service.client.post("/duplicates/override", data={**form, "csrf": csrf}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/callouts/lawn/duplicates"
+    page = service.client.get("/callouts/lawn/duplicates").text
+    assert "A tiny story" in page  # the two now form a group on the review page
+    jobs = service.client.get("/api/jobs", headers=service.h("curator"), params={"callout": "lawn"}).json()["items"]
+    assert any(j["kind"] == "rescore" for j in jobs)
