@@ -84,3 +84,25 @@ def test_a_missing_model_stops_the_batch_clearly_and_a_rerun_resumes(cli_env: di
     assert json.loads(triage(cli_env, "status", "--json").stdout)["callouts"]["lawn"] == {"processing": 1}
     again = triage(cli_env, "ingest", "--callout", "lawn", "--json", story)
     assert again.returncode == 0 and json.loads(again.stdout)["results"][0]["status"] == "ready"
+
+
+def test_duplicates_verdicts_from_the_command_line(cli_env: dict[str, str], tmp_path: Path) -> None:
+    triage(cli_env, "callouts", "create", "lawn", "--title", "Lawn")
+    story = (MEDIA / "good" / "story.txt").read_text(encoding="utf-8")
+    (tmp_path / "again.txt").write_text(story.upper(), encoding="utf-8")  # re-typed in capitals
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(json.dumps({"path": str(MEDIA / "good" / "story.txt"), "external_id": "first"}) + "\n"
+                        + json.dumps({"path": "again.txt", "external_id": "again"}) + "\n")
+    assert triage(cli_env, "ingest", "--callout", "lawn", "--manifest", str(manifest), "--allow-outside").returncode == 0
+
+    def groups(*verdict: str) -> list[dict]:
+        done = triage(cli_env, "duplicates", "--callout", "lawn", *verdict, "--json")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)["groups"]
+
+    assert [sorted(g["members"]) for g in groups()] == [["again", "first"]]
+    assert groups("--not-duplicate", "first", "again", "--by", "ana") == []
+    assert groups() == []  # the verdict is kept
+    assert [sorted(g["members"]) for g in groups("--merge", "again", "first")] == [["again", "first"]]
+    missing = triage(cli_env, "duplicates", "--not-duplicate", "first", "nobody")
+    assert missing.returncode != 0 and "nobody" in missing.stderr and "Traceback" not in missing.stderr

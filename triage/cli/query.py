@@ -68,13 +68,25 @@ def shortlist(settings: Settings, callout_id: str, limit: int, offset: int, dive
 
 @cli.command()
 @click.option("--callout", "callout_id", help="One call-out's pool (default: archive-wide).")
+@click.option("--not-duplicate", "split", nargs=2, metavar="A B",
+              help="Record that A and B are different pieces (ids or external ids); kept from then on.")
+@click.option("--merge", "join", nargs=2, metavar="A B", help="Record that A and B are the same piece.")
+@click.option("--by", default="cli", show_default=True, help="Who decided, kept with the verdict.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def duplicates(settings: Settings, callout_id: str | None, as_json: bool) -> None:
-    """Groups of re-uploads, re-encodes, trims and re-typed copies."""
-    from triage.service.duplicates import groups
+def duplicates(settings: Settings, callout_id: str | None, split: tuple[str, str] | None,
+               join: tuple[str, str] | None, by: str, as_json: bool) -> None:
+    """Groups of re-uploads, re-encodes, trims and re-typed copies; with a verdict, the groups after it."""
+    from triage.service.duplicates import groups, set_override
+    from triage.store.submissions import lookup
 
-    result = groups(runtime.open_store(settings), callout_id)
+    store = runtime.open_store(settings)
+    for verdict, pair in (("not_duplicate", split), ("merge", join)):
+        if pair:
+            with store.db.session() as session:
+                a, b = (lookup(session, ref, callout_id).id for ref in pair)
+            set_override(store, a, b, verdict, by)
+    result = groups(store, callout_id)
     if as_json:
         emit_json(result)
         return
