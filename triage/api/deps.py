@@ -14,6 +14,7 @@ from triage.api import session as web
 from triage.api.tokens import Principal, authenticate, principal_by_id
 from triage.config import Settings
 from triage.errors import Forbidden, Unauthorized
+from triage.jobs import queue
 from triage.jobs.handlers import JobContext
 from triage.jobs.worker import WorkerPool
 from triage.pipeline import Encoders
@@ -46,6 +47,12 @@ class AppState:
     def wake_workers(self) -> None:
         if self.pool is not None:
             self.pool.notify()
+
+    def rescore(self, callout_ids: list[str]) -> None:
+        """Queue a re-scoring of these call-outs (one waiting job each at most) and wake a worker for it."""
+        for callout_id in callout_ids:
+            queue.enqueue_once(self.store.db, "rescore", callout_id)
+        self.wake_workers()
 
 
 def get_state(request: Request) -> AppState:

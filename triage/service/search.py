@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from triage.pipeline import Encoders
-from triage.scoring.relevance import score_pool
+from triage.scoring.relevance import Graph, score_pool
 from triage.scoring.shortlist import shortlist as rank
 from triage.scoring.types import Explanation
 from triage.service.cache import PoolCache, View
@@ -48,6 +48,7 @@ def search(store: Store, models: Encoders, text: str, *, callout_id: str | None 
 
 def _search(view: View, text: str, limit: int, offset: int, index_dir: Path | None, exact_max: int) -> dict[str, Any]:
     query = view.prompt_query(text)
+    graph: Graph | None | Literal["auto"]
     if index_dir is None:
         pool, groups, graph = view.pool(), view.groups(), view.graph()
     else:  # a big pool: score only the candidates the index finds (a pool of its own, not remembered)
@@ -56,9 +57,9 @@ def _search(view: View, text: str, limit: int, offset: int, index_dir: Path | No
         with view.store.db.session() as session:
             pool = load_pool(session, view.callout_id, shas=shas)
             groups = pool_groups(session, pool)
-        graph = None
-    with view.gate:  # the candidates' pool is new each time: its graph is made here ("auto")
-        scored = score_pool(list(pool.items.values()), query, graph=graph if index_dir is None else "auto")
+        graph = "auto"  # the candidates' pool is new each time: its graph is made while scoring
+    with view.gate:
+        scored = score_pool(list(pool.items.values()), query, graph=graph)
         page = rank(scored, pool.items, groups=groups, diversity=0.0, offset=offset, limit=limit)
     return {"query": text, "callout": view.callout_id, "total": page.total,
             "items": [_entry(pool, e.rank, e.item_id, e.score, e.why, e.duplicates) for e in page.entries]}

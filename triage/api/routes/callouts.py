@@ -86,8 +86,7 @@ def update(callout_id: str, body: CalloutUpdate, state: StateDep, who: Admin) ->
         changed = _words(callout) != before
         out = callout_dict(callout)
     if changed:
-        queue.enqueue_once(store.db, "rescore", callout_id)
-        state.wake_workers()
+        state.rescore([callout_id])
     return out
 
 

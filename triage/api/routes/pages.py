@@ -156,9 +156,7 @@ def override(page: PageDep, a: Annotated[str, Form(max_length=32)], b: Annotated
     from triage.service.duplicates import set_override
 
     page.check(csrf)
-    for callout_id in set_override(page.state.store, a, b, verdict, page.who.name):
-        queue.enqueue_once(page.state.store.db, "rescore", callout_id)  # the next shortlist opens warm
-    page.state.wake_workers()
+    page.state.rescore(set_override(page.state.store, a, b, verdict, page.who.name))  # next shortlist opens warm
     return RedirectResponse(_back(next, "/"), status_code=303)
 
 

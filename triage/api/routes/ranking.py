@@ -8,10 +8,8 @@ from fastapi import APIRouter, Query
 
 from triage.api.deps import Curator, StateDep
 from triage.api.schemas import OverrideCreate
-from triage.errors import NotFound
 from triage.jobs import queue
 from triage.store.callouts import get_callout
-from triage.store.schema import Submission
 
 router = APIRouter(tags=["triage"])
 MediaTypeName = Literal["video", "audio", "image", "text"]
@@ -70,13 +68,7 @@ def override(body: OverrideCreate, state: StateDep, who: Curator) -> dict[str, A
     """
     from triage.service.duplicates import set_override
 
-    with state.store.db.session() as session:
-        for ref in (body.a, body.b):
-            if session.get(Submission, ref) is None:
-                raise NotFound(f"no submission {ref!r}")
-    for callout_id in set_override(state.store, body.a, body.b, body.verdict, who.name):
-        queue.enqueue_once(state.store.db, "rescore", callout_id)
-    state.wake_workers()
+    state.rescore(set_override(state.store, body.a, body.b, body.verdict, who.name))
     return {"a": body.a, "b": body.b, "verdict": body.verdict, "decided_by": who.name}
 
 
