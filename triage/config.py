@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +43,11 @@ class Settings(BaseSettings):
     clip_pretrained: str = "laion2b_s34b_b79k"
     clip_checkpoint: Path | None = None
     clip_batch_size: int = 32
+
+    # batch analysis: "local" runs one file at a time in the ingest process; "ray" spreads files over Ray workers
+    engine: Literal["local", "ray"] = "local"
+    ray_address: str | None = None  # None: RAY_ADDRESS, else a private Ray instance on this machine
+    ray_workers: int | None = Field(default=None, ge=1)  # None: as many as the cluster's CPUs allow
 
     # search
     exact_search_max: int = 50_000  # above this many vectors a space gets an ANN index

@@ -11,7 +11,7 @@ from triage.domain import MediaLimits, Transcript
 from triage.encoders import registry
 from triage.encoders.base import ImageTextEncoder, TextEncoder
 from triage.errors import ModelUnavailable
-from triage.ingest.runner import Analyse
+from triage.ingest.engine import Analyse, AnalysisEngine, LocalEngine
 from triage.pipeline import STAGES, Analysis, Encoders, analyse
 from triage.store.store import Store
 
@@ -79,6 +79,19 @@ def analyser(settings: Settings, models: Encoders | Callable[[], Encoders]) -> A
                        thumb_side=settings.thumbnail_size, stages=stages, stored_transcript=stored_transcript)
 
     return run
+
+
+def analysis_engine(settings: Settings, models: Encoders | None = None) -> AnalysisEngine:
+    """Where batch analyses run (settings.engine). Close it after the batch.
+
+    A local engine uses `models` if given, else loads them when the first file needs analysis; Ray workers
+    always load their own.
+    """
+    if settings.engine == "ray":
+        from triage.jobs.ray_backend import RayEngine  # Ray is optional and slow to import
+
+        return RayEngine(settings, address=settings.ray_address, workers=settings.ray_workers)
+    return LocalEngine(analyser(settings, models or (lambda: encoders(settings))))
 
 
 def query_encoders(settings: Settings) -> Encoders:

@@ -26,24 +26,34 @@ from triage.service.index import sync_all
               help="JSONL: one {\"path\", \"external_id\", \"title\", \"contributor\"} per line.")
 @click.option("--allow-outside", is_flag=True, help="Follow paths that leave the given folder or manifest folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON result per item instead of a summary.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), help="Where files are analysed [TRIAGE_ENGINE].")
+@click.option("--workers", type=click.IntRange(min=1), help="Ray workers (default: the cluster's CPUs / threads).")
+@click.option("--ray-address", help="Join this Ray cluster (default: RAY_ADDRESS, else a private local one).")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.pass_obj
 def ingest(settings: Settings, callout_id: str, manifest: Path | None, allow_outside: bool, as_json: bool,
-           paths: tuple[Path, ...]) -> None:
+           engine: str | None, workers: int | None, ray_address: str | None, paths: tuple[Path, ...]) -> None:
     """Ingest files and folders (recursively) or a manifest. Bad files are rejected with a reason; the rest go on."""
     if bool(manifest) == bool(paths):
         raise ConfigError("give either PATH... or --manifest FILE")
+    overrides = {"engine": engine, "ray_workers": workers, "ray_address": ray_address}
+    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    if settings.engine != "ray" and (workers or ray_address):
+        raise ConfigError("--workers and --ray-address need --engine ray")
     items = list(src.from_manifest(manifest, allow_outside=allow_outside) if manifest
                  else src.from_paths(list(paths), allow_outside=allow_outside))
     store = runtime.open_store(settings)
-    analyse = runtime.analyser(settings, lambda: runtime.encoders(settings))  # loaded only if a file needs it
-    with BatchProgress(len(items), f"ingest {callout_id}", quiet=as_json) as progress:
-        def report(r: ItemResult) -> None:
-            progress.advance(r.status, f"{r.status:9} {r.media_type or '-':6} {r.source}"
-                             + (f"  ({r.error})" if r.error else ""))
+    analysis = runtime.analysis_engine(settings)
+    try:
+        with BatchProgress(len(items), f"ingest {callout_id}", quiet=as_json) as progress:
+            def report(r: ItemResult) -> None:
+                progress.advance(r.status, f"{r.status:9} {r.media_type or '-':6} {r.source}"
+                                 + (f"  ({r.error})" if r.error else ""))
 
-        results = run_ingest(store, callout_id, items, analyse, max_file_bytes=settings.max_file_bytes,
-                             allow_mislabelled=settings.allow_mislabelled, on_result=report)
+            results = run_ingest(store, callout_id, items, analysis, max_file_bytes=settings.max_file_bytes,
+                                 allow_mislabelled=settings.allow_mislabelled, on_result=report)
+    finally:
+        analysis.close()
     sync_all(store, settings.resolved_index_dir, exact_max=settings.exact_search_max, threads=settings.threads)
     if as_json:
         emit_json({"callout": callout_id, "results": [r.to_dict() for r in results], "summary": summarise(results)})

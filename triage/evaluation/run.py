@@ -50,19 +50,22 @@ def setup(store: Store, settings: Settings, corpus: Corpus, models: Encoders,
         for c in corpus.callouts:
             upsert_callout(session, c["id"], title=c.get("title"), brief=c.get("brief"),
                            prompts=c.get("prompts"), negative_prompts=c.get("negative_prompts"))
-    analyse = runtime.analyser(settings, models)
     by_status: dict[str, int] = {}
     first = 0.0
     start = time.perf_counter()
-    for n, c in enumerate(corpus.callouts):
-        t0 = time.perf_counter()
-        results = ingest(store, c["id"], list(src.from_manifest(corpus.manifest)), analyse,
-                         max_file_bytes=settings.max_file_bytes, allow_mislabelled=settings.allow_mislabelled,
-                         on_result=(lambda _r: on_file()) if on_file else None)
-        if n == 0:
-            first = time.perf_counter() - t0
-            for r in results:
-                by_status[r.status] = by_status.get(r.status, 0) + 1
+    engine = runtime.analysis_engine(settings, models)  # TRIAGE_ENGINE=ray spreads the first ingest over Ray
+    try:
+        for n, c in enumerate(corpus.callouts):
+            t0 = time.perf_counter()
+            results = ingest(store, c["id"], list(src.from_manifest(corpus.manifest)), engine,
+                             max_file_bytes=settings.max_file_bytes, allow_mislabelled=settings.allow_mislabelled,
+                             on_result=(lambda _r: on_file()) if on_file else None)
+            if n == 0:
+                first = time.perf_counter() - t0
+                for r in results:
+                    by_status[r.status] = by_status.get(r.status, 0) + 1
+    finally:
+        engine.close()
     return IngestFigures(first, time.perf_counter() - start, by_status)
 
 

@@ -4,21 +4,21 @@ Order of writes per file, chosen so a SIGKILL at any point leaves nothing half-w
 original copied in (temp + rename) -> content and submission rows committed (`received`) ->
 `processing` committed -> derived files written atomically -> all derived rows and `ready` in one transaction.
 A re-run finds unfinished rows by their source key and completes them; `Store.sweep` removes leftovers.
+Analyses run through an engine (`ingest.engine`): here, one file at a time, or several at once on Ray workers;
+either way this process alone writes, in the order above.
 """
 
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import asdict, dataclass, replace
 
 from triage.domain import Status
 from triage.errors import ConfigError, InvalidSubmission, ModelUnavailable, TooLarge
+from triage.ingest.engine import Analyse, AnalysisEngine, LocalEngine, Outcome, analyse_safely
 from triage.ingest.save import save_analysis
 from triage.ingest.sources import Source
-from triage.pipeline import Analysis
 from triage.store import submissions as subs
 from triage.store.callouts import get_callout
 from triage.store.schema import Content, Submission
@@ -26,7 +26,7 @@ from triage.store.store import Store
 
 log = logging.getLogger(__name__)
 
-Analyse = Callable[[Path], Analysis]
+__all__ = ["Analyse", "ItemResult", "claim", "ingest", "process_content", "record_outcome"]
 
 
 @dataclass
@@ -71,9 +71,19 @@ def _refuse(store: Store, callout_id: str, source: Source, error: str, size: int
         return _result(row, source, "added" if created else "unchanged")
 
 
-def ingest_one(store: Store, callout_id: str, source: Source, analyse: Analyse, max_file_bytes: int,
-               allow_mislabelled: bool = False) -> ItemResult:
-    """Store, analyse and record one source. Bad input is rejected with its reason; nothing is raised."""
+@dataclass
+class Claim:
+    """A source whose bytes are stored and whose rows say `processing`: it waits for its content's analysis."""
+
+    source: Source
+    sha256: str
+    action: str
+
+
+def claim(store: Store, callout_id: str, source: Source, max_file_bytes: int,
+          allow_mislabelled: bool = False) -> ItemResult | Claim:
+    """Store one source and record its rows. Returns its final result when no analysis is needed (refused,
+    already ingested, or the same bytes analysed before), else a Claim on its content's analysis."""
     if source.error or source.path is None:
         return _refuse(store, callout_id, source, source.error or "no file")
     if source.external_id:
@@ -105,27 +115,40 @@ def ingest_one(store: Store, callout_id: str, source: Source, analyse: Analyse, 
             return _result(row, source, "reused" if created else action)
         subs.set_status(content, Status.PROCESSING)
         subs.set_status(row, Status.PROCESSING)
-    process_content(store, sha256, analyse, allow_mislabelled)
+    return Claim(source, sha256, action)
+
+
+def claimed_result(store: Store, callout_id: str, claimed: Claim) -> ItemResult:
+    """The result of a claimed source once its content's outcome is recorded."""
     with store.db.session() as session:
-        settled = subs.find_by_key(session, callout_id, _key(source, sha256))
+        settled = subs.find_by_key(session, callout_id, _key(claimed.source, claimed.sha256))
         assert settled is not None
-        return _result(settled, source, action)
+        return _result(settled, claimed.source, claimed.action)
+
+
+def record_outcome(store: Store, outcome: Outcome, allow_mislabelled: bool = False) -> None:
+    """Record an analysis on its content and every submission waiting for it: saved, rejected or failed.
+
+    A missing model or a bad setting is raised instead: no file can be analysed until it is fixed, so the
+    batch stops, and a re-run resumes the files left `processing`.
+    """
+    error, sha256 = outcome.error, outcome.sha256
+    if error is None:
+        assert outcome.analysis is not None
+        save_analysis(store, sha256, outcome.analysis, allow_mislabelled=allow_mislabelled)
+    elif isinstance(error, InvalidSubmission):
+        _finish(store, sha256, Status.REJECTED, str(error))
+    elif isinstance(error, ModelUnavailable | ConfigError):
+        raise error
+    else:  # our fault, not the file's: keep the reason, let the batch go on
+        log.error("processing %s failed:\n%s", sha256, outcome.trace or repr(error))
+        _finish(store, sha256, Status.FAILED, f"internal error ({type(error).__name__}): {error}")
 
 
 def process_content(store: Store, sha256: str, analyse: Analyse, allow_mislabelled: bool = False) -> None:
-    """Analyse stored bytes and record the outcome on the content and every submission waiting for it."""
-    try:
-        analysis = analyse(store.files.original_path(sha256))
-    except InvalidSubmission as exc:
-        _finish(store, sha256, Status.REJECTED, str(exc))
-        return
-    except (ModelUnavailable, ConfigError):
-        raise  # no file can be analysed until the set-up is fixed: stop the batch; a re-run resumes it
-    except Exception as exc:  # our fault, not the file's: keep the reason, let the batch go on
-        log.error("processing %s failed:\n%s", sha256, traceback.format_exc())
-        _finish(store, sha256, Status.FAILED, f"internal error ({type(exc).__name__}): {exc}")
-        return
-    save_analysis(store, sha256, analysis, allow_mislabelled=allow_mislabelled)
+    """Analyse stored bytes here and now, and record the outcome (see record_outcome)."""
+    outcome = analyse_safely(sha256, store.files.original_path(sha256), analyse)
+    record_outcome(store, outcome, allow_mislabelled)
 
 
 def _finish(store: Store, sha256: str, status: Status, error: str) -> None:
@@ -140,21 +163,52 @@ def ingest(
     store: Store,
     callout_id: str,
     sources: Iterable[Source],
-    analyse: Analyse,
+    analyse: Analyse | AnalysisEngine,
     *,
     max_file_bytes: int,
     allow_mislabelled: bool = False,
     on_result: Callable[[ItemResult], None] | None = None,
 ) -> list[ItemResult]:
-    """Ingest every source into one call-out; returns one result per source, in order."""
+    """Ingest every source into one call-out; returns one result per source, in order.
+
+    `analyse` is the per-file analysis (run here, one file at a time) or an engine that runs several at once;
+    `on_result` hears of each source as it settles, which with an engine need not be in order.
+    """
     with store.db.session() as session:
         get_callout(session, callout_id)  # fail fast on an unknown call-out
     store.sweep()
-    results = []
+    engine = LocalEngine(analyse) if callable(analyse) else analyse
+    results: list[ItemResult | None] = []
+    waiting: dict[str, list[tuple[int, Claim]]] = {}  # sha256 in flight -> the sources sharing it
+
+    def settle(result: ItemResult, position: int) -> None:
+        results[position] = result
+        if on_result:
+            on_result(result)
+
+    def collect(outcome: Outcome) -> None:
+        record_outcome(store, outcome, allow_mislabelled)
+        for position, claimed in waiting.pop(outcome.sha256):
+            settle(claimed_result(store, callout_id, claimed), position)
+
     with store.files.active():
-        for source in sources:
-            result = ingest_one(store, callout_id, source, analyse, max_file_bytes, allow_mislabelled)
-            results.append(result)
-            if on_result:
-                on_result(result)
-    return results
+        for position, source in enumerate(sources):
+            results.append(None)
+            claimed = claim(store, callout_id, source, max_file_bytes, allow_mislabelled)
+            if isinstance(claimed, ItemResult):
+                settle(claimed, position)
+                continue
+            if claimed.sha256 in waiting:  # the same bytes earlier in this batch: share that analysis
+                shared = replace(claimed, action="reused" if claimed.action == "added" else claimed.action)
+                waiting[claimed.sha256].append((position, shared))
+                continue
+            waiting[claimed.sha256] = [(position, claimed)]
+            while engine.in_flight() >= engine.capacity:
+                collect(engine.next_done())
+            engine.submit(claimed.sha256, store.files.original_path(claimed.sha256))
+            for outcome in engine.ready():
+                collect(outcome)
+        while engine.in_flight():
+            collect(engine.next_done())
+    assert all(r is not None for r in results)
+    return [r for r in results if r is not None]

@@ -1,0 +1,163 @@
+"""The Ray engine: the same batch gives the same stored results as a local run, and a lost worker or a
+missing model is handled as locally (one file failed, or the batch stopped and resumable)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import ray
+from sqlalchemy import select
+
+from tests.conftest import MEDIA, triage_cmd
+from triage import runtime
+from triage.config import Settings
+from triage.errors import ModelUnavailable
+from triage.ingest.runner import ItemResult, ingest
+from triage.ingest.sources import Source, from_paths
+from triage.jobs.ray_backend import RayEngine
+from triage.store.callouts import upsert_callout
+from triage.store.schema import Submission, Vector
+from triage.store.store import Store
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[None]:
+    """One private two-CPU Ray instance for the module; engines join it instead of starting their own."""
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+def _settings(tmp_path: Path, name: str, **models: str) -> Settings:
+    chosen = {"whisper_model": "fake", "text_model": "fake", "clip_model": "fake", **models}
+    return Settings(data_dir=tmp_path / name, models_dir=tmp_path / "models", threads=1, **chosen)
+
+
+def _store(settings: Settings) -> Store:
+    store = runtime.open_store(settings)
+    with store.db.session() as session:
+        upsert_callout(session, "lawn", title="Front Lawn Freaks", brief="Film yourself freaking out on your lawn.")
+    return store
+
+
+def _batch(tmp_path: Path) -> list[Source]:
+    """Good and bad files, then a copy of one under another name: two submissions share one analysis."""
+    again = tmp_path / "again.wav"
+    shutil.copy(MEDIA / "good" / "speech.wav", again)
+    return list(from_paths([MEDIA / "good", MEDIA / "bad", again]))
+
+
+def _summary(results: list[ItemResult]) -> list[tuple[str, str, str | None, str | None, str | None, str]]:
+    return [(Path(r.source).name, r.status, r.media_type, r.sha256, r.error, r.action) for r in results]
+
+
+def _vectors(store: Store) -> dict[tuple[str, str, str, int], np.ndarray]:
+    with store.db.session() as session:
+        return {(v.sha256, v.source, v.kind, v.ordinal): np.frombuffer(v.vector, dtype=np.float32)
+                for v in session.scalars(select(Vector))}
+
+
+def test_ray_batch_stores_what_a_local_batch_stores(tmp_path: Path, cluster: None) -> None:
+    local_settings, ray_settings = _settings(tmp_path, "local"), _settings(tmp_path, "ray")
+    local_store, ray_store = _store(local_settings), _store(ray_settings)
+    local = ingest(local_store, "lawn", _batch(tmp_path), runtime.analysis_engine(local_settings),
+                   max_file_bytes=local_settings.max_file_bytes)
+    heard: list[str] = []
+    with RayEngine(ray_settings, workers=2) as engine:
+        assert len(engine.workers) == 2 and engine.capacity == 4
+        remote = ingest(ray_store, "lawn", _batch(tmp_path), engine, max_file_bytes=ray_settings.max_file_bytes,
+                        on_result=lambda r: heard.append(r.source))
+
+    assert _summary(remote) == _summary(local)  # results come back in source order, whatever finished first
+    assert sorted(heard) == sorted(r.source for r in remote)
+    assert {r.status for r in remote} == {"ready", "rejected"}
+    first_wav = next(r for r in remote if r.source.endswith("good/speech.wav"))
+    assert remote[-1].action == "reused" and remote[-1].sha256 == first_wav.sha256  # one analysis, two uses
+    local_vectors, remote_vectors = _vectors(local_store), _vectors(ray_store)
+    assert local_vectors.keys() == remote_vectors.keys() and local_vectors
+    for key, vector in local_vectors.items():
+        np.testing.assert_array_equal(remote_vectors[key], vector)
+
+
+def test_a_crashed_worker_fails_only_its_file(tmp_path: Path, cluster: None) -> None:
+    settings = _settings(tmp_path, "data")
+    store = _store(settings)
+    wav = store.files.put_original(MEDIA / "good" / "speech.wav")[0]
+    story = store.files.put_original(MEDIA / "good" / "story.txt")[0]
+    with RayEngine(settings, workers=1) as engine:
+        worker = engine.workers[0]
+        pid = ray.get(worker.__ray_call__.remote(lambda self: os.getpid()))
+        busy = worker.__ray_call__.remote(lambda self: time.sleep(60))  # holds the file in the worker's queue
+        engine.submit(wav, store.files.original_path(wav))
+        time.sleep(0.5)
+        os.kill(pid, signal.SIGKILL)  # as a segfaulting decoder or the out-of-memory killer would
+        lost = engine.next_done()
+        assert lost.sha256 == wav and lost.analysis is None
+        assert "analysis worker died" in str(lost.error)
+        with pytest.raises(ray.exceptions.RayActorError):
+            ray.get(busy)
+        engine.submit(story, store.files.original_path(story))  # Ray restarted the worker
+        after = engine.next_done()
+        assert after.error is None and after.analysis is not None
+
+
+def test_a_missing_model_stops_the_batch_and_a_rerun_resumes(tmp_path: Path, cluster: None) -> None:
+    broken = _settings(tmp_path, "data", text_model=str(tmp_path / "no-such-model"))
+    store = _store(broken)
+    sources = list(from_paths([MEDIA / "good" / "story.txt", MEDIA / "good" / "lyrics.md"]))
+    with RayEngine(broken, workers=1) as engine, pytest.raises(ModelUnavailable, match="no-such-model"):
+        ingest(store, "lawn", sources, engine, max_file_bytes=broken.max_file_bytes)
+    with store.db.session() as session:
+        assert {s.status for s in session.scalars(select(Submission))} <= {"processing", "received"}
+
+    fixed = _settings(tmp_path, "data")
+    again = ingest(store, "lawn", sources, runtime.analysis_engine(fixed), max_file_bytes=fixed.max_file_bytes)
+    assert [r.status for r in again] == ["ready", "ready"]
+    assert {r.action for r in again} <= {"resumed", "added"}
+
+
+def test_cli_ingest_with_the_ray_engine(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "TRIAGE_THREADS": "1"}
+    subprocess.run([*triage_cmd(), "callouts", "create", "lawn", "--title", "Lawn", "--brief", "On the lawn."],
+                   env=env, check=True, capture_output=True)
+    done = subprocess.run([*triage_cmd(), "ingest", "--callout", "lawn", "--engine", "ray", "--workers", "1",
+                           "--json", str(MEDIA / "good" / "story.txt"), str(MEDIA / "bad" / "empty.mp4")],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)["results"]
+    assert [r["status"] for r in results] == ["ready", "rejected"]
+
+    too_many = subprocess.run([*triage_cmd(), "ingest", "--callout", "lawn", "--engine", "ray",
+                               "--workers", "100000", str(MEDIA / "good" / "story.txt")],
+                              env=env, capture_output=True, text=True, timeout=300)
+    assert too_many.returncode == 2 and "100000 workers x 1 threads need 100000 CPUs" in too_many.stderr
+
+
+@pytest.mark.real_models
+def test_real_models_on_ray_give_the_local_vectors(tmp_path: Path, cluster: None) -> None:
+    """Whisper and the sentence model load inside the Ray worker; clean speech transcribes the same there."""
+    real = {"whisper_model": "tiny.en", "text_model": "all-MiniLM-L6-v2"}
+    local_settings, ray_settings = _settings(tmp_path, "local", **real), _settings(tmp_path, "ray", **real)
+    files = [MEDIA / "good" / "speech.wav", MEDIA / "good" / "story.txt"]
+    local_store, ray_store = _store(local_settings), _store(ray_settings)
+    ingest(local_store, "lawn", list(from_paths(files)), runtime.analysis_engine(local_settings),
+           max_file_bytes=local_settings.max_file_bytes)
+    with RayEngine(ray_settings, workers=1) as engine:
+        results = ingest(ray_store, "lawn", list(from_paths(files)), engine,
+                         max_file_bytes=ray_settings.max_file_bytes)
+    assert [r.status for r in results] == ["ready", "ready"], [r.error for r in results]
+    local_vectors, remote_vectors = _vectors(local_store), _vectors(ray_store)
+    assert local_vectors.keys() == remote_vectors.keys()
+    for key, vector in local_vectors.items():
+        np.testing.assert_allclose(remote_vectors[key], vector, atol=1e-4)
