@@ -92,9 +92,9 @@ def test_identical_bytes_are_processed_once_across_callouts(store: Store, settin
     calls: list[str] = []
     inner = runtime.analyser(settings, runtime.encoders(settings))
 
-    def counting(path: Path):  # type: ignore[no-untyped-def]
+    def counting(path: Path, **options):  # type: ignore[no-untyped-def]
         calls.append(path.name)
-        return inner(path)
+        return inner(path, **options)
 
     ingest(store, "lawn", [Source("a", MEDIA / "good" / "speech.mp4")], counting, max_file_bytes=10**9)
     results = ingest(store, "one", [Source("b", copy)], counting, max_file_bytes=10**9)
@@ -118,7 +118,7 @@ def test_manifest_escape_is_recorded_as_a_rejected_submission(store: Store, sett
 
 
 def test_a_failure_on_our_side_is_recorded_and_retried(store: Store, settings: Settings) -> None:
-    def broken(path: Path):  # type: ignore[no-untyped-def]
+    def broken(path: Path, **options):  # type: ignore[no-untyped-def]
         raise RuntimeError("model exploded")
 
     [failed] = ingest(store, "lawn", [Source("s", MEDIA / "good" / "story.txt")], broken, max_file_bytes=10**9)

@@ -21,8 +21,11 @@ from tests.conftest import MEDIA, triage_cmd
 from triage import runtime
 from triage.config import Settings
 from triage.errors import ModelUnavailable
+from triage.ingest.engine import Request
 from triage.ingest.runner import ItemResult, ingest
 from triage.ingest.sources import Source, from_paths
+from triage.jobs import handlers
+from triage.jobs.handlers import JobContext
 from triage.jobs.ray_backend import RayEngine
 from triage.store.callouts import upsert_callout
 from triage.store.schema import Submission, Vector
@@ -90,24 +93,33 @@ def test_ray_batch_stores_what_a_local_batch_stores(tmp_path: Path, cluster: Non
         np.testing.assert_array_equal(remote_vectors[key], vector)
 
 
-def test_a_crashed_worker_fails_only_its_file(tmp_path: Path, cluster: None) -> None:
+def _crash_while_queued(engine: RayEngine, request: Request) -> None:
+    """Send `request` to the engine's only worker and kill that worker's process before it gets to it, as a
+    segfaulting decoder or the out-of-memory killer would."""
+    worker = engine.workers[0]
+    pid = ray.get(worker.__ray_call__.remote(lambda self: os.getpid()))
+    worker.__ray_call__.remote(lambda self: time.sleep(60))  # keeps the worker busy while the file waits
+    engine.submit(request)
+    time.sleep(0.5)
+    os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("attempts", [1, 2])
+def test_a_crashed_worker_is_restarted_and_its_file_retried_once(tmp_path: Path, cluster: None,
+                                                                  attempts: int) -> None:
     settings = _settings(tmp_path, "data")
     store = _store(settings)
     wav = store.files.put_original(MEDIA / "good" / "speech.wav")[0]
     story = store.files.put_original(MEDIA / "good" / "story.txt")[0]
-    with RayEngine(settings, workers=1) as engine:
-        worker = engine.workers[0]
-        pid = ray.get(worker.__ray_call__.remote(lambda self: os.getpid()))
-        busy = worker.__ray_call__.remote(lambda self: time.sleep(60))  # holds the file in the worker's queue
-        engine.submit(wav, store.files.original_path(wav))
-        time.sleep(0.5)
-        os.kill(pid, signal.SIGKILL)  # as a segfaulting decoder or the out-of-memory killer would
-        lost = engine.next_done()
-        assert lost.sha256 == wav and lost.analysis is None
-        assert "analysis worker died" in str(lost.error)
-        with pytest.raises(ray.exceptions.RayActorError):
-            ray.get(busy)
-        engine.submit(story, store.files.original_path(story))  # Ray restarted the worker
+    with RayEngine(settings, workers=1, max_attempts=attempts) as engine:
+        _crash_while_queued(engine, Request(wav, store.files.original_path(wav)))
+        outcome = engine.next_done()
+        assert outcome.sha256 == wav
+        if attempts == 1:  # lost on its only try: failed, for the next run to retry
+            assert outcome.analysis is None and "analysis worker died 1 time(s)" in str(outcome.error)
+        else:  # the crash was not this file's doing: the second try, on the restarted worker, succeeds
+            assert outcome.error is None and outcome.analysis is not None
+        engine.submit(Request(story, store.files.original_path(story)))  # the restarted worker takes new files
         after = engine.next_done()
         assert after.error is None and after.analysis is not None
 
@@ -125,6 +137,21 @@ def test_a_missing_model_stops_the_batch_and_a_rerun_resumes(tmp_path: Path, clu
     again = ingest(store, "lawn", sources, runtime.analysis_engine(fixed), max_file_bytes=fixed.max_file_bytes)
     assert [r.status for r in again] == ["ready", "ready"]
     assert {r.action for r in again} <= {"resumed", "added"}
+
+
+def test_reprocess_job_on_ray_recomputes_what_was_asked(tmp_path: Path, cluster: None) -> None:
+    settings = _settings(tmp_path, "data")
+    store = _store(settings)
+    ingest(store, "lawn", list(from_paths([MEDIA / "good"])), runtime.analysis_engine(settings),
+           max_file_bytes=settings.max_file_bytes)
+    before = _vectors(store)
+    steps: list[tuple[int, int]] = []
+    on_ray = settings.model_copy(update={"engine": "ray", "ray_workers": 2})
+    summary = handlers.reprocess(JobContext(store, on_ray), {"only": ["transcripts"]}, None,
+                                 lambda done, total: steps.append((done, total)))
+    assert summary["errors"] == [] and summary["recomputed"] == summary["contents"] > 0
+    assert steps[-1] == (summary["contents"], summary["contents"])
+    assert _vectors(store).keys() == before.keys()  # transcripts and their text vectors made again, the same
 
 
 def test_cli_ingest_with_the_ray_engine(tmp_path: Path, cli_env: dict[str, str]) -> None:

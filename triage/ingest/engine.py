@@ -8,14 +8,26 @@ so one bad file never stops the others in flight.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from triage.pipeline import Analysis
+from triage.domain import Transcript
+from triage.pipeline import STAGES, Analysis
 
-Analyse = Callable[[Path], Analysis]
+# analyse(path, stages=..., stored_transcript=...), as runtime.analyser makes it
+Analyse = Callable[..., Analysis]
+
+
+@dataclass
+class Request:
+    """One stored file to analyse: all stages (ingest), or some of them over stored results (reprocessing)."""
+
+    sha256: str
+    path: Path
+    stages: tuple[str, ...] = STAGES
+    stored_transcript: Transcript | None = None
 
 
 @dataclass
@@ -28,12 +40,14 @@ class Outcome:
     trace: str = ""
 
 
-def analyse_safely(sha256: str, path: Path, analyse: Analyse) -> Outcome:
-    """Run `analyse`, turning any exception into an Outcome the caller can judge (rejected, failed, fatal)."""
+def analyse_safely(request: Request, analyse: Analyse, path: Path | None = None) -> Outcome:
+    """Run `analyse` on the request's file (or on `path`, a copy of it), turning any exception into an Outcome
+    the caller can judge (rejected, failed or fatal)."""
     try:
-        return Outcome(sha256, analysis=analyse(path))
+        analysis = analyse(path or request.path, stages=request.stages, stored_transcript=request.stored_transcript)
+        return Outcome(request.sha256, analysis=analysis)
     except Exception as exc:
-        return Outcome(sha256, error=exc, trace=traceback.format_exc())
+        return Outcome(request.sha256, error=exc, trace=traceback.format_exc())
 
 
 class AnalysisEngine(Protocol):
@@ -41,8 +55,8 @@ class AnalysisEngine(Protocol):
 
     capacity: int
 
-    def submit(self, sha256: str, path: Path) -> None:
-        """Start analysing the stored file `path` (whose bytes hash to `sha256`)."""
+    def submit(self, request: Request) -> None:
+        """Start analysing a stored file."""
 
     def in_flight(self) -> int:
         """How many submitted analyses have not been collected yet."""
@@ -66,8 +80,8 @@ class LocalEngine:
         self._analyse = analyse
         self._done: list[Outcome] = []
 
-    def submit(self, sha256: str, path: Path) -> None:
-        self._done.append(analyse_safely(sha256, path, self._analyse))
+    def submit(self, request: Request) -> None:
+        self._done.append(analyse_safely(request, self._analyse))
 
     def in_flight(self) -> int:
         return len(self._done)
@@ -81,3 +95,19 @@ class LocalEngine:
 
     def close(self) -> None:
         self._done.clear()
+
+
+def run_all(engine: AnalysisEngine, requests: Iterable[Request], on_outcome: Callable[[Outcome], None]) -> None:
+    """Feed every request to the engine, at most `capacity` in flight, and pass each outcome on as it finishes.
+
+    `requests` may be a generator that does work between requests (the ingest runner stores the next file);
+    `on_outcome` runs in this thread, so it may write to the database.
+    """
+    for request in requests:
+        while engine.in_flight() >= engine.capacity:
+            on_outcome(engine.next_done())
+        engine.submit(request)
+        for outcome in engine.ready():
+            on_outcome(outcome)
+    while engine.in_flight():
+        on_outcome(engine.next_done())

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from triage.domain import Status
-from triage.errors import InvalidSubmission
+from triage.errors import ConfigError, InvalidSubmission, ModelUnavailable
+from triage.ingest.engine import Analyse, AnalysisEngine, LocalEngine, Outcome, Request, run_all
 from triage.ingest.save import save_analysis
-from triage.pipeline import STAGES, Analysis, Encoders, text_vectors_model
+from triage.pipeline import STAGES, Encoders, text_vectors_model
 from triage.store import artifacts as art
 from triage.store.schema import Content, Submission, Vector
 from triage.store.store import Store
 
+log = logging.getLogger(__name__)
+
 # A stage's output feeds these later stages, so they are recomputed with it.
 DEPENDENTS = {"transcripts": ("text", "fingerprints")}
-
-Analyse = Callable[..., Analysis]
 
 
 def with_dependents(stages: tuple[str, ...]) -> tuple[str, ...]:
@@ -64,15 +66,46 @@ def contents_in_scope(store: Store, callout_id: str | None) -> list[str]:
         return list(session.scalars(query.order_by(Content.sha256)))
 
 
+def reprocess_all(store: Store, plan: Iterable[tuple[str, tuple[str, ...]]], engine: AnalysisEngine,
+                  on_done: Callable[[ReprocessResult], None] | None = None) -> list[ReprocessResult]:
+    """Rerun the planned stages of each stored original on `engine`; other stages' stored results stay.
+
+    A file whose analysis fails keeps its rows and gets its reason in the result; a missing model or a bad
+    setting stops the run (every later file would fail the same way).
+    """
+    results: list[ReprocessResult] = []
+    planned: dict[str, tuple[str, ...]] = {}
+
+    def done(result: ReprocessResult) -> None:
+        results.append(result)
+        if on_done:
+            on_done(result)
+
+    def requests() -> Iterator[Request]:
+        for sha256, stages in plan:
+            if not stages:
+                done(ReprocessResult(sha256, ()))
+                continue
+            with store.db.session() as session:
+                stored = art.transcript_of(session, sha256)
+            planned[sha256] = stages
+            yield Request(sha256, store.files.original_path(sha256), stages, stored)
+
+    def collect(outcome: Outcome) -> None:
+        stages, error = planned.pop(outcome.sha256), outcome.error
+        if isinstance(error, ModelUnavailable | ConfigError):
+            raise error
+        if error is None and outcome.analysis is not None:
+            save_analysis(store, outcome.sha256, outcome.analysis)
+        elif not isinstance(error, InvalidSubmission):
+            log.error("reprocessing %s failed:\n%s", outcome.sha256, outcome.trace or repr(error))
+        # e.g. the decoder changed its mind about an old file, or a worker died: say so, keep the rows
+        done(ReprocessResult(outcome.sha256, stages, None if error is None else str(error) or type(error).__name__))
+
+    run_all(engine, requests(), collect)
+    return results
+
+
 def reprocess_one(store: Store, sha256: str, stages: tuple[str, ...], analyse: Analyse) -> ReprocessResult:
-    """Rerun `stages` on one stored original; the other stages' stored results stay as they are."""
-    if not stages:
-        return ReprocessResult(sha256, ())
-    with store.db.session() as session:
-        stored = art.transcript_of(session, sha256)
-    try:
-        analysis = analyse(store.files.original_path(sha256), stages=stages, stored_transcript=stored)
-    except InvalidSubmission as exc:  # the decoder changed its mind about an old file: say so, keep the rows
-        return ReprocessResult(sha256, stages, str(exc))
-    save_analysis(store, sha256, analysis)
-    return ReprocessResult(sha256, stages)
+    """Rerun `stages` on one stored original, here and now."""
+    return reprocess_all(store, [(sha256, stages)], LocalEngine(analyse))[0]

@@ -11,12 +11,20 @@ either way this process alone writes, in the order above.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 
 from triage.domain import Status
 from triage.errors import ConfigError, InvalidSubmission, ModelUnavailable, TooLarge
-from triage.ingest.engine import Analyse, AnalysisEngine, LocalEngine, Outcome, analyse_safely
+from triage.ingest.engine import (
+    Analyse,
+    AnalysisEngine,
+    LocalEngine,
+    Outcome,
+    Request,
+    analyse_safely,
+    run_all,
+)
 from triage.ingest.save import save_analysis
 from triage.ingest.sources import Source
 from triage.store import submissions as subs
@@ -147,7 +155,7 @@ def record_outcome(store: Store, outcome: Outcome, allow_mislabelled: bool = Fal
 
 def process_content(store: Store, sha256: str, analyse: Analyse, allow_mislabelled: bool = False) -> None:
     """Analyse stored bytes here and now, and record the outcome (see record_outcome)."""
-    outcome = analyse_safely(sha256, store.files.original_path(sha256), analyse)
+    outcome = analyse_safely(Request(sha256, store.files.original_path(sha256)), analyse)
     record_outcome(store, outcome, allow_mislabelled)
 
 
@@ -191,24 +199,20 @@ def ingest(
         for position, claimed in waiting.pop(outcome.sha256):
             settle(claimed_result(store, callout_id, claimed), position)
 
-    with store.files.active():
+    def requests() -> Iterator[Request]:
         for position, source in enumerate(sources):
             results.append(None)
             claimed = claim(store, callout_id, source, max_file_bytes, allow_mislabelled)
             if isinstance(claimed, ItemResult):
                 settle(claimed, position)
-                continue
-            if claimed.sha256 in waiting:  # the same bytes earlier in this batch: share that analysis
+            elif claimed.sha256 in waiting:  # the same bytes earlier in this batch: share that analysis
                 shared = replace(claimed, action="reused" if claimed.action == "added" else claimed.action)
                 waiting[claimed.sha256].append((position, shared))
-                continue
-            waiting[claimed.sha256] = [(position, claimed)]
-            while engine.in_flight() >= engine.capacity:
-                collect(engine.next_done())
-            engine.submit(claimed.sha256, store.files.original_path(claimed.sha256))
-            for outcome in engine.ready():
-                collect(outcome)
-        while engine.in_flight():
-            collect(engine.next_done())
+            else:
+                waiting[claimed.sha256] = [(position, claimed)]
+                yield Request(claimed.sha256, store.files.original_path(claimed.sha256))
+
+    with store.files.active():
+        run_all(engine, requests(), collect)
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]

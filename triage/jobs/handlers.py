@@ -97,18 +97,23 @@ def reprocess(ctx: JobContext, params: dict[str, Any], callout_id: str | None, r
     models = ctx.models()
     if "visual" in only and models.clip is None:
         runtime.clip_encoder(ctx.settings, required=True)  # raises the clear "weights missing" error
-    analyse = runtime.analyser(ctx.settings, models)
     shas = rp.contents_in_scope(ctx.store, callout_id)
-    changed, errors = 0, []
-    with ctx.store.files.active():
-        for done, sha in enumerate(shas):
-            report(done, len(shas))
-            stages = rp.with_dependents(only) if only else rp.stale_stages(ctx.store, sha, models)
-            result = rp.reprocess_one(ctx.store, sha, stages, analyse)
-            changed += bool(result.stages) and not result.error
-            if result.error:
-                errors.append({"sha256": sha, "error": result.error})
-    report(len(shas), len(shas))
+    plan = [(sha, rp.with_dependents(only) if only else rp.stale_stages(ctx.store, sha, models)) for sha in shas]
+    finished: list[rp.ReprocessResult] = []
+
+    def done(result: rp.ReprocessResult) -> None:
+        finished.append(result)
+        report(len(finished), len(shas))
+
+    report(0, len(shas))
+    engine = runtime.analysis_engine(ctx.settings, models)  # TRIAGE_ENGINE=ray spreads the files over Ray
+    try:
+        with ctx.store.files.active():
+            rp.reprocess_all(ctx.store, plan, engine, on_done=done)
+    finally:
+        engine.close()
+    changed = sum(bool(r.stages) and not r.error for r in finished)
+    errors = [{"sha256": r.sha256, "error": r.error} for r in finished if r.error]
     sync_all(ctx.store, ctx.settings.resolved_index_dir, exact_max=ctx.settings.exact_search_max,
              threads=ctx.settings.threads)
     return {"contents": len(shas), "recomputed": changed, "errors": errors}

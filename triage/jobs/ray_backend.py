@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,12 @@ from typing import Any
 from triage import runtime
 from triage.config import Settings
 from triage.errors import ConfigError, ProcessingFailed
-from triage.ingest.engine import Outcome, analyse_safely
+from triage.ingest.engine import Outcome, Request, analyse_safely
 
 log = logging.getLogger(__name__)
 
 QUEUED_PER_WORKER = 2  # one running, one waiting, so no worker idles while the driver stores the next file
+RESTART_WAIT_S = 120.0  # how long a lost worker may take to come back before its files are failed
 
 
 def _ray() -> Any:
@@ -44,11 +46,14 @@ class _AnalysisWorker:
         self._analyse = runtime.analyser(self._settings, lambda: runtime.encoders(self._settings))
         self._scratch = Path(tempfile.mkdtemp(prefix="triage-ray-"))
 
-    def analyse(self, sha256: str, data: bytes) -> Outcome:
-        path = self._scratch / sha256  # stored originals carry no extension either; content decides the type
+    def ready(self) -> bool:
+        return True
+
+    def analyse(self, request: Request, data: bytes) -> Outcome:
+        path = self._scratch / request.sha256  # stored originals carry no extension either; content decides the type
         path.write_bytes(data)
         try:
-            return analyse_safely(sha256, path, self._analyse)
+            return analyse_safely(request, self._analyse, path)
         finally:
             path.unlink(missing_ok=True)
 
@@ -56,13 +61,15 @@ class _AnalysisWorker:
 class RayEngine:
     """An AnalysisEngine whose analyses run on Ray actors, `threads` CPU cores each."""
 
-    def __init__(self, settings: Settings, *, address: str | None = None, workers: int | None = None) -> None:
+    def __init__(self, settings: Settings, *, address: str | None = None, workers: int | None = None,
+                 max_attempts: int = 2) -> None:
         ray = _ray()
+        self.max_attempts = max_attempts
         self._ray = ray
         self._started_here = not ray.is_initialized()
         self.workers: list[Any] = []
         self.capacity = 0
-        self._pending: dict[Any, tuple[str, int]] = {}  # object ref -> (sha256, worker index)
+        self._pending: dict[Any, tuple[Request, int, int]] = {}  # object ref -> (request, worker index, attempt)
         self._load: list[int] = []
         if self._started_here:
             # Ray's own logs stay in its session folder; the driver prints triage's progress only.
@@ -81,44 +88,70 @@ class RayEngine:
         if count * threads > cpus:
             raise ConfigError(f"{count} workers x {threads} threads need {count * threads} CPUs; "
                               f"the Ray cluster has {cpus} (lower --workers or TRIAGE_THREADS)")
-        # A dead worker is restarted, but the file it held is not retried: it may be what killed it.
-        actor = ray.remote(num_cpus=threads, max_restarts=3, max_task_retries=0)(_AnalysisWorker)
+        # A dead worker is always restarted; Ray itself retries nothing, since the file may be what killed it
+        # (_collect decides).
+        actor = ray.remote(num_cpus=threads, max_restarts=-1, max_task_retries=0)(_AnalysisWorker)
         payload = settings.model_dump(mode="json")
         self.workers = [actor.remote(payload) for _ in range(count)]
         self.capacity = count * QUEUED_PER_WORKER
         self._load = [0] * count
 
-    def submit(self, sha256: str, path: Path) -> None:
-        index = self._load.index(min(self._load))
-        ref = self.workers[index].analyse.remote(sha256, self._ray.put(path.read_bytes()))
-        self._pending[ref] = (sha256, index)
+    def submit(self, request: Request) -> None:
+        self._send(request, self._load.index(min(self._load)), attempt=1)
+
+    def _send(self, request: Request, index: int, attempt: int) -> None:
+        ref = self.workers[index].analyse.remote(request, self._ray.put(request.path.read_bytes()))
+        self._pending[ref] = (request, index, attempt)
         self._load[index] += 1
 
     def in_flight(self) -> int:
         return len(self._pending)
 
-    def _collect(self, ref: Any) -> Outcome:
-        sha256, index = self._pending.pop(ref)
+    def _collect(self, ref: Any) -> Outcome | None:
+        """The outcome behind `ref`, or None when its file went back to a worker after that worker was lost."""
+        request, index, attempt = self._pending.pop(ref)
         self._load[index] -= 1
         try:
             outcome: Outcome = self._ray.get(ref)
             return outcome
         except self._ray.exceptions.RayError as exc:
-            # The worker died (a crash in a decoder, out of memory, a lost node): Ray restarts it, and this
-            # file is recorded as failed so a re-run tries it again.
-            log.error("Ray worker lost while analysing %s: %s", sha256, exc)
-            return Outcome(sha256, error=ProcessingFailed(f"the analysis worker died ({type(exc).__name__})"))
+            # The worker died (a crashing decoder, the out-of-memory killer, a lost node) while this file was
+            # on it or queued for it. Ray restarts the worker; the file gets one more try, since the crash may
+            # have been another file's doing. A file that is lost twice is recorded as failed.
+            log.warning("Ray worker lost while analysing %s (try %d): %s", request.sha256, attempt, exc)
+            back = self._await_worker(index)
+            if back and attempt < self.max_attempts:
+                self._send(request, index, attempt + 1)
+                return None
+            return Outcome(request.sha256, error=ProcessingFailed(
+                f"the analysis worker died {attempt} time(s) on this file ({type(exc).__name__})"))
+
+    def _await_worker(self, index: int) -> bool:
+        """Wait until a restarted worker answers again (so files sent next are not lost to the restart)."""
+        deadline = time.monotonic() + RESTART_WAIT_S
+        while time.monotonic() < deadline:
+            try:
+                self._ray.get(self.workers[index].ready.remote(), timeout=RESTART_WAIT_S)
+                return True
+            except self._ray.exceptions.RayError:
+                time.sleep(0.5)
+        return False
 
     def ready(self) -> Iterator[Outcome]:
         while self._pending:
             done, _ = self._ray.wait(list(self._pending), num_returns=1, timeout=0)
             if not done:
                 return
-            yield self._collect(done[0])
+            outcome = self._collect(done[0])
+            if outcome is not None:
+                yield outcome
 
     def next_done(self) -> Outcome:
-        done, _ = self._ray.wait(list(self._pending), num_returns=1)
-        return self._collect(done[0])
+        while True:
+            done, _ = self._ray.wait(list(self._pending), num_returns=1)
+            outcome = self._collect(done[0])
+            if outcome is not None:
+                return outcome
 
     def close(self) -> None:
         for worker in self.workers:
