@@ -188,3 +188,15 @@ def test_real_models_on_ray_give_the_local_vectors(tmp_path: Path, cluster: None
     assert local_vectors.keys() == remote_vectors.keys()
     for key, vector in local_vectors.items():
         np.testing.assert_allclose(remote_vectors[key], vector, atol=1e-4)
+
+
+def test_workers_are_told_local_model_folders_absolutely(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from triage.jobs.ray_backend import _absolute_paths
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my-sentence-model").mkdir()
+    relative = Settings(models_dir=Path("models"), text_model="my-sentence-model", whisper_model="tiny.en")
+    sent = _absolute_paths(relative)
+    assert sent.models_dir == tmp_path / "models"
+    assert sent.text_model == str(tmp_path / "my-sentence-model")
+    assert sent.whisper_model == "tiny.en"  # a name, not a folder here: left for the worker to resolve

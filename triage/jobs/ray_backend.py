@@ -38,6 +38,17 @@ def _ray() -> Any:
     return ray
 
 
+def _absolute_paths(settings: Settings) -> Settings:
+    """Settings whose local folders and files are named absolutely: workers need not share our working dir."""
+    update: dict[str, Any] = {"models_dir": settings.models_dir.resolve()}
+    if settings.clip_checkpoint is not None:
+        update["clip_checkpoint"] = settings.clip_checkpoint.resolve()
+    for name in ("whisper_model", "text_model"):  # a model name, or a local folder
+        if Path(getattr(settings, name)).exists():
+            update[name] = str(Path(getattr(settings, name)).resolve())
+    return settings.model_copy(update=update)
+
+
 class _AnalysisWorker:
     """Runs in a Ray worker process: the configured models, loaded on the first file, and a scratch folder."""
 
@@ -91,7 +102,7 @@ class RayEngine:
         # A dead worker is always restarted; Ray itself retries nothing, since the file may be what killed it
         # (_collect decides).
         actor = ray.remote(num_cpus=threads, max_restarts=-1, max_task_retries=0)(_AnalysisWorker)
-        payload = settings.model_dump(mode="json")
+        payload = _absolute_paths(settings).model_dump(mode="json")
         self.workers = [actor.remote(payload) for _ in range(count)]
         self.capacity = count * QUEUED_PER_WORKER
         self._load = [0] * count
