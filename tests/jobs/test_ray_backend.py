@@ -200,3 +200,16 @@ def test_workers_are_told_local_model_folders_absolutely(tmp_path: Path, monkeyp
     assert sent.models_dir == tmp_path / "models"
     assert sent.text_model == str(tmp_path / "my-sentence-model")
     assert sent.whisper_model == "tiny.en"  # a name, not a folder here: left for the worker to resolve
+
+
+class _TwoPartError(Exception):
+    def __init__(self, what: str, why: str) -> None:  # pickle cannot rebuild it from its message alone
+        super().__init__(f"{what}: {why}")
+
+
+def test_only_errors_that_survive_the_trip_are_sent_back_as_they_are() -> None:
+    from triage.errors import InvalidSubmission
+    from triage.jobs.ray_backend import _picklable
+
+    assert _picklable(InvalidSubmission("file is empty")) and _picklable(RuntimeError("boom"))
+    assert not _picklable(_TwoPartError("decoder", "bad frame"))

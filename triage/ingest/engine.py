@@ -1,7 +1,7 @@
 """Where analyses run: in this process, one at a time (`LocalEngine`), or on a Ray cluster (jobs.ray_backend).
 
-The ingest runner hands an engine stored files by their sha256 and collects `Outcome`s as they finish; it
-alone writes to the database, so an engine never needs one. Failures come back as values, not exceptions,
+The ingest runner and reprocessing hand an engine `Request`s for stored files and collect `Outcome`s as they
+finish; they alone write to the database, so an engine never needs one. Failures come back as values, not exceptions,
 so one bad file never stops the others in flight.
 """
 

@@ -13,6 +13,7 @@ cluster (Ray also reads RAY_ADDRESS), whose nodes need triage and its bundled mo
 from __future__ import annotations
 
 import logging
+import pickle
 import tempfile
 import time
 from collections.abc import Iterator
@@ -49,6 +50,14 @@ def _absolute_paths(settings: Settings) -> Settings:
     return settings.model_copy(update=update)
 
 
+def _picklable(error: BaseException) -> bool:
+    try:
+        pickle.loads(pickle.dumps(error))
+        return True
+    except Exception:
+        return False
+
+
 class _AnalysisWorker:
     """Runs in a Ray worker process: the configured models, loaded on the first file, and a scratch folder."""
 
@@ -64,9 +73,13 @@ class _AnalysisWorker:
         path = self._scratch / request.sha256  # stored originals carry no extension either; content decides the type
         path.write_bytes(data)
         try:
-            return analyse_safely(request, self._analyse, path)
+            outcome = analyse_safely(request, self._analyse, path)
         finally:
             path.unlink(missing_ok=True)
+        if outcome.error is not None and not _picklable(outcome.error):
+            # A library's exception that cannot travel back would look like a dead worker; keep its words.
+            outcome.error = ProcessingFailed(f"{type(outcome.error).__name__}: {outcome.error}")
+        return outcome
 
 
 class RayEngine:
