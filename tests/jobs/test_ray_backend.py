@@ -37,7 +37,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[None]:
     """One private two-CPU Ray instance for the module; engines join it instead of starting their own."""
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield
     ray.shutdown()
 
@@ -154,7 +154,24 @@ def test_reprocess_job_on_ray_recomputes_what_was_asked(tmp_path: Path, cluster:
     assert _vectors(store).keys() == before.keys()  # transcripts and their text vectors made again, the same
 
 
-def test_cli_ingest_with_the_ray_engine(tmp_path: Path, cli_env: dict[str, str]) -> None:
+@pytest.fixture
+def stale_cluster_record() -> Iterator[None]:
+    """What `ray start` leaves behind on a machine whose cluster has since stopped: its address on file."""
+    from ray._private.utils import get_ray_address_file
+
+    record = Path(get_ray_address_file(None))
+    before = record.read_text() if record.exists() else None
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text("127.0.0.1:9")  # nothing listens there
+    yield
+    if before is None:
+        record.unlink(missing_ok=True)
+    else:
+        record.write_text(before)
+
+
+def test_cli_ingest_with_the_ray_engine(tmp_path: Path, cli_env: dict[str, str], stale_cluster_record: None) -> None:
+    """Without an address the batch gets a private Ray instance, whatever an old `ray start` left on file."""
     env = {**cli_env, "TRIAGE_THREADS": "1"}
     subprocess.run([*triage_cmd(), "callouts", "create", "lawn", "--title", "Lawn", "--brief", "On the lawn."],
                    env=env, check=True, capture_output=True)

@@ -5,14 +5,15 @@ workers need neither the data directory nor the database: the driver (the `triag
 the only database connection and writes every result, exactly as a local run does. The same pipeline code
 runs in both places; only where `analyse` executes changes.
 
-Install with `pip install 'triage[ray]'`. Without an address, a private Ray instance is started on this
-machine for the batch and stopped after it; with one (`ray://host:10001` or `auto`), the batch joins that
-cluster (Ray also reads RAY_ADDRESS), whose nodes need triage and its bundled models installed.
+Install with `pip install 'triage[ray]'`. Without an address (argument or RAY_ADDRESS), a private Ray instance
+is started on this machine for the batch and stopped after it; with one (`host:6379`, `ray://host:10001` or
+`auto`), the batch joins that cluster, whose nodes need triage and its bundled models installed.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import tempfile
 import time
@@ -97,8 +98,10 @@ class RayEngine:
         self._load: list[int] = []
         if self._started_here:
             # Ray's own logs stay in its session folder; the driver prints triage's progress only.
-            ray.init(address=address, include_dashboard=False, log_to_driver=False,
-                     logging_level=logging.WARNING, configure_logging=False)
+            # "local" forces a private instance: left to itself, Ray would join whatever cluster `ray start`
+            # last recorded on this machine, even one long gone (and then wait for it).
+            ray.init(address=address or os.environ.get("RAY_ADDRESS") or "local", include_dashboard=False,
+                     log_to_driver=False, logging_level=logging.WARNING, configure_logging=False)
         try:
             self._start_workers(settings, workers)
         except BaseException:
