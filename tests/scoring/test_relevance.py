@@ -3,7 +3,7 @@ import pytest
 
 from triage.domain import MediaType
 from triage.scoring.query import callout_texts
-from triage.scoring.relevance import RelevanceParams, score_pool
+from triage.scoring.relevance import RelevanceParams, score_pool, with_exemplars
 from triage.scoring.types import CalloutQuery
 
 from .helpers import axis, frames, item, words
@@ -82,6 +82,28 @@ def test_negative_prompt_pushes_down_and_exemplar_pulls_up():
     assert neg["on0"] < base["on0"]  # on0's second sentence lies on axis OFF
     ex = {s.item_id: s.score for s in score_pool(items, query(exemplar_ids=("off3",)))}
     assert ex["off3"] > base["off3"]
+
+
+def test_a_typed_exemplar_pulls_up_spoken_pieces_like_it():
+    """Texts and transcripts share one space, so a story a curator marks speaks for songs and videos too."""
+    items = pool()
+    items.append(item("story", text=words([axis(9, 0.1, 1)])))
+    items.append(item("song", MediaType.AUDIO, transcript=words([axis(9, 0.1, 2)], times=True)))
+    alone = RelevanceParams(smooth_weight=0.0)  # the song's own score, not its neighbour's
+    base = {s.item_id: s.score for s in score_pool(items, query(), alone)}
+    marked = {s.item_id: s.score for s in score_pool(items, query(exemplar_ids=("story",)), alone)}
+    assert marked["song"] > base["song"] + 0.1
+
+
+def test_exemplars_join_the_query_rows_in_each_space_they_have():
+    items = [*pool(), item("vid", MediaType.VIDEO, transcript=words([axis(9)], times=True),
+                           frames=frames([axis(4), axis(6)], [1.0, 2.0]))]
+    q = query(clip=np.stack([axis(THEME)]), exemplar_ids=("vid", "off2", "unknown"))
+    grown = with_exemplars(items, q)
+    assert len(grown.text) == len(q.text) + 2  # the video's transcript and off2's text
+    assert len(grown.clip) == len(q.clip) + 1  # only the video has frames
+    plain = query()
+    assert with_exemplars(items, plain) is plain
 
 
 def test_small_pool_still_scores():

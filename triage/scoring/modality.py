@@ -54,8 +54,7 @@ def _aggregate(sims: np.ndarray, max_weight: float) -> np.ndarray:
 
 
 def modality_scores(vecs: Sequence[Vectors | None], queries: np.ndarray, pooled_weight: float,
-                    max_weight: float, exemplars: np.ndarray | None = None, exemplar_weight: float = 0.0,
-                    negative: np.ndarray | None = None, negative_weight: float = 0.0,
+                    max_weight: float, negative: np.ndarray | None = None, negative_weight: float = 0.0,
                     windows: bool = True) -> ModalityScores:
     """Raw relevance of each item to the query rows: pooled vector and best span, blended."""
     q = unit(np.asarray(queries, dtype=np.float32))
@@ -71,8 +70,6 @@ def modality_scores(vecs: Sequence[Vectors | None], queries: np.ndarray, pooled_
         pooled = unit(v.pooled_vector())
         score = pooled_weight * float(_aggregate(pooled[None, :] @ q.T, max_weight)[0]) \
             + (1 - pooled_weight) * float(span_scores[k])
-        if exemplars is not None and exemplar_weight > 0:
-            score = (1 - exemplar_weight) * score + exemplar_weight * float((exemplars @ pooled).max())
         if neg is not None and negative_weight > 0:
             hit = max(float((neg @ pooled).max()), float((cand @ neg.T).max()))
             score -= negative_weight * max(hit, 0.0)

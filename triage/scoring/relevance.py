@@ -3,7 +3,7 @@
 How a score is made (all pure numpy):
 1. Raw similarity per modality: the item's pooled vector and its best chunk (sentence, window of
    transcript segments, or frame) against the call-out's query vectors (title, brief, phrases, prompts).
-   Curator exemplars pull up (similarity to them counts), negative prompts push down.
+   Pieces a curator marked as exemplars join the query rows; negative prompts push down.
 2. Standard scores: each modality's raw scores are standardised over the pool (noisy transcripts and clean
    texts then compete fairly) and averaged over the modalities the item HAS (a missing modality is never a
    zero). The same is done for each OTHER call-out of the archive.
@@ -18,7 +18,7 @@ How a score is made (all pure numpy):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -48,7 +48,6 @@ class RelevanceParams:
     # call-outs). Pure classification measured best: other call-outs are the strongest evidence of what an
     # item is NOT about.
     contrast: float = 1.0
-    exemplar_weight: float = 0.5
     negative_weight: float = 0.5
     modality_weights: dict[str, float] = field(
         default_factory=lambda: {"text": 1.0, "transcript": 1.0, "frames": 0.5})
@@ -81,6 +80,7 @@ def score_pool(items: Sequence[Item], query: CalloutQuery, params: RelevancePara
     p = params or RelevanceParams()
     if not items:
         return []
+    query = with_exemplars(items, query)
     this = _standard_scores(items, query.text, query.clip, p, query)
     others = [_standard_scores(items, t, query.others_clip[j] if j < len(query.others_clip) else None, p).fused
               for j, t in enumerate(query.others_text)]
@@ -93,6 +93,26 @@ def score_pool(items: Sequence[Item], query: CalloutQuery, params: RelevancePara
     if others and p.contrast > 0:
         score = (1 - p.contrast) * alone + p.contrast * classify(fused, others, p.slope, p.center)
     return [_scored(item, i, this, float(score[i]), p) for i, item in enumerate(items)]
+
+
+def with_exemplars(items: Sequence[Item], query: CalloutQuery) -> CalloutQuery:
+    """The call-out's query rows plus one row per exemplar a curator marked, in each space it has a vector:
+    its words (typed text, else transcript) beside the call-out's texts, its frames beside their CLIP twins.
+
+    An exemplar counts as much as one phrase of the brief. Measured (RESULTS, session 4): as rows, marked
+    pieces help a little; mixed in as "nearness to the closest exemplar", they made search worse.
+    """
+    wanted = set(query.exemplar_ids)
+    if not wanted:
+        return query
+    marked = [i for i, item in enumerate(items) if item.submission_id in wanted]
+    words = [v for v in (text_space_vectors(items)[i] for i in marked) if v is not None]
+    frames = [v.pooled_vector() for v in (items[i].frames for i in marked) if v is not None and len(v.matrix)]
+    text = np.vstack([query.text, *words]) if words else query.text
+    clip = query.clip
+    if frames and clip is not None and len(clip):
+        clip = np.vstack([clip, *frames])
+    return replace(query, text=text, clip=clip)
 
 
 def smoothing_graph(items: Sequence[Item], params: RelevanceParams | None = None) -> Graph | None:
@@ -185,7 +205,7 @@ def _standard_scores(items: Sequence[Item], text: np.ndarray | None, clip: np.nd
                      p: RelevanceParams, extras: CalloutQuery | None = None) -> _Pass:
     """Per-modality and fused standard scores of the pool against one call-out's query rows.
 
-    `extras` (the target call-out only) brings its negative prompts and exemplars.
+    `extras` (the target call-out only) brings its negative prompts.
     """
     n = len(items)
     z: dict[str, np.ndarray] = {}
@@ -195,12 +215,11 @@ def _standard_scores(items: Sequence[Item], text: np.ndarray | None, clip: np.nd
         vecs = pool_vectors(items, modality)
         if q is None or len(q) == 0 or all(v is None for v in vecs):
             continue
-        negative = exemplars = None
+        negative = None
         if extras is not None:
             negative = extras.negative_clip if modality == "frames" else extras.negative_text
-            exemplars = _exemplar_rows(items, vecs, extras.exemplar_ids)
         scores = modality_scores(vecs, unit(np.asarray(q, dtype=np.float32)), p.pooled_weight, p.max_weight,
-                                 exemplars, p.exemplar_weight, negative, p.negative_weight)
+                                 negative, p.negative_weight)
         z[modality] = _standardise(scores.raw, p)
         raw[modality] = scores
     fused = np.full(n, np.nan)
@@ -214,13 +233,6 @@ def _standard_scores(items: Sequence[Item], text: np.ndarray | None, clip: np.nd
     has = weight > 0
     fused[has] = total[has] / weight[has]
     return _Pass(z=z, raw=raw, fused=fused)
-
-
-def _exemplar_rows(items: Sequence[Item], vecs: list, exemplar_ids: Sequence[str]) -> np.ndarray | None:
-    wanted = set(exemplar_ids)
-    rows = [v.pooled_vector() for item, v in zip(items, vecs, strict=True)
-            if v is not None and item.submission_id in wanted]
-    return unit(np.stack(rows)) if rows else None
 
 
 def _scored(item: Item, i: int, run: _Pass, score: float, p: RelevanceParams) -> Scored:
