@@ -45,6 +45,22 @@ def test_a_new_brief_queues_a_rescoring_of_the_pool(service: Service, ready_vide
     assert len(jobs) == 1 and jobs[0]["result"]["submissions"] >= 1
 
 
+def test_a_curator_marks_an_exemplar_and_the_pool_is_rescored(service: Service, ready_video: str) -> None:
+    c, curator = service.client, service.h("curator")
+    url = f"/api/callouts/lawn/exemplars/{ready_video}"
+    marked = c.put(url, headers=curator)
+    assert marked.status_code == 200 and marked.json()["exemplars"] == [ready_video]
+    assert c.put(url, headers=curator).json()["exemplars"] == [ready_video]  # marking twice changes nothing
+    assert c.get("/api/callouts/lawn", headers=curator).json()["exemplars"] == [ready_video]
+    jobs = c.get("/api/jobs", headers=curator, params={"callout": "lawn"}).json()["items"]
+    assert [j["kind"] for j in jobs].count("rescore") == 1
+    assert "exemplars" not in c.get("/api/callouts/lawn", headers=service.h("submitter")).json()
+    assert c.delete(url, headers=curator).json()["exemplars"] == []
+    assert c.put("/api/callouts/lawn/exemplars/nope", headers=curator).status_code == 404
+    c.post("/api/callouts", headers=service.h("admin"), json={"id": "other", "title": "Other"})
+    assert c.put(f"/api/callouts/other/exemplars/{ready_video}", headers=curator).status_code == 404
+
+
 def test_upload_is_processed_by_a_job_and_shows_its_transcript(service: Service, ready_video: str) -> None:
     detail = service.client.get(f"/api/submissions/{ready_video}", headers=service.h("curator")).json()
     assert detail["media_type"] == "video" and detail["duration"] > 1 and detail["title"] == "Talking"

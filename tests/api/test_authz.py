@@ -33,6 +33,8 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/api/duplicates/overrides", {"a": "{sid}", "b": "{sid}", "verdict": "not_duplicate"}, {A, C}),
     ("GET", "/api/callouts/lawn/clusters", None, {A, C}),
     ("POST", "/api/callouts/lawn/rescore", None, {A, C}),
+    ("PUT", "/api/callouts/lawn/exemplars/{sid}", None, {A, C}),
+    ("DELETE", "/api/callouts/lawn/exemplars/{sid}", None, {A, C}),
     ("GET", "/api/jobs", None, {A, C}),
     ("GET", "/api/jobs/1", None, {A, C}),
     ("POST", "/api/jobs/999/cancel", None, {A, C}),

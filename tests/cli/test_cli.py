@@ -106,3 +106,20 @@ def test_duplicates_verdicts_from_the_command_line(cli_env: dict[str, str], tmp_
     assert [sorted(g["members"]) for g in groups("--merge", "again", "first")] == [["again", "first"]]
     missing = triage(cli_env, "duplicates", "--not-duplicate", "first", "nobody")
     assert missing.returncode != 0 and "nobody" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_callouts_exemplar_marks_and_unmarks_by_external_id(cli_env: dict[str, str], tmp_path: Path) -> None:
+    triage(cli_env, "callouts", "create", "lawn", "--title", "Lawn", "--brief", "On the lawn.")
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(json.dumps({"path": str(MEDIA / "good" / "story.txt"), "external_id": "s1"}) + "\n"
+                        + json.dumps({"path": str(MEDIA / "bad" / "empty.mp4"), "external_id": "bad1"}) + "\n")
+    triage(cli_env, "ingest", "--callout", "lawn", "--manifest", str(manifest), "--allow-outside")
+    marked = triage(cli_env, "callouts", "exemplar", "lawn", "s1", "--json")
+    assert marked.returncode == 0, marked.stderr
+    sid = json.loads(marked.stdout)["exemplars"][0]
+    assert json.loads(triage(cli_env, "show", "s1", "--json").stdout)["submission_id"] == sid
+    assert "already" in triage(cli_env, "callouts", "exemplar", "lawn", "s1").stdout
+    refused = triage(cli_env, "callouts", "exemplar", "lawn", "bad1")
+    assert refused.returncode == 5 and "only ready submissions" in refused.stderr
+    unmarked = triage(cli_env, "callouts", "exemplar", "lawn", "s1", "--unmark", "--json")
+    assert json.loads(unmarked.stdout)["exemplars"] == []

@@ -90,3 +90,16 @@ def test_a_ruling_on_the_duplicates_page_is_kept_and_queues_a_rescoring(service:
     assert "A tiny story" in page  # the two now form a group on the review page
     jobs = service.client.get("/api/jobs", headers=service.h("curator"), params={"callout": "lawn"}).json()["items"]
     assert any(j["kind"] == "rescore" for j in jobs)
+
+
+def test_a_card_marks_its_piece_as_an_exemplar(service: Service, ready_video: str) -> None:
+    csrf = sign_in(service)
+    form = {"sid": ready_video, "mark": "1", "next": "/callouts/lawn"}
+    assert service.client.post("/callouts/lawn/exemplars", data={**form, "csrf": "forged"}).status_code == 403
+    done = service.client.post("/callouts/lawn/exemplars", data={**form, "csrf": csrf}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == f"/callouts/lawn#card-{ready_video}"
+    page = service.client.get("/callouts/lawn").text
+    card = page[page.index(f'id="card-{ready_video}"'):]
+    assert 'aria-pressed="true"' in card[:5000] and "◆ Exemplar" in card[:5000]
+    callout = service.client.get("/api/callouts/lawn", headers=service.h("curator")).json()
+    assert callout["exemplars"] == [ready_video]

@@ -12,6 +12,7 @@ from triage.cli import cli
 from triage.cli.output import emit_json, table
 from triage.config import Settings
 from triage.errors import ConfigError
+from triage.service import exemplars
 from triage.service.views import callout_dict, submission_dict
 from triage.store.callouts import list_callouts, status_counts, upsert_callout
 from triage.store.submissions import lookup
@@ -43,6 +44,27 @@ def create(settings: Settings, callout_id: str, title: str | None, brief: str | 
         emit_json(data)
     else:
         click.echo(f"{'created' if created else 'updated'} call-out {callout_id}")
+
+
+@callouts.command("exemplar")
+@click.argument("callout_id")
+@click.argument("submission")
+@click.option("--unmark", is_flag=True, help="Stop counting it as an exemplar.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def exemplar(settings: Settings, callout_id: str, submission: str, unmark: bool, as_json: bool) -> None:
+    """Mark a ready submission (id or external id) as an example of what the call-out wants.
+
+    Its words and frames then count beside the brief; the next shortlist or `triage score` uses them.
+    """
+    data, changed = exemplars.mark(runtime.open_store(settings), callout_id, submission, not unmark)
+    if as_json:
+        emit_json(data)
+    elif changed:
+        click.echo(f"{'unmarked' if unmark else 'marked'} {submission} in {callout_id}; "
+                   f"{len(data['exemplars'])} exemplar(s) now")
+    else:
+        click.echo(f"{submission} was already {'not ' if unmark else ''}an exemplar of {callout_id}")
 
 
 @callouts.command("list")

@@ -13,7 +13,7 @@ from triage.store.schema import Callout, Submission
 def callout_dict(c: Callout) -> dict[str, Any]:
     """A call-out as the CLI and the API show it."""
     return {"id": c.id, "title": c.title, "brief": c.brief, "prompts": c.prompts,
-            "negative_prompts": c.negative_prompts, "open": c.is_open,
+            "negative_prompts": c.negative_prompts, "exemplars": list(c.exemplars or ()), "open": c.is_open,
             "created_at": c.created_at, "updated_at": c.updated_at}
 
 

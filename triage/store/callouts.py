@@ -1,4 +1,4 @@
-"""Call-out rows: create or update, list, fetch."""
+"""Call-out rows: create or update, mark exemplars, list, fetch."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from triage.errors import ConfigError, NotFound
+from triage.errors import ConfigError, Conflict, NotFound
 from triage.store.schema import Callout, Submission
 
 CALLOUT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -46,6 +46,19 @@ def upsert_callout(
         callout.is_open = is_open
     session.flush()
     return callout, created
+
+
+def set_exemplar(session: Session, callout_id: str, submission: Submission, marked: bool) -> Callout:
+    """Mark (or unmark) one of the call-out's ready submissions as an example of what it wants."""
+    callout = get_callout(session, callout_id)
+    if submission.callout_id != callout_id:
+        raise NotFound(f"submission {submission.id!r} was not submitted to call-out {callout_id!r}")
+    if marked and submission.status != "ready":
+        raise Conflict(f"submission {submission.id!r} is {submission.status}; only ready submissions can be exemplars")
+    kept = [sid for sid in callout.exemplars or () if sid != submission.id]
+    callout.exemplars = [*kept, submission.id] if marked else kept  # a new list, so the JSON column is saved
+    session.flush()
+    return callout
 
 
 def get_callout(session: Session, callout_id: str) -> Callout:

@@ -20,6 +20,7 @@ from triage.api.tokens import Principal, authenticate
 from triage.errors import Forbidden, TriageError, Unauthorized
 from triage.jobs import queue
 from triage.service import decisions as dec
+from triage.service import exemplars
 from triage.service.decisions import record
 from triage.service.views import callout_dict, submission_dict
 from triage.store.callouts import get_callout
@@ -158,6 +159,18 @@ def override(page: PageDep, a: Annotated[str, Form(max_length=32)], b: Annotated
     page.check(csrf)
     page.state.rescore(set_override(page.state.store, a, b, verdict, page.who.name))  # next shortlist opens warm
     return RedirectResponse(_back(next, "/"), status_code=303)
+
+
+@router.post("/callouts/{callout_id}/exemplars")
+def exemplar(callout_id: str, page: PageDep, sid: Annotated[str, Form(max_length=32)],
+             mark: Annotated[str, Form(pattern="^[01]$")], csrf: Annotated[str, Form()] = "",
+             next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+    """Mark or unmark a card as an exemplar of the call-out; the pool is re-scored in the background."""
+    page.check(csrf)
+    _, changed = exemplars.mark(page.state.store, callout_id, sid, mark == "1")
+    if changed:
+        page.state.rescore([callout_id])
+    return RedirectResponse(_back(next, "/") + f"#card-{quote(sid)}", status_code=303)
 
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
