@@ -124,6 +124,12 @@ def test_curator_session_in_a_browser(server: Server, tmp_path: Path) -> None:
         assert kept.locator("button[value=starred]").get_attribute("aria-pressed") == "true"
         assert kept.locator("input[name=note]").input_value() == "opening shot"
 
+        # mark it as an exemplar of the call-out: the card says so after the page comes back
+        kept.locator(".exemplar button").click()
+        page.wait_for_load_state()
+        page.reload()
+        assert page.locator(f"#card-{sid} .exemplar button").get_attribute("aria-pressed") == "true"
+
         # the submission page shows the transcript and the decision history
         page.goto(f"{server.url}/submissions/{sid}")
         assert "Transcript" in page.content() and "opening shot" in page.content()
