@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -18,6 +18,7 @@ from triage.jobs import queue
 from triage.jobs.handlers import JobContext
 from triage.jobs.worker import WorkerPool
 from triage.pipeline import Encoders
+from triage.service import exemplars
 from triage.service.cache import PoolCache
 from triage.store.store import Store
 
@@ -53,6 +54,13 @@ class AppState:
         for callout_id in callout_ids:
             queue.enqueue_once(self.store.db, "rescore", callout_id)
         self.wake_workers()
+
+    def mark_exemplar(self, callout_id: str, submission_ref: str, marked: bool) -> dict[str, Any]:
+        """Mark or unmark an exemplar of the call-out, and re-score its pool when the set changed."""
+        callout, changed = exemplars.mark(self.store, callout_id, submission_ref, marked)
+        if changed:
+            self.rescore([callout_id])
+        return callout
 
 
 def get_state(request: Request) -> AppState:

@@ -6,12 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from triage.api.deps import Admin, Anyone, AppState, Curator, StateDep, StoreDep
+from triage.api.deps import Admin, Anyone, Curator, StateDep, StoreDep
 from triage.api.schemas import CalloutCreate, CalloutUpdate
 from triage.api.tokens import Principal
 from triage.errors import Conflict, NotFound
 from triage.jobs import queue
-from triage.service import exemplars
 from triage.service.views import callout_dict
 from triage.store.callouts import get_callout, list_callouts, status_counts, upsert_callout
 from triage.store.schema import Callout
@@ -91,26 +90,19 @@ def update(callout_id: str, body: CalloutUpdate, state: StateDep, who: Admin) ->
     return out
 
 
-def _mark(state: AppState, callout_id: str, submission_ref: str, marked: bool) -> dict[str, Any]:
-    out, changed = exemplars.mark(state.store, callout_id, submission_ref, marked)
-    if changed:
-        state.rescore([callout_id])
-    return out
-
-
 @router.put("/callouts/{callout_id}/exemplars/{submission_id}")
 def mark_exemplar(callout_id: str, submission_id: str, state: StateDep, who: Curator) -> dict[str, Any]:
     """Mark a ready submission (id or external id) as an example of what the call-out wants (curators).
 
     Its words and frames then count beside the brief, and the pool is re-scored in the background.
     """
-    return _mark(state, callout_id, submission_id, True)
+    return state.mark_exemplar(callout_id, submission_id, True)
 
 
 @router.delete("/callouts/{callout_id}/exemplars/{submission_id}")
 def unmark_exemplar(callout_id: str, submission_id: str, state: StateDep, who: Curator) -> dict[str, Any]:
     """Stop counting a submission as an exemplar (curators)."""
-    return _mark(state, callout_id, submission_id, False)
+    return state.mark_exemplar(callout_id, submission_id, False)
 
 
 @router.post("/callouts/{callout_id}/close")

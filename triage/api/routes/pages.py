@@ -20,7 +20,6 @@ from triage.api.tokens import Principal, authenticate
 from triage.errors import Forbidden, TriageError, Unauthorized
 from triage.jobs import queue
 from triage.service import decisions as dec
-from triage.service import exemplars
 from triage.service.decisions import record
 from triage.service.views import callout_dict, submission_dict
 from triage.store.callouts import get_callout
@@ -167,9 +166,7 @@ def exemplar(callout_id: str, page: PageDep, sid: Annotated[str, Form(max_length
              next: Annotated[str, Form(max_length=500)] = "/") -> Response:
     """Mark or unmark a card as an exemplar of the call-out; the pool is re-scored in the background."""
     page.check(csrf)
-    _, changed = exemplars.mark(page.state.store, callout_id, sid, mark == "1")
-    if changed:
-        page.state.rescore([callout_id])
+    page.state.mark_exemplar(callout_id, sid, mark == "1")
     return RedirectResponse(_back(next, "/") + f"#card-{quote(sid)}", status_code=303)
 
 
