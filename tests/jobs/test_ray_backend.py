@@ -20,7 +20,7 @@ from sqlalchemy import select
 from tests.conftest import MEDIA, triage_cmd
 from triage import runtime
 from triage.config import Settings
-from triage.errors import ModelUnavailable
+from triage.errors import ModelUnavailable, ProcessingFailed
 from triage.ingest.engine import Request
 from triage.ingest.runner import ItemResult, ingest
 from triage.ingest.sources import Source, from_paths
@@ -122,6 +122,26 @@ def test_a_crashed_worker_is_restarted_and_its_file_retried_once(tmp_path: Path,
         engine.submit(Request(story, store.files.original_path(story)))  # the restarted worker takes new files
         after = engine.next_done()
         assert after.error is None and after.analysis is not None
+
+
+def test_a_worker_gone_for_good_hands_its_files_to_the_others(tmp_path: Path, cluster: None) -> None:
+    settings = _settings(tmp_path, "data")
+    store = _store(settings)
+    story = store.files.put_original(MEDIA / "good" / "story.txt")[0]
+    lyrics = store.files.put_original(MEDIA / "good" / "lyrics.md")[0]
+    with RayEngine(settings, workers=2, restart_wait_s=2.0) as engine:
+        engine.submit(Request(story, store.files.original_path(story)))  # goes to worker 0, the least loaded
+        ray.kill(engine.workers[0], no_restart=True)  # its node is gone and Ray cannot bring it back
+        moved = engine.next_done()
+        assert moved.sha256 == story and moved.error is None and moved.analysis is not None  # done by worker 1
+        engine.submit(Request(lyrics, store.files.original_path(lyrics)))
+        assert engine.next_done().error is None
+        ray.kill(engine.workers[1], no_restart=True)
+        engine.submit(Request(story, store.files.original_path(story)))
+        lost = engine.next_done()
+        assert "analysis worker died" in str(lost.error)
+        with pytest.raises(ProcessingFailed, match="every Ray worker is lost"):
+            engine.submit(Request(lyrics, store.files.original_path(lyrics)))
 
 
 def test_a_missing_model_stops_the_batch_and_a_rerun_resumes(tmp_path: Path, cluster: None) -> None:

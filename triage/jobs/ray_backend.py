@@ -29,7 +29,7 @@ from triage.ingest.engine import Outcome, Request, analyse_safely
 log = logging.getLogger(__name__)
 
 QUEUED_PER_WORKER = 2  # one running, one waiting, so no worker idles while the driver stores the next file
-RESTART_WAIT_S = 120.0  # how long a lost worker may take to come back before its files are failed
+RESTART_WAIT_S = 120.0  # how long a dead worker may take to come back before its files go to the others
 
 
 def _ray() -> Any:
@@ -87,15 +87,16 @@ class RayEngine:
     """An AnalysisEngine whose analyses run on Ray actors, `threads` CPU cores each."""
 
     def __init__(self, settings: Settings, *, address: str | None = None, workers: int | None = None,
-                 max_attempts: int = 2) -> None:
+                 max_attempts: int = 2, restart_wait_s: float = RESTART_WAIT_S) -> None:
         ray = _ray()
-        self.max_attempts = max_attempts
+        self.max_attempts, self.restart_wait_s = max_attempts, restart_wait_s
         self._ray = ray
         self._started_here = not ray.is_initialized()
         self.workers: list[Any] = []
         self.capacity = 0
         self._pending: dict[Any, tuple[Request, int, int]] = {}  # object ref -> (request, worker index, attempt)
         self._load: list[int] = []
+        self._lost: set[int] = set()  # workers that did not come back after dying
         if self._started_here:
             # Ray's own logs stay in its session folder; the driver prints triage's progress only.
             # "local" forces a private instance: left to itself, Ray would join whatever cluster `ray start`
@@ -123,8 +124,15 @@ class RayEngine:
         self.capacity = count * QUEUED_PER_WORKER
         self._load = [0] * count
 
+    def _alive(self) -> list[int]:
+        return [i for i in range(len(self.workers)) if i not in self._lost]
+
     def submit(self, request: Request) -> None:
-        self._send(request, self._load.index(min(self._load)), attempt=1)
+        alive = self._alive()
+        if not alive:
+            raise ProcessingFailed("every Ray worker is lost and none came back; check the cluster (`ray status`) "
+                                   "and run the batch again: it resumes where it stopped")
+        self._send(request, min(alive, key=lambda i: self._load[i]), attempt=1)
 
     def _send(self, request: Request, index: int, attempt: int) -> None:
         ref = self.workers[index].analyse.remote(request, self._ray.put(request.path.read_bytes()))
@@ -145,20 +153,24 @@ class RayEngine:
             # The worker died (a crashing decoder, the out-of-memory killer, a lost node) while this file was
             # on it or queued for it. Ray restarts the worker; the file gets one more try, since the crash may
             # have been another file's doing. A file that is lost twice is recorded as failed.
+            # A worker that does not come back in time gets no more files; its files go to the others.
             log.warning("Ray worker lost while analysing %s (try %d): %s", request.sha256, attempt, exc)
-            back = self._await_worker(index)
-            if back and attempt < self.max_attempts:
-                self._send(request, index, attempt + 1)
+            if index not in self._lost and not self._await_worker(index):
+                self._lost.add(index)
+            alive = self._alive()
+            if attempt < self.max_attempts and alive:
+                self._send(request, index if index in alive else min(alive, key=lambda i: self._load[i]),
+                           attempt + 1)
                 return None
             return Outcome(request.sha256, error=ProcessingFailed(
                 f"the analysis worker died {attempt} time(s) on this file ({type(exc).__name__})"))
 
     def _await_worker(self, index: int) -> bool:
         """Wait until a restarted worker answers again (so files sent next are not lost to the restart)."""
-        deadline = time.monotonic() + RESTART_WAIT_S
+        deadline = time.monotonic() + self.restart_wait_s
         while time.monotonic() < deadline:
             try:
-                self._ray.get(self.workers[index].ready.remote(), timeout=RESTART_WAIT_S)
+                self._ray.get(self.workers[index].ready.remote(), timeout=self.restart_wait_s)
                 return True
             except self._ray.exceptions.RayError:
                 time.sleep(0.5)
