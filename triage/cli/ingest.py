@@ -18,6 +18,7 @@ from triage.ingest import sources as src
 from triage.ingest.runner import ItemResult
 from triage.ingest.runner import ingest as run_ingest
 from triage.service.index import sync_all
+from triage.store.callouts import get_callout
 
 
 @cli.command()
@@ -43,6 +44,8 @@ def ingest(settings: Settings, callout_id: str, manifest: Path | None, allow_out
     items = list(src.from_manifest(manifest, allow_outside=allow_outside) if manifest
                  else src.from_paths(list(paths), allow_outside=allow_outside))
     store = runtime.open_store(settings)
+    with store.db.session() as session:
+        get_callout(session, callout_id)  # before any worker starts
     analysis = runtime.analysis_engine(settings)
     try:
         with BatchProgress(len(items), f"ingest {callout_id}", quiet=as_json) as progress:
