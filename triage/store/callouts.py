@@ -7,6 +7,7 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from triage.domain import Status
 from triage.errors import ConfigError, Conflict, NotFound
 from triage.store.schema import Callout, Submission
 
@@ -48,17 +49,19 @@ def upsert_callout(
     return callout, created
 
 
-def set_exemplar(session: Session, callout_id: str, submission: Submission, marked: bool) -> Callout:
-    """Mark (or unmark) one of the call-out's ready submissions as an example of what it wants."""
+def set_exemplar(session: Session, callout_id: str, submission: Submission, marked: bool) -> tuple[Callout, bool]:
+    """Mark (or unmark) one of the call-out's ready submissions as an example of what it wants.
+    Returns the call-out and whether its exemplars changed."""
     callout = get_callout(session, callout_id)
     if submission.callout_id != callout_id:
         raise NotFound(f"submission {submission.id!r} was not submitted to call-out {callout_id!r}")
-    if marked and submission.status != "ready":
+    if marked and submission.status != Status.READY.value:
         raise Conflict(f"submission {submission.id!r} is {submission.status}; only ready submissions can be exemplars")
-    kept = [sid for sid in callout.exemplars or () if sid != submission.id]
+    before = list(callout.exemplars or ())
+    kept = [sid for sid in before if sid != submission.id]
     callout.exemplars = [*kept, submission.id] if marked else kept  # a new list, so the JSON column is saved
     session.flush()
-    return callout
+    return callout, callout.exemplars != before
 
 
 def get_callout(session: Session, callout_id: str) -> Callout:
