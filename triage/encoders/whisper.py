@@ -30,6 +30,7 @@ _HAS_WORD = re.compile(r"[^\W_]")
 _SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
 WINDOW_S = 30.0  # Whisper hears 30 s at a time; longer audio is where batching chunks pays off
 MAX_SEGMENT_S = 12.0  # longest segment kept when a batched chunk is cut into sentences
+REDO_BEAM_SIZE = 5  # beam width of the second pass over a clip that greedy decoding got wrong
 
 
 def whisper_sizes() -> list[str]:
@@ -103,7 +104,7 @@ class WhisperTranscriber:
     pipeline: the speech is cut at pauses into chunks of at most 30 s, encoded together and decoded without
     timestamp tokens, about 20% faster than the sequential decoder on 2 cores (benchmarks/RESULTS.md) and
     with no word lost at a window edge. A chunk the batch decoded badly (a repetition loop, or words the model
-    itself doubts) is decoded again sequentially, with Whisper's temperature fallback.
+    itself doubts) makes the whole clip decode again, sequentially and with beam search.
     """
 
     def __init__(self, path: Path, *, label: str, device: str = "cpu", threads: int = 2,
@@ -126,7 +127,13 @@ class WhisperTranscriber:
         self.multilingual = bool(self._model.model.is_multilingual)
 
     def transcribe(self, audio: np.ndarray, *, vad: bool | None = None) -> Transcript:
-        """Transcribe mono float32 16 kHz audio; vad=None uses the default chosen at load time."""
+        """Transcribe mono float32 16 kHz audio; vad=None uses the default chosen at load time.
+
+        Decoding is deterministic: one greedy pass, and when any part of it fails Whisper's own checks, the
+        whole clip again with the sequential decoder and beam search. Whisper's own temperature fallback
+        samples instead, which gave a few clips different words on every run (benchmarks/RESULTS.md,
+        "Whisper: deterministic decoding").
+        """
         samples = np.asarray(audio, dtype=np.float32)
         if samples.ndim != 1:
             raise ProcessingFailed(f"Audio must be mono (one dimension), got shape {samples.shape}")
@@ -135,43 +142,49 @@ class WhisperTranscriber:
         if samples.size < SAMPLE_RATE // 10:  # under 0.1 s: nothing to hear
             return Transcript(text="", segments=(), language=language or "", duration=duration, model=self.name)
         use_vad = self.vad if vad is None else vad
+        batched = use_vad and duration > WINDOW_S
         try:
-            if use_vad and duration > WINDOW_S:
-                segments, detected = self._transcribe_batched(samples, duration, language)
-            else:
-                raw, info = self._model.transcribe(samples, vad_filter=use_vad, **self._options(language))
-                segments, detected = _convert(raw, duration), info.language
+            segments, detected, failed = self._decode(samples, duration, language, use_vad, self.beam_size,
+                                                      batched=batched)
+            # The second pass is sequential: its segments are sentence-sized, so a refrain sung twice in one
+            # 30 s chunk is not mistaken for a repetition loop the way the batched chunk's single segment is.
+            if failed and (batched or self.beam_size < REDO_BEAM_SIZE):
+                segments, detected, _ = self._decode(samples, duration, language, use_vad,
+                                                     max(self.beam_size, REDO_BEAM_SIZE), batched=False)
         except (RuntimeError, ValueError) as exc:
             raise ProcessingFailed(f"Whisper failed on this audio: {exc}") from exc
         text = " ".join(s.text for s in segments)
         return Transcript(text=text, segments=tuple(segments), language=detected, duration=duration,
                           model=self.name)
 
-    def _options(self, language: str | None) -> dict[str, Any]:
-        return {"language": language, "beam_size": self.beam_size, "word_timestamps": True,
+    def _options(self, language: str | None, beam_size: int) -> dict[str, Any]:
+        return {"language": language, "beam_size": beam_size, "word_timestamps": True,
+                "temperature": 0.0,  # never sample: the same audio always gives the same words
                 "no_speech_threshold": NO_SPEECH_THRESHOLD, "log_prob_threshold": LOG_PROB_THRESHOLD,
                 "compression_ratio_threshold": COMPRESSION_RATIO_THRESHOLD,
                 # Conditioning on earlier text is what lets one hallucination feed the next.
                 "condition_on_previous_text": False}
 
-    def _transcribe_batched(self, samples: np.ndarray, duration: float,
-                            language: str | None) -> tuple[list[Segment], str]:
-        raw, info = self._batched.transcribe(samples, batch_size=self.batch_size, vad_filter=True,
-                                             **self._options(language))
-        segments: list[Segment] = []
-        for s in raw:
-            if needs_second_pass(s.avg_logprob, s.no_speech_prob, s.compression_ratio):
-                again, _ = self._model.transcribe(samples, vad_filter=False, clip_timestamps=[s.start, s.end],
-                                                  **self._options(info.language))
-                segments += _convert(again, duration)
-            else:
-                segments += split_sentences(_convert([s], duration))
-        return segments, info.language
+    def _decode(self, samples: np.ndarray, duration: float, language: str | None, vad: bool, beam_size: int,
+                *, batched: bool) -> tuple[list[Segment], str, bool]:
+        """One decoding pass: the kept segments, the language, and whether any segment failed the checks."""
+        options = self._options(language, beam_size)
+        if batched:
+            chunks, info = self._batched.transcribe(samples, batch_size=self.batch_size, vad_filter=True,
+                                                    **options)
+            raw = list(chunks)
+            segments = split_sentences(_convert(raw, duration))
+        else:
+            sequential, info = self._model.transcribe(samples, vad_filter=vad, **options)
+            raw = list(sequential)
+            segments = _convert(raw, duration)
+        failed = any(needs_second_pass(s.avg_logprob, s.no_speech_prob, s.compression_ratio) for s in raw)
+        return segments, info.language, failed
 
 
 def needs_second_pass(avg_logprob: float, no_speech_prob: float, compression_ratio: float) -> bool:
-    """Whether a chunk decoded in one greedy pass failed the checks that make Whisper retry hotter:
-    a repetition loop, or speech (not silence) whose words the model itself finds unlikely."""
+    """Whether a segment decoded greedily failed the checks that make Whisper try again: a repetition loop,
+    or speech (not silence) whose words the model itself finds unlikely."""
     if compression_ratio > COMPRESSION_RATIO_THRESHOLD:
         return True
     return avg_logprob < LOG_PROB_THRESHOLD and no_speech_prob <= NO_SPEECH_THRESHOLD
