@@ -15,10 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import ray
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tests.api.conftest import Service, make_tokens
 from tests.conftest import MEDIA, triage_cmd
 from triage import runtime
+from triage.api.app import create_app
 from triage.config import Settings
 from triage.errors import ModelUnavailable, ProcessingFailed
 from triage.ingest.engine import Request
@@ -26,7 +29,7 @@ from triage.ingest.runner import ItemResult, ingest
 from triage.ingest.sources import Source, from_paths
 from triage.jobs import handlers
 from triage.jobs.handlers import JobContext
-from triage.jobs.ray_backend import RayEngine
+from triage.jobs.ray_backend import RayEngine, RayWorkerPool
 from triage.store.callouts import upsert_callout
 from triage.store.schema import Submission, Vector
 from triage.store.store import Store
@@ -167,11 +170,64 @@ def test_reprocess_job_on_ray_recomputes_what_was_asked(tmp_path: Path, cluster:
     before = _vectors(store)
     steps: list[tuple[int, int]] = []
     on_ray = settings.model_copy(update={"engine": "ray", "ray_workers": 2})
-    summary = handlers.reprocess(JobContext(store, on_ray), {"only": ["transcripts"]}, None,
-                                 lambda done, total: steps.append((done, total)))
+    ctx = JobContext(store, on_ray)
+    try:
+        summary = handlers.reprocess(ctx, {"only": ["transcripts"]}, None,
+                                     lambda done, total: steps.append((done, total)))
+    finally:
+        ctx.close()
     assert summary["errors"] == [] and summary["recomputed"] == summary["contents"] > 0
     assert steps[-1] == (summary["contents"], summary["contents"])
     assert _vectors(store).keys() == before.keys()  # transcripts and their text vectors made again, the same
+
+
+def test_engines_sharing_a_pool_each_collect_their_own_files(tmp_path: Path, cluster: None) -> None:
+    settings = _settings(tmp_path, "data")
+    store = _store(settings)
+    story, lyrics, wav = (store.files.put_original(MEDIA / "good" / name)[0]
+                          for name in ("story.txt", "lyrics.md", "speech.wav"))
+    pool = RayWorkerPool(settings, workers=2)
+    try:
+        first, second = RayEngine(pool=pool), RayEngine(pool=pool)
+        first.submit(Request(story, store.files.original_path(story)))
+        second.submit(Request(lyrics, store.files.original_path(lyrics)))
+        assert second.next_done().sha256 == lyrics and first.next_done().sha256 == story
+        first.submit(Request(wav, store.files.original_path(wav)))
+        first.close()  # a cancelled job: the pool stops counting its file, and keeps running for the others
+        assert pool._load == [0, 0] and len(pool.workers) == 2
+        second.submit(Request(story, store.files.original_path(story)))
+        assert second.next_done().analysis is not None
+        second.close()
+    finally:
+        pool.close()
+
+
+def _cpus_back(expected: float, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while ray.available_resources().get("CPU", 0) < expected:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+def test_server_uploads_are_analysed_by_ray_workers_the_jobs_share(tmp_path: Path, cluster: None) -> None:
+    settings = _settings(tmp_path, "data").model_copy(update={"engine": "ray", "ray_workers": 2})
+    files = ["speech.mp4", "speech.mp3", "story.txt", "lyrics.md", "image.png"]
+    app = create_app(settings, workers=2)  # two job threads, each job on the shared workers
+    with TestClient(app) as client:
+        service = Service(client, make_tokens(app), settings)
+        sent = {name: service.upload("submitter", MEDIA / "good" / name) for name in files}
+        assert all(r.status_code == 202 for r in sent.values()), {n: r.text for n, r in sent.items()}
+        done = {name: service.wait_ready(r.json()["submission"]["submission_id"], timeout=120)
+                for name, r in sent.items()}
+        assert {name: d["status"] for name, d in done.items()} == dict.fromkeys(files, "ready")
+        jobs = app.state.triage.jobs
+        assert len(jobs._ray_pool.workers) == 2  # started once, for every job
+        assert jobs.preloaded is None  # no analysis model was loaded in the server itself
+        assert service.client.get(f"/api/submissions/{done['speech.mp4']['submission_id']}",
+                                  headers=service.h("curator")).json()["transcript"] is not None
+    assert jobs._ray_pool is None and _cpus_back(2)  # stopping the server stops its workers
 
 
 @pytest.fixture

@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
             if state.pool is not None:
                 state.pool.stop()
                 state.pool = None
+            state.jobs.close()  # the shared Ray workers, when TRIAGE_ENGINE=ray started them
 
     app = FastAPI(title="triage", summary="Curator service: call-outs, submissions, shortlists, decisions, jobs",
                   version="0.1.0", lifespan=lifespan)

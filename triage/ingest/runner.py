@@ -153,9 +153,15 @@ def record_outcome(store: Store, outcome: Outcome, allow_mislabelled: bool = Fal
         _finish(store, sha256, Status.FAILED, f"internal error ({type(error).__name__}): {error}")
 
 
-def process_content(store: Store, sha256: str, analyse: Analyse, allow_mislabelled: bool = False) -> None:
-    """Analyse stored bytes here and now, and record the outcome (see record_outcome)."""
-    outcome = analyse_safely(Request(sha256, store.files.original_path(sha256)), analyse)
+def process_content(store: Store, sha256: str, analyse: Analyse | AnalysisEngine,
+                    allow_mislabelled: bool = False) -> None:
+    """Analyse stored bytes now (here, or on an engine's workers), and record the outcome (see record_outcome)."""
+    request = Request(sha256, store.files.original_path(sha256))
+    if callable(analyse):
+        outcome = analyse_safely(request, analyse)
+    else:
+        analyse.submit(request)
+        outcome = analyse.next_done()
     record_outcome(store, outcome, allow_mislabelled)
 
 

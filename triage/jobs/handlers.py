@@ -13,6 +13,7 @@ from triage.config import Settings
 from triage.domain import Status
 from triage.errors import ConfigError, NotFound
 from triage.ingest import reprocess as rp
+from triage.ingest.engine import AnalysisEngine, LocalEngine
 from triage.ingest.runner import process_content
 from triage.pipeline import STAGES, Encoders
 from triage.service.index import sync_all
@@ -39,11 +40,33 @@ class JobContext:
     after_job: Callable[[str, str | None], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    _ray_pool: Any = field(default=None, repr=False)  # RayWorkerPool, started on the first job that needs it
+
     def models(self) -> Encoders:
         with self._lock:
             if self.preloaded is None:
                 self.preloaded = runtime.encoders(self.settings)
             return self.preloaded
+
+    def engine(self) -> AnalysisEngine:
+        """Where a job's analyses run. With TRIAGE_ENGINE=ray, on Ray workers that every job of this context
+        shares (started once, stopped by `close`); otherwise here, with the context's models."""
+        if self.settings.engine != "ray":
+            return LocalEngine(runtime.analyser(self.settings, self.models()))
+        from triage.jobs.ray_backend import RayEngine, RayWorkerPool  # Ray is optional and slow to import
+
+        with self._lock:
+            if self._ray_pool is None:
+                self._ray_pool = RayWorkerPool(self.settings, address=self.settings.ray_address,
+                                               workers=self.settings.ray_workers)
+            return RayEngine(pool=self._ray_pool)
+
+    def close(self) -> None:
+        """Stop the shared Ray workers, if any were started."""
+        with self._lock:
+            pool, self._ray_pool = self._ray_pool, None
+        if pool is not None:
+            pool.close()
 
 
 Handler = Callable[[JobContext, dict[str, Any], str | None, Report], dict[str, Any] | None]
@@ -70,9 +93,12 @@ def process_upload(ctx: JobContext, params: dict[str, Any], callout_id: str | No
         else:
             subs.settle_from_content(session, content)
     if needs_work:
-        with store.files.active():
-            process_content(store, sha256, runtime.analyser(ctx.settings, ctx.models()),
-                            allow_mislabelled=ctx.settings.allow_mislabelled)
+        engine = ctx.engine()
+        try:
+            with store.files.active():
+                process_content(store, sha256, engine, allow_mislabelled=ctx.settings.allow_mislabelled)
+        finally:
+            engine.close()
     report(1, 1)
     with store.db.session() as session:
         content = session.get(Content, sha256)
@@ -106,7 +132,7 @@ def reprocess(ctx: JobContext, params: dict[str, Any], callout_id: str | None, r
         report(len(finished), len(shas))
 
     report(0, len(shas))
-    engine = runtime.analysis_engine(ctx.settings, models)  # TRIAGE_ENGINE=ray spreads the files over Ray
+    engine = ctx.engine()  # TRIAGE_ENGINE=ray spreads the files over Ray
     try:
         with ctx.store.files.active():
             rp.reprocess_all(ctx.store, plan, engine, on_done=done)

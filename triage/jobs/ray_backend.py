@@ -1,9 +1,12 @@
 """Analyses on a Ray cluster, for batches that outgrow one machine.
 
 Each worker is a Ray actor that loads the models once and analyses stored files sent to it as bytes, so
-workers need neither the data directory nor the database: the driver (the `triage ingest` process) keeps
-the only database connection and writes every result, exactly as a local run does. The same pipeline code
-runs in both places; only where `analyse` executes changes.
+workers need neither the data directory nor the database: the driver (the `triage ingest` process, or the
+server) keeps the only database connection and writes every result, exactly as a local run does. The same
+pipeline code runs in both places; only where `analyse` executes changes.
+
+A batch job owns its `RayWorkerPool` through one `RayEngine`. The server starts one pool and gives each job
+its own `RayEngine` over it, so several job threads wait on their own files while sharing the workers.
 
 Install with `pip install 'triage[ray]'`. Without an address (argument or RAY_ADDRESS), a private Ray instance
 is started on this machine for the batch and stopped after it; with one (`host:6379`, `ray://host:10001` or
@@ -16,8 +19,9 @@ import logging
 import os
 import pickle
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +87,9 @@ class _AnalysisWorker:
         return outcome
 
 
-class RayEngine:
-    """An AnalysisEngine whose analyses run on Ray actors, `threads` CPU cores each."""
+class RayWorkerPool:
+    """Ray actors that analyse stored files, `threads` CPU cores each. Thread-safe: the server's job threads
+    share one pool, each job seeing it through its own RayEngine."""
 
     def __init__(self, settings: Settings, *, address: str | None = None, workers: int | None = None,
                  max_attempts: int = 2, restart_wait_s: float = RESTART_WAIT_S) -> None:
@@ -92,9 +97,10 @@ class RayEngine:
         self.max_attempts, self.restart_wait_s = max_attempts, restart_wait_s
         self._ray = ray
         self._started_here = not ray.is_initialized()
+        self._lock = threading.Lock()
         self.workers: list[Any] = []
         self.capacity = 0
-        self._pending: dict[Any, tuple[Request, int, int]] = {}  # object ref -> (request, worker index, attempt)
+        self._sent: dict[Any, tuple[Request, int, int]] = {}  # object ref -> (request, worker index, attempt)
         self._load: list[int] = []
         self._lost: set[int] = set()  # workers that did not come back after dying
         if self._started_here:
@@ -117,7 +123,7 @@ class RayEngine:
             raise ConfigError(f"{count} workers x {threads} threads need {count * threads} CPUs; "
                               f"the Ray cluster has {cpus} (lower --workers or TRIAGE_THREADS)")
         # A dead worker is always restarted; Ray itself retries nothing, since the file may be what killed it
-        # (_collect decides).
+        # (settle decides).
         actor = ray.remote(num_cpus=threads, max_restarts=-1, max_task_retries=0)(_AnalysisWorker)
         payload = _absolute_paths(settings).model_dump(mode="json")
         self.workers = [actor.remote(payload) for _ in range(count)]
@@ -127,25 +133,25 @@ class RayEngine:
     def _alive(self) -> list[int]:
         return [i for i in range(len(self.workers)) if i not in self._lost]
 
-    def submit(self, request: Request) -> None:
-        alive = self._alive()
-        if not alive:
-            raise ProcessingFailed("every Ray worker is lost and none came back; check the cluster (`ray status`) "
-                                   "and run the batch again: it resumes where it stopped")
-        self._send(request, min(alive, key=lambda i: self._load[i]), attempt=1)
+    def send(self, request: Request, *, attempt: int = 1, prefer: int | None = None) -> Any:
+        """Start analysing a stored file on the least loaded live worker (or `prefer`); returns its object ref."""
+        data = self._ray.put(request.path.read_bytes())
+        with self._lock:
+            alive = self._alive()
+            if not alive:
+                raise ProcessingFailed("every Ray worker is lost and none came back; check the cluster "
+                                       "(`ray status`) and run the batch again: it resumes where it stopped")
+            index = prefer if prefer in alive else min(alive, key=lambda i: self._load[i])
+            ref = self.workers[index].analyse.remote(request, data)
+            self._sent[ref] = (request, index, attempt)
+            self._load[index] += 1
+        return ref
 
-    def _send(self, request: Request, index: int, attempt: int) -> None:
-        ref = self.workers[index].analyse.remote(request, self._ray.put(request.path.read_bytes()))
-        self._pending[ref] = (request, index, attempt)
-        self._load[index] += 1
-
-    def in_flight(self) -> int:
-        return len(self._pending)
-
-    def _collect(self, ref: Any) -> Outcome | None:
-        """The outcome behind `ref`, or None when its file went back to a worker after that worker was lost."""
-        request, index, attempt = self._pending.pop(ref)
-        self._load[index] -= 1
+    def settle(self, ref: Any) -> Outcome | Any:
+        """The outcome behind a finished `ref`, or the ref of its next try when its worker died meanwhile."""
+        with self._lock:
+            request, index, attempt = self._sent.pop(ref)
+            self._load[index] -= 1
         try:
             outcome: Outcome = self._ray.get(ref)
             return outcome
@@ -156,14 +162,24 @@ class RayEngine:
             # A worker that does not come back in time gets no more files; its files go to the others.
             log.warning("Ray worker lost while analysing %s (try %d): %s", request.sha256, attempt, exc)
             if index not in self._lost and not self._await_worker(index):
-                self._lost.add(index)
-            alive = self._alive()
-            if attempt < self.max_attempts and alive:
-                self._send(request, index if index in alive else min(alive, key=lambda i: self._load[i]),
-                           attempt + 1)
-                return None
+                with self._lock:
+                    self._lost.add(index)
+            if attempt < self.max_attempts and self._alive():
+                return self.send(request, attempt=attempt + 1, prefer=index)
             return Outcome(request.sha256, error=ProcessingFailed(
                 f"the analysis worker died {attempt} time(s) on this file ({type(exc).__name__})"))
+
+    def abandon(self, refs: Iterable[Any]) -> None:
+        """Stop tracking analyses nobody will collect (their job was cancelled)."""
+        with self._lock:
+            for ref in refs:
+                if ref in self._sent:
+                    self._load[self._sent.pop(ref)[1]] -= 1
+
+    def first_done(self, refs: Iterable[Any], timeout: float | None = None) -> Any | None:
+        """One of `refs` that has finished, waiting up to `timeout` seconds (None: as long as it takes)."""
+        done, _ = self._ray.wait(list(refs), num_returns=1, timeout=timeout)
+        return done[0] if done else None
 
     def _await_worker(self, index: int) -> bool:
         """Wait until a restarted worker answers again (so files sent next are not lost to the restart)."""
@@ -176,28 +192,71 @@ class RayEngine:
                 time.sleep(0.5)
         return False
 
+    def close(self) -> None:
+        """Stop the workers (and the private Ray instance, if this pool started it)."""
+        for worker in self.workers:
+            self._ray.kill(worker)
+        self.workers = []
+        with self._lock:
+            self._sent.clear()
+        if self._started_here:
+            self._ray.shutdown()
+
+
+class RayEngine:
+    """An AnalysisEngine whose analyses run on a RayWorkerPool: its own (a batch job; closed with the engine)
+    or a shared one (the server's jobs; left running)."""
+
+    def __init__(self, settings: Settings | None = None, *, pool: RayWorkerPool | None = None,
+                 **pool_options: Any) -> None:
+        self._owns_pool = pool is None
+        if pool is None:
+            if settings is None:
+                raise ConfigError("RayEngine needs settings to start its workers, or a running pool")
+            pool = RayWorkerPool(settings, **pool_options)
+        self.pool = pool
+        self.capacity = pool.capacity
+        self._pending: set[Any] = set()  # this engine's refs; other engines may share the pool
+
+    @property
+    def workers(self) -> list[Any]:
+        return self.pool.workers
+
+    def submit(self, request: Request) -> None:
+        self._pending.add(self.pool.send(request))
+
+    def in_flight(self) -> int:
+        return len(self._pending)
+
+    def _settle(self, ref: Any) -> Outcome | None:
+        self._pending.discard(ref)
+        result = self.pool.settle(ref)
+        if isinstance(result, Outcome):
+            return result
+        self._pending.add(result)  # sent again after its worker died
+        return None
+
     def ready(self) -> Iterator[Outcome]:
         while self._pending:
-            done, _ = self._ray.wait(list(self._pending), num_returns=1, timeout=0)
-            if not done:
+            ref = self.pool.first_done(self._pending, timeout=0)
+            if ref is None:
                 return
-            outcome = self._collect(done[0])
+            outcome = self._settle(ref)
             if outcome is not None:
                 yield outcome
 
     def next_done(self) -> Outcome:
         while True:
-            done, _ = self._ray.wait(list(self._pending), num_returns=1)
-            outcome = self._collect(done[0])
+            outcome = self._settle(self.pool.first_done(self._pending))
             if outcome is not None:
                 return outcome
 
     def close(self) -> None:
-        for worker in self.workers:
-            self._ray.kill(worker)
+        if self._owns_pool:
+            self.pool.close()
+        else:  # a cancelled job: its files may still run, but the shared pool stops counting them
+            self.pool.abandon(self._pending)
         self._pending.clear()
-        if self._started_here:
-            self._ray.shutdown()
 
     def __enter__(self) -> RayEngine:
         return self

@@ -65,7 +65,11 @@ def run_inline(store: Store, job_id: int, *, settings: Settings, models: Encoder
                progress: Progress | None = None) -> dict[str, Any]:
     """Claim one queued job and run it in the foreground (for CLI commands with a progress bar)."""
     queue.claim_one(store.db, job_id, queue.worker_name("inline"))
-    run_job(JobContext(store, settings, models), job_id, on_progress=progress)
+    ctx = JobContext(store, settings, models)
+    try:
+        run_job(ctx, job_id, on_progress=progress)
+    finally:
+        ctx.close()
     with store.db.session() as session:
         return queue.job_dict(queue.get(session, job_id))
 
