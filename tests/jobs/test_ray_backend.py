@@ -306,3 +306,21 @@ def test_only_errors_that_survive_the_trip_are_sent_back_as_they_are() -> None:
 
     assert _picklable(InvalidSubmission("file is empty")) and _picklable(RuntimeError("boom"))
     assert not _picklable(_TwoPartError("decoder", "bad frame"))
+
+
+def test_a_server_told_to_use_ray_without_ray_installed_refuses_to_start(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from triage.errors import ConfigError
+
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name: str, *args: object) -> object:
+        return None if name == "ray" else real_find_spec(name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    settings = _settings(tmp_path, "data").model_copy(update={"engine": "ray"})
+    with pytest.raises(ConfigError, match=r"pip install 'triage\[ray\]'"):
+        create_app(settings, workers=1)
+    create_app(settings, workers=0)  # a server that runs no jobs needs no Ray

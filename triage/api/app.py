@@ -33,6 +33,10 @@ def _wants_html(request: Request) -> bool:
 def create_app(settings: Settings | None = None, *, models: Encoders | None = None, workers: int = 1) -> FastAPI:
     """Build the curator service. `workers` job threads start with the app (0: jobs wait for another process)."""
     settings = settings or Settings()
+    if settings.engine == "ray" and workers > 0:
+        from triage.jobs.ray_backend import require_ray
+
+        require_ray()  # at start-up, not as a failed job per upload
     store = runtime.open_store(settings)
     def warm(kind: str, callout_id: str | None) -> None:
         # Once a call-out's last queued upload is processed, compute its shortlist in the background so the

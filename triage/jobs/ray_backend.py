@@ -15,6 +15,7 @@ is started on this machine for the batch and stopped after it; with one (`host:6
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import pickle
@@ -36,11 +37,20 @@ QUEUED_PER_WORKER = 2  # one running, one waiting, so no worker idles while the 
 RESTART_WAIT_S = 120.0  # how long a dead worker may take to come back before its files go to the others
 
 
+RAY_MISSING = "the Ray engine needs Ray: pip install 'triage[ray]' (or use --engine local)"
+
+
+def require_ray() -> None:
+    """Fail now, with the install hint, where Ray is not installed (without paying for importing it)."""
+    if importlib.util.find_spec("ray") is None:
+        raise ConfigError(RAY_MISSING)
+
+
 def _ray() -> Any:
     try:
         import ray
     except ImportError:
-        raise ConfigError("the Ray engine needs Ray: pip install 'triage[ray]' (or use --engine local)") from None
+        raise ConfigError(RAY_MISSING) from None
     return ray
 
 
