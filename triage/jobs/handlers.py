@@ -39,7 +39,6 @@ class JobContext:
     # Called with (kind, call-out id) after a job succeeds; the server uses it to warm its shortlist cache.
     after_job: Callable[[str, str | None], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
     _ray_pool: Any = field(default=None, repr=False)  # RayWorkerPool, started on the first job that needs it
 
     def models(self) -> Encoders:
