@@ -130,6 +130,29 @@ def test_a_failed_greedy_pass_decodes_the_clip_again_with_beam_search(
     assert all(0.0 <= s.start < s.end <= transcript.duration for s in transcript.segments)
 
 
+def test_speech_that_greedy_decoding_calls_silence_gets_the_beam_pass(
+        whisper: Transcriber, speech_clips, passes: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Seen on a clip trimmed mid-word: voice activity detection hears speech, greedy decoding judges the
+    # window silent and returns nothing. Here greedy is made to return nothing for a clean clip.
+    model = whisper._model  # type: ignore[attr-defined]
+    real = model.transcribe
+
+    def greedy_hears_nothing(audio: np.ndarray, **options: object):  # type: ignore[no-untyped-def]
+        segments, info = real(audio, **options)
+        return (iter(()) if options["beam_size"] == 1 else segments), info
+
+    monkeypatch.setattr(model, "transcribe", greedy_hears_nothing)
+    audio, ref = speech_clips["window"]
+    transcript = whisper.transcribe(audio)
+    assert passes == [1, 5]
+    assert word_error_rate(ref, transcript.text) <= 0.2
+
+
+def test_silence_is_not_decoded_again(whisper: Transcriber, non_speech, passes: list[int]) -> None:
+    assert whisper.transcribe(non_speech["silence"].astype(np.float32)).text == ""
+    assert passes == [1]  # voice activity detection heard nothing, so there is nothing to hear better
+
+
 def test_a_clean_greedy_pass_is_not_decoded_again(whisper: Transcriber, speech_clips,
                                                  passes: list[int]) -> None:
     for audio, ref in speech_clips.values():  # clear synthetic speech passes the checks

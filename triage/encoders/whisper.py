@@ -31,6 +31,7 @@ _SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
 WINDOW_S = 30.0  # Whisper hears 30 s at a time; longer audio is where batching chunks pays off
 MAX_SEGMENT_S = 12.0  # longest segment kept when a batched chunk is cut into sentences
 REDO_BEAM_SIZE = 5  # beam width of the second pass over a clip that greedy decoding got wrong
+MIN_HEARD_SPEECH_S = 1.0  # this much speech found by voice activity detection deserves words
 
 
 def whisper_sizes() -> list[str]:
@@ -179,7 +180,10 @@ class WhisperTranscriber:
             raw = list(sequential)
             segments = _convert(raw, duration)
         failed = any(needs_second_pass(s.avg_logprob, s.no_speech_prob, s.compression_ratio) for s in raw)
-        return segments, info.language, failed
+        # Voice activity detection heard speech, yet greedy decoding judged every window silent: a clip cut
+        # mid-word can do that, and beam search usually hears it (benchmarks/RESULTS.md, session 5).
+        silent = not raw and vad and info.duration_after_vad >= MIN_HEARD_SPEECH_S
+        return segments, info.language, failed or silent
 
 
 def needs_second_pass(avg_logprob: float, no_speech_prob: float, compression_ratio: float) -> bool:
