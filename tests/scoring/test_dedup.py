@@ -94,9 +94,18 @@ def test_representative_is_best_quality_then_earliest():
 def test_semantic_guard_vetoes_disagreeing_words():
     base = audio_fp(1)
     fps = [fp("a", MediaType.AUDIO, audio=base, duration=25.0),
-           fp("b", MediaType.AUDIO, audio=noisy(base, 1), duration=25.0)]
+           fp("b", MediaType.AUDIO, audio=noisy(base, 1), duration=25.0)]  # sound score 0.83: a likely copy
     vec = {"a": np.array([1.0, 0.0]), "b": np.array([0.0, 1.0])}
     assert groups_of(fps, vectors=vec) == []
+
+
+def test_sound_that_is_surely_the_same_outweighs_garbled_words():
+    # A telephone-band copy: the sound matches almost bit for bit, Whisper heard other words in it.
+    base = audio_fp(1)
+    fps = [fp("a", MediaType.AUDIO, audio=base, duration=25.0),
+           fp("phone", MediaType.AUDIO, audio=noisy(base, 1, flips=1), duration=25.0)]  # sound score 0.91
+    vec = {"a": np.array([1.0, 0.0]), "phone": np.array([0.0, 1.0])}
+    assert groups_of(fps, vectors=vec) == [["a", "phone"]]
 
 
 def test_large_text_pool_uses_banding_and_still_finds_copies():

@@ -39,6 +39,10 @@ class DedupParams:
     # transcripts of true re-encodes of short pieces fell as low as 0.34 cosine (mishearings differ per
     # encoding); unrelated words sit near 0 in MiniLM space, so 0.2 keeps a margin on both sides.
     semantic_guard_audio: float = 0.2
+    # Sound this close is a copy whatever Whisper made of it: a telephone-band copy's transcript can share
+    # nothing with the original's (measured 0.09 cosine at sound score 0.94). Copies score 0.55-1.0, other
+    # pairs at most 0.49 on the band hash and 0.0 on Chromaprint (ten built corpora, RESULTS.md session 5).
+    sound_sure: float = 0.9
     lsh_above: int = 300  # pools of texts larger than this use MinHash banding for candidates
     lsh_rows: int = 2
     # Pools with more timed pieces than this find sound pairs through the Chromaprint or band-hash items they
@@ -166,7 +170,10 @@ def _durations_agree(a: float | None, b: float | None, p: DedupParams) -> bool:
 def _vetoed(edge: DuplicateEdge, vectors: Mapping[str, np.ndarray] | None, p: DedupParams) -> bool:
     if edge.kind == "exact" or not vectors or edge.a not in vectors or edge.b not in vectors:
         return False
-    guard = p.semantic_guard_audio if edge.kind in ("audio", "audio+frames") else p.semantic_guard
+    sound = edge.kind in ("audio", "audio+frames")
+    if sound and edge.score >= p.sound_sure:
+        return False
+    guard = p.semantic_guard_audio if sound else p.semantic_guard
     return float(np.dot(vectors[edge.a], vectors[edge.b])) < guard
 
 
