@@ -263,6 +263,15 @@ def test_cli_ingest_with_the_ray_engine(tmp_path: Path, cli_env: dict[str, str],
                               env=env, capture_output=True, text=True, timeout=300)
     assert too_many.returncode == 2 and "100000 workers x 1 threads need 100000 CPUs" in too_many.stderr
 
+    again = subprocess.run([*triage_cmd(), "reprocess", "--only", "fingerprints", "--engine", "ray", "--workers", "1",
+                            "--json"], env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    job = json.loads(again.stdout)
+    assert job["status"] == "done" and job["result"]["recomputed"] == 1 and job["result"]["errors"] == []
+    local_only = subprocess.run([*triage_cmd(), "reprocess", "--workers", "2"], env=env, capture_output=True,
+                                text=True, timeout=300)
+    assert local_only.returncode == 2 and "--workers and --ray-address need --engine ray" in local_only.stderr
+
 
 @pytest.mark.real_models
 def test_real_models_on_ray_give_the_local_vectors(tmp_path: Path, cluster: None) -> None:

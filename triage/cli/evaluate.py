@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from triage.cli import cli
+from triage.cli.engine import engine_options, with_engine
 from triage.cli.output import emit_json, table
 from triage.config import Settings
 from triage.errors import ConfigError
@@ -20,9 +21,12 @@ from triage.errors import ConfigError
 @click.option("--keep", "keep", type=click.Path(path_type=Path),
               help="Use (and keep) this fresh data dir instead of a temporary one.")
 @click.option("--json", "as_json", is_flag=True)
+@engine_options
 @click.pass_obj
-def evaluate(settings: Settings, corpus_dir: Path, keep: Path | None, as_json: bool) -> None:
+def evaluate(settings: Settings, corpus_dir: Path, keep: Path | None, as_json: bool, engine: str | None,
+             workers: int | None, ray_address: str | None) -> None:
     """Ingest a labelled corpus into a fresh data dir and report ranking, duplicate and transcript quality."""
+    settings = with_engine(settings, engine, workers, ray_address)
     from triage.evaluation.corpus import load_corpus
     from triage.evaluation.run import run_eval
 

@@ -10,6 +10,7 @@ import click
 
 from triage import runtime
 from triage.cli import cli
+from triage.cli.engine import engine_options, with_engine
 from triage.cli.output import emit_json
 from triage.cli.progress import BatchProgress
 from triage.config import Settings
@@ -27,9 +28,7 @@ from triage.store.callouts import get_callout
               help="JSONL: one {\"path\", \"external_id\", \"title\", \"contributor\"} per line.")
 @click.option("--allow-outside", is_flag=True, help="Follow paths that leave the given folder or manifest folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON result per item instead of a summary.")
-@click.option("--engine", type=click.Choice(["local", "ray"]), help="Where files are analysed [TRIAGE_ENGINE].")
-@click.option("--workers", type=click.IntRange(min=1), help="Ray workers (default: the cluster's CPUs / threads).")
-@click.option("--ray-address", help="Join this Ray cluster (default: RAY_ADDRESS, else a private local one).")
+@engine_options
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.pass_obj
 def ingest(settings: Settings, callout_id: str, manifest: Path | None, allow_outside: bool, as_json: bool,
@@ -37,10 +36,7 @@ def ingest(settings: Settings, callout_id: str, manifest: Path | None, allow_out
     """Ingest files and folders (recursively) or a manifest. Bad files are rejected with a reason; the rest go on."""
     if bool(manifest) == bool(paths):
         raise ConfigError("give either PATH... or --manifest FILE")
-    overrides = {"engine": engine, "ray_workers": workers, "ray_address": ray_address}
-    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
-    if settings.engine != "ray" and (workers or ray_address):
-        raise ConfigError("--workers and --ray-address need --engine ray")
+    settings = with_engine(settings, engine, workers, ray_address)
     items = list(src.from_manifest(manifest, allow_outside=allow_outside) if manifest
                  else src.from_paths(list(paths), allow_outside=allow_outside))
     store = runtime.open_store(settings)

@@ -6,6 +6,7 @@ import click
 
 from triage import runtime
 from triage.cli import cli
+from triage.cli.engine import engine_options, with_engine
 from triage.cli.output import emit_json, table
 from triage.cli.progress import BatchProgress
 from triage.config import Settings
@@ -21,9 +22,12 @@ from triage.service.index import sync_all
               help="Recompute these stages (and what depends on them) for every ready submission.")
 @click.option("--callout", "callout_id", help="Only the contents of this call-out.")
 @click.option("--json", "as_json", is_flag=True)
+@engine_options
 @click.pass_obj
-def reprocess(settings: Settings, only: tuple[str, ...], callout_id: str | None, as_json: bool) -> None:
+def reprocess(settings: Settings, only: tuple[str, ...], callout_id: str | None, as_json: bool, engine: str | None,
+              workers: int | None, ray_address: str | None) -> None:
     """Recompute derived data as a durable job. Without --only, just what an earlier model made (or what is missing)."""
+    settings = with_engine(settings, engine, workers, ray_address)
     if "visual" in only:
         runtime.clip_encoder(settings, required=True)  # the clear "weights missing" error, before any job
     store = runtime.open_store(settings)
