@@ -22,7 +22,6 @@ from triage.ingest.engine import (
     LocalEngine,
     Outcome,
     Request,
-    analyse_safely,
     run_all,
 )
 from triage.ingest.save import save_analysis
@@ -156,13 +155,9 @@ def record_outcome(store: Store, outcome: Outcome, allow_mislabelled: bool = Fal
 def process_content(store: Store, sha256: str, analyse: Analyse | AnalysisEngine,
                     allow_mislabelled: bool = False) -> None:
     """Analyse stored bytes now (here, or on an engine's workers), and record the outcome (see record_outcome)."""
-    request = Request(sha256, store.files.original_path(sha256))
-    if callable(analyse):
-        outcome = analyse_safely(request, analyse)
-    else:
-        analyse.submit(request)
-        outcome = analyse.next_done()
-    record_outcome(store, outcome, allow_mislabelled)
+    engine = LocalEngine(analyse) if callable(analyse) else analyse
+    engine.submit(Request(sha256, store.files.original_path(sha256)))
+    record_outcome(store, engine.next_done(), allow_mislabelled)
 
 
 def _finish(store: Store, sha256: str, status: Status, error: str) -> None:

@@ -106,7 +106,8 @@ def with_exemplars(items: Sequence[Item], query: CalloutQuery) -> CalloutQuery:
     if not wanted:
         return query
     marked = [i for i, item in enumerate(items) if item.submission_id in wanted]
-    words = [v for v in (text_space_vectors(items)[i] for i in marked) if v is not None]
+    in_text_space = text_space_vectors(items)
+    words = [v for v in (in_text_space[i] for i in marked) if v is not None]
     frames = [v.pooled_vector() for v in (items[i].frames for i in marked) if v is not None and len(v.matrix)]
     text = np.vstack([query.text, *words]) if words else query.text
     clip = query.clip
