@@ -58,10 +58,12 @@ def set_exemplar(session: Session, callout_id: str, submission: Submission, mark
     if marked and submission.status != Status.READY.value:
         raise Conflict(f"submission {submission.id!r} is {submission.status}; only ready submissions can be exemplars")
     before = list(callout.exemplars or ())
-    kept = [sid for sid in before if sid != submission.id]
-    callout.exemplars = [*kept, submission.id] if marked else kept  # a new list, so the JSON column is saved
+    if marked == (submission.id in before):
+        return callout, False
+    # a new list, so the JSON column is saved
+    callout.exemplars = [*before, submission.id] if marked else [sid for sid in before if sid != submission.id]
     session.flush()
-    return callout, callout.exemplars != before
+    return callout, True
 
 
 def get_callout(session: Session, callout_id: str) -> Callout:
