@@ -123,3 +123,17 @@ def test_callouts_exemplar_marks_and_unmarks_by_external_id(cli_env: dict[str, s
     assert refused.returncode == 5 and "only ready submissions" in refused.stderr
     unmarked = triage(cli_env, "callouts", "exemplar", "lawn", "s1", "--unmark", "--json")
     assert json.loads(unmarked.stdout)["exemplars"] == []
+
+
+def test_marking_an_exemplar_again_changes_nothing_even_when_it_is_not_the_last(cli_env: dict[str, str],
+                                                                                  tmp_path: Path) -> None:
+    triage(cli_env, "callouts", "create", "lawn", "--title", "Lawn", "--brief", "On the lawn.")
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(json.dumps({"path": str(MEDIA / "good" / "story.txt"), "external_id": "s1"}) + "\n"
+                        + json.dumps({"path": str(MEDIA / "good" / "lyrics.md"), "external_id": "s2"}) + "\n")
+    triage(cli_env, "ingest", "--callout", "lawn", "--manifest", str(manifest), "--allow-outside")
+    triage(cli_env, "callouts", "exemplar", "lawn", "s1")
+    both = json.loads(triage(cli_env, "callouts", "exemplar", "lawn", "s2", "--json").stdout)["exemplars"]
+    assert "already" in triage(cli_env, "callouts", "exemplar", "lawn", "s1").stdout
+    again = json.loads(triage(cli_env, "callouts", "exemplar", "lawn", "s1", "--json").stdout)["exemplars"]
+    assert again == both and len(both) == 2  # same set, same order
