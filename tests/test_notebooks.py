@@ -1,4 +1,5 @@
-"""Every notebook runs top to bottom (code cells in order, in one namespace), here with the fake models."""
+"""Every notebook runs top to bottom (code cells in order, in one namespace): each with the fake models, and
+the tour with the real bundled ones too."""
 
 from __future__ import annotations
 
@@ -12,16 +13,35 @@ from tests.conftest import FAKE_MODELS, ROOT
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs_top_to_bottom(notebook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in FAKE_MODELS.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.chdir(ROOT)
+def _run(notebook: Path) -> dict[str, object]:
     cells = json.loads(notebook.read_text())["cells"]
     namespace: dict[str, object] = {"__name__": "__main__"}
     for number, cell in enumerate(c for c in cells if c["cell_type"] == "code"):
         source = "".join(cell["source"])
         exec(compile(source, f"{notebook.name}[{number}]", "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs_top_to_bottom(notebook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in FAKE_MODELS.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(ROOT)
+    _run(notebook)
+
+
+@pytest.mark.real_models
+@pytest.mark.slow
+def test_tour_runs_with_the_bundled_models(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(ROOT / "notebooks")  # where Jupyter starts it
+    namespace = _run(ROOT / "notebooks" / "tour.ipynb")
+    ids = {c["id"] for c in namespace["callouts"]}  # type: ignore[attr-defined]
+    # the ingest cell prints "<call-out> {statuses} {actions}" once per call-out
+    ingested = [line for line in capsys.readouterr().out.splitlines() if line.split(" ", 1)[0] in ids]
+    assert len(ingested) == len(ids)
+    assert all("ready" in line and "failed" not in line and "processing" not in line for line in ingested)
+    page = namespace["page"]
+    assert page["items"] and page["items"][0]["rank"] == 1  # type: ignore[index]
 
 
 def test_there_is_a_notebook() -> None:
