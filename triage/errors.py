@@ -57,6 +57,10 @@ class ModelUnavailable(TriageError):
     http_status = 503
 
 
+class CudaUnusable(ModelUnavailable):
+    """A model library cannot run on the GPU that torch sees (a missing CUDA runtime, say)."""
+
+
 class ConfigError(TriageError):
     """A setting is invalid or names something unknown."""
 

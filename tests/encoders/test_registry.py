@@ -1,11 +1,12 @@
 from pathlib import Path
 
+import ctranslate2
 import pytest
 
 from triage.encoders import cache, registry
 from triage.encoders.device import resolve_device
 from triage.encoders.fake import FakeImageTextEncoder, FakeTextEncoder, FakeTranscriber
-from triage.errors import ConfigError, ModelUnavailable
+from triage.errors import ConfigError, CudaUnusable, ModelUnavailable
 
 
 def test_fake_is_a_name_in_every_family() -> None:
@@ -77,3 +78,33 @@ def test_cache_loads_once_per_key() -> None:
     assert len(calls) == 2
     cache.clear()
     assert cache.cached_keys() == []
+
+
+@pytest.mark.real_models
+def test_auto_device_falls_back_to_cpu_whisper_when_ctranslate2_cannot_use_the_gpu(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    # torch "sees" a GPU; the real CTranslate2 on this machine sees none, as on a box whose CUDA runtime
+    # it cannot load. "auto" must still transcribe, on the CPU, and say why.
+    if ctranslate2.get_cuda_device_count() > 0:
+        pytest.skip("CTranslate2 sees a GPU here")
+    monkeypatch.setattr(registry, "resolve_device", lambda device: "cuda")
+    cache.clear()
+    try:
+        model = registry.transcriber("tiny.en", device="auto")
+        assert model.name.endswith("/int8")  # the CPU compute type
+        assert "Transcribing on the CPU instead" in caplog.text and "nvidia-cublas-cu12" in caplog.text
+    finally:
+        cache.clear()
+
+
+@pytest.mark.real_models
+def test_asking_for_cuda_by_name_reports_why_whisper_cannot_use_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    if ctranslate2.get_cuda_device_count() > 0:
+        pytest.skip("CTranslate2 sees a GPU here")
+    monkeypatch.setattr(registry, "resolve_device", lambda device: "cuda")
+    cache.clear()
+    try:
+        with pytest.raises(CudaUnusable, match="sees no CUDA device.*TRIAGE_DEVICE=cpu"):
+            registry.transcriber("tiny.en", device="cuda")
+    finally:
+        cache.clear()

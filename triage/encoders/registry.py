@@ -5,6 +5,7 @@ Each family also answers to the name "fake": the deterministic fake from fake.py
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,9 @@ from typing import Any
 from triage.encoders import cache
 from triage.encoders.base import ImageTextEncoder, TextEncoder, Transcriber
 from triage.encoders.device import resolve_device
-from triage.errors import ConfigError, ModelUnavailable
+from triage.errors import ConfigError, CudaUnusable, ModelUnavailable
+
+log = logging.getLogger(__name__)
 
 FAKE = "fake"
 FAMILIES = ("whisper", "text", "clip")
@@ -118,9 +121,20 @@ def transcriber(name: str, *, device: str = "auto", threads: int = 2, beam_size:
     path = whisper.resolve(name, models_dir)
     dev = resolve_device(device)
     label = name if "/" not in name else Path(name).name
-    key = ("whisper", str(path.resolve()), dev, threads, beam_size, vad)
-    return cache.get_or_load(key, lambda: whisper.WhisperTranscriber(
-        path, label=label, device=dev, threads=threads, beam_size=beam_size, vad=vad))
+
+    def load() -> Transcriber:
+        try:
+            return whisper.WhisperTranscriber(path, label=label, device=dev, threads=threads,
+                                              beam_size=beam_size, vad=vad)
+        except CudaUnusable as exc:
+            if device != "auto":  # the user asked for the GPU by name: say why it cannot be used
+                raise
+            # "auto" picked CUDA because torch sees a GPU; Whisper on the CPU beats no Whisper at all.
+            log.warning("%s Transcribing on the CPU instead.", exc)
+            return whisper.WhisperTranscriber(path, label=label, device="cpu", threads=threads,
+                                              beam_size=beam_size, vad=vad)
+
+    return cache.get_or_load(("whisper", str(path.resolve()), dev, threads, beam_size, vad), load)
 
 
 def text_encoder(name: str, *, device: str = "auto", threads: int = 2,

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from triage.domain import Segment, Transcript, Word
-from triage.errors import ConfigError, ModelUnavailable, ProcessingFailed
+from triage.errors import ConfigError, CudaUnusable, ModelUnavailable, ProcessingFailed
 
 SAMPLE_RATE = 16_000
 BUNDLED = "tiny.en"
@@ -113,12 +113,16 @@ class WhisperTranscriber:
                  batch_size: int = 2) -> None:
         from faster_whisper import BatchedInferencePipeline, WhisperModel
 
+        if device == "cuda" and (problem := cuda_device_problem()):
+            raise CudaUnusable(problem)
         # int8 is the fast choice on CPU (benchmarks/RESULTS.md, "Models"); CUDA wants float16.
         compute_type = compute_type or ("float16" if device == "cuda" else "int8")
         try:
             self._model = WhisperModel(str(path), device=device, compute_type=compute_type, cpu_threads=threads)
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelUnavailable(f"Could not load Whisper model from {path}: {exc}") from exc
+        if device == "cuda" and (problem := cuda_run_problem(self._model)):
+            raise CudaUnusable(problem)
         self._batched = BatchedInferencePipeline(self._model)
         self.name = f"whisper-{label}/{compute_type}"
         self.path = path
@@ -184,6 +188,36 @@ class WhisperTranscriber:
         # mid-word can do that, and beam search usually hears it (benchmarks/RESULTS.md, session 5).
         silent = not raw and vad and info.duration_after_vad >= MIN_HEARD_SPEECH_S
         return segments, info.language, failed or silent
+
+
+CUDA_HELP = ("CTranslate2, which runs Whisper, needs the CUDA 12 cuBLAS and cuDNN 9 libraries on the GPU "
+             "(pip install nvidia-cublas-cu12 'nvidia-cudnn-cu12==9.*' and put their lib folders on "
+             "LD_LIBRARY_PATH), or set TRIAGE_DEVICE=cpu.")
+
+
+def cuda_device_problem() -> str | None:
+    """Why this CTranslate2 build cannot see a GPU, or None when it sees one."""
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count() == 0:
+        return f"Whisper cannot use CUDA: this CTranslate2 build sees no CUDA device. {CUDA_HELP}"
+    return None
+
+
+def cuda_run_problem(model: Any) -> str | None:
+    """Why a Whisper model loaded on CUDA cannot compute, or None when one encoder pass works.
+
+    torch can see the GPU while CTranslate2 cannot use it: its wheels load CUDA 12 cuBLAS at the first
+    matrix product, and torch built for CUDA 13 brings only CUDA 13's. One 30 s window of silence finds
+    that out at load time, instead of every clip failing later.
+    """
+    n_mels = int(model.feature_extractor.mel_filters.shape[0])
+    frames = int(model.feature_extractor.nb_max_frames)
+    try:
+        model.encode(np.zeros((n_mels, frames), dtype=np.float32))
+    except (RuntimeError, OSError) as exc:
+        return f"Whisper cannot run on CUDA ({exc}). {CUDA_HELP}"
+    return None
 
 
 def needs_second_pass(avg_logprob: float, no_speech_prob: float, compression_ratio: float) -> bool:
