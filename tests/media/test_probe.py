@@ -201,3 +201,16 @@ def test_a_few_backspace_overstrikes_do_not_make_a_text_binary(tmp_path, limits)
     story = tmp_path / "overstrike.txt"
     story.write_text("This is _\b_i_\bm_\bp_\bo_\br_\bt_\ba_\bn_\bt_\b: " + "a short story about a lawn. " * 6)
     assert probe(story, limits).media_type == MediaType.TEXT
+
+
+@pytest.mark.parametrize("name", ["animated.gif", "image.png", "image.webp"])
+def test_every_truncation_of_a_small_image_is_refused_cleanly_and_names_no_server_path(name, limits, tmp_path):
+    """A GIF cut inside its frames once raised IndexError from Pillow; Pillow's messages also carried the path."""
+    data = (GOOD / name).read_bytes()
+    target = tmp_path / "upload"
+    for cut in range(1, len(data)):
+        target.write_bytes(data[:cut])
+        try:
+            probe(target, limits)
+        except TriageError as exc:
+            assert str(tmp_path) not in str(exc), (cut, str(exc))

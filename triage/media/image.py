@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,8 +35,11 @@ def _open(path: Path, pillow_format: str | None) -> Iterator[Image.Image]:
                 yield img
     except Image.DecompressionBombError as exc:
         raise TooLarge(f"the image is too large to decode safely: {exc}") from exc
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise InvalidSubmission(f"corrupt or truncated {pillow_format or 'image'} image: {exc}") from exc
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error) as exc:
+        # Pillow's plugins index past the end of truncated data (GIF frame counting raises IndexError).
+        reason = str(exc).replace(f" '{path}'", "").replace(str(path), "the file")  # no server paths in messages
+        raise InvalidSubmission(f"corrupt or truncated {pillow_format or 'image'} image: "
+                                f"{reason or type(exc).__name__}") from exc
 
 
 def _orientation(img: Image.Image) -> int:
