@@ -135,6 +135,16 @@ def test_corruption_found_while_decoding_is_invalid(limits, tmp_path):
         decode(path, probe(path, limits), limits)
 
 
+def test_a_container_that_breaks_mid_file_is_invalid(limits, tmp_path):
+    # An Ogg whose second half is another file's bytes: the demuxer itself fails mid-stream (CRC mismatch),
+    # which once escaped as an internal error. Found by mutating the fixtures.
+    path = tmp_path / "spliced.ogg"
+    path.write_bytes((GOOD / "speech.ogg").read_bytes()[:10_582] + (GOOD / "speech.webm").read_bytes()[184_865:])
+    with pytest.raises(InvalidSubmission, match="truncated or corrupt Ogg") as err:
+        decode(path, probe(path, limits), limits)
+    assert str(tmp_path) not in str(err.value)
+
+
 def test_spoken_sidecar_names_real_files():
     spoken = json.loads((MEDIA / "spoken.json").read_text())
     assert spoken and all((MEDIA / name).is_file() and len(text.split()) > 5 for name, text in spoken.items())

@@ -46,7 +46,7 @@ def open_input(path: Path, demuxer: str, label: str) -> Iterator[InputContainer]
     """Open a media file with exactly the demuxer its content was sniffed as.
 
     Forcing the demuxer keeps FFmpeg from auto-detecting playlist or concat formats that could make it
-    read other files. Failures to open become InvalidSubmission.
+    read other files. Failures to open or to read on become InvalidSubmission.
     """
     try:
         container = av.open(str(path), mode="r", format=demuxer, timeout=OPEN_TIMEOUT_S,
@@ -55,6 +55,9 @@ def open_input(path: Path, demuxer: str, label: str) -> Iterator[InputContainer]
         raise InvalidSubmission(f"truncated or corrupt {short_label(label)}: {ffmpeg_reason(exc)}") from exc
     try:
         yield container
+    except av.error.FFmpegError as exc:
+        # The demuxer can fail mid-file (a broken page or packet header), past the per-packet checks.
+        raise InvalidSubmission(f"truncated or corrupt {short_label(label)}: {ffmpeg_reason(exc)}") from exc
     finally:
         container.close()
 
