@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 
 from tests.media.conftest import GOOD, MEDIA
-from triage.domain import MediaType
+from triage.domain import Frame, MediaType
 from triage.errors import InvalidSubmission
 from triage.media import decode, probe
 from triage.media.frames import is_blank
+from triage.media.video import _drop_repeats
 
 
 def _decode(name, limits, **kwargs):
@@ -165,3 +166,12 @@ def test_a_minute_of_video_decodes_without_decoding_every_frame(limits, tmp_path
     assert total == 1500
     assert sampled < full / 2, f"sampling took {sampled:.2f}s, full decode {full:.2f}s"
     assert decoded.frames[-1].time >= 45 and len(decoded.frames) >= 5
+
+
+def test_repeat_check_compares_frames_of_different_sizes():
+    # A damaged WebM decoded to 240x320 and 448x320 frames, and the still-repeat check raised ValueError.
+    grey = np.full((240, 320, 3), 90, dtype=np.uint8)
+    taller = np.full((448, 320, 3), 90, dtype=np.uint8)
+    other = np.full((448, 320, 3), 200, dtype=np.uint8)
+    kept = _drop_repeats([Frame(0.0, grey), Frame(1.0, taller), Frame(2.0, other)])
+    assert [f.time for f in kept] == [0.0, 2.0]  # the same picture at another size is still a repeat

@@ -79,9 +79,12 @@ def _scan_keyframes(container: InputContainer, stream: VideoStream, start: float
     return scan
 
 
-def _thumb(rgb: np.ndarray) -> np.ndarray:
-    step_y, step_x = max(1, rgb.shape[0] // 32), max(1, rgb.shape[1] // 32)
-    return rgb[::step_y, ::step_x].astype(np.float32).mean(axis=2)
+def _thumb(rgb: np.ndarray, side: int = 32) -> np.ndarray:
+    """A side x side grey thumbnail of nearest pixels, whatever the frame's size: a stream can change size
+    mid-way (a damaged or re-negotiated stream), and thumbnails of its frames must still compare."""
+    rows = np.linspace(0, rgb.shape[0] - 1, side).astype(np.int64)
+    cols = np.linspace(0, rgb.shape[1] - 1, side).astype(np.int64)
+    return rgb[rows][:, cols].astype(np.float32).mean(axis=2)
 
 
 def _drop_repeats(frames: list[Frame]) -> list[Frame]:
