@@ -4,7 +4,7 @@ Each mutant is a good fixture cut short, with bits flipped, a span zeroed or rep
 by another file's bytes: the damage real uploads suffer. `tests/ingest/test_mutants.py` ingests a fixed
 set of them; a longer campaign, which prints every mutant that did not end ready or cleanly refused:
 
-    HF_HUB_OFFLINE=1 .venv/bin/python -m tests.mutants --seed 7 --count 400
+    HF_HUB_OFFLINE=1 .venv/bin/python -m tests.mutants --seed 7 --count 400 [--real-models]
 """
 
 from __future__ import annotations
@@ -68,12 +68,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--count", type=int, default=400)
+    parser.add_argument("--real-models", action="store_true", help="the bundled models instead of the fakes")
     args = parser.parse_args()
+    fake = {} if args.real_models else {"whisper_model": "fake", "text_model": "fake", "clip_model": "fake"}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         write_mutants(root / "media", args.count, args.seed)
-        settings = Settings(data_dir=root / "data", whisper_model="fake", text_model="fake", clip_model="fake",
-                            models_dir=root / "models")
+        settings = Settings(data_dir=root / "data", **fake)  # type: ignore[arg-type]
         store = runtime.open_store(settings)
         with store.db.session() as session:
             upsert_callout(session, "mutants", title="Mutants", brief="Damaged copies of the fixtures.")
