@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 import triage.fingerprints as fp
+import triage.fingerprints.audio as fp_audio
 from triage.domain import Frame
 
 SPEECH_A = ("The quick brown fox jumps over the lazy dog near the river bank, while the sun sets slowly "
@@ -202,7 +203,7 @@ def test_fpcalc_fallback_agrees_and_leaves_no_temp_files(
     def no_library(pcm: bytes, sample_rate: int) -> np.ndarray:
         raise ImportError("pretend libchromaprint is missing")
 
-    monkeypatch.setattr(fp, "_chromaprint_lib", no_library)
+    monkeypatch.setattr(fp_audio, "_chromaprint_lib", no_library)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     via_fpcalc = fp.audio_fingerprint(clips["source"].audio)
     assert list(tmp_path.iterdir()) == []
@@ -219,7 +220,7 @@ def test_long_recordings_align_by_voting() -> None:
     long = rng.integers(0, 2**32, 3000, dtype=np.uint64).astype(np.uint32)
     cut = _flip_bits(long[400:2700], 0.08, rng)  # a trimmed, noisy copy: ~5 min of audio
     unrelated = rng.integers(0, 2**32, 2500, dtype=np.uint64).astype(np.uint32)
-    assert len(long) * len(cut) > fp._FULL_SCAN_CELLS
+    assert len(long) * len(cut) > fp_audio._FULL_SCAN_CELLS
     assert fp.audio_similarity(long, cut) >= 0.7
     assert fp.audio_similarity(long, unrelated) == 0.0
 

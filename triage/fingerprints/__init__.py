@@ -1,0 +1,23 @@
+"""Fingerprints for duplicate detection: exact (sha256), perceptual (pHash), acoustic (Chromaprint), text (MinHash).
+
+Computing a fingerprint may touch a file or a native library; comparing two is always a pure function.
+"""
+
+from triage.fingerprints.audio import audio_agreement, audio_band_hash, audio_fingerprint, audio_similarity
+from triage.fingerprints.exact import sha256_file
+from triage.fingerprints.frames import (
+    approx_mirror,
+    frame_phashes,
+    frames_similarity,
+    image_phash,
+    mirrored_phash,
+    near_frame_pairs,
+    phash_distance,
+)
+from triage.fingerprints.text import minhash_similarity, normalize_text, text_minhash, text_shingles
+
+__all__ = [
+    "approx_mirror", "audio_agreement", "audio_band_hash", "audio_fingerprint", "audio_similarity",
+    "frame_phashes", "frames_similarity", "image_phash", "minhash_similarity", "mirrored_phash",
+    "near_frame_pairs", "normalize_text", "phash_distance", "sha256_file", "text_minhash", "text_shingles",
+]

@@ -1,0 +1,134 @@
+"""Perceptual hashes of images and frames (pHash), their comparison, and near-frame candidate pairs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import imagehash
+import numpy as np
+from PIL import Image
+
+from triage.domain import Frame
+
+# A frame whose 32x32 grayscale thumbnail varies less than this (0..255 scale) is blank: black, white or
+# one flat colour. Its pHash is noise, and every fade-to-black would otherwise "match" every other one.
+_BLANK_STD = 2.0
+# Per-frame Hamming distance ramp: at or below STRICT a frame surely matches, at or above LOOSE it surely
+# does not. Re-encodes, resizes and trims move pHash by 0-10 bits, strong recolouring up to ~16 (pHash sees
+# luma only); unrelated pictures sit near 32 of 64 (the closest of many rarely below 20). Different moments
+# of one video with a fixed layout can be only 8-16 apart, which is why frames are paired one to one.
+_MATCH_STRICT = 10
+_MATCH_LOOSE = 16
+# Odd horizontal DCT frequencies change sign when a picture is flipped left-right; in imagehash's
+# row-major 8x8 bit layout (most significant bit first) those are the odd columns.
+_ODD_COLUMNS = int("".join("01" * 4) * 8, 2)
+
+
+def _gray32(rgb: np.ndarray) -> Image.Image:
+    return Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8)).convert("L").resize((32, 32))
+
+
+def image_phash(rgb: np.ndarray) -> int:
+    """64-bit perceptual hash (imagehash.phash, grayscale DCT) of an RGB uint8 image, as a Python int."""
+    return int(str(imagehash.phash(Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8)))), 16)
+
+
+def mirrored_phash(rgb: np.ndarray) -> int:
+    """pHash of the left-right flipped image, so a mirrored copy can be matched."""
+    return image_phash(np.ascontiguousarray(rgb[:, ::-1]))
+
+
+def is_blank(rgb: np.ndarray) -> bool:
+    """True for a frame with no picture content (black, white or one flat colour)."""
+    return float(np.asarray(_gray32(rgb), dtype=np.float32).std()) < _BLANK_STD
+
+
+def frame_phashes(frames: list[Frame]) -> list[tuple[float, int]]:
+    """(time, pHash) for each representative frame; blank frames are left out because they prove nothing."""
+    return [(f.time, image_phash(f.rgb)) for f in frames if not is_blank(f.rgb)]
+
+
+def phash_distance(a: int, b: int) -> int:
+    """Hamming distance between two 64-bit hashes, 0 (same) to 64."""
+    return (int(a) ^ int(b)).bit_count()
+
+
+def approx_mirror(h: int) -> int:
+    """Estimate the pHash of the mirrored picture from the hash alone (off by a few bits near the median)."""
+    return int(h) ^ _ODD_COLUMNS
+
+
+def _informative(hashes: list[tuple[float, int]]) -> np.ndarray:
+    # A hash with (almost) no bits on one side is what a flat picture gives: never evidence.
+    values = [h for _, h in hashes if 2 <= int(h).bit_count() <= 62]
+    return np.array(values, dtype=np.uint64)
+
+
+def _frame_match_score(short: np.ndarray, long: np.ndarray) -> float:
+    from scipy.optimize import linear_sum_assignment  # scipy comes with imagehash
+
+    dist = np.bitwise_count(short[:, None] ^ long[None, :]).astype(np.float64)
+    score = np.clip((_MATCH_LOOSE - dist) / (_MATCH_LOOSE - _MATCH_STRICT), 0.0, 1.0)
+    if not score.any():
+        return 0.0  # the common case, unrelated videos: skip the assignment
+    # One frame of the other video vouches for one frame only: otherwise a shared intro, in a video
+    # whose moments resemble each other, would "match" the whole shorter video.
+    rows, cols = linear_sum_assignment(score, maximize=True)
+    return float(score[rows, cols].sum() / len(short))
+
+
+def frames_similarity(a: list[tuple[float, int]], b: list[tuple[float, int]]) -> float:
+    """0..1: share of the shorter video's frames that find a near-identical frame in the other.
+
+    Frames are paired one to one (best total match); order and timing are ignored, so trims, intros and
+    re-cuts still match, and a left-right mirrored copy matches too. Blank frames are never counted.
+    """
+    ha, hb = _informative(a), _informative(b)
+    if len(ha) == 0 or len(hb) == 0:
+        return 0.0
+    short, long = (ha, hb) if len(ha) <= len(hb) else (hb, ha)
+    mirrored = np.array([approx_mirror(int(h)) for h in long], dtype=np.uint64)
+    return max(_frame_match_score(short, long), _frame_match_score(short, mirrored))
+
+
+def near_frame_pairs(frame_sets: Sequence[list[tuple[float, int]]], min_share: float = 0.0,
+                     block: int = 16_384) -> set[tuple[int, int]]:
+    """Index pairs (i < j) of frame sets where at least `min_share` of the smaller set's informative frames
+    (and never fewer than one) have a near frame, or a near mirrored frame, in the other. `frames_similarity`
+    can reach `min_share` only for these pairs, and they are found without comparing the sets pairwise: an
+    exact Hamming range search (FAISS, compiled popcounts) of every hash among the later hashes and their
+    mirror images, `block` query hashes at a time.
+    """
+    import faiss  # the vector-index library; imported here so fingerprinting alone never loads it
+
+    kept = [_informative(frames) for frames in frame_sets]
+    sizes = np.array([len(k) for k in kept], dtype=np.int64)
+    n = int(sizes.sum())
+    if not n:
+        return set()
+    hashes = np.concatenate(kept)
+    owner = np.repeat(np.arange(len(kept)), sizes)
+    # Hash k and its mirror image side by side (rows 2k and 2k + 1): d(h, mirror(g)) == d(mirror(h), g), so
+    # searching plain hashes among both finds every plain and mirrored match.
+    both = np.stack([hashes, hashes ^ np.uint64(_ODD_COLUMNS)], axis=1).reshape(-1)
+    found = []
+    for start in range(0, n, block):
+        index = faiss.IndexBinaryFlat(64)  # each block meets only itself and the later hashes: half the work
+        index.add(_as_codes(both[2 * start:]))
+        limits, _, ids = index.range_search(_as_codes(hashes[start:start + block]), _MATCH_LOOSE)  # strictly below
+        rows = start + np.repeat(np.arange(len(limits) - 1), np.diff(limits).astype(np.int64))
+        cols = start + ids // 2
+        keep = (rows < cols) & (owner[rows] != owner[cols])
+        found.append(np.unique(rows[keep] * n + cols[keep]))  # each hash pair once, plain or mirrored
+    pairs = np.unique(np.concatenate(found))
+    a, b = owner[pairs // n], owner[pairs % n]  # a < b: owners rise with the hash index
+    sets, counts = np.unique(a * len(kept) + b, return_counts=True)
+    i, j = sets // len(kept), sets % len(kept)
+    need = np.maximum(1, np.ceil(min_share * np.minimum(sizes[i], sizes[j])))
+    ok = counts >= need
+    return set(zip(i[ok].tolist(), j[ok].tolist(), strict=True))
+
+
+def _as_codes(hashes: np.ndarray) -> np.ndarray:
+    """64-bit hashes as the (n, 8) byte codes FAISS binary indexes take (Hamming distance is byte-order free)."""
+    return np.ascontiguousarray(hashes, dtype=np.uint64).view(np.uint8).reshape(-1, 8)
