@@ -1,4 +1,4 @@
-"""Kill a real `triage ingest` with SIGKILL half-way, run it again: one row per file, nothing half-written."""
+"""Real `triage ingest` runs killed half-way or racing each other: one row per file, nothing half-written."""
 
 from __future__ import annotations
 
@@ -71,3 +71,23 @@ def test_sigkill_then_rerun_leaves_exactly_one_row_per_file(tmp_path: Path, cli_
     derived = {p.name for p in (data / "derived").glob("*/*/*")}
     assert derived <= ready, "derived files only for finished contents"
     assert not list((data / "derived").rglob(".*.tmp"))
+
+
+def test_two_ingests_of_one_pile_at_once_both_finish_with_one_row_per_file(tmp_path: Path,
+                                                                           cli_env: dict[str, str]) -> None:
+    # A batch and a second batch (or a server upload) meeting the same new bytes raced on inserting their
+    # rows, and the loser stopped with a traceback.
+    pile = tmp_path / "pile"
+    n_files = make_pile(pile)
+    data = Path(cli_env["TRIAGE_DATA_DIR"])
+    subprocess.run([*triage_cmd(), "callouts", "create", "lawn", "--title", "Lawn"], env=cli_env, check=True)
+    runs = [subprocess.Popen([*triage_cmd(), "ingest", "--callout", "lawn", str(pile)], env=cli_env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for run in runs:
+        _, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+    with sqlite3.connect(data / "triage.db") as conn:
+        rows = conn.execute("select status from submissions").fetchall()
+        statuses = {r[0] for r in conn.execute("select status from contents")}
+    assert len(rows) == n_files
+    assert {r[0] for r in rows} <= {"ready", "rejected"} and statuses <= {"ready", "rejected"}

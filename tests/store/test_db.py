@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -54,3 +56,33 @@ def test_a_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
     with db.session() as session:
         row, created = get_or_create(session, "one", "file:x:aaa")
         assert created
+
+
+def test_two_writers_creating_the_same_rows_both_get_them(tmp_path: Path) -> None:
+    # Two ingests of one folder: the second looks up a content and a submission, finds none, and inserts
+    # while the first's uncommitted rows hold the write lock. A plain INSERT then failed its whole batch.
+    url = f"sqlite:///{tmp_path / 'triage.db'}"
+    first_db, second_db = Database(url), Database(url)
+    with first_db.session() as session:
+        upsert_callout(session, "c", title="C")
+    outcome: dict[str, object] = {}
+
+    def second_writer() -> None:
+        try:
+            with second_db.session() as session:
+                content = get_or_create_content(session, "ab" * 32, 10)
+                row, created = get_or_create(session, "c", "file:a.txt", sha256=content.sha256)
+                outcome.update(content=content.sha256, row=row.id, created=created)
+        except Exception as exc:  # noqa: BLE001 - the assertion below names it
+            outcome["error"] = exc
+
+    with first_db.session() as session:
+        get_or_create_content(session, "ab" * 32, 10)
+        first_row, _ = get_or_create(session, "c", "file:a.txt", sha256="ab" * 32)
+        first_id = first_row.id
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        time.sleep(0.5)  # the second writer has looked and is now waiting for the write lock
+    thread.join(timeout=30)
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome == {"content": "ab" * 32, "row": first_id, "created": False}
