@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from triage.errors import BadRequest, NotFound
 from triage.scoring.dedup import DuplicateGroup, find_duplicates
 from triage.service.pool import Pool, load_pool
+from triage.store.rows import insert_if_absent
 from triage.store.schema import DuplicateOverride, Submission
 from triage.store.store import Store
 
@@ -82,10 +83,10 @@ def set_override(store: Store, a: str, b: str, verdict: str, by: str) -> list[st
             if submission is None:
                 raise NotFound(f"no submission {sid!r}")
             callouts.add(submission.callout_id)
-        row = session.scalar(select(DuplicateOverride).where(
-            DuplicateOverride.submission_a == first, DuplicateOverride.submission_b == second))
-        if row is None:
-            session.add(DuplicateOverride(submission_a=first, submission_b=second, verdict=verdict, decided_by=by))
-        else:
+        if not insert_if_absent(session, DuplicateOverride, submission_a=first, submission_b=second,
+                                verdict=verdict, decided_by=by):
+            row = session.scalar(select(DuplicateOverride).where(
+                DuplicateOverride.submission_a == first, DuplicateOverride.submission_b == second))
+            assert row is not None
             row.verdict, row.decided_by = verdict, by
     return sorted(callouts)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from triage.domain import Probe, Status
 from triage.errors import InvalidSubmission, NotFound
 from triage.media.probe import check_name
+from triage.store.rows import insert_if_absent
 from triage.store.schema import Content, Submission
 
 FINAL = {Status.READY.value, Status.REJECTED.value}
@@ -31,7 +32,7 @@ def get_or_create(session: Session, callout_id: str, source_key: str, **fields: 
     found = find_by_key(session, callout_id, source_key)
     if found is not None:
         return found, False
-    created = _insert_if_absent(session, Submission, id=new_id(), callout_id=callout_id, source_key=source_key,
+    created = insert_if_absent(session, Submission, id=new_id(), callout_id=callout_id, source_key=source_key,
                                 status=Status.RECEIVED.value, **fields)
     row = find_by_key(session, callout_id, source_key)
     assert row is not None
@@ -41,32 +42,10 @@ def get_or_create(session: Session, callout_id: str, source_key: str, **fields: 
 def get_or_create_content(session: Session, sha256: str, size: int) -> Content:
     content = session.get(Content, sha256)
     if content is None:
-        _insert_if_absent(session, Content, sha256=sha256, size=size, status=Status.RECEIVED.value)
+        insert_if_absent(session, Content, sha256=sha256, size=size, status=Status.RECEIVED.value)
         content = session.get(Content, sha256)
         assert content is not None
     return content
-
-
-def _insert_if_absent(session: Session, model: type[Submission] | type[Content], **values: Any) -> bool:
-    """Insert a row unless its unique key exists; True when this call added it.
-
-    Another process can add the same key between our lookup and our insert (two ingests of one folder, one
-    file uploaded twice at once): the database settles it, where a plain INSERT would fail the whole batch.
-    """
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        result = session.execute(sqlite_insert(model).values(**values).on_conflict_do_nothing())
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        result = session.execute(pg_insert(model).values(**values).on_conflict_do_nothing())
-    else:  # no portable ON CONFLICT: a plain insert, which a concurrent writer can still fail
-        session.add(model(**values))
-        session.flush()
-        return True
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def set_status(row: Submission | Content, status: Status, error: str | None = None) -> None:
