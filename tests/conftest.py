@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests import postgres
 from triage.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,3 +35,16 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 
 def triage_cmd() -> list[str]:
     return [sys.executable, "-m", "triage.cli"]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A private PostgreSQL server for the whole test run (see tests/postgres.py); skipped where not installed."""
+    with postgres.running_server() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A fresh, empty PostgreSQL database."""
+    return postgres.new_database(postgres_server)

@@ -1,4 +1,5 @@
-"""The database: migrations from empty, WAL mode, idempotent call-out upserts and submission keys."""
+"""The database: migrations from empty, WAL mode, idempotent call-out upserts and submission keys, on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -27,8 +28,16 @@ def test_migrations_create_every_table_and_are_idempotent(tmp_path: Path) -> Non
         assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
 
 
-def test_callout_upsert_creates_then_updates_only_given_fields(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'triage.db'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each database triage supports: SQLite in a file, and a fresh PostgreSQL database (see tests/postgres.py)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'triage.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def test_callout_upsert_creates_then_updates_only_given_fields(database_url: str) -> None:
+    db = Database(database_url)
     with db.session() as session:
         _, created = upsert_callout(session, "one", title="One", brief="Anything about the number one.")
         assert created
@@ -45,8 +54,8 @@ def test_callout_upsert_creates_then_updates_only_given_fields(tmp_path: Path) -
             upsert_callout(session, "../evil")
 
 
-def test_a_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'triage.db'}")
+def test_a_failed_transaction_leaves_nothing_behind(database_url: str) -> None:
+    db = Database(database_url)
     with db.session() as session:
         upsert_callout(session, "one")
     with pytest.raises(RuntimeError), db.session() as session:
@@ -58,11 +67,10 @@ def test_a_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
         assert created
 
 
-def test_two_writers_creating_the_same_rows_both_get_them(tmp_path: Path) -> None:
+def test_two_writers_creating_the_same_rows_both_get_them(database_url: str) -> None:
     # Two ingests of one folder: the second looks up a content and a submission, finds none, and inserts
     # while the first's uncommitted rows hold the write lock. A plain INSERT then failed its whole batch.
-    url = f"sqlite:///{tmp_path / 'triage.db'}"
-    first_db, second_db = Database(url), Database(url)
+    first_db, second_db = Database(database_url), Database(database_url)
     with first_db.session() as session:
         upsert_callout(session, "c", title="C")
     outcome: dict[str, object] = {}
