@@ -1,4 +1,5 @@
-"""The durable job queue: atomic claims, progress and ETA, failure and retry, cancel, resume after a crash."""
+"""The durable job queue: atomic claims, progress and ETA, failure and retry, cancel, resume after a crash;
+on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -22,8 +23,11 @@ from triage.store.schema import Job
 from triage.store.store import Store
 
 
-@pytest.fixture
-def store(settings: Settings) -> Store:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, settings: Settings) -> Store:
+    """The queue on each database triage supports (PostgreSQL: see tests/postgres.py)."""
+    if request.param == "postgresql":
+        settings.database_url = str(request.getfixturevalue("postgres_url"))
     return runtime.open_store(settings)
 
 
