@@ -1,0 +1,43 @@
+"""The curator service on PostgreSQL: uploads racing each other end ready, and reads agree."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tests.api.conftest import Service, make_tokens
+from tests.conftest import MEDIA
+from triage.api.app import create_app
+from triage.config import Settings
+from triage.store.schema import Content
+
+pytestmark = pytest.mark.slow
+
+
+def test_one_file_uploaded_by_two_people_at_once_on_postgresql(settings: Settings, postgres_url: str) -> None:
+    settings.database_url = postgres_url
+    app = create_app(settings, workers=2)
+    with TestClient(app) as client:
+        service = Service(client, make_tokens(app), settings)
+        answers: dict[str, Any] = {}
+
+        def upload(role: str) -> None:
+            answers[role] = service.upload(role, MEDIA / "good" / "speech.mp4")
+
+        threads = [threading.Thread(target=upload, args=(role,)) for role in ("submitter", "submitter2")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert [answers[r].status_code for r in ("submitter", "submitter2")] == [202, 202]
+        done = [service.wait_ready(answers[r].json()["submission"]["submission_id"]) for r in answers]
+        assert [d["status"] for d in done] == ["ready", "ready"]
+        assert done[0]["sha256"] == done[1]["sha256"]
+        with app.state.triage.store.db.session() as session:
+            assert session.scalar(select(func.count()).select_from(Content)) == 1
+        shortlist = client.get("/api/callouts/lawn/shortlist", headers=service.h("curator")).json()
+        assert len(shortlist["items"]) == 1 and len(shortlist["items"][0]["duplicates"]) == 1
