@@ -1,5 +1,5 @@
 """Every notebook runs top to bottom (code cells in order, in one namespace): each with the fake models, and
-the tour with the real bundled ones too."""
+the tour and the evaluation with the real bundled ones too."""
 
 from __future__ import annotations
 
@@ -42,6 +42,21 @@ def test_tour_runs_with_the_bundled_models(monkeypatch: pytest.MonkeyPatch, caps
     assert all("ready" in line and "failed" not in line and "processing" not in line for line in ingested)
     page = namespace["page"]
     assert page["items"] and page["items"][0]["rank"] == 1  # type: ignore[index]
+
+
+@pytest.mark.real_models
+@pytest.mark.slow
+def test_evaluation_runs_with_the_bundled_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT / "notebooks")
+    monkeypatch.delenv("TRIAGE_EVAL_CORPUS", raising=False)  # the notebook builds its own small corpus
+    namespace = _run(ROOT / "notebooks" / "evaluation.ipynb")
+    report: dict = namespace["report"]  # type: ignore[assignment]
+    assert report["models"]["whisper"] == "tiny.en"
+    assert {c["callout"] for c in report["callouts"]} == {"food", "computers", "pets"}
+    average = report["average"]
+    assert average["ingest"]["by_status"] == {"ready": len(namespace["corpus"].category)}  # type: ignore[attr-defined]
+    assert average["search"]["ndcg@10"] > average["bm25"]["ndcg@10"]
+    assert average["repeats"] == 0
 
 
 def test_there_is_a_notebook() -> None:
