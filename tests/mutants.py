@@ -16,6 +16,11 @@ from collections import Counter
 from pathlib import Path
 
 from tests.conftest import MEDIA
+from triage import runtime
+from triage.config import Settings
+from triage.ingest.runner import ItemResult, ingest
+from triage.ingest.sources import from_paths
+from triage.store.callouts import upsert_callout
 
 KINDS = ("cut", "flip", "scramble", "zero", "splice", "repeat")
 
@@ -58,13 +63,23 @@ def write_mutants(out: Path, count: int, seed: int) -> list[Path]:
     return paths
 
 
-def main() -> None:
-    from triage import runtime
-    from triage.config import Settings
-    from triage.ingest.runner import ingest
-    from triage.ingest.sources import from_paths
-    from triage.store.callouts import upsert_callout
+def ingest_all(settings: Settings, folder: Path) -> list[ItemResult]:
+    """Ingest every file of `folder` into a fresh call-out, in one batch."""
+    store = runtime.open_store(settings)
+    with store.db.session() as session:
+        upsert_callout(session, "mutants", title="Mutants", brief="Damaged copies of the fixtures.")
+    analyse = runtime.analyser(settings, runtime.encoders(settings))
+    return ingest(store, "mutants", list(from_paths([folder])), analyse, max_file_bytes=settings.max_file_bytes)
 
+
+def unclean(results: list[ItemResult], private: Path) -> list[tuple[str, str, str | None]]:
+    """The results that are neither ready nor refused with a reason, or whose reason names a path under `private`."""
+    return [(Path(r.source).name, r.status, r.error) for r in results
+            if r.status not in ("ready", "rejected") or (r.status == "rejected" and not r.error)
+            or str(private) in (r.error or "")]
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--count", type=int, default=400)
@@ -74,17 +89,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         write_mutants(root / "media", args.count, args.seed)
-        settings = Settings(data_dir=root / "data", **fake)  # type: ignore[arg-type]
-        store = runtime.open_store(settings)
-        with store.db.session() as session:
-            upsert_callout(session, "mutants", title="Mutants", brief="Damaged copies of the fixtures.")
-        analyse = runtime.analyser(settings, runtime.encoders(settings))
-        results = ingest(store, "mutants", list(from_paths([root / "media"])), analyse,
-                         max_file_bytes=settings.max_file_bytes)
+        results = ingest_all(Settings(data_dir=root / "data", **fake), root / "media")  # type: ignore[arg-type]
         print(Counter(r.status for r in results))
-        for r in results:
-            if r.status not in ("ready", "rejected") or tmp in (r.error or ""):
-                print(r.status, Path(r.source).name, r.error)
+        for name, status, error in unclean(results, root):
+            print(status, name, error)
 
 
 if __name__ == "__main__":
