@@ -119,7 +119,7 @@ def model_only_row(enc: Any, device: str) -> dict[str, Any]:
     """Images/s of the vision tower alone on already-preprocessed 224x224 batches: the ceiling."""
     import torch
 
-    pixels = torch.randn(64, 3, 224, 224).to(enc._device, dtype=enc._dtype)
+    pixels = torch.randn(64, 3, 224, 224).to(enc.device, dtype=enc._dtype)
 
     def forward() -> None:
         with torch.inference_mode():

@@ -58,5 +58,6 @@ def test_check_reports_missing_models_instead_of_raising(tmp_path: Path) -> None
     by_family = {r["family"]: r for r in rows}
     assert by_family["whisper"]["ok"] and by_family["text"]["ok"]
     assert by_family["text"]["speed"] > 0 and by_family["text"]["load_s"] is not None
-    assert not by_family["clip"]["ok"]
+    assert by_family["whisper"]["device"] == by_family["text"]["device"] == "cpu"  # where each one really runs
+    assert not by_family["clip"]["ok"] and by_family["clip"]["device"] is None
     assert "triage models pull" in by_family["clip"]["error"]

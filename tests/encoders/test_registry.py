@@ -91,7 +91,7 @@ def test_auto_device_falls_back_to_cpu_whisper_when_ctranslate2_cannot_use_the_g
     cache.clear()
     try:
         model = registry.transcriber("tiny.en", device="auto")
-        assert model.name.endswith("/int8")  # the CPU compute type
+        assert model.device == "cpu" and model.name.endswith("/int8")  # the CPU compute type
         assert "Transcribing on the CPU instead" in caplog.text and "nvidia-cublas-cu12" in caplog.text
     finally:
         cache.clear()

@@ -14,6 +14,7 @@ class Transcriber(Protocol):
     """Speech to text."""
 
     name: str  # model id and version, recorded on every transcript it makes
+    device: str  # where it runs: "cpu" or "cuda"
 
     def transcribe(self, audio: np.ndarray, *, vad: bool = True) -> Transcript:
         """Transcribe mono float32 16 kHz audio. Silence and music give an empty transcript, never invented text."""
@@ -25,6 +26,7 @@ class TextEncoder(Protocol):
     """Texts to L2-normalised float32 vectors."""
 
     name: str
+    device: str  # where it runs: "cpu" or "cuda"
     dim: int
     max_tokens: int  # longest input the model reads; longer texts must be chunked first
 
@@ -38,6 +40,7 @@ class ImageTextEncoder(Protocol):
     """Images and prompts into one shared space (CLIP)."""
 
     name: str
+    device: str  # where it runs: "cpu" or "cuda"
     dim: int
 
     def encode_images(self, images: list[np.ndarray]) -> np.ndarray:

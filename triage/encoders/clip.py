@@ -132,7 +132,7 @@ class OpenClipEncoder:
         self._model = model
         self._transform = transform
         self._tokenizer = tokenizer
-        self._device = device
+        self.device = device
         self._dtype = torch.float16 if device == "cuda" else torch.float32
         self.name = f"open_clip-{label}"
         self.dim = int(open_clip.get_model_config(arch)["embed_dim"])
@@ -146,7 +146,7 @@ class OpenClipEncoder:
         out = np.zeros((len(images), self.dim), dtype=np.float32)
         for i in range(0, len(images), self.batch_size):
             batch = [self._transform(Image.fromarray(_as_rgb(img))) for img in images[i : i + self.batch_size]]
-            pixels = torch.stack(batch).to(self._device, dtype=self._dtype)
+            pixels = torch.stack(batch).to(self.device, dtype=self._dtype)
             with torch.inference_mode():
                 feats = self._model.encode_image(pixels, normalize=True)
             out[i : i + len(batch)] = feats.float().cpu().numpy()
@@ -158,7 +158,7 @@ class OpenClipEncoder:
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i in range(0, len(texts), self.batch_size):
-            tokens = self._tokenizer(list(texts[i : i + self.batch_size])).to(self._device)
+            tokens = self._tokenizer(list(texts[i : i + self.batch_size])).to(self.device)
             with torch.inference_mode():
                 feats = self._model.encode_text(tokens, normalize=True)
             out[i : i + tokens.shape[0]] = feats.float().cpu().numpy()

@@ -42,6 +42,8 @@ def hashed_bag_of_words(text: str, dim: int) -> np.ndarray:
 class FakeTextEncoder:
     """Hashed bag-of-words text encoder."""
 
+    device = "cpu"
+
     def __init__(self, dim: int = 256, max_tokens: int = 256) -> None:
         self.name = f"fake-text-{dim}"
         self.dim = dim
@@ -57,6 +59,8 @@ class FakeTextEncoder:
 
 class FakeTranscriber:
     """Energy-based fake: each loud second becomes one pseudo-word derived from the samples."""
+
+    device = "cpu"
 
     def __init__(self, threshold: float = 0.01, vad: bool = True) -> None:
         self.name = "fake-transcriber"
@@ -110,6 +114,8 @@ def _bin_index(rgb: np.ndarray) -> np.ndarray:
 
 class FakeImageTextEncoder:
     """Colour-histogram images and hashed-word prompts in one 128-d space."""
+
+    device = "cpu"
 
     def __init__(self) -> None:
         self.name = "fake-clip"

@@ -160,11 +160,12 @@ def check(settings: Settings) -> list[dict[str, Any]]:
     configured = _configured(settings)
     rows: list[dict[str, Any]] = []
     for family in registry.FAMILIES:
-        row: dict[str, Any] = {"family": family, "name": configured[family], "ok": False, "load_s": None,
-                               "speed": None, "unit": None, "error": None}
+        row: dict[str, Any] = {"family": family, "name": configured[family], "ok": False, "device": None,
+                               "load_s": None, "speed": None, "unit": None, "error": None}
         try:
             model, load_s, speed, unit = _smoke(family, settings)
-            row.update(ok=True, name=model.name, load_s=round(load_s, 3), speed=round(speed, 2), unit=unit)
+            row.update(ok=True, name=model.name, device=model.device, load_s=round(load_s, 3), speed=round(speed, 2),
+                       unit=unit)
         except TriageError as exc:
             row["error"] = f"{type(exc).__name__}: {exc}"
         rows.append(row)

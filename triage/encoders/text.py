@@ -73,6 +73,7 @@ class SentenceEncoder:
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelUnavailable(f"Could not load text model from {path}: {exc}") from exc
         self.name = f"st-{label}"
+        self.device = device
         self.path = path
         self.batch_size = batch_size
         self.dim = int(self._model.get_embedding_dimension() or 0)

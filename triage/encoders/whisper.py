@@ -125,6 +125,7 @@ class WhisperTranscriber:
             raise CudaUnusable(problem)
         self._batched = BatchedInferencePipeline(self._model)
         self.name = f"whisper-{label}/{compute_type}"
+        self.device = device
         self.path = path
         self.beam_size = beam_size
         self.batch_size = batch_size
