@@ -31,12 +31,15 @@ from triage.encoders.device import cuda_available, resolve_device
 WORDS = Path(__file__).read_text().split()
 
 
+LABELS = {"short": "short sentences (10 words)", "paragraphs": "paragraphs (150 words)"}
+
+
 def benchmark_texts(seed: int = 0) -> dict[str, list[str]]:
     """Deterministic word salads of two lengths; only their token counts matter for speed."""
     rng = np.random.default_rng(seed)
     vocab = sorted({w.strip(".,:;()\"'`").lower() for w in WORDS if w.isascii() and len(w) > 2})
-    return {"short sentences (10 words)": [" ".join(rng.choice(vocab, 10)) for _ in range(1024)],
-            "paragraphs (150 words)": [" ".join(rng.choice(vocab, 150)) for _ in range(256)]}
+    return {"short": [" ".join(rng.choice(vocab, 10)) for _ in range(1024)],
+            "paragraphs": [" ".join(rng.choice(vocab, 150)) for _ in range(256)]}
 
 
 def timed(fn: Callable[[], Any], repeats: int = 3) -> tuple[float, Any]:
@@ -60,20 +63,20 @@ def min_row_cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def bench_text(model: str, devices: list[str], threads: int, reference: Path | None) -> list[dict[str, Any]]:
-    texts = benchmark_texts()
     ref = np.load(reference) if reference else None
+    # With a reference, its own texts: the word salads come from this file, which may have changed since.
+    texts = {k: [str(t) for t in ref[f"{k}_texts"]] for k in LABELS} if ref is not None else benchmark_texts()
     rows: list[dict[str, Any]] = []
     first: dict[str, np.ndarray] = {}
     for device in devices:
         for batch in (32, 256) if device == "cuda" else (32,):
             enc = registry.text_encoder(model, device=device, threads=threads)
             enc.batch_size = batch  # type: ignore[attr-defined]  # the adapter reads it on each call
-            for label, items in texts.items():
+            for key, items in texts.items():
                 seconds, vectors = timed(lambda: enc.encode(items))  # noqa: B023 - called at once
-                first.setdefault(label, vectors)
-                row = {"family": "text", "device": device, "batch": batch, "input": label,
-                       "per_s": len(items) / seconds, "min_cos_vs_first": min_row_cosine(vectors, first[label])}
-                key = "short" if label.startswith("short") else "paragraphs"
+                first.setdefault(key, vectors)
+                row = {"family": "text", "device": device, "batch": batch, "input": LABELS[key],
+                       "per_s": len(items) / seconds, "min_cos_vs_first": min_row_cosine(vectors, first[key])}
                 if ref is not None:
                     row["min_cos_vs_reference"] = min_row_cosine(vectors, ref[key])
                 rows.append(row)
@@ -81,10 +84,11 @@ def bench_text(model: str, devices: list[str], threads: int, reference: Path | N
 
 
 def save_reference(model: str, threads: int, path: Path) -> None:
+    """The benchmark texts and their CPU embeddings, for checking a GPU run on another machine."""
     enc = registry.text_encoder(model, device="cpu", threads=threads)
     texts = benchmark_texts()
-    short, paras = texts.values()
-    np.savez(path, short=enc.encode(short), paragraphs=enc.encode(paras))
+    np.savez(path, **{k: enc.encode(v) for k, v in texts.items()},
+             **{f"{k}_texts": np.array(v) for k, v in texts.items()})
 
 
 def bench_clip(devices: list[str], threads: int, n_images: int) -> list[dict[str, Any]]:
@@ -92,7 +96,8 @@ def bench_clip(devices: list[str], threads: int, n_images: int) -> list[dict[str
     import torch
 
     rng = np.random.default_rng(0)
-    images = [rng.integers(0, 256, (480, 640, 3), dtype=np.uint8) for _ in range(n_images)]
+    # frames as the pipeline keeps them: long side at most 512 (triage.media.frames.MAX_FRAME_SIDE)
+    images = [rng.integers(0, 256, (384, 512, 3), dtype=np.uint8) for _ in range(n_images)]
     prompts = [" ".join(rng.choice(WORDS, 8)) for _ in range(512)]
     rows: list[dict[str, Any]] = []
     first: dict[str, np.ndarray] = {}
@@ -103,16 +108,30 @@ def bench_clip(devices: list[str], threads: int, n_images: int) -> list[dict[str
         for device in devices:
             enc = registry.image_text_encoder("ViT-B-32", "", checkpoint=checkpoint, device=device,
                                               threads=threads, batch_size=64)
-            for label, fn in (("frames 640x480, adapter (CPU resize + model)",
-                               lambda: enc.encode_images(images)),  # noqa: B023
-                              ("prompts", lambda: enc.encode_texts(prompts))):  # noqa: B023
+            resize_here = "frames 512x384, resized on the GPU" if device == "cuda" else "frames 512x384"
+            runs = [(resize_here, lambda: enc.encode_images(images)),  # noqa: B023
+                    ("prompts", lambda: enc.encode_texts(prompts))]  # noqa: B023
+            if device == "cuda":
+                before = "frames 512x384, resized on the CPU with PIL (before)"
+                runs.append((before, lambda: pil_frames(enc, images)))  # noqa: B023
+            for label, fn in runs:
                 seconds, vectors = timed(fn, repeats=2)
-                first.setdefault(label, vectors)
-                count = len(images) if label.startswith("frames") else len(prompts)
+                key = "prompts" if label == "prompts" else "frames"
+                first.setdefault(key, vectors)
+                count = len(prompts) if key == "prompts" else len(images)
                 rows.append({"family": "clip", "device": device, "batch": 64, "input": label,
-                             "per_s": count / seconds, "min_cos_vs_first": min_row_cosine(vectors, first[label])})
+                             "per_s": count / seconds, "min_cos_vs_first": min_row_cosine(vectors, first[key])})
             rows.append(model_only_row(enc, device))
     return rows
+
+
+def pil_frames(enc: Any, images: list[np.ndarray]) -> np.ndarray:
+    """The adapter as it was before frames were resized on the GPU: open_clip's PIL transform on the CPU."""
+    steps, enc._tensor_steps = enc._tensor_steps, None
+    try:
+        return np.asarray(enc.encode_images(images))
+    finally:
+        enc._tensor_steps = steps
 
 
 def model_only_row(enc: Any, device: str) -> dict[str, Any]:

@@ -61,3 +61,49 @@ def test_checkpoint_for_another_architecture_is_refused(tiny_checkpoint: Path) -
 def test_the_model_loads_once_per_process(tiny_checkpoint: Path) -> None:
     a = registry.image_text_encoder("TriageTiny-CLIP", "", checkpoint=tiny_checkpoint, device="cpu")
     assert registry.image_text_encoder("TriageTiny-CLIP", "", checkpoint=tiny_checkpoint, device="cpu") is a
+
+
+def test_tensor_preprocessing_matches_open_clips_pil_transform() -> None:
+    # On the GPU the frames are resized there (triage/encoders/pixels.py); it must give the model the same input.
+    import open_clip
+    import torch
+    from PIL import Image
+
+    from triage.encoders.pixels import as_rgb, preprocess, tensor_steps
+
+    _, _, transform = open_clip.create_model_and_transforms("ViT-B-32")
+    steps = tensor_steps(transform)
+    assert steps is not None
+    rng = np.random.default_rng(1)
+    # smooth pictures of several sizes (two of one size, as a video's frames), greyscale and RGBA among them
+    sizes = [(384, 512, 3), (384, 512, 3), (512, 288, 3), (100, 60), (240, 320, 4)]
+    images = [np.asarray(Image.fromarray(rng.integers(0, 256, (s[0] // 16, s[1] // 16, *s[2:]), dtype=np.uint8))
+                         .resize((s[1], s[0]), Image.Resampling.BILINEAR)) for s in sizes]
+    ours = preprocess(images, steps, "cpu", torch.float32)
+    theirs = torch.stack([transform(Image.fromarray(as_rgb(img))) for img in images])
+    assert ours.shape == theirs.shape == (5, 3, 224, 224)
+    # PIL resizes in 8-bit steps, torchvision in floats: about a third of a grey level apart on average
+    assert float((ours - theirs).abs().mean()) < 0.01
+
+
+def test_a_resize_mode_torchvision_cannot_run_on_tensors_keeps_pil() -> None:
+    import open_clip
+
+    from triage.encoders.pixels import tensor_steps
+
+    _, _, transform = open_clip.create_model_and_transforms("ViT-B-32", image_resize_mode="longest")
+    assert tensor_steps(transform) is None
+
+
+def test_the_tensor_path_gives_the_embeddings_of_the_pil_path(tiny_checkpoint: Path) -> None:
+    from triage.encoders.clip import OpenClipEncoder
+    from triage.encoders.pixels import tensor_steps
+
+    enc = OpenClipEncoder("TriageTiny-CLIP", tiny_checkpoint, {}, label="tiny", device="cpu", batch_size=4)
+    rng = np.random.default_rng(2)
+    images = [rng.integers(0, 256, (48, 64, 3), dtype=np.uint8) for _ in range(5)]
+    images.append(rng.integers(0, 256, (30, 30), dtype=np.uint8))
+    with_pil = enc.encode_images(images)
+    enc._tensor_steps = tensor_steps(enc._transform)  # what a CUDA encoder does
+    with_tensors = enc.encode_images(images)
+    assert np.min(np.sum(with_pil * with_tensors, axis=1)) > 0.999

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from triage.encoders.offline import hub_offline
-from triage.errors import ConfigError, ModelUnavailable, ProcessingFailed
+from triage.encoders.pixels import as_rgb, preprocess, tensor_steps
+from triage.errors import ConfigError, ModelUnavailable
 
 _SAFE_DEFAULT = "open_clip_model.safetensors"
 _BIN_DEFAULT = "open_clip_pytorch_model.bin"
@@ -134,6 +135,8 @@ class OpenClipEncoder:
         self._tokenizer = tokenizer
         self.device = device
         self._dtype = torch.float16 if device == "cuda" else torch.float32
+        # On the GPU the frames are resized there too; on the CPU, PIL one by one is as fast as tensors.
+        self._tensor_steps = tensor_steps(transform) if device == "cuda" else None
         self.name = f"open_clip-{label}"
         self.dim = int(open_clip.get_model_config(arch)["embed_dim"])
         self.batch_size = batch_size
@@ -145,9 +148,13 @@ class OpenClipEncoder:
 
         out = np.zeros((len(images), self.dim), dtype=np.float32)
         for i in range(0, len(images), self.batch_size):
-            batch = [self._transform(Image.fromarray(_as_rgb(img))) for img in images[i : i + self.batch_size]]
-            pixels = torch.stack(batch).to(self.device, dtype=self._dtype)
+            batch = images[i : i + self.batch_size]
             with torch.inference_mode():
+                if self._tensor_steps is not None:
+                    pixels = preprocess(batch, self._tensor_steps, self.device, self._dtype)
+                else:
+                    pixels = torch.stack([self._transform(Image.fromarray(as_rgb(img))) for img in batch])
+                    pixels = pixels.to(self.device, dtype=self._dtype)
                 feats = self._model.encode_image(pixels, normalize=True)
             out[i : i + len(batch)] = feats.float().cpu().numpy()
         return _renormalise(out)
@@ -163,15 +170,6 @@ class OpenClipEncoder:
                 feats = self._model.encode_text(tokens, normalize=True)
             out[i : i + tokens.shape[0]] = feats.float().cpu().numpy()
         return _renormalise(out)
-
-
-def _as_rgb(img: np.ndarray) -> np.ndarray:
-    arr = np.asarray(img)
-    if arr.ndim == 2:
-        arr = np.stack([arr] * 3, axis=-1)
-    if arr.ndim != 3 or arr.shape[2] < 3:
-        raise ProcessingFailed(f"Expected an RGB image of shape (H, W, 3), got {arr.shape}")
-    return np.ascontiguousarray(arr[..., :3].astype(np.uint8))
 
 
 def _renormalise(v: np.ndarray) -> np.ndarray:
