@@ -3,7 +3,7 @@ import pytest
 
 from triage.domain import MediaType
 from triage.scoring.query import callout_texts
-from triage.scoring.relevance import RelevanceParams, score_pool, with_exemplars
+from triage.scoring.relevance import RelevanceParams, like_query, score_pool, with_exemplars
 from triage.scoring.types import CalloutQuery
 
 from .helpers import axis, frames, item, words
@@ -117,3 +117,21 @@ def test_callout_texts_include_phrases(title, brief):
     texts = callout_texts(title, brief, ["a prompt"])
     assert texts[0] == title and brief.rstrip(".") in texts and "athletes" in texts and "a prompt" in texts
     assert len(texts) == len({t.lower() for t in texts})
+
+
+def test_a_piece_as_the_query_ranks_pieces_like_it_first() -> None:
+    # "More like this": a typed story about topic 0 finds the spoken piece about topic 0 before the others.
+    story = item("story", text=words([axis(0, 0.1, 1), axis(0, 0.1, 2)]))
+    near = item("near", MediaType.AUDIO, transcript=words([axis(0, 0.3, 3)], times=True))
+    others = [item(f"far{k}", text=words([axis(k, 0.1, k)])) for k in range(2, 8)]
+    query = like_query(story)
+    assert query is not None and query.text.shape == (1, 16) and query.clip is None and not query.others_text
+    scored = {s.item_id: s.score for s in score_pool([story, near, *others], query)}
+    assert max(scored[o.submission_id] for o in others) < scored["near"]
+
+
+def test_a_piece_with_frames_only_queries_the_image_space_and_one_with_nothing_cannot_query() -> None:
+    picture = item("pic", MediaType.IMAGE, frames=frames([axis(1)], [0.0]))
+    query = like_query(picture)
+    assert query is not None and query.text.size == 0 and query.clip is not None and query.clip.shape == (1, 16)
+    assert like_query(item("empty")) is None

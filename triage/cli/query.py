@@ -16,6 +16,12 @@ def _models(settings: Settings) -> Encoders:
     return runtime.query_encoders(settings)
 
 
+def _hits(items: list[dict]) -> None:
+    """Search-like results as a table: rank, id, type, score, moment and the text that matched."""
+    table([[str(i["rank"]), i["external_id"], i["media_type"], f"{i['score']:.2f}", _at(i["moment"]),
+            (i["snippet"] or "")[:60]] for i in items], ["#", "ID", "TYPE", "SCORE", "AT", "MATCH"])
+
+
 @cli.command()
 @click.argument("text")
 @click.option("--callout", "callout_id", help="Search one call-out's pool (default: the whole archive).")
@@ -33,8 +39,27 @@ def search(settings: Settings, text: str, callout_id: str | None, limit: int, of
     if as_json:
         emit_json(result)
         return
-    table([[str(i["rank"]), i["external_id"], i["media_type"], f"{i['score']:.2f}", _at(i["moment"]),
-            (i["snippet"] or "")[:60]] for i in result["items"]], ["#", "ID", "TYPE", "SCORE", "AT", "MATCH"])
+    _hits(result["items"])
+
+
+@cli.command()
+@click.argument("submission")
+@click.option("--callout", "callout_id", help="Look in one call-out's pool (default: the whole archive).")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--offset", default=0)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def similar(settings: Settings, submission: str, callout_id: str | None, limit: int, offset: int,
+            as_json: bool) -> None:
+    """Submissions like one submission (id or external id): its words and frames are the query."""
+    from triage.service.search import similar as run
+
+    result = run(runtime.open_store(settings), _models(settings), submission, callout_id=callout_id, limit=limit,
+                 offset=offset)
+    if as_json:
+        emit_json(result)
+        return
+    _hits(result["items"])
 
 
 @cli.command()

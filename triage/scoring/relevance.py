@@ -116,6 +116,17 @@ def with_exemplars(items: Sequence[Item], query: CalloutQuery) -> CalloutQuery:
     return replace(query, text=text, clip=clip)
 
 
+def like_query(item: Item) -> CalloutQuery | None:
+    """One piece as a query ("more like this"): its whole-piece vector in each space it has, no other call-outs
+    to contrast with. None when the piece has neither words nor frames."""
+    words = text_space_vectors([item])[0]
+    frames = item.frames.pooled_vector()[None, :] if item.frames is not None and len(item.frames.matrix) else None
+    if words is None and frames is None:
+        return None
+    text = words[None, :] if words is not None else np.zeros((0, 0), dtype=np.float32)
+    return CalloutQuery(text=text, clip=frames)
+
+
 def smoothing_graph(items: Sequence[Item], params: RelevanceParams | None = None) -> Graph | None:
     """The pool's nearest-neighbour graph in the text space, or None where smoothing is off or too costly."""
     p = params or RelevanceParams()

@@ -6,15 +6,17 @@ import copy
 from pathlib import Path
 from typing import Any, Literal
 
+from triage.errors import BadRequest
 from triage.pipeline import Encoders
-from triage.scoring.relevance import Graph, score_pool
+from triage.scoring.relevance import Graph, like_query, score_pool
 from triage.scoring.shortlist import shortlist as rank
-from triage.scoring.types import Explanation
+from triage.scoring.types import CalloutQuery, Explanation
 from triage.service.cache import PoolCache, View
 from triage.service.duplicates import pool_groups
 from triage.service.index import candidate_contents
 from triage.service.pool import Pool, load_pool
 from triage.store.store import Store
+from triage.store.submissions import lookup
 
 
 def moment(why: Explanation) -> dict[str, float] | None:
@@ -62,6 +64,39 @@ def _search(view: View, text: str, limit: int, offset: int, index_dir: Path | No
         scored = score_pool(list(pool.items.values()), query, graph=graph)
         page = rank(scored, pool.items, groups=groups, diversity=0.0, offset=offset, limit=limit)
     return {"query": text, "callout": view.callout_id, "total": page.total,
+            "items": [_entry(pool, e.rank, e.item_id, e.score, e.why, e.duplicates) for e in page.entries]}
+
+
+def similar(store: Store, models: Encoders, ref: str, *, callout_id: str | None = None, limit: int = 20,
+            offset: int = 0, cache: PoolCache | None = None) -> dict[str, Any]:
+    """Pieces like one submission (by id or external id), over one call-out or the whole archive.
+
+    The piece's own words and frames are the query. The piece, its copies and other uploads of its bytes are
+    left out: they are the piece itself, not more like it.
+    """
+    view = View(store, models, callout_id, cache)
+    with store.db.session() as session:
+        row = lookup(session, ref)
+        piece = load_pool(session, None, with_fingerprints=False, shas={row.sha256 or ""}).items.get(row.id)
+        like = {"submission_id": row.id, "external_id": row.external_id or row.id}
+    query = like_query(piece) if piece is not None else None
+    if query is None:
+        raise BadRequest(f"submission {ref!r} has no words or frames to compare with (is it ready?)")
+    key = ("similar", row.id, limit, offset)
+    found = view.get(key, lambda: _similar(view, like, row.sha256, query, limit, offset))
+    return copy.deepcopy(found)
+
+
+def _similar(view: View, like: dict[str, str], sha: str | None, query: CalloutQuery, limit: int,
+             offset: int) -> dict[str, Any]:
+    pool, groups, graph = view.pool(), view.groups(), view.graph()
+    sid = like["submission_id"]
+    itself = {sid} | {m for g in groups if sid in g.members for m in g.members}
+    with view.gate:  # the whole pool is scored, so its cached neighbour graph applies; the piece is dropped after
+        scored = [s for s in score_pool(list(pool.items.values()), query, graph=graph)
+                  if s.item_id not in itself and pool.submissions[s.item_id].sha256 != sha]
+        page = rank(scored, pool.items, groups=groups, diversity=0.0, offset=offset, limit=limit)
+    return {"like": like, "callout": view.callout_id, "total": page.total,
             "items": [_entry(pool, e.rank, e.item_id, e.score, e.why, e.duplicates) for e in page.entries]}
 
 

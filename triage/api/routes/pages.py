@@ -24,6 +24,7 @@ from triage.service.decisions import record
 from triage.service.views import callout_dict, submission_dict
 from triage.store.callouts import get_callout
 from triage.store.schema import Submission
+from triage.store.submissions import lookup
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -95,16 +96,18 @@ def home(page: PageDep) -> HTMLResponse:
     return page.render("callouts.html", callouts=callouts_overview(page.state.store, page.who))
 
 
-def _results(state: AppState, callout_id: str, q: str | None, cluster: int | None, media_type: str | None,
-             decision: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+def _results(state: AppState, callout_id: str, q: str | None, like: str | None, cluster: int | None,
+             media_type: str | None, decision: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
     from triage.service.clusters import clusters
-    from triage.service.search import search
+    from triage.service.search import search, similar
     from triage.service.shortlist import shortlist
 
     try:
         chips = clusters(state.store, state.models(), callout_id, cache=state.cache)["clusters"]
         settings = state.settings
-        if q:
+        if like:
+            found = similar(state.store, state.models(), like, callout_id=callout_id, limit=24, cache=state.cache)
+        elif q:
             found = search(state.store, state.models(), q, callout_id=callout_id, limit=24, cache=state.cache,
                            index_dir=settings.resolved_index_dir, narrow_above=settings.search_narrow_above,
                            exact_max=settings.exact_search_max)
@@ -118,17 +121,23 @@ def _results(state: AppState, callout_id: str, q: str | None, cluster: int | Non
 
 @router.get("/callouts/{callout_id}", response_class=HTMLResponse)
 def callout_page(callout_id: str, page: PageDep, q: Annotated[str | None, Query(max_length=500)] = None,
+                 like: Annotated[str | None, Query(max_length=200)] = None,
                  cluster: int | None = None, media_type: str | None = None,
                  decision: str | None = None) -> HTMLResponse:
-    """The shortlist (or search results) as cards, cluster chips, and the call-out's running jobs."""
+    """The shortlist (or search results, or pieces like one submission) as cards, cluster chips, and the
+    call-out's running jobs."""
     state = page.state
     with state.store.db.session() as session:
         callout = callout_dict(get_callout(session, callout_id))
         jobs = [queue.job_dict(j) for j in queue.active_for(session, [callout_id])]
-    items, chips, problem = _results(state, callout_id, q, cluster, media_type, decision)
+        liked = lookup(session, like) if like else None
+        like_title = (liked.title or liked.original_filename or liked.external_id or liked.id) if liked else ""
+    items, chips, problem = _results(state, callout_id, q, liked.id if liked else None, cluster, media_type,
+                                     decision)
     with state.store.db.session() as session:
         shown = cards(session, items)
-    return page.render("callout.html", callout=callout, cards=shown, clusters=chips, q=q or "", cluster=cluster,
+    return page.render("callout.html", callout=callout, cards=shown, clusters=chips, q=q or "", like=like_title,
+                       cluster=cluster,
                        media_type=media_type, decision=decision, jobs=jobs, problem=problem,
                        here=str(page.request.url.path) + (f"?{page.request.url.query}" if page.request.url.query else ""))
 

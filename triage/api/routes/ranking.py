@@ -51,6 +51,19 @@ def search(state: StateDep, who: Curator, q: Annotated[str, Query(min_length=1, 
                exact_max=settings.exact_search_max)
 
 
+@router.get("/submissions/{submission_id}/similar")
+def similar(submission_id: str, state: StateDep, who: Curator, callout: str | None = None,
+            limit: Annotated[int, Query(ge=1, le=200)] = 20,
+            offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    """Submissions like this one (its words and frames are the query), over one call-out or the archive."""
+    from triage.service.search import similar as run
+
+    if callout:
+        _callout(state, callout)
+    return run(state.store, state.models(), submission_id, callout_id=callout, limit=limit, offset=offset,
+               cache=state.cache)
+
+
 @router.get("/callouts/{callout_id}/duplicates")
 def duplicates(callout_id: str, state: StateDep, who: Curator) -> dict[str, Any]:
     """Duplicate groups (re-uploads, re-encodes, trims, copies) with their representative."""
