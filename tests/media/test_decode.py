@@ -173,5 +173,6 @@ def test_repeat_check_compares_frames_of_different_sizes():
     grey = np.full((240, 320, 3), 90, dtype=np.uint8)
     taller = np.full((448, 320, 3), 90, dtype=np.uint8)
     other = np.full((448, 320, 3), 200, dtype=np.uint8)
-    kept = _drop_repeats([Frame(0.0, grey), Frame(1.0, taller), Frame(2.0, other)])
-    assert [f.time for f in kept] == [0.0, 2.0]  # the same picture at another size is still a repeat
+    same = np.full((448, 320, 3), 90, dtype=np.uint8)
+    kept = _drop_repeats([Frame(0.0, grey), Frame(1.0, taller), Frame(2.0, same), Frame(3.0, other)])
+    assert [f.time for f in kept] == [0.0, 1.0, 3.0]  # another size is another picture; a still repeat is not

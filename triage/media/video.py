@@ -79,18 +79,23 @@ def _scan_keyframes(container: InputContainer, stream: VideoStream, start: float
     return scan
 
 
-def _thumb(rgb: np.ndarray, side: int = 32) -> np.ndarray:
-    """A side x side grey thumbnail of nearest pixels, whatever the frame's size: a stream can change size
-    mid-way (a damaged or re-negotiated stream), and thumbnails of its frames must still compare."""
-    rows = np.linspace(0, rgb.shape[0] - 1, side).astype(np.int64)
-    cols = np.linspace(0, rgb.shape[1] - 1, side).astype(np.int64)
-    return rgb[rows][:, cols].astype(np.float32).mean(axis=2)
+def _thumb(rgb: np.ndarray) -> np.ndarray:
+    step_y, step_x = max(1, rgb.shape[0] // 32), max(1, rgb.shape[1] // 32)
+    return rgb[::step_y, ::step_x].astype(np.float32).mean(axis=2)
+
+
+def _same_picture(a: np.ndarray, b: np.ndarray) -> bool:
+    # A stream can change size mid-way (damaged, or re-negotiated by the recorder): frames of another size
+    # are another picture, and their thumbnails could not be compared anyway.
+    if a.shape != b.shape:
+        return False
+    return float(np.abs(_thumb(a) - _thumb(b)).mean()) < _SAME_PICTURE
 
 
 def _drop_repeats(frames: list[Frame]) -> list[Frame]:
     kept: list[Frame] = []
     for frame in frames:
-        if kept and float(np.abs(_thumb(kept[-1].rgb) - _thumb(frame.rgb)).mean()) < _SAME_PICTURE:
+        if kept and _same_picture(kept[-1].rgb, frame.rgb):
             continue
         kept.append(frame)
     return kept
