@@ -16,9 +16,9 @@ from triage.ingest.runner import ingest
 from triage.ingest.sources import from_paths
 from triage.pipeline import text_vectors_model
 from triage.service.index import sync
-from triage.service.search import search
+from triage.service.search import search, similar
 from triage.store.callouts import upsert_callout
-from triage.store.schema import Vector
+from triage.store.schema import Submission, Vector
 from triage.store.store import Store
 from triage.vectors import VectorIndex
 
@@ -66,6 +66,18 @@ def test_search_narrowed_by_the_index_finds_the_same_top_results(filled: Store, 
     narrowed = search(filled, models, "the quick brown fox", limit=5, index_dir=tmp_path / "index", narrow_above=1)
     assert [i["submission_id"] for i in narrowed["items"]] == [i["submission_id"] for i in exact["items"]]
     assert (tmp_path / "index" / "text.faiss").exists()
+
+
+def test_similar_narrowed_by_the_index_finds_the_same_top_results(filled: Store, settings: Settings,
+                                                                   tmp_path: Path) -> None:
+    models = runtime.query_encoders(settings)
+    with filled.db.session() as session:
+        piece = session.scalars(select(Submission.id).where(Submission.status == "ready")).first()
+    assert piece is not None
+    exact = similar(filled, models, piece, limit=5)
+    narrowed = similar(filled, models, piece, limit=5, index_dir=tmp_path / "index", narrow_above=1)
+    assert exact["items"] and piece not in {i["submission_id"] for i in exact["items"]}
+    assert [i["submission_id"] for i in narrowed["items"]] == [i["submission_id"] for i in exact["items"]]
 
 
 def test_reprocess_recomputes_only_what_a_changed_model_made(filled: Store, settings: Settings) -> None:

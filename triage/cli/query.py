@@ -55,7 +55,8 @@ def similar(settings: Settings, submission: str, callout_id: str | None, limit: 
     from triage.service.search import similar as run
 
     result = run(runtime.open_store(settings), _models(settings), submission, callout_id=callout_id, limit=limit,
-                 offset=offset)
+                 offset=offset, index_dir=settings.resolved_index_dir, narrow_above=settings.search_narrow_above,
+                 exact_max=settings.exact_search_max)
     if as_json:
         emit_json(result)
         return

@@ -113,8 +113,10 @@ def candidate_contents(store: Store, index_dir: Path, queries: dict[str, np.ndar
     """
     found: list[int] = []
     for space, rows in queries.items():
-        index = None if rows is None else sync(store, index_dir, space, exact_max=exact_max, threads=threads)[0]
-        if index is not None and rows is not None:
+        if rows is None or not len(rows):  # e.g. a picture as the query has no words
+            continue
+        index = sync(store, index_dir, space, exact_max=exact_max, threads=threads)[0]
+        if index is not None:
             _, ids = index.search(rows, k=max(100, want * per_result))
             found += [int(i) for i in np.unique(ids) if i >= 0]
     with store.db.session() as session:

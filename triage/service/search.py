@@ -1,14 +1,18 @@
-"""Search by a text prompt over one call-out or the whole archive, with the moment that matched."""
+"""Search by a text prompt, or by a piece ("more like this"), over one call-out or the whole archive,
+with the moment that matched."""
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 from triage.errors import BadRequest
 from triage.pipeline import Encoders
+from triage.scoring.dedup import DuplicateGroup
 from triage.scoring.relevance import Graph, like_query, score_pool
+from triage.scoring.shortlist import Shortlist
 from triage.scoring.shortlist import shortlist as rank
 from triage.scoring.types import CalloutQuery, Explanation
 from triage.service.cache import PoolCache, View
@@ -17,6 +21,8 @@ from triage.service.index import candidate_contents
 from triage.service.pool import Pool, load_pool
 from triage.store.store import Store
 from triage.store.submissions import lookup
+
+_SPARE = 16  # extra index candidates for `similar`, whose nearest ones are the piece and its copies
 
 
 def moment(why: Explanation) -> dict[str, float] | None:
@@ -49,30 +55,17 @@ def search(store: Store, models: Encoders, text: str, *, callout_id: str | None 
 
 
 def _search(view: View, text: str, limit: int, offset: int, index_dir: Path | None, exact_max: int) -> dict[str, Any]:
-    query = view.prompt_query(text)
-    graph: Graph | None | Literal["auto"]
-    if index_dir is None:
-        pool, groups, graph = view.pool(), view.groups(), view.graph()
-    else:  # a big pool: score only the candidates the index finds (a pool of its own, not remembered)
-        shas = candidate_contents(view.store, index_dir, {"text": query.text, "clip": query.clip},
-                                  want=offset + limit, exact_max=exact_max)
-        with view.store.db.session() as session:
-            pool = load_pool(session, view.callout_id, shas=shas)
-            groups = pool_groups(session, pool)
-        graph = "auto"  # the candidates' pool is new each time: its graph is made while scoring
-    with view.gate:
-        scored = score_pool(list(pool.items.values()), query, graph=graph)
-        page = rank(scored, pool.items, groups=groups, diversity=0.0, offset=offset, limit=limit)
-    return {"query": text, "callout": view.callout_id, "total": page.total,
-            "items": [_entry(pool, e.rank, e.item_id, e.score, e.why, e.duplicates) for e in page.entries]}
+    pool, page = _ranked(view, view.prompt_query(text), limit, offset, index_dir, exact_max)
+    return {"query": text, "callout": view.callout_id, "total": page.total, "items": _items(pool, page)}
 
 
 def similar(store: Store, models: Encoders, ref: str, *, callout_id: str | None = None, limit: int = 20,
-            offset: int = 0, cache: PoolCache | None = None) -> dict[str, Any]:
+            offset: int = 0, index_dir: Path | None = None, narrow_above: int = 20_000, exact_max: int = 50_000,
+            cache: PoolCache | None = None) -> dict[str, Any]:
     """Pieces like one submission (by id or external id), over one call-out or the whole archive.
 
-    The piece's own words and frames are the query. The piece, its copies and other uploads of its bytes are
-    left out: they are the piece itself, not more like it.
+    The piece's own words and frames are the query, ranked as `search` ranks (big pools narrowed the same
+    way). The piece, its copies and other uploads of its bytes are left out: they are the piece, not more like it.
     """
     view = View(store, models, callout_id, cache)
     with store.db.session() as session:
@@ -82,22 +75,45 @@ def similar(store: Store, models: Encoders, ref: str, *, callout_id: str | None 
     query = like_query(piece) if piece is not None else None
     if query is None:
         raise BadRequest(f"submission {ref!r} has no words or frames to compare with (is it ready?)")
-    key = ("similar", row.id, limit, offset)
-    found = view.get(key, lambda: _similar(view, like, row.sha256, query, limit, offset))
-    return copy.deepcopy(found)
+    narrow = index_dir is not None and view.count > narrow_above
+    key = ("similar", row.id, limit, offset, str(index_dir) if narrow else None, exact_max if narrow else None)
+
+    def itself(pool: Pool, groups: list[DuplicateGroup]) -> set[str]:
+        copies = {m for g in groups if row.id in g.members for m in g.members}
+        return {row.id} | copies | {i for i, r in pool.submissions.items() if r.sha256 == row.sha256}
+
+    def compute() -> dict[str, Any]:
+        pool, page = _ranked(view, query, limit, offset, index_dir if narrow else None, exact_max, leave_out=itself)
+        return {"like": like, "callout": view.callout_id, "total": page.total, "items": _items(pool, page)}
+
+    return copy.deepcopy(view.get(key, compute))
 
 
-def _similar(view: View, like: dict[str, str], sha: str | None, query: CalloutQuery, limit: int,
-             offset: int) -> dict[str, Any]:
-    pool, groups, graph = view.pool(), view.groups(), view.graph()
-    sid = like["submission_id"]
-    itself = {sid} | {m for g in groups if sid in g.members for m in g.members}
-    with view.gate:  # the whole pool is scored, so its cached neighbour graph applies; the piece is dropped after
-        scored = [s for s in score_pool(list(pool.items.values()), query, graph=graph)
-                  if s.item_id not in itself and pool.submissions[s.item_id].sha256 != sha]
+def _ranked(view: View, query: CalloutQuery, limit: int, offset: int, index_dir: Path | None, exact_max: int,
+            leave_out: Callable[[Pool, list[DuplicateGroup]], set[str]] | None = None) -> tuple[Pool, Shortlist]:
+    """Score the pool against `query` and rank one page; with an index, only the candidates it finds."""
+    graph: Graph | None | Literal["auto"]
+    if index_dir is None:
+        pool, groups, graph = view.pool(), view.groups(), view.graph()
+    else:  # a big pool: score only the candidates the index finds (a pool of its own, not remembered)
+        spare = _SPARE if leave_out else 0  # the piece and its copies are the nearest candidates, and dropped
+        shas = candidate_contents(view.store, index_dir, {"text": query.text, "clip": query.clip},
+                                  want=offset + limit + spare, exact_max=exact_max)
+        with view.store.db.session() as session:
+            pool = load_pool(session, view.callout_id, shas=shas)
+            groups = pool_groups(session, pool)
+        graph = "auto"  # the candidates' pool is new each time: its graph is made while scoring
+    with view.gate:  # the whole pool is scored, so a cached neighbour graph applies; pieces are dropped after
+        scored = score_pool(list(pool.items.values()), query, graph=graph)
+        if leave_out is not None:
+            dropped = leave_out(pool, groups)
+            scored = [s for s in scored if s.item_id not in dropped]
         page = rank(scored, pool.items, groups=groups, diversity=0.0, offset=offset, limit=limit)
-    return {"like": like, "callout": view.callout_id, "total": page.total,
-            "items": [_entry(pool, e.rank, e.item_id, e.score, e.why, e.duplicates) for e in page.entries]}
+    return pool, page
+
+
+def _items(pool: Pool, page: Shortlist) -> list[dict[str, Any]]:
+    return [_entry(pool, e.rank, e.item_id, e.score, e.why, e.duplicates) for e in page.entries]
 
 
 def _entry(pool: Pool, rank_: int, sid: str, score: float, why: Explanation, dups: tuple[str, ...]) -> dict[str, Any]:

@@ -105,12 +105,14 @@ def _results(state: AppState, callout_id: str, q: str | None, like: str | None, 
     try:
         chips = clusters(state.store, state.models(), callout_id, cache=state.cache)["clusters"]
         settings = state.settings
+        index: dict[str, Any] = {"index_dir": settings.resolved_index_dir, "exact_max": settings.exact_search_max,
+                                 "narrow_above": settings.search_narrow_above}
         if like:
-            found = similar(state.store, state.models(), like, callout_id=callout_id, limit=24, cache=state.cache)
+            found = similar(state.store, state.models(), like, callout_id=callout_id, limit=24, cache=state.cache,
+                            **index)
         elif q:
             found = search(state.store, state.models(), q, callout_id=callout_id, limit=24, cache=state.cache,
-                           index_dir=settings.resolved_index_dir, narrow_above=settings.search_narrow_above,
-                           exact_max=settings.exact_search_max)
+                           **index)
         else:
             found = shortlist(state.store, state.models(), callout_id, limit=24, cluster=cluster,
                               media_type=media_type, decision=decision, cache=state.cache)

@@ -60,8 +60,10 @@ def similar(submission_id: str, state: StateDep, who: Curator, callout: str | No
 
     if callout:
         _callout(state, callout)
+    settings = state.settings
     return run(state.store, state.models(), submission_id, callout_id=callout, limit=limit, offset=offset,
-               cache=state.cache)
+               cache=state.cache, index_dir=settings.resolved_index_dir, narrow_above=settings.search_narrow_above,
+               exact_max=settings.exact_search_max)
 
 
 @router.get("/callouts/{callout_id}/duplicates")
