@@ -29,6 +29,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/api/callouts/lawn/uploads", None, {A, C, S}),
     ("GET", "/api/callouts/lawn/shortlist", None, {A, C}),
     ("GET", "/api/search?q=lawn", None, {A, C}),
+    ("GET", "/api/submissions/{sid}/similar", None, {A, C}),
     ("GET", "/api/callouts/lawn/duplicates", None, {A, C}),
     ("POST", "/api/duplicates/overrides", {"a": "{sid}", "b": "{sid}", "verdict": "not_duplicate"}, {A, C}),
     ("GET", "/api/callouts/lawn/clusters", None, {A, C}),
