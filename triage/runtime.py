@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from triage.config import Settings
 from triage.domain import MediaLimits, Transcript
@@ -24,6 +25,12 @@ def limits(settings: Settings) -> MediaLimits:
         max_pixels=settings.max_pixels, max_side=settings.max_side, min_side=settings.min_side,
         max_text_chars=settings.max_text_chars,
     )
+
+
+def index_options(settings: Settings) -> dict[str, Any]:
+    """How search and "more like this" use the FAISS index on big pools (their keyword arguments)."""
+    return {"index_dir": settings.resolved_index_dir, "narrow_above": settings.search_narrow_above,
+            "exact_max": settings.exact_search_max}
 
 
 def open_store(settings: Settings) -> Store:

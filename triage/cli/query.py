@@ -16,10 +16,13 @@ def _models(settings: Settings) -> Encoders:
     return runtime.query_encoders(settings)
 
 
-def _hits(items: list[dict]) -> None:
-    """Search-like results as a table: rank, id, type, score, moment and the text that matched."""
+def _hits(result: dict, as_json: bool) -> None:
+    """Search-like results as JSON, or as a table: rank, id, type, score, moment and the text that matched."""
+    if as_json:
+        emit_json(result)
+        return
     table([[str(i["rank"]), i["external_id"], i["media_type"], f"{i['score']:.2f}", _at(i["moment"]),
-            (i["snippet"] or "")[:60]] for i in items], ["#", "ID", "TYPE", "SCORE", "AT", "MATCH"])
+            (i["snippet"] or "")[:60]] for i in result["items"]], ["#", "ID", "TYPE", "SCORE", "AT", "MATCH"])
 
 
 @cli.command()
@@ -33,13 +36,8 @@ def search(settings: Settings, text: str, callout_id: str | None, limit: int, of
     """Submissions matching a text prompt, with the moment that matched."""
     from triage.service.search import search as run
 
-    result = run(runtime.open_store(settings), _models(settings), text, callout_id=callout_id, limit=limit,
-                 offset=offset, index_dir=settings.resolved_index_dir, narrow_above=settings.search_narrow_above,
-                 exact_max=settings.exact_search_max)
-    if as_json:
-        emit_json(result)
-        return
-    _hits(result["items"])
+    _hits(run(runtime.open_store(settings), _models(settings), text, callout_id=callout_id, limit=limit,
+              offset=offset, **runtime.index_options(settings)), as_json)
 
 
 @cli.command()
@@ -54,13 +52,8 @@ def similar(settings: Settings, submission: str, callout_id: str | None, limit: 
     """Submissions like one submission (id or external id): its words and frames are the query."""
     from triage.service.search import similar as run
 
-    result = run(runtime.open_store(settings), _models(settings), submission, callout_id=callout_id, limit=limit,
-                 offset=offset, index_dir=settings.resolved_index_dir, narrow_above=settings.search_narrow_above,
-                 exact_max=settings.exact_search_max)
-    if as_json:
-        emit_json(result)
-        return
-    _hits(result["items"])
+    _hits(run(runtime.open_store(settings), _models(settings), submission, callout_id=callout_id, limit=limit,
+              offset=offset, **runtime.index_options(settings)), as_json)
 
 
 @cli.command()

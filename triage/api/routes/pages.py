@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from triage import runtime
 from triage.api import session as web
 from triage.api.cards import cards, clock
 from triage.api.deps import AppState, StateDep, web_session
@@ -104,9 +105,7 @@ def _results(state: AppState, callout_id: str, q: str | None, like: str | None, 
 
     try:
         chips = clusters(state.store, state.models(), callout_id, cache=state.cache)["clusters"]
-        settings = state.settings
-        index: dict[str, Any] = {"index_dir": settings.resolved_index_dir, "exact_max": settings.exact_search_max,
-                                 "narrow_above": settings.search_narrow_above}
+        index = runtime.index_options(state.settings)
         if like:
             found = similar(state.store, state.models(), like, callout_id=callout_id, limit=24, cache=state.cache,
                             **index)

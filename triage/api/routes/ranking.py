@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from triage import runtime
 from triage.api.deps import Curator, StateDep
 from triage.api.schemas import OverrideCreate
 from triage.jobs import queue
@@ -45,10 +46,8 @@ def search(state: StateDep, who: Curator, q: Annotated[str, Query(min_length=1, 
 
     if callout:
         _callout(state, callout)
-    settings = state.settings
     return run(state.store, state.models(), q, callout_id=callout, limit=limit, cache=state.cache,
-               index_dir=settings.resolved_index_dir, narrow_above=settings.search_narrow_above,
-               exact_max=settings.exact_search_max)
+               **runtime.index_options(state.settings))
 
 
 @router.get("/submissions/{submission_id}/similar")
@@ -60,10 +59,8 @@ def similar(submission_id: str, state: StateDep, who: Curator, callout: str | No
 
     if callout:
         _callout(state, callout)
-    settings = state.settings
     return run(state.store, state.models(), submission_id, callout_id=callout, limit=limit, offset=offset,
-               cache=state.cache, index_dir=settings.resolved_index_dir, narrow_above=settings.search_narrow_above,
-               exact_max=settings.exact_search_max)
+               cache=state.cache, **runtime.index_options(state.settings))
 
 
 @router.get("/callouts/{callout_id}/duplicates")
