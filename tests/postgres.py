@@ -45,7 +45,10 @@ def running_server() -> Iterator[str]:
     if as_user:
         shutil.chown(root, "postgres")
     data = root / "data"
-    run = lambda *args: subprocess.run([*as_user, *args], check=True, capture_output=True)  # noqa: E731
+
+    def run(*args: str) -> None:
+        subprocess.run([*as_user, *args], check=True, capture_output=True)
+
     try:
         run(str(programs / "initdb"), "-D", str(data), "-A", "trust", "-U", "triage", "--no-sync")
         run(str(programs / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "start",

@@ -1,6 +1,8 @@
-"""`triage search | shortlist | duplicates | clusters`: the curator's questions, as JSON with stable keys."""
+"""`triage search | similar | shortlist | duplicates | clusters`: the curator's questions, as JSON with stable keys."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import click
 
@@ -16,6 +18,19 @@ def _models(settings: Settings) -> Encoders:
     return runtime.query_encoders(settings)
 
 
+def _hit_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options search and similar share: the pool, the page and the output format."""
+    for option in reversed((
+        click.option("--callout", "callout_id", help="Look in one call-out's pool (default: the whole archive)."),
+        click.option("--limit", default=20, show_default=True),
+        click.option("--offset", default=0),
+        click.option("--json", "as_json", is_flag=True),
+        click.pass_obj,
+    )):
+        command = option(command)
+    return command
+
+
 def _hits(result: dict, as_json: bool) -> None:
     """Search-like results as JSON, or as a table: rank, id, type, score, moment and the text that matched."""
     if as_json:
@@ -27,11 +42,7 @@ def _hits(result: dict, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("text")
-@click.option("--callout", "callout_id", help="Search one call-out's pool (default: the whole archive).")
-@click.option("--limit", default=20, show_default=True)
-@click.option("--offset", default=0)
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_obj
+@_hit_options
 def search(settings: Settings, text: str, callout_id: str | None, limit: int, offset: int, as_json: bool) -> None:
     """Submissions matching a text prompt, with the moment that matched."""
     from triage.service.search import search as run
@@ -42,11 +53,7 @@ def search(settings: Settings, text: str, callout_id: str | None, limit: int, of
 
 @cli.command()
 @click.argument("submission")
-@click.option("--callout", "callout_id", help="Look in one call-out's pool (default: the whole archive).")
-@click.option("--limit", default=20, show_default=True)
-@click.option("--offset", default=0)
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_obj
+@_hit_options
 def similar(settings: Settings, submission: str, callout_id: str | None, limit: int, offset: int,
             as_json: bool) -> None:
     """Submissions like one submission (id or external id): its words and frames are the query."""
