@@ -27,7 +27,8 @@ from triage.store.callouts import get_callout
 @click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="JSONL: one {\"path\", \"external_id\", \"title\", \"contributor\"} per line.")
 @click.option("--allow-outside", is_flag=True, help="Follow paths that leave the given folder or manifest folder.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON result per item instead of a summary.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON document (a result per item, then the summary) instead of progress lines.")
 @engine_options
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.pass_obj
