@@ -20,7 +20,7 @@ from triage.store.submissions import lookup
 
 @cli.group()
 def callouts() -> None:
-    """Create and list call-outs."""
+    """Create, import and list call-outs; mark exemplars."""
 
 
 @callouts.command("create")
@@ -29,7 +29,7 @@ def callouts() -> None:
 @click.option("--brief", help="The call-out's brief: what submissions should be about.")
 @click.option("--prompt", "prompts", multiple=True, help="Extra text prompt describing what fits (repeatable).")
 @click.option("--negative", "negatives", multiple=True, help="Text prompt describing what does NOT fit (repeatable).")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def create(settings: Settings, callout_id: str, title: str | None, brief: str | None,
            prompts: tuple[str, ...], negatives: tuple[str, ...], as_json: bool) -> None:
@@ -50,7 +50,7 @@ def create(settings: Settings, callout_id: str, title: str | None, brief: str | 
 @click.argument("callout_id")
 @click.argument("submission")
 @click.option("--unmark", is_flag=True, help="Stop counting it as an exemplar.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def exemplar(settings: Settings, callout_id: str, submission: str, unmark: bool, as_json: bool) -> None:
     """Mark a ready submission (id or external id) as an example of what the call-out wants.
@@ -68,7 +68,7 @@ def exemplar(settings: Settings, callout_id: str, submission: str, unmark: bool,
 
 
 @callouts.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def list_(settings: Settings, as_json: bool) -> None:
     """List call-outs with their submission counts."""
@@ -84,7 +84,7 @@ def list_(settings: Settings, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def status(settings: Settings, as_json: bool) -> None:
     """Submission counts per call-out and status."""
@@ -102,7 +102,7 @@ def status(settings: Settings, as_json: bool) -> None:
 @cli.command()
 @click.argument("ref")
 @click.option("--callout", "callout_id", help="Look only in this call-out.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def show(settings: Settings, ref: str, callout_id: str | None, as_json: bool) -> None:
     """Show one submission by id or external id: status, error, media type, duration, probe, transcript."""

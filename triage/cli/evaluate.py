@@ -20,7 +20,7 @@ from triage.errors import ConfigError
 @click.argument("corpus_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--keep", "keep", type=click.Path(path_type=Path),
               help="Use (and keep) this fresh data dir instead of a temporary one.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @engine_options
 @click.pass_obj
 def evaluate(settings: Settings, corpus_dir: Path, keep: Path | None, as_json: bool, engine: str | None,

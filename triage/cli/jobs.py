@@ -14,14 +14,15 @@ from triage.jobs.worker import run_inline
 
 @cli.group()
 def jobs() -> None:
-    """Background jobs: uploads to process, call-outs to re-score."""
+    """Background jobs: uploads to process, call-outs to re-score, derived data to recompute."""
 
 
 @jobs.command("list")
-@click.option("--status", type=click.Choice(["queued", "running", "done", "failed", "cancelled"]))
-@click.option("--callout", "callout_id")
-@click.option("--limit", default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--status", type=click.Choice(["queued", "running", "done", "failed", "cancelled"]),
+              help="Only jobs in this state.")
+@click.option("--callout", "callout_id", help="Only this call-out's jobs.")
+@click.option("--limit", default=50, show_default=True, help="How many to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def list_(settings: Settings, status: str | None, callout_id: str | None, limit: int, as_json: bool) -> None:
     """Jobs, newest first, with progress and ETA."""

@@ -21,7 +21,7 @@ from triage.service.index import sync_all
 @click.option("--only", "only", multiple=True, type=click.Choice(STAGES),
               help="Recompute these stages (and what depends on them) for every ready submission.")
 @click.option("--callout", "callout_id", help="Only the contents of this call-out.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @engine_options
 @click.pass_obj
 def reprocess(settings: Settings, only: tuple[str, ...], callout_id: str | None, as_json: bool, engine: str | None,
@@ -50,7 +50,7 @@ def index() -> None:
 
 
 @index.command("rebuild")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def rebuild(settings: Settings, as_json: bool) -> None:
     """Rebuild every space's index from the database."""
@@ -58,7 +58,7 @@ def rebuild(settings: Settings, as_json: bool) -> None:
 
 
 @index.command("sync")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def sync(settings: Settings, as_json: bool) -> None:
     """Add new vectors to the indexes and drop removed ones."""

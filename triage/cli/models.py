@@ -15,7 +15,7 @@ def models() -> None:
 
 
 @models.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def list_(settings: Settings, as_json: bool) -> None:
     """Configured and known models: installed or not, size, location."""
@@ -42,7 +42,7 @@ def pull(settings: Settings, names: tuple[str, ...]) -> None:
 
 
 @models.command("check")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def check(settings: Settings, as_json: bool) -> None:
     """Load each configured model, run a smoke input and report its speed."""

@@ -22,9 +22,9 @@ def _hit_options(command: Callable[..., None]) -> Callable[..., None]:
     """The options search and similar share: the pool, the page and the output format."""
     for option in reversed((
         click.option("--callout", "callout_id", help="Look in one call-out's pool (default: the whole archive)."),
-        click.option("--limit", default=20, show_default=True),
-        click.option("--offset", default=0),
-        click.option("--json", "as_json", is_flag=True),
+        click.option("--limit", default=20, show_default=True, help="How many to list."),
+        click.option("--offset", default=0, help="Skip this many first (the next page)."),
+        click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text."),
         click.pass_obj,
     )):
         command = option(command)
@@ -65,15 +65,17 @@ def similar(settings: Settings, submission: str, callout_id: str | None, limit: 
 
 @cli.command()
 @click.argument("callout_id")
-@click.option("--limit", default=20, show_default=True)
-@click.option("--offset", default=0)
+@click.option("--limit", default=20, show_default=True, help="How many to list.")
+@click.option("--offset", default=0, help="Skip this many first (the next page).")
 @click.option("--diversity", default=0.3, show_default=True, help="0 = pure relevance, 1 = most varied.")
-@click.option("--media-type", type=click.Choice(["video", "audio", "image", "text"]))
+@click.option("--media-type", type=click.Choice(["video", "audio", "image", "text"]), help="Only this kind of media.")
 @click.option("--cluster", type=int, help="Only this cluster id (see `triage clusters`).")
-@click.option("--decision", help="Only this curator decision (shortlisted, rejected, starred, unrated, undecided).")
-@click.option("--min-duration", type=float)
-@click.option("--max-duration", type=float)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--decision", help="Only this current curator decision: shortlisted, rejected, starred, unrated, "
+              "or undecided (never decided).")
+@click.option("--min-duration", type=float,
+              help="Only pieces at least this many seconds long (texts and images have none).")
+@click.option("--max-duration", type=float, help="Only pieces at most this many seconds long.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def shortlist(settings: Settings, callout_id: str, limit: int, offset: int, diversity: float, media_type: str | None,
               cluster: int | None, decision: str | None, min_duration: float | None, max_duration: float | None,
@@ -98,7 +100,7 @@ def shortlist(settings: Settings, callout_id: str, limit: int, offset: int, dive
               help="Record that A and B are different pieces (ids or external ids); kept from then on.")
 @click.option("--merge", "join", nargs=2, metavar="A B", help="Record that A and B are the same piece.")
 @click.option("--by", default="cli", show_default=True, help="Who decided, kept with the verdict.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def duplicates(settings: Settings, callout_id: str | None, split: tuple[str, str] | None,
                join: tuple[str, str] | None, by: str, as_json: bool) -> None:
@@ -123,7 +125,7 @@ def duplicates(settings: Settings, callout_id: str | None, split: tuple[str, str
 @cli.command()
 @click.argument("callout_id")
 @click.option("-k", "--clusters", "k", type=int, help="Number of clusters (default: chosen automatically).")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def clusters(settings: Settings, callout_id: str, k: int | None, as_json: bool) -> None:
     """Sub-themes of a call-out's pool with readable labels."""
@@ -147,7 +149,7 @@ def _why(why: dict) -> str:
 
 @cli.command()
 @click.argument("callout_id")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def score(settings: Settings, callout_id: str, as_json: bool) -> None:
     """Re-score a call-out's whole pool (after its brief or prompts change) as a durable job, in the foreground."""

@@ -10,7 +10,7 @@ from triage.config import Settings
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(0, 64),
               help="Job worker threads (process uploads, re-score); 0 leaves jobs to another server. With "
                    "TRIAGE_ENGINE=ray each thread waits on one upload at a time: give at least one per Ray worker.")

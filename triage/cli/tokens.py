@@ -20,7 +20,7 @@ def tokens() -> None:
 @click.option("--role", type=click.Choice(ROLES), required=True,
               help="admin: call-outs and tokens; curator: read and decide; submitter: upload, see own.")
 @click.option("--name", required=True, help="Who or what uses the token (recorded on decisions).")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def create(settings: Settings, role: str, name: str, as_json: bool) -> None:
     """Create a token and print it once; only its hash is stored."""
@@ -36,7 +36,7 @@ def create(settings: Settings, role: str, name: str, as_json: bool) -> None:
 
 
 @tokens.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def list_(settings: Settings, as_json: bool) -> None:
     """List tokens (never the tokens themselves)."""
