@@ -8,7 +8,11 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
 from tests.conftest import FAKE_MODELS, MEDIA, triage_cmd
+from triage.config import Settings
 
 
 def triage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -137,3 +141,16 @@ def test_marking_an_exemplar_again_changes_nothing_even_when_it_is_not_the_last(
     assert "already" in triage(cli_env, "callouts", "exemplar", "lawn", "s1").stdout
     again = json.loads(triage(cli_env, "callouts", "exemplar", "lawn", "s1", "--json").stdout)["exemplars"]
     assert again == both and len(both) == 2  # same set, same order
+
+
+def test_reprocess_json_exits_1_when_its_job_fails(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    # README: exit 1 is "a failure on triage's side"; --json must not turn a failed job into a success
+    from triage.cli import cli, maintain
+
+    failed = {"id": 1, "kind": "reprocess", "status": "failed", "error": "ProcessingFailed: boom", "result": None}
+    monkeypatch.setattr(maintain, "run_inline", lambda *args, **kwargs: failed)
+    runner = CliRunner()
+    as_json = runner.invoke(cli, ["--data-dir", str(settings.data_dir), "reprocess", "--json"])
+    assert as_json.exit_code == 1 and json.loads(as_json.stdout)["status"] == "failed"
+    as_text = runner.invoke(cli, ["--data-dir", str(settings.data_dir), "reprocess"])
+    assert as_text.exit_code == 1

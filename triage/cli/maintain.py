@@ -36,6 +36,8 @@ def reprocess(settings: Settings, only: tuple[str, ...], callout_id: str | None,
         job = run_inline(store, job_id, settings=settings, progress=progress.follow)
     if as_json:
         emit_json(job)
+        if job["status"] != "done":
+            raise SystemExit(1)  # the job (with its error) is on stdout; the status says it failed, as `score` does
     elif job["status"] == "done":
         result = job["result"] or {}
         click.echo(f"job {job['id']}: {result.get('recomputed', 0)} of {result.get('contents', 0)} contents "
