@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +30,12 @@ class Pool:
     def external(self, submission_id: str) -> str:
         row = self.submissions[submission_id]
         return row.external_id or row.id
+
+    def copies(self, submission_id: str, duplicates: Iterable[str]) -> list[str]:
+        """The external ids of a piece's copies, each once and never the piece's own: across call-outs one
+        platform submission filed under two call-outs is two rows with one external id."""
+        own = self.external(submission_id)
+        return [e for e in dict.fromkeys(self.external(d) for d in duplicates) if e != own]
 
 
 def ready_submissions(session: Session, callout_id: str | None, shas: set[str] | None = None) -> list[Submission]:

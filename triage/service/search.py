@@ -119,4 +119,4 @@ def _items(pool: Pool, page: Shortlist) -> list[dict[str, Any]]:
 def _entry(pool: Pool, rank_: int, sid: str, score: float, why: Explanation, dups: tuple[str, ...]) -> dict[str, Any]:
     return {"rank": rank_, "submission_id": sid, "external_id": pool.external(sid),
             "media_type": pool.items[sid].media_type.value, "score": round(score, 4), "moment": moment(why),
-            "snippet": why.snippet, "duplicates": [pool.external(d) for d in dups]}
+            "snippet": why.snippet, "duplicates": pool.copies(sid, dups)}

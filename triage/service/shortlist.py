@@ -49,7 +49,7 @@ def _shortlist(view: View, limit: int, offset: int, diversity: float, media_type
     return {"callout": view.callout_id, "total": page.total, "offset": offset, "limit": limit, "items": [
         {"rank": e.rank, "submission_id": e.item_id, "external_id": pool.external(e.item_id),
          "media_type": pool.items[e.item_id].media_type.value, "score": round(e.score, 4),
-         "duplicates": [pool.external(d) for d in e.duplicates], "cluster": e.cluster,
+         "duplicates": pool.copies(e.item_id, e.duplicates), "cluster": e.cluster,
          "cluster_label": labels.get(e.cluster) if e.cluster is not None else None,
          "moment": moment(e.why), "decision": decided.get(e.item_id), "why": why_dict(e.why)}
         for e in page.entries]}
