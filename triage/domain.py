@@ -16,6 +16,11 @@ class MediaType(StrEnum):
     TEXT = "text"
 
 
+# A curator's decision on a submission; "unrated" takes a rating back. UNDECIDED names pieces nobody has decided on.
+DECISIONS = ("shortlisted", "rejected", "starred", "unrated")
+UNDECIDED = "undecided"
+
+
 class Status(StrEnum):
     """Life of a submission: received -> processing -> ready, or rejected (bad input) / failed (our fault)."""
 

@@ -11,6 +11,7 @@ from triage.cli import cli
 from triage.cli.output import emit_json, table
 from triage.cli.progress import BatchProgress
 from triage.config import Settings
+from triage.domain import DECISIONS, UNDECIDED
 from triage.pipeline import Encoders
 
 
@@ -70,8 +71,9 @@ def similar(settings: Settings, submission: str, callout_id: str | None, limit: 
 @click.option("--diversity", default=0.3, show_default=True, help="0 = pure relevance, 1 = most varied.")
 @click.option("--media-type", type=click.Choice(["video", "audio", "image", "text"]), help="Only this kind of media.")
 @click.option("--cluster", type=int, help="Only this cluster id (see `triage clusters`).")
-@click.option("--decision", help="Only this current curator decision: shortlisted, rejected, starred, unrated, "
-              "or undecided (never decided).")
+@click.option("--decision", type=click.Choice([*DECISIONS, UNDECIDED]),
+              help="Only pieces with this current curator decision; unrated includes those never decided, "
+              "undecided is only those.")
 @click.option("--min-duration", type=float,
               help="Only pieces at least this many seconds long (texts and images have none).")
 @click.option("--max-duration", type=float, help="Only pieces at most this many seconds long.")

@@ -7,11 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from triage.domain import MediaType
+from triage.domain import UNDECIDED, MediaType
 from triage.scoring.dedup import DuplicateGroup
 from triage.scoring.types import Explanation, Item, Scored, unit
-
-UNDECIDED = "undecided"
 
 
 @dataclass(frozen=True)

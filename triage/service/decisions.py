@@ -5,10 +5,9 @@ from __future__ import annotations
 from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
+from triage.domain import DECISIONS
 from triage.errors import BadRequest, NotFound
 from triage.store.schema import Decision, Submission
-
-DECISIONS = ("shortlisted", "rejected", "starred", "unrated")
 
 
 def newest_ids() -> ScalarSelect[int]:

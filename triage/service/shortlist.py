@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from triage.domain import MediaType
+from triage.domain import UNDECIDED, MediaType
 from triage.pipeline import Encoders
 from triage.scoring.shortlist import Filters
 from triage.scoring.shortlist import shortlist as rank
@@ -40,7 +40,7 @@ def _shortlist(view: View, limit: int, offset: int, diversity: float, media_type
     filters = Filters(
         media_types=[MediaType(media_type)] if media_type else None, min_duration=min_duration,
         max_duration=max_duration, clusters=[cluster] if cluster is not None else None,
-        decisions=[decision] if decision else None,
+        decisions=_decision_filter(decision),
     )
     with view.gate:
         page = rank(scored, pool.items, groups=groups, diversity=diversity, filters=filters, clusters=cluster_of,
@@ -53,3 +53,11 @@ def _shortlist(view: View, limit: int, offset: int, diversity: float, media_type
          "cluster_label": labels.get(e.cluster) if e.cluster is not None else None,
          "moment": moment(e.why), "decision": decided.get(e.item_id), "why": why_dict(e.why)}
         for e in page.entries]}
+
+
+def _decision_filter(decision: str | None) -> list[str] | None:
+    """"unrated" is what a card shows for a piece nobody has rated, so it matches those too; "undecided" matches
+    only pieces nobody has ever decided on."""
+    if not decision:
+        return None
+    return [decision, UNDECIDED] if decision == "unrated" else [decision]

@@ -14,7 +14,7 @@ from triage.store.callouts import get_callout
 
 router = APIRouter(tags=["triage"])
 MediaTypeName = Literal["video", "audio", "image", "text"]
-DecisionName = Literal["shortlisted", "rejected", "starred", "unrated"]
+DecisionFilter = Literal["shortlisted", "rejected", "starred", "unrated", "undecided"]  # unrated includes undecided
 
 
 def _callout(state: Any, callout_id: str) -> None:
@@ -26,7 +26,7 @@ def _callout(state: Any, callout_id: str) -> None:
 def shortlist(callout_id: str, state: StateDep, who: Curator,
               limit: Annotated[int, Query(ge=1, le=500)] = 20, offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
               diversity: Annotated[float, Query(ge=0, le=1)] = 0.3, media_type: MediaTypeName | None = None,
-              cluster: Annotated[int | None, Query(ge=0)] = None, decision: DecisionName | None = None,
+              cluster: Annotated[int | None, Query(ge=0)] = None, decision: DecisionFilter | None = None,
               min_duration: Annotated[float | None, Query(ge=0)] = None,
               max_duration: Annotated[float | None, Query(ge=0)] = None) -> dict[str, Any]:
     """The ranked, de-duplicated, diverse shortlist, each item explaining the moment that matched."""
