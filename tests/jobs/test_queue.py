@@ -90,7 +90,7 @@ def test_eta_comes_from_the_pace_so_far(store: Store) -> None:
     queue.progress(store.db, job_id, 25, 100)
     with store.db.session() as session:
         job = queue.get(session, job_id)
-        started = queue._aware(job.started_at)
+        started = job.started_at
         assert started is not None
         assert queue.eta_seconds(job, at=started + timedelta(seconds=10)) == pytest.approx(30)
         assert queue.job_dict(job)["progress"] == 0.25

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,18 @@ def test_two_writers_creating_the_same_rows_both_get_them(database_url: str) -> 
     thread.join(timeout=30)
     assert "error" not in outcome, outcome.get("error")
     assert outcome == {"content": "ab" * 32, "row": first_id, "created": False}
+
+
+def test_timestamps_come_back_in_utc_with_their_zone(database_url: str) -> None:
+    """Both databases give the same aware UTC time, whatever zone the writer's value had."""
+    db = Database(database_url)
+    taken = datetime(2026, 3, 1, 14, 30, tzinfo=timezone(timedelta(hours=2)))
+    with db.session() as session:
+        upsert_callout(session, "one", title="One")
+        get_callout(session, "one").created_at = taken
+    with db.session() as session:
+        callout = get_callout(session, "one")
+        assert callout.created_at == taken and callout.created_at.utcoffset() == timedelta(0)
+        assert callout.updated_at.tzinfo is not None
+        assert callout.created_at.isoformat() == "2026-03-01T12:30:00+00:00"
+    db.close()

@@ -26,13 +26,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes even for timezone=True columns; they were written in UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 def worker_name(thread: str = "") -> str:
     """host:pid[:thread], so a restart on the same host can tell its dead predecessors' jobs apart."""
     return f"{socket.gethostname()}:{os.getpid()}" + (f":{thread}" if thread else "")
@@ -167,7 +160,7 @@ def requeue_stale(db: Database, *, stale_after: float = 120.0) -> list[int]:
     revived = []
     with db.session() as session:
         for job in session.scalars(select(Job).where(Job.status == RUNNING)):
-            beat = _aware(job.heartbeat_at)
+            beat = job.heartbeat_at
             if not _alive(job.worker, host) or beat is None or beat < limit:
                 job.status, job.worker, job.started_at = QUEUED, None, None
                 revived.append(job.id)
@@ -215,7 +208,7 @@ def active_for(session: Session, callout_ids: list[str]) -> list[Job]:
 
 def eta_seconds(job: Job, at: datetime | None = None) -> float | None:
     """Seconds left, from the pace so far; None until there is some progress to go on."""
-    started = _aware(job.started_at)
+    started = job.started_at
     if job.status != RUNNING or started is None or job.done <= 0 or job.total <= 0:
         return None
     elapsed = ((at or now()) - started).total_seconds()
@@ -233,6 +226,6 @@ def job_dict(job: Job) -> dict[str, Any]:
         "progress": round(job.done / job.total, 4) if job.total else None,
         "eta_s": round(eta, 1) if eta is not None else None,
         "error": job.error, "attempts": job.attempts, "worker": job.worker, "result": result,
-        "created_at": _aware(job.created_at), "started_at": _aware(job.started_at),
-        "finished_at": _aware(job.finished_at), "heartbeat_at": _aware(job.heartbeat_at),
+        "created_at": job.created_at, "started_at": job.started_at,
+        "finished_at": job.finished_at, "heartbeat_at": job.heartbeat_at,
     }
