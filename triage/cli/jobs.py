@@ -21,7 +21,7 @@ def jobs() -> None:
 @click.option("--status", type=click.Choice(["queued", "running", "done", "failed", "cancelled"]),
               help="Only jobs in this state.")
 @click.option("--callout", "callout_id", help="Only this call-out's jobs.")
-@click.option("--limit", default=50, show_default=True, help="How many to list.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="How many to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def list_(settings: Settings, status: str | None, callout_id: str | None, limit: int, as_json: bool) -> None:

@@ -15,6 +15,7 @@ from triage.jobs import queue
 from triage.jobs.worker import run_inline
 from triage.pipeline import STAGES
 from triage.service.index import sync_all
+from triage.store.callouts import get_callout
 
 
 @cli.command()
@@ -31,6 +32,9 @@ def reprocess(settings: Settings, only: tuple[str, ...], callout_id: str | None,
     if "visual" in only:
         runtime.clip_encoder(settings, required=True)  # the clear "weights missing" error, before any job
     store = runtime.open_store(settings)
+    if callout_id is not None:
+        with store.db.session() as session:
+            get_callout(session, callout_id)  # a typo must not pass for "nothing to recompute"
     job_id = queue.enqueue(store.db, "reprocess", callout_id=callout_id, params={"only": list(only)})
     with BatchProgress(0, "reprocess", quiet=as_json) as progress:
         job = run_inline(store, job_id, settings=settings, progress=progress.follow)

@@ -13,6 +13,11 @@ from triage.cli.progress import BatchProgress
 from triage.config import Settings
 from triage.domain import DECISIONS, UNDECIDED
 from triage.pipeline import Encoders
+from triage.store.callouts import get_callout
+
+# The bounds the HTTP API enforces on the same parameters: out of them a result is empty or meaningless.
+LIMIT = click.IntRange(min=1)
+OFFSET = click.IntRange(min=0)
 
 
 def _models(settings: Settings) -> Encoders:
@@ -23,8 +28,8 @@ def _hit_options(command: Callable[..., None]) -> Callable[..., None]:
     """The options search and similar share: the pool, the page and the output format."""
     for option in reversed((
         click.option("--callout", "callout_id", help="Look in one call-out's pool (default: the whole archive)."),
-        click.option("--limit", default=20, show_default=True, help="How many to list."),
-        click.option("--offset", default=0, help="Skip this many first (the next page)."),
+        click.option("--limit", type=LIMIT, default=20, show_default=True, help="How many to list."),
+        click.option("--offset", type=OFFSET, default=0, help="Skip this many first (the next page)."),
         click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text."),
         click.pass_obj,
     )):
@@ -66,17 +71,18 @@ def similar(settings: Settings, submission: str, callout_id: str | None, limit: 
 
 @cli.command()
 @click.argument("callout_id")
-@click.option("--limit", default=20, show_default=True, help="How many to list.")
-@click.option("--offset", default=0, help="Skip this many first (the next page).")
-@click.option("--diversity", default=0.3, show_default=True, help="0 = pure relevance, 1 = most varied.")
+@click.option("--limit", type=LIMIT, default=20, show_default=True, help="How many to list.")
+@click.option("--offset", type=OFFSET, default=0, help="Skip this many first (the next page).")
+@click.option("--diversity", type=click.FloatRange(0, 1), default=0.3, show_default=True,
+              help="0 = pure relevance, 1 = most varied.")
 @click.option("--media-type", type=click.Choice(["video", "audio", "image", "text"]), help="Only this kind of media.")
-@click.option("--cluster", type=int, help="Only this cluster id (see `triage clusters`).")
+@click.option("--cluster", type=click.IntRange(min=0), help="Only this cluster id (see `triage clusters`).")
 @click.option("--decision", type=click.Choice([*DECISIONS, UNDECIDED]),
               help="Only pieces with this current curator decision; unrated includes those never decided, "
               "undecided is only those.")
-@click.option("--min-duration", type=float,
+@click.option("--min-duration", type=click.FloatRange(min=0),
               help="Only pieces at least this many seconds long (texts and images have none).")
-@click.option("--max-duration", type=float, help="Only pieces at most this many seconds long.")
+@click.option("--max-duration", type=click.FloatRange(min=0), help="Only pieces at most this many seconds long.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def shortlist(settings: Settings, callout_id: str, limit: int, offset: int, diversity: float, media_type: str | None,
@@ -111,6 +117,9 @@ def duplicates(settings: Settings, callout_id: str | None, split: tuple[str, str
     from triage.store.submissions import lookup
 
     store = runtime.open_store(settings)
+    if callout_id is not None:
+        with store.db.session() as session:
+            get_callout(session, callout_id)  # an unknown call-out is a typo, not a pool without copies
     for verdict, pair in (("not_duplicate", split), ("merge", join)):
         if pair:
             with store.db.session() as session:
@@ -126,7 +135,8 @@ def duplicates(settings: Settings, callout_id: str | None, split: tuple[str, str
 
 @cli.command()
 @click.argument("callout_id")
-@click.option("-k", "--clusters", "k", type=int, help="Number of clusters (default: chosen automatically).")
+@click.option("-k", "--clusters", "k", type=click.IntRange(min=1),
+              help="Number of clusters (default: chosen automatically).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def clusters(settings: Settings, callout_id: str, k: int | None, as_json: bool) -> None:
@@ -157,7 +167,6 @@ def score(settings: Settings, callout_id: str, as_json: bool) -> None:
     """Re-score a call-out's whole pool (after its brief or prompts change) as a durable job, in the foreground."""
     from triage.jobs import queue
     from triage.jobs.worker import run_inline
-    from triage.store.callouts import get_callout
 
     store = runtime.open_store(settings)
     with store.db.session() as session:

@@ -109,7 +109,7 @@ def _results(state: AppState, callout_id: str, q: str | None, like: str | None, 
         if like:
             found = similar(state.store, state.models(), like, callout_id=callout_id, limit=24, cache=state.cache,
                             **index)
-        elif q:
+        elif q and q.strip():  # a blank search box means the shortlist
             found = search(state.store, state.models(), q, callout_id=callout_id, limit=24, cache=state.cache,
                            **index)
         else:
