@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from tests.conftest import MEDIA
 from triage import runtime
 from triage.config import Settings
 from triage.ingest.runner import ingest
-from triage.ingest.sources import Source, from_paths
+from triage.ingest.sources import Source, from_manifest, from_paths
 from triage.store import artifacts as art
 from triage.store.callouts import upsert_callout
 from triage.store.schema import Content, Submission, Vector
@@ -144,3 +145,21 @@ def test_allow_mislabelled_accepts_by_content_with_a_note(store: Store, settings
     with store.db.session() as session:
         row = session.get(Submission, result.submission_id)
         assert row is not None and any("named .txt" in n for n in row.probe["notes"])
+
+
+
+def test_a_source_refused_before_reading_is_tried_again_once_it_is_fixed(store: Store, settings: Settings,
+                                                                          tmp_path: Path) -> None:
+    # A manifest line whose file was missing, and a path given before its file arrived: the producer puts the
+    # files in place and runs the same batch again.
+    manifest, late, later = tmp_path / "m.jsonl", tmp_path / "late.txt", tmp_path / "later.txt"
+    manifest.write_text(json.dumps({"path": "late.txt", "external_id": "e1"}) + "\n")
+    first = run(store, settings, [*from_manifest(manifest), *from_paths([later])])
+    assert [r.status for r in first] == ["rejected", "rejected"]
+    shutil.copy(MEDIA / "good" / "story.txt", late)
+    shutil.copy(MEDIA / "good" / "latin1.txt", later)
+    again = run(store, settings, [*from_manifest(manifest), *from_paths([later])])
+    assert [(r.status, r.action) for r in again] == [("ready", "resumed"), ("ready", "resumed")]
+    assert [r.submission_id for r in again] == [r.submission_id for r in first]
+    with store.db.session() as session:  # the fixed files took their refusals' rows: no stale rejection left
+        assert session.scalar(select(func.count()).select_from(Submission)) == 2

@@ -14,6 +14,8 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 
+from sqlalchemy.orm import Session
+
 from triage.domain import Status
 from triage.errors import ConfigError, InvalidSubmission, ModelUnavailable, TooLarge
 from triage.ingest.engine import (
@@ -96,7 +98,7 @@ def claim(store: Store, callout_id: str, source: Source, max_file_bytes: int,
     if source.external_id:
         with store.db.session() as session:
             done = subs.find_by_key(session, callout_id, _key(source, None))
-            if done is not None and done.status in subs.FINAL:
+            if done is not None and done.status in subs.FINAL and done.sha256 is not None:
                 return _result(done, source, "unchanged")
     try:
         size = source.path.stat().st_size
@@ -112,6 +114,7 @@ def claim(store: Store, callout_id: str, source: Source, max_file_bytes: int,
 
     with store.db.session() as session:
         content = subs.get_or_create_content(session, sha256, size)
+        _take_over_refusal(session, callout_id, source, sha256, size)
         row, created = subs.get_or_create(session, callout_id, _key(source, sha256), sha256=sha256, size=size,
                                           **_fields(source))
         if row.status in subs.FINAL:
@@ -123,6 +126,20 @@ def claim(store: Store, callout_id: str, source: Source, max_file_bytes: int,
         subs.set_status(content, Status.PROCESSING)
         subs.set_status(row, Status.PROCESSING)
     return Claim(source, sha256, action)
+
+
+def _take_over_refusal(session: Session, callout_id: str, source: Source, sha256: str, size: int) -> None:
+    """An earlier run refused this source before reading it (missing, unreadable, too big): now that its bytes
+    are stored, that row becomes this file's, so the fixed file is processed and no stale rejection is left."""
+    refused = subs.find_by_key(session, callout_id, _key(source, None))
+    if refused is None or refused.sha256 is not None:
+        return
+    key = _key(source, sha256)
+    if key != refused.source_key and subs.find_by_key(session, callout_id, key) is not None:
+        return  # the bytes already have their own row (ingested under another path); keep the refusal as it was
+    refused.source_key, refused.sha256, refused.size = key, sha256, size
+    subs.set_status(refused, Status.RECEIVED)
+    session.flush()
 
 
 def claimed_result(store: Store, callout_id: str, claimed: Claim) -> ItemResult:
