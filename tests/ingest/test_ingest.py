@@ -163,3 +163,26 @@ def test_a_source_refused_before_reading_is_tried_again_once_it_is_fixed(store: 
     assert [r.submission_id for r in again] == [r.submission_id for r in first]
     with store.db.session() as session:  # the fixed files took their refusals' rows: no stale rejection left
         assert session.scalar(select(func.count()).select_from(Submission)) == 2
+
+
+def test_an_external_id_given_to_a_second_file_is_refused(store: Store, settings: Settings, tmp_path: Path) -> None:
+    manifest = tmp_path / "m.jsonl"
+    for name in ("story.txt", "latin1.txt"):
+        shutil.copy(MEDIA / "good" / name, tmp_path / name)
+    manifest.write_text("".join(json.dumps({"path": name, "external_id": "e1"}) + "\n"
+                                for name in ("story.txt", "latin1.txt")))
+    first, second = run(store, settings, list(from_manifest(manifest)))
+    assert first.status == "ready"
+    assert second.status == "rejected" and "already used for a different file" in (second.error or "")
+    assert second.submission_id is None and second.external_id == "e1"
+    # A re-run says the same, and a later batch's different file (by size or by bytes) is refused as well.
+    assert [r.status for r in run(store, settings, list(from_manifest(manifest)))] == ["ready", "rejected"]
+    (tmp_path / "same_size.txt").write_bytes(b"x" * (tmp_path / "story.txt").stat().st_size)
+    manifest.write_text(json.dumps({"path": "same_size.txt", "external_id": "e1"}) + "\n")
+    with store.db.session() as session:  # as if the first run was killed before the file was analysed
+        session.scalar(select(Submission).where(Submission.external_id == "e1")).status = "processing"
+    [third] = run(store, settings, list(from_manifest(manifest)))
+    assert third.status == "rejected" and "already used" in (third.error or "")
+    with store.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Submission)) == 1
+        assert session.scalar(select(func.count()).select_from(Content)) == 1

@@ -95,15 +95,16 @@ def claim(store: Store, callout_id: str, source: Source, max_file_bytes: int,
     already ingested, or the same bytes analysed before), else a Claim on its content's analysis."""
     if source.error or source.path is None:
         return _refuse(store, callout_id, source, source.error or "no file")
-    if source.external_id:
-        with store.db.session() as session:
-            done = subs.find_by_key(session, callout_id, _key(source, None))
-            if done is not None and done.status in subs.FINAL and done.sha256 is not None:
-                return _result(done, source, "unchanged")
     try:
         size = source.path.stat().st_size
     except OSError as exc:
         return _refuse(store, callout_id, source, f"cannot read the file: {exc.strerror}")
+    if source.external_id:
+        with store.db.session() as session:
+            done = subs.find_by_key(session, callout_id, _key(source, None))
+            if done is not None and done.status in subs.FINAL and done.sha256 is not None:
+                # A re-run skips the copy and hash; a size that changed is surely another file.
+                return _result(done, source, "unchanged") if done.size == size else _id_taken(source, done)
     if size > max_file_bytes:
         return _refuse(store, callout_id, source, str(TooLarge(
             f"file is {size / 1e6:,.1f} MB; the limit is {max_file_bytes / 1e6:,.1f} MB")), size)
@@ -117,6 +118,10 @@ def claim(store: Store, callout_id: str, source: Source, max_file_bytes: int,
         _take_over_refusal(session, callout_id, source, sha256, size)
         row, created = subs.get_or_create(session, callout_id, _key(source, sha256), sha256=sha256, size=size,
                                           **_fields(source))
+        if row.sha256 != sha256:
+            taken = _id_taken(source, row)
+            session.rollback()  # nothing of this file is kept: its bytes go with the next sweep
+            return taken
         if row.status in subs.FINAL:
             return _result(row, source, "unchanged")
         action = "added" if created else "resumed"
@@ -126,6 +131,13 @@ def claim(store: Store, callout_id: str, source: Source, max_file_bytes: int,
         subs.set_status(content, Status.PROCESSING)
         subs.set_status(row, Status.PROCESSING)
     return Claim(source, sha256, action)
+
+
+def _id_taken(source: Source, row: Submission) -> ItemResult:
+    """A file whose external id already names a different file: refused, and the earlier submission kept."""
+    return ItemResult(source=source.display, status=Status.REJECTED.value, external_id=source.external_id,
+                      action="unchanged", error=f"external id {source.external_id!r} was already used for a different "
+                      f"file (submission {row.id}); give each file its own external id")
 
 
 def _take_over_refusal(session: Session, callout_id: str, source: Source, sha256: str, size: int) -> None:
