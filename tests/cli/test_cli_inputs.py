@@ -3,6 +3,7 @@ empty answer. In-process (click's runner) with the fake models, so each case tak
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -63,3 +64,20 @@ def test_the_documented_decisions_are_accepted(invoke: Invoke) -> None:
     for decision in ("shortlisted", "rejected", "starred", "unrated", "undecided"):
         done = invoke("shortlist", "lawn", "--decision", decision, "--json")
         assert done.exit_code == 0, done.output
+
+
+@pytest.mark.parametrize(("entries", "says"), [
+    ([{"id": "ok1"}, {"id": "bad id"}], "call-out 2 ('bad id'): id: use 1-64 letters"),
+    ([{"id": "x", "prompts": "a single string"}], "prompts: Input should be a valid list"),
+    ([{"id": "y", "title": 5}], "title: Input should be a valid string"),
+    ([{"id": "z", "negative_prompts": [1, 2]}], "negative_prompts.0: Input should be a valid string"),
+])
+def test_a_bad_callouts_file_is_refused_whole(invoke: Invoke, tmp_path: Path, entries: list[dict],
+                                              says: str) -> None:
+    file = tmp_path / "callouts.json"
+    file.write_text(json.dumps(entries))
+    done = invoke("callouts", "import", str(file))
+    assert done.exit_code == 2 and says in done.output and "Traceback" not in done.output, done.output
+    assert "created" not in done.output
+    listed = json.loads(invoke("callouts", "list", "--json").output)
+    assert [c["id"] for c in listed["callouts"]] == ["lawn"]  # nothing of the file was written

@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
 from triage import runtime
+from triage.api.schemas import CalloutCreate
 from triage.cli import cli
 from triage.cli.output import emit_json, table
 from triage.config import Settings
@@ -130,9 +132,25 @@ def import_(settings: Settings, file: Path) -> None:
         assert isinstance(rows, list) and all(isinstance(r, dict) and r.get("id") for r in rows)
     except (ValueError, AssertionError) as exc:
         raise ConfigError(f"{file} must be a JSON list of objects with an \"id\"") from exc
+    # Check every entry before writing any, with the API's rules: a string of prompts is not a list of them.
+    checked = [_checked(file, number, row) for number, row in enumerate(rows, start=1)]
     store = runtime.open_store(settings)
+    done = []
     with store.db.session() as session:
-        for row in rows:
-            _, created = upsert_callout(session, str(row["id"]), title=row.get("title"), brief=row.get("brief"),
-                                        prompts=row.get("prompts"), negative_prompts=row.get("negative_prompts"))
-            click.echo(f"{'created' if created else 'updated'} call-out {row['id']}")
+        for c in checked:
+            _, created = upsert_callout(session, c.id, title=c.title, brief=c.brief, prompts=c.prompts,
+                                        negative_prompts=c.negative_prompts)
+            done.append(f"{'created' if created else 'updated'} call-out {c.id}")
+    click.echo("\n".join(done))  # only once committed: a failed import changes nothing
+
+
+def _checked(file: Path, number: int, row: dict) -> CalloutCreate:
+    try:
+        return CalloutCreate.model_validate(row)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"])
+        rule = CalloutCreate.model_fields["id"].description if where == "id" else None
+        raise ConfigError(f"{file}, call-out {number} ({row.get('id')!r}): {where}: "
+                          + (f"use {rule}" if rule and problem["type"] == "string_pattern_mismatch"
+                             else problem["msg"])) from exc
