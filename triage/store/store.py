@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import make_url, select
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from triage.domain import Status
+from triage.errors import ConfigError
 from triage.store.db import Database
 from triage.store.files import FileStore
 from triage.store.schema import Content
@@ -17,8 +20,12 @@ class Store:
 
     def __init__(self, data_dir: Path, database_url: str) -> None:
         self.data_dir = data_dir.resolve()
-        self.files = FileStore(self.data_dir)
-        self.db = Database(database_url)
+        self.files = _file_store(self.data_dir)
+        try:
+            self.db = Database(database_url)
+        except (DBAPIError, ArgumentError, NoSuchModuleError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise ConfigError(f"cannot open the database {_shown(database_url)}: {reason}") from exc
 
     def sweep(self) -> int:
         """Remove what killed runs left behind (temp files, unreferenced originals, unfinished derived files)."""
@@ -29,3 +36,25 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _file_store(data_dir: Path) -> FileStore:
+    """The data dir's file tree, or one line saying why it cannot be used (every command needs to write there)."""
+    if data_dir.exists() and not data_dir.is_dir():
+        raise ConfigError(f"the data dir {data_dir} is a file, not a folder; set --data-dir or TRIAGE_DATA_DIR")
+    try:
+        files = FileStore(data_dir)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the data dir {data_dir}: {exc.strerror or exc}") from exc
+    # SQLite writes beside its file even to read (WAL), so a read-only data dir fails every command.
+    if not os.access(data_dir, os.W_OK) or not os.access(files.tmp, os.W_OK):
+        raise ConfigError(f"the data dir {data_dir} is not writable; triage keeps its database and files there")
+    return files
+
+
+def _shown(url: str) -> str:
+    """The database URL without its password, for an error message."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(TRIAGE_DATABASE_URL is not a database URL)"
