@@ -122,6 +122,18 @@ def test_latin1_text_decodes_to_the_right_characters(limits):
     assert "à la fête du village" in (_decode("latin1.txt", limits).text or "")
 
 
+@pytest.mark.parametrize(("text", "encoding"), [
+    ("Mon chien a mangé la pelouse, très drôle. Café crème. " * 3, "latin-1"),
+    ("Ça c'est très bien, mon frère. Où est la pâtisserie? Noël à Paris.", "cp1252"),
+    ("Příliš žluťoučký kůň úpěl ďábelské ódy. Čeština je krásný jazyk, řekl mi dědeček.", "cp1250"),
+])
+def test_legacy_single_byte_texts_keep_their_letters(text, encoding, limits, tmp_path):
+    # cp1250 and cp1252 tie on much Western text; picking cp1250 turned "très" into "trčs"
+    path = tmp_path / "story.txt"
+    path.write_bytes(text.encode(encoding))
+    assert decode(path, probe(path, limits), limits).text == text
+
+
 def test_bom_is_dropped(limits):
     assert (_decode("lyrics.md", limits).text or "").startswith("# Lawn song")
 

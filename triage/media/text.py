@@ -42,14 +42,18 @@ def _detect_encoding(data: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data).best()
+    found = from_bytes(data)
+    best = found.best()
     # For single-byte encodings any bytes decode, so only a recognised language makes the guess
     # trustworthy; a multi-byte encoding that decodes cleanly is evidence by itself.
     if best is None or best.chaos > _MAX_CHAOS or (best.coherence <= 0 and not is_multi_byte_encoding(best.encoding)):
         raise UnsupportedMedia(
             "the text is not UTF-8 and its encoding cannot be detected reliably; please save it as UTF-8"
         )
-    return best.encoding
+    # Single-byte code pages often tie (cp1250 and cp1252 share most letters) and the first listed wins, which
+    # turned French "è" into "č". On a tie, the Western code page (a superset of Latin-1) is far the likelier.
+    tied = [m.encoding for m in found if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    return "cp1252" if "cp1252" in tied else best.encoding
 
 
 def normalise_text(raw: str) -> str:
