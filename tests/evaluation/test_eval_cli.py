@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import triage_cmd
+from triage.errors import ConfigError
+from triage.evaluation.corpus import load_corpus
 
 BUILDER = Path(__file__).resolve().parents[3] / "shared" / "eval" / "build_corpus.py"
 TINY = {
@@ -105,3 +107,17 @@ def test_eval_with_real_models(corpus: Path, cli_env: dict[str, str]) -> None:
     doc = json.loads(done.stdout)
     _check_figures(doc, corpus)
     assert doc["average"]["wer"]["mean"] < 0.5  # real Whisper recovers most of the synthetic speech
+
+
+@pytest.mark.parametrize(("callouts", "truth", "says"), [
+    ([{"id": "a", "brief": "b"}], [], "truth.json is not an answer key"),
+    ([{"id": "a", "brief": "b"}], {"relevant": [1]}, "truth.json is not an answer key"),
+    ({"id": "a"}, {}, "callouts.json must be a JSON list"),
+])
+def test_a_malformed_corpus_is_named_not_a_traceback(tmp_path: Path, callouts: object, truth: object,
+                                                     says: str) -> None:
+    (tmp_path / "submissions.jsonl").write_text("")
+    (tmp_path / "callouts.json").write_text(json.dumps(callouts))
+    (tmp_path / "truth.json").write_text(json.dumps(truth))
+    with pytest.raises(ConfigError, match=says):
+        load_corpus(tmp_path)

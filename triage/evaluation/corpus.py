@@ -39,8 +39,14 @@ def load_corpus(root: Path) -> Corpus:
         truth = json.loads(need["truth.json"].read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise ConfigError(f"cannot read the corpus in {root}: {exc}") from exc
-    return Corpus(root=root, manifest=need["submissions.jsonl"], callouts=list(callouts),
-                  category=dict(truth.get("category", {})),
-                  duplicate_groups=[list(g) for g in truth.get("duplicate_groups", [])],
-                  relevant={k: list(v) for k, v in truth.get("relevant", {}).items()},
-                  spoken=dict(truth.get("spoken", {})))
+    if not isinstance(callouts, list) or not all(isinstance(c, dict) and c.get("id") for c in callouts):
+        raise ConfigError(f"{need['callouts.json']} must be a JSON list of objects with an \"id\"")
+    try:
+        return Corpus(root=root, manifest=need["submissions.jsonl"], callouts=list(callouts),
+                      category=dict(truth.get("category", {})),
+                      duplicate_groups=[list(g) for g in truth.get("duplicate_groups", [])],
+                      relevant={k: list(v) for k, v in truth.get("relevant", {}).items()},
+                      spoken=dict(truth.get("spoken", {})))
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{need['truth.json']} is not an answer key: an object of \"category\", "
+                          f"\"duplicate_groups\", \"relevant\" and \"spoken\" ({exc})") from exc
