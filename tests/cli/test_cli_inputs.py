@@ -81,3 +81,8 @@ def test_a_bad_callouts_file_is_refused_whole(invoke: Invoke, tmp_path: Path, en
     assert "created" not in done.output
     listed = json.loads(invoke("callouts", "list", "--json").output)
     assert [c["id"] for c in listed["callouts"]] == ["lawn"]  # nothing of the file was written
+
+
+def test_marking_an_exemplar_of_an_unknown_callout_names_the_callout(invoke: Invoke) -> None:
+    done = invoke("callouts", "exemplar", "nope", "x")
+    assert done.exit_code == 4 and "no call-out 'nope'" in done.output, done.output
