@@ -41,3 +41,20 @@ def test_one_file_uploaded_by_two_people_at_once_on_postgresql(settings: Setting
             assert session.scalar(select(func.count()).select_from(Content)) == 1
         shortlist = client.get("/api/callouts/lawn/shortlist", headers=service.h("curator")).json()
         assert len(shortlist["items"]) == 1 and len(shortlist["items"][0]["duplicates"]) == 1
+
+
+def test_an_upload_with_a_hostile_file_name_is_stored_on_postgresql(settings: Settings, postgres_url: str) -> None:
+    """A client may send any file name; one longer than its column must not fail the insert."""
+    settings.database_url = postgres_url
+    app = create_app(settings, workers=1)
+    with TestClient(app) as client:
+        service = Service(client, make_tokens(app), settings)
+        name = "n" * 600 + ".txt"
+        sent = client.post("/api/callouts/lawn/uploads", headers=service.h("submitter"),
+                           files={"file": (name, (MEDIA / "good" / "story.txt").read_bytes())})
+        assert sent.status_code == 202, sent.text
+        done = service.wait_ready(sent.json()["submission"]["submission_id"])
+        assert done["status"] == "ready" and done["original_filename"].startswith("nnnn")
+        title = client.post("/api/callouts/lawn/uploads", headers=service.h("submitter"),
+                            files={"file": ("a.txt", b"A story of some length about a lawn.")}, data={"title": "T" * 301})
+        assert title.status_code == 422 and "title is longer than 300 characters" in title.text

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.errors import BadRequest, NotFound
+from triage.store.rows import check_length
 from triage.store.schema import ApiToken, utcnow
 
 ROLES = ("admin", "curator", "submitter")
@@ -40,6 +41,7 @@ def create_token(session: Session, name: str, role: str) -> tuple[ApiToken, str]
         raise BadRequest(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     if not name.strip():
         raise BadRequest("a token needs a name (who or what uses it)")
+    check_length(ApiToken, "name", name.strip(), "the name")
     plain = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(name=name.strip(), role=role, token_hash=digest(plain), revoked=False)
     session.add(row)

@@ -147,9 +147,9 @@ def _take_over_refusal(session: Session, callout_id: str, source: Source, sha256
     if refused is None or refused.sha256 is not None:
         return
     key = _key(source, sha256)
-    if key != refused.source_key and subs.find_by_key(session, callout_id, key) is not None:
+    if subs.bounded_key(key) != refused.source_key and subs.find_by_key(session, callout_id, key) is not None:
         return  # the bytes already have their own row (ingested under another path); keep the refusal as it was
-    refused.source_key, refused.sha256, refused.size = key, sha256, size
+    refused.source_key, refused.sha256, refused.size = subs.bounded_key(key), sha256, size
     subs.set_status(refused, Status.RECEIVED)
     session.flush()
 

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from triage.store.submissions import FIELD_LIMITS, field_problem
+
 
 @dataclass(frozen=True)
 class Source:
@@ -69,7 +71,10 @@ def _manifest_line(line: str, number: int, folder: Path, allow_outside: bool) ->
         return Source(where, None, error=f"{where} is not valid JSON ({exc.msg})")
     if not isinstance(row, dict) or not isinstance(row.get("path"), str) or not row["path"].strip():
         return Source(where, None, error=f"{where} needs a \"path\" string")
-    fields = {k: str(row[k]) for k in ("external_id", "title", "contributor") if row.get(k) not in (None, "")}
+    fields = {k: str(row[k]) for k in FIELD_LIMITS if row.get(k) not in (None, "")}
+    if problem := field_problem(fields):  # keep only what fits, to record the refusal with
+        fit = {k: v for k, v in fields.items() if len(v) <= FIELD_LIMITS[k]}
+        return Source(row["path"], None, **fit, error=f"{where}: {problem}")
     given = row["path"]
     raw = Path(given)
     if raw.is_absolute() and not allow_outside:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from triage.domain import DECISIONS
 from triage.errors import BadRequest, NotFound
+from triage.store.rows import check_length
 from triage.store.schema import Decision, Submission
 
 
@@ -33,6 +34,7 @@ def record(session: Session, submission_id: str, decision: str, *, note: str | N
     """Add a decision (history is kept)."""
     if decision not in DECISIONS:
         raise BadRequest(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
+    check_length(Decision, "decided_by", by, "the curator's name")
     if session.get(Submission, submission_id) is None:
         raise NotFound(f"no submission {submission_id!r}")
     row = Decision(submission_id=submission_id, decision=decision, note=note, decided_by=by)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from triage.errors import BadRequest, NotFound
 from triage.scoring.dedup import DuplicateGroup, find_duplicates
 from triage.service.pool import Pool, load_pool
-from triage.store.rows import insert_if_absent
+from triage.store.rows import check_length, insert_if_absent
 from triage.store.schema import DuplicateOverride, Submission
 from triage.store.store import Store
 
@@ -75,6 +75,7 @@ def set_override(store: Store, a: str, b: str, verdict: str, by: str) -> list[st
         raise BadRequest(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
     if a == b:
         raise BadRequest("a submission cannot be compared with itself")
+    check_length(DuplicateOverride, "decided_by", by, "the curator's name")
     first, second = sorted((a, b))
     with store.db.session() as session:
         callouts = set()

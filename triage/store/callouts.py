@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from triage.domain import Status
 from triage.errors import ConfigError, Conflict, NotFound
+from triage.store.rows import check_length
 from triage.store.schema import Callout, Submission
 
 CALLOUT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -29,6 +30,7 @@ def upsert_callout(
         raise ConfigError(
             f"call-out id {callout_id!r} is not valid: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
         )
+    check_length(Callout, "title", title, "the title")
     callout = session.get(Callout, callout_id)
     created = callout is None
     if callout is None:

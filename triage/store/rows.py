@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import String
 from sqlalchemy.orm import Session
 
+from triage.errors import BadRequest
 from triage.store.schema import Base
+
+
+def column_length(model: type[Base], column: str) -> int:
+    """The most characters a string column holds (PostgreSQL refuses more; SQLite would keep them silently)."""
+    return int(cast(String, model.__table__.c[column].type).length or 0)
+
+
+def check_length(model: type[Base], column: str, value: str | None, what: str) -> None:
+    """Refuse, in words, a value its column cannot hold, before the database refuses the whole transaction."""
+    limit = column_length(model, column)
+    if value is not None and limit and len(value) > limit:
+        raise BadRequest(f"{what} is longer than {limit} characters")
 
 
 def insert_if_absent(session: Session, model: type[Base], **values: Any) -> bool:

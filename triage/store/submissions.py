@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -11,10 +13,33 @@ from sqlalchemy.orm import Session
 from triage.domain import Probe, Status
 from triage.errors import InvalidSubmission, NotFound
 from triage.media.probe import check_name
-from triage.store.rows import insert_if_absent
+from triage.store.rows import column_length, insert_if_absent
 from triage.store.schema import Content, Submission
 
 FINAL = {Status.READY.value, Status.REJECTED.value}
+
+
+# What a submitter may give with a file; longer values are refused (PostgreSQL would refuse the insert).
+FIELD_LIMITS = {name: column_length(Submission, name) for name in ("external_id", "title", "contributor")}
+_KEY_LENGTH = column_length(Submission, "source_key")
+_NAME_LENGTH = column_length(Submission, "original_filename")
+
+
+def field_problem(fields: Mapping[str, str | None]) -> str | None:
+    """Why these submitter-given fields cannot be stored, or None."""
+    for name, limit in FIELD_LIMITS.items():
+        if len(fields.get(name) or "") > limit:
+            return f"{name} is longer than {limit} characters"
+    return None
+
+
+def bounded_key(key: str) -> str:
+    """A source key that fits its column: a longer one (a deep path, a hostile upload name) keeps its start and
+    ends in a digest of the whole, so it stays unique and the same on every run."""
+    if len(key) <= _KEY_LENGTH:
+        return key
+    digest = "#sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    return key[:_KEY_LENGTH - len(digest)] + digest
 
 
 def new_id() -> str:
@@ -22,9 +47,8 @@ def new_id() -> str:
 
 
 def find_by_key(session: Session, callout_id: str, source_key: str) -> Submission | None:
-    return session.scalar(
-        select(Submission).where(Submission.callout_id == callout_id, Submission.source_key == source_key)
-    )
+    key = bounded_key(source_key)
+    return session.scalar(select(Submission).where(Submission.callout_id == callout_id, Submission.source_key == key))
 
 
 def get_or_create(session: Session, callout_id: str, source_key: str, **fields: Any) -> tuple[Submission, bool]:
@@ -32,8 +56,10 @@ def get_or_create(session: Session, callout_id: str, source_key: str, **fields: 
     found = find_by_key(session, callout_id, source_key)
     if found is not None:
         return found, False
-    created = insert_if_absent(session, Submission, id=new_id(), callout_id=callout_id, source_key=source_key,
-                                status=Status.RECEIVED.value, **fields)
+    if fields.get("original_filename"):  # only shown to people; a name this long is hostile anyway
+        fields["original_filename"] = str(fields["original_filename"])[:_NAME_LENGTH]
+    created = insert_if_absent(session, Submission, id=new_id(), callout_id=callout_id,
+                                source_key=bounded_key(source_key), status=Status.RECEIVED.value, **fields)
     row = find_by_key(session, callout_id, source_key)
     assert row is not None
     return row, created

@@ -30,17 +30,15 @@ UPLOAD_BODY = {
             "type": "object", "required": ["file"],
             "properties": {
                 "file": {"type": "string", "format": "binary"},
-                "external_id": {"type": "string", "maxLength": 200},
-                "title": {"type": "string", "maxLength": 300},
-                "contributor": {"type": "string", "maxLength": 200},
+                **{name: {"type": "string", "maxLength": limit} for name, limit in subs.FIELD_LIMITS.items()},
             },
         }}},
     }
 }
 
 
-def _field(fields: dict[str, str], name: str, limit: int) -> str | None:
-    value = fields.get(name, "").strip()
+def _field(fields: dict[str, str], name: str) -> str | None:
+    value, limit = fields.get(name, "").strip(), subs.FIELD_LIMITS[name]
     if len(value) > limit:
         raise InvalidSubmission(f"{name} is longer than {limit} characters")
     return value or None
@@ -67,14 +65,14 @@ async def upload(callout_id: str, request: Request, state: StateDep, who: Anyone
             sha256, size = await run_in_threadpool(store.files.put_original, got.path)
         finally:
             temp.unlink(missing_ok=True)
-    external_id = _field(got.fields, "external_id", 200)
+    external_id = _field(got.fields, "external_id")
     key = f"upload:{who.token_id}:" + (f"ext:{external_id}" if external_id else f"file:{got.filename}:{sha256}")
     needs_job = False
     with store.db.session() as session:
         content = subs.get_or_create_content(session, sha256, size)
         row, created = subs.get_or_create(
             session, callout_id, key, sha256=sha256, size=size, external_id=external_id,
-            title=_field(got.fields, "title", 300), contributor=_field(got.fields, "contributor", 200),
+            title=_field(got.fields, "title"), contributor=_field(got.fields, "contributor"),
             original_filename=got.filename, uploaded_by=who.token_id, media_type=found.media_type.value,
             probe=found.to_dict())
         if not created and row.sha256 != sha256:
