@@ -103,3 +103,10 @@ def test_a_card_marks_its_piece_as_an_exemplar(service: Service, ready_video: st
     assert 'aria-pressed="true"' in card[:5000] and "◆ Exemplar" in card[:5000]
     callout = service.client.get("/api/callouts/lawn", headers=service.h("curator")).json()
     assert callout["exemplars"] == [ready_video]
+
+
+def test_unknown_filter_values_on_the_callout_page_are_refused_not_a_crash(service: Service) -> None:
+    sign_in(service)
+    for query in ({"media_type": "bogus"}, {"decision": "bogus"}, {"cluster": "-1"}):
+        assert service.client.get("/callouts/lawn", params=query).status_code == 422, query
+    assert service.client.get("/callouts/lawn", params={"media_type": "text", "decision": "unrated"}).status_code == 200

@@ -17,6 +17,8 @@ from triage.api import session as web
 from triage.api.cards import cards, clock
 from triage.api.deps import AppState, StateDep, web_session
 from triage.api.routes.callouts import callouts_overview
+from triage.api.routes.ranking import DecisionName as DecisionFilter
+from triage.api.routes.ranking import MediaTypeName
 from triage.api.tokens import Principal, authenticate
 from triage.errors import Forbidden, TriageError, Unauthorized
 from triage.jobs import queue
@@ -123,8 +125,8 @@ def _results(state: AppState, callout_id: str, q: str | None, like: str | None, 
 @router.get("/callouts/{callout_id}", response_class=HTMLResponse)
 def callout_page(callout_id: str, page: PageDep, q: Annotated[str | None, Query(max_length=500)] = None,
                  like: Annotated[str | None, Query(max_length=200)] = None,
-                 cluster: int | None = None, media_type: str | None = None,
-                 decision: str | None = None) -> HTMLResponse:
+                 cluster: Annotated[int | None, Query(ge=0)] = None, media_type: MediaTypeName | None = None,
+                 decision: DecisionFilter | None = None) -> HTMLResponse:
     """The shortlist (or search results, or pieces like one submission) as cards, cluster chips, and the
     call-out's running jobs."""
     state = page.state
