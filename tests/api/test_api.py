@@ -229,3 +229,13 @@ def test_the_unrated_shortlist_holds_pieces_never_decided(service: Service, read
     assert [i["submission_id"] for i in c.get(url, headers=h, params={"decision": "unrated"}).json()["items"]] == \
         [story["submission_id"]]
     assert c.get("/api/submissions", headers=h, params={"decision": "unrated"}).json()["total"] == 1
+
+
+def test_a_short_prompt_is_searched_and_a_blank_one_refused(service: Service, ready_video: str) -> None:
+    c, h = service.client, service.h("curator")
+    for q in ("tv", "🦊"):  # shorter than the brief's fragments, but a prompt a curator may well type
+        found = c.get("/api/search", headers=h, params={"q": q, "callout": "lawn"}).json()
+        assert [i["submission_id"] for i in found["items"]] == [ready_video]
+        assert "nothing to compare" not in (found["items"][0]["snippet"] or ""), q
+    blank = c.get("/api/search", headers=h, params={"q": "  \t "})
+    assert blank.status_code == 422 and "empty" in blank.json()["detail"]

@@ -110,3 +110,9 @@ def test_unknown_filter_values_on_the_callout_page_are_refused_not_a_crash(servi
     for query in ({"media_type": "bogus"}, {"decision": "bogus"}, {"cluster": "-1"}):
         assert service.client.get("/callouts/lawn", params=query).status_code == 422, query
     assert service.client.get("/callouts/lawn", params={"media_type": "text", "decision": "unrated"}).status_code == 200
+
+
+def test_a_blank_search_shows_the_shortlist(service: Service, ready_video: str) -> None:
+    sign_in(service)
+    page = service.client.get("/callouts/lawn", params={"q": "   "}).text
+    assert "Results for" not in page and ">Shortlist<" in page and f'id="card-{ready_video}"' in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sqlalchemy.orm import Session
 
+from triage.errors import BadRequest
 from triage.pipeline import Encoders
 from triage.scoring.query import callout_texts
 from triage.scoring.types import CalloutQuery
@@ -40,7 +41,10 @@ def callout_query(session: Session, models: Encoders, callout: Callout) -> Callo
 
 def prompt_query(session: Session, models: Encoders, prompt: str) -> CalloutQuery:
     """A free-text prompt as a query; every call-out whose words differ from the prompt gives contrast."""
-    texts = callout_texts("", prompt)
+    if not prompt.strip():
+        raise BadRequest("the prompt is empty: search for a word or a phrase")
+    # callout_texts drops fragments under 3 characters (noise in a brief), but "tv" or an emoji is a prompt
+    texts = callout_texts("", prompt) or [prompt.strip()]
     text, clip = _embed(models, texts)
     key = " ".join(prompt.lower().split())
     others = [c for c in list_callouts(session) if key not in {" ".join(c.brief.lower().split()),

@@ -130,6 +130,7 @@ def callout_page(callout_id: str, page: PageDep, q: Annotated[str | None, Query(
     """The shortlist (or search results, or pieces like one submission) as cards, cluster chips, and the
     call-out's running jobs."""
     state = page.state
+    q = q.strip() if q else None  # a blank search box means the shortlist
     with state.store.db.session() as session:
         callout = callout_dict(get_callout(session, callout_id))
         jobs = [queue.job_dict(j) for j in queue.active_for(session, [callout_id])]
