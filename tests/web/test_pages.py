@@ -116,3 +116,14 @@ def test_a_blank_search_shows_the_shortlist(service: Service, ready_video: str) 
     sign_in(service)
     page = service.client.get("/callouts/lawn", params={"q": "   "}).text
     assert "Results for" not in page and ">Shortlist<" in page and f'id="card-{ready_video}"' in page
+
+
+def test_sign_in_returns_to_the_page_asked_for_with_its_query(service: Service) -> None:
+    asked = "/callouts/lawn?q=fox&cluster=0"
+    sent = service.client.get(asked, headers={"Accept": "text/html"}, follow_redirects=False)
+    assert sent.status_code == 303
+    form = service.client.get(sent.headers["location"]).text
+    assert 'name="next" value="/callouts/lawn?q=fox&amp;cluster=0"' in form
+    done = service.client.post("/login", data={"token": service.tokens["curator"], "next": asked},
+                               follow_redirects=False)
+    assert done.headers["location"] == asked

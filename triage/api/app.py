@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -72,7 +73,9 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
     async def triage_error(request: Request, exc: TriageError) -> JSONResponse | RedirectResponse:
         # The one place where library errors become HTTP: status from the error class, message for a person.
         if isinstance(exc, Unauthorized) and _wants_html(request):
-            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            # back to the very page after sign-in, its search and filters included
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(here, safe='/')}", status_code=303)
         if exc.http_status >= 500:
             log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
         return JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, status_code=exc.http_status)
