@@ -239,3 +239,18 @@ def test_a_short_prompt_is_searched_and_a_blank_one_refused(service: Service, re
         assert "nothing to compare" not in (found["items"][0]["snippet"] or ""), q
     blank = c.get("/api/search", headers=h, params={"q": "  \t "})
     assert blank.status_code == 422 and "empty" in blank.json()["detail"]
+
+
+def test_media_answers_head_requests(service: Service, ready_video: str) -> None:
+    h = service.h("curator")
+    for part in ("media", "poster", "frames/0"):
+        url = f"/api/submissions/{ready_video}/{part}"
+        whole = service.client.get(url, headers=h)
+        head = service.client.head(url, headers=h)
+        assert head.status_code == 200 and head.content == b"", part
+        assert head.headers["content-length"] == str(len(whole.content))
+        assert head.headers["accept-ranges"] == "bytes" and head.headers["content-type"] == whole.headers["content-type"]
+    assert service.client.head("/api/submissions/nope/media", headers=h).status_code == 404
+    assert service.client.head(f"/api/submissions/{ready_video}/media").status_code == 401
+    assert service.client.head("/api/health").status_code == 200
+    assert not any("head" in ops for ops in service.client.get("/openapi.json").json()["paths"].values())

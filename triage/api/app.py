@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/api/health", tags=["health"])
+    @app.head("/api/health", include_in_schema=False)  # monitors often probe with HEAD
     def health() -> dict[str, object]:
         """Liveness and a glance at the queue (no authentication, no private data)."""
         from sqlalchemy import func, select

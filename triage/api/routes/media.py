@@ -18,6 +18,8 @@ from triage.store.store import Store
 
 router = APIRouter(tags=["media"])
 CACHE = "private, max-age=3600"
+# Every media URL answers HEAD too (size and type without the bytes, as link checkers and download tools ask):
+# FastAPI routes answer only the methods they name. FileResponse sends no body to a HEAD.
 
 
 def _file(path: Path, media_type: str, filename: str | None = None) -> FileResponse:
@@ -39,6 +41,7 @@ def _derived(store: Store, submission_id: str, who: Principal) -> tuple[str | No
 
 
 @router.get("/submissions/{submission_id}/media", response_class=FileResponse)
+@router.head("/submissions/{submission_id}/media", include_in_schema=False)
 def original(submission_id: str, store: StoreDep, who: Anyone) -> FileResponse:
     """The submitted file as it was received, seekable with Range requests."""
     with store.db.session() as session:
@@ -51,6 +54,7 @@ def original(submission_id: str, store: StoreDep, who: Anyone) -> FileResponse:
 
 
 @router.get("/submissions/{submission_id}/poster", response_class=FileResponse)
+@router.head("/submissions/{submission_id}/poster", include_in_schema=False)
 def poster(submission_id: str, store: StoreDep, who: Anyone) -> FileResponse:
     """A JPEG poster frame (videos and images)."""
     relative, _ = _derived(store, submission_id, who)
@@ -60,6 +64,7 @@ def poster(submission_id: str, store: StoreDep, who: Anyone) -> FileResponse:
 
 
 @router.get("/submissions/{submission_id}/frames/{index}", response_class=FileResponse)
+@router.head("/submissions/{submission_id}/frames/{index}", include_in_schema=False)
 def frame(submission_id: str, index: Annotated[int, PathParam(ge=0, le=10_000)], store: StoreDep,
           who: Anyone) -> FileResponse:
     """The index-th representative frame thumbnail of a video."""
