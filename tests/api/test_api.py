@@ -254,3 +254,14 @@ def test_media_answers_head_requests(service: Service, ready_video: str) -> None
     assert service.client.head(f"/api/submissions/{ready_video}/media").status_code == 401
     assert service.client.head("/api/health").status_code == 200
     assert not any("head" in ops for ops in service.client.get("/openapi.json").json()["paths"].values())
+
+
+def test_every_time_in_the_json_names_its_zone(service: Service, ready_video: str) -> None:
+    c, h = service.client, service.h("curator")
+    c.post(f"/api/submissions/{ready_video}/decisions", headers=h, json={"decision": "starred"})
+    times = [c.get("/api/callouts/lawn", headers=h).json()["created_at"],
+             c.get(f"/api/submissions/{ready_video}", headers=h).json()["created_at"],
+             c.get(f"/api/submissions/{ready_video}", headers=h).json()["decision"]["decided_at"],
+             c.get("/api/submissions", headers=h).json()["items"][0]["created_at"],
+             c.get("/api/tokens", headers=service.h("admin")).json()["items"][0]["created_at"]]
+    assert all(t.endswith("Z") or t.endswith("+00:00") for t in times), times
