@@ -51,3 +51,19 @@ def test_similar_through_the_api_the_page_and_the_cli(service: Service) -> None:
                          capture_output=True, text=True)
     assert cli.returncode == 0, cli.stderr
     assert {i["submission_id"] for i in json.loads(cli.stdout)["items"]} == listed
+
+
+def test_an_external_id_names_the_piece_of_the_call_out_asked_about(service: Service) -> None:
+    # external ids are the call-outs' own: the same one may name different pieces in two call-outs
+    assert service.client.post("/api/callouts", headers=service.h("admin"), json={"id": "other"}).status_code == 201
+    first = service.upload("curator", MEDIA / "good" / "story.txt", external_id="entry-1").json()["submission"]
+    mine = service.upload("curator", MEDIA / "good" / "lyrics.md", callout="other",
+                          external_id="entry-1").json()["submission"]
+    for sid in (first["submission_id"], mine["submission_id"]):
+        assert service.wait_ready(sid)["status"] == "ready"
+    found = service.client.get("/api/submissions/entry-1/similar?callout=other", headers=service.h("curator"))
+    assert found.status_code == 200, found.text
+    assert found.json()["like"]["submission_id"] == mine["submission_id"]
+    service.client.post("/login", data={"token": service.tokens["curator"]})
+    page = service.client.get("/callouts/other?like=entry-1").text
+    assert "More like “lyrics.md”" in page

@@ -20,7 +20,7 @@ from triage.service.duplicates import pool_groups
 from triage.service.index import candidate_contents
 from triage.service.pool import Pool, load_pool
 from triage.store.store import Store
-from triage.store.submissions import lookup
+from triage.store.submissions import lookup_near
 
 _SPARE = 16  # extra index candidates for `similar`, whose nearest ones are the piece and its copies
 
@@ -71,7 +71,7 @@ def similar(store: Store, models: Encoders, ref: str, *, callout_id: str | None 
     """
     view = View(store, models, callout_id, cache)
     with store.db.session() as session:
-        row = lookup(session, ref)
+        row = lookup_near(session, ref, callout_id)
         piece = load_pool(session, None, with_fingerprints=False, shas={row.sha256 or ""}).items.get(row.id)
         like = {"submission_id": row.id, "external_id": row.external_id or row.id}
     query = like_query(piece) if piece is not None else None

@@ -110,3 +110,14 @@ def lookup(session: Session, ref: str, callout_id: str | None = None) -> Submiss
     if not rows:
         raise NotFound(f"no submission with id or external id {ref!r}")
     return rows[0]
+
+
+def lookup_near(session: Session, ref: str, callout_id: str | None) -> Submission:
+    """A submission by its id or external id, the call-out's own first: each call-out has its own external
+    ids, so one may name different pieces in two call-outs. Any other call-out's piece otherwise."""
+    query = select(Submission).where(or_(Submission.id == ref, Submission.external_id == ref))
+    first = (Submission.callout_id == callout_id).desc() if callout_id else Submission.created_at
+    row = session.scalars(query.order_by(first, Submission.created_at).limit(1)).first()
+    if row is None:
+        raise NotFound(f"no submission with id or external id {ref!r}")
+    return row

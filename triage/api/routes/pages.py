@@ -27,7 +27,7 @@ from triage.service.decisions import record
 from triage.service.views import callout_dict, submission_dict
 from triage.store.callouts import get_callout
 from triage.store.schema import Submission
-from triage.store.submissions import lookup
+from triage.store.submissions import lookup_near
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -134,7 +134,7 @@ def callout_page(callout_id: str, page: PageDep, q: Annotated[str | None, Query(
     with state.store.db.session() as session:
         callout = callout_dict(get_callout(session, callout_id))
         jobs = [queue.job_dict(j) for j in queue.active_for(session, [callout_id])]
-        liked = lookup(session, like) if like else None
+        liked = lookup_near(session, like, callout_id) if like else None
         like_title = (liked.title or liked.original_filename or liked.external_id or liked.id) if liked else ""
     items, chips, problem = _results(state, callout_id, q, liked.id if liked else None, cluster, media_type,
                                      decision)
