@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from tests.api.conftest import Service
@@ -127,3 +128,21 @@ def test_sign_in_returns_to_the_page_asked_for_with_its_query(service: Service) 
     done = service.client.post("/login", data={"token": service.tokens["curator"], "next": asked},
                                follow_redirects=False)
     assert done.headers["location"] == asked
+
+
+def test_deciding_on_a_result_of_a_long_search_in_any_script_goes_back_to_it(service: Service, ready_video: str) -> None:
+    csrf = sign_in(service)
+    q = "焦げたチーズと失敗したケーキの話" * 30  # 480 characters: the page takes up to 500
+    page = service.client.get("/callouts/lawn", params={"q": q}).text
+    here = re.search(r'name="next" value="([^"]+)"', page)
+    assert here and len(here.group(1)) > 500  # percent-encoded, each character is 9
+    form = {"csrf": csrf, "next": html.unescape(here.group(1))}
+    done = service.client.post(f"/submissions/{ready_video}/decision", data={**form, "decision": "starred"},
+                               follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == f"{form['next']}#card-{ready_video}"
+    marked = service.client.post("/callouts/lawn/exemplars", data={**form, "sid": ready_video, "mark": "1"},
+                                 follow_redirects=False)
+    assert marked.status_code == 303
+    signed_in = service.client.post("/login", data={"token": service.tokens["curator"], "next": form["next"]},
+                                    follow_redirects=False)
+    assert signed_in.headers["location"] == form["next"]

@@ -33,6 +33,9 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 templates.env.filters["clock"] = clock
 DecisionName = Annotated[str, Form(pattern="^(shortlisted|rejected|starred|unrated)$")]
+# Forms send back the page they sit on, search and filters included: a 500-character search in any script,
+# percent-encoded (up to 12 characters each), with a like= and filters, must fit.
+NEXT_MAX = 10_000
 
 
 class Page:
@@ -72,7 +75,7 @@ def login_form(request: Request, next: str = "/") -> HTMLResponse:
 
 @router.post("/login")
 def login(request: Request, state: StateDep, token: Annotated[str, Form(max_length=200)],
-          next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+          next: Annotated[str, Form(max_length=NEXT_MAX)] = "/") -> Response:
     """Exchange a token for an HTTP-only, SameSite=Lax session cookie."""
     with state.store.db.session() as session:
         who = authenticate(session, token.strip())
@@ -165,7 +168,7 @@ def duplicates_page(callout_id: str, page: PageDep) -> HTMLResponse:
 @router.post("/duplicates/override")
 def override(page: PageDep, a: Annotated[str, Form(max_length=32)], b: Annotated[str, Form(max_length=32)],
              verdict: Annotated[str, Form(pattern="^(not_duplicate|merge)$")], csrf: Annotated[str, Form()] = "",
-             next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+             next: Annotated[str, Form(max_length=NEXT_MAX)] = "/") -> Response:
     from triage.service.duplicates import set_override
 
     page.check(csrf)
@@ -176,7 +179,7 @@ def override(page: PageDep, a: Annotated[str, Form(max_length=32)], b: Annotated
 @router.post("/callouts/{callout_id}/exemplars")
 def exemplar(callout_id: str, page: PageDep, sid: Annotated[str, Form(max_length=32)],
              mark: Annotated[str, Form(pattern="^[01]$")], csrf: Annotated[str, Form()] = "",
-             next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+             next: Annotated[str, Form(max_length=NEXT_MAX)] = "/") -> Response:
     """Mark or unmark a card as an exemplar of the call-out; the pool is re-scored in the background."""
     page.check(csrf)
     page.state.mark_exemplar(callout_id, sid, mark == "1")
@@ -203,7 +206,7 @@ def submission_page(submission_id: str, page: PageDep, t: float | None = None) -
 @router.post("/submissions/{submission_id}/decision")
 def decide(submission_id: str, page: PageDep, decision: DecisionName,
            note: Annotated[str, Form(max_length=5000)] = "", csrf: Annotated[str, Form()] = "",
-           next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+           next: Annotated[str, Form(max_length=NEXT_MAX)] = "/") -> Response:
     """Record a decision from a card or the submission page, then go back where the curator was."""
     page.check(csrf)
     with page.state.store.db.session() as session:
