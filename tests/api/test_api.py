@@ -216,21 +216,6 @@ def test_health_needs_no_token(service: Service) -> None:
     assert service.client.get("/api/health").json()["status"] == "ok"
 
 
-def test_the_unrated_shortlist_holds_pieces_never_decided(service: Service, ready_video: str) -> None:
-    story = service.upload("curator", MEDIA / "good" / "story.txt", title="A tiny story").json()["submission"]
-    assert service.wait_ready(story["submission_id"])["status"] == "ready"
-    c, h, url = service.client, service.h("curator"), "/api/callouts/lawn/shortlist"
-    # "unrated" means what the submission list and the "Clear" button mean by it: no current decision
-    assert {i["submission_id"] for i in c.get(url, headers=h, params={"decision": "unrated"}).json()["items"]} == \
-        {ready_video, story["submission_id"]}
-    c.post(f"/api/submissions/{ready_video}/decisions", headers=h, json={"decision": "starred"})
-    c.post(f"/api/submissions/{story['submission_id']}/decisions", headers=h, json={"decision": "shortlisted"})
-    c.post(f"/api/submissions/{story['submission_id']}/decisions", headers=h, json={"decision": "unrated"})
-    assert [i["submission_id"] for i in c.get(url, headers=h, params={"decision": "unrated"}).json()["items"]] == \
-        [story["submission_id"]]
-    assert c.get("/api/submissions", headers=h, params={"decision": "unrated"}).json()["total"] == 1
-
-
 def test_a_short_prompt_is_searched_and_a_blank_one_refused(service: Service, ready_video: str) -> None:
     c, h = service.client, service.h("curator")
     for q in ("tv", "🦊"):  # shorter than the brief's fragments, but a prompt a curator may well type

@@ -55,17 +55,6 @@ def test_callout_upsert_creates_then_updates_only_given_fields(database_url: str
             upsert_callout(session, "../evil")
 
 
-def test_times_read_back_say_they_are_utc(database_url: str) -> None:
-    # SQLite keeps no offset: a naive time in the API's JSON reads as local time to a client
-    db = Database(database_url)
-    with db.session() as session:
-        upsert_callout(session, "tz", title="Times")
-    with db.session() as session:
-        callout = get_callout(session, "tz")
-        assert callout.created_at.utcoffset() == timedelta(0) and callout.updated_at.utcoffset() == timedelta(0)
-    db.close()
-
-
 def test_a_failed_transaction_leaves_nothing_behind(database_url: str) -> None:
     db = Database(database_url)
     with db.session() as session:

@@ -41,8 +41,8 @@ def callout_query(session: Session, models: Encoders, callout: Callout) -> Callo
 
 def prompt_query(session: Session, models: Encoders, prompt: str) -> CalloutQuery:
     """A free-text prompt as a query; every call-out whose words differ from the prompt gives contrast."""
-    if not prompt.strip():
-        raise BadRequest("the prompt is empty: search for a word or a phrase")
+    if not prompt.strip():  # it would match nothing and list the whole pool at score 0
+        raise BadRequest("the search prompt is empty; say what to look for")
     # callout_texts drops fragments under 3 characters (noise in a brief), but "tv" or an emoji is a prompt
     texts = callout_texts("", prompt) or [prompt.strip()]
     text, clip = _embed(models, texts)

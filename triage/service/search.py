@@ -47,8 +47,6 @@ def search(store: Store, models: Encoders, text: str, *, callout_id: str | None 
     whose chunks the FAISS index (exact up to `exact_max` vectors, IVF above) ranks highest, then scored the
     same way. With a `cache`, the pool is reused while unchanged and identical concurrent searches run once.
     """
-    if not text.strip():  # it would match nothing and list the whole pool at score 0
-        raise BadRequest("the search prompt is empty; say what to look for")
     view = View(store, models, callout_id, cache)
     narrow = index_dir is not None and view.count > narrow_above
     key = ("search", text, limit, offset, str(index_dir) if narrow else None, exact_max if narrow else None)

@@ -17,8 +17,7 @@ from triage.api import session as web
 from triage.api.cards import cards, clock
 from triage.api.deps import AppState, StateDep, web_session
 from triage.api.routes.callouts import callouts_overview
-from triage.api.routes.ranking import DecisionName as DecisionFilter
-from triage.api.routes.ranking import MediaTypeName
+from triage.api.routes.ranking import DecisionFilter, MediaTypeName
 from triage.api.tokens import Principal, authenticate
 from triage.errors import Forbidden, TriageError, Unauthorized
 from triage.jobs import queue
