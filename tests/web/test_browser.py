@@ -130,6 +130,18 @@ def test_curator_session_in_a_browser(server: Server, tmp_path: Path) -> None:
         page.reload()
         assert page.locator(f"#card-{sid} .exemplar button").get_attribute("aria-pressed") == "true"
 
+        # the filter bar: only what the curator starred, then "any" again shows everything
+        page.goto(f"{server.url}/callouts/lawn")
+        everything = page.locator("article.result").count()
+        page.select_option("form.filters select[name=decision]", "starred")
+        page.click("form.filters button[type=submit]")
+        page.wait_for_url("**decision=starred*")
+        assert [c.get_attribute("data-sid") for c in page.locator("article.result").all()] == [sid]
+        page.select_option("form.filters select[name=decision]", "")
+        page.click("form.filters button[type=submit]")
+        page.wait_for_load_state()
+        assert page.locator("article.result").count() == everything
+
         # the submission page shows the transcript and the decision history
         page.goto(f"{server.url}/submissions/{sid}")
         assert "Transcript" in page.content() and "opening shot" in page.content()

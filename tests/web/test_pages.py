@@ -5,8 +5,11 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
+
 from tests.api.conftest import Service
 from tests.conftest import MEDIA
+from triage.api.routes import pages
 
 
 def sign_in(service: Service, role: str = "curator") -> str:
@@ -146,3 +149,40 @@ def test_deciding_on_a_result_of_a_long_search_in_any_script_goes_back_to_it(ser
     signed_in = service.client.post("/login", data={"token": service.tokens["curator"], "next": form["next"]},
                                     follow_redirects=False)
     assert signed_in.headers["location"] == form["next"]
+
+
+def _cards(page: str) -> list[str]:
+    return re.findall(r'id="card-(s_[0-9a-f]+)"', page)
+
+
+def test_the_callout_page_goes_page_by_page_over_the_whole_shortlist(service: Service,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
+    ids = {service.upload("curator", MEDIA / "good" / name).json()["submission"]["submission_id"]
+           for name in ("story.txt", "lyrics.md", "latin1.txt")}
+    assert all(service.wait_ready(sid)["status"] == "ready" for sid in ids)
+    sign_in(service)
+    first = service.client.get("/callouts/lawn").text
+    assert "1–2 of 3" in first and 'rel="prev"' not in first
+    following = html.unescape(re.search(r'href="([^"]+)" rel="next"', first).group(1))  # type: ignore[union-attr]
+    assert following == "/callouts/lawn?page=2"
+    second = service.client.get(following).text
+    assert "3–3 of 3" in second and 'rel="next"' not in second
+    assert html.unescape(re.search(r'href="([^"]+)" rel="prev"', second).group(1)) == "/callouts/lawn"  # type: ignore[union-attr]
+    assert set(_cards(first)) | set(_cards(second)) == ids and len(_cards(first) + _cards(second)) == 3
+
+
+def test_the_filter_form_narrows_the_shortlist_and_any_means_no_filter(service: Service, ready_video: str) -> None:
+    story = service.upload("curator", MEDIA / "good" / "story.txt").json()["submission"]["submission_id"]
+    assert service.wait_ready(story)["status"] == "ready"
+    csrf = sign_in(service)
+    service.client.post(f"/submissions/{story}/decision", data={"decision": "starred", "csrf": csrf, "next": "/"})
+    assert set(_cards(service.client.get("/callouts/lawn", params={"media_type": "", "decision": ""}).text)) \
+        == {story, ready_video}
+    starred = service.client.get("/callouts/lawn", params={"media_type": "", "decision": "starred"}).text
+    assert _cards(starred) == [story] and '<option value="starred" selected>' in starred
+    assert _cards(service.client.get("/callouts/lawn", params={"decision": "undecided"}).text) == [ready_video]
+    assert _cards(service.client.get("/callouts/lawn", params={"media_type": "video"}).text) == [ready_video]
+    chips = [html.unescape(h) for h in re.findall(r'class="chip[^"]*" href="([^"]+)"', starred)]
+    assert chips[0] == "/callouts/lawn?decision=starred"  # "all" drops only the cluster
+    assert chips[1] == "/callouts/lawn?decision=starred&cluster=0"  # a cluster keeps the other filters

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,8 +17,8 @@ from triage.api import session as web
 from triage.api.cards import cards, clock
 from triage.api.deps import AppState, StateDep, web_session
 from triage.api.routes.callouts import callouts_overview
-from triage.api.routes.ranking import DecisionFilter, MediaTypeName
 from triage.api.tokens import Principal, authenticate
+from triage.domain import DECISIONS, UNDECIDED
 from triage.errors import Forbidden, TriageError, Unauthorized
 from triage.jobs import queue
 from triage.service import decisions as dec
@@ -35,6 +35,14 @@ DecisionName = Annotated[str, Form(pattern="^(shortlisted|rejected|starred|unrat
 # Forms send back the page they sit on, search and filters included: a 500-character search in any script,
 # percent-encoded (up to 12 characters each), with a like= and filters, must fit.
 NEXT_MAX = 10_000
+PAGE_SIZE = 24  # cards per page
+MEDIA_TYPES = ("video", "audio", "image", "text")
+DECISION_FILTERS = (*DECISIONS, UNDECIDED)
+
+
+def _choice(names: tuple[str, ...]) -> str:
+    """A query pattern: one of `names`, or empty (a filter form's "any")."""
+    return "^(" + "|".join(names) + ")?$"
 
 
 class Page:
@@ -102,7 +110,8 @@ def home(page: PageDep) -> HTMLResponse:
 
 
 def _results(state: AppState, callout_id: str, q: str | None, like: str | None, cluster: int | None,
-             media_type: str | None, decision: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+             media_type: str | None, decision: str | None, offset: int) -> tuple[dict[str, Any], list[dict[str, Any]], str | None]:
+    """One page of cards' data (items and total), the cluster chips, and a problem to show instead."""
     from triage.service.clusters import clusters
     from triage.service.search import search, similar
     from triage.service.shortlist import shortlist
@@ -110,42 +119,67 @@ def _results(state: AppState, callout_id: str, q: str | None, like: str | None, 
     try:
         chips = clusters(state.store, state.models(), callout_id, cache=state.cache)["clusters"]
         index = runtime.index_options(state.settings)
+        store, models, cache = state.store, state.models(), state.cache
         if like:
-            found = similar(state.store, state.models(), like, callout_id=callout_id, limit=24, cache=state.cache,
+            found = similar(store, models, like, callout_id=callout_id, limit=PAGE_SIZE, offset=offset, cache=cache,
                             **index)
-        elif q and q.strip():  # a blank search box means the shortlist
-            found = search(state.store, state.models(), q, callout_id=callout_id, limit=24, cache=state.cache,
+        elif q:
+            found = search(store, models, q, callout_id=callout_id, limit=PAGE_SIZE, offset=offset, cache=cache,
                            **index)
         else:
-            found = shortlist(state.store, state.models(), callout_id, limit=24, cluster=cluster,
-                              media_type=media_type, decision=decision, cache=state.cache)
+            found = shortlist(store, models, callout_id, limit=PAGE_SIZE, offset=offset, cluster=cluster,
+                              media_type=media_type, decision=decision, cache=cache)
     except TriageError as exc:  # e.g. a model is missing: say so on the page rather than fail it
-        return [], [], str(exc)
-    return found["items"], chips, None
+        return {"items": [], "total": 0}, [], str(exc)
+    return found, chips, None
+
+
+def _link(request: Request, **changes: object) -> str:
+    """This page's address with some query parameters changed (None drops one): filters and pages keep the rest."""
+    params = {k: v for k, v in request.query_params.items() if v != ""}  # an empty filter is "any"
+    for name, value in changes.items():
+        if value is None or value == "":
+            params.pop(name, None)
+        else:
+            params[name] = str(value)
+    return request.url.path + (f"?{urlencode(params)}" if params else "")
+
+
+def _pages(request: Request, number: int, shown: int, total: int) -> dict[str, Any]:
+    first = (number - 1) * PAGE_SIZE
+    return {"first": first + 1 if shown else 0, "last": first + shown, "total": total,
+            "prev": _link(request, page=number - 1 if number > 2 else None) if number > 1 else None,
+            "next": _link(request, page=number + 1) if first + shown < total else None}
 
 
 @router.get("/callouts/{callout_id}", response_class=HTMLResponse)
 def callout_page(callout_id: str, page: PageDep, q: Annotated[str | None, Query(max_length=500)] = None,
                  like: Annotated[str | None, Query(max_length=200)] = None,
-                 cluster: Annotated[int | None, Query(ge=0)] = None, media_type: MediaTypeName | None = None,
-                 decision: DecisionFilter | None = None) -> HTMLResponse:
-    """The shortlist (or search results, or pieces like one submission) as cards, cluster chips, and the
-    call-out's running jobs."""
+                 cluster: Annotated[int | None, Query(ge=0)] = None,
+                 media_type: Annotated[str | None, Query(pattern=_choice(MEDIA_TYPES))] = None,
+                 decision: Annotated[str | None, Query(pattern=_choice(DECISION_FILTERS))] = None,
+                 number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1) -> HTMLResponse:
+    """The shortlist (or search results, or pieces like one submission) as cards, a page at a time, with filters,
+    cluster chips, and the call-out's running jobs."""
     state = page.state
     q = q.strip() if q else None  # a blank search box means the shortlist
+    media_type, decision = media_type or None, decision or None  # the filter form's "any" sends an empty value
     with state.store.db.session() as session:
         callout = callout_dict(get_callout(session, callout_id))
         jobs = [queue.job_dict(j) for j in queue.active_for(session, [callout_id])]
         liked = lookup_near(session, like, callout_id) if like else None
         like_title = (liked.title or liked.original_filename or liked.external_id or liked.id) if liked else ""
-    items, chips, problem = _results(state, callout_id, q, liked.id if liked else None, cluster, media_type,
-                                     decision)
+    found, chips, problem = _results(state, callout_id, q, liked.id if liked else None, cluster, media_type,
+                                     decision, (number - 1) * PAGE_SIZE)
     with state.store.db.session() as session:
-        shown = cards(session, items)
+        shown = cards(session, found["items"])
+    request = page.request
     return page.render("callout.html", callout=callout, cards=shown, clusters=chips, q=q or "", like=like_title,
-                       cluster=cluster,
-                       media_type=media_type, decision=decision, jobs=jobs, problem=problem,
-                       here=str(page.request.url.path) + (f"?{page.request.url.query}" if page.request.url.query else ""))
+                       cluster=cluster, media_type=media_type, decision=decision, jobs=jobs, problem=problem,
+                       media_types=MEDIA_TYPES, decisions=DECISION_FILTERS,
+                       pages=_pages(request, number, len(shown), found["total"]),
+                       chip_link=lambda k: _link(request, cluster=k, page=None),
+                       here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
 
 
 @router.get("/callouts/{callout_id}/duplicates", response_class=HTMLResponse)
