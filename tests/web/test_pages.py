@@ -186,3 +186,17 @@ def test_the_filter_form_narrows_the_shortlist_and_any_means_no_filter(service: 
     chips = [html.unescape(h) for h in re.findall(r'class="chip[^"]*" href="([^"]+)"', starred)]
     assert chips[0] == "/callouts/lawn?decision=starred"  # "all" drops only the cluster
     assert chips[1] == "/callouts/lawn?decision=starred&cluster=0"  # a cluster keeps the other filters
+
+
+def test_a_browser_meets_errors_as_pages_and_api_clients_as_json(service: Service) -> None:
+    sign_in(service)
+    browser = {"Accept": "text/html,application/xhtml+xml"}
+    missing = service.client.get("/submissions/s_0000000000000000", headers=browser)
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "Not found" in missing.text and "no submission" in missing.text and 'href="/"' in missing.text
+    bad = service.client.get("/callouts/lawn", params={"media_type": "bogus"}, headers=browser)
+    assert bad.status_code == 422 and "media_type" in bad.text and bad.headers["content-type"].startswith("text/html")
+    api = service.client.get("/api/submissions/s_0000000000000000", headers={**browser, **service.h("curator")})
+    assert api.status_code == 404 and api.json()["error"] == "NotFound"
+    assert service.client.get("/api/callouts/lawn/shortlist", params={"limit": 0},
+                              headers=service.h("curator")).json()["detail"][0]["loc"] == ["query", "limit"]

@@ -9,7 +9,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from triage import runtime
@@ -70,7 +72,7 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
     app.state.triage = state
 
     @app.exception_handler(TriageError)
-    async def triage_error(request: Request, exc: TriageError) -> JSONResponse | RedirectResponse:
+    async def triage_error(request: Request, exc: TriageError) -> Response:
         # The one place where library errors become HTTP: status from the error class, message for a person.
         if isinstance(exc, Unauthorized) and _wants_html(request):
             # back to the very page after sign-in, its search and filters included
@@ -78,7 +80,21 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
             return RedirectResponse(f"/login?next={quote(here, safe='/')}", status_code=303)
         if exc.http_status >= 500:
             log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
+        if _wants_html(request):  # a curator's browser: the reason on a page, with a way back
+            from triage.api.routes.pages import error_page
+
+            return error_page(request, exc.http_status, str(exc))
         return JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, status_code=exc.http_status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # A page's bad query (a filter edited by hand): say which value, in words, on a page; the API keeps JSON.
+        if _wants_html(request):
+            from triage.api.routes.pages import error_page
+
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+            return error_page(request, 422, problems)
+        return await request_validation_exception_handler(request, exc)
 
     from triage.api.routes import callouts, jobs, media, pages, ranking, submissions, tokens, uploads
 

@@ -70,6 +70,12 @@ class Page:
 PageDep = Annotated[Page, Depends(Page)]
 
 
+def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
+    """An error a curator's browser meets (an unknown submission, a bad filter) as a page with a way back."""
+    return templates.TemplateResponse(request, "error.html", {"me": None, "status": status, "detail": detail},
+                                      status_code=status)
+
+
 def _back(url: str | None, fallback: str) -> str:
     # Only same-site paths: never redirect a curator to another host.
     return url if url and url.startswith("/") and not url.startswith("//") else fallback
