@@ -250,3 +250,12 @@ def test_every_time_in_the_json_names_its_zone(service: Service, ready_video: st
              c.get("/api/submissions", headers=h).json()["items"][0]["created_at"],
              c.get("/api/tokens", headers=service.h("admin")).json()["items"][0]["created_at"]]
     assert all(t.endswith("Z") or t.endswith("+00:00") for t in times), times
+
+
+def test_the_openapi_schema_names_the_refusals_a_client_must_handle(service: Service) -> None:
+    paths = service.client.get("/openapi.json").json()["paths"]
+    assert {"401", "403", "404", "422"} <= set(paths["/api/callouts/{callout_id}/shortlist"]["get"]["responses"])
+    assert "409" in paths["/api/callouts"]["post"]["responses"]
+    assert {"200", "202", "409", "413", "415"} <= set(paths["/api/callouts/{callout_id}/uploads"]["post"]["responses"])
+    refusal = service.client.get("/api/submissions/s_0000000000000000", headers=service.h("curator")).json()
+    assert set(refusal) == {"error", "detail"}  # the declared ErrorPublic shape

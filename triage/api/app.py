@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from triage import runtime
 from triage.api import session as web
 from triage.api.deps import AppState
+from triage.api.schemas import errors
 from triage.config import Settings
 from triage.errors import TriageError, Unauthorized
 from triage.jobs import queue
@@ -99,7 +100,7 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
     from triage.api.routes import callouts, jobs, media, pages, ranking, submissions, tokens, uploads
 
     for module in (callouts, submissions, media, uploads, ranking, jobs, tokens):
-        app.include_router(module.router, prefix="/api")
+        app.include_router(module.router, prefix="/api", responses=errors(401, 403, 404))
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

@@ -46,3 +46,17 @@ class OverrideCreate(BaseModel):
 class TokenCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     role: Literal["admin", "curator", "submitter"]
+
+
+class ErrorPublic(BaseModel):
+    """Every refusal of the API: the error's kind (NotFound, Conflict, ...) and a sentence for a person."""
+
+    error: str
+    detail: str
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI `responses` for refusals a route may give, all shaped as ErrorPublic."""
+    said = {401: "no token, or one that is unknown or revoked", 403: "the token's role may not do this",
+            404: "no such call-out, submission, job or token", 409: "it conflicts with what exists"}
+    return {status: {"model": ErrorPublic, "description": said[status]} for status in statuses}

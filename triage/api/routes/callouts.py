@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from triage.api.deps import Admin, Anyone, Curator, StateDep, StoreDep
-from triage.api.schemas import CalloutCreate, CalloutUpdate
+from triage.api.schemas import CalloutCreate, CalloutUpdate, errors
 from triage.api.tokens import Principal
 from triage.errors import Conflict, NotFound
 from triage.jobs import queue
@@ -56,7 +56,7 @@ def show(callout_id: str, store: StoreDep, who: Anyone) -> dict[str, Any]:
         return {**callout_dict(callout), "submissions": sum(counts.values()), "counts": counts}
 
 
-@router.post("/callouts", status_code=201)
+@router.post("/callouts", status_code=201, responses=errors(409))
 def create(body: CalloutCreate, store: StoreDep, who: Admin) -> dict[str, Any]:
     """Create a call-out (admins). 409 if the id is taken: use PATCH to change one."""
     with store.db.session() as session:

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 
 from triage.api.deps import Curator, StateDep
+from triage.api.schemas import errors
 from triage.jobs import queue
 
 router = APIRouter(tags=["jobs"])
@@ -28,13 +29,13 @@ def show(job_id: Annotated[int, Path(ge=0, le=2**53)], state: StateDep, who: Cur
         return queue.job_dict(queue.get(session, job_id))
 
 
-@router.post("/jobs/{job_id}/cancel")
+@router.post("/jobs/{job_id}/cancel", responses=errors(409))
 def cancel(job_id: Annotated[int, Path(ge=0, le=2**53)], state: StateDep, who: Curator) -> dict[str, Any]:
     """Cancel a queued job, or stop a running one at its next item (409 if it already finished)."""
     return queue.job_dict(queue.cancel(state.store.db, job_id))
 
 
-@router.post("/jobs/{job_id}/retry")
+@router.post("/jobs/{job_id}/retry", responses=errors(409))
 def retry(job_id: Annotated[int, Path(ge=0, le=2**53)], state: StateDep, who: Curator) -> dict[str, Any]:
     """Re-queue a failed or cancelled job."""
     job = queue.job_dict(queue.retry(state.store.db, job_id))

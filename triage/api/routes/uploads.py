@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from triage import runtime
 from triage.api.deps import Anyone, StateDep
 from triage.api.routes.submissions import summary
+from triage.api.schemas import ErrorPublic, errors
 from triage.api.upload import receive
 from triage.domain import Status
 from triage.errors import Conflict, InvalidSubmission
@@ -45,8 +46,10 @@ def _field(fields: dict[str, str], name: str) -> str | None:
 
 
 @router.post("/callouts/{callout_id}/uploads", status_code=202, openapi_extra=UPLOAD_BODY,
-             responses={413: {"description": "too large"}, 415: {"description": "not a supported kind of media"},
-                        422: {"description": "corrupt, empty or otherwise invalid"}})
+             responses={200: {"description": "the same file sent again by the same person: what exists"},
+                        **errors(409), 413: {"model": ErrorPublic, "description": "too large"},
+                        415: {"model": ErrorPublic, "description": "not a supported kind of media"},
+                        422: {"model": ErrorPublic, "description": "corrupt, empty or otherwise invalid"}})
 async def upload(callout_id: str, request: Request, state: StateDep, who: Anyone) -> JSONResponse:
     """Upload one file to a call-out (submitters: open call-outs only). Answers 202 with the submission and
     the job analysing it; the same file uploaded again by the same person answers 200 with what exists."""
