@@ -11,7 +11,7 @@ import click
 from triage import runtime
 from triage.cli import cli
 from triage.cli.engine import engine_options, with_engine
-from triage.cli.output import emit_json
+from triage.cli.output import emit_json, one_line
 from triage.cli.progress import BatchProgress
 from triage.config import Settings
 from triage.errors import ConfigError
@@ -75,4 +75,4 @@ def print_summary(results: list[ItemResult], elapsed: float) -> None:
                + " (" + ", ".join(f"{n} {a}" for a, n in sorted(by_action.items())) + ")")
     for r in results:
         if r.status in ("rejected", "failed"):
-            click.echo(f"  {r.status}: {r.source}: {r.error}")
+            click.echo(one_line(f"  {r.status}: {r.source}: {r.error}"))

@@ -18,6 +18,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from triage.cli.output import one_line
+
 
 class BatchProgress:
     """Counts outcomes as they arrive; draws a bar (TTY) or prints one line per item (pipe)."""
@@ -48,7 +50,7 @@ class BatchProgress:
             summary = " ".join(f"{k}={v}" for k, v in sorted(self.counts.items()))
             self._progress.update(self._task, advance=1, counts=summary)
         elif not self.quiet:
-            click.echo(f"[{self.done}/{self.total}] {line}", err=True)
+            click.echo(f"[{self.done}/{self.total}] {one_line(line)}", err=True)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
