@@ -186,3 +186,14 @@ def test_an_external_id_given_to_a_second_file_is_refused(store: Store, settings
     with store.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Submission)) == 1
         assert session.scalar(select(func.count()).select_from(Content)) == 1
+
+
+def test_bad_lines_of_two_manifests_are_two_refusals_with_their_own_reasons(store: Store, settings: Settings,
+                                                                           tmp_path: Path) -> None:
+    for folder, line in (("a", "{not json"), ("b", json.dumps({"title": "no path"}))):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "batch.jsonl").write_text(line + "\n")
+    first = run(store, settings, list(from_manifest(tmp_path / "a" / "batch.jsonl")))
+    second = run(store, settings, list(from_manifest(tmp_path / "b" / "batch.jsonl")))
+    assert [(r.status, r.action) for r in first + second] == [("rejected", "added"), ("rejected", "added")]
+    assert "not valid JSON" in (first[0].error or "") and "needs a \"path\"" in (second[0].error or "")

@@ -56,21 +56,23 @@ def _hidden(relative: Path) -> bool:
 
 def from_manifest(manifest: Path, *, allow_outside: bool = False) -> Iterator[Source]:
     """One Source per non-blank manifest line; paths are relative to the manifest's folder."""
-    folder = manifest.resolve().parent
     with open(manifest, encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             if line.strip():
-                yield _manifest_line(line, number, folder, allow_outside)
+                yield _manifest_line(line, number, manifest.resolve(), allow_outside)
 
 
-def _manifest_line(line: str, number: int, folder: Path, allow_outside: bool) -> Source:
-    where = f"manifest line {number}"
+def _manifest_line(line: str, number: int, manifest: Path, allow_outside: bool) -> Source:
+    where, folder = f"manifest line {number}", manifest.parent
+    # A line without a usable path is recorded under the manifest's own path and line, not under "line 3"
+    # alone, which every manifest has: another manifest's bad line 3 would read as this one, "unchanged".
+    unreadable = f"{manifest} line {number}"
     try:
         row = json.loads(line)
     except json.JSONDecodeError as exc:
-        return Source(where, None, error=f"{where} is not valid JSON ({exc.msg})")
+        return Source(unreadable, None, error=f"{where} is not valid JSON ({exc.msg})")
     if not isinstance(row, dict) or not isinstance(row.get("path"), str) or not row["path"].strip():
-        return Source(where, None, error=f"{where} needs a \"path\" string")
+        return Source(unreadable, None, error=f"{where} needs a \"path\" string")
     fields = {k: str(row[k]) for k in FIELD_LIMITS if row.get(k) not in (None, "")}
     if problem := field_problem(fields):  # keep only what fits, to record the refusal with
         fit = {k: v for k, v in fields.items() if len(v) <= FIELD_LIMITS[k]}
