@@ -114,6 +114,8 @@ def test_unknown_filter_values_on_the_callout_page_are_refused_not_a_crash(servi
     for query in ({"media_type": "bogus"}, {"decision": "bogus"}, {"cluster": "-1"}):
         assert service.client.get("/callouts/lawn", params=query).status_code == 422, query
     assert service.client.get("/callouts/lawn", params={"media_type": "text", "decision": "unrated"}).status_code == 200
+    for t in ("nan", "inf", "-3"):  # the moment a submission page starts at
+        assert service.client.get("/submissions/s_0000000000000000", params={"t": t}).status_code == 422, t
 
 
 def test_a_blank_search_shows_the_shortlist(service: Service, ready_video: str) -> None:

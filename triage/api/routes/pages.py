@@ -226,7 +226,8 @@ def exemplar(callout_id: str, page: PageDep, sid: Annotated[str, Form(max_length
 
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
-def submission_page(submission_id: str, page: PageDep, t: float | None = None) -> HTMLResponse:
+def submission_page(submission_id: str, page: PageDep,
+                    t: Annotated[float | None, Query(ge=0, le=86_400, allow_inf_nan=False)] = None) -> HTMLResponse:
     """One submission: player, full transcript (click a line to play it), decision and its history."""
     with page.state.store.db.session() as session:
         row = session.get(Submission, submission_id)
