@@ -53,6 +53,8 @@ def test_callout_upsert_creates_then_updates_only_given_fields(database_url: str
             get_callout(session, "two")
         with pytest.raises(ConfigError):
             upsert_callout(session, "../evil")
+        assert upsert_callout(session, "blank", title="  ")[0].title == "blank"
+        assert upsert_callout(session, "one", title="")[0].title == "one"
 
 
 def test_a_failed_transaction_leaves_nothing_behind(database_url: str) -> None:

@@ -38,7 +38,7 @@ def upsert_callout(
                           prompts=[], negative_prompts=[], exemplars=[], is_open=True)
         session.add(callout)
     if title is not None:
-        callout.title = title
+        callout.title = title.strip() or callout_id  # a blank title would leave nothing to click on a page
     if brief is not None:
         callout.brief = brief
     if prompts is not None:
