@@ -96,3 +96,15 @@ def test_items_without_vectors_still_cluster():
     members = [m for c in cluster_pool(items) for m in c.members]
     assert sorted(members) == sorted(i.submission_id for i in items)
     assert np.isfinite(len(members))
+
+
+def test_a_cluster_whose_members_share_no_words_is_named_by_its_central_piece_or_its_media():
+    texts = ["the dog chased the ball and the dog barked", "a dog barked at the ball", "the dog ran for the ball",
+             "zebras graze quietly", "volcanoes erupt rarely", "submarines dive deep"]
+    items = [item(f"a{k}", text=words([axis(0, 0.05, k)]), words=texts[k]) for k in range(3)]
+    items += [item(f"b{k}", text=words([axis(4, 0.05, k)]), words=texts[3 + k]) for k in range(3)]
+    items += [item(f"v{k}", MediaType.VIDEO, frames=words([axis(8, 0.05, k)])) for k in range(3)]
+    labels = {c.members[0][0]: c.label for c in cluster_pool(items, k=3)}
+    assert "dog" in labels["a"].split(", ")  # shared words, as before
+    assert labels["b"].startswith("like: ") and set(labels["b"][6:].split(", ")) < set(" ".join(texts[3:]).split())
+    assert labels["v"] == "3 videos"

@@ -152,8 +152,23 @@ def cluster_pool(items: Sequence[Item], k: int | None = None, k_min: int = 2, k_
             key = _nearest_words(candidates, [word_vectors[i] for i in idx], embed, label_words)
         out.append((idx, key))
     out.sort(key=lambda c: (-len(c[0]), items[int(c[0][0])].submission_id))
-    return [Cluster(cid, ", ".join(key) if key else f"group {cid + 1}", len(idx),
-                    tuple(items[int(i)].submission_id for i in idx), tuple(key)) for cid, (idx, key) in enumerate(out)]
+    clusters = []
+    for cid, (idx, key) in enumerate(out):
+        members = [items[int(i)] for i in idx]
+        label = ", ".join(key) if key else _fallback_label(members, docs[int(idx[0])], docs)
+        clusters.append(Cluster(cid, label, len(idx), tuple(m.submission_id for m in members), tuple(key)))
+    return clusters
+
+
+def _fallback_label(members: list[Item], central: list[str], all_docs: list[list[str]], n: int = 2) -> str:
+    """A label for a cluster whose members share no words: the rarest words of the piece nearest its centre
+    ("like: ..."), else what kind of media it holds (silent videos, images)."""
+    everywhere = Counter(w for d in all_docs for w in set(d))
+    rare = sorted(dict.fromkeys(central), key=lambda w: (everywhere[w], central.index(w)))[:n]
+    if rare:
+        return "like: " + ", ".join(rare)
+    kinds = Counter(m.media_type.value for m in members)
+    return ", ".join(f"{c} {kind}{'s' if c > 1 else ''}" for kind, c in kinds.most_common())
 
 
 def _nearest_words(candidates: list[str], member_vectors: list[np.ndarray | None], embed: Embed,
