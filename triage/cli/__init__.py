@@ -42,6 +42,7 @@ def main() -> None:
     from triage.cli import (  # noqa: F401  (importing registers the commands)
         callouts,
         evaluate,
+        export,
         ingest,
         jobs,
         maintain,

@@ -1,0 +1,116 @@
+"""Hand a call-out's chosen pieces to the people who cut the show: the original files in shortlist order, and a
+sheet (CSV) of who made each piece, what it is and why it ranked where it did."""
+
+from __future__ import annotations
+
+import csv
+import mimetypes
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from triage.errors import ConfigError
+from triage.pipeline import Encoders
+from triage.service.decisions import latest
+from triage.service.shortlist import shortlist
+from triage.store.callouts import get_callout
+from triage.store.schema import Submission
+from triage.store.store import Store
+
+SHEET = "shortlist.csv"
+COLUMNS = ["rank", "file", "submission_id", "external_id", "title", "contributor", "media_type", "duration",
+           "score", "decision", "note", "decided_by", "cluster", "moment_start", "moment_end", "why", "duplicates"]
+_PAGE = 500
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_EXTENSIONS = {"audio/ogg": ".ogg"}  # what players expect, where mimetypes knows a rarer one (.oga)
+
+
+def export(store: Store, models: Encoders, callout_id: str, dest: Path, *, decision: str | None = "shortlisted",
+           limit: int | None = None, diversity: float = 0.3, with_media: bool = True) -> dict[str, Any]:
+    """Write the call-out's shortlist (only pieces with `decision`, None for all) into a new folder `dest`.
+
+    The folder is built beside `dest` and renamed into place at the end, so a failed export leaves no half-written
+    folder behind; an existing non-empty `dest` is refused rather than mixed with.
+    """
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise ConfigError(f"{dest} already exists and is not an empty folder; choose a new one")
+    with store.db.session() as session:
+        get_callout(session, callout_id)
+    entries = list(_entries(store, models, callout_id, decision, limit, diversity))
+    ids = [e["submission_id"] for e in entries]
+    with store.db.session() as session:
+        rows = {r.id: r for r in session.scalars(select(Submission).where(Submission.id.in_(ids)))}
+        decided = latest(session, ids)
+        notes = {sid: (d.note or "", d.decided_by) for sid, d in decided.items()}
+    partial = dest.with_name(dest.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        sheet = [_line(e, rows[e["submission_id"]], notes, store, partial if with_media else None) for e in entries]
+        with open(partial / SHEET, "w", newline="", encoding="utf-8-sig") as f:  # with a BOM: spreadsheets read UTF-8
+            writer = csv.DictWriter(f, COLUMNS)
+            writer.writeheader()
+            writer.writerows(sheet)
+        if dest.exists():
+            dest.rmdir()  # empty, checked above
+        os.replace(partial, dest)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return {"callout": callout_id, "dest": str(dest), "decision": decision, "count": len(sheet),
+            "files": sum(1 for line in sheet if line["file"]), "sheet": SHEET}
+
+
+def _entries(store: Store, models: Encoders, callout_id: str, decision: str | None, limit: int | None,
+             diversity: float) -> Iterator[dict[str, Any]]:
+    """Every shortlist entry in order, a page at a time, up to `limit`."""
+    offset = 0
+    while limit is None or offset < limit:
+        size = _PAGE if limit is None else min(_PAGE, limit - offset)
+        page = shortlist(store, models, callout_id, limit=size, offset=offset, diversity=diversity, decision=decision)
+        yield from page["items"]
+        offset += len(page["items"])
+        if not page["items"] or offset >= page["total"]:
+            return
+
+
+def _line(entry: dict[str, Any], row: Submission, notes: dict[str, tuple[str, str]], store: Store,
+          folder: Path | None) -> dict[str, Any]:
+    """One row of the sheet; copies the original into `folder` (None: the sheet only)."""
+    file = ""
+    if folder is not None and row.sha256:
+        file = f"{entry['rank']:04d}-{_safe(entry['external_id'])}{_suffix(row)}"
+        shutil.copyfile(store.files.original_path(row.sha256), folder / file)
+    moment = entry.get("moment") or {}
+    note, by = notes.get(row.id, ("", ""))
+    duration = (row.probe or {}).get("duration")
+    return {"rank": entry["rank"], "file": file, "submission_id": row.id, "external_id": _cell(entry["external_id"]),
+            "title": _cell(row.title), "contributor": _cell(row.contributor), "media_type": entry["media_type"],
+            "duration": round(duration, 2) if duration else "", "score": entry["score"],
+            "decision": entry.get("decision") or "", "note": _cell(note), "decided_by": _cell(by),
+            "cluster": _cell(entry.get("cluster_label")), "moment_start": moment.get("start", ""),
+            "moment_end": moment.get("end", ""), "why": _cell((entry.get("why") or {}).get("snippet")),
+            "duplicates": _cell(";".join(entry.get("duplicates") or []))}
+
+
+def _cell(text: str | None) -> str:
+    """Submitters' words as spreadsheet text: a leading =, +, - or @ would make a formula run on opening."""
+    text = text or ""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _safe(name: str) -> str:
+    """A file-name part from an external id: letters, digits, '.', '_' and '-' only, never a path."""
+    return _UNSAFE.sub("_", name).strip("._")[:80] or "piece"
+
+
+def _suffix(row: Submission) -> str:
+    """The extension of what the bytes are (the probe's type), else of the name they came with."""
+    mime = (row.probe or {}).get("mime") or ""
+    guessed = _EXTENSIONS.get(mime) or (mimetypes.guess_extension(mime) if mime else None)
+    return guessed or Path(row.original_filename or "").suffix.lower()[:10]
