@@ -28,6 +28,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/api/submissions/{sid}/decisions", {"decision": "starred"}, {A, C}),
     ("POST", "/api/callouts/lawn/uploads", None, {A, C, S}),
     ("GET", "/api/callouts/lawn/shortlist", None, {A, C}),
+    ("GET", "/api/callouts/lawn/sheet.csv", None, {A, C}),
     ("GET", "/api/search?q=lawn", None, {A, C}),
     ("GET", "/api/submissions/{sid}/similar", None, {A, C}),
     ("GET", "/api/callouts/lawn/duplicates", None, {A, C}),

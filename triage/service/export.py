@@ -4,13 +4,14 @@ sheet (CSV) of who made each piece, what it is and why it ranked where it did.""
 from __future__ import annotations
 
 import csv
+import io
 import mimetypes
 import os
 import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import select
 
@@ -39,23 +40,14 @@ def export(store: Store, models: Encoders, callout_id: str, dest: Path, *, decis
     """
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise ConfigError(f"{dest} already exists and is not an empty folder; choose a new one")
-    with store.db.session() as session:
-        get_callout(session, callout_id)
-    entries = list(_entries(store, models, callout_id, decision, limit, diversity))
-    ids = [e["submission_id"] for e in entries]
-    with store.db.session() as session:
-        rows = {r.id: r for r in session.scalars(select(Submission).where(Submission.id.in_(ids)))}
-        decided = latest(session, ids)
-        notes = {sid: (d.note or "", d.decided_by) for sid, d in decided.items()}
+    chosen = _chosen(store, models, callout_id, decision, limit, diversity)
     partial = dest.with_name(dest.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     try:
-        sheet = [_line(e, rows[e["submission_id"]], notes, store, partial if with_media else None) for e in entries]
+        sheet = [_line(e, row, note, store, partial if with_media else None) for e, row, note in chosen]
         with open(partial / SHEET, "w", newline="", encoding="utf-8-sig") as f:  # with a BOM: spreadsheets read UTF-8
-            writer = csv.DictWriter(f, COLUMNS)
-            writer.writeheader()
-            writer.writerows(sheet)
+            write_sheet(f, sheet)
         if dest.exists():
             dest.rmdir()  # empty, checked above
         os.replace(partial, dest)
@@ -64,6 +56,34 @@ def export(store: Store, models: Encoders, callout_id: str, dest: Path, *, decis
         raise
     return {"callout": callout_id, "dest": str(dest), "decision": decision, "count": len(sheet),
             "files": sum(1 for line in sheet if line["file"]), "sheet": SHEET}
+
+
+def sheet(store: Store, models: Encoders, callout_id: str, *, decision: str | None = "shortlisted",
+          limit: int | None = None, diversity: float = 0.3) -> str:
+    """The sheet alone, as CSV text (the web page's download): the same rows, no files."""
+    out = io.StringIO()
+    write_sheet(out, [_line(e, row, note, store, None)
+                      for e, row, note in _chosen(store, models, callout_id, decision, limit, diversity)])
+    return out.getvalue()
+
+
+def write_sheet(f: IO[str], lines: list[dict[str, Any]]) -> None:
+    writer = csv.DictWriter(f, COLUMNS)
+    writer.writeheader()
+    writer.writerows(lines)
+
+
+def _chosen(store: Store, models: Encoders, callout_id: str, decision: str | None, limit: int | None,
+            diversity: float) -> list[tuple[dict[str, Any], Submission, tuple[str, str]]]:
+    """Each shortlist entry to export, with its submission row and the curator's (note, name)."""
+    with store.db.session() as session:
+        get_callout(session, callout_id)
+    entries = list(_entries(store, models, callout_id, decision, limit, diversity))
+    ids = [e["submission_id"] for e in entries]
+    with store.db.session() as session:
+        rows = {r.id: r for r in session.scalars(select(Submission).where(Submission.id.in_(ids)))}
+        notes = {sid: (d.note or "", d.decided_by) for sid, d in latest(session, ids).items()}
+    return [(e, rows[e["submission_id"]], notes.get(e["submission_id"], ("", ""))) for e in entries]
 
 
 def _entries(store: Store, models: Encoders, callout_id: str, decision: str | None, limit: int | None,
@@ -79,7 +99,7 @@ def _entries(store: Store, models: Encoders, callout_id: str, decision: str | No
             return
 
 
-def _line(entry: dict[str, Any], row: Submission, notes: dict[str, tuple[str, str]], store: Store,
+def _line(entry: dict[str, Any], row: Submission, decided: tuple[str, str], store: Store,
           folder: Path | None) -> dict[str, Any]:
     """One row of the sheet; copies the original into `folder` (None: the sheet only)."""
     file = ""
@@ -87,7 +107,7 @@ def _line(entry: dict[str, Any], row: Submission, notes: dict[str, tuple[str, st
         file = f"{entry['rank']:04d}-{_safe(entry['external_id'])}{_suffix(row)}"
         shutil.copyfile(store.files.original_path(row.sha256), folder / file)
     moment = entry.get("moment") or {}
-    note, by = notes.get(row.id, ("", ""))
+    note, by = decided
     duration = (row.probe or {}).get("duration")
     return {"rank": entry["rank"], "file": file, "submission_id": row.id, "external_id": _cell(entry["external_id"]),
             "title": _cell(row.title), "contributor": _cell(row.contributor), "media_type": entry["media_type"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from triage import runtime
 from triage.api.deps import Curator, StateDep
@@ -36,6 +36,21 @@ def shortlist(callout_id: str, state: StateDep, who: Curator,
     return run(state.store, state.models(), callout_id, limit=limit, offset=offset, diversity=diversity,
                media_type=media_type, cluster=cluster, decision=decision, min_duration=min_duration,
                max_duration=max_duration, cache=state.cache)
+
+
+@router.get("/callouts/{callout_id}/sheet.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}, "description": "the sheet, one row per piece"}})
+def sheet(callout_id: str, state: StateDep, who: Curator,
+          decision: DecisionFilter | Literal["any"] = "shortlisted",
+          diversity: Annotated[float, Query(ge=0, le=1)] = 0.3) -> Response:
+    """The shortlist as a spreadsheet (what `triage export` writes beside the files): rank, who, note, why."""
+    from triage.service.export import sheet as run
+
+    text = run(state.store, state.models(), callout_id, decision=None if decision == "any" else decision,
+               diversity=diversity)
+    name = f"{callout_id}-{decision}.csv"  # the id is letters, digits, '.', '_' and '-' only
+    return Response("\ufeff" + text, media_type="text/csv; charset=utf-8",  # a BOM: spreadsheets then read UTF-8
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/search")
