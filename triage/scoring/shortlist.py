@@ -115,20 +115,28 @@ def _vector(item: Item) -> np.ndarray | None:
 
 def _mmr(order: list[str], by_id: Mapping[str, Scored], items: Mapping[str, Item], diversity: float,
          want: int) -> list[str]:
-    """Greedy maximal marginal relevance; a prefix of the result never changes when more is asked for."""
-    vecs = [_vector(items[i]) for i in order]
+    """Greedy maximal marginal relevance; a prefix of the result never changes when more is asked for.
+
+    Each step is one matrix-vector product over the pool (pieces compare within one space: words with words,
+    frames with frames), so a deep page of a big pool costs seconds, not the minutes of a loop per pair.
+    """
+    n = len(order)
     rel = np.array([by_id[i].score for i in order])
-    max_sim = np.zeros(len(order))
+    vecs = [_vector(items[i]) for i in order]
+    dims = np.array([0 if v is None else len(v) for v in vecs])
+    spaces = {}
+    for d in set(dims.tolist()) - {0}:
+        idx = np.flatnonzero(dims == d)
+        spaces[d] = (idx, np.stack([v for v in (vecs[k] for k in idx.tolist()) if v is not None]))
+    max_sim = np.zeros(n)
+    left = np.ones(n, dtype=bool)
     chosen: list[int] = []
-    left = list(range(len(order)))
-    while left and len(chosen) < want:
-        gains = [(1 - diversity) * rel[k] - diversity * max_sim[k] for k in left]
-        k = left[int(np.argmax(gains))]  # argmax keeps the first of equals: relevance order, then id
+    while len(chosen) < min(want, n):
+        gains = np.where(left, (1 - diversity) * rel - diversity * max_sim, -np.inf)
+        k = int(np.argmax(gains))  # argmax keeps the first of equals: relevance order, then id
         chosen.append(k)
-        left.remove(k)
-        if vecs[k] is not None:
-            for j in left:
-                v = vecs[j]
-                if v is not None and len(v) == len(vecs[k]):  # type: ignore[arg-type]
-                    max_sim[j] = max(max_sim[j], float(v @ vecs[k]))
-    return [order[k] for k in chosen] + [order[k] for k in left]
+        left[k] = False
+        if dims[k]:
+            idx, matrix = spaces[int(dims[k])]
+            max_sim[idx] = np.maximum(max_sim[idx], matrix @ matrix[np.searchsorted(idx, k)])
+    return [order[k] for k in chosen] + [order[k] for k in np.flatnonzero(left).tolist()]
