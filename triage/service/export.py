@@ -9,7 +9,6 @@ import mimetypes
 import os
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,7 +25,7 @@ from triage.store.store import Store
 SHEET = "shortlist.csv"
 COLUMNS = ["rank", "file", "submission_id", "external_id", "title", "contributor", "media_type", "duration",
            "score", "decision", "note", "decided_by", "cluster", "moment_start", "moment_end", "why", "duplicates"]
-_PAGE = 500
+_ALL = 10**9  # no limit: the whole shortlist
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _EXTENSIONS = {"audio/ogg": ".ogg"}  # what players expect, where mimetypes knows a rarer one (.oga)
 
@@ -78,7 +77,7 @@ def _chosen(store: Store, models: Encoders, callout_id: str, decision: str | Non
     """Each shortlist entry to export, with its submission row and the curator's (note, name)."""
     with store.db.session() as session:
         get_callout(session, callout_id)
-    entries = list(_entries(store, models, callout_id, decision, limit, diversity))
+    entries = _entries(store, models, callout_id, decision, limit, diversity)
     ids = [e["submission_id"] for e in entries]
     with store.db.session() as session:
         rows = {r.id: r for r in session.scalars(select(Submission).where(Submission.id.in_(ids)))}
@@ -87,16 +86,10 @@ def _chosen(store: Store, models: Encoders, callout_id: str, decision: str | Non
 
 
 def _entries(store: Store, models: Encoders, callout_id: str, decision: str | None, limit: int | None,
-             diversity: float) -> Iterator[dict[str, Any]]:
-    """Every shortlist entry in order, a page at a time, up to `limit`."""
-    offset = 0
-    while limit is None or offset < limit:
-        size = _PAGE if limit is None else min(_PAGE, limit - offset)
-        page = shortlist(store, models, callout_id, limit=size, offset=offset, diversity=diversity, decision=decision)
-        yield from page["items"]
-        offset += len(page["items"])
-        if not page["items"] or offset >= page["total"]:
-            return
+             diversity: float) -> list[dict[str, Any]]:
+    """The shortlist's entries in order, up to `limit`: one ranking, since each page would redo its diversity."""
+    return list(shortlist(store, models, callout_id, limit=limit or _ALL, diversity=diversity,
+                          decision=decision)["items"])
 
 
 def _line(entry: dict[str, Any], row: Submission, decided: tuple[str, str], store: Store,
