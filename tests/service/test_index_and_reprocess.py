@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
 from tests.conftest import MEDIA
 from triage import runtime
 from triage.config import Settings
-from triage.encoders.fake import FakeTextEncoder
+from triage.domain import Transcript
+from triage.encoders.fake import FakeTextEncoder, FakeTranscriber
 from triage.ingest import reprocess as rp
 from triage.ingest.runner import ingest
 from triage.ingest.sources import from_paths
@@ -120,3 +123,30 @@ def test_score_snapshot_is_used_only_while_its_inputs_are_unchanged(filled: Stor
         upsert_callout(session, "lawn", brief="Something else entirely: tractors.")
         changed = signature(session, get_callout(session, "lawn"), load_pool(session, "lawn"), models)
     assert changed != sig and load_snapshot(filled, "lawn", changed) is None
+
+
+class _NewWhisper(FakeTranscriber):
+    """Another speech model: the same moments, other words (as after switching Whisper models)."""
+
+    def transcribe(self, audio: np.ndarray, *, vad: bool | None = None) -> Transcript:
+        old = super().transcribe(audio, vad=vad)
+        segments = tuple(replace(s, text="tractor ploughing a muddy field") for s in old.segments)
+        return replace(old, text=" ".join(s.text for s in segments), segments=segments, model="fake-transcriber-v2")
+
+
+def test_a_score_snapshot_is_not_used_once_reprocessing_changed_the_transcripts(filled: Store,
+                                                                                 settings: Settings) -> None:
+    from triage.service.rescore import rescore, snapshot_path
+    from triage.service.shortlist import shortlist
+
+    models = runtime.query_encoders(settings)
+    rescore(filled, models, "lawn")
+    analysers = runtime.encoders(settings)
+    analysers.transcriber = _NewWhisper()
+    analyse = runtime.analyser(settings, analysers)
+    for sha in rp.contents_in_scope(filled, "lawn"):
+        assert rp.reprocess_one(filled, sha, rp.with_dependents(("transcripts",)), analyse).error is None
+    after = shortlist(filled, models, "lawn", limit=50)
+    snapshot_path(filled, "lawn").unlink()
+    assert after == shortlist(filled, models, "lawn", limit=50)  # the scores of the new words, not the old
+    assert any("tractor" in (i["why"]["snippet"] or "") for i in after["items"])

@@ -2,7 +2,7 @@
 
 The snapshot (scores, duplicate groups, clusters) is a derived file under `<data dir>/scores/`, written
 atomically and stamped with a signature of everything it depends on: the pool's submissions and bytes,
-the call-out's words, the curators' duplicate verdicts on its submissions and the model names. A shortlist
+their derived rows (reprocessing with another model replaces them), the call-out's words, the curators' duplicate verdicts on its submissions and the model names. A shortlist
 uses it only when the signature still matches; otherwise it computes live. Deleting the folder loses nothing.
 """
 
@@ -16,9 +16,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from triage.domain import Status
 from triage.pipeline import Encoders
 from triage.scoring.cluster import Cluster, cluster_pool
 from triage.scoring.dedup import DuplicateEdge, DuplicateGroup
@@ -29,14 +30,25 @@ from triage.service.pool import Pool, load_pool
 from triage.service.queries import callout_query
 from triage.store.callouts import get_callout
 from triage.store.files import atomic_write
-from triage.store.schema import Callout, DuplicateOverride
+from triage.store.schema import Artifact, Callout, DuplicateOverride, Submission, Vector
 from triage.store.store import Store
 
 Progress = Callable[[int, int], None]
 
 
-def signature(session: Session, callout: Callout, pool: Pool, models: Encoders) -> str:
-    """A hash of everything a call-out's scores depend on."""
+def derived_mark(session: Session, callout_id: str) -> list[tuple[object, ...]]:
+    """Count and newest id of the vectors and artifacts of the call-out's ready contents: reprocessing (a new
+    Whisper model, say) deletes and re-inserts them, so this changes with them while the bytes stay the same."""
+    shas = select(Submission.sha256).where(Submission.callout_id == callout_id,
+                                           Submission.status == Status.READY.value)
+    return [tuple(session.execute(select(func.count(), func.max(table.id)).where(table.sha256.in_(shas))).one())
+            for table in (Vector, Artifact)]
+
+
+def signature(session: Session, callout: Callout, pool: Pool, models: Encoders,
+              derived: list[tuple[object, ...]] | None = None) -> str:
+    """A hash of everything a call-out's scores depend on. `derived`: the derived_mark read before the pool was
+    loaded (so a reprocess that lands in between makes the snapshot look stale, never fresh); now if None."""
     verdicts = sorted((o.submission_a, o.submission_b, o.verdict) for o in session.scalars(select(DuplicateOverride))
                       if o.submission_a in pool.submissions or o.submission_b in pool.submissions)
     parts = {
@@ -45,6 +57,7 @@ def signature(session: Session, callout: Callout, pool: Pool, models: Encoders) 
         "others": sorted((c.id, c.title, c.brief) for c in session.scalars(select(Callout)) if c.id != callout.id),
         "verdicts": verdicts,
         "models": [models.text.name, models.clip.name if models.clip else None],
+        "derived": derived if derived is not None else derived_mark(session, callout.id),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -61,9 +74,10 @@ def rescore(store: Store, models: Encoders, callout_id: str, progress: Progress 
     report(0, steps)
     with store.db.session() as session:
         callout = get_callout(session, callout_id)
+        derived = derived_mark(session, callout_id)
         pool = load_pool(session, callout_id)
         query = callout_query(session, models, callout)
-        sig = signature(session, callout, pool, models)
+        sig = signature(session, callout, pool, models, derived)
         report(1, steps)
         groups = pool_groups(session, pool)
     report(2, steps)
