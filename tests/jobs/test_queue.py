@@ -150,3 +150,56 @@ def test_unknown_kind_fails_clearly(store: Store, settings: Settings) -> None:
     job_id = queue.enqueue(store.db, "teleport")
     done = run_inline(store, job_id, settings=settings)
     assert done["status"] == "failed" and "unknown job kind 'teleport'" in done["error"]
+
+
+def test_a_job_stopped_with_ctrl_c_is_not_left_running(store: Store, settings: Settings,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(ctx: JobContext, params: dict[str, Any], callout_id: str | None, report: Any) -> None:
+        report(1, 3)
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(handlers.HANDLERS, "interrupted", interrupted)
+    job_id = queue.enqueue(store.db, "interrupted")
+    with pytest.raises(KeyboardInterrupt):
+        run_inline(store, job_id, settings=settings)
+    with store.db.session() as session:
+        job = queue.get(session, job_id)
+        assert job.status == "failed" and "interrupted" in (job.error or "")
+    assert queue.retry(store.db, job_id).status == "queued"  # and it can be run again
+
+
+def test_a_run_cancelled_then_retried_stops_while_the_retry_runs(store: Store, settings: Settings,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    started, finished = [], []
+    go = threading.Event()
+
+    def gated(ctx: JobContext, params: dict[str, Any], callout_id: str | None, report: Any) -> None:
+        started.append(1)
+        report(1, 2)
+        go.wait(10)
+        report(2, 2)
+        finished.append(1)
+
+    monkeypatch.setitem(handlers.HANDLERS, "gated", gated)
+    pool = WorkerPool(JobContext(store, settings), 2, poll=0.05)
+    pool.start()
+    try:
+        job_id = queue.enqueue(store.db, "gated")
+        pool.notify()
+        deadline = time.monotonic() + 10
+        while len(started) < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        queue.cancel(store.db, job_id)
+        queue.retry(store.db, job_id)  # before the first run reached its next item
+        pool.notify()
+        while len(started) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        go.set()
+        while pool.busy and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        pool.stop()
+    assert len(started) == 2 and len(finished) == 1  # the cancelled run stopped; the retry finished
+    with store.db.session() as session:
+        job = queue.get(session, job_id)
+        assert job.status == "done" and job.attempts == 2

@@ -1,7 +1,9 @@
 """The durable job queue: rows in the `jobs` table, claimed atomically so two workers never take one job.
 
 Life of a job: queued -> running -> done | failed | cancelled. A failed job keeps its error and can be
-re-queued; cancelling a running job flips its status, and the worker notices between items.
+re-queued; cancelling a running job flips its status, and the worker notices between items. Each claim is one
+attempt: a worker writes progress and the outcome only while the job is still on its attempt, so a run that was
+cancelled and retried (or revived as stale) while it ran stops instead of running beside its successor.
 """
 
 from __future__ import annotations
@@ -88,19 +90,27 @@ def heartbeat(db: Database, job_id: int) -> None:
         session.execute(update(Job).where(Job.id == job_id, Job.status == RUNNING).values(heartbeat_at=now()))
 
 
-def progress(db: Database, job_id: int, done: int, total: int) -> str:
-    """Record progress; returns the job's current status so the worker can notice a cancel."""
+def _mine(job: Job, attempt: int | None) -> bool:
+    """Whether a running job is still on the given attempt (any attempt when None)."""
+    return job.status == RUNNING and (attempt is None or job.attempts == attempt)
+
+
+def progress(db: Database, job_id: int, done: int, total: int, attempt: int | None = None) -> str:
+    """Record progress; returns the job's current status so the worker can notice a cancel (CANCELLED too when
+    the job has moved on to a later attempt: this run was cancelled and retried, or revived elsewhere)."""
+    guard = [Job.attempts == attempt] if attempt is not None else []
     with db.session() as session:
-        session.execute(update(Job).where(Job.id == job_id, Job.status == RUNNING).values(
+        session.execute(update(Job).where(Job.id == job_id, Job.status == RUNNING, *guard).values(
             done=done, total=total, heartbeat_at=now()))
-        return get(session, job_id).status
+        job = get(session, job_id)
+        return job.status if attempt is None or job.attempts == attempt else CANCELLED
 
 
-def complete(db: Database, job_id: int, result: dict[str, Any] | None = None) -> None:
+def complete(db: Database, job_id: int, result: dict[str, Any] | None = None, attempt: int | None = None) -> None:
     with db.session() as session:
         job = get(session, job_id)
-        if job.status != RUNNING:
-            return  # cancelled while finishing: the cancel wins
+        if not _mine(job, attempt):
+            return  # cancelled while finishing (the cancel wins), or a later attempt owns the job now
         job.status, job.finished_at = DONE, now()
         if job.total and job.done < job.total:
             job.done = job.total
@@ -108,10 +118,10 @@ def complete(db: Database, job_id: int, result: dict[str, Any] | None = None) ->
             job.params = {**(job.params or {}), "result": result}
 
 
-def fail(db: Database, job_id: int, error: str) -> None:
+def fail(db: Database, job_id: int, error: str, attempt: int | None = None) -> None:
     with db.session() as session:
         job = get(session, job_id)
-        if job.status == RUNNING:
+        if _mine(job, attempt):
             job.status, job.error, job.finished_at = FAILED, error, now()
 
 

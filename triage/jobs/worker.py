@@ -27,7 +27,7 @@ def run_job(ctx: JobContext, job_id: int, *, on_progress: Progress | None = None
     db = ctx.store.db
     with db.session() as session:
         job = queue.get(session, job_id)
-        kind, params, callout_id = job.kind, dict(job.params or {}), job.callout_id
+        kind, params, callout_id, attempt = job.kind, dict(job.params or {}), job.callout_id, job.attempts
     last = 0.0
 
     def report(done: int, total: int) -> None:
@@ -38,7 +38,7 @@ def run_job(ctx: JobContext, job_id: int, *, on_progress: Progress | None = None
         # Writes are throttled; the cancel flag is read with each write, i.e. between items.
         if done >= total or moment - last >= report_every:
             last = moment
-            if queue.progress(db, job_id, done, total) == queue.CANCELLED:
+            if queue.progress(db, job_id, done, total, attempt) == queue.CANCELLED:
                 raise JobCancelled()
 
     try:
@@ -47,13 +47,17 @@ def run_job(ctx: JobContext, job_id: int, *, on_progress: Progress | None = None
         log.info("job %s cancelled", job_id)
         return
     except TriageError as exc:
-        queue.fail(db, job_id, str(exc))
+        queue.fail(db, job_id, str(exc), attempt)
         return
     except Exception as exc:  # a bug or an outage: keep the reason on the job so retry makes sense
         log.error("job %s failed:\n%s", job_id, traceback.format_exc())
-        queue.fail(db, job_id, f"internal error ({type(exc).__name__}): {exc}")
+        queue.fail(db, job_id, f"internal error ({type(exc).__name__}): {exc}", attempt)
         return
-    queue.complete(db, job_id, result)
+    except BaseException as exc:  # Ctrl+C in `triage score` & co: nobody will finish it, so do not say "running"
+        queue.fail(db, job_id, f"interrupted ({type(exc).__name__}) before it finished; run it again with: "
+                               f"triage jobs retry {job_id}", attempt)
+        raise
+    queue.complete(db, job_id, result, attempt)
     if ctx.after_job is not None:
         try:
             ctx.after_job(kind, callout_id)
