@@ -203,3 +203,51 @@ def test_a_run_cancelled_then_retried_stops_while_the_retry_runs(store: Store, s
     with store.db.session() as session:
         job = queue.get(session, job_id)
         assert job.status == "done" and job.attempts == 2
+
+
+def test_a_restarted_server_with_its_predecessors_pid_resumes_its_jobs(store: Store) -> None:
+    """In a container the server is pid 1 every time: a job its killed predecessor left running, seconds ago,
+    is not this process's own job."""
+    host, pid = queue.worker_name().split(":")[:2]
+    job_id = queue.enqueue(store.db, "count")
+    queue.claim_one(store.db, job_id, f"{host}:{pid}:w0")  # the predecessor's name, fresh heartbeat
+    assert queue.requeue_stale(store.db) == [job_id]
+
+
+def test_a_running_server_resumes_jobs_orphaned_while_it_runs(store: Store, settings: Settings) -> None:
+    pool = WorkerPool(JobContext(store, settings), 1, poll=0.05, heartbeat=0.1)
+    pool.start()
+    try:
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True)
+        job_id = queue.enqueue(store.db, "count", params={"n": 2})
+        queue.claim_one(store.db, job_id, f"{queue.worker_name().split(':')[0]}:{dead.stdout.strip()}:w0")
+        deadline = time.monotonic() + 10  # e.g. `triage jobs run` killed with SIGKILL while this server ran
+        while time.monotonic() < deadline:
+            with store.db.session() as session:
+                if queue.get(session, job_id).status == "done":
+                    break
+            time.sleep(0.05)
+        with store.db.session() as session:
+            assert queue.get(session, job_id).status == "done"
+    finally:
+        pool.stop()
+
+
+def test_a_foreground_job_keeps_its_heartbeat_through_a_long_step(store: Store, settings: Settings,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    beats: list[Any] = []
+
+    def long_step(ctx: JobContext, params: dict[str, Any], callout_id: str | None, report: Any) -> None:
+        report(0, 1)
+        time.sleep(0.5)  # scoring a big pool: minutes without an item to report
+        with ctx.store.db.session() as session:
+            beats.append(queue.get(session, job_id).heartbeat_at)
+
+    monkeypatch.setitem(handlers.HANDLERS, "long", long_step)
+    monkeypatch.setattr("triage.jobs.worker.INLINE_HEARTBEAT", 0.1)
+    job_id = queue.enqueue(store.db, "long")
+    run_inline(store, job_id, settings=settings)
+    with store.db.session() as session:
+        job = queue.get(session, job_id)
+        assert job.started_at is not None and beats[0] > job.started_at + timedelta(seconds=0.3)

@@ -9,6 +9,7 @@ cancelled and retried (or revived as stale) while it ran stops instead of runnin
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +23,8 @@ from triage.store.schema import Job
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINISHED = (DONE, FAILED, CANCELLED)
+# Tells this process's jobs from those of a killed predecessor that had the same pid (a container's pid 1).
+BOOT = secrets.token_hex(4)
 
 
 def now() -> datetime:
@@ -29,8 +32,8 @@ def now() -> datetime:
 
 
 def worker_name(thread: str = "") -> str:
-    """host:pid[:thread], so a restart on the same host can tell its dead predecessors' jobs apart."""
-    return f"{socket.gethostname()}:{os.getpid()}" + (f":{thread}" if thread else "")
+    """host:pid:boot[:thread], so a restart on the same host can tell its dead predecessors' jobs apart."""
+    return f"{socket.gethostname()}:{os.getpid()}:{BOOT}" + (f":{thread}" if thread else "")
 
 
 def enqueue(db: Database, kind: str, *, callout_id: str | None = None, params: dict[str, Any] | None = None,
@@ -153,7 +156,7 @@ def _alive(worker: str | None, host: str) -> bool:
         return True  # another machine's worker: only its heartbeat can tell
     pid = int(parts[1])
     if pid == os.getpid():
-        return True
+        return len(parts) > 2 and parts[2] == BOOT  # else a predecessor that had our pid
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -19,6 +19,8 @@ from triage.store.store import Store
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+# Seconds between a foreground job's heartbeats; a server revives a job whose heartbeat is four of these old.
+INLINE_HEARTBEAT = 15.0
 
 
 def run_job(ctx: JobContext, job_id: int, *, on_progress: Progress | None = None,
@@ -70,12 +72,28 @@ def run_inline(store: Store, job_id: int, *, settings: Settings, models: Encoder
     """Claim one queued job and run it in the foreground (for CLI commands with a progress bar)."""
     queue.claim_one(store.db, job_id, queue.worker_name("inline"))
     ctx = JobContext(store, settings, models)
+    # A step may run for minutes without an item to report (scoring a big pool): beat meanwhile, or a
+    # server would take this live job for a dead one and run it again.
+    stop = threading.Event()
+    beat = threading.Thread(target=_beat_until, args=(store, job_id, stop), name="triage-inline-heartbeat",
+                            daemon=True)
+    beat.start()
     try:
         run_job(ctx, job_id, on_progress=progress)
     finally:
+        stop.set()
+        beat.join()
         ctx.close()
     with store.db.session() as session:
         return queue.job_dict(queue.get(session, job_id))
+
+
+def _beat_until(store: Store, job_id: int, stop: threading.Event) -> None:
+    while not stop.wait(INLINE_HEARTBEAT):
+        try:
+            queue.heartbeat(store.db, job_id)
+        except Exception:
+            log.exception("heartbeat for job %s failed", job_id)
 
 
 class WorkerPool:
@@ -150,3 +168,12 @@ class WorkerPool:
                     queue.heartbeat(self.ctx.store.db, job_id)
                 except Exception:
                     log.exception("heartbeat for job %s failed", job_id)
+            # Not only at start-up: a `triage jobs run` or another server may die while this one runs.
+            try:
+                revived = queue.requeue_stale(self.ctx.store.db, stale_after=self.heartbeat_every * 4)
+            except Exception:
+                log.exception("looking for stale jobs failed")
+                revived = []
+            if revived:
+                log.warning("resuming jobs whose worker stopped: %s", revived)
+                self._wake.set()
