@@ -1,9 +1,10 @@
 """Score a call-out's whole pool once and keep the result, so shortlists of large pools open fast.
 
 The snapshot (scores, duplicate groups, clusters) is a derived file under `<data dir>/scores/`, written
-atomically and stamped with a signature of everything it depends on: the pool's submissions and bytes,
-their derived rows (reprocessing with another model replaces them), the call-out's words, the curators' duplicate verdicts on its submissions and the model names. A shortlist
-uses it only when the signature still matches; otherwise it computes live. Deleting the folder loses nothing.
+atomically and stamped with a signature of everything it depends on: the pool's submissions and bytes, their
+derived rows (reprocessing with another model replaces them), the call-out's words, the curators' duplicate
+verdicts on its submissions and the model names. A shortlist uses it only when the signature still matches;
+otherwise it computes live. Deleting the folder loses nothing.
 """
 
 from __future__ import annotations
