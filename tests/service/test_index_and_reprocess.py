@@ -18,8 +18,9 @@ from triage.ingest import reprocess as rp
 from triage.ingest.runner import ingest
 from triage.ingest.sources import from_paths
 from triage.pipeline import text_vectors_model
-from triage.service.index import sync
+from triage.service.index import sync, sync_all
 from triage.service.search import search, similar
+from triage.service.shortlist import shortlist
 from triage.store.callouts import upsert_callout
 from triage.store.schema import Submission, Vector
 from triage.store.store import Store
@@ -150,3 +151,30 @@ def test_a_score_snapshot_is_not_used_once_reprocessing_changed_the_transcripts(
     snapshot_path(filled, "lawn").unlink()
     assert after == shortlist(filled, models, "lawn", limit=50)  # the scores of the new words, not the old
     assert any("tractor" in (i["why"]["snippet"] or "") for i in after["items"])
+
+
+def test_a_change_of_text_model_stopped_half_way_breaks_nothing(filled: Store, settings: Settings,
+                                                                tmp_path: Path) -> None:
+    """Half the archive re-embedded by a model of another size (a reprocess stopped, or still running)."""
+    old = runtime.query_encoders(settings)
+    bigger = runtime.encoders(settings)
+    bigger.text = FakeTextEncoder(dim=384)
+    shas = sorted(rp.contents_in_scope(filled, None))
+    analyse = runtime.analyser(settings, bigger)
+    for sha in shas[: len(shas) // 2]:
+        stages = rp.stale_stages(filled, sha, bigger)
+        if stages:
+            assert rp.reprocess_one(filled, sha, stages, analyse).error is None
+    with filled.db.session() as session:
+        sizes = {len(v) // 4 for v in session.scalars(select(Vector.vector).where(Vector.space == "text"))}
+    assert sizes == {256, 384}
+
+    index = tmp_path / "index"
+    for models in (old, bigger):  # before and after the setting changed
+        found = search(filled, models, "the quick brown fox", limit=5)
+        narrowed = search(filled, models, "the quick brown fox", limit=5, index_dir=index, narrow_above=1)
+        assert found["items"] and [i["submission_id"] for i in narrowed["items"]] == \
+            [i["submission_id"] for i in found["items"]]
+        assert shortlist(filled, models, "lawn", limit=50)["items"]
+    reports = sync_all(filled, index, exact_max=1000)
+    assert {r.space: r.size for r in reports}["text"] > 0  # the newest model's vectors: no mixed sizes

@@ -24,7 +24,7 @@ from triage.ingest.runner import ingest
 from triage.pipeline import Encoders
 from triage.scoring.cluster import cluster_pool
 from triage.service import duplicates as dup_service
-from triage.service.pool import Pool, load_pool
+from triage.service.pool import Pool, load_pool, model_names
 from triage.service.search import search
 from triage.service.shortlist import shortlist
 from triage.store.callouts import upsert_callout
@@ -134,7 +134,7 @@ def evaluate_callout(store: Store, models: Encoders, corpus: Corpus, callout: di
     listed = shortlist(store, models, cid, limit=PAGE)
     short = [i["external_id"] for i in listed["items"]]
     with store.db.session() as session:
-        pool = load_pool(session, cid)
+        pool = load_pool(session, cid, models=model_names(models))
     baseline = bm25_ranking(pool, brief)
     return {
         "callout": cid, "pool": len(pool.items), "relevant": len(relevant),

@@ -29,7 +29,7 @@ from triage.scoring.types import CalloutQuery, Scored
 from triage.service import decisions as dec
 from triage.service.duplicates import pool_groups
 from triage.service.memo import Memo
-from triage.service.pool import Pool, load_pool
+from triage.service.pool import Pool, load_pool, model_names
 from triage.service.queries import callout_query, prompt_query
 from triage.service.rescore import load_snapshot
 from triage.service.rescore import signature as snapshot_signature
@@ -106,7 +106,7 @@ class View:
     def pool(self) -> Pool:
         def load() -> Pool:
             with self.gate, self.store.db.session() as session:
-                return load_pool(session, self.callout_id)
+                return load_pool(session, self.callout_id, models=model_names(self.models))
         return self.get(("pool",), load)
 
     def groups(self) -> list[DuplicateGroup]:

@@ -8,6 +8,7 @@ they disagree the index is rebuilt from the database.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,9 +39,19 @@ def _paths(index_dir: Path, space: str) -> tuple[Path, Path]:
 
 
 def _db_ids(store: Store, space: str) -> np.ndarray:
+    """The ids an index of the space holds: the vectors of the model that wrote the newest one. While
+    `triage reprocess` moves the archive to another model, the vectors of two models (of two sizes, maybe) are
+    in the table; one index holds one model's."""
     with store.db.session() as session:
-        ids = session.scalars(select(Vector.id).where(Vector.space == space).order_by(Vector.id))
+        model = _newest_model(store, space)
+        ids = session.scalars(select(Vector.id).where(Vector.space == space, Vector.model == model)
+                              .order_by(Vector.id))
         return np.fromiter(ids, dtype=np.int64)
+
+
+def _newest_model(store: Store, space: str) -> str | None:
+    with store.db.session() as session:
+        return session.scalar(select(Vector.model).where(Vector.space == space).order_by(Vector.id.desc()).limit(1))
 
 
 def _vectors(store: Store, ids: np.ndarray) -> np.ndarray:
@@ -85,10 +96,13 @@ def sync(store: Store, index_dir: Path, space: str, *, exact_max: int, threads: 
     index, held = loaded
     new = np.setdiff1d(wanted, held, assume_unique=True)
     gone = np.setdiff1d(held, wanted, assume_unique=True)
+    fresh = _vectors(store, new) if len(new) else None
+    if fresh is not None and fresh.shape[1] != index.dim:  # another model's vectors: start again with them
+        return sync(store, index_dir, space, exact_max=exact_max, threads=threads, rebuild=True)
     if len(gone):
         index.remove(gone)
-    if len(new):
-        index.add(new, _vectors(store, new))
+    if fresh is not None:
+        index.add(new, fresh)
     if index.outgrown:  # IVF lists trained for a quarter of today's vectors: retrain on all of them
         index = VectorIndex.build(wanted, _vectors(store, wanted), exact_max=exact_max, threads=threads)
         _save(index_dir, space, index, wanted)
@@ -105,20 +119,29 @@ def sync_all(store: Store, index_dir: Path, *, exact_max: int, threads: int = 2,
 
 
 def candidate_contents(store: Store, index_dir: Path, queries: dict[str, np.ndarray | None], *, want: int,
-                       exact_max: int, per_result: int = 20, threads: int = 2) -> set[str]:
+                       exact_max: int, per_result: int = 20, threads: int = 2,
+                       models: Mapping[str, str] | None = None) -> set[str] | None:
     """Contents with a chunk or frame nearest to any query row, per space: the short list a big pool is scored on.
 
     `per_result` candidates per wanted result leave room for the re-ranking (contrast, feedback, duplicates)
-    to reorder them.
+    to reorder them. `models` names the model that embedded each space's query rows. None when no index can
+    answer these queries (it holds another model's vectors, in the middle of a change of model): the caller then
+    scores the whole pool, slower but right.
     """
     found: list[int] = []
+    usable = False
     for space, rows in queries.items():
         if rows is None or not len(rows):  # e.g. a picture as the query has no words
             continue
+        if models and space in models and _newest_model(store, space) != models[space]:
+            continue
         index = sync(store, index_dir, space, exact_max=exact_max, threads=threads)[0]
-        if index is not None:
+        if index is not None and index.dim == np.asarray(rows).shape[1]:
+            usable = True
             _, ids = index.search(rows, k=max(100, want * per_result))
             found += [int(i) for i in np.unique(ids) if i >= 0]
+    if not usable:
+        return None
     with store.db.session() as session:
         shas: set[str] = set()
         for start in range(0, len(found), 1000):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.domain import Chunk, MediaType, Status
+from triage.pipeline import Encoders
 from triage.scoring.types import Fingerprint, Item, Vectors
 from triage.store.schema import Artifact, Submission, Vector
 
@@ -54,14 +55,17 @@ def count_ready(session: Session, callout_id: str | None) -> int:
 
 
 def load_pool(session: Session, callout_id: str | None, *, with_fingerprints: bool = True,
-              shas: set[str] | None = None) -> Pool:
+              shas: set[str] | None = None, models: Mapping[str, str] | None = None) -> Pool:
     """Everything the scoring functions need about a call-out's ready submissions (archive-wide when None).
 
-    `shas` narrows the pool to those contents (the candidates an ANN search found).
+    `shas` narrows the pool to those contents (the candidates an ANN search found). `models` ({space: model
+    name}, see `model_names`) keeps only the vectors those models made: while `triage reprocess` moves the
+    archive to another text model, or after it was stopped half-way, a piece whose words the current model has
+    not embedded yet lacks that modality instead of mixing vectors of two sizes into one comparison.
     """
     rows = ready_submissions(session, callout_id, shas)
     present = sorted({r.sha256 for r in rows if r.sha256})
-    vectors = _vectors_by_sha(session, present)
+    vectors = _vectors_by_sha(session, present, models or {})
     arts = _artifacts_by_sha(session, present, ("transcript", "text", "fingerprints"))
     items, fps = {}, {}
     for row in rows:
@@ -73,10 +77,20 @@ def load_pool(session: Session, callout_id: str | None, *, with_fingerprints: bo
     return Pool({r.id: r for r in rows}, items, fps)
 
 
-def _vectors_by_sha(session: Session, shas: list[str]) -> dict[str, dict[str, list[Vector]]]:
+def model_names(models: Encoders | None) -> dict[str, str]:
+    """{vector space: the name of the model that embeds it now}, for `load_pool`."""
+    if models is None:
+        return {}
+    return {"text": models.text.name, **({"clip": models.clip.name} if models.clip is not None else {})}
+
+
+def _vectors_by_sha(session: Session, shas: list[str],
+                    models: Mapping[str, str]) -> dict[str, dict[str, list[Vector]]]:
     out: dict[str, dict[str, list[Vector]]] = defaultdict(lambda: defaultdict(list))
     for batch in _batches(shas):
         for v in session.scalars(select(Vector).where(Vector.sha256.in_(batch)).order_by(Vector.id)):
+            if v.space in models and v.model != models[v.space]:
+                continue  # another model's vector: not comparable with this model's queries
             out[v.sha256][SOURCE_TO_MODALITY[v.source]].append(v)
     return out
 

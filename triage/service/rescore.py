@@ -27,7 +27,7 @@ from triage.scoring.dedup import DuplicateEdge, DuplicateGroup
 from triage.scoring.relevance import score_pool
 from triage.scoring.types import Explanation, Scored
 from triage.service.duplicates import pool_groups
-from triage.service.pool import Pool, load_pool
+from triage.service.pool import Pool, load_pool, model_names
 from triage.service.queries import callout_query
 from triage.store.callouts import get_callout
 from triage.store.files import atomic_write
@@ -76,7 +76,7 @@ def rescore(store: Store, models: Encoders, callout_id: str, progress: Progress 
     with store.db.session() as session:
         callout = get_callout(session, callout_id)
         derived = derived_mark(session, callout_id)
-        pool = load_pool(session, callout_id)
+        pool = load_pool(session, callout_id, models=model_names(models))
         query = callout_query(session, models, callout)
         sig = signature(session, callout, pool, models, derived)
         report(1, steps)

@@ -18,7 +18,7 @@ from triage.scoring.types import CalloutQuery, Explanation
 from triage.service.cache import PoolCache, View
 from triage.service.duplicates import pool_groups
 from triage.service.index import candidate_contents
-from triage.service.pool import Pool, load_pool
+from triage.service.pool import Pool, load_pool, model_names
 from triage.store.store import Store
 from triage.store.submissions import lookup_near
 
@@ -70,7 +70,8 @@ def similar(store: Store, models: Encoders, ref: str, *, callout_id: str | None 
     view = View(store, models, callout_id, cache)
     with store.db.session() as session:
         row = lookup_near(session, ref, callout_id)
-        piece = load_pool(session, None, with_fingerprints=False, shas={row.sha256 or ""}).items.get(row.id)
+        piece = load_pool(session, None, with_fingerprints=False, shas={row.sha256 or ""},
+                          models=model_names(models)).items.get(row.id)
         like = {"submission_id": row.id, "external_id": row.external_id or row.id}
     query = like_query(piece) if piece is not None else None
     if query is None:
@@ -98,9 +99,9 @@ def _ranked(view: View, query: CalloutQuery, limit: int, offset: int, index_dir:
     else:  # a big pool: score only the candidates the index finds (a pool of its own, not remembered)
         spare = _SPARE if leave_out else 0  # the piece and its copies are the nearest candidates, and dropped
         shas = candidate_contents(view.store, index_dir, {"text": query.text, "clip": query.clip},
-                                  want=offset + limit + spare, exact_max=exact_max)
+                                  want=offset + limit + spare, exact_max=exact_max, models=model_names(view.models))
         with view.store.db.session() as session:
-            pool = load_pool(session, view.callout_id, shas=shas)
+            pool = load_pool(session, view.callout_id, shas=shas, models=model_names(view.models))
             groups = pool_groups(session, pool)
         graph = "auto"  # the candidates' pool is new each time: its graph is made while scoring
     with view.gate:  # the whole pool is scored, so a cached neighbour graph applies; pieces are dropped after
