@@ -112,6 +112,12 @@ def text_vectors_model(encoder: TextEncoder) -> str:
     return f"{encoder.name}|chunks={CHUNK_WORDS}w,{TRANSCRIPT_WINDOW_S:g}s"
 
 
+def encoder_of(stored_model: str) -> str:
+    """The encoder's name in a vector's `model` (without the chunking): vectors of one encoder compare with each
+    other and with its queries, whatever the chunking was."""
+    return stored_model.split("|", 1)[0]
+
+
 def embed_words(text: str | None, transcript: Transcript | None, encoder: TextEncoder) -> list[Embedding]:
     """Chunk vectors plus one pooled vector for the text and for the transcript, in the sentence space."""
     out: list[Embedding] = []

@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import select
 
 from triage.errors import NotFound, ProcessingFailed
+from triage.pipeline import encoder_of
 from triage.store.files import atomic_write
 from triage.store.schema import Vector
 from triage.store.store import Store
@@ -39,19 +40,23 @@ def _paths(index_dir: Path, space: str) -> tuple[Path, Path]:
 
 
 def _db_ids(store: Store, space: str) -> np.ndarray:
-    """The ids an index of the space holds: the vectors of the model that wrote the newest one. While
+    """The ids an index of the space holds: the vectors of the encoder that wrote the newest one. While
     `triage reprocess` moves the archive to another model, the vectors of two models (of two sizes, maybe) are
     in the table; one index holds one model's."""
+    newest = _newest_encoder(store, space)
     with store.db.session() as session:
-        model = _newest_model(store, space)
-        ids = session.scalars(select(Vector.id).where(Vector.space == space, Vector.model == model)
+        stored = [m for m in session.scalars(select(Vector.model).where(Vector.space == space).distinct())
+                  if encoder_of(m) == newest]
+        ids = session.scalars(select(Vector.id).where(Vector.space == space, Vector.model.in_(stored))
                               .order_by(Vector.id))
         return np.fromiter(ids, dtype=np.int64)
 
 
-def _newest_model(store: Store, space: str) -> str | None:
+def _newest_encoder(store: Store, space: str) -> str | None:
+    """The encoder of the space's newest vector: the one the archive is moving to, when it changes."""
     with store.db.session() as session:
-        return session.scalar(select(Vector.model).where(Vector.space == space).order_by(Vector.id.desc()).limit(1))
+        model = session.scalar(select(Vector.model).where(Vector.space == space).order_by(Vector.id.desc()).limit(1))
+    return encoder_of(model) if model is not None else None
 
 
 def _vectors(store: Store, ids: np.ndarray) -> np.ndarray:
@@ -133,7 +138,7 @@ def candidate_contents(store: Store, index_dir: Path, queries: dict[str, np.ndar
     for space, rows in queries.items():
         if rows is None or not len(rows):  # e.g. a picture as the query has no words
             continue
-        if models and space in models and _newest_model(store, space) != models[space]:
+        if models and space in models and _newest_encoder(store, space) != models[space]:
             continue
         index = sync(store, index_dir, space, exact_max=exact_max, threads=threads)[0]
         if index is not None and index.dim == np.asarray(rows).shape[1]:

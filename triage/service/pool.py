@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.domain import Chunk, MediaType, Status
-from triage.pipeline import Encoders
+from triage.pipeline import Encoders, encoder_of
 from triage.scoring.types import Fingerprint, Item, Vectors
 from triage.store.schema import Artifact, Submission, Vector
 
@@ -78,7 +78,7 @@ def load_pool(session: Session, callout_id: str | None, *, with_fingerprints: bo
 
 
 def model_names(models: Encoders | None) -> dict[str, str]:
-    """{vector space: the name of the model that embeds it now}, for `load_pool`."""
+    """{vector space: the name of the encoder that embeds it now}, for `load_pool`."""
     if models is None:
         return {}
     return {"text": models.text.name, **({"clip": models.clip.name} if models.clip is not None else {})}
@@ -89,7 +89,7 @@ def _vectors_by_sha(session: Session, shas: list[str],
     out: dict[str, dict[str, list[Vector]]] = defaultdict(lambda: defaultdict(list))
     for batch in _batches(shas):
         for v in session.scalars(select(Vector).where(Vector.sha256.in_(batch)).order_by(Vector.id)):
-            if v.space in models and v.model != models[v.space]:
+            if v.space in models and encoder_of(v.model) != models[v.space]:
                 continue  # another model's vector: not comparable with this model's queries
             out[v.sha256][SOURCE_TO_MODALITY[v.source]].append(v)
     return out
