@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from triage import runtime
 from triage.api.deps import Anyone, StateDep
@@ -36,6 +37,13 @@ UPLOAD_BODY = {
         }}},
     }
 }
+
+
+def _in_hand(session: Session, callout_id: str, submission_id: str) -> bool:
+    """Whether a queued or running job is analysing this submission. A server stopped between saving an upload
+    and queueing its job left it "received" with none: the same upload again must queue it, not answer 200."""
+    return any(j.kind == "process_upload" and (j.params or {}).get("submission_id") == submission_id
+               for j in queue.active_for(session, [callout_id]))
 
 
 def _field(fields: dict[str, str], name: str) -> str | None:
@@ -82,7 +90,7 @@ async def upload(callout_id: str, request: Request, state: StateDep, who: Anyone
             raise Conflict(f"external id {external_id!r} was already used for a different file")
         if content.status in subs.FINAL:
             subs.settle_from_content(session, content)
-        elif created or row.status == Status.FAILED.value:
+        elif created or row.status == Status.FAILED.value or not _in_hand(session, callout_id, row.id):
             needs_job = True  # queued below, once these rows are committed
         data = summary(row)
     job_id = None
