@@ -197,15 +197,14 @@ def main() -> None:
             except httpx.HTTPError:
                 time.sleep(0.2)
         print(f"server RSS when ready: {rss_mb(server.pid):.0f} MB")
-        for name, paths, waves in (
-            ("health (HTTP floor)", ["/api/health"], 1),
-            ("shortlist", ["/api/callouts/bench/shortlist?limit=20"], args.requests),
-            ("search", [f"/api/search?q=t{i}w1+t{i}w2+t{i}w7&callout=bench" for i in range(10)], args.requests),
+        for name, paths, waves, per in (  # per: requests per client in each wave
+            ("health (HTTP floor)", ["/api/health"], 1, 20),
+            ("shortlist", ["/api/callouts/bench/shortlist?limit=20"], args.requests, 1),
+            ("search", [f"/api/search?q=t{i}w1+t{i}w2+t{i}w7&callout=bench" for i in range(10)], args.requests, 1),
         ):
-            per = 20 if waves == 1 else 1
             for wave in range(waves):
                 lat, wall, errors = hammer(url, token, paths, args.clients, per)
-                label = name if waves == 1 else f"{name} wave {wave + 1} ({'cold' if wave == 0 else 'warm'})"
+                label = name if per > 1 else f"{name} wave {wave + 1} ({'cold' if wave == 0 else 'warm'})"
                 print(f"{label:30} n={len(lat):4} p50={pct(lat, 50):8.0f} ms p95={pct(lat, 95):8.0f} ms "
                       f"max={max(lat) * 1000:8.0f} ms {len(lat) / wall:7.2f} req/s non-200={errors}")
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as client:
