@@ -6,8 +6,8 @@ Usage: python benchmarks/bench_clusters.py CORPUS_DIR:DATA_DIR [...]
 
 from __future__ import annotations
 
+import argparse
 import math
-import sys
 import time
 from pathlib import Path
 
@@ -49,4 +49,7 @@ def main(pairs: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("pairs", nargs="+", metavar="CORPUS_DIR:DATA_DIR",
+                        help="a corpus and the data dir `triage eval CORPUS_DIR --keep DATA_DIR` left behind")
+    main(parser.parse_args().pairs)

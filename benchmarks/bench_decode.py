@@ -8,6 +8,7 @@ folder (never committed).
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import tempfile
@@ -50,6 +51,7 @@ def make_long_video(folder: Path) -> Path:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     limits = MediaLimits()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -10,8 +10,8 @@ cosine between whole-piece word vectors, and the share a random order would give
 
 from __future__ import annotations
 
+import argparse
 import random
-import sys
 import time
 from pathlib import Path
 
@@ -68,9 +68,12 @@ def cosine_top10(store: Store, callout_id: str, query: str) -> list[str]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("corpora", nargs="+", metavar="NAME:CORPUS_DIR:DATA_DIR")
+    args = parser.parse_args()
     print("| corpus | queries | triage similar P@10 | plain cosine P@10 | random P@10 | median ms per query |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for arg in sys.argv[1:]:
+    for arg in args.corpora:
         name, corpus_dir, data_dir = arg.split(":")
         corpus = load_corpus(Path(corpus_dir))
         settings = Settings(data_dir=Path(data_dir))
