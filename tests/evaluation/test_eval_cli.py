@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import triage_cmd
+from tests.conftest import ROOT, triage_cmd
 from triage.errors import ConfigError
 from triage.evaluation.corpus import load_corpus
 
@@ -78,8 +79,12 @@ def test_eval_json_with_fake_models(corpus: Path, cli_env: dict[str, str], tmp_p
     keep = tmp_path / "kept"
     done = _eval(corpus, cli_env, "--json", "--keep", str(keep))
     assert done.returncode == 0, done.stderr
-    _check_figures(json.loads(done.stdout), corpus)
+    doc = json.loads(done.stdout)
+    _check_figures(doc, corpus)
     assert (keep / "triage.db").is_file()  # --keep leaves the data dir for a closer look
+    # benchmarks/eval_corpora.py makes RESULTS.md's table from this document: its keys must still be there
+    row = runpy.run_path(str(ROOT / "benchmarks" / "eval_corpora.py"))["row"]
+    assert row("tiny", doc).startswith("| tiny | ") and row("tiny", doc).count(" | ") == 8
 
 
 def test_eval_table_and_refuses_a_used_data_dir(corpus: Path, cli_env: dict[str, str], tmp_path: Path) -> None:
