@@ -89,7 +89,9 @@ def repeats(ranked: Sequence[str], groups: list[list[str]]) -> int:
 
 def bm25_ranking(pool: Pool, query: str) -> list[str]:
     """External ids of the pool ranked by BM25 over the same words triage sees (texts and transcripts)."""
-    ids = sorted(pool.items)
+    # Ties (many pieces share no query word) fall in external-id order: submission ids are new at every ingest,
+    # and would make the baseline differ from one run of the same corpus to the next.
+    ids = sorted(pool.items, key=lambda i: (pool.external(i), i))
     order = BM25([pool.items[i].words for i in ids]).rank(query)
     return [pool.external(ids[k]) for k in order]
 
