@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if workers > 0:
+            state.jobs.start()  # with TRIAGE_ENGINE=ray, the shared Ray workers
             state.pool = WorkerPool(state.jobs, workers)
             state.pool.start()
         try:

@@ -60,6 +60,12 @@ class JobContext:
                                                workers=self.settings.ray_workers)
             return RayEngine(pool=self._ray_pool)
 
+    def start(self) -> None:
+        """Start the shared Ray workers now, from the calling thread (the server's main thread). Started from a
+        job thread instead, Ray could not be stopped cleanly: a SIGTERM then left its agent processes behind."""
+        if self.settings.engine == "ray":
+            self.engine()
+
     def close(self) -> None:
         """Stop the shared Ray workers, if any were started."""
         with self._lock:

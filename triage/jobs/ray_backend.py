@@ -19,10 +19,12 @@ import importlib.util
 import logging
 import os
 import pickle
+import signal
 import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +99,22 @@ class _AnalysisWorker:
         return outcome
 
 
+@contextmanager
+def _own_signal_handlers() -> Iterator[None]:
+    """Keep the process's SIGTERM and SIGINT handlers across ray.init, which replaces them with one that exits
+    at once: a server must still shut down gracefully (finish its requests, then stop Ray with its workers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            if handler is not None:
+                signal.signal(sig, handler)
+
+
 class RayWorkerPool:
     """Ray actors that analyse stored files, `threads` CPU cores each. Thread-safe: the server's job threads
     share one pool, each job seeing it through its own RayEngine."""
@@ -117,8 +135,9 @@ class RayWorkerPool:
             # Ray's own logs stay in its session folder; the driver prints triage's progress only.
             # "local" forces a private instance: left to itself, Ray would join whatever cluster `ray start`
             # last recorded on this machine, even one long gone (and then wait for it).
-            ray.init(address=address or os.environ.get("RAY_ADDRESS") or "local", include_dashboard=False,
-                     log_to_driver=False, logging_level=logging.WARNING, configure_logging=False)
+            with _own_signal_handlers():
+                ray.init(address=address or os.environ.get("RAY_ADDRESS") or "local", include_dashboard=False,
+                         log_to_driver=False, logging_level=logging.WARNING, configure_logging=False)
         try:
             self._start_workers(settings, workers)
         except BaseException:
