@@ -93,11 +93,6 @@ def heartbeat(db: Database, job_id: int) -> None:
         session.execute(update(Job).where(Job.id == job_id, Job.status == RUNNING).values(heartbeat_at=now()))
 
 
-def _mine(job: Job, attempt: int | None) -> bool:
-    """Whether a running job is still on the given attempt (any attempt when None)."""
-    return job.status == RUNNING and (attempt is None or job.attempts == attempt)
-
-
 def progress(db: Database, job_id: int, done: int, total: int, attempt: int | None = None) -> str:
     """Record progress; returns the job's current status so the worker can notice a cancel (CANCELLED too when
     the job has moved on to a later attempt: this run was cancelled and retried, or revived elsewhere)."""
@@ -109,43 +104,49 @@ def progress(db: Database, job_id: int, done: int, total: int, attempt: int | No
         return job.status if attempt is None or job.attempts == attempt else CANCELLED
 
 
+def _move(session: Session, job_id: int, allowed: tuple[str, ...], attempt: int | None, **values: Any) -> bool:
+    """Change a job in one conditional UPDATE, only while its status is one of `allowed` (and it is still on
+    `attempt`): a read, then a write, would let a cancel overwrite a job that finished in between, or the
+    reverse. True when the job changed."""
+    where = [Job.id == job_id, Job.status.in_(allowed)] + ([Job.attempts == attempt] if attempt is not None else [])
+    changed = session.execute(update(Job).where(*where).values(**values)).rowcount  # type: ignore[attr-defined]
+    session.expire_all()
+    return bool(changed)
+
+
 def complete(db: Database, job_id: int, result: dict[str, Any] | None = None, attempt: int | None = None) -> None:
     with db.session() as session:
         job = get(session, job_id)
-        if not _mine(job, attempt):
-            return  # cancelled while finishing (the cancel wins), or a later attempt owns the job now
-        job.status, job.finished_at = DONE, now()
+        values: dict[str, Any] = {"status": DONE, "finished_at": now()}
         if job.total and job.done < job.total:
-            job.done = job.total
+            values["done"] = job.total
         if result is not None:
-            job.params = {**(job.params or {}), "result": result}
+            values["params"] = {**(job.params or {}), "result": result}
+        # cancelled while finishing (the cancel wins), or a later attempt owns the job now: nothing changes
+        _move(session, job_id, (RUNNING,), attempt, **values)
 
 
 def fail(db: Database, job_id: int, error: str, attempt: int | None = None) -> None:
     with db.session() as session:
-        job = get(session, job_id)
-        if _mine(job, attempt):
-            job.status, job.error, job.finished_at = FAILED, error, now()
+        _move(session, job_id, (RUNNING,), attempt, status=FAILED, error=error, finished_at=now())
 
 
 def cancel(db: Database, job_id: int) -> Job:
     """Cancel a queued or running job; a running one stops at its next item."""
     with db.session() as session:
-        job = get(session, job_id)
-        if job.status in FINISHED:
-            raise Conflict(f"job {job_id} is already {job.status}")
-        job.status, job.finished_at = CANCELLED, now()
-        return job
+        if not _move(session, job_id, (QUEUED, RUNNING), None, status=CANCELLED, finished_at=now()):
+            raise Conflict(f"job {job_id} is already {get(session, job_id).status}")
+        return get(session, job_id)
 
 
 def retry(db: Database, job_id: int) -> Job:
     """Put a failed or cancelled job back in the queue (its progress starts over)."""
     with db.session() as session:
-        job = get(session, job_id)
-        if job.status not in (FAILED, CANCELLED):
-            raise Conflict(f"job {job_id} is {job.status}; only failed or cancelled jobs can be retried")
-        job.status, job.done, job.worker, job.finished_at, job.started_at = QUEUED, 0, None, None, None
-        return job
+        if not _move(session, job_id, (FAILED, CANCELLED), None, status=QUEUED, done=0, worker=None,
+                     finished_at=None, started_at=None):
+            raise Conflict(f"job {job_id} is {get(session, job_id).status}; only failed or cancelled jobs can be "
+                           "retried")
+        return get(session, job_id)
 
 
 def _alive(worker: str | None, host: str) -> bool:
