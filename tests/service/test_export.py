@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import MEDIA
 from triage import runtime
 from triage.config import Settings
-from triage.errors import ConfigError, NotFound
+from triage.errors import ConfigError, NotFound, ProcessingFailed
 from triage.ingest.runner import ingest
 from triage.ingest.sources import from_manifest
 from triage.service.decisions import record
@@ -93,7 +93,7 @@ def test_an_export_never_mixes_with_a_folder_or_leaves_half_of_itself(store: Sto
 
     monkeypatch.setattr(shutil, "copyfile", broken)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(OSError):
+    with pytest.raises(ProcessingFailed, match="No space left on device; nothing was exported"):
         export(store, models, "lawn", tmp_path / "empty")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("empty")) == ["empty"]
     assert not any((tmp_path / "empty").iterdir())

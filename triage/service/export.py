@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from sqlalchemy import select
 
-from triage.errors import ConfigError
+from triage.errors import ConfigError, ProcessingFailed
 from triage.pipeline import Encoders
 from triage.service.decisions import latest
 from triage.service.shortlist import shortlist
@@ -98,7 +98,11 @@ def _line(entry: dict[str, Any], row: Submission, decided: tuple[str, str], stor
     file = ""
     if folder is not None and row.sha256:
         file = f"{entry['rank']:04d}-{_safe(entry['external_id'])}{_suffix(row)}"
-        shutil.copyfile(store.files.original_path(row.sha256), folder / file)
+        try:
+            shutil.copyfile(store.files.original_path(row.sha256), folder / file)
+        except OSError as exc:  # a full disk, or a data dir that lost a file: say which piece, keep nothing
+            raise ProcessingFailed(f"cannot copy {entry['external_id']!r} into the export: "
+                                   f"{exc.strerror or exc}; nothing was exported") from exc
     moment = entry.get("moment") or {}
     note, by = decided
     duration = (row.probe or {}).get("duration")
