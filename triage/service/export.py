@@ -9,6 +9,7 @@ import mimetypes
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,21 +41,20 @@ def export(store: Store, models: Encoders, callout_id: str, dest: Path, *, decis
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise ConfigError(f"{dest} already exists and is not an empty folder; choose a new one")
     chosen = _chosen(store, models, callout_id, decision, limit, diversity)
-    partial = dest.with_name(dest.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))  # never a folder of theirs
     try:
-        sheet = [_line(e, row, note, store, partial if with_media else None) for e, row, note in chosen]
+        lines = [_line(e, row, note, store, partial if with_media else None) for e, row, note in chosen]
         with open(partial / SHEET, "w", newline="", encoding="utf-8-sig") as f:  # with a BOM: spreadsheets read UTF-8
-            write_sheet(f, sheet)
+            write_sheet(f, lines)
         if dest.exists():
             dest.rmdir()  # empty, checked above
         os.replace(partial, dest)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    return {"callout": callout_id, "dest": str(dest), "decision": decision, "count": len(sheet),
-            "files": sum(1 for line in sheet if line["file"]), "sheet": SHEET}
+    return {"callout": callout_id, "dest": str(dest), "decision": decision, "count": len(lines),
+            "files": sum(1 for line in lines if line["file"]), "sheet": SHEET}
 
 
 def sheet(store: Store, models: Encoders, callout_id: str, *, decision: str | None = "shortlisted",
