@@ -18,7 +18,7 @@ from triage.api.cards import cards, clock
 from triage.api.deps import AppState, StateDep, web_session
 from triage.api.routes.callouts import callouts_overview
 from triage.api.tokens import Principal, authenticate
-from triage.domain import DECISIONS, UNDECIDED
+from triage.domain import DECISIONS, UNDECIDED, MediaType
 from triage.errors import Forbidden, TriageError, Unauthorized
 from triage.jobs import queue
 from triage.service import decisions as dec
@@ -36,7 +36,7 @@ DecisionName = Annotated[str, Form(pattern="^(shortlisted|rejected|starred|unrat
 # percent-encoded (up to 12 characters each), with a like= and filters, must fit.
 NEXT_MAX = 10_000
 PAGE_SIZE = 24  # cards per page
-MEDIA_TYPES = ("video", "audio", "image", "text")
+MEDIA_TYPES = tuple(m.value for m in MediaType)
 DECISION_FILTERS = (*DECISIONS, UNDECIDED)
 
 
