@@ -259,3 +259,24 @@ def test_the_openapi_schema_names_the_refusals_a_client_must_handle(service: Ser
     assert {"200", "202", "409", "413", "415"} <= set(paths["/api/callouts/{callout_id}/uploads"]["post"]["responses"])
     refusal = service.client.get("/api/submissions/s_0000000000000000", headers=service.h("curator")).json()
     assert set(refusal) == {"error", "detail"}  # the declared ErrorPublic shape
+
+
+def test_a_new_or_changed_callout_queues_the_other_open_ones_too(service: Service) -> None:
+    """Each call-out is ranked against the others: when one appears or changes, the open ones are re-scored."""
+    c, admin, curator = service.client, service.h("admin"), service.h("curator")
+
+    def rescored(callout: str, status: str | None = None) -> int:
+        items = c.get("/api/jobs", headers=curator, params={"callout": callout}).json()["items"]
+        return sum(1 for j in items if j["kind"] == "rescore" and status in (None, j["status"]))
+
+    def settle(**wanted: int) -> None:
+        deadline = time.monotonic() + 30
+        while any(rescored(callout, "done") != n for callout, n in wanted.items()):
+            assert time.monotonic() < deadline, {callout: rescored(callout) for callout in wanted}
+            time.sleep(0.1)
+
+    assert c.post("/api/callouts", headers=admin, json={"id": "pets", "brief": "Animals at home"}).status_code == 201
+    settle(lawn=1)
+    assert (rescored("shut"), rescored("pets")) == (0, 0)  # closed: scored when asked; the new one has no pool yet
+    assert c.patch("/api/callouts/pets", headers=admin, json={"brief": "Cats and dogs"}).status_code == 200
+    settle(pets=1, lawn=2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from sqlalchemy.orm import Session
 
 from triage.api.deps import Admin, Anyone, Curator, StateDep, StoreDep
 from triage.api.schemas import CalloutCreate, CalloutUpdate, errors
@@ -57,14 +58,24 @@ def show(callout_id: str, store: StoreDep, who: Anyone) -> dict[str, Any]:
 
 
 @router.post("/callouts", status_code=201, responses=errors(409))
-def create(body: CalloutCreate, store: StoreDep, who: Admin) -> dict[str, Any]:
-    """Create a call-out (admins). 409 if the id is taken: use PATCH to change one."""
-    with store.db.session() as session:
+def create(body: CalloutCreate, state: StateDep, who: Admin) -> dict[str, Any]:
+    """Create a call-out (admins). 409 if the id is taken: use PATCH to change one.
+
+    The open call-outs are re-scored in the background: each is ranked against the others, so a new one
+    changes what sets them apart."""
+    with state.store.db.session() as session:
         if session.get(Callout, body.id) is not None:
             raise Conflict(f"call-out {body.id!r} already exists; update it with PATCH /api/callouts/{body.id}")
         callout, _ = upsert_callout(session, body.id, title=body.title, brief=body.brief, prompts=body.prompts,
                                     negative_prompts=body.negative_prompts)
-        return callout_dict(callout)
+        out, others = callout_dict(callout), _open_others(session, body.id)
+    state.rescore(others)
+    return out
+
+
+def _open_others(session: Session, callout_id: str) -> list[str]:
+    """The other open call-outs, whose scores set them apart from this one (closed ones are scored on request)."""
+    return [c.id for c in list_callouts(session) if c.id != callout_id and c.is_open]
 
 
 def _words(c: Callout) -> tuple[Any, ...]:
@@ -76,7 +87,8 @@ def _words(c: Callout) -> tuple[Any, ...]:
 def update(callout_id: str, body: CalloutUpdate, state: StateDep, who: Admin) -> dict[str, Any]:
     """Change the fields given (admins); `open: false` closes the call-out to uploads.
 
-    A new title, brief or prompts queues a re-scoring job, so the pool is ranked afresh before curators ask.
+    A new title, brief or prompts queues a re-scoring job, so the pool is ranked afresh before curators ask; the
+    other open call-outs are re-scored after it, as they are ranked against this one too.
     """
     store = state.store
     with store.db.session() as session:
@@ -84,9 +96,9 @@ def update(callout_id: str, body: CalloutUpdate, state: StateDep, who: Admin) ->
         callout, _ = upsert_callout(session, callout_id, title=body.title, brief=body.brief, prompts=body.prompts,
                                     negative_prompts=body.negative_prompts, is_open=body.open)
         changed = _words(callout) != before
-        out = callout_dict(callout)
+        out, others = callout_dict(callout), _open_others(session, callout_id)
     if changed:
-        state.rescore([callout_id])
+        state.rescore([callout_id, *others])
     return out
 
 
