@@ -123,9 +123,9 @@ def sync_all(store: Store, index_dir: Path, *, exact_max: int, threads: int = 2,
             for space in SPACES]
 
 
-def candidate_contents(store: Store, index_dir: Path, queries: dict[str, np.ndarray | None], *, want: int,
-                       exact_max: int, per_result: int = 20, threads: int = 2,
-                       models: Mapping[str, str] | None = None) -> set[str] | None:
+def candidate_contents(store: Store, index_dir: Path, queries: dict[str, np.ndarray | None], *,
+                       models: Mapping[str, str], want: int, exact_max: int, per_result: int = 20,
+                       threads: int = 2) -> set[str] | None:
     """Contents with a chunk or frame nearest to any query row, per space: the short list a big pool is scored on.
 
     `per_result` candidates per wanted result leave room for the re-ranking (contrast, feedback, duplicates)
@@ -138,10 +138,10 @@ def candidate_contents(store: Store, index_dir: Path, queries: dict[str, np.ndar
     for space, rows in queries.items():
         if rows is None or not len(rows):  # e.g. a picture as the query has no words
             continue
-        if models and space in models and _newest_encoder(store, space) != models[space]:
+        if _newest_encoder(store, space) != models.get(space):  # the index holds another model's vectors
             continue
         index = sync(store, index_dir, space, exact_max=exact_max, threads=threads)[0]
-        if index is not None and index.dim == np.asarray(rows).shape[1]:
+        if index is not None:
             usable = True
             _, ids = index.search(rows, k=max(100, want * per_result))
             found += [int(i) for i in np.unique(ids) if i >= 0]
