@@ -261,8 +261,9 @@ def test_the_openapi_schema_names_the_refusals_a_client_must_handle(service: Ser
     assert set(refusal) == {"error", "detail"}  # the declared ErrorPublic shape
 
 
-def test_a_new_or_changed_callout_queues_the_other_open_ones_too(service: Service) -> None:
-    """Each call-out is ranked against the others: when one appears or changes, the open ones are re-scored."""
+def test_a_new_or_changed_callout_queues_the_other_scored_ones_too(service: Service) -> None:
+    """Each call-out is ranked against the others: when one appears or changes, the open ones and the closed ones
+    with saved scores are re-scored."""
     c, admin, curator = service.client, service.h("admin"), service.h("curator")
 
     def rescored(callout: str, status: str | None = None) -> int:
@@ -277,6 +278,8 @@ def test_a_new_or_changed_callout_queues_the_other_open_ones_too(service: Servic
 
     assert c.post("/api/callouts", headers=admin, json={"id": "pets", "brief": "Animals at home"}).status_code == 201
     settle(lawn=1)
-    assert (rescored("shut"), rescored("pets")) == (0, 0)  # closed: scored when asked; the new one has no pool yet
+    assert (rescored("shut"), rescored("pets")) == (0, 0)  # closed, never scored: lazy; the new one has no pool yet
+    assert c.post("/api/callouts/shut/rescore", headers=curator).status_code == 202
+    settle(lawn=1, shut=1)  # now the closed one has saved scores that a producer may open
     assert c.patch("/api/callouts/pets", headers=admin, json={"brief": "Cats and dogs"}).status_code == 200
-    settle(pets=1, lawn=2)
+    settle(pets=1, lawn=2, shut=2)

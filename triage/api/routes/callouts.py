@@ -12,9 +12,11 @@ from triage.api.schemas import CalloutCreate, CalloutUpdate, errors
 from triage.api.tokens import Principal
 from triage.errors import Conflict, NotFound
 from triage.jobs import queue
+from triage.service.rescore import snapshot_path
 from triage.service.views import callout_dict
 from triage.store.callouts import get_callout, list_callouts, status_counts, upsert_callout
 from triage.store.schema import Callout
+from triage.store.store import Store
 
 router = APIRouter(tags=["call-outs"])
 
@@ -61,21 +63,24 @@ def show(callout_id: str, store: StoreDep, who: Anyone) -> dict[str, Any]:
 def create(body: CalloutCreate, state: StateDep, who: Admin) -> dict[str, Any]:
     """Create a call-out (admins). 409 if the id is taken: use PATCH to change one.
 
-    The open call-outs are re-scored in the background: each is ranked against the others, so a new one
-    changes what sets them apart."""
+    The open call-outs (and the closed ones scored before) are re-scored in the background: each is ranked
+    against the others, so a new one changes what sets them apart."""
     with state.store.db.session() as session:
         if session.get(Callout, body.id) is not None:
             raise Conflict(f"call-out {body.id!r} already exists; update it with PATCH /api/callouts/{body.id}")
         callout, _ = upsert_callout(session, body.id, title=body.title, brief=body.brief, prompts=body.prompts,
                                     negative_prompts=body.negative_prompts)
-        out, others = callout_dict(callout), _open_others(session, body.id)
+        out, others = callout_dict(callout), _scored_others(state.store, session, body.id)
     state.rescore(others)
     return out
 
 
-def _open_others(session: Session, callout_id: str) -> list[str]:
-    """The other open call-outs, whose scores set them apart from this one (closed ones are scored on request)."""
-    return [c.id for c in list_callouts(session) if c.id != callout_id and c.is_open]
+def _scored_others(store: Store, session: Session, callout_id: str) -> list[str]:
+    """The other call-outs whose saved scores a change to this one makes stale: the open ones, then the closed
+    ones that were scored before (producers open those to cut the show). A closed one never scored stays lazy."""
+    others = [c for c in list_callouts(session) if c.id != callout_id]
+    return [c.id for c in others if c.is_open] + \
+        [c.id for c in others if not c.is_open and snapshot_path(store, c.id).exists()]
 
 
 def _words(c: Callout) -> tuple[Any, ...]:
@@ -88,7 +93,7 @@ def update(callout_id: str, body: CalloutUpdate, state: StateDep, who: Admin) ->
     """Change the fields given (admins); `open: false` closes the call-out to uploads.
 
     A new title, brief or prompts queues a re-scoring job, so the pool is ranked afresh before curators ask; the
-    other open call-outs are re-scored after it, as they are ranked against this one too.
+    other call-outs' saved scores are re-computed after it, as they are ranked against this one too.
     """
     store = state.store
     with store.db.session() as session:
@@ -96,7 +101,7 @@ def update(callout_id: str, body: CalloutUpdate, state: StateDep, who: Admin) ->
         callout, _ = upsert_callout(session, callout_id, title=body.title, brief=body.brief, prompts=body.prompts,
                                     negative_prompts=body.negative_prompts, is_open=body.open)
         changed = _words(callout) != before
-        out, others = callout_dict(callout), _open_others(session, callout_id)
+        out, others = callout_dict(callout), _scored_others(store, session, callout_id)
     if changed:
         state.rescore([callout_id, *others])
     return out
