@@ -1,4 +1,4 @@
-"""`triage export`: the chosen pieces as files in shortlist order and a sheet, all or nothing."""
+"""`triage export`: the chosen pieces as files in shortlist order, a sheet and a timeline, all or nothing."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import opentimelineio as otio
 import pytest
 
 from tests.conftest import MEDIA
@@ -15,6 +16,7 @@ from triage.config import Settings
 from triage.errors import ConfigError, NotFound, ProcessingFailed
 from triage.ingest.runner import ingest
 from triage.ingest.sources import from_manifest
+from triage.service import timeline
 from triage.service.decisions import record
 from triage.service.export import SHEET, export
 from triage.store.callouts import upsert_callout
@@ -57,7 +59,7 @@ def test_the_shortlisted_pieces_are_copied_in_order_with_a_sheet(store: Store, s
     rows = _sheet(tmp_path / "episode-1")
     assert [r["rank"] for r in rows] == ["1", "2"] and {r["external_id"] for r in rows} == {"v/1", "a1"}
     files = sorted(p.name for p in (tmp_path / "episode-1").iterdir())
-    assert files == sorted([SHEET, *(r["file"] for r in rows)])
+    assert files == sorted([SHEET, timeline.FILE, *(r["file"] for r in rows)])
     video = next(r for r in rows if r["external_id"] == "v/1")
     assert video["file"].endswith("-v_1.mp4") and video["media_type"] == "video"
     assert (tmp_path / "episode-1" / video["file"]).read_bytes() == (MEDIA / "good" / "speech.mp4").read_bytes()
@@ -65,6 +67,29 @@ def test_the_shortlisted_pieces_are_copied_in_order_with_a_sheet(store: Store, s
     assert video["decided_by"] == "cora" and video["decision"] == "shortlisted"
     song = next(r for r in rows if r["external_id"] == "a1")
     assert song["file"].endswith(".wav") and song["contributor"] == "Ana" and float(song["duration"]) > 0
+
+
+def test_the_export_has_a_selects_timeline_of_the_moments(store: Store, settings: Settings, tmp_path: Path) -> None:
+    """The video and the recording, in rank order, each cut to its moment; the files it names lie beside it."""
+    out = export(store, runtime.query_encoders(settings), "lawn", tmp_path / "cut")
+    assert out["timeline"] == timeline.FILE and out["on_timeline"] == 2
+    rows = _sheet(tmp_path / "cut")
+    line = otio.adapters.read_from_file(str(tmp_path / "cut" / timeline.FILE))
+    video, audio = line.tracks
+    by_rank = [r["file"] for r in rows]
+    assert [c.name for c in audio.find_clips()] == by_rank  # both pieces have sound
+    assert [c.name for c in video.find_clips()] == [r["file"] for r in rows if r["media_type"] == "video"]
+    for clip in line.find_clips():
+        row = next(r for r in rows if r["file"] == clip.name)
+        assert (tmp_path / "cut" / clip.media_reference.target_url).is_file()
+        assert clip.metadata["triage"]["external_id"] == row["external_id"]
+        used = clip.source_range
+        assert 0 <= used.start_time.to_seconds() < used.end_time_exclusive().to_seconds() <= float(row["duration"]) + 0.04
+        if row["moment_start"]:  # the moment lies inside the cut
+            assert used.start_time.to_seconds() <= float(row["moment_start"]) + 0.04
+            assert float(row["moment_end"]) <= used.end_time_exclusive().to_seconds() + 0.04
+    export(store, runtime.query_encoders(settings), "lawn", tmp_path / "sheet-only", with_media=False)
+    assert not (tmp_path / "sheet-only" / timeline.FILE).exists()  # no files, nothing to cut
 
 
 def test_any_decision_exports_the_whole_shortlist_once_per_duplicate_group(store: Store, settings: Settings,

@@ -27,7 +27,8 @@ from triage.domain import DECISIONS, UNDECIDED
 def export(settings: Settings, callout_id: str, dest: Path, decision: str, limit: int | None, diversity: float,
            no_media: bool, as_json: bool) -> None:
     """Copy a call-out's chosen pieces into a new folder DEST, in shortlist order, with a sheet (shortlist.csv)
-    of rank, file, who, what, the curator's note and why each piece ranked where it did."""
+    of rank, file, who, what, the curator's note and why each piece ranked where it did, and a selects timeline
+    (selects.otio) of the videos and recordings cut to their matched moments."""
     from triage.service.export import export as run
 
     result = run(runtime.open_store(settings), runtime.query_encoders(settings), callout_id, dest,
@@ -36,7 +37,8 @@ def export(settings: Settings, callout_id: str, dest: Path, decision: str, limit
     if as_json:
         emit_json(result)
     else:
+        timeline = f" and {result['timeline']} ({result['on_timeline']} moments)" if result["timeline"] else ""
         click.echo(f"exported {result['count']} pieces ({result['files']} files) to {result['dest']}; "
-                   f"see {result['sheet']}")
+                   f"see {result['sheet']}{timeline}")
         if not result["count"] and decision != "any":
             click.echo(f"no piece is {decision} yet; --decision any exports the whole shortlist")

@@ -1,5 +1,5 @@
-"""Hand a call-out's chosen pieces to the people who cut the show: the original files in shortlist order, and a
-sheet (CSV) of who made each piece, what it is and why it ranked where it did."""
+"""Hand a call-out's chosen pieces to the people who cut the show: the original files in shortlist order, a sheet
+(CSV) of who made each piece, what it is and why it ranked where it did, and a selects timeline of the moments."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from triage.errors import ConfigError, ProcessingFailed
 from triage.pipeline import Encoders
+from triage.service import timeline
 from triage.service.decisions import latest
 from triage.service.shortlist import shortlist
 from triage.store.callouts import get_callout
@@ -47,6 +48,7 @@ def export(store: Store, models: Encoders, callout_id: str, dest: Path, *, decis
         lines = [_line(e, row, note, store, partial if with_media else None) for e, row, note in chosen]
         with open(partial / SHEET, "w", newline="", encoding="utf-8-sig") as f:  # with a BOM: spreadsheets read UTF-8
             write_sheet(f, lines)
+        on_timeline = timeline.write(partial, f"{callout_id} selects", _selects(chosen, lines)) if with_media else 0
         if dest.exists():
             dest.rmdir()  # empty, checked above
         os.replace(partial, dest)
@@ -54,7 +56,8 @@ def export(store: Store, models: Encoders, callout_id: str, dest: Path, *, decis
         shutil.rmtree(partial, ignore_errors=True)
         raise
     return {"callout": callout_id, "dest": str(dest), "decision": decision, "count": len(lines),
-            "files": sum(1 for line in lines if line["file"]), "sheet": SHEET}
+            "files": sum(1 for line in lines if line["file"]), "sheet": SHEET,
+            "timeline": timeline.FILE if on_timeline else None, "on_timeline": on_timeline}
 
 
 def sheet(store: Store, models: Encoders, callout_id: str, *, decision: str | None = "shortlisted",
@@ -113,6 +116,21 @@ def _line(entry: dict[str, Any], row: Submission, decided: tuple[str, str], stor
             "cluster": _cell(entry.get("cluster_label")), "moment_start": moment.get("start", ""),
             "moment_end": moment.get("end", ""), "why": _cell((entry.get("why") or {}).get("snippet")),
             "duplicates": _cell(";".join(entry.get("duplicates") or []))}
+
+
+def _selects(chosen: list[tuple[dict[str, Any], Submission, tuple[str, str]]],
+             lines: list[dict[str, Any]]) -> list[timeline.Select]:
+    """The copied videos and recordings, in rank order, each with its matched moment."""
+    out = []
+    for (entry, row, _), line in zip(chosen, lines, strict=True):
+        probe = row.probe or {}
+        moment = entry.get("moment")
+        if line["file"] and probe.get("duration"):
+            out.append(timeline.Select(
+                file=line["file"], duration=float(probe["duration"]), has_video=bool(probe.get("has_video")),
+                has_audio=bool(probe.get("has_audio")), moment=(moment["start"], moment["end"]) if moment else None,
+                metadata={k: line[k] for k in ("rank", "external_id", "title", "contributor", "score", "why")}))
+    return out
 
 
 def _cell(text: str | None) -> str:
