@@ -193,6 +193,22 @@ def test_size_limit_is_enforced_while_streaming(settings: Settings) -> None:
         assert declared.status_code == 413
 
 
+def test_a_flood_of_form_fields_beside_the_file_is_refused(service: Service) -> None:
+    # Each field is under the per-field limit, but together they would all be held in memory.
+    boundary = "xyz"
+
+    def body():  # chunked: no Content-Length to refuse it up front
+        for i in range(200):
+            yield f"--{boundary}\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\n{'y' * 9_000}\r\n".encode()
+        yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\n"
+               f"a tiny story about a lawn\r\n--{boundary}--\r\n").encode()
+
+    done = service.client.post("/api/callouts/lawn/uploads", content=body(),
+                               headers={**service.h("submitter"),
+                                        "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert done.status_code == 413 and "form fields" in done.json()["detail"]
+
+
 def test_upload_needs_a_file_part(service: Service) -> None:
     done = service.client.post("/api/callouts/lawn/uploads", headers=service.h("submitter"), data={"title": "x"},
                                files={"other": ("a.txt", b"hello")})

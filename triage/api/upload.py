@@ -15,7 +15,7 @@ from python_multipart.multipart import parse_options_header
 from triage.errors import InvalidSubmission, TooLarge
 
 FIELD_LIMIT = 10_000  # bytes for each ordinary form field (title, external_id, ...)
-OVERHEAD = 64 * 1024  # room for multipart headers and small fields around the file
+OVERHEAD = 64 * 1024  # room for multipart headers and small fields around the file (all the fields together)
 
 
 @dataclass
@@ -45,6 +45,7 @@ class _Sink:
         self.size = 0
         self.buffer = bytearray()
         self.fields: dict[str, str] = {}
+        self.field_bytes = 0  # names and values of every field kept so far: they stay in memory
         self.got_file = False
 
     def on_part_begin(self) -> None:
@@ -70,6 +71,15 @@ class _Sink:
             self.filename = os.path.basename(raw.decode("utf-8", "replace").replace("\\", "/")) or "upload"
             self.file = open(self.dest, "wb")  # noqa: SIM115  (closed in on_part_end or by receive())
             self.got_file = True
+        else:
+            self._count(len(self.name))
+
+    def _count(self, size: int) -> None:
+        # Each field is small, but a body of thousands of them (or a chunked one, with no Content-Length to
+        # refuse early) would otherwise pile up in memory until the server runs out.
+        self.field_bytes += size
+        if self.field_bytes > OVERHEAD:
+            raise TooLarge(f"the form fields beside the file take more than {OVERHEAD // 1024} KB in all")
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self.file is not None:
@@ -79,6 +89,7 @@ class _Sink:
             self.file.write(data[start:end])
         else:
             self.buffer += data[start:end]
+            self._count(end - start)
             if len(self.buffer) > FIELD_LIMIT:
                 raise InvalidSubmission(f"form field {self.name!r} is longer than {FIELD_LIMIT} bytes")
 
