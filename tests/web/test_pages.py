@@ -70,6 +70,16 @@ def test_session_cookie_works_for_media_but_api_changes_need_csrf(service: Servi
     assert service.client.post(url, json={"decision": "rejected"}, headers={"X-CSRF-Token": csrf}).status_code == 201
 
 
+def test_a_forged_cookie_or_csrf_token_with_any_characters_is_refused_not_a_crash(service: Service) -> None:
+    odd = "\u00e9".encode("latin-1")  # a byte a client may send in a header, not ASCII
+    forged = service.client.get("/", headers={"Cookie": b"triage_session=1.1." + odd + b".x" + odd,
+                                              "Accept": "text/html"}, follow_redirects=False)
+    assert forged.status_code == 303 and forged.headers["location"].startswith("/login")
+    sign_in(service)
+    assert service.client.post("/logout", data={"csrf": "\u00e9t\u00e9"}).status_code == 403
+    assert service.client.post("/api/callouts/lawn/rescore", headers={"X-CSRF-Token": odd}).status_code == 403
+
+
 def test_sign_out_ends_the_session(service: Service) -> None:
     csrf = sign_in(service)
     service.client.post("/logout", data={"csrf": csrf})

@@ -37,6 +37,12 @@ def _mac(secret: bytes, message: str) -> str:
     return hmac.new(secret, message.encode(), hashlib.sha256).hexdigest()
 
 
+def _same(expected: str, given: str) -> bool:
+    # In constant time. As bytes: compare_digest raises TypeError on a str with a non-ASCII character, and a
+    # cookie or header is whatever the client sends.
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
 @dataclass(frozen=True)
 class WebSession:
     token_id: int
@@ -59,7 +65,7 @@ def read(secret: bytes, cookie: str | None, *, at: float | None = None) -> WebSe
     if len(parts) != 4 or not parts[0].isdigit() or not parts[1].isdigit():
         return None
     body = ".".join(parts[:3])
-    if not hmac.compare_digest(parts[3], _mac(secret, body)):
+    if not _same(_mac(secret, body), parts[3]):
         return None
     if (at if at is not None else time.time()) - int(parts[1]) > MAX_AGE:
         return None
@@ -67,4 +73,4 @@ def read(secret: bytes, cookie: str | None, *, at: float | None = None) -> WebSe
 
 
 def csrf_ok(secret: bytes, session: WebSession, given: str | None) -> bool:
-    return bool(given) and hmac.compare_digest(session.csrf(secret), given or "")
+    return bool(given) and _same(session.csrf(secret), given or "")
