@@ -53,6 +53,18 @@ def test_similar_through_the_api_the_page_and_the_cli(service: Service) -> None:
     assert {i["submission_id"] for i in json.loads(cli.stdout)["items"]} == listed
 
 
+def test_a_far_page_asks_the_index_for_no_more_than_it_holds(service: Service) -> None:
+    # A pool narrowed by the index (as big ones are): the index was asked for 20 candidates per result up to the
+    # offset, so ?offset=1000000 took 660 MB for a two-piece index, and larger offsets failed for want of memory.
+    service.settings.search_narrow_above = 0
+    piece, _ = _ready(service, "submitter", "story.txt"), _ready(service, "submitter", "lyrics.md")
+    curator = service.h("curator")
+    near = service.client.get(f"/api/submissions/{piece}/similar", headers=curator)
+    assert near.status_code == 200 and near.json()["items"], near.text
+    far = service.client.get(f"/api/submissions/{piece}/similar", params={"offset": 10**9}, headers=curator)
+    assert far.status_code == 200 and far.json()["items"] == [], far.text
+
+
 def test_an_external_id_names_the_piece_of_the_call_out_asked_about(service: Service) -> None:
     # external ids are the call-outs' own: the same one may name different pieces in two call-outs
     assert service.client.post("/api/callouts", headers=service.h("admin"), json={"id": "other"}).status_code == 201

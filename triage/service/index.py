@@ -143,7 +143,12 @@ def candidate_contents(store: Store, index_dir: Path, queries: dict[str, np.ndar
         index = sync(store, index_dir, space, exact_max=exact_max, threads=threads)[0]
         if index is not None:
             usable = True
-            _, ids = index.search(rows, k=max(100, want * per_result))
+            # Never more than the index holds: `want` grows with the page asked for (any offset), and FAISS
+            # allocates k results per query row up front.
+            k = min(len(index), max(100, want * per_result))
+            if k == 0:
+                continue
+            _, ids = index.search(rows, k=k)
             found += [int(i) for i in np.unique(ids) if i >= 0]
     if not usable:
         return None
