@@ -80,6 +80,18 @@ def test_a_forged_cookie_or_csrf_token_with_any_characters_is_refused_not_a_cras
     assert service.client.post("/api/callouts/lawn/rescore", headers={"X-CSRF-Token": odd}).status_code == 403
 
 
+def test_no_other_site_may_frame_the_pages(service: Service) -> None:
+    # A same-site page (another port on this host) gets the session cookie in a frame: it could put the decision
+    # buttons under a curator's click.
+    login = service.client.get("/login")
+    sign_in(service)
+    for page in (login, service.client.get("/"), service.client.get("/callouts/lawn"),
+                 service.client.get("/submissions/s_nope", headers={"Accept": "text/html"})):
+        assert page.headers["x-frame-options"] == "DENY", page.url
+        policy = page.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy and "default-src 'self'" in policy
+
+
 def test_sign_out_ends_the_session(service: Service) -> None:
     csrf = sign_in(service)
     service.client.post("/logout", data={"csrf": csrf})

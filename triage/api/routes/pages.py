@@ -38,11 +38,23 @@ NEXT_MAX = 10_000
 PAGE_SIZE = 24  # cards per page
 MEDIA_TYPES = tuple(m.value for m in MediaType)
 DECISION_FILTERS = (*DECISIONS, UNDECIDED)
+# No other page may frame these: a same-site one (another port of this host, a sibling subdomain) gets the session
+# cookie inside a frame, and could trick a curator into clicking its buttons. Pages load only their own script,
+# styles and media, so a tag that ever slipped through escaping could run nothing.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; object-src 'none'; "
+                               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",  # the same, for browsers without CSP
+}
 
 
 def _choice(names: tuple[str, ...]) -> str:
     """A query pattern: one of `names`, or empty (a filter form's "any")."""
     return "^(" + "|".join(names) + ")?$"
+
+
+def _html(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, context, status_code=status_code, headers=PAGE_HEADERS)
 
 
 class Page:
@@ -64,7 +76,7 @@ class Page:
             raise Forbidden("the form is out of date (CSRF check failed); reload the page and try again")
 
     def render(self, name: str, **context: Any) -> HTMLResponse:
-        return templates.TemplateResponse(self.request, name, {"me": self.who, "csrf": self.csrf, **context})
+        return _html(self.request, name, {"me": self.who, "csrf": self.csrf, **context})
 
 
 PageDep = Annotated[Page, Depends(Page)]
@@ -72,8 +84,7 @@ PageDep = Annotated[Page, Depends(Page)]
 
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
     """An error a curator's browser meets (an unknown submission, a bad filter) as a page with a way back."""
-    return templates.TemplateResponse(request, "error.html", {"me": None, "status": status, "detail": detail},
-                                      status_code=status)
+    return _html(request, "error.html", {"me": None, "status": status, "detail": detail}, status_code=status)
 
 
 def _back(url: str | None, fallback: str) -> str:
@@ -83,7 +94,7 @@ def _back(url: str | None, fallback: str) -> str:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/") -> HTMLResponse:
-    return templates.TemplateResponse(request, "login.html", {"next": _back(next, "/"), "error": None})
+    return _html(request, "login.html", {"next": _back(next, "/"), "error": None})
 
 
 @router.post("/login")
@@ -94,8 +105,7 @@ def login(request: Request, state: StateDep, token: Annotated[str, Form(max_leng
         who = authenticate(session, token.strip())
     if who is None or who.is_submitter:
         error = "That token is unknown or revoked." if who is None else "Submitter tokens cannot open these pages."
-        return templates.TemplateResponse(request, "login.html", {"next": _back(next, "/"), "error": error},
-                                          status_code=401)
+        return _html(request, "login.html", {"next": _back(next, "/"), "error": error}, status_code=401)
     response = RedirectResponse(_back(next, "/"), status_code=303)
     response.set_cookie(web.COOKIE, web.issue(state.secret, who.token_id), max_age=web.MAX_AGE, httponly=True,
                         samesite="lax", secure=request.url.scheme == "https", path="/")
