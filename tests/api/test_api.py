@@ -111,6 +111,21 @@ def test_media_supports_range_requests(service: Service, ready_video: str) -> No
     assert service.client.get(f"/api/submissions/{ready_video}/frames/999", headers=h).status_code == 404
 
 
+def test_uploaded_bytes_are_never_run_by_a_browser_that_opens_them(service: Service, ready_video: str) -> None:
+    page = b"<!doctype html><html><body>a lawn story<script>alert(document.domain)</script></body></html>\n"
+    done = service.client.post("/api/callouts/lawn/uploads", headers=service.h("submitter"),
+                               files={"file": ("story.html", page)})
+    assert done.status_code == 202, done.text  # its content is text, whatever the name says
+    h = service.h("curator")
+    for url in (f"/api/submissions/{done.json()['submission']['submission_id']}/media",
+                f"/api/submissions/{ready_video}/media", f"/api/submissions/{ready_video}/poster"):
+        served = service.client.get(url, headers=h)
+        assert served.headers["content-type"].split(";")[0] in ("text/plain", "video/mp4", "image/jpeg")
+        assert served.headers["x-content-type-options"] == "nosniff"  # no browser may guess text/html
+        # and opened in a tab of its own, nothing in it runs (a sandbox with no allow-scripts)
+        assert served.headers["content-security-policy"] == "sandbox allow-same-origin"
+
+
 def test_decisions_keep_history_and_filter_lists(service: Service, ready_video: str) -> None:
     c, h, url = service.client, service.h("curator"), f"/api/submissions/{ready_video}/decisions"
     assert c.post(url, headers=h, json={"decision": "shortlisted"}).status_code == 201

@@ -18,6 +18,11 @@ from triage.store.store import Store
 
 router = APIRouter(tags=["media"])
 CACHE = "private, max-age=3600"
+# Submitters' bytes are served from the curators' own origin: they must never be read as anything but their stated
+# type (no MIME sniffing), and a browser that opens one on its own runs nothing in it: a sandbox without scripts,
+# forms or plugins. allow-same-origin only lets a video opened in a tab of its own still fetch its bytes.
+HEADERS = {"Cache-Control": CACHE, "X-Content-Type-Options": "nosniff",
+           "Content-Security-Policy": "sandbox allow-same-origin"}
 # Every media URL answers HEAD too (size and type without the bytes, as link checkers and download tools ask):
 # FastAPI routes answer only the methods they name. FileResponse sends no body to a HEAD.
 
@@ -27,7 +32,7 @@ def _file(path: Path, media_type: str, filename: str | None = None) -> FileRespo
         raise NotFound("the file is not in the store (was the data directory moved or pruned?)")
     # FileResponse answers Range requests itself: 206 with Content-Range, Accept-Ranges on every reply.
     return FileResponse(path, media_type=media_type, filename=filename, content_disposition_type="inline",
-                        headers={"Cache-Control": CACHE})
+                        headers=HEADERS)
 
 
 def _derived(store: Store, submission_id: str, who: Principal) -> tuple[str | None, list[dict[str, Any]]]:
