@@ -58,3 +58,18 @@ def test_an_upload_with_a_hostile_file_name_is_stored_on_postgresql(settings: Se
         title = client.post("/api/callouts/lawn/uploads", headers=service.h("submitter"),
                             files={"file": ("a.txt", b"A story of some length about a lawn.")}, data={"title": "T" * 301})
         assert title.status_code == 422 and "title is longer than 300 characters" in title.text
+
+
+def test_a_nul_character_anywhere_is_refused_on_postgresql_not_a_500(settings: Settings, postgres_url: str) -> None:
+    """PostgreSQL cannot hold a NUL in text; a client may send one in any field, path or query."""
+    settings.database_url = postgres_url
+    app = create_app(settings, workers=0)
+    with TestClient(app) as client:
+        service = Service(client, make_tokens(app), settings)
+        h = service.h("submitter")
+        sent = client.post("/api/callouts/lawn/uploads", headers=h, data={"title": "a\x00b"},
+                           files={"file": ("a.txt", b"A story of some length about a lawn.")})
+        assert sent.status_code == 422 and "NUL" in sent.json()["detail"], sent.text
+        assert client.get("/api/submissions/s_%00", headers=h).status_code == 422
+        assert client.get("/api/submissions", headers=h, params={"callout": "lawn\x00"}).status_code == 422
+        assert client.get("/api/submissions", headers=h).json()["total"] == 0

@@ -9,7 +9,10 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
+
+from triage.errors import BadRequest
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -59,6 +62,11 @@ class Database:
             try:
                 yield session
                 session.commit()
+            except DataError as exc:
+                # A value the database cannot hold or compare, such as a NUL character in text (PostgreSQL refuses
+                # it, and a client may put one in any field, path or query): a bad request, not our failure.
+                session.rollback()
+                raise BadRequest(f"the database refused a value: {str(exc.orig).splitlines()[0]}") from exc
             except BaseException:
                 session.rollback()
                 raise
