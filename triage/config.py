@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     exact_search_max: int = 50_000  # above this many vectors a space gets an ANN index
     search_narrow_above: int = 20_000  # pools larger than this are narrowed by the index before scoring
 
+    # the HTTP service
+    max_body_bytes: int = 1024**2  # any request body but an upload's (a call-out, a decision, a form)
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from triage import runtime
 from triage.api import session as web
+from triage.api.body_limit import BodyLimit
 from triage.api.deps import AppState
 from triage.api.schemas import errors
 from triage.config import Settings
@@ -72,6 +73,8 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
     app = FastAPI(title="triage", summary="Curator service: call-outs, submissions, shortlists, decisions, jobs",
                   version="0.1.0", lifespan=lifespan)
     app.state.triage = state
+    # Uploads (POST /api/callouts/ID/uploads) stream under max_file_bytes; every other body is small.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, exempt=lambda path: path.endswith("/uploads"))
 
     @app.exception_handler(TriageError)
     async def triage_error(request: Request, exc: TriageError) -> Response:
