@@ -87,6 +87,28 @@ def test_submitters_see_only_their_own(service: Service, ready_video: str) -> No
     assert "decision" not in c.get(f"/api/submissions/{ready_video}", headers=service.h("submitter")).json()
 
 
+def test_a_submitter_is_not_shown_the_reason_for_a_failure_on_our_side(service: Service,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from triage import runtime
+
+    def full_disk(settings: Settings, models: object) -> object:
+        def analyse(path: object, **_: object) -> None:
+            raise OSError(28, "No space left on device", str(path))  # names the file under the data dir
+        return analyse
+
+    monkeypatch.setattr(runtime, "analyser", full_disk)
+    sid = service.upload("submitter", MEDIA / "good" / "story.txt").json()["submission"]["submission_id"]
+    assert service.wait_ready(sid)["status"] == "failed"
+    again = service.upload("submitter", MEDIA / "good" / "story.txt").json()  # the same file: queued once more
+    while service.client.get(f"/api/jobs/{again['job']}", headers=service.h("curator")).json()["status"] in ("queued", "running"):
+        time.sleep(0.1)
+    listed = service.client.get("/api/submissions", headers=service.h("submitter")).json()["items"][0]
+    for seen in (service.wait_ready(sid, role="submitter"), listed, again["submission"]):
+        assert seen["error"] == "processing failed on our side; the operators can see why", seen["error"]
+    curator = service.wait_ready(sid)  # the operators keep the reason
+    assert "No space left on device" in curator["error"] and str(service.settings.data_dir.name) in curator["error"]
+
+
 def test_submitter_cannot_upload_to_a_closed_callout(service: Service) -> None:
     done = service.upload("submitter", MEDIA / "good" / "story.txt", callout="shut")
     assert done.status_code == 409 and "closed" in done.json()["detail"]

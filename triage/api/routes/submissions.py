@@ -9,12 +9,24 @@ from fastapi import APIRouter, Query
 from triage.api.deps import Anyone, Curator, StoreDep
 from triage.api.queries import decision_dict, list_submissions, visible_submission
 from triage.api.schemas import DecisionCreate
+from triage.api.tokens import Principal
+from triage.domain import Status
 from triage.service import decisions as dec
 from triage.service.decisions import record
 from triage.service.views import submission_dict
 from triage.store.schema import Submission
 
 router = APIRouter(tags=["submissions"])
+# A failure on our side keeps its reason (an exception's text, which may name a server path) for the operators, who
+# see it in `triage show` and through a curator's token; a submitter is told only whose failure it was.
+OUR_FAILURE = "processing failed on our side; the operators can see why"
+
+
+def for_caller(data: dict[str, Any], who: Principal) -> dict[str, Any]:
+    """A submission's JSON as this caller may see it."""
+    if who.is_submitter and data["status"] == Status.FAILED.value:
+        return {**data, "error": OUR_FAILURE}
+    return data
 
 
 def summary(row: Submission) -> dict[str, Any]:
@@ -38,7 +50,7 @@ def list_(store: StoreDep, who: Anyone, callout: str | None = None,
         decided = {} if who.is_submitter else dec.latest(session, [r.id for r in rows])
         items = [{**summary(r), **({} if who.is_submitter else {"decision": decision_dict(decided.get(r.id))})}
                  for r in rows]
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    return {"items": [for_caller(i, who) for i in items], "total": total, "limit": limit, "offset": offset}
 
 
 @router.get("/submissions/{submission_id}")
@@ -49,7 +61,7 @@ def show(submission_id: str, store: StoreDep, who: Anyone) -> dict[str, Any]:
         data = submission_dict(session, row)
         if not who.is_submitter:
             data["decision"] = decision_dict(dec.latest(session, [row.id]).get(row.id))
-        return data
+        return for_caller(data, who)
 
 
 @router.get("/submissions/{submission_id}/decisions")

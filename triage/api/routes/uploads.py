@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from triage import runtime
 from triage.api.deps import Anyone, StateDep
-from triage.api.routes.submissions import summary
+from triage.api.routes.submissions import for_caller, summary
 from triage.api.schemas import ErrorPublic, errors
 from triage.api.upload import receive
 from triage.domain import Status
@@ -92,7 +92,7 @@ async def upload(callout_id: str, request: Request, state: StateDep, who: Anyone
             subs.settle_from_content(session, content)
         elif created or row.status == Status.FAILED.value or not _in_hand(session, callout_id, row.id):
             needs_job = True  # queued below, once these rows are committed
-        data = summary(row)
+        data = for_caller(summary(row), who)
     job_id = None
     if needs_job:
         job_id = queue.enqueue(store.db, "process_upload", callout_id=callout_id,
