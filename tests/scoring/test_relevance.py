@@ -119,6 +119,14 @@ def test_callout_texts_include_phrases(title, brief):
     assert len(texts) == len({t.lower() for t in texts})
 
 
+@pytest.mark.timeout(10)  # the split patterns once backtracked over runs of spaces: 4 s for this brief
+def test_callout_texts_are_the_same_whatever_the_spacing() -> None:
+    brief = "Sports and games:\n\n athletes,\tteams and   winning. Losing too"
+    assert callout_texts(" Game  Day", brief) == callout_texts("Game Day", " ".join(brief.split()))
+    spaced = "dogs" + " " * 20_000 + "cats;" + " " * 20_000 + "birds"
+    assert callout_texts("Pets", spaced) == ["Pets", "dogs cats; birds", "Pets: dogs cats; birds", "dogs cats", "birds"]
+
+
 def test_a_piece_as_the_query_ranks_pieces_like_it_first() -> None:
     # "More like this": a typed story about topic 0 finds the spoken piece about topic 0 before the others.
     story = item("story", text=words([axis(0, 0.1, 1), axis(0, 0.1, 2)]))

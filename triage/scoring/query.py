@@ -15,6 +15,9 @@ def callout_texts(title: str, brief: str, prompts: Sequence[str] = ()) -> list[s
     Several short views of one brief make a more robust query than one long vector: a piece about
     one named aspect of the theme still meets the phrase that names it.
     """
+    # One space between words: the split patterns below backtrack over runs of spaces (seconds on a long brief of
+    # them), and a tokenizer sees no difference.
+    title, brief = " ".join(title.split()), " ".join(brief.split())
     texts = [title, brief, f"{title}: {brief}" if title and brief else ""]
     for sentence in _SENTENCE.split(brief):
         texts.append(sentence)
