@@ -54,6 +54,6 @@ class BodyLimit:
                 raise
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = f"the request body is larger than the limit of {self.max_bytes:,} bytes"
+        detail = f"the request body is larger than the limit of {self.max_bytes:,} bytes (TRIAGE_MAX_BODY_BYTES)"
         await JSONResponse({"error": TooLarge.__name__, "detail": detail}, status_code=TooLarge.http_status)(
             scope, receive, send)
