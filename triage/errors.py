@@ -94,3 +94,15 @@ class Forbidden(TriageError):
 
     exit_code = 7
     http_status = 403
+
+
+class RateLimited(TriageError):
+    """A valid caller who has used up an allowance for now (uploads waiting, bytes a day). `retry_after` is how
+    many seconds until it frees up, where that is known (the API sends it as Retry-After)."""
+
+    exit_code = 7
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

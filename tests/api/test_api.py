@@ -256,7 +256,7 @@ def test_the_openapi_schema_names_the_refusals_a_client_must_handle(service: Ser
     paths = service.client.get("/openapi.json").json()["paths"]
     assert {"401", "403", "404", "422"} <= set(paths["/api/callouts/{callout_id}/shortlist"]["get"]["responses"])
     assert "409" in paths["/api/callouts"]["post"]["responses"]
-    assert {"200", "202", "409", "413", "415"} <= set(paths["/api/callouts/{callout_id}/uploads"]["post"]["responses"])
+    assert {"200", "202", "409", "413", "415", "429"} <= set(paths["/api/callouts/{callout_id}/uploads"]["post"]["responses"])
     refusal = service.client.get("/api/submissions/s_0000000000000000", headers=service.h("curator")).json()
     assert set(refusal) == {"error", "detail"}  # the declared ErrorPublic shape
 

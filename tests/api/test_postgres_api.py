@@ -1,4 +1,5 @@
-"""The curator service on PostgreSQL: uploads racing each other end ready, and reads agree."""
+"""The curator service on PostgreSQL: uploads racing each other end ready, reads agree, and a submitter's upload
+limits hold."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.api.conftest import Service, make_tokens
+from tests.api.test_upload_limits import send, stored, story
 from tests.conftest import MEDIA
 from triage.api.app import create_app
 from triage.config import Settings
+from triage.jobs import queue
 from triage.store.schema import Content
 
 pytestmark = pytest.mark.slow
@@ -73,3 +76,26 @@ def test_a_nul_character_anywhere_is_refused_on_postgresql_not_a_500(settings: S
         assert client.get("/api/submissions/s_%00", headers=h).status_code == 422
         assert client.get("/api/submissions", headers=h, params={"callout": "lawn\x00"}).status_code == 422
         assert client.get("/api/submissions", headers=h).json()["total"] == 0
+
+
+def test_a_submitters_upload_limits_hold_on_postgresql(settings: Settings, postgres_url: str) -> None:
+    """The waiting uploads are found through the jobs' JSON parameters, which each database reads its own way."""
+    settings.database_url = postgres_url
+    settings.submitter_max_pending, settings.submitter_max_bytes_per_day = 1, 1_000
+    app = create_app(settings, workers=0)
+    with TestClient(app) as client:
+        service = Service(client, make_tokens(app), settings)
+        db = app.state.triage.store.db
+        first = send(service, "submitter", story(1, 12))  # about 400 bytes
+        assert first.status_code == 202, first.text
+        waiting = send(service, "submitter", story(2, 12))
+        assert waiting.status_code == 429 and "waiting for analysis" in waiting.json()["detail"]
+        assert send(service, "submitter2", story(2, 12)).status_code == 202
+        queue.cancel(db, first.json()["job"])
+        second = send(service, "submitter", story(2, 12))
+        assert second.status_code == 202, second.text
+        queue.cancel(db, second.json()["job"])
+        over = send(service, "submitter", story(3, 12))  # 800 of 1,000 bytes used
+        assert over.status_code == 429 and "TRIAGE_SUBMITTER_MAX_BYTES_PER_DAY" in over.json()["detail"]
+        assert 24 * 3600 - 120 <= int(over.headers["retry-after"]) <= 24 * 3600
+        assert stored(service, "sam") == 2

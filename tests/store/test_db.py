@@ -25,6 +25,7 @@ def test_migrations_create_every_table_and_are_idempotent(tmp_path: Path) -> Non
     tables = set(inspect(db.engine).get_table_names())
     assert {"callouts", "contents", "submissions", "artifacts", "vectors", "api_tokens", "decisions",
             "duplicate_overrides", "jobs", "alembic_version"} <= tables
+    assert "ix_submissions_uploader" in {i["name"] for i in inspect(db.engine).get_indexes("submissions")}
     with sqlite3.connect(tmp_path / "db" / "triage.db") as conn:
         assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
 

@@ -22,6 +22,7 @@ def test_migrations_build_the_schema_on_postgresql(postgres_url: str) -> None:
     tables = set(inspect(db.engine).get_table_names())
     assert {"callouts", "contents", "submissions", "artifacts", "vectors", "decisions", "duplicate_overrides",
             "jobs", "api_tokens", "alembic_version"} <= tables
+    assert "ix_submissions_uploader" in {i["name"] for i in inspect(db.engine).get_indexes("submissions")}
     db.close()
 
 

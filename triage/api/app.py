@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,9 +19,10 @@ from triage import runtime
 from triage.api import session as web
 from triage.api.body_limit import BodyLimit
 from triage.api.deps import AppState
+from triage.api.quota import UploadQuota
 from triage.api.schemas import errors
 from triage.config import Settings
-from triage.errors import TriageError, Unauthorized
+from triage.errors import RateLimited, TriageError, Unauthorized
 from triage.jobs import queue
 from triage.jobs.handlers import JobContext
 from triage.jobs.worker import WorkerPool
@@ -54,7 +56,8 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
         shortlist(store, state.models(), callout_id, cache=state.cache)
 
     state = AppState(settings=settings, store=store, secret=web.load_secret(store.data_dir),
-                     jobs=JobContext(store, settings, models, after_job=warm))
+                     jobs=JobContext(store, settings, models, after_job=warm),
+                     quota=UploadQuota(settings.submitter_max_pending, settings.submitter_max_bytes_per_day))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -88,8 +91,12 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
         if _wants_html(request):  # a curator's browser: the reason on a page, with a way back
             from triage.api.routes.pages import error_page
 
-            return error_page(request, exc.http_status, str(exc))
-        return JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, status_code=exc.http_status)
+            response: Response = error_page(request, exc.http_status, str(exc))
+        else:
+            response = JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, status_code=exc.http_status)
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            response.headers["Retry-After"] = str(math.ceil(exc.retry_after))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

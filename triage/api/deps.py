@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 
 from triage import runtime
 from triage.api import session as web
+from triage.api.quota import UploadQuota
 from triage.api.tokens import Principal, authenticate, principal_by_id
 from triage.config import Settings
 from triage.errors import Forbidden, Unauthorized
@@ -33,6 +34,7 @@ class AppState:
     store: Store
     secret: bytes
     jobs: JobContext
+    quota: UploadQuota
     pool: WorkerPool | None = None
     cache: PoolCache = field(default_factory=PoolCache)  # loaded pools and scores, shared by requests
     _query_models: Encoders | None = None

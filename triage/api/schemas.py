@@ -58,5 +58,7 @@ class ErrorPublic(BaseModel):
 def errors(*statuses: int) -> dict[int | str, dict[str, object]]:
     """OpenAPI `responses` for refusals a route may give, all shaped as ErrorPublic."""
     said = {401: "no token, or one that is unknown or revoked", 403: "the token's role may not do this",
-            404: "no such call-out, submission, job or token", 409: "it conflicts with what exists"}
+            404: "no such call-out, submission, job or token", 409: "it conflicts with what exists",
+            429: "too many of the caller's uploads wait for analysis, or its bytes for 24 hours are used up; "
+                 "Retry-After gives the seconds to wait where they are known"}
     return {status: {"model": ErrorPublic, "description": said[status]} for status in statuses}

@@ -4,6 +4,7 @@ enforced while the bytes arrive, so an oversized upload is refused without ever 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -12,10 +13,11 @@ from fastapi import Request
 from python_multipart import MultipartParser
 from python_multipart.multipart import parse_options_header
 
-from triage.errors import InvalidSubmission, TooLarge
+from triage.errors import InvalidSubmission, TooLarge, TriageError
 
 FIELD_LIMIT = 10_000  # bytes for each ordinary form field (title, external_id, ...)
 OVERHEAD = 64 * 1024  # room for multipart headers and small fields around the file (all the fields together)
+Refusal = Callable[[int], TriageError]  # the error for a file over a limit of so many bytes
 
 
 @dataclass
@@ -28,15 +30,15 @@ class Received:
     fields: dict[str, str] = field(default_factory=dict)
 
 
-def _too_large(max_bytes: int) -> TooLarge:
+def too_large(max_bytes: int) -> TooLarge:
     return TooLarge(f"the upload is larger than the limit of {max_bytes / 1e6:,.1f} MB")
 
 
 class _Sink:
     """Parser callbacks: route the file part to disk and small fields to memory."""
 
-    def __init__(self, dest: Path, max_bytes: int) -> None:
-        self.dest, self.max_bytes = dest, max_bytes
+    def __init__(self, dest: Path, max_bytes: int, over: Refusal) -> None:
+        self.dest, self.max_bytes, self.over = dest, max_bytes, over
         self.headers: dict[bytes, bytes] = {}
         self._hname = self._hvalue = b""
         self.name: str | None = None
@@ -85,7 +87,7 @@ class _Sink:
         if self.file is not None:
             self.size += end - start
             if self.size > self.max_bytes:
-                raise _too_large(self.max_bytes)
+                raise self.over(self.max_bytes)
             self.file.write(data[start:end])
         else:
             self.buffer += data[start:end]
@@ -101,16 +103,23 @@ class _Sink:
             self.fields[self.name] = self.buffer.decode("utf-8", "replace")
 
 
-async def receive(request: Request, dest: Path, max_bytes: int) -> Received:
-    """Stream a multipart/form-data body with one part named `file` into `dest`. Raises TooLarge (413) or
-    InvalidSubmission (422) with a reason; `dest` is removed on any failure."""
+def declared_length(request: Request) -> int | None:
+    """The body's Content-Length, or None for a chunked body (or a header that is not a number)."""
+    declared = request.headers.get("content-length", "")
+    return int(declared) if declared.isdigit() else None
+
+
+async def receive(request: Request, dest: Path, max_bytes: int, over: Refusal = too_large) -> Received:
+    """Stream a multipart/form-data body with one part named `file` into `dest`. Raises `over(max_bytes)` for a
+    larger file (TooLarge, 413, by default) or InvalidSubmission (422) with a reason; `dest` is removed on any
+    failure."""
     kind, options = parse_options_header(request.headers.get("content-type", ""))
     if kind != b"multipart/form-data" or b"boundary" not in options:
         raise InvalidSubmission("send the file as multipart/form-data with a part named 'file'")
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes + OVERHEAD:
-        raise _too_large(max_bytes)  # refuse before reading a byte
-    sink = _Sink(dest, max_bytes)
+    declared = declared_length(request)
+    if declared is not None and declared > max_bytes + OVERHEAD:
+        raise over(max_bytes)  # refuse before reading a byte
+    sink = _Sink(dest, max_bytes, over)
     callbacks = {name: getattr(sink, name) for name in (
         "on_part_begin", "on_header_field", "on_header_value", "on_header_end", "on_headers_finished",
         "on_part_data", "on_part_end")}
@@ -123,7 +132,7 @@ async def receive(request: Request, dest: Path, max_bytes: int) -> Received:
         if sink.file is not None:
             sink.file.close()
         dest.unlink(missing_ok=True)
-        if isinstance(exc, InvalidSubmission):
+        if isinstance(exc, TriageError):
             raise
         raise InvalidSubmission(f"the upload is not valid multipart/form-data ({exc})") from exc
     if not sink.got_file or sink.filename is None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from triage.errors import Conflict, NotFound
 from triage.store.db import Database
-from triage.store.schema import Job
+from triage.store.schema import Job, Submission
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINISHED = (DONE, FAILED, CANCELLED)
@@ -186,6 +186,16 @@ def waiting(session: Session, callout_id: str | None) -> int:
     query = select(func.count()).select_from(Job).where(Job.status.in_((QUEUED, RUNNING)))
     if callout_id is not None:
         query = query.where(Job.callout_id == callout_id)
+    return int(session.scalar(query) or 0)
+
+
+def uploads_waiting(session: Session, token_id: int) -> int:
+    """A token's uploads whose analysis is queued or running (those whose job was cancelled or failed, or
+    that share a file another upload's job is analysing, wait for nothing of their own)."""
+    query = (select(func.count(func.distinct(Submission.id))).select_from(Job)
+             .join(Submission, Submission.id == Job.params["submission_id"].as_string())
+             .where(Job.kind == "process_upload", Job.status.in_((QUEUED, RUNNING)),
+                    Submission.uploaded_by == token_id))
     return int(session.scalar(query) or 0)
 
 

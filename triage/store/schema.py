@@ -89,6 +89,7 @@ class Submission(Base):
         Index("ix_submissions_callout_status", "callout_id", "status"),
         Index("ix_submissions_external", "external_id"),
         Index("ix_submissions_sha", "sha256"),
+        Index("ix_submissions_uploader", "uploaded_by", "created_at"),  # a submitter's bytes in the last 24 h
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

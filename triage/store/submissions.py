@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from triage.domain import Probe, Status
@@ -121,3 +122,24 @@ def lookup_near(session: Session, ref: str, callout_id: str | None) -> Submissio
     if row is None:
         raise NotFound(f"no submission with id or external id {ref!r}")
     return row
+
+
+def uploaded_bytes(session: Session, token_id: int, since: datetime) -> int:
+    """The bytes of the submissions a token uploaded after `since`."""
+    query = select(func.coalesce(func.sum(Submission.size), 0)).where(
+        Submission.uploaded_by == token_id, Submission.created_at > since)
+    return int(session.scalar(query) or 0)
+
+
+def freed_when(session: Session, token_id: int, since: datetime, amount: int) -> datetime | None:
+    """The creation time of the token's upload after `since` whose leaving the window (with those before it)
+    frees `amount` bytes; None when all of them together hold less."""
+    query = (select(Submission.created_at, Submission.size)
+             .where(Submission.uploaded_by == token_id, Submission.created_at > since)
+             .order_by(Submission.created_at))
+    freed = 0
+    for created, size in session.execute(query.execution_options(yield_per=256)):
+        freed += size or 0
+        if freed >= amount:
+            return created
+    return None

@@ -1,8 +1,10 @@
 """Uploads: stream the file to disk under the size limit, sniff it with the normal probe, store it by hash,
-and queue a job that analyses it. Bad files are refused at once with the probe's reason (413/415/422)."""
+and queue a job that analyses it. Bad files are refused at once with the probe's reason (413/415/422), and a
+submitter over their limits before the body is read where its declared size tells (429, triage/api/quota.py)."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,10 +14,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from triage import runtime
-from triage.api.deps import Anyone, StateDep
+from triage.api.deps import Anyone, AppState, StateDep
+from triage.api.quota import Allowance
 from triage.api.routes.submissions import for_caller, summary
 from triage.api.schemas import ErrorPublic, errors
-from triage.api.upload import receive
+from triage.api.tokens import Principal
+from triage.api.upload import declared_length, receive, too_large
 from triage.domain import Status
 from triage.errors import Conflict, InvalidSubmission
 from triage.jobs import queue
@@ -55,22 +59,39 @@ def _field(fields: dict[str, str], name: str) -> str | None:
 
 @router.post("/callouts/{callout_id}/uploads", status_code=202, openapi_extra=UPLOAD_BODY,
              responses={200: {"description": "the same file sent again by the same person: what exists"},
-                        **errors(409), 413: {"model": ErrorPublic, "description": "too large"},
+                        **errors(409, 429), 413: {"model": ErrorPublic, "description": "too large"},
                         415: {"model": ErrorPublic, "description": "not a supported kind of media"},
                         422: {"model": ErrorPublic, "description": "corrupt, empty or otherwise invalid"}})
 async def upload(callout_id: str, request: Request, state: StateDep, who: Anyone) -> JSONResponse:
     """Upload one file to a call-out (submitters: open call-outs only). Answers 202 with the submission and
-    the job analysing it; the same file uploaded again by the same person answers 200 with what exists."""
-    store, settings = state.store, state.settings
-    with store.db.session() as session:
+    the job analysing it; the same file uploaded again by the same person answers 200 with what exists. A
+    submitter with too many uploads waiting for analysis, or past their bytes for 24 hours, gets 429."""
+    with state.store.db.session() as session:
         callout = get_callout(session, callout_id)
         if who.is_submitter and not callout.is_open:
             raise Conflict(f"call-out {callout_id!r} is closed and takes no more uploads")
+    with _allowance(state, who, request) as allowance:
+        return await _take(callout_id, request, state, who, allowance)
+
+
+def _allowance(state: AppState, who: Principal, request: Request) -> AbstractContextManager[Allowance]:
+    """What this upload may send: submitters within their limits (429 beyond), anyone else up to the file limit."""
+    max_file = state.settings.max_file_bytes
+    if not who.is_submitter:
+        return nullcontext(Allowance(max_file, too_large))
+    return state.quota.upload(state.store.db, who.token_id, max_file, too_large, declared_length(request))
+
+
+async def _take(callout_id: str, request: Request, state: AppState, who: Principal,
+                allowance: Allowance) -> JSONResponse:
+    """Receive, check and store the file, then record the submission and queue its analysis."""
+    store, settings = state.store, state.settings
     limits = runtime.limits(settings)
     with store.files.active():  # keeps a concurrent sweep away from our temp file
         temp = store.files.temp_path(".upload")
         try:
-            got = await receive(request, temp, limits.max_file_bytes)
+            got = await receive(request, temp, allowance.cap, allowance.over)
+            allowance.reserved = min(allowance.reserved, got.size)  # the rest is free for the token's others
             found = await run_in_threadpool(probe, got.path, limits, name=got.filename,
                                             allow_mislabelled=settings.allow_mislabelled)
             sha256, size = await run_in_threadpool(store.files.put_original, got.path)
