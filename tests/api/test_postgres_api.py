@@ -1,5 +1,5 @@
-"""The curator service on PostgreSQL: uploads racing each other end ready, reads agree, and a submitter's upload
-limits hold."""
+"""The curator service on PostgreSQL: uploads racing each other end ready, reads agree, a submitter's upload
+limits hold, and signing out ends the session on the server."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from tests.api.conftest import Service, make_tokens
 from tests.api.test_upload_limits import send, stored, story
 from tests.conftest import MEDIA
+from tests.web.test_sign_out import sign_out, signed_in, works
 from triage.api.app import create_app
 from triage.config import Settings
 from triage.jobs import queue
@@ -99,3 +100,17 @@ def test_a_submitters_upload_limits_hold_on_postgresql(settings: Settings, postg
         assert over.status_code == 429 and "TRIAGE_SUBMITTER_MAX_BYTES_PER_DAY" in over.json()["detail"]
         assert 24 * 3600 - 120 <= int(over.headers["retry-after"]) <= 24 * 3600
         assert stored(service, "sam") == 2
+
+
+def test_a_cookie_copied_before_sign_out_is_refused_after_it_on_postgresql(settings: Settings,
+                                                                           postgres_url: str) -> None:
+    settings.database_url = postgres_url
+    app = create_app(settings, workers=0)
+    with TestClient(app) as client:
+        service = Service(client, make_tokens(app), settings)
+        admin, _ = signed_in(service, "admin")
+        cookie, csrf = signed_in(service, "curator")
+        sign_out(service, cookie, csrf)
+        assert not works(service, cookie) and works(service, admin)
+        again, _ = signed_in(service, "curator")
+        assert works(service, again)

@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from triage import runtime
 from triage.api import session as web
 from triage.api.quota import UploadQuota
-from triage.api.tokens import Principal, authenticate, principal_by_id
+from triage.api.tokens import Principal, authenticate, session_principal
 from triage.config import Settings
 from triage.errors import Forbidden, Unauthorized
 from triage.jobs import queue
@@ -89,12 +89,12 @@ def _bearer(request: Request) -> str | None:
 
 
 def web_session(request: Request, state: AppState) -> tuple[web.WebSession, Principal] | None:
-    """The signed-in web session and its principal, or None."""
+    """The signed-in web session and its principal, or None (also when the token signed out since)."""
     found = web.read(state.secret, request.cookies.get(web.COOKIE))
     if found is None:
         return None
     with state.store.db.session() as session:
-        who = principal_by_id(session, found.token_id)
+        who = session_principal(session, found.token_id, found.epoch)
     return (found, who) if who is not None else None
 
 

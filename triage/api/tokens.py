@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from triage.errors import BadRequest, NotFound
@@ -58,11 +58,32 @@ def authenticate(session: Session, token: str) -> Principal | None:
     return Principal(row.id, row.name, row.role)
 
 
-def principal_by_id(session: Session, token_id: int) -> Principal | None:
+# Signing out ends a token's web sessions through a counter on its row, which each session's cookie carries from
+# sign-in (triage/api/session.py). A table of ended sessions would end only the one browser's, but needs a look-up
+# per request and rows to clean up after; this costs nothing beyond the token row that every request reads anyway.
+# A counter, not a "sessions issued before T are void" time: cookies carry whole seconds, so a sign-in in the
+# same second as a sign-out could not be told from the sessions it ended, and several servers' clocks may differ.
+# The price: signing out ends the token's sessions in every browser (said on the sign-out button and in README).
+
+
+def session_epoch(session: Session, token_id: int) -> int:
+    """The epoch a web session signed in now carries."""
     row = session.get(ApiToken, token_id)
-    if row is None or row.revoked:
+    return row.session_epoch if row is not None else 0
+
+
+def session_principal(session: Session, token_id: int, epoch: int) -> Principal | None:
+    """The principal of a web session, or None when its token was revoked or signed out since it began."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.revoked or row.session_epoch != epoch:
         return None
     return Principal(row.id, row.name, row.role)
+
+
+def end_sessions(session: Session, token_id: int) -> None:
+    """Sign out: every web session of this token ends, in every browser."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                    .values(session_epoch=ApiToken.session_epoch + 1))
 
 
 def revoke(session: Session, token_id: int) -> ApiToken:

@@ -17,7 +17,7 @@ from triage.api import session as web
 from triage.api.cards import cards, clock
 from triage.api.deps import AppState, StateDep, web_session
 from triage.api.routes.callouts import callouts_overview
-from triage.api.tokens import Principal, authenticate
+from triage.api.tokens import Principal, authenticate, end_sessions, session_epoch
 from triage.domain import DECISIONS, UNDECIDED, MediaType
 from triage.errors import Forbidden, TriageError, Unauthorized
 from triage.jobs import queue
@@ -103,18 +103,23 @@ def login(request: Request, state: StateDep, token: Annotated[str, Form(max_leng
     """Exchange a token for an HTTP-only, SameSite=Lax session cookie."""
     with state.store.db.session() as session:
         who = authenticate(session, token.strip())
+        epoch = session_epoch(session, who.token_id) if who is not None else 0
     if who is None or who.is_submitter:
         error = "That token is unknown or revoked." if who is None else "Submitter tokens cannot open these pages."
         return _html(request, "login.html", {"next": _back(next, "/"), "error": error}, status_code=401)
     response = RedirectResponse(_back(next, "/"), status_code=303)
-    response.set_cookie(web.COOKIE, web.issue(state.secret, who.token_id), max_age=web.MAX_AGE, httponly=True,
+    response.set_cookie(web.COOKIE, web.issue(state.secret, who.token_id, epoch), max_age=web.MAX_AGE, httponly=True,
                         samesite="lax", secure=request.url.scheme == "https", path="/")
     return response
 
 
 @router.post("/logout")
 def logout(page: PageDep, csrf: Annotated[str, Form()] = "") -> Response:
+    """End the session on the server, not only in this browser: a copy of the cookie stops working too. It ends
+    the token's sessions in every browser (see end_sessions)."""
     page.check(csrf)
+    with page.state.store.db.session() as session:
+        end_sessions(session, page.who.token_id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(web.COOKIE, path="/")
     return response
