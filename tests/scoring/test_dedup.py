@@ -192,6 +192,27 @@ def test_big_pools_find_silent_video_and_image_copies_through_near_frames():
     assert len(_candidates(fps, DedupParams())) < len(_candidates(fps, everything)) / 100
 
 
+def test_big_picture_pools_group_the_same_through_sampled_tables():
+    from triage.scoring.dedup import DedupParams
+
+    fps = [fp(f"v{i:03d}", MediaType.VIDEO, frames=phashes(4000 + i, 16), duration=20.0) for i in range(200)]
+    fps += [fp(f"i{i:03d}", MediaType.IMAGE, frames=phashes(5000 + i, 1)) for i in range(40)]
+    fps += [fp(f"v{i:03d}copy", MediaType.VIDEO, frames=_near(fps[i].frames, i, bits=2 + i % 11, mirror=i % 2 == 1),
+               duration=20.0) for i in range(0, 30, 2)]  # re-encoded to strongly recoloured, every other mirrored
+    fps += [fp(f"v{i:03d}trim", MediaType.VIDEO, frames=_near(fps[i].frames[4:], i), duration=16.0) for i in range(3)]
+    fps += [fp(f"i{i:03d}copy", MediaType.IMAGE, frames=_near(fps[200 + i].frames, i, bits=10)) for i in range(4)]
+    fps += [fp(f"v{i:03d}intro", MediaType.VIDEO, frames=fps[i].frames[:3] + phashes(6000 + i, 13), duration=20.0)
+            for i in range(40, 45)]  # the same intro, then other pictures: not a copy
+    exact = DedupParams(sound_lsh_above=0, frame_sample_above=10**9)
+    sampled = DedupParams(sound_lsh_above=0, frame_sample_above=0)
+    expected = groups_of(fps, params=exact)
+    assert groups_of(fps, params=sampled) == expected
+    together = {(g[0], m) for g in expected for m in g}
+    planted = [f.submission_id for f in fps if f.submission_id.endswith(("copy", "trim"))]
+    assert all((p[:4], p) in together for p in planted)
+    assert not any(m.endswith("intro") for g in expected for m in g)
+
+
 def test_sound_items_of_each_kind_count_on_their_own():
     # A long piece and a copy trimmed by a few milliseconds: every fine band-hash item changed, while many
     # Chromaprint items came through. Counted together, 1,250 band items would drown the Chromaprint share.

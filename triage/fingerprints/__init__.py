@@ -5,6 +5,7 @@ Computing a fingerprint may touch a file or a native library; comparing two is a
 
 from triage.fingerprints.audio import audio_agreement, audio_band_hash, audio_fingerprint, audio_similarity
 from triage.fingerprints.exact import sha256_file
+from triage.fingerprints.frame_candidates import sampled_frame_pairs
 from triage.fingerprints.frames import (
     approx_mirror,
     frame_phashes,
@@ -19,5 +20,6 @@ from triage.fingerprints.text import minhash_similarity, normalize_text, text_mi
 __all__ = [
     "approx_mirror", "audio_agreement", "audio_band_hash", "audio_fingerprint", "audio_similarity",
     "frame_phashes", "frames_similarity", "image_phash", "minhash_similarity", "mirrored_phash",
-    "near_frame_pairs", "normalize_text", "phash_distance", "sha256_file", "text_minhash", "text_shingles",
+    "near_frame_pairs", "normalize_text", "phash_distance", "sampled_frame_pairs", "sha256_file", "text_minhash",
+    "text_shingles",
 ]

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from triage.domain import MediaType
-from triage.fingerprints import audio_similarity, frames_similarity, minhash_similarity, near_frame_pairs
+from triage.fingerprints import (
+    audio_similarity,
+    frames_similarity,
+    minhash_similarity,
+    near_frame_pairs,
+    sampled_frame_pairs,
+)
 from triage.scoring.types import Fingerprint, Item
 
 
@@ -53,6 +59,11 @@ class DedupParams:
     sound_key_share: float = 0.1
     sound_key_min: int = 3
     common_key_share: float = 0.05  # a key in more than this share of pieces (silence, hum) is no evidence
+    # Big pools with more frame hashes than this find near frames through sampled-bit tables instead of one exact
+    # sweep over every pair of hashes (benchmarks/RESULTS.md, session 8); a copy that only just passes the frames
+    # test, with 8 or more frames, is then missed with chance at most frame_miss (fewer frames: searched exactly).
+    frame_sample_above: int = 50_000
+    frame_miss: float = 1e-6
 
 
 @dataclass(frozen=True)
@@ -207,9 +218,17 @@ def _candidates(fps: list[Fingerprint], p: DedupParams) -> set[tuple[str, str]]:
     # (silent videos, images, music under pictures) through frames near each other; nothing else can match.
     pairs.update(_sound_key_pairs([f for f in timed if _has_sound(f)], p))
     seen = [f for f in timed if f.frames and not _has_audio(f)]
-    pairs.update(_pair(seen[i].submission_id, seen[j].submission_id)
-                 for i, j in near_frame_pairs([f.frames for f in seen], p.frames_min))
+    pairs.update(_pair(seen[i].submission_id, seen[j].submission_id) for i, j in _near_frame_candidates(seen, p))
     return pairs
+
+
+def _near_frame_candidates(seen: list[Fingerprint], p: DedupParams) -> set[tuple[int, int]]:
+    """Index pairs of pieces with enough near frames to pass the frames test: one exact sweep over all frame
+    hashes while that is cheap, sampled-bit tables beyond."""
+    frame_sets = [f.frames for f in seen]
+    if sum(len(frames) for frames in frame_sets) <= p.frame_sample_above:
+        return near_frame_pairs(frame_sets, p.frames_min)
+    return sampled_frame_pairs(frame_sets, p.frames_min, p.frame_miss)
 
 
 def _duration_window_pairs(fps: list[Fingerprint], p: DedupParams) -> set[tuple[str, str]]:
