@@ -25,18 +25,20 @@ def meet_chance(bits: int, distance: int) -> float:
 
 
 @lru_cache(maxsize=256)
-def threshold_exponent(bits: int, frames: int, share: float) -> float:
+def threshold_exponent(bits: int, frames: int, share: float, reach: int) -> float:
     """-log of the chance that one table misses a pair that only just passes the frames test.
 
     The smaller piece has `frames` frames; the test needs their one-to-one match scores to add up to `share` of
-    that, each frame scoring 1 up to _MATCH_STRICT bits off, falling linearly to 0 at _MATCH_LOOSE. Over every
-    way of spending that score (which distances, how many frames), the one hardest for the tables, with the
-    differing bits of different frames at independent random places: then one table misses frame i with chance
-    1 - meet_chance(d_i), independently, so the exponent is the sum of -log(1 - meet_chance(d_i)).
+    that, each frame scoring 1 up to _MATCH_STRICT bits off, falling linearly to 0 at _MATCH_LOOSE. A meeting in
+    a table counts only for frames at most `reach` bits apart. Over every way of spending that score (which
+    distances, how many frames), the one hardest for the tables, with the differing bits of different frames at
+    independent random places: then one table misses frame i with chance 1 - meet_chance(d_i), independently, so
+    the exponent is the sum of -log(1 - meet_chance(d_i)) over the frames within reach.
     """
     ramp = _MATCH_LOOSE - _MATCH_STRICT
     need = math.ceil(share * frames * ramp - 1e-9)  # in steps of 1 / ramp, as the scores come
-    costs = {d: -math.log1p(-meet_chance(bits, d)) for d in range(1, _MATCH_LOOSE)}  # d = 0 always meets
+    # d = 0 always meets; frames beyond reach add score but no chance of being seen
+    costs = {d: -math.log1p(-meet_chance(bits, d)) if d <= reach else 0.0 for d in range(1, _MATCH_LOOSE)}
     best = [0.0] + [math.inf] * need  # least cost of reaching each score with the frames used so far
     for _ in range(frames):
         step = best[:]
@@ -51,14 +53,19 @@ def threshold_exponent(bits: int, frames: int, share: float) -> float:
     return best[need]
 
 
-def tables_for(bits: int, frames: int, share: float, miss: float) -> int:
+def tables_for(bits: int, frames: int, share: float, miss: float, reach: int) -> int:
     """Tables enough that a pair just passing the frames test, whose smaller piece has `frames` frames, is
-    missed with chance at most `miss` (with each frame's differing bits at random places)."""
-    return max(1, math.ceil(math.log(1.0 / miss) / threshold_exponent(bits, frames, share)))
+    missed with chance at most `miss` (with each frame's differing bits at random places). ValueError when no
+    number will do: the share is so low that a pair can pass with no frame within reach."""
+    exponent = threshold_exponent(bits, frames, share, reach)
+    if exponent <= 0.0:
+        raise ValueError(f"a pair can pass a share of {share} with no frame within {reach} bits")
+    return max(1, math.ceil(math.log(1.0 / miss) / exponent))
 
 
 def pair_miss(bits: int, tables: int, differences: Sequence[int]) -> float:
-    """The exact chance that `tables` random tables all miss a pair whose matched frames differ by these XORs.
+    """The exact chance that `tables` random tables all miss a pair whose matched frames (those within reach)
+    differ by these XORs.
 
     No assumption about where the bits differ: one table meets at least one frame with the chance given by
     inclusion-exclusion over the unions of the difference sets, and the tables are drawn independently. Exponential

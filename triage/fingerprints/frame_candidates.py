@@ -14,9 +14,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from triage.fingerprints.frame_bound import tables_for
-from triage.fingerprints.frame_sample import sampled_near_pairs, table_masks
-from triage.fingerprints.frames import _MATCH_LOOSE, _ODD_COLUMNS, _as_codes, _informative
+from triage.fingerprints.frame_bound import tables_for, threshold_exponent
+from triage.fingerprints.frame_sample import REACH, distinct, sampled_near_pairs, table_masks
+from triage.fingerprints.frames import _MATCH_LOOSE, _ODD_COLUMNS, _as_codes, _informative, near_frame_pairs
 
 _MIRROR = np.uint64(_ODD_COLUMNS)
 # The tables vouch only for pairs whose smaller piece has at least this many informative frames (the bound
@@ -30,12 +30,25 @@ def table_bits(hashes: int) -> int:
     return max(16, math.ceil(math.log2(max(hashes, 2))))
 
 
+def table_plan(sizes: np.ndarray, min_share: float, miss: float) -> tuple[int, int] | None:
+    """(tables, bits per table) for pieces with these numbers of informative frames: enough tables for the
+    smallest piece the tables vouch for. None when the share is so low that no number of tables will do."""
+    bits = table_bits(int(sizes.sum()))
+    many = np.unique(sizes[sizes >= MANY_FRAMES]).tolist()
+    if any(threshold_exponent(bits, n, min_share, REACH) <= 0.0 for n in many):
+        return None
+    return max((tables_for(bits, n, min_share, miss, REACH) for n in many), default=0), bits
+
+
 def sampled_frame_pairs(frame_sets: Sequence[list[tuple[float, int]]], min_share: float, miss: float = 1e-6,
                         seed: int = 0) -> set[tuple[int, int]]:
-    """Index pairs (i < j) of frame sets where at least `min_share` (> 0) of the smaller set's informative frames
-    have a near frame, or a near mirrored frame, in the other: `near_frame_pairs`' answer, except that a pair
-    whose smaller set has MANY_FRAMES or more may be missed, with chance at most `miss` for a pair that only
-    just passes the frames test (each frame's differing bits at random places; see `frame_bound`).
+    """Index pairs (i < j) of frame sets where at least `min_share` of the smaller set's informative frames
+    have a near frame, or a near mirrored frame, in the other: `near_frame_pairs`' answer less what the tables
+    miss. Sets with fewer than MANY_FRAMES frames are searched exactly; a pair of bigger sets that passes the
+    frames test is missed with chance at most `miss` when it only just passes (each frame's differing bits at
+    random places; see `frame_bound`), far less when its frames are nearer. Pairs that could never pass the
+    test (near frames all 14 or 15 bits apart) may be left out more often. A share so low that a pair could pass
+    with no frame within reach gets the exact sweep.
     """
     kept = [_informative(frames) for frames in frame_sets]
     sizes = np.array([len(k) for k in kept], dtype=np.int64)
@@ -43,14 +56,15 @@ def sampled_frame_pairs(frame_sets: Sequence[list[tuple[float, int]]], min_share
         return set()
     hashes = np.concatenate(kept)
     owner = np.repeat(np.arange(len(kept)), sizes)
-    bits = table_bits(len(hashes))
-    tables = max((tables_for(bits, int(n), min_share, miss) for n in np.unique(sizes[sizes >= MANY_FRAMES])),
-                 default=0)
+    plan = table_plan(sizes, min_share, miss)
+    if plan is None:
+        return near_frame_pairs(frame_sets, min_share)  # so low a share that the tables could never vouch for it
+    tables, bits = plan
     codes, crowded = sampled_near_pairs(hashes, owner, table_masks(tables, bits, seed))
-    exact = np.union1d(np.flatnonzero(sizes[owner] < MANY_FRAMES), crowded)
-    codes = np.union1d(codes, exact_near_pairs(hashes, owner, exact))
+    exact = distinct(np.concatenate([np.flatnonzero(sizes[owner] < MANY_FRAMES), crowded]))
+    codes = distinct(np.concatenate([codes, exact_near_pairs(hashes, owner, exact)]))
     n = len(hashes)
-    seeds = np.unique(owner[codes // n] * len(kept) + owner[codes % n])  # owners rise with the hash index
+    seeds = distinct(owner[codes // n] * len(kept) + owner[codes % n])  # owners rise with the hash index
     a, b = seeds // len(kept), seeds % len(kept)
     counts = near_counts(hashes, owner, a, b)
     ok = counts >= np.maximum(1, np.ceil(min_share * np.minimum(sizes[a], sizes[b])))
@@ -75,7 +89,7 @@ def exact_near_pairs(hashes: np.ndarray, owner: np.ndarray, queries: np.ndarray,
         b = ids // 2
         keep = owner[a] != owner[b]
         found.append(np.minimum(a, b)[keep] * n + np.maximum(a, b)[keep])
-    return np.unique(np.concatenate(found))
+    return distinct(np.concatenate(found))
 
 
 def near_counts(hashes: np.ndarray, owner: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
