@@ -8,11 +8,19 @@ frame hashes); the baseline, every pair within the duration window, is timed on 
 pair count, since running it whole takes hours.
 
     .venv/bin/python benchmarks/bench_dedup.py [--sizes 1000 3000 10000]
+
+With --frames, the near-frame search alone, old against new, on silent videos with harder copies (re-encoded,
+recoloured until the frames test only just passes, trimmed, re-cut, every other one mirrored): the exact sweep
+over every pair of frame hashes (timed whole up to --old-max videos; always also estimated from a sample of
+20,000 query hashes, scaled), against sampled-bit tables, plus whole `find_duplicates` runs with each and the copies they group.
+
+    .venv/bin/python benchmarks/bench_dedup.py --frames [--sizes 10000 30000 100000] [--old-max 30000]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import time
 from itertools import product
@@ -20,7 +28,9 @@ from itertools import product
 import numpy as np
 
 from triage.domain import MediaType
-from triage.fingerprints import approx_mirror
+from triage.fingerprints import approx_mirror, frames_similarity, near_frame_pairs, sampled_frame_pairs
+from triage.fingerprints.frame_candidates import table_plan
+from triage.fingerprints.frames import _MATCH_LOOSE, _ODD_COLUMNS, _as_codes, _informative
 from triage.scoring.dedup import DedupParams, _candidates, compare, find_duplicates
 from triage.scoring.types import Fingerprint
 
@@ -68,10 +78,97 @@ def silent_video_pool(n: int, copies: int = 100, seed: int = 0) -> list[Fingerpr
     return fps
 
 
+def _flip(h: int, rng: np.random.Generator, bits: int) -> int:
+    for bit in rng.choice(64, bits, replace=False):
+        h ^= 1 << int(bit)
+    return h
+
+
+def hard_silent_video_pool(n: int, copies: int = 100, seed: int = 0) -> list[Fingerprint]:
+    """silent_video_pool's originals; copies cycle through five kinds, every other one mirrored: re-encoded (6
+    bits off per frame), recoloured to the limit (12 bits: each frame scores 2/3, the test needs 0.6), trimmed
+    to 8 of 12 frames (6 bits), trimmed to 9 and recoloured (11 bits), re-cut (8 frames 10 bits off, 4 others)."""
+    rng = np.random.default_rng(seed + 1)
+    fps = silent_video_pool(n, copies=0, seed=seed)
+    for j in range(copies):
+        orig, kind = fps[j], j % 5
+        kept = orig.frames[:8] if kind == 2 else orig.frames[:9] if kind == 3 else orig.frames
+        bits = (6, 12, 6, 11, 10)[kind]
+        frames = [(t, _flip(h, rng, bits)) for t, h in kept]
+        if kind == 4:
+            frames = frames[:8] + [(float(t), int(h)) for t, h in zip(range(8, 12), rng.integers(0, 2**63, 4),
+                                                                      strict=True)]
+        frames = [(t, approx_mirror(h) if j % 2 else h) for t, h in frames]
+        duration = orig.duration * len(kept) / len(orig.frames)  # type: ignore[operator]
+        fps.append(Fingerprint(f"c{j:06d}", MediaType.VIDEO, f"copy{j}", frames=frames, duration=duration))
+    return fps
+
+
+def _exact_sweep_estimate(frame_sets: list, sample: int = 20_000) -> float:
+    """Seconds the exact sweep would take, from timing a random sample of its query hashes: each hash is searched
+    among the later hashes and their mirror images, on average half of all, so the whole sweep costs about half
+    of every hash searched against everything. Leaves out the bookkeeping after the search."""
+    import faiss
+
+    hashes = np.concatenate([_informative(f) for f in frame_sets])
+    index = faiss.IndexBinaryFlat(64)
+    index.add(_as_codes(np.stack([hashes, hashes ^ np.uint64(_ODD_COLUMNS)], axis=1).reshape(-1)))
+    queries = _as_codes(hashes[np.random.default_rng(2).choice(len(hashes), sample, replace=False)])
+    started = time.perf_counter()
+    index.range_search(queries, _MATCH_LOOSE)
+    return (time.perf_counter() - started) / sample * len(hashes) / 2
+
+
+def _copies_grouped(fps: list[Fingerprint], params: DedupParams) -> tuple[int, float]:
+    started = time.perf_counter()
+    groups = find_duplicates(fps, params=params)
+    wall = time.perf_counter() - started
+    return sum(1 for g in groups if {m[1:] for m in g.members} == {g.members[0][1:]}), wall
+
+
+def frames_main(sizes: list[int], old_max: int) -> None:
+    exact, sampled = DedupParams(frame_sample_above=10**12), DedupParams(frame_sample_above=0)
+    print(f"machine: {platform.machine()}, numpy {np.__version__}, {len(os.sched_getaffinity(0))} cores; "
+          f"100 copies planted per pool\n")
+    print("| silent videos | frame hashes | tables x bits | exact sweep s | sampled tables s "
+          "| same candidates | find_duplicates exact s | find_duplicates sampled s | copies found exact / sampled |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    find_duplicates(silent_video_pool(400, copies=2, seed=9), params=sampled)  # load FAISS and SciPy first
+    for n in sizes:
+        fps = hard_silent_video_pool(n)
+        sets = [f.frames for f in fps]
+        passing = sum(frames_similarity(fps[j].frames, fps[n + j].frames) >= 0.6 for j in range(100))
+        started = time.perf_counter()
+        new = sampled_frame_pairs(sets, 0.6)
+        new_s = time.perf_counter() - started
+        sizes = np.array([len(_informative(f)) for f in sets])
+        tables, bits = table_plan(sizes, 0.6, DedupParams().frame_miss) or (0, 0)
+        estimate = _exact_sweep_estimate(sets)
+        if n <= old_max:
+            started = time.perf_counter()
+            old = near_frame_pairs(sets, 0.6)
+            old_s, same = f"{time.perf_counter() - started:.1f} (est. {estimate:.1f})", str(old == new)
+            found_old, dup_old = _copies_grouped(fps, exact)
+            old_dup, old_found = f"{dup_old:.1f}", str(found_old)
+        else:
+            old_s, same = f"est. {estimate:.0f}", "-"
+            old_dup, old_found = "-", "-"
+        found_new, dup_new = _copies_grouped(fps, sampled)
+        print(f"| {n:,} | {sizes.sum():,} | {tables} x {bits} | {old_s} | {new_s:.1f} | {same} | {old_dup} "
+              f"| {dup_new:.1f} | {old_found} / {found_new} of {passing} passing |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000, 10000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=None)
+    parser.add_argument("--frames", action="store_true", help="the near-frame search alone, old against new")
+    parser.add_argument("--old-max", type=int, default=30_000, help="with --frames: time the exact sweep whole up "
+                        "to this many videos, beyond on a sample")
     args = parser.parse_args()
+    if args.frames:
+        frames_main(args.sizes or [10_000, 30_000, 100_000], args.old_max)
+        return
+    args.sizes = args.sizes or [1000, 3000, 10000]
     print(f"machine: {platform.machine()}, numpy {np.__version__}; 100 copies per pool\n")
     print("| pool | pieces | candidate pairs | find_duplicates s | copies found "
           "| baseline: every pair in the window | baseline: estimated s |")
