@@ -45,18 +45,18 @@ def sampled_near_pairs(hashes: np.ndarray, owner: np.ndarray, masks: np.ndarray,
     more than `crowd` in some table, whose pairs there were not listed."""
     n = len(hashes)
     bucket_bits = np.uint64(min(32, max(8, int(np.ceil(np.log2(max(n, 2)))) + 2)))
-    crowded = np.zeros(n, dtype=bool)
 
-    def one_table(mask: np.uint64) -> np.ndarray:
+    def one_table(mask: np.uint64) -> tuple[np.ndarray, np.ndarray]:
         key = _bucket(hashes & mask, _MIRROR & mask, bucket_bits)
         order = _argsort32(key)
         key, sorted_hashes = key[order], hashes[order]
         same = key[1:] == key[:-1]  # positions p and p + 1 share a bucket
         starts = np.flatnonzero(np.r_[True, ~same])
         sizes = np.diff(np.r_[starts, n])
+        crowded = np.zeros(0, dtype=np.int64)
         if (sizes > crowd).any():
             big = np.repeat(sizes > crowd, sizes)
-            crowded[order[big]] = True
+            crowded = order[big]
             same &= ~big[1:]  # list no pairs there
         # Pairs (p, p + step) inside one bucket, one step at a time: most buckets hold one or two hashes.
         found, p = [], np.flatnonzero(same)
@@ -71,13 +71,15 @@ def sampled_near_pairs(hashes: np.ndarray, owner: np.ndarray, masks: np.ndarray,
             a, b = order[near], order[near + step]
             other = owner[a] != owner[b]
             found.append(np.minimum(a, b)[other] * n + np.maximum(a, b)[other])
-        return distinct(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        codes = distinct(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        return codes, crowded
 
     # numpy lets go of the interpreter lock while it sorts and counts, so tables run side by side on the cores.
     with ThreadPoolExecutor(max_workers=_cores()) as pool:
-        found = list(pool.map(one_table, masks))
-    codes = distinct(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
-    return codes, np.flatnonzero(crowded)
+        done = list(pool.map(one_table, masks))
+    empty = np.zeros(0, dtype=np.int64)
+    return (distinct(np.concatenate([empty] + [codes for codes, _ in done])),
+            distinct(np.concatenate([empty] + [crowded for _, crowded in done])))
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
