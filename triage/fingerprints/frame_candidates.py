@@ -15,8 +15,15 @@ from collections.abc import Sequence
 import numpy as np
 
 from triage.fingerprints.frame_bound import tables_for, threshold_exponent
-from triage.fingerprints.frame_sample import REACH, distinct, sampled_near_pairs, table_masks
-from triage.fingerprints.frames import _MATCH_LOOSE, _ODD_COLUMNS, _as_codes, _informative, near_frame_pairs
+from triage.fingerprints.frame_sample import REACH, sampled_near_pairs, table_masks
+from triage.fingerprints.frames import (
+    _MATCH_LOOSE,
+    _ODD_COLUMNS,
+    _as_codes,
+    _informative,
+    distinct,
+    near_frame_pairs,
+)
 
 _MIRROR = np.uint64(_ODD_COLUMNS)
 # The tables vouch only for pairs whose smaller piece has at least this many informative frames (the bound

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from triage.fingerprints.frames import _ODD_COLUMNS
+from triage.fingerprints.frames import _ODD_COLUMNS, distinct
 
 _MIRROR = np.uint64(_ODD_COLUMNS)
 _SPREAD = np.uint64(0x9E3779B97F4A7C15)  # odd: multiply-shift hashing of the kept bits into a bucket number
@@ -80,13 +80,6 @@ def sampled_near_pairs(hashes: np.ndarray, owner: np.ndarray, masks: np.ndarray,
     empty = np.zeros(0, dtype=np.int64)
     return (distinct(np.concatenate([empty] + [codes for codes, _ in done])),
             distinct(np.concatenate([empty] + [crowded for _, crowded in done])))
-
-
-def distinct(values: np.ndarray) -> np.ndarray:
-    """The sorted distinct values. np.unique does the same, but numpy 2.4 hashes int64 first and took 20 s for
-    10 million codes where sorting takes 0.8 s."""
-    ordered = np.sort(values)
-    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
 def _cores() -> int:

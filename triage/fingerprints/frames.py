@@ -119,8 +119,8 @@ def near_frame_pairs(frame_sets: Sequence[list[tuple[float, int]]], min_share: f
         rows = start + np.repeat(np.arange(len(limits) - 1), np.diff(limits).astype(np.int64))
         cols = start + ids // 2
         keep = (rows < cols) & (owner[rows] != owner[cols])
-        found.append(np.unique(rows[keep] * n + cols[keep]))  # each hash pair once, plain or mirrored
-    pairs = np.unique(np.concatenate(found))
+        found.append(distinct(rows[keep] * n + cols[keep]))  # each hash pair once, plain or mirrored
+    pairs = distinct(np.concatenate(found))
     a, b = owner[pairs // n], owner[pairs % n]  # a < b: owners rise with the hash index
     sets, counts = np.unique(a * len(kept) + b, return_counts=True)
     i, j = sets // len(kept), sets % len(kept)
@@ -132,3 +132,10 @@ def near_frame_pairs(frame_sets: Sequence[list[tuple[float, int]]], min_share: f
 def _as_codes(hashes: np.ndarray) -> np.ndarray:
     """64-bit hashes as the (n, 8) byte codes FAISS binary indexes take (Hamming distance is byte-order free)."""
     return np.ascontiguousarray(hashes, dtype=np.uint64).view(np.uint8).reshape(-1, 8)
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values. np.unique does the same, but numpy 2.4 hashes int64 first and took 20 s for
+    10 million codes where sorting takes 0.8 s."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered

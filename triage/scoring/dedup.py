@@ -59,11 +59,13 @@ class DedupParams:
     sound_key_share: float = 0.1
     sound_key_min: int = 3
     common_key_share: float = 0.05  # a key in more than this share of pieces (silence, hum) is no evidence
-    # Big pools with more frame hashes than this find near frames through sampled-bit tables instead of one exact
-    # sweep over every pair of hashes: the sweep costs under a second up to here (0.6 s for 25,000 hashes on 2
-    # cores, against 0.1 s for the tables; benchmarks/RESULTS.md, session 8). A copy that only just passes the
-    # frames test, 8 or more frames, is then missed with chance at most frame_miss; fewer frames: searched exactly.
-    frame_sample_above: int = 20_000
+    # Pools with more frame hashes than this (about 10,000 videos of 12 frames) find near frames through
+    # sampled-bit tables instead of one exact sweep over every pair of hashes. Up to here the exact sweep costs
+    # about 10 s on 2 cores, in a background re-score, and its answer is certain; beyond, it grows with the square
+    # (about 80 s at 30,000 videos, 10 minutes at 100,000; benchmarks/RESULTS.md, session 8). A copy that only
+    # just passes the frames test, 8 or more frames, is then missed with chance at most frame_miss (for frames
+    # off in independent bits); pieces with fewer frames are still searched exactly.
+    frame_sample_above: int = 120_000
     frame_miss: float = 1e-6
 
 
