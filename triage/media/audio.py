@@ -23,14 +23,15 @@ def _resampler() -> AudioResampler:
     return AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
 
 
-def decode_audio(path: Path, demuxer: str, label: str, max_seconds: float) -> np.ndarray | None:
+def decode_audio(path: Path, demuxer: str, label: str, max_seconds: float, max_pixels: int) -> np.ndarray | None:
     """Decode the main audio track to mono float32 16 kHz, at most max_seconds long; None without audio.
 
+    max_pixels caps the video decoders FFmpeg opens to probe the streams (see open_input).
     Cover art and video are not touched. Raises InvalidSubmission when too much of the track is corrupt.
     """
     deadline = Deadline(DECODE_SECONDS, "decoding the audio")
     max_samples = int(max_seconds * SAMPLE_RATE) + SAMPLE_RATE
-    with open_input(path, demuxer, label) as container:
+    with open_input(path, demuxer, label, max_pixels) as container:
         stream = pick(sound_streams(container))
         if stream is None:
             return None

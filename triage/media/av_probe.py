@@ -12,6 +12,7 @@ from triage.domain import MediaLimits, MediaType, Probe
 from triage.errors import InvalidSubmission, UnsupportedMedia
 from triage.media.container import (
     Deadline,
+    decode_checked,
     ffmpeg_reason,
     is_cover_art,
     open_input,
@@ -77,7 +78,8 @@ def _check_index(container: InputContainer, size: int, label: str) -> None:
                 )
 
 
-def _decodes(container: InputContainer, streams: list, max_packets: int, deadline: Deadline) -> dict:
+def _decodes(container: InputContainer, streams: list, max_packets: int, limits: MediaLimits,
+             deadline: Deadline) -> dict:
     """Decode up to max_packets from the current position; return the first frame decoded per stream."""
     first: dict = {}
     wanted = {s.index for s in streams}
@@ -86,7 +88,7 @@ def _decodes(container: InputContainer, streams: list, max_packets: int, deadlin
         if count >= max_packets or wanted <= first.keys():
             break
         try:
-            frames = packet.decode()
+            frames = decode_checked(packet, limits)
         except (av.error.FFmpegError, ValueError):
             continue  # one bad packet is not yet a bad file; the caller judges by what did decode
         if frames and packet.stream.index not in first:
@@ -94,7 +96,8 @@ def _decodes(container: InputContainer, streams: list, max_packets: int, deadlin
     return first
 
 
-def _check_end(container: InputContainer, stream, duration: float, label: str, deadline: Deadline) -> None:
+def _check_end(container: InputContainer, stream, duration: float, label: str, limits: MediaLimits,
+               deadline: Deadline) -> None:
     """Read up to the stated end, so a file cut short cannot pass on a good first second.
 
     Seeking lands on the keyframe before the target; from there packets are only demuxed (cheap) until
@@ -115,7 +118,7 @@ def _check_end(container: InputContainer, stream, duration: float, label: str, d
             reached = True
         if not decoded:
             with contextlib.suppress(av.error.FFmpegError, ValueError):
-                decoded = bool(packet.decode())
+                decoded = bool(decode_checked(packet, limits))
         if decoded and reached:
             return
     raise InvalidSubmission(
@@ -128,7 +131,7 @@ def probe_av(path: Path, size: int, sniffed: Sniffed, limits: MediaLimits) -> Pr
     assert sniffed.demuxer is not None
     label, notes = sniffed.label, []
     deadline = Deadline(PROBE_SECONDS, "reading the file")
-    with open_input(path, sniffed.demuxer, label) as container:
+    with open_input(path, sniffed.demuxer, label, limits.max_pixels) as container:
         video, audio = pick(picture_streams(container)), pick(sound_streams(container))
         if video is None and audio is None:
             raise UnsupportedMedia(f"the file is {label} but has no audio or video track that can be decoded")
@@ -138,7 +141,8 @@ def probe_av(path: Path, size: int, sniffed: Sniffed, limits: MediaLimits) -> Pr
         check_duration(duration, limits)
         _check_index(container, size, label)
 
-        first = _decodes(container, [s for s in (video, audio) if s is not None], _START_PACKETS, deadline)
+        first = _decodes(container, [s for s in (video, audio) if s is not None], _START_PACKETS, limits,
+                         deadline)
         if video is not None and video.index not in first:
             notes.append("the video track could not be decoded and is ignored")
             video = None
@@ -151,7 +155,7 @@ def probe_av(path: Path, size: int, sniffed: Sniffed, limits: MediaLimits) -> Pr
             frame = first[video.index]
             check_picture(frame.width, frame.height, limits, "video frame")
         if duration and sniffed.demuxer in _SEEKABLE_END:
-            _check_end(container, video or audio, duration, label, deadline)
+            _check_end(container, video or audio, duration, label, limits, deadline)
 
         if any(is_cover_art(s) for s in container.streams.video):
             notes.append("cover art is ignored")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,18 +14,28 @@ import av
 import av.logging
 from av.audio.stream import AudioStream
 from av.container import InputContainer
+from av.packet import Packet
 from av.stream import Disposition, Stream
+from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 
+from triage.domain import MediaLimits
 from triage.errors import InvalidSubmission
+from triage.media.limits import check_not_too_large
 
 # FFmpeg messages go to Python (so errors carry FFmpeg's reason) and stop there: never to the terminal.
 av.logging.set_level(av.logging.ERROR)
+av.logging.set_skip_repeated(False)  # a repeated refusal must reach refusals_as_too_large() each time
 _libav_log = logging.getLogger("libav")
 _libav_log.addHandler(logging.NullHandler())
 _libav_log.propagate = False
 
 OPEN_TIMEOUT_S = 10.0
+# Decoders pad their pictures (MPEG-4 part 2 allocates 448x280 for 320x240) and FFmpeg's cap counts the
+# padding, so the cap handed to FFmpeg sits above max_pixels: it bounds memory, while every frame that does
+# decode is held to max_pixels exactly.
+_DECODER_CAP_FACTOR = 2
+_REFUSED = re.compile(r"(\d+)x(\d+) exceeds")  # FFmpeg's and dav1d's words for a picture over the cap
 
 
 def ffmpeg_reason(exc: BaseException) -> str:
@@ -42,17 +53,23 @@ def short_label(label: str) -> str:
 
 
 @contextmanager
-def open_input(path: Path, demuxer: str, label: str) -> Iterator[InputContainer]:
+def open_input(path: Path, demuxer: str, label: str, max_pixels: int) -> Iterator[InputContainer]:
     """Open a media file with exactly the demuxer its content was sniffed as.
 
     Forcing the demuxer keeps FFmpeg from auto-detecting playlist or concat formats that could make it
-    read other files. Failures to open or to read on become InvalidSubmission.
+    read other files. Every video decoder, those FFmpeg opens to probe the streams included, refuses a
+    picture far over max_pixels before allocating it: a stream may switch to a larger size at any keyframe,
+    whatever its header says. Failures to open or to read on become InvalidSubmission.
     """
+    cap = {"max_pixels": str(_DECODER_CAP_FACTOR * max_pixels)}
     try:
         container = av.open(str(path), mode="r", format=demuxer, timeout=OPEN_TIMEOUT_S,
-                            metadata_errors="replace")
+                            metadata_errors="replace", options=cap)
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         raise InvalidSubmission(f"truncated or corrupt {short_label(label)}: {ffmpeg_reason(exc)}") from exc
+    for stream in container.streams.video:
+        if stream.codec_context is not None:
+            stream.codec_context.options = {**stream.codec_context.options, **cap}
     try:
         yield container
     except av.error.FFmpegError as exc:
@@ -60,6 +77,32 @@ def open_input(path: Path, demuxer: str, label: str) -> Iterator[InputContainer]
         raise InvalidSubmission(f"truncated or corrupt {short_label(label)}: {ffmpeg_reason(exc)}") from exc
     finally:
         container.close()
+
+
+@contextmanager
+def refusals_as_too_large(limits: MediaLimits) -> Iterator[None]:
+    """Turn a decoder's refusal of a picture over its cap (see open_input) into TooLarge naming the size.
+
+    Only FFmpeg's log says why: some decoders raise an error for the refused picture, others return nothing.
+    """
+    with av.logging.Capture() as logs:
+        try:
+            yield
+        finally:
+            for _level, _name, message in logs:
+                found = _REFUSED.search(message)
+                if found:
+                    check_not_too_large(int(found[1]), int(found[2]), limits)
+
+
+def decode_checked(packet: Packet, limits: MediaLimits) -> list:
+    """packet.decode(), with every video frame held to the pixel limits (raises TooLarge)."""
+    with refusals_as_too_large(limits):
+        frames = packet.decode()
+    for frame in frames:
+        if isinstance(frame, VideoFrame):
+            check_not_too_large(frame.width, frame.height, limits)
+    return frames
 
 
 def is_cover_art(stream: Stream) -> bool:

@@ -31,11 +31,11 @@ def _poster(frames: list[Frame]) -> Frame | None:
 def _decode_video(path: Path, probe: Probe, limits: MediaLimits, max_frames: int) -> Decoded:
     found = _resniff(path)
     assert found.demuxer is not None
-    frames, blanks = sample_frames(path, found.demuxer, found.label, probe.duration, max_frames)
+    frames, blanks = sample_frames(path, found.demuxer, found.label, probe.duration, max_frames, limits)
     audio = None
     if probe.has_audio:
         audio = decode_audio(path, found.demuxer, found.label, min(probe.duration or limits.max_duration_s,
-                                                                  limits.max_duration_s))
+                                                                  limits.max_duration_s), limits.max_pixels)
     if not frames:
         # a video that is black throughout still gets a poster, and the curator a note
         probe = replace(probe, notes=(*probe.notes, "every sampled frame is black or blank"))
@@ -47,7 +47,7 @@ def _decode_audio_file(path: Path, probe: Probe, limits: MediaLimits) -> Decoded
     found = _resniff(path)
     assert found.demuxer is not None
     audio = decode_audio(path, found.demuxer, found.label,
-                         min(probe.duration or limits.max_duration_s, limits.max_duration_s))
+                         min(probe.duration or limits.max_duration_s, limits.max_duration_s), limits.max_pixels)
     return Decoded(probe=probe, audio=audio)
 
 

@@ -38,10 +38,8 @@ def check_file_size(size: int, limits: MediaLimits) -> None:
         raise TooLarge(f"the file is {human_bytes(size)}; the limit is {human_bytes(limits.max_file_bytes)}")
 
 
-def check_picture(width: int, height: int, limits: MediaLimits, what: str = "image") -> None:
-    """Reject pictures (images or video frames) that are too small or too large, before decoding them."""
-    if width <= 0 or height <= 0:
-        raise InvalidSubmission(f"the {what} claims an impossible size of {width}x{height} pixels")
+def check_not_too_large(width: int, height: int, limits: MediaLimits, what: str = "video frame") -> None:
+    """Reject a picture over max_pixels or max_side (each video frame is held to this, not only the first)."""
     pixels = width * height
     if pixels > limits.max_pixels:
         raise TooLarge(
@@ -50,6 +48,13 @@ def check_picture(width: int, height: int, limits: MediaLimits, what: str = "ima
         )
     if max(width, height) > limits.max_side:
         raise TooLarge(f"{what} is {width}x{height} pixels; no side may exceed {limits.max_side}")
+
+
+def check_picture(width: int, height: int, limits: MediaLimits, what: str = "image") -> None:
+    """Reject pictures (images or video frames) that are too small or too large, before decoding them."""
+    if width <= 0 or height <= 0:
+        raise InvalidSubmission(f"the {what} claims an impossible size of {width}x{height} pixels")
+    check_not_too_large(width, height, limits, what)
     if min(width, height) < limits.min_side:
         raise InvalidSubmission(
             f"{what} is only {width}x{height} pixels; each side must be at least {limits.min_side}"

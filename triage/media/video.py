@@ -18,10 +18,18 @@ from av.container import InputContainer
 from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 
-from triage.domain import Frame
+from triage.domain import Frame, MediaLimits
 from triage.errors import InvalidSubmission
-from triage.media.container import Deadline, open_input, pick, picture_streams
+from triage.media.container import (
+    Deadline,
+    decode_checked,
+    open_input,
+    pick,
+    picture_streams,
+    refusals_as_too_large,
+)
 from triage.media.frames import MAX_FRAME_SIDE, fit_size, is_blank
+from triage.media.limits import check_not_too_large
 
 DECODE_SECONDS = 120.0
 _CANDIDATES_PER_FRAME = 2
@@ -53,7 +61,7 @@ def to_frame(frame: VideoFrame, start: float) -> Frame:
 
 
 def _scan_keyframes(container: InputContainer, stream: VideoStream, start: float, spacing: float,
-                    deadline: Deadline) -> _Scan:
+                    limits: MediaLimits, deadline: Deadline) -> _Scan:
     scan = _Scan()
     ctx = stream.codec_context
     ctx.skip_frame = "NONKEY"
@@ -71,7 +79,7 @@ def _scan_keyframes(container: InputContainer, stream: VideoStream, start: float
                 continue
             last_decoded = scan.keyframes[-1]
         try:
-            scan.candidates.extend(to_frame(f, start) for f in packet.decode())
+            scan.candidates.extend(to_frame(f, start) for f in decode_checked(packet, limits))
         except (av.error.FFmpegError, ValueError):
             scan.failures += 1
     ctx.skip_frame = "DEFAULT"
@@ -152,7 +160,7 @@ def plan_gap_targets(times: list[float], keyframes: list[float], duration: float
 
 
 def _decode_targets(container: InputContainer, stream: VideoStream, start: float, targets: list[float],
-                    keyframes: list[float], budget: int, deadline: Deadline) -> list[Frame]:
+                    keyframes: list[float], budget: int, limits: MediaLimits, deadline: Deadline) -> list[Frame]:
     frames: list[Frame] = []
     stream.codec_context.skip_frame = "NONREF"  # frames nothing depends on are not worth decoding here
     decoder = None
@@ -166,13 +174,15 @@ def _decode_targets(container: InputContainer, stream: VideoStream, start: float
             container.seek(int((target + start) / _time_base(stream)), stream=stream, backward=True)
             decoder, current_key = container.decode(stream), key
         try:
-            for frame in decoder:
-                deadline.check()
-                decoded += 1
-                position = float(frame.time or 0.0) - start
-                if position >= target or decoded > 2 * budget:
-                    frames.append(to_frame(frame, start))
-                    break
+            with refusals_as_too_large(limits):
+                for frame in decoder:
+                    deadline.check()
+                    check_not_too_large(frame.width, frame.height, limits)
+                    decoded += 1
+                    position = float(frame.time or 0.0) - start
+                    if position >= target or decoded > 2 * budget:
+                        frames.append(to_frame(frame, start))
+                        break
         except (av.error.FFmpegError, ValueError):
             decoder = None
         if decoded > 2 * budget:  # the index lied about keyframe spacing; stop spending
@@ -188,20 +198,22 @@ def _evenly(frames: list[Frame], count: int) -> list[Frame]:
     return [frames[i] for i in picks]
 
 
-def sample_frames(path: Path, demuxer: str, label: str, duration: float | None,
-                  max_frames: int) -> tuple[list[Frame], list[Frame]]:
+def sample_frames(path: Path, demuxer: str, label: str, duration: float | None, max_frames: int,
+                  limits: MediaLimits) -> tuple[list[Frame], list[Frame]]:
     """Up to max_frames good (non-blank) frames covering the video, in time order, plus every blank one seen.
 
-    Raises InvalidSubmission when no frame at all decodes or the data stops well before the stated end.
+    Raises InvalidSubmission when no frame at all decodes or the data stops well before the stated end, and
+    TooLarge when a frame anywhere in the video is over the pixel limits.
     """
     deadline = Deadline(DECODE_SECONDS, "decoding the video")
-    with open_input(path, demuxer, label) as container:
+    with open_input(path, demuxer, label, limits.max_pixels) as container:
         stream = pick(picture_streams(container))
         if stream is None:
             return [], []
         start = float((stream.start_time or 0) * _time_base(stream))
         length = duration or 0.0
-        scan = _scan_keyframes(container, stream, start, length / (max_frames * _CANDIDATES_PER_FRAME), deadline)
+        scan = _scan_keyframes(container, stream, start, length / (max_frames * _CANDIDATES_PER_FRAME), limits,
+                               deadline)
         frames = [f for f in scan.candidates if not is_blank(f.rgb)]
         blanks = [f for f in scan.candidates if is_blank(f.rgb)]
         if len(frames) < max_frames and length > 0:
@@ -209,7 +221,8 @@ def sample_frames(path: Path, demuxer: str, label: str, duration: float | None,
             budget = max(_BUDGET_PER_FRAME * max_frames, _MIN_BUDGET)
             targets = plan_gap_targets([f.time for f in scan.candidates], scan.keyframes or [0.0], length, fps,
                                        max_frames + len(blanks), budget)
-            extra = _decode_targets(container, stream, start, targets, scan.keyframes, budget, deadline)
+            extra = _decode_targets(container, stream, start, targets, scan.keyframes, budget, limits,
+                                   deadline)
             frames += [f for f in extra if not is_blank(f.rgb)]
             blanks += [f for f in extra if is_blank(f.rgb)]
     if not frames and not blanks:

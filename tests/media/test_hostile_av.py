@@ -1,0 +1,62 @@
+"""Hostile audio and video that pass the first checks: each is refused or bounded, never decoded blindly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from tests.media.hostile import huge_frame_midway, needs_ffmpeg, resolution_change
+from triage.domain import MediaLimits
+from triage.errors import TooLarge
+from triage.media import decode, probe
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _probe_and_decode(path: Path, limits: MediaLimits) -> None:
+    decode(path, probe(path, limits), limits)
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize("kind", ["ts", "mkv", "webm"])
+def test_a_stream_that_grows_past_the_pixel_limit_midway_is_too_large(kind, tmp_path):
+    # Only the first frame's size used to be checked: a stream that switched to a larger size at a later
+    # keyframe (its header still saying 320x240) was decoded at that size and accepted.
+    path = resolution_change(tmp_path, kind, later="640x480")
+    limits = replace(MediaLimits(), max_pixels=100_000)
+    _probe_and_decode(path, replace(limits, max_pixels=400_000))  # both sizes allowed: accepted
+    with pytest.raises(TooLarge, match=r"640x480 pixels \(307.2 thousand\); the limit is 100 thousand") as err:
+        _probe_and_decode(path, limits)
+    assert str(tmp_path) not in str(err.value)
+
+
+_MEASURE = """
+import json, resource, sys
+from pathlib import Path
+from triage.domain import MediaLimits
+from triage.media import decode, probe
+path, limits = Path(sys.argv[1]), MediaLimits(max_pixels=10_000_000)
+try:
+    decode(path, probe(path, limits), limits)
+    outcome = "accepted"
+except Exception as exc:
+    outcome = f"{type(exc).__name__}: {exc}"
+print(json.dumps({"outcome": outcome, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+"""
+
+
+@needs_ffmpeg
+def test_a_huge_frame_midway_is_refused_before_the_decoder_allocates_it(tmp_path):
+    # An 8000x8000 frame (64 million pixels) after a second of 320x240: FFmpeg used to allocate it (and more)
+    # before anything looked; with the cap the decoder refuses it first. Measured in a fresh process.
+    path = huge_frame_midway(tmp_path, "8000x8000")
+    done = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], capture_output=True, text=True, check=True,
+                          cwd=ROOT)
+    result = json.loads(done.stdout)
+    assert result["outcome"].startswith("TooLarge") and "8000x8000" in result["outcome"], result
+    assert result["peak_mb"] < 250, result  # 475 MB before the cap, about 75 MB with it
