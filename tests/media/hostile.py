@@ -61,3 +61,12 @@ def set_mkv_duration(path: Path, milliseconds: float) -> None:
     assert at > 0 and data[at + 2] == 0x88, "no 8-byte Duration element"
     data[at + 3:at + 11] = struct.pack(">d", milliseconds)
     path.write_bytes(bytes(data))
+
+
+def understated_duration(tmp: Path, seconds: int = 60, colour: str = "black") -> Path:
+    """Every frame a keyframe for `seconds` seconds (25 fps), in a Matroska file that says it lasts one second."""
+    path = tmp / "understated.mkv"
+    ffmpeg("-f", "lavfi", "-i", f"color=c={colour}:size=320x240:rate=25:duration={seconds}", "-c:v", "libx264",
+           "-preset", "ultrafast", "-g", "1", path)
+    set_mkv_duration(path, 1000.0)
+    return path

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.media.hostile import huge_frame_midway, needs_ffmpeg, resolution_change
+from tests.media.hostile import huge_frame_midway, needs_ffmpeg, resolution_change, understated_duration
 from triage.domain import MediaLimits
 from triage.errors import TooLarge
 from triage.media import decode, probe
+from triage.media.video import sample_frames
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,6 +41,7 @@ import json, resource, sys
 from pathlib import Path
 from triage.domain import MediaLimits
 from triage.media import decode, probe
+from triage.media.video import sample_frames
 path, limits = Path(sys.argv[1]), MediaLimits(max_pixels=10_000_000)
 try:
     decode(path, probe(path, limits), limits)
@@ -60,3 +62,14 @@ def test_a_huge_frame_midway_is_refused_before_the_decoder_allocates_it(tmp_path
     result = json.loads(done.stdout)
     assert result["outcome"].startswith("TooLarge") and "8000x8000" in result["outcome"], result
     assert result["peak_mb"] < 250, result  # 475 MB before the cap, about 75 MB with it
+
+
+@needs_ffmpeg
+def test_a_video_far_longer_than_it_says_keeps_a_bounded_number_of_frames(tmp_path, limits):
+    # 1500 keyframes in a file that says it lasts 1 s: the sampler spaced its candidates for 1 s, so it kept
+    # every keyframe, each a 320x240 RGB array (947 MB for 3000 of them, from an 816 KB file).
+    path = understated_duration(tmp_path, seconds=60)
+    assert probe(path, limits).duration == pytest.approx(1.0)
+    frames, blanks = sample_frames(path, "matroska", "a Matroska (MKV) video", 1.0, 16, limits)
+    assert not frames and 0 < len(blanks) <= 10 * 16  # a few per wanted frame; every one of the 1500 before
+    assert blanks[-1].time > 30  # still spread over what the file really holds

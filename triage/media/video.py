@@ -60,8 +60,9 @@ def to_frame(frame: VideoFrame, start: float) -> Frame:
     return Frame(time=max(0.0, float(frame.time or 0.0) - start), rgb=rgb)
 
 
-def _scan_keyframes(container: InputContainer, stream: VideoStream, start: float, spacing: float,
+def _scan_keyframes(container: InputContainer, stream: VideoStream, start: float, spacing: float, keep: int,
                     limits: MediaLimits, deadline: Deadline) -> _Scan:
+    """Decode keyframes at least `spacing` seconds apart, keeping at most `keep` of them as candidates."""
     scan = _Scan()
     ctx = stream.codec_context
     ctx.skip_frame = "NONKEY"
@@ -82,6 +83,11 @@ def _scan_keyframes(container: InputContainer, stream: VideoStream, start: float
             scan.candidates.extend(to_frame(f, start) for f in decode_checked(packet, limits))
         except (av.error.FFmpegError, ValueError):
             scan.failures += 1
+        if len(scan.candidates) > keep:
+            # The file runs far past its stated duration (or states none): every keyframe was far enough
+            # apart. Keep every other candidate and widen the spacing, so memory stays bounded.
+            scan.candidates = scan.candidates[::2]
+            spacing = max(2 * spacing, scan.last_time / keep)
     ctx.skip_frame = "DEFAULT"
     scan.keyframes.sort()
     return scan
@@ -212,8 +218,8 @@ def sample_frames(path: Path, demuxer: str, label: str, duration: float | None, 
             return [], []
         start = float((stream.start_time or 0) * _time_base(stream))
         length = duration or 0.0
-        scan = _scan_keyframes(container, stream, start, length / (max_frames * _CANDIDATES_PER_FRAME), limits,
-                               deadline)
+        scan = _scan_keyframes(container, stream, start, length / (max_frames * _CANDIDATES_PER_FRAME),
+                               2 * max_frames * _CANDIDATES_PER_FRAME, limits, deadline)
         frames = [f for f in scan.candidates if not is_blank(f.rgb)]
         blanks = [f for f in scan.candidates if is_blank(f.rgb)]
         if len(frames) < max_frames and length > 0:
