@@ -70,3 +70,40 @@ def understated_duration(tmp: Path, seconds: int = 60, colour: str = "black") ->
            "-preset", "ultrafast", "-g", "1", path)
     set_mkv_duration(path, 1000.0)
     return path
+
+
+def _ebml(element_id: bytes, payload: bytes) -> bytes:
+    size = len(payload)
+    length = next(n for n in range(1, 9) if size < (1 << (7 * n)) - 1)
+    return element_id + ((1 << (7 * length)) | size).to_bytes(length, "big") + payload
+
+
+def _ebml_uint(element_id: bytes, value: int) -> bytes:
+    return _ebml(element_id, value.to_bytes(max(1, (value.bit_length() + 7) // 8), "big"))
+
+
+def many_tracks_mkv(path: Path, tracks: int) -> Path:
+    """A one-second Matroska file declaring `tracks` 8 kHz PCM audio tracks (only the first has data); no ffmpeg."""
+    header = _ebml(b"\x1a\x45\xdf\xa3", _ebml_uint(b"\x42\x86", 1) + _ebml(b"\x42\x82", b"matroska")
+                   + _ebml_uint(b"\x42\x87", 4) + _ebml_uint(b"\x42\x85", 2))
+    duration = _ebml(b"\x44\x89", struct.pack(">d", 1000.0))
+    info = _ebml(b"\x15\x49\xa9\x66", _ebml_uint(b"\x2a\xd7\xb1", 1_000_000) + duration)
+    rate = _ebml(b"\xb5", struct.pack(">d", 8000.0))
+    audio = _ebml(b"\xe1", rate + _ebml_uint(b"\x9f", 1) + _ebml_uint(b"\x62\x64", 16))
+    entries = b"".join(
+        _ebml(b"\xae", _ebml_uint(b"\xd7", n) + _ebml_uint(b"\x73\xc5", n) + _ebml_uint(b"\x83", 2)
+              + _ebml(b"\x86", b"A_PCM/INT/LIT") + audio)
+        for n in range(1, tracks + 1)
+    )
+    blocks = b"".join(_ebml(b"\xa3", b"\x81" + struct.pack(">hB", t * 100, 0x80) + bytes(1600)) for t in range(10))
+    cluster = _ebml(b"\x1f\x43\xb6\x75", _ebml_uint(b"\xe7", 0) + blocks)
+    path.write_bytes(header + _ebml(b"\x18\x53\x80\x67", info + _ebml(b"\x16\x54\xae\x6b", entries) + cluster))
+    return path
+
+
+def copies_of_one_video(tmp: Path, copies: int, ext: str = "mkv") -> Path:
+    """One second of 320x240 H.264 video, stream-copied into `copies` video tracks of one file."""
+    _x264("320x240", 1, 5, tmp / "one.mkv")
+    maps = [arg for _ in range(copies) for arg in ("-map", "0:v")]
+    ffmpeg("-i", tmp / "one.mkv", *maps, "-c", "copy", tmp / f"copies.{ext}")
+    return tmp / f"copies.{ext}"

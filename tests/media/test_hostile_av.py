@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.media.hostile import huge_frame_midway, needs_ffmpeg, resolution_change, understated_duration
+from tests.media.hostile import (
+    copies_of_one_video,
+    huge_frame_midway,
+    many_tracks_mkv,
+    needs_ffmpeg,
+    resolution_change,
+    understated_duration,
+)
 from triage.domain import MediaLimits
 from triage.errors import TooLarge
 from triage.media import decode, probe
@@ -52,14 +59,18 @@ print(json.dumps({"outcome": outcome, "peak_mb": resource.getrusage(resource.RUS
 """
 
 
+def _measured(path: Path, max_pixels: int = 40_000_000) -> dict:
+    """Probe and decode in a fresh process: the outcome and the process's peak memory."""
+    done = subprocess.run([sys.executable, "-c", _MEASURE, str(path), str(max_pixels)], capture_output=True,
+                          text=True, check=True, cwd=ROOT)
+    return json.loads(done.stdout)
+
+
 @needs_ffmpeg
 def test_a_huge_frame_midway_is_refused_before_the_decoder_allocates_it(tmp_path):
     # An 8000x8000 frame (64 million pixels) after a second of 320x240: FFmpeg used to allocate it (and more)
     # before anything looked; with the cap the decoder refuses it first. Measured in a fresh process.
-    path = huge_frame_midway(tmp_path, "8000x8000")
-    done = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], capture_output=True, text=True, check=True,
-                          cwd=ROOT)
-    result = json.loads(done.stdout)
+    result = _measured(huge_frame_midway(tmp_path, "8000x8000"), max_pixels=10_000_000)
     assert result["outcome"].startswith("TooLarge") and "8000x8000" in result["outcome"], result
     assert result["peak_mb"] < 250, result  # 475 MB before the cap, about 75 MB with it
 
@@ -73,3 +84,23 @@ def test_a_video_far_longer_than_it_says_keeps_a_bounded_number_of_frames(tmp_pa
     frames, blanks = sample_frames(path, "matroska", "a Matroska (MKV) video", 1.0, 16, limits)
     assert not frames and 0 < len(blanks) <= 10 * 16  # a few per wanted frame; every one of the 1500 before
     assert blanks[-1].time > 30  # still spread over what the file really holds
+
+
+@pytest.mark.parametrize("tracks", [33, 2000])
+def test_a_file_with_too_many_tracks_is_refused(tracks, tmp_path, limits):
+    path = many_tracks_mkv(tmp_path / "tracks.mkv", tracks)
+    with pytest.raises(TooLarge, match="more than 32 tracks"):
+        probe(path, limits)
+    assert probe(many_tracks_mkv(tmp_path / "two.mkv", 2), limits).notes == ("2 audio tracks: only one is used",)
+
+
+@needs_ffmpeg
+def test_many_video_tracks_are_refused_before_ffmpeg_decodes_each_one(tmp_path, limits):
+    # FFmpeg opens a decoder and decodes frames of every stream while opening a file: 300 copies of one
+    # 320x240 track (a 9 MB file) cost 411 MB, and 999 tiny ones 850 MB, before anything was checked.
+    result = _measured(copies_of_one_video(tmp_path, 300))
+    assert result["outcome"].startswith("TooLarge") and "more than 32 tracks" in result["outcome"], result
+    assert result["peak_mb"] < 250, result
+    (tmp_path / "mp4").mkdir()
+    with pytest.raises(TooLarge, match="more than 32 tracks"):  # MP4 and AVI fail to open instead
+        probe(copies_of_one_video(tmp_path / "mp4", 40, "mp4"), limits)

@@ -20,7 +20,7 @@ from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 
 from triage.domain import MediaLimits
-from triage.errors import InvalidSubmission
+from triage.errors import InvalidSubmission, TooLarge
 from triage.media.limits import check_not_too_large
 
 # FFmpeg messages go to Python (so errors carry FFmpeg's reason) and stop there: never to the terminal.
@@ -31,6 +31,9 @@ _libav_log.addHandler(logging.NullHandler())
 _libav_log.propagate = False
 
 OPEN_TIMEOUT_S = 10.0
+# FFmpeg opens a decoder, and decodes a few frames, for every stream while opening a file: 999 tiny video
+# streams cost 850 MB. A submission needs one video and one audio track; cameras write up to about 20.
+MAX_STREAMS = 32
 # Decoders pad their pictures (MPEG-4 part 2 allocates 448x280 for 320x240) and FFmpeg's cap counts the
 # padding, so the cap handed to FFmpeg sits above max_pixels: it bounds memory, while every frame that does
 # decode is held to max_pixels exactly.
@@ -52,28 +55,46 @@ def short_label(label: str) -> str:
     return words[1] if len(words) > 1 and words[0] in ("a", "an") else label
 
 
+def _too_many_streams() -> TooLarge:
+    return TooLarge(f"the file has more than {MAX_STREAMS} tracks (video, audio, subtitles, attachments); "
+                    f"at most {MAX_STREAMS} are accepted")
+
+
+def _check_stream_count(messages: list[str], exc: Exception) -> None:
+    if any("max_streams" in message for message in messages):  # FFmpeg refused to add one more stream
+        raise _too_many_streams() from exc
+
+
 @contextmanager
 def open_input(path: Path, demuxer: str, label: str, max_pixels: int) -> Iterator[InputContainer]:
     """Open a media file with exactly the demuxer its content was sniffed as.
 
     Forcing the demuxer keeps FFmpeg from auto-detecting playlist or concat formats that could make it
-    read other files. Every video decoder, those FFmpeg opens to probe the streams included, refuses a
+    read other files. A file with more than MAX_STREAMS streams is refused (TooLarge) before FFmpeg opens
+    decoders for the rest. Every video decoder, those FFmpeg opens to probe the streams included, refuses a
     picture far over max_pixels before allocating it: a stream may switch to a larger size at any keyframe,
     whatever its header says. Failures to open or to read on become InvalidSubmission.
     """
     cap = {"max_pixels": str(_DECODER_CAP_FACTOR * max_pixels)}
     try:
-        container = av.open(str(path), mode="r", format=demuxer, timeout=OPEN_TIMEOUT_S,
-                            metadata_errors="replace", options=cap)
+        with av.logging.Capture() as logs:
+            container = av.open(str(path), mode="r", format=demuxer, timeout=OPEN_TIMEOUT_S,
+                                metadata_errors="replace", options={**cap, "max_streams": str(MAX_STREAMS + 1)})
     except (av.error.FFmpegError, OSError, ValueError) as exc:
+        _check_stream_count([message for _level, _name, message in logs], exc)
         raise InvalidSubmission(f"truncated or corrupt {short_label(label)}: {ffmpeg_reason(exc)}") from exc
+    if len(container.streams) > MAX_STREAMS:  # Matroska keeps the first ones and stops reading at the others
+        container.close()
+        raise _too_many_streams()
     for stream in container.streams.video:
         if stream.codec_context is not None:
             stream.codec_context.options = {**stream.codec_context.options, **cap}
     try:
         yield container
     except av.error.FFmpegError as exc:
-        # The demuxer can fail mid-file (a broken page or packet header), past the per-packet checks.
+        # The demuxer can fail mid-file (a broken page or packet header, a stream beyond MAX_STREAMS
+        # appearing in MPEG-TS), past the per-packet checks.
+        _check_stream_count([ffmpeg_reason(exc)], exc)
         raise InvalidSubmission(f"truncated or corrupt {short_label(label)}: {ffmpeg_reason(exc)}") from exc
     finally:
         container.close()
