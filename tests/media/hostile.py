@@ -7,6 +7,7 @@ import struct
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="the ffmpeg command is not installed")
@@ -107,3 +108,15 @@ def copies_of_one_video(tmp: Path, copies: int, ext: str = "mkv") -> Path:
     maps = [arg for _ in range(copies) for arg in ("-map", "0:v")]
     ffmpeg("-i", tmp / "one.mkv", *maps, "-c", "copy", tmp / f"copies.{ext}")
     return tmp / f"copies.{ext}"
+
+
+def plain_wav(path: Path, channels: int, rate: int, seconds: float, tone_hz: float = 440.0) -> Path:
+    """A 16-bit PCM WAV with no channel layout (no WAVE_FORMAT_EXTENSIBLE): a tone in every channel."""
+    count = int(rate * seconds)
+    tone = (8000 * np.sin(2 * np.pi * tone_hz * np.arange(count) / rate)).astype("<i2")
+    data = np.repeat(tone[:, None], channels, axis=1).tobytes()
+    block = 2 * channels
+    fmt = struct.pack("<IHHIIHH", 16, 1, channels, rate, (rate * block) & 0xFFFFFFFF, block, 16)
+    path.write_bytes(b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVE" + b"fmt " + fmt
+                     + b"data" + struct.pack("<I", len(data)) + data)
+    return path

@@ -15,11 +15,12 @@ from tests.media.hostile import (
     huge_frame_midway,
     many_tracks_mkv,
     needs_ffmpeg,
+    plain_wav,
     resolution_change,
     understated_duration,
 )
 from triage.domain import MediaLimits
-from triage.errors import TooLarge
+from triage.errors import TooLarge, UnsupportedMedia
 from triage.media import decode, probe
 from triage.media.video import sample_frames
 
@@ -104,3 +105,19 @@ def test_many_video_tracks_are_refused_before_ffmpeg_decodes_each_one(tmp_path, 
     (tmp_path / "mp4").mkdir()
     with pytest.raises(TooLarge, match="more than 32 tracks"):  # MP4 and AVI fail to open instead
         probe(copies_of_one_video(tmp_path / "mp4", 40, "mp4"), limits)
+
+
+@pytest.mark.parametrize(("channels", "rate"), [(9, 48_000), (64, 768_000)])
+def test_many_channels_without_a_layout_are_mixed_down(channels, rate, tmp_path, limits):
+    # FFmpeg cannot mix channels that have no speaker positions past 8 of them: a plain 9-channel WAV was
+    # rejected as "truncated or corrupt WAV: Failed to configure output pad on auto_aresample_0".
+    path = plain_wav(tmp_path / "many.wav", channels, rate, 0.25)
+    decoded = decode(path, probe(path, limits), limits)
+    assert decoded.audio is not None and len(decoded.audio) == pytest.approx(4000, abs=200)
+    assert 0.15 < float(abs(decoded.audio).max()) < 0.35  # the tone, averaged, not noise or silence
+
+
+def test_a_sample_rate_nothing_can_convert_is_refused_with_that_reason(tmp_path, limits):
+    path = plain_wav(tmp_path / "absurd.wav", 1, 2**31 - 1, 0.0005)
+    with pytest.raises(UnsupportedMedia, match=r"1 channel at 2,147,483,647 Hz\) cannot be converted to 16 kHz"):
+        decode(path, probe(path, limits), limits)

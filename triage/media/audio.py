@@ -6,9 +6,10 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.audio.frame import AudioFrame
 from av.audio.resampler import AudioResampler
 
-from triage.errors import InvalidSubmission
+from triage.errors import InvalidSubmission, UnsupportedMedia
 from triage.media.container import Deadline, ffmpeg_reason, open_input, pick, sound_streams
 
 SAMPLE_RATE = 16_000
@@ -17,10 +18,45 @@ DECODE_SECONDS = 120.0
 # broken is corrupt.
 _MAX_BAD_SHARE = 0.05
 _MIN_BAD_PACKETS = 3
+_FULL_SCALE = {"u8": 128.0, "s16": 32768.0, "s32": 2.0**31, "s64": 2.0**63, "flt": 1.0, "dbl": 1.0}
 
 
 def _resampler() -> AudioResampler:
     return AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+
+
+def _unplaced(frame: AudioFrame) -> bool:
+    """Channels without speaker positions (a plain 9- or 64-channel WAV): FFmpeg cannot mix them to mono."""
+    return frame.layout.nb_channels > 2 and all(c.name == "NONE" for c in frame.layout.channels)
+
+
+def _averaged(frame: AudioFrame) -> AudioFrame:
+    """The mean of a frame's channels, as a mono float frame at the same rate."""
+    kind = frame.format.name.removesuffix("p")
+    data = frame.to_ndarray().astype(np.float32)  # planar: (channels, samples); packed: (1, samples * channels)
+    if kind == "u8":
+        data -= 128.0
+    if not frame.format.is_planar:
+        data = data.reshape(-1, frame.layout.nb_channels).T
+    mono = (data.mean(axis=0) / _FULL_SCALE[kind]).astype(np.float32)
+    out = AudioFrame.from_ndarray(mono.reshape(1, -1), format="flt", layout="mono")
+    out.rate, out.pts, out.time_base = frame.rate, frame.pts, frame.time_base
+    return out
+
+
+def _resample(resampler: AudioResampler, frame: AudioFrame) -> tuple[AudioResampler, list[AudioFrame]]:
+    if _unplaced(frame):
+        frame = _averaged(frame)
+    try:
+        return resampler, resampler.resample(frame)
+    except (av.error.FFmpegError, ValueError):  # the layout or rate changed mid-stream: start a fresh resampler
+        resampler = _resampler()
+    try:
+        return resampler, resampler.resample(frame)
+    except (av.error.FFmpegError, ValueError) as exc:  # FFmpeg's reason names its filter graph: no help
+        channels = frame.layout.nb_channels
+        raise UnsupportedMedia(f"the audio ({channels} channel{'' if channels == 1 else 's'} at {frame.rate:,} Hz) "
+                               "cannot be converted to 16 kHz mono") from exc
 
 
 def decode_audio(path: Path, demuxer: str, label: str, max_seconds: float, max_pixels: int) -> np.ndarray | None:
@@ -49,11 +85,7 @@ def decode_audio(path: Path, demuxer: str, label: str, max_seconds: float, max_p
                 bad += 1
                 continue
             for frame in frames:
-                try:
-                    out = resampler.resample(frame)
-                except ValueError:  # the layout or rate changed mid-stream: start a fresh resampler
-                    resampler = _resampler()
-                    out = resampler.resample(frame)
+                resampler, out = _resample(resampler, frame)
                 for piece in out:
                     chunks.append(piece.to_ndarray().reshape(-1))
                     total += piece.samples
