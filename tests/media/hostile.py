@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import struct
 import subprocess
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -119,4 +120,21 @@ def plain_wav(path: Path, channels: int, rate: int, seconds: float, tone_hz: flo
     fmt = struct.pack("<IHHIIHH", 16, 1, channels, rate, (rate * block) & 0xFFFFFFFF, block, 16)
     path.write_bytes(b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVE" + b"fmt " + fmt
                      + b"data" + struct.pack("<I", len(data)) + data)
+    return path
+
+
+def one_packet_of_pcm(path: Path, seconds: float, stated_ms: float | None = None) -> Path:
+    """A Matroska file whose whole PCM audio track (48 kHz mono) is one packet; no ffmpeg needed."""
+    import av  # the writer only; the code under test reads with its own settings
+
+    count = int(48_000 * seconds)
+    tone = (8000 * np.sin(2 * np.pi * 440 * np.arange(count) / 48_000)).astype("<i2")
+    with av.open(str(path), "w", format="matroska") as out:
+        stream = out.add_stream("pcm_s16le", rate=48_000, layout="mono")
+        packet = av.Packet(tone.tobytes())
+        packet.stream, packet.pts, packet.dts = stream, 0, 0
+        packet.time_base = Fraction(1, 48_000)
+        out.mux(packet)
+    if stated_ms is not None:
+        set_mkv_duration(path, stated_ms)
     return path

@@ -15,12 +15,13 @@ from tests.media.hostile import (
     huge_frame_midway,
     many_tracks_mkv,
     needs_ffmpeg,
+    one_packet_of_pcm,
     plain_wav,
     resolution_change,
     understated_duration,
 )
 from triage.domain import MediaLimits
-from triage.errors import TooLarge, UnsupportedMedia
+from triage.errors import InvalidSubmission, TooLarge, UnsupportedMedia
 from triage.media import decode, probe
 from triage.media.video import sample_frames
 
@@ -44,8 +45,9 @@ def test_a_stream_that_grows_past_the_pixel_limit_midway_is_too_large(kind, tmp_
     assert str(tmp_path) not in str(err.value)
 
 
+# Peak memory from VmHWM, which exec resets: ru_maxrss would start from the test process's own peak.
 _MEASURE = """
-import json, resource, sys
+import json, sys
 from pathlib import Path
 from triage.domain import MediaLimits
 from triage.media import decode, probe
@@ -56,7 +58,8 @@ try:
     outcome = "accepted"
 except Exception as exc:
     outcome = f"{type(exc).__name__}: {exc}"
-print(json.dumps({"outcome": outcome, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+status = open("/proc/self/status").read().split("VmHWM:")[1].split()
+print(json.dumps({"outcome": outcome, "peak_mb": int(status[0]) // 1024}))
 """
 
 
@@ -121,3 +124,21 @@ def test_a_sample_rate_nothing_can_convert_is_refused_with_that_reason(tmp_path,
     path = plain_wav(tmp_path / "absurd.wav", 1, 2**31 - 1, 0.0005)
     with pytest.raises(UnsupportedMedia, match=r"1 channel at 2,147,483,647 Hz\) cannot be converted to 16 kHz"):
         decode(path, probe(path, limits), limits)
+
+
+@pytest.mark.parametrize("stated_ms", [None, 1000.0])
+def test_minutes_of_sound_in_one_packet_are_refused_before_decoding(stated_ms, tmp_path, limits):
+    # The decode cap is checked between packets: a file saying it lasts 1 s whose one packet held ten
+    # minutes of PCM (58 MB) was decoded whole, at 740 MB, and accepted.
+    path = one_packet_of_pcm(tmp_path / "block.mkv", 200, stated_ms)
+    with pytest.raises(InvalidSubmission, match=r"audio track has a 18.3 MB packet, more than the 16.0 MB"):
+        decode(path, probe(path, limits), limits)
+
+
+def test_a_wav_at_a_gigahertz_is_read_in_small_packets(tmp_path):
+    # FFmpeg sizes WAV packets from the sample rate: at 1 GHz the whole 48 MB file was one packet, and
+    # decoding it took 600 MB.
+    path = plain_wav(tmp_path / "fast.wav", 1, 1_000_000_000, 0.024)
+    result = _measured(path)
+    assert result["outcome"] == "accepted", result
+    assert result["peak_mb"] < 300, result

@@ -10,7 +10,14 @@ from av.audio.frame import AudioFrame
 from av.audio.resampler import AudioResampler
 
 from triage.errors import InvalidSubmission, UnsupportedMedia
-from triage.media.container import Deadline, ffmpeg_reason, open_input, pick, sound_streams
+from triage.media.container import (
+    Deadline,
+    check_audio_packet,
+    ffmpeg_reason,
+    open_input,
+    pick,
+    sound_streams,
+)
 
 SAMPLE_RATE = 16_000
 DECODE_SECONDS = 120.0
@@ -79,6 +86,7 @@ def decode_audio(path: Path, demuxer: str, label: str, max_seconds: float, max_p
             if packet.size == 0:
                 continue  # end-of-stream marker
             packets += 1
+            check_audio_packet(packet)  # one packet may hold minutes of sound: the cap below comes too late
             try:
                 frames = packet.decode()
             except (av.error.FFmpegError, ValueError):

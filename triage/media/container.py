@@ -21,7 +21,7 @@ from av.video.stream import VideoStream
 
 from triage.domain import MediaLimits
 from triage.errors import InvalidSubmission, TooLarge
-from triage.media.limits import check_not_too_large
+from triage.media.limits import check_not_too_large, human_bytes
 
 # FFmpeg messages go to Python (so errors carry FFmpeg's reason) and stop there: never to the terminal.
 av.logging.set_level(av.logging.ERROR)
@@ -34,6 +34,11 @@ OPEN_TIMEOUT_S = 10.0
 # FFmpeg opens a decoder, and decodes a few frames, for every stream while opening a file: 999 tiny video
 # streams cost 850 MB. A submission needs one video and one audio track; cameras write up to about 20.
 MAX_STREAMS = 32
+# An audio packet decodes to many times its size (PCM to float, then resampling): a Matroska block holding
+# ten minutes of PCM (58 MB) took 740 MB. Encoders and demuxers write packets of a few MB at most, and WAV
+# packets (sized by FFmpeg from the sample rate, 64 MB at 500 MHz) are cut to _WAV_PACKET_BYTES.
+MAX_AUDIO_PACKET_BYTES = 16 * 1024**2
+_WAV_PACKET_BYTES = 1024**2
 # Decoders pad their pictures (MPEG-4 part 2 allocates 448x280 for 320x240) and FFmpeg's cap counts the
 # padding, so the cap handed to FFmpeg sits above max_pixels: it bounds memory, while every frame that does
 # decode is held to max_pixels exactly.
@@ -76,10 +81,13 @@ def open_input(path: Path, demuxer: str, label: str, max_pixels: int) -> Iterato
     whatever its header says. Failures to open or to read on become InvalidSubmission.
     """
     cap = {"max_pixels": str(_DECODER_CAP_FACTOR * max_pixels)}
+    options = {**cap, "max_streams": str(MAX_STREAMS + 1)}
+    if demuxer == "wav":
+        options["max_size"] = str(_WAV_PACKET_BYTES)
     try:
         with av.logging.Capture() as logs:
             container = av.open(str(path), mode="r", format=demuxer, timeout=OPEN_TIMEOUT_S,
-                                metadata_errors="replace", options={**cap, "max_streams": str(MAX_STREAMS + 1)})
+                                metadata_errors="replace", options=options)
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         _check_stream_count([message for _level, _name, message in logs], exc)
         raise InvalidSubmission(f"truncated or corrupt {short_label(label)}: {ffmpeg_reason(exc)}") from exc
@@ -116,8 +124,19 @@ def refusals_as_too_large(limits: MediaLimits) -> Iterator[None]:
                     check_not_too_large(int(found[1]), int(found[2]), limits)
 
 
+def check_audio_packet(packet: Packet) -> None:
+    """Refuse an audio packet too big to decode safely (see MAX_AUDIO_PACKET_BYTES)."""
+    if packet.size > MAX_AUDIO_PACKET_BYTES and packet.stream.type == "audio":
+        raise InvalidSubmission(
+            f"the audio track has a {human_bytes(packet.size)} packet, more than the "
+            f"{human_bytes(MAX_AUDIO_PACKET_BYTES)} decoded at once; the file may be crafted to exhaust memory"
+        )
+
+
 def decode_checked(packet: Packet, limits: MediaLimits) -> list:
-    """packet.decode(), with every video frame held to the pixel limits (raises TooLarge)."""
+    """packet.decode(), with every video frame held to the pixel limits (raises TooLarge) and audio packets
+    to MAX_AUDIO_PACKET_BYTES (raises InvalidSubmission)."""
+    check_audio_packet(packet)
     with refusals_as_too_large(limits):
         frames = packet.decode()
     for frame in frames:
