@@ -8,7 +8,14 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tests.conftest import MEDIA
-from tests.media.hostile import needs_ffmpeg, resolution_change
+from tests.media.hostile import (
+    copies_of_one_video,
+    needs_ffmpeg,
+    one_packet_of_pcm,
+    plain_wav,
+    resolution_change,
+    understated_duration,
+)
 from triage import runtime
 from triage.config import Settings
 from triage.ingest.runner import ingest
@@ -24,17 +31,27 @@ def test_hostile_media_is_rejected_and_the_batch_goes_on(settings: Settings, tmp
     store = runtime.open_store(settings)
     with store.db.session() as session:
         upsert_callout(session, "lawn", title="Front Lawn Freaks", brief="Film yourself freaking out on your lawn.")
-    (tmp_path / "switch").mkdir()
-    expected = {
+    for folder in ("switch", "tracks", "long"):
+        (tmp_path / folder).mkdir()
+    rejected = {  # file -> words of its reason
         "switch.ts": "640x480 pixels",
+        "copies.mp4": "more than 32 tracks",
+        "block.mkv": "MB packet",
     }
-    files = {"switch.ts": resolution_change(tmp_path / "switch", "ts")}
+    files = {
+        "switch.ts": resolution_change(tmp_path / "switch", "ts"),
+        "copies.mp4": copies_of_one_video(tmp_path / "tracks", 40, "mp4"),
+        "block.mkv": one_packet_of_pcm(tmp_path / "block.mkv", 200, stated_ms=1000.0),
+        "nine.wav": plain_wav(tmp_path / "nine.wav", 9, 48_000, 1.0),
+        "understated.mkv": understated_duration(tmp_path / "long", seconds=30, colour="gray"),
+    }
     sources = [Source(name, path) for name, path in files.items()]
     sources.insert(len(sources) // 2, Source("speech.wav", MEDIA / "good" / "speech.wav"))
     analyse = runtime.analyser(settings, runtime.encoders(settings))
     results = {r.source: r for r in ingest(store, "lawn", sources, analyse, max_file_bytes=settings.max_file_bytes)}
-    assert results["speech.wav"].status == "ready"
-    for name, reason in expected.items():
+    for name in ("speech.wav", "nine.wav", "understated.mkv"):
+        assert results[name].status == "ready", results[name]
+    for name, reason in rejected.items():
         assert results[name].status == "rejected" and reason in (results[name].error or ""), results[name]
         assert str(tmp_path) not in (results[name].error or "")
     with store.db.session() as session:
