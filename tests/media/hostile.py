@@ -123,17 +123,17 @@ def plain_wav(path: Path, channels: int, rate: int, seconds: float, tone_hz: flo
     return path
 
 
-def one_packet_of_pcm(path: Path, seconds: float, stated_ms: float | None = None) -> Path:
-    """A Matroska file whose whole PCM audio track (48 kHz mono) is one packet; no ffmpeg needed."""
+def one_packet_of_pcm(path: Path, seconds: float, stated_ms: float | None = None, rate: int = 48_000) -> Path:
+    """A Matroska file whose whole PCM audio track (mono, at `rate`) is one packet; no ffmpeg needed."""
     import av  # the writer only; the code under test reads with its own settings
 
-    count = int(48_000 * seconds)
-    tone = (8000 * np.sin(2 * np.pi * 440 * np.arange(count) / 48_000)).astype("<i2")
+    count = int(rate * seconds)
+    tone = (8000 * np.sin(2 * np.pi * 0.3 * np.arange(count))).astype("<i2")
     with av.open(str(path), "w", format="matroska") as out:
-        stream = out.add_stream("pcm_s16le", rate=48_000, layout="mono")
+        stream = out.add_stream("pcm_s16le", rate=rate, layout="mono")
         packet = av.Packet(tone.tobytes())
         packet.stream, packet.pts, packet.dts = stream, 0, 0
-        packet.time_base = Fraction(1, 48_000)
+        packet.time_base = Fraction(1, rate)
         out.mux(packet)
     if stated_ms is not None:
         set_mkv_duration(path, stated_ms)

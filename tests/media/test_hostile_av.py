@@ -142,3 +142,10 @@ def test_a_wav_at_a_gigahertz_is_read_in_small_packets(tmp_path):
     result = _measured(path)
     assert result["outcome"] == "accepted", result
     assert result["peak_mb"] < 300, result
+
+
+def test_hours_of_sound_at_one_hertz_in_one_small_packet_are_not_resampled_whole(tmp_path):
+    # A 40 KB packet holds 20,000 samples at 1 Hz: 5.5 hours, 320 million samples at 16 kHz. The decode cap
+    # (the stated 1 s) was checked after the packet, so resampling it whole took 1.25 GB.
+    result = _measured(one_packet_of_pcm(tmp_path / "slow.mkv", 20_000, stated_ms=1000.0, rate=1))
+    assert result["peak_mb"] < 300, result

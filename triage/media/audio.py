@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -51,6 +52,18 @@ def _averaged(frame: AudioFrame) -> AudioFrame:
     return out
 
 
+def _head(frame: AudioFrame, count: int) -> AudioFrame:
+    """The first `count` samples of a frame: one packet can hold hours of sound at a low sample rate."""
+    if frame.samples <= count:
+        return frame
+    data: Any = frame.to_ndarray()  # planar: (channels, samples); packed: (1, samples * channels)
+    keep = count if frame.format.is_planar else count * frame.layout.nb_channels
+    out = AudioFrame.from_ndarray(np.ascontiguousarray(data[:, :keep]), format=frame.format.name,
+                                  layout=frame.layout)
+    out.rate, out.pts, out.time_base = frame.rate, frame.pts, frame.time_base
+    return out
+
+
 def _resample(resampler: AudioResampler, frame: AudioFrame) -> tuple[AudioResampler, list[AudioFrame]]:
     if _unplaced(frame):
         frame = _averaged(frame)
@@ -93,7 +106,9 @@ def decode_audio(path: Path, demuxer: str, label: str, max_seconds: float, max_p
                 bad += 1
                 continue
             for frame in frames:
-                resampler, out = _resample(resampler, frame)
+                # only what the cap still wants (and a second for the resampler's delay) is converted
+                wanted = (max_samples - total) * frame.rate // SAMPLE_RATE + frame.rate
+                resampler, out = _resample(resampler, _head(frame, max(wanted, 1)))
                 for piece in out:
                     chunks.append(piece.to_ndarray().reshape(-1))
                     total += piece.samples
