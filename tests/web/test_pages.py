@@ -72,7 +72,8 @@ def test_session_cookie_works_for_media_but_api_changes_need_csrf(service: Servi
 
 def test_a_forged_cookie_or_csrf_token_with_any_characters_is_refused_not_a_crash(service: Service) -> None:
     odd = "\u00e9".encode("latin-1")  # a byte a client may send in a header, not ASCII
-    forged = service.client.get("/", headers={"Cookie": b"triage_session=1.1." + odd + b".x" + odd,
+    # token.epoch.issued.nonce.mac, well formed up to the MAC: the check reaches the comparison of MACs
+    forged = service.client.get("/", headers={"Cookie": b"triage_session=1.0.1." + odd + b".x" + odd,
                                               "Accept": "text/html"}, follow_redirects=False)
     assert forged.status_code == 303 and forged.headers["location"].startswith("/login")
     sign_in(service)
