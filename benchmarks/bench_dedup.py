@@ -30,7 +30,7 @@ import numpy as np
 from triage.domain import MediaType
 from triage.fingerprints import approx_mirror, frames_similarity, near_frame_pairs, sampled_frame_pairs
 from triage.fingerprints.frame_candidates import table_plan
-from triage.fingerprints.frames import _MATCH_LOOSE, _ODD_COLUMNS, _as_codes, _informative
+from triage.fingerprints.frames import MATCH_LOOSE, MIRROR, as_codes, informative
 from triage.scoring.dedup import DedupParams, _candidates, compare, find_duplicates
 from triage.scoring.types import Fingerprint
 
@@ -110,12 +110,12 @@ def _exact_sweep_estimate(frame_sets: list, sample: int = 20_000) -> float:
     of every hash searched against everything. Leaves out the bookkeeping after the search."""
     import faiss
 
-    hashes = np.concatenate([_informative(f) for f in frame_sets])
+    hashes = np.concatenate([informative(f) for f in frame_sets])
     index = faiss.IndexBinaryFlat(64)
-    index.add(_as_codes(np.stack([hashes, hashes ^ np.uint64(_ODD_COLUMNS)], axis=1).reshape(-1)))
-    queries = _as_codes(hashes[np.random.default_rng(2).choice(len(hashes), sample, replace=False)])
+    index.add(as_codes(np.stack([hashes, hashes ^ MIRROR], axis=1).reshape(-1)))
+    queries = as_codes(hashes[np.random.default_rng(2).choice(len(hashes), sample, replace=False)])
     started = time.perf_counter()
-    index.range_search(queries, _MATCH_LOOSE)
+    index.range_search(queries, MATCH_LOOSE)
     return (time.perf_counter() - started) / sample * len(hashes) / 2
 
 
@@ -144,7 +144,7 @@ def frames_main(sizes: list[int], old_max: int) -> None:
         started = time.perf_counter()
         new = sampled_frame_pairs(sets, 0.6)
         new_s = time.perf_counter() - started
-        sizes = np.array([len(_informative(f)) for f in sets])
+        sizes = np.array([len(informative(f)) for f in sets])
         tables, bits = table_plan(sizes, 0.6, DedupParams().frame_miss) or (0, 0)
         estimate = _exact_sweep_estimate(sets)
         if n <= old_max:

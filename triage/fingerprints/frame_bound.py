@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from itertools import combinations
 
-from triage.fingerprints.frames import _MATCH_LOOSE, _MATCH_STRICT
+from triage.fingerprints.frames import MATCH_LOOSE, MATCH_STRICT
 
 _HASH_BITS = 64
 
@@ -29,16 +29,16 @@ def threshold_exponent(bits: int, frames: int, share: float, reach: int) -> floa
     """-log of the chance that one table misses a pair that only just passes the frames test.
 
     The smaller piece has `frames` frames; the test needs their one-to-one match scores to add up to `share` of
-    that, each frame scoring 1 up to _MATCH_STRICT bits off, falling linearly to 0 at _MATCH_LOOSE. A meeting in
+    that, each frame scoring 1 up to MATCH_STRICT bits off, falling linearly to 0 at MATCH_LOOSE. A meeting in
     a table counts only for frames at most `reach` bits apart. Over every way of spending that score (which
     distances, how many frames), the one hardest for the tables, with the differing bits of different frames at
     independent random places: then one table misses frame i with chance 1 - meet_chance(d_i), independently, so
     the exponent is the sum of -log(1 - meet_chance(d_i)) over the frames within reach.
     """
-    ramp = _MATCH_LOOSE - _MATCH_STRICT
+    ramp = MATCH_LOOSE - MATCH_STRICT
     need = math.ceil(share * frames * ramp - 1e-9)  # in steps of 1 / ramp, as the scores come
     # d = 0 always meets; frames beyond reach add score but no chance of being seen
-    costs = {d: -math.log1p(-meet_chance(bits, d)) if d <= reach else 0.0 for d in range(1, _MATCH_LOOSE)}
+    costs = {d: -math.log1p(-meet_chance(bits, d)) if d <= reach else 0.0 for d in range(1, MATCH_LOOSE)}
     best = [0.0] + [math.inf] * need  # least cost of reaching each score with the frames used so far
     for _ in range(frames):
         step = best[:]
@@ -46,7 +46,7 @@ def threshold_exponent(bits: int, frames: int, share: float, reach: int) -> floa
             if cost == math.inf:
                 continue
             for d, c in costs.items():
-                score = min(ramp, _MATCH_LOOSE - d)
+                score = min(ramp, MATCH_LOOSE - d)
                 to = min(need, got + score)
                 step[to] = min(step[to], cost + c)
         best = step

@@ -17,15 +17,14 @@ import numpy as np
 from triage.fingerprints.frame_bound import tables_for, threshold_exponent
 from triage.fingerprints.frame_sample import REACH, sampled_near_pairs, table_masks
 from triage.fingerprints.frames import (
-    _MATCH_LOOSE,
-    _ODD_COLUMNS,
-    _as_codes,
-    _informative,
+    MATCH_LOOSE,
+    MIRROR,
+    as_codes,
     distinct,
+    informative,
     near_frame_pairs,
 )
 
-_MIRROR = np.uint64(_ODD_COLUMNS)
 # The tables vouch only for pairs whose smaller piece has at least this many informative frames (the bound
 # falls fast with the number of frames; a still image has one chance, no better than a single frame search).
 MANY_FRAMES = 8
@@ -57,7 +56,7 @@ def sampled_frame_pairs(frame_sets: Sequence[list[tuple[float, int]]], min_share
     test (near frames all 14 or 15 bits apart) may be left out more often. A share so low that a pair could pass
     with no frame within reach gets the exact sweep.
     """
-    kept = [_informative(frames) for frames in frame_sets]
+    kept = [informative(frames) for frames in frame_sets]
     sizes = np.array([len(k) for k in kept], dtype=np.int64)
     if not sizes.sum():
         return set()
@@ -87,11 +86,11 @@ def exact_near_pairs(hashes: np.ndarray, owner: np.ndarray, queries: np.ndarray,
     if not len(queries):
         return np.zeros(0, dtype=np.int64)
     index = faiss.IndexBinaryFlat(64)
-    index.add(_as_codes(np.stack([hashes, hashes ^ _MIRROR], axis=1).reshape(-1)))  # hash k: rows 2k, 2k + 1
+    index.add(as_codes(np.stack([hashes, hashes ^ MIRROR], axis=1).reshape(-1)))  # hash k: rows 2k, 2k + 1
     found = []
     for start in range(0, len(queries), block):
         rows = queries[start:start + block]
-        limits, _, ids = index.range_search(_as_codes(hashes[rows]), _MATCH_LOOSE)  # strictly below
+        limits, _, ids = index.range_search(as_codes(hashes[rows]), MATCH_LOOSE)  # strictly below
         a = np.repeat(rows, np.diff(limits).astype(np.int64))
         b = ids // 2
         keep = owner[a] != owner[b]
@@ -114,6 +113,6 @@ def near_counts(hashes: np.ndarray, owner: np.ndarray, a: np.ndarray, b: np.ndar
     for s in range(0, len(a), step):
         x, y = a[s:s + step], b[s:s + step]
         diff = pad[x, :, None] ^ pad[y, None, :]
-        near = (np.bitwise_count(diff) < _MATCH_LOOSE) | (np.bitwise_count(diff ^ _MIRROR) < _MATCH_LOOSE)
+        near = (np.bitwise_count(diff) < MATCH_LOOSE) | (np.bitwise_count(diff ^ MIRROR) < MATCH_LOOSE)
         counts[s:s + step] = (near & valid[x, :, None] & valid[y, None, :]).sum(axis=(1, 2))
     return counts

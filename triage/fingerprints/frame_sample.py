@@ -13,9 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from triage.fingerprints.frames import _ODD_COLUMNS, distinct
+from triage.fingerprints.frames import MIRROR, distinct
 
-_MIRROR = np.uint64(_ODD_COLUMNS)
 _SPREAD = np.uint64(0x9E3779B97F4A7C15)  # odd: multiply-shift hashing of the kept bits into a bucket number
 # Frames meeting in a table count only this many bits apart or fewer. Unrelated frames 14 or 15 bits apart meet
 # often in a big pool (a 12th as often at 13 or fewer) and each would cost an exact recount of its two pieces,
@@ -47,7 +46,7 @@ def sampled_near_pairs(hashes: np.ndarray, owner: np.ndarray, masks: np.ndarray,
     bucket_bits = np.uint64(min(32, max(8, int(np.ceil(np.log2(max(n, 2)))) + 2)))
 
     def one_table(mask: np.uint64) -> tuple[np.ndarray, np.ndarray]:
-        key = _bucket(hashes & mask, _MIRROR & mask, bucket_bits)
+        key = _bucket(hashes & mask, MIRROR & mask, bucket_bits)
         order = _argsort32(key)
         key, sorted_hashes = key[order], hashes[order]
         same = key[1:] == key[:-1]  # positions p and p + 1 share a bucket
@@ -67,7 +66,7 @@ def sampled_near_pairs(hashes: np.ndarray, owner: np.ndarray, masks: np.ndarray,
             if not len(p):
                 break
             x = sorted_hashes[p] ^ sorted_hashes[p + step]
-            near = p[(np.bitwise_count(x) <= REACH) | (np.bitwise_count(x ^ _MIRROR) <= REACH)]
+            near = p[(np.bitwise_count(x) <= REACH) | (np.bitwise_count(x ^ MIRROR) <= REACH)]
             a, b = order[near], order[near + step]
             other = owner[a] != owner[b]
             found.append(np.minimum(a, b)[other] * n + np.maximum(a, b)[other])

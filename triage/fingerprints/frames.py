@@ -17,11 +17,12 @@ _BLANK_STD = 2.0
 # does not. Re-encodes, resizes and trims move pHash by 0-10 bits, strong recolouring up to ~16 (pHash sees
 # luma only); unrelated pictures sit near 32 of 64 (the closest of many rarely below 20). Different moments
 # of one video with a fixed layout can be only 8-16 apart, which is why frames are paired one to one.
-_MATCH_STRICT = 10
-_MATCH_LOOSE = 16
+MATCH_STRICT = 10
+MATCH_LOOSE = 16
 # Odd horizontal DCT frequencies change sign when a picture is flipped left-right; in imagehash's
 # row-major 8x8 bit layout (most significant bit first) those are the odd columns.
 _ODD_COLUMNS = int("".join("01" * 4) * 8, 2)
+MIRROR = np.uint64(_ODD_COLUMNS)  # the same bits, to XOR into arrays of hashes
 
 
 def _gray32(rgb: np.ndarray) -> Image.Image:
@@ -58,8 +59,8 @@ def approx_mirror(h: int) -> int:
     return int(h) ^ _ODD_COLUMNS
 
 
-def _informative(hashes: list[tuple[float, int]]) -> np.ndarray:
-    # A hash with (almost) no bits on one side is what a flat picture gives: never evidence.
+def informative(hashes: list[tuple[float, int]]) -> np.ndarray:
+    """The hashes that can be evidence, as uint64: one with (almost) no bits on one side is a flat picture's."""
     values = [h for _, h in hashes if 2 <= int(h).bit_count() <= 62]
     return np.array(values, dtype=np.uint64)
 
@@ -68,7 +69,7 @@ def _frame_match_score(short: np.ndarray, long: np.ndarray) -> float:
     from scipy.optimize import linear_sum_assignment  # scipy comes with imagehash
 
     dist = np.bitwise_count(short[:, None] ^ long[None, :]).astype(np.float64)
-    score = np.clip((_MATCH_LOOSE - dist) / (_MATCH_LOOSE - _MATCH_STRICT), 0.0, 1.0)
+    score = np.clip((MATCH_LOOSE - dist) / (MATCH_LOOSE - MATCH_STRICT), 0.0, 1.0)
     if not score.any():
         return 0.0  # the common case, unrelated videos: skip the assignment
     # One frame of the other video vouches for one frame only: otherwise a shared intro, in a video
@@ -83,7 +84,7 @@ def frames_similarity(a: list[tuple[float, int]], b: list[tuple[float, int]]) ->
     Frames are paired one to one (best total match); order and timing are ignored, so trims, intros and
     re-cuts still match, and a left-right mirrored copy matches too. Blank frames are never counted.
     """
-    ha, hb = _informative(a), _informative(b)
+    ha, hb = informative(a), informative(b)
     if len(ha) == 0 or len(hb) == 0:
         return 0.0
     short, long = (ha, hb) if len(ha) <= len(hb) else (hb, ha)
@@ -101,7 +102,7 @@ def near_frame_pairs(frame_sets: Sequence[list[tuple[float, int]]], min_share: f
     """
     import faiss  # the vector-index library; imported here so fingerprinting alone never loads it
 
-    kept = [_informative(frames) for frames in frame_sets]
+    kept = [informative(frames) for frames in frame_sets]
     sizes = np.array([len(k) for k in kept], dtype=np.int64)
     n = int(sizes.sum())
     if not n:
@@ -110,12 +111,12 @@ def near_frame_pairs(frame_sets: Sequence[list[tuple[float, int]]], min_share: f
     owner = np.repeat(np.arange(len(kept)), sizes)
     # Hash k and its mirror image side by side (rows 2k and 2k + 1): d(h, mirror(g)) == d(mirror(h), g), so
     # searching plain hashes among both finds every plain and mirrored match.
-    both = np.stack([hashes, hashes ^ np.uint64(_ODD_COLUMNS)], axis=1).reshape(-1)
+    both = np.stack([hashes, hashes ^ MIRROR], axis=1).reshape(-1)
     found = []
     for start in range(0, n, block):
         index = faiss.IndexBinaryFlat(64)  # each block meets only itself and the later hashes: half the work
-        index.add(_as_codes(both[2 * start:]))
-        limits, _, ids = index.range_search(_as_codes(hashes[start:start + block]), _MATCH_LOOSE)  # strictly below
+        index.add(as_codes(both[2 * start:]))
+        limits, _, ids = index.range_search(as_codes(hashes[start:start + block]), MATCH_LOOSE)  # strictly below
         rows = start + np.repeat(np.arange(len(limits) - 1), np.diff(limits).astype(np.int64))
         cols = start + ids // 2
         keep = (rows < cols) & (owner[rows] != owner[cols])
@@ -129,7 +130,7 @@ def near_frame_pairs(frame_sets: Sequence[list[tuple[float, int]]], min_share: f
     return set(zip(i[ok].tolist(), j[ok].tolist(), strict=True))
 
 
-def _as_codes(hashes: np.ndarray) -> np.ndarray:
+def as_codes(hashes: np.ndarray) -> np.ndarray:
     """64-bit hashes as the (n, 8) byte codes FAISS binary indexes take (Hamming distance is byte-order free)."""
     return np.ascontiguousarray(hashes, dtype=np.uint64).view(np.uint8).reshape(-1, 8)
 
