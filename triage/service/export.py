@@ -120,7 +120,8 @@ def _line(entry: dict[str, Any], row: Submission, decided: tuple[str, str], stor
 
 def _selects(chosen: list[tuple[dict[str, Any], Submission, tuple[str, str]]],
              lines: list[dict[str, Any]]) -> list[timeline.Select]:
-    """The copied videos and recordings, in rank order, each with its matched moment."""
+    """The copied videos and recordings, in rank order, each with its matched moment. Their metadata holds the
+    words as given: the sheet's guard against formulas (_cell) is for spreadsheets only."""
     out = []
     for (entry, row, _), line in zip(chosen, lines, strict=True):
         probe = row.probe or {}
@@ -129,7 +130,9 @@ def _selects(chosen: list[tuple[dict[str, Any], Submission, tuple[str, str]]],
             out.append(timeline.Select(
                 file=line["file"], duration=float(probe["duration"]), has_video=bool(probe.get("has_video")),
                 has_audio=bool(probe.get("has_audio")), moment=(moment["start"], moment["end"]) if moment else None,
-                metadata={k: line[k] for k in ("rank", "external_id", "title", "contributor", "score", "why")}))
+                metadata={"rank": entry["rank"], "external_id": entry["external_id"], "title": row.title or "",
+                          "contributor": row.contributor or "", "score": entry["score"],
+                          "why": (entry.get("why") or {}).get("snippet") or ""}))
     return out
 
 
