@@ -17,7 +17,7 @@ def test_a_moment_is_cut_with_handles_inside_the_piece() -> None:
     assert cut(Select("a.mp4", 5.0, True, True, (0.5, 4.5))) == (0.0, 5.0)  # never before 0 or past the end
     assert cut(Select("a.mp4", 8.0, True, False, (3.0, 3.0)), handle=1.0) == (2.0, 4.0)  # a frame: a span around it
     assert cut(Select("a.wav", 7.5, False, True)) == (0.0, 7.5)  # no moment: the whole piece
-    assert cut(Select("a.wav", 7.5, False, True, (20.0, 21.0))) == (7.5, 7.5)  # past the end (stale): nothing
+    assert cut(Select("a.wav", 7.5, False, True, (20.0, 21.0))) == (0.0, 7.5)  # past the end (stale): the whole
 
 
 def test_pieces_follow_each_other_and_a_gap_stands_in_for_what_one_lacks() -> None:

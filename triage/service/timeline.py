@@ -29,8 +29,8 @@ class Select:
 
 def cut(select: Select, handle: float = HANDLE) -> tuple[float, float]:
     """The span of the piece to use: its moment with `handle` seconds either side, inside the piece; the whole piece
-    when it has no moment."""
-    if select.moment is None:
+    when it has no moment, or one that lies past its end (scores older than a re-encode of the file)."""
+    if select.moment is None or select.moment[0] >= select.duration:
         return 0.0, select.duration
     start, end = select.moment
     lo = min(max(0.0, start - handle), select.duration)
