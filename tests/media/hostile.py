@@ -138,3 +138,33 @@ def one_packet_of_pcm(path: Path, seconds: float, stated_ms: float | None = None
     if stated_ms is not None:
         set_mkv_duration(path, stated_ms)
     return path
+
+
+def _rewrite_boxes(data: bytes, change: dict[bytes, object]) -> bytes:
+    """An MP4's boxes again, the container ones walked into, each box in `change` given a new body."""
+    out = b""
+    at = 0
+    while at + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[at:at + 8])
+        body = data[at + 8:at + size]
+        if kind in (b"moov", b"trak", b"mdia", b"minf", b"stbl"):
+            body = _rewrite_boxes(body, change)
+        elif kind in change:
+            body = change[kind](body)  # type: ignore[operator]
+        out += struct.pack(">I4s", len(body) + 8, kind) + body
+        at += size
+    return out
+
+
+def declared_samples_mp4(tmp: Path, samples: int, audio: bool = False) -> Path:
+    """A tiny MP4 whose sample-size box declares `samples` samples of one constant size, without a table: a few
+    bytes that make FFmpeg's MP4 reader index every one of them. Its media data comes first (ffmpeg's default),
+    so rewriting the index moves no offsets."""
+    source = tmp / ("one.m4a" if audio else "one.mp4")
+    if audio:
+        ffmpeg("-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", source)
+    else:
+        _x264("64x48", 1, 10, source)
+    out = tmp / ("declared.m4a" if audio else "declared.mp4")
+    out.write_bytes(_rewrite_boxes(source.read_bytes(), {b"stsz": lambda body: body[:4] + struct.pack(">II", 1, samples)}))
+    return out

@@ -12,6 +12,8 @@ import pytest
 
 from tests.media.hostile import (
     copies_of_one_video,
+    declared_samples_mp4,
+    ffmpeg,
     huge_frame_midway,
     many_tracks_mkv,
     needs_ffmpeg,
@@ -23,6 +25,7 @@ from tests.media.hostile import (
 from triage.domain import MediaLimits
 from triage.errors import InvalidSubmission, TooLarge, UnsupportedMedia
 from triage.media import decode, probe
+from triage.media.mp4_index import index_entries
 from triage.media.video import sample_frames
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,3 +152,25 @@ def test_hours_of_sound_at_one_hertz_in_one_small_packet_are_not_resampled_whole
     # (the stated 1 s) was checked after the packet, so resampling it whole took 1.25 GB.
     result = _measured(one_packet_of_pcm(tmp_path / "slow.mkv", 20_000, stated_ms=1000.0, rate=1))
     assert result["peak_mb"] < 300, result
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize("audio", [False, True])
+def test_an_mp4_index_declaring_millions_of_samples_is_refused_before_ffmpeg_builds_it(audio, tmp_path):
+    # A 3 KB file whose sample-size box declares 80 million samples: FFmpeg's MP4 reader took 1 GB building the
+    # index while opening it. The count is read from the boxes first. Measured in a fresh process.
+    result = _measured(declared_samples_mp4(tmp_path, 80_000_000, audio=audio))
+    assert result["outcome"].startswith("TooLarge") and "80,000,000 samples" in result["outcome"], result
+    assert result["peak_mb"] < 250, result  # 1 GB before the check
+
+
+@needs_ffmpeg
+def test_long_uncompressed_audio_in_a_mov_is_not_mistaken_for_an_index_bomb(tmp_path, limits):
+    # PCM in QuickTime declares one sample per sound sample (28.8 million for 10 minutes at 48 kHz), but FFmpeg
+    # indexes it by chunk, so it costs nothing and must pass; a real video's count is far below the bar.
+    ffmpeg("-f", "lavfi", "-i", "sine=duration=600:sample_rate=48000", "-c:a", "pcm_s16le", tmp_path / "pcm.mov")
+    assert index_entries(tmp_path / "pcm.mov") < 100
+    assert probe(tmp_path / "pcm.mov", limits).duration == pytest.approx(600, abs=1)
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=64x48:rate=10:duration=3", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+           "-movflags", "frag_keyframe+empty_moov", "-g", "10", tmp_path / "frag.mp4")
+    assert index_entries(tmp_path / "frag.mp4") == 30  # fragments count too: their runs hold the samples

@@ -22,6 +22,7 @@ from triage.media.container import (
     sound_streams,
 )
 from triage.media.limits import check_duration, check_picture, hms
+from triage.media.mp4_index import check_index
 from triage.media.sniff import Sniffed
 
 PROBE_SECONDS = 30.0
@@ -131,6 +132,8 @@ def probe_av(path: Path, size: int, sniffed: Sniffed, limits: MediaLimits) -> Pr
     assert sniffed.demuxer is not None
     label, notes = sniffed.label, []
     deadline = Deadline(PROBE_SECONDS, "reading the file")
+    if sniffed.demuxer == "mov":  # FFmpeg builds the whole sample index while opening: count it first
+        check_index(path, limits.max_duration_s)
     with open_input(path, sniffed.demuxer, label, limits.max_pixels) as container:
         video, audio = pick(picture_streams(container)), pick(sound_streams(container))
         if video is None and audio is None:
