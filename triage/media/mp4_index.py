@@ -26,8 +26,8 @@ def check_index(path: Path, max_duration_s: float) -> None:
     allowed = max(MIN_SAMPLES, int(SAMPLES_PER_SECOND * max_duration_s))
     total = index_entries(path)
     if total > allowed:
-        raise TooLarge(f"the file's index declares {total:,} samples, more than {allowed:,} (the most "
-                       f"{max_duration_s:,.0f} s of media could hold); it may be crafted to exhaust memory")
+        raise TooLarge(f"the file's index declares {total:,} samples, more than the {allowed:,} allowed for media "
+                       f"of up to {max_duration_s:,.0f} s; it may be crafted to exhaust memory")
 
 
 def index_entries(path: Path) -> int:
