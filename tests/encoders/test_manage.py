@@ -15,7 +15,7 @@ def _settings(tmp_path: Path, **kw: object) -> Settings:
 def test_list_marks_configured_and_installed(tmp_path: Path) -> None:
     rows = manage.list_models(_settings(tmp_path))
     configured = {(r["family"], r["name"]) for r in rows if r["configured"]}
-    assert configured == {("whisper", "tiny.en"), ("text", "all-MiniLM-L6-v2"),
+    assert configured == {("whisper", "tiny.en"), ("text", "all-MiniLM-L6-v2"), ("text", "all-mpnet-base-v2"),
                           ("clip", "ViT-B-32/laion2b_s34b_b79k")}
     by_name = {r["name"]: r for r in rows}
     assert by_name["tiny.en"]["installed"] and not by_name["ViT-B-32/laion2b_s34b_b79k"]["installed"]

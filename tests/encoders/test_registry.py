@@ -46,12 +46,12 @@ def test_missing_checkpoint_file_is_reported(tmp_path: Path) -> None:
 
 def test_text_model_that_is_not_installed(tmp_path: Path) -> None:
     with pytest.raises(ModelUnavailable, match="triage models pull"):
-        registry.text_encoder("all-mpnet-base-v2", models_dir=tmp_path)
+        registry.text_encoder("paraphrase-MiniLM-L3-v2", models_dir=tmp_path)
 
 
 def test_known_models_lists_the_bundled_models_as_installed(tmp_path: Path) -> None:
     infos = {(m.family, m.name): m for m in registry.known_models(tmp_path)}
-    for key in [("whisper", "tiny.en"), ("text", "all-MiniLM-L6-v2")]:
+    for key in [("whisper", "tiny.en"), ("text", "all-MiniLM-L6-v2"), ("text", "all-mpnet-base-v2")]:
         assert infos[key].installed and infos[key].size_bytes and infos[key].location
     assert not infos[("whisper", "base.en")].installed
     clip = infos[("clip", "ViT-B-32/laion2b_s34b_b79k")]

