@@ -108,6 +108,20 @@ def test_sound_that_is_surely_the_same_outweighs_garbled_words():
     assert groups_of(fps, vectors=vec) == [["a", "phone"]]
 
 
+def test_a_transcript_that_caught_a_few_words_is_no_evidence_against_matching_sound():
+    # Whisper heard three words of a re-encoded message ("Turn them in." against the original's 35 words, on a
+    # built corpus): words disagree in earnest only when both transcripts caught about as much speech.
+    base = audio_fp(1)
+    fps = [fp("a", MediaType.AUDIO, audio=base, duration=12.0),
+           fp("b", MediaType.AUDIO, audio=noisy(base, 1), duration=12.0)]  # sound score 0.83: a likely copy
+    vec = {"a": np.array([1.0, 0.0]), "b": np.array([0.0, 1.0])}
+    said = " ".join(f"word{k}" for k in range(35))
+    items = {"a": item("a", MediaType.AUDIO, words=said), "b": item("b", MediaType.AUDIO, words="Turn them in.")}
+    assert groups_of(fps, vectors=vec, items=items) == [["a", "b"]]
+    items["b"] = item("b", MediaType.AUDIO, words=" ".join(f"other{k}" for k in range(30)))
+    assert groups_of(fps, vectors=vec, items=items) == []  # as much speech, other words: two pieces
+
+
 def test_large_text_pool_uses_banding_and_still_finds_copies():
     from triage.scoring.dedup import DedupParams
     fps = [text_fp("orig", STORY), text_fp("copy", STORY.lower())]

@@ -90,14 +90,14 @@ def find_duplicates(fingerprints: Sequence[Fingerprint], *, not_duplicates: Iter
     """Groups of two or more duplicates, sorted by representative id.
 
     `items` (by id) supply quality and upload time for the representative (best quality, then earliest,
-    then smallest id). `vectors` (unit word vectors by id) veto pairs whose words disagree.
+    then smallest id), and their words' lengths. `vectors` (unit word vectors by id) veto pairs whose words disagree.
     """
     p = params or DedupParams()
     fps = {f.submission_id: f for f in fingerprints}
     edges = []
     for a, b in sorted(_candidates(list(fps.values()), p)):
         edge = compare(fps[a], fps[b], p)
-        if edge and not _vetoed(edge, vectors, p):
+        if edge and not _vetoed(edge, vectors, items, p):
             edges.append(edge)
     forbidden = defaultdict(set)
     for a, b in not_duplicates:
@@ -181,12 +181,20 @@ def _durations_agree(a: float | None, b: float | None, p: DedupParams) -> bool:
     return min(a, b) >= p.min_duration_ratio * max(a, b)
 
 
-def _vetoed(edge: DuplicateEdge, vectors: Mapping[str, np.ndarray] | None, p: DedupParams) -> bool:
+def _vetoed(edge: DuplicateEdge, vectors: Mapping[str, np.ndarray] | None, items: Mapping[str, Item] | None,
+            p: DedupParams) -> bool:
     if edge.kind == "exact" or not vectors or edge.a not in vectors or edge.b not in vectors:
         return False
     sound = edge.kind in ("audio", "audio+frames")
     if sound and edge.score >= p.sound_sure:
         return False
+    if sound and items and edge.a in items and edge.b in items:
+        # Matching sound, one transcript far shorter: Whisper caught only part of the speech in one copy (a
+        # telephone band, a noisy room), so its words say nothing either way. Words disagree in earnest only
+        # when both transcripts caught about as much, by the same ratio two copies of a typed text must keep.
+        heard = sorted(len(items[i].words.split()) for i in (edge.a, edge.b))
+        if heard[0] < p.min_text_len_ratio * heard[1]:
+            return False
     guard = p.semantic_guard_audio if sound else p.semantic_guard
     return float(np.dot(vectors[edge.a], vectors[edge.b])) < guard
 
