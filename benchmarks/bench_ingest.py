@@ -1,8 +1,9 @@
 """End-to-end analysis of a 60 s talking video with the real bundled models: stage timings, speed, peak memory.
 
 Generates the video at run time (espeak-ng speech over an ffmpeg test pattern, 1280x720), then runs
-`triage.pipeline.analyse` (probe, decode, transcribe, embed, fingerprint) with Whisper greedy and beam 5 side by
-side, each after one warm-up run. Prints a Markdown table for benchmarks/RESULTS.md.
+`triage.pipeline.analyse` (probe, decode, transcribe, embed, fingerprint) with Whisper greedy and beam 5, and with
+the default text model against all-MiniLM-L6-v2 alone, side by side, each after one warm-up run. Prints a Markdown
+table for benchmarks/RESULTS.md.
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench_ingest.py [--threads 2] [--seconds 60]
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from triage.config import Settings
 from triage.domain import MediaLimits
 from triage.encoders import registry
 from triage.pipeline import Encoders, analyse
@@ -69,21 +71,23 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         video = make_video(Path(tmp), args.seconds)
-        text = registry.text_encoder("all-MiniLM-L6-v2", threads=args.threads)
         rows = []
-        for beam in (1, 5):
+        default = Settings().text_model
+        for beam, text_model in ((1, default), (5, default), (1, "all-MiniLM-L6-v2")):
+            text = registry.text_encoder(text_model, threads=args.threads)
             whisper = registry.transcriber("tiny.en", beam_size=beam, threads=args.threads)
             wall, timings, duration = run(video, Encoders(transcriber=whisper, text=text, clip=None))
-            rows.append((beam, wall, timings, duration))
+            rows.append((beam, text_model, wall, timings, duration))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"machine: {platform.processor() or platform.machine()}, {args.threads} threads, torch {torch.__version__}, "
-          f"cuda {torch.cuda.is_available()}; video {rows[0][3]:.1f} s 1280x720 30 fps H.264 + AAC speech\n")
-    stages = list(rows[0][2])
-    print("| whisper | " + " | ".join(stages) + " | total s | x real time |")
-    print("| --- | " + " | ".join("---" for _ in stages) + " | --- | --- |")
-    for beam, wall, timings, duration in rows:
+          f"cuda {torch.cuda.is_available()}; video {rows[0][4]:.1f} s 1280x720 30 fps H.264 + AAC speech\n")
+    stages = list(rows[0][3])
+    print("| whisper | text model | " + " | ".join(stages) + " | total s | x real time |")
+    print("| --- | --- | " + " | ".join("---" for _ in stages) + " | --- | --- |")
+    for beam, text_model, wall, timings, duration in rows:
         cells = " | ".join(f"{timings.get(s, 0):.2f}" for s in stages)
-        print(f"| {'greedy' if beam == 1 else f'beam {beam}'} | {cells} | {wall:.2f} | {duration / wall:.1f} |")
+        print(f"| {'greedy' if beam == 1 else f'beam {beam}'} | {text_model} | {cells} | {wall:.2f} "
+              f"| {duration / wall:.1f} |")
     print(f"\npeak RSS of the process: {peak_mb:.0f} MB (CLIP not loaded: no weights here)")
 
 

@@ -1,6 +1,6 @@
-"""Model speed and accuracy on this machine: Whisper, the sentence model, CLIP image throughput.
+"""Model speed and accuracy on this machine: Whisper, the sentence models, CLIP image throughput.
 
-Run: HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench_models.py [--threads 2] [--quick]
+Run: HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench_models.py [--threads 2] [--quick] [--only text]
 Prints a Markdown section for benchmarks/RESULTS.md.
 """
 
@@ -68,24 +68,35 @@ def bench_whisper(threads: int, quick: bool) -> list[str]:
     return rows
 
 
+TEXT_MODELS = ("all-MiniLM-L6-v2", "all-mpnet-base-v2", "all-MiniLM-L6-v2+all-mpnet-base-v2")
+
+
 def bench_text(threads: int) -> list[str]:
-    enc = registry.text_encoder("all-MiniLM-L6-v2", device="cpu", threads=threads)
+    """Each bundled sentence model and the default join of both, on the same texts in the same run."""
     rng = np.random.default_rng(0)
     vocab = [w for w in normalize_words(Path(__file__).read_text()) if len(w) > 2]
     short = [" ".join(rng.choice(vocab, 10)) for _ in range(256)]
+    chunks = [" ".join(rng.choice(vocab, 40)) for _ in range(96)]  # the ingest's chunk size
     paras = [" ".join(rng.choice(vocab, 150)) for _ in range(32)]
-    rows = [f"all-MiniLM-L6-v2 ({enc.dim}-d, max {enc.max_tokens} tokens), {threads} threads:", "",
-            "| input | batch of 32 | one by one |", "| --- | --- | --- |"]
-    for label, texts in (("short sentences (10 words)", short), ("paragraphs (150 words)", paras)):
-        enc.encode(texts[:4])  # warm-up
+    rows = [f"Sentence models, {threads} threads, texts per second (batch of 32 / one by one):", "",
+            "| model | dim | load s | short sentences (10 words) | 40-word chunks (as ingested) | paragraphs (150 words) |",
+            "| --- | --- | --- | --- | --- | --- |"]
+    for name in TEXT_MODELS:
         t0 = time.perf_counter()
-        enc.encode(texts)
-        batch = len(texts) / (time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        for t in texts[:64]:
-            enc.encode([t])
-        single = min(64, len(texts)) / (time.perf_counter() - t0)
-        rows.append(f"| {label} | {batch:.0f} texts/s | {single:.0f} texts/s |")
+        enc = registry.text_encoder(name, device="cpu", threads=threads)
+        load = time.perf_counter() - t0
+        cells = []
+        for texts in (short, chunks, paras):
+            enc.encode(texts[:4])  # warm-up
+            t0 = time.perf_counter()
+            enc.encode(texts)
+            batch = len(texts) / (time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for t in texts[:32]:
+                enc.encode([t])
+            single = min(32, len(texts)) / (time.perf_counter() - t0)
+            cells.append(f"{batch:.0f} / {single:.0f}")
+        rows.append(f"| {name} | {enc.dim} | {load:.1f} | {' | '.join(cells)} |")
     return rows
 
 
@@ -123,15 +134,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="fewer configurations, for a smoke run")
+    parser.add_argument("--only", choices=("whisper", "text", "clip"), help="one family only")
     args = parser.parse_args()
     out = ["## Models (issue 3)", "",
            f"Machine: {platform.machine()}, {args.threads} CPU threads, no GPU; other work was running "
            "concurrently on the same 2 cores, so treat speeds as lower bounds.",
            f"Command: `HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench_models.py --threads {args.threads}"
-           f"{' --quick' if args.quick else ''}`", ""]
-    for section in (bench_whisper(args.threads, args.quick), bench_text(args.threads),
-                    bench_clip(args.threads, args.quick)):
-        out += [*section, ""]
+           f"{' --quick' if args.quick else ''}{f' --only {args.only}' if args.only else ''}`", ""]
+    benches = {"whisper": lambda: bench_whisper(args.threads, args.quick), "text": lambda: bench_text(args.threads),
+               "clip": lambda: bench_clip(args.threads, args.quick)}
+    for family, bench in benches.items():
+        if args.only in (None, family):
+            out += [*bench(), ""]
     print("\n".join(out))
 
 
