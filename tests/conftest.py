@@ -11,6 +11,7 @@ import pytest
 
 from tests import postgres
 from triage.config import Settings
+from triage.store.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 MEDIA = ROOT / "tests" / "data" / "media"
@@ -31,6 +32,21 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     env.update(FAKE_MODELS, TRIAGE_DATA_DIR=str(tmp_path / "data"), TRIAGE_MODELS_DIR=str(tmp_path / "models"),
                HF_HUB_OFFLINE="1")
     return env
+
+
+def ingested(settings: Settings, *names: str) -> Store:
+    """The committed media files `names` (in good/) ingested into the call-out "lawn" with the settings' models."""
+    from triage import runtime
+    from triage.ingest.runner import ingest
+    from triage.ingest.sources import from_paths
+    from triage.store.callouts import upsert_callout
+
+    store = runtime.open_store(settings)
+    with store.db.session() as session:
+        upsert_callout(session, "lawn", title="Lawn", brief="Stories about foxes, dogs and rivers.")
+    ingest(store, "lawn", list(from_paths([MEDIA / "good" / name for name in names])),
+           runtime.analyser(settings, runtime.encoders(settings)), max_file_bytes=10**9)
+    return store
 
 
 def triage_cmd() -> list[str]:

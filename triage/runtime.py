@@ -105,3 +105,11 @@ def query_encoders(settings: Settings) -> Encoders:
     """Models for scoring and search: the text model and CLIP (if installed); no speech model is loaded."""
     return Encoders(transcriber=None, text=text_encoder(settings),
                     clip=clip_encoder(settings, quiet=True), vad=settings.whisper_vad)
+
+
+def encoder_names(settings: Settings) -> dict[str, str]:
+    """{vector space: the name of the configured encoder}, as `query_encoders` would name them, from the settings
+    alone: loading the models takes seconds, too long for a health check or a warning before the real work."""
+    return {"text": registry.text_encoder_name(settings.text_model),
+            "clip": registry.image_text_encoder_name(settings.clip_model, settings.clip_pretrained,
+                                                     settings.clip_checkpoint)}

@@ -49,6 +49,7 @@ def test_checkpoint_loads_and_embeds_unit_vectors(tiny_checkpoint: Path) -> None
     texts = enc.encode_texts(["a photo of a lawn", "a song", "x"])
     assert texts.shape == (3, 32) and np.allclose(np.linalg.norm(texts, axis=1), 1.0, atol=1e-5)
     assert enc.encode_images([]).shape == (0, 32)
+    assert enc.name == registry.image_text_encoder_name("TriageTiny-CLIP", "", tiny_checkpoint)
 
 
 def test_checkpoint_for_another_architecture_is_refused(tiny_checkpoint: Path) -> None:

@@ -15,6 +15,18 @@ def test_fake_is_a_name_in_every_family() -> None:
     assert isinstance(registry.image_text_encoder("fake", "anything", checkpoint=None), FakeImageTextEncoder)
 
 
+def test_encoder_names_are_known_without_loading_and_match_the_loaded_models(tmp_path: Path) -> None:
+    for setting in ("fake", "fake+fake", " fake + fake "):
+        assert registry.text_encoder_name(setting) == registry.text_encoder(setting).name
+    assert registry.image_text_encoder_name("fake", "x") == registry.image_text_encoder("fake", "x").name
+    # the real ones need no weights to be named (tests/encoders/test_*_real.py check them against loaded ones)
+    assert registry.text_encoder_name("all-MiniLM-L6-v2+all-mpnet-base-v2") == \
+        "st-all-MiniLM-L6-v2+st-all-mpnet-base-v2"
+    assert registry.text_encoder_name(str(tmp_path / "mine")) == "st-mine"
+    assert registry.image_text_encoder_name("ViT-B-32", "laion2b_s34b_b79k") == "open_clip-ViT-B-32/laion2b_s34b_b79k"
+    assert registry.image_text_encoder_name("ViT-B-32", "x", tmp_path / "w.pt") == "open_clip-ViT-B-32/w.pt"
+
+
 def test_unknown_whisper_name_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="Unknown Whisper model 'gigantic'"):
         registry.transcriber("gigantic", models_dir=tmp_path)

@@ -36,6 +36,7 @@ def test_shape_dtype_and_unit_norm(model: str, encoder: TextEncoder) -> None:
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert encoder.encode([]).shape == (0, dim)
     assert encoder.max_tokens == max_tokens
+    assert encoder.name == registry.text_encoder_name(model)  # what the health check names without loading
 
 
 def test_paraphrases_are_closer_than_unrelated_sentences(encoder: TextEncoder) -> None:

@@ -26,6 +26,7 @@ def test_migrations_create_every_table_and_are_idempotent(tmp_path: Path) -> Non
     assert {"callouts", "contents", "submissions", "artifacts", "vectors", "api_tokens", "decisions",
             "duplicate_overrides", "jobs", "alembic_version"} <= tables
     assert "ix_submissions_uploader" in {i["name"] for i in inspect(db.engine).get_indexes("submissions")}
+    assert "ix_vectors_pooled_model" in {i["name"] for i in inspect(db.engine).get_indexes("vectors")}
     assert "session_epoch" in {c["name"] for c in inspect(db.engine).get_columns("api_tokens")}
     with sqlite3.connect(tmp_path / "db" / "triage.db") as conn:
         assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"

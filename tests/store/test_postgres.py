@@ -23,6 +23,7 @@ def test_migrations_build_the_schema_on_postgresql(postgres_url: str) -> None:
     assert {"callouts", "contents", "submissions", "artifacts", "vectors", "decisions", "duplicate_overrides",
             "jobs", "api_tokens", "alembic_version"} <= tables
     assert "ix_submissions_uploader" in {i["name"] for i in inspect(db.engine).get_indexes("submissions")}
+    assert "ix_vectors_pooled_model" in {i["name"] for i in inspect(db.engine).get_indexes("vectors")}
     assert "session_epoch" in {c["name"] for c in inspect(db.engine).get_columns("api_tokens")}
     db.close()
 

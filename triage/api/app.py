@@ -27,6 +27,8 @@ from triage.jobs import queue
 from triage.jobs.handlers import JobContext
 from triage.jobs.worker import WorkerPool
 from triage.pipeline import Encoders
+from triage.service.model_drift import model_drift
+from triage.service.pool import model_names
 from triage.service.shortlist import shortlist
 
 log = logging.getLogger(__name__)
@@ -115,16 +117,23 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
+    # The encoders this app scores with, by name: the health check says how many stored pieces another one
+    # embedded (scoring leaves those vectors out) without loading any model.
+    encoders = model_names(models) if models is not None else runtime.encoder_names(settings)
+
     @app.get("/api/health", tags=["health"])
     @app.head("/api/health", include_in_schema=False)  # monitors often probe with HEAD
     def health() -> dict[str, object]:
-        """Liveness and a glance at the queue (no authentication, no private data)."""
+        """Liveness, a glance at the queue, and per vector space how many stored pieces another model embedded
+        (no authentication, no private data)."""
         from sqlalchemy import func, select
 
         from triage.store.schema import Job
 
         with store.db.session() as session:
             counts = dict(session.execute(select(Job.status, func.count()).group_by(Job.status)).all())
-        return {"status": "ok", "workers": workers, "jobs": {str(k): int(v) for k, v in counts.items()}}
+            drift = model_drift(session, encoders)
+        return {"status": "ok", "workers": workers, "jobs": {str(k): int(v) for k, v in counts.items()},
+                "models": {space: d.to_dict() for space, d in drift.items()}}
 
     return app

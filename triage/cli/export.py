@@ -8,6 +8,7 @@ import click
 
 from triage import runtime
 from triage.cli import cli
+from triage.cli.model_drift import warn_of_model_drift
 from triage.cli.output import emit_json
 from triage.config import Settings
 from triage.domain import DECISIONS, UNDECIDED
@@ -31,7 +32,9 @@ def export(settings: Settings, callout_id: str, dest: Path, decision: str, limit
     (selects.otio) of the videos and recordings cut to their matched moments."""
     from triage.service.export import export as run
 
-    result = run(runtime.open_store(settings), runtime.query_encoders(settings), callout_id, dest,
+    store = runtime.open_store(settings)
+    warn_of_model_drift(settings, store)  # the order is the shortlist's
+    result = run(store, runtime.query_encoders(settings), callout_id, dest,
                  decision=None if decision == "any" else decision, limit=limit, diversity=diversity,
                  with_media=not no_media)
     if as_json:

@@ -8,19 +8,23 @@ import click
 
 from triage import runtime
 from triage.cli import cli
+from triage.cli.model_drift import warn_of_model_drift
 from triage.cli.output import emit_json, table
 from triage.cli.progress import BatchProgress
 from triage.config import Settings
 from triage.domain import DECISIONS, UNDECIDED
 from triage.pipeline import Encoders
 from triage.store.callouts import get_callout
+from triage.store.store import Store
 
 # The bounds the HTTP API enforces on the same parameters: out of them a result is empty or meaningless.
 LIMIT = click.IntRange(min=1)
 OFFSET = click.IntRange(min=0)
 
 
-def _models(settings: Settings) -> Encoders:
+def _models(settings: Settings, store: Store) -> Encoders:
+    """The query models, after a warning on stderr when stored vectors belong to other models (they are left out)."""
+    warn_of_model_drift(settings, store)
     return runtime.query_encoders(settings)
 
 
@@ -53,8 +57,9 @@ def search(settings: Settings, text: str, callout_id: str | None, limit: int, of
     """Submissions matching a text prompt, with the moment that matched."""
     from triage.service.search import search as run
 
-    _hits(run(runtime.open_store(settings), _models(settings), text, callout_id=callout_id, limit=limit,
-              offset=offset, **runtime.index_options(settings)), as_json)
+    store = runtime.open_store(settings)
+    _hits(run(store, _models(settings, store), text, callout_id=callout_id, limit=limit, offset=offset,
+              **runtime.index_options(settings)), as_json)
 
 
 @cli.command()
@@ -65,8 +70,9 @@ def similar(settings: Settings, submission: str, callout_id: str | None, limit: 
     """Submissions like one submission (id or external id): its words and frames are the query."""
     from triage.service.search import similar as run
 
-    _hits(run(runtime.open_store(settings), _models(settings), submission, callout_id=callout_id, limit=limit,
-              offset=offset, **runtime.index_options(settings)), as_json)
+    store = runtime.open_store(settings)
+    _hits(run(store, _models(settings, store), submission, callout_id=callout_id, limit=limit, offset=offset,
+              **runtime.index_options(settings)), as_json)
 
 
 @cli.command()
@@ -91,7 +97,8 @@ def shortlist(settings: Settings, callout_id: str, limit: int, offset: int, dive
     """The ranked, de-duplicated, diverse shortlist of a call-out, each entry with its reason."""
     from triage.service.shortlist import shortlist as run
 
-    result = run(runtime.open_store(settings), _models(settings), callout_id, limit=limit, offset=offset,
+    store = runtime.open_store(settings)
+    result = run(store, _models(settings, store), callout_id, limit=limit, offset=offset,
                  diversity=diversity, media_type=media_type, cluster=cluster, decision=decision,
                  min_duration=min_duration, max_duration=max_duration)
     if as_json:
@@ -143,7 +150,8 @@ def clusters(settings: Settings, callout_id: str, k: int | None, as_json: bool) 
     """Sub-themes of a call-out's pool with readable labels."""
     from triage.service.clusters import clusters as run
 
-    result = run(runtime.open_store(settings), _models(settings), callout_id, k=k)  # the encoder helps name them
+    store = runtime.open_store(settings)
+    result = run(store, _models(settings, store), callout_id, k=k)  # the encoder helps name them
     if as_json:
         emit_json(result)
         return
@@ -172,8 +180,9 @@ def score(settings: Settings, callout_id: str, as_json: bool) -> None:
     with store.db.session() as session:
         get_callout(session, callout_id)
     job_id = queue.enqueue(store.db, "rescore", callout_id=callout_id)
+    models = _models(settings, store)  # before the progress bar, which owns stderr's last line
     with BatchProgress(4, f"score {callout_id}", quiet=as_json) as progress:
-        job = run_inline(store, job_id, settings=settings, models=_models(settings), progress=progress.follow)
+        job = run_inline(store, job_id, settings=settings, models=models, progress=progress.follow)
     if as_json:
         emit_json(job)
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from triage.cli import cli
+from triage.cli.model_drift import warn_of_model_drift
 from triage.config import Settings
 
 
@@ -24,6 +25,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     app = create_app(settings, workers=workers)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     click.echo(f"triage is serving on http://{shown}:{port}/ (API docs: /docs); Ctrl+C stops it", err=True)
+    warn_of_model_drift(settings, app.state.triage.store)
     if settings.engine == "ray" and workers == 1:
         click.echo("note: uploads are analysed on Ray one at a time; --workers N lets N run at once", err=True)
     # One process: the job workers are threads in it, and SQLite prefers a single writer process.

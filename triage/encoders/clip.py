@@ -104,6 +104,11 @@ def _is_tag(arch: str, pretrained: str) -> bool:
     return bool(open_clip.get_pretrained_cfg(arch, pretrained))
 
 
+def encoder_name(label: str) -> str:
+    """The name an OpenClipEncoder labelled `label` carries, which its vectors and artifacts record."""
+    return f"open_clip-{label}"
+
+
 class OpenClipEncoder:
     """ImageTextEncoder backed by an open_clip model with real weights."""
 
@@ -137,7 +142,7 @@ class OpenClipEncoder:
         self._dtype = torch.float16 if device == "cuda" else torch.float32
         # On the GPU the frames are resized there too; on the CPU, PIL one by one is as fast as tensors.
         self._tensor_steps = tensor_steps(transform) if device == "cuda" else None
-        self.name = f"open_clip-{label}"
+        self.name = encoder_name(label)
         self.dim = int(open_clip.get_model_config(arch)["embed_dim"])
         self.batch_size = batch_size
 

@@ -164,9 +164,26 @@ def text_encoder(name: str, *, device: str = "auto", threads: int = 2,
         return FakeTextEncoder()
     path = text.resolve(name, models_dir)
     dev = resolve_device(device)
-    label = Path(name).name if "/" in name else name
     key = ("text", str(path.resolve()), dev, threads)
-    return cache.get_or_load(key, lambda: text.SentenceEncoder(path, label=label, device=dev, threads=threads))
+    return cache.get_or_load(key, lambda: text.SentenceEncoder(path, label=_text_label(name), device=dev,
+                                                               threads=threads))
+
+
+def _text_label(name: str) -> str:
+    return Path(name).name if "/" in name else name  # a local folder is known by its own name
+
+
+def text_encoder_name(name: str) -> str:
+    """The name `text_encoder(name)` will carry, without loading (or even finding) any weights."""
+    from triage.encoders import text
+
+    if len(parts := text.part_names(name)) > 1:
+        return "+".join(text_encoder_name(p) for p in parts)  # as JoinedTextEncoder names itself
+    if name == FAKE:
+        from triage.encoders.fake import FakeTextEncoder
+
+        return FakeTextEncoder().name
+    return text.encoder_name(_text_label(name))
 
 
 def image_text_encoder(arch: str, pretrained: str, *, checkpoint: Path | None = None, device: str = "auto",
@@ -181,10 +198,25 @@ def image_text_encoder(arch: str, pretrained: str, *, checkpoint: Path | None = 
 
     weights, tag_cfg = clip.resolve_weights(arch, pretrained, checkpoint, models_dir)
     dev = resolve_device(device)
-    label = f"{arch}/{pretrained if checkpoint is None else Path(checkpoint).name}"
+    label = _clip_label(arch, pretrained, checkpoint)
     key = ("clip", arch, str(weights.resolve()), dev, threads, batch_size)
     return cache.get_or_load(key, lambda: clip.OpenClipEncoder(
         arch, weights, tag_cfg, label=label, device=dev, threads=threads, batch_size=batch_size))
+
+
+def _clip_label(arch: str, pretrained: str, checkpoint: Path | None) -> str:
+    return f"{arch}/{pretrained if checkpoint is None else Path(checkpoint).name}"
+
+
+def image_text_encoder_name(arch: str, pretrained: str, checkpoint: Path | None = None) -> str:
+    """The name `image_text_encoder(...)` will carry, without loading (or even finding) any weights."""
+    if arch == FAKE:
+        from triage.encoders.fake import FakeImageTextEncoder
+
+        return FakeImageTextEncoder().name
+    from triage.encoders import clip
+
+    return clip.encoder_name(_clip_label(arch, pretrained, checkpoint))
 
 
 def check_family(family: str) -> str:

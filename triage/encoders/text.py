@@ -70,6 +70,11 @@ def part_names(name: str) -> list[str]:
     return [part.strip() for part in name.split("+")] if "+" in name else [name]
 
 
+def encoder_name(label: str) -> str:
+    """The name a SentenceEncoder labelled `label` carries, which its vectors record."""
+    return f"st-{label}"
+
+
 class SentenceEncoder:
     """TextEncoder backed by a sentence-transformers model loaded once."""
 
@@ -88,7 +93,7 @@ class SentenceEncoder:
                 self._model = SentenceTransformer(str(path), device=device, local_files_only=True)
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelUnavailable(f"Could not load text model from {path}: {exc}") from exc
-        self.name = f"st-{label}"
+        self.name = encoder_name(label)
         self.device = device
         self.path = path
         self.batch_size = batch_size

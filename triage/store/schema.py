@@ -130,7 +130,12 @@ class Vector(Base):
     """One embedding: the float32 source of truth from which every FAISS index is rebuilt."""
 
     __tablename__ = "vectors"
-    __table_args__ = (Index("ix_vectors_space_sha", "space", "sha256"),)
+    __table_args__ = (
+        Index("ix_vectors_space_sha", "space", "sha256"),
+        # Which models made the pooled vectors (one per content and source), read from the index alone: how the
+        # health check and the query commands tell that stored vectors belong to another model (model_drift.py).
+        Index("ix_vectors_pooled_model", "kind", "space", "model", "sha256"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     sha256: Mapped[str] = mapped_column(ForeignKey("contents.sha256"))
