@@ -2,8 +2,8 @@
 
 Generates the video at run time (espeak-ng speech over an ffmpeg test pattern, 1280x720), then runs
 `triage.pipeline.analyse` (probe, decode, transcribe, embed, fingerprint) with Whisper greedy and beam 5, and with
-the default text model against all-MiniLM-L6-v2 alone, side by side, each after one warm-up run. Prints a Markdown
-table for benchmarks/RESULTS.md.
+the default text model (in float32 and at "auto" precision, bfloat16 on CPUs that have it) against
+all-MiniLM-L6-v2 alone, side by side, each after one warm-up run. Prints a Markdown table for benchmarks/RESULTS.md.
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench_ingest.py [--threads 2] [--seconds 60]
 """
@@ -73,11 +73,12 @@ def main() -> None:
         video = make_video(Path(tmp), args.seconds)
         rows = []
         default = Settings().text_model
-        for beam, text_model in ((1, default), (5, default), (1, "all-MiniLM-L6-v2")):
-            text = registry.text_encoder(text_model, threads=args.threads)
+        for beam, text_model, precision in ((1, default, "auto"), (5, default, "auto"), (1, default, "float32"),
+                                            (1, "all-MiniLM-L6-v2", "auto")):
+            text = registry.text_encoder(text_model, threads=args.threads, precision=precision)
             whisper = registry.transcriber("tiny.en", beam_size=beam, threads=args.threads)
             wall, timings, duration = run(video, Encoders(transcriber=whisper, text=text, clip=None))
-            rows.append((beam, text_model, wall, timings, duration))
+            rows.append((beam, f"{text_model} ({precision})", wall, timings, duration))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"machine: {platform.processor() or platform.machine()}, {args.threads} threads, torch {torch.__version__}, "
           f"cuda {torch.cuda.is_available()}; video {rows[0][4]:.1f} s 1280x720 30 fps H.264 + AAC speech\n")

@@ -79,11 +79,12 @@ def bench_text(threads: int) -> list[str]:
     chunks = [" ".join(rng.choice(vocab, 40)) for _ in range(96)]  # the ingest's chunk size
     paras = [" ".join(rng.choice(vocab, 150)) for _ in range(32)]
     rows = [f"Sentence models, {threads} threads, texts per second (batch of 32 / one by one):", "",
-            "| model | dim | load s | short sentences (10 words) | 40-word chunks (as ingested) | paragraphs (150 words) |",
-            "| --- | --- | --- | --- | --- | --- |"]
-    for name in TEXT_MODELS:
+            "| model | precision | dim | load s | short sentences (10 words) | 40-word chunks (as ingested) "
+            "| paragraphs (150 words) |",
+            "| --- | --- | --- | --- | --- | --- | --- |"]
+    for name, precision in [(m, p) for m in TEXT_MODELS for p in ("float32", "bfloat16")]:
         t0 = time.perf_counter()
-        enc = registry.text_encoder(name, device="cpu", threads=threads)
+        enc = registry.text_encoder(name, device="cpu", threads=threads, precision=precision)
         load = time.perf_counter() - t0
         cells = []
         for texts in (short, chunks, paras):
@@ -96,7 +97,7 @@ def bench_text(threads: int) -> list[str]:
                 enc.encode([t])
             single = min(32, len(texts)) / (time.perf_counter() - t0)
             cells.append(f"{batch:.0f} / {single:.0f}")
-        rows.append(f"| {name} | {enc.dim} | {load:.1f} | {' | '.join(cells)} |")
+        rows.append(f"| {name} | {precision} | {enc.dim} | {load:.1f} | {' | '.join(cells)} |")
     return rows
 
 

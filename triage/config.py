@@ -39,8 +39,10 @@ class Settings(BaseSettings):
     whisper_beam_size: int = 1
     whisper_vad: bool = True
     # A bundled name, a pulled name or a local sentence-transformers folder; "a+b" joins models into one space.
-    # The two bundled models together rank better on unseen corpora than either alone (RESULTS.md, session 9).
+    # The two bundled models joined rank unseen corpora better than MiniLM alone (RESULTS.md, session 9).
     text_model: str = "all-MiniLM-L6-v2+all-mpnet-base-v2"
+    # "auto": bfloat16 on CPUs that compute it in hardware (about twice as fast), float32 elsewhere and on CUDA.
+    text_precision: Literal["auto", "float32", "bfloat16"] = "auto"
     clip_model: str = "ViT-B-32"
     clip_pretrained: str = "laion2b_s34b_b79k"
     clip_checkpoint: Path | None = None

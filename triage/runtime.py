@@ -56,7 +56,7 @@ def clip_encoder(settings: Settings, *, required: bool = False, quiet: bool = Fa
 
 def text_encoder(settings: Settings) -> TextEncoder:
     return registry.text_encoder(settings.text_model, device=settings.device, threads=settings.threads,
-                                 models_dir=settings.models_dir)
+                                 precision=settings.text_precision, models_dir=settings.models_dir)
 
 
 def encoders(settings: Settings) -> Encoders:

@@ -68,3 +68,11 @@ def test_joined_cosine_is_the_dimension_weighted_mean_of_the_models_cosines() ->
     a, b = [p[0] for p in PAIRS], [p[1] for p in PAIRS]
     expected = (384 * (mini.encode(a) * mini.encode(b)).sum(1) + 768 * (mpnet.encode(a) * mpnet.encode(b)).sum(1)) / 1152
     assert np.allclose((joined.encode(a) * joined.encode(b)).sum(1), expected, atol=1e-5)
+
+
+def test_bfloat16_vectors_stay_close_to_float32() -> None:
+    texts = [t for pair in PAIRS for t in pair]
+    exact = registry.text_encoder("all-mpnet-base-v2", device="cpu", precision="float32").encode(texts)
+    half = registry.text_encoder("all-mpnet-base-v2", device="cpu", precision="bfloat16").encode(texts)
+    assert half.dtype == np.float32 and np.allclose(np.linalg.norm(half, axis=1), 1.0, atol=1e-5)
+    assert (exact * half).sum(1).min() > 0.99

@@ -2,8 +2,8 @@
 
 Each model's unit vector is scaled by sqrt(its dim / all dims) and the parts are laid side by side. The result
 has unit length, and its cosine is the mean of the models' cosines weighted by their dimensions, so everything
-downstream (scoring, FAISS, clusters) uses the pair as if it were one model. Two models that err differently
-rank better together than either alone (benchmarks/RESULTS.md, "Session 9").
+downstream (scoring, FAISS, clusters) uses the pair as if it were one model. Two models that err on different
+pieces rank more evenly together than either alone (benchmarks/RESULTS.md, "Session 9").
 """
 
 from __future__ import annotations

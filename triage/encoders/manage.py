@@ -142,7 +142,8 @@ def _smoke(family: str, settings: Settings) -> tuple[Any, float, float, str]:
         model.transcribe(audio, vad=False)
         return model, load_s, 5.0 / (time.perf_counter() - t1), "x real time"
     if family == "text":
-        model = registry.text_encoder(settings.text_model, device=device, threads=threads, models_dir=models_dir)
+        model = registry.text_encoder(settings.text_model, device=device, threads=threads,
+                                      precision=settings.text_precision, models_dir=models_dir)
         load_s = time.perf_counter() - t0
         sentences = [f"Sentence number {i} about an ordinary afternoon." for i in range(32)]
         t1 = time.perf_counter()

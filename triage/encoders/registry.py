@@ -145,7 +145,7 @@ def transcriber(name: str, *, device: str = "auto", threads: int = 2, beam_size:
     return cache.get_or_load(("whisper", str(path.resolve()), dev, threads, beam_size, vad), load)
 
 
-def text_encoder(name: str, *, device: str = "auto", threads: int = 2,
+def text_encoder(name: str, *, device: str = "auto", threads: int = 2, precision: str = "auto",
                  models_dir: Path = Path("models")) -> TextEncoder:
     """The text embedding model `name` (a bundled or pulled name, a local folder, or "fake"), loaded once.
 
@@ -156,17 +156,18 @@ def text_encoder(name: str, *, device: str = "auto", threads: int = 2,
     if len(parts := text.part_names(name)) > 1:
         from triage.encoders.joined import JoinedTextEncoder
 
-        return JoinedTextEncoder([text_encoder(p, device=device, threads=threads, models_dir=models_dir)
-                                  for p in parts])
+        return JoinedTextEncoder([text_encoder(p, device=device, threads=threads, precision=precision,
+                                               models_dir=models_dir) for p in parts])
     if name == FAKE:
         from triage.encoders.fake import FakeTextEncoder
 
         return FakeTextEncoder()
     path = text.resolve(name, models_dir)
     dev = resolve_device(device)
-    key = ("text", str(path.resolve()), dev, threads)
+    bf16 = text.uses_bf16(precision, dev)
+    key = ("text", str(path.resolve()), dev, threads, bf16)
     return cache.get_or_load(key, lambda: text.SentenceEncoder(path, label=_text_label(name), device=dev,
-                                                               threads=threads))
+                                                               threads=threads, bf16=bf16))
 
 
 def _text_label(name: str) -> str:
