@@ -53,6 +53,14 @@ def triage_cmd() -> list[str]:
     return [sys.executable, "-m", "triage.cli"]
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each database triage supports: SQLite in a file, and a fresh PostgreSQL database (see tests/postgres.py)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'triage.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A private PostgreSQL server for the whole test run (see tests/postgres.py); skipped where not installed."""

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import event, select
 
 from tests.conftest import ingested
@@ -53,13 +51,6 @@ def test_an_empty_archive_has_nothing_stale(settings: Settings) -> None:
     store = runtime.open_store(settings)
     assert drift(store, settings)["text"] == {"configured": "fake-text-256", "contents": 0, "stale_contents": 0,
                                               "stored_by": []}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'triage.db'}"
-    return str(request.getfixturevalue("postgres_url"))
 
 
 def test_the_count_reads_an_index_not_the_vectors(database_url: str) -> None:

@@ -32,14 +32,6 @@ def test_migrations_create_every_table_and_are_idempotent(tmp_path: Path) -> Non
         assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each database triage supports: SQLite in a file, and a fresh PostgreSQL database (see tests/postgres.py)."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'triage.db'}"
-    return str(request.getfixturevalue("postgres_url"))
-
-
 def test_callout_upsert_creates_then_updates_only_given_fields(database_url: str) -> None:
     db = Database(database_url)
     with db.session() as session:
