@@ -13,7 +13,10 @@ from tests.conftest import FAKE_MODELS, ROOT
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def _run(notebook: Path) -> dict[str, object]:
+def _run(notebook: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    # The notebooks point TRIAGE_MODELS_DIR at the repo's models/ unless it is set: set it here, so the variable
+    # is gone again after the test.
+    monkeypatch.setenv("TRIAGE_MODELS_DIR", str(ROOT / "models"))
     cells = json.loads(notebook.read_text())["cells"]
     namespace: dict[str, object] = {"__name__": "__main__"}
     for number, cell in enumerate(c for c in cells if c["cell_type"] == "code"):
@@ -27,14 +30,14 @@ def test_notebook_runs_top_to_bottom(notebook: Path, monkeypatch: pytest.MonkeyP
     for key, value in FAKE_MODELS.items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(ROOT)
-    _run(notebook)
+    _run(notebook, monkeypatch)
 
 
 @pytest.mark.real_models
 @pytest.mark.slow
 def test_tour_runs_with_the_bundled_models(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(ROOT / "notebooks")  # where Jupyter starts it
-    namespace = _run(ROOT / "notebooks" / "tour.ipynb")
+    namespace = _run(ROOT / "notebooks" / "tour.ipynb", monkeypatch)
     ids = {c["id"] for c in namespace["callouts"]}  # type: ignore[attr-defined]
     # the ingest cell prints "<call-out> {statuses} {actions}" once per call-out
     ingested = [line for line in capsys.readouterr().out.splitlines() if line.split(" ", 1)[0] in ids]
@@ -49,7 +52,7 @@ def test_tour_runs_with_the_bundled_models(monkeypatch: pytest.MonkeyPatch, caps
 def test_evaluation_runs_with_the_bundled_models(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT / "notebooks")
     monkeypatch.delenv("TRIAGE_EVAL_CORPUS", raising=False)  # the notebook builds its own small corpus
-    namespace = _run(ROOT / "notebooks" / "evaluation.ipynb")
+    namespace = _run(ROOT / "notebooks" / "evaluation.ipynb", monkeypatch)
     report: dict = namespace["report"]  # type: ignore[assignment]
     assert report["models"]["whisper"] == "tiny.en"
     assert {c["callout"] for c in report["callouts"]} == {"food", "computers", "pets"}
