@@ -72,3 +72,29 @@ def test_misses_as_often_as_the_bound_says():
     missed = sum(len(sampled_near_pairs(hashes, owner, table_masks(3, 16, seed))[0]) == 0 for seed in range(trials))
     spread = 4 * np.sqrt(expected * (1 - expected) / trials)
     assert abs(missed / trials - expected) < spread, (missed / trials, expected)
+
+
+def test_tables_run_on_no_more_threads_than_triage_threads(tmp_path, monkeypatch):
+    import faiss
+
+    from triage import runtime
+    from triage.config import Settings
+    from triage.fingerprints import frame_sample
+
+    widths = []
+
+    class Recording(frame_sample.ThreadPoolExecutor):
+        def __init__(self, max_workers=None):
+            widths.append(max_workers)
+            super().__init__(max_workers=max_workers)
+
+    monkeypatch.setattr(frame_sample, "ThreadPoolExecutor", Recording)
+    before = faiss.omp_get_max_threads()
+    try:
+        runtime.open_store(Settings(data_dir=tmp_path, threads=1)).close()
+        hashes, owner = _pool([0x0F0F_0F0F_0F0F_0F0F], [0x0F0F_0F0F_0F0F_0F0E])
+        codes, _ = sampled_near_pairs(hashes, owner, table_masks(8, 21))
+    finally:
+        faiss.omp_set_num_threads(before)
+    assert widths == [1]
+    assert _owner_pairs(codes, owner, len(hashes)) == {(0, 1)}

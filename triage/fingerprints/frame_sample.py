@@ -8,9 +8,9 @@ what the tables can miss, and how often, is `frame_bound`'s business.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
+import faiss
 import numpy as np
 
 from triage.fingerprints.frames import MIRROR, distinct
@@ -73,16 +73,13 @@ def sampled_near_pairs(hashes: np.ndarray, owner: np.ndarray, masks: np.ndarray,
         codes = distinct(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
         return codes, crowded
 
-    # numpy lets go of the interpreter lock while it sorts and counts, so tables run side by side on the cores.
-    with ThreadPoolExecutor(max_workers=_cores()) as pool:
+    # numpy lets go of the interpreter lock while it sorts and counts, so tables run side by side on the cores
+    # FAISS may use: the exact sweep's budget, which the runtime sets from TRIAGE_THREADS.
+    with ThreadPoolExecutor(max_workers=max(1, faiss.omp_get_max_threads())) as pool:
         done = list(pool.map(one_table, masks))
     empty = np.zeros(0, dtype=np.int64)
     return (distinct(np.concatenate([empty] + [codes for codes, _ in done])),
             distinct(np.concatenate([empty] + [crowded for _, crowded in done])))
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _bucket(kept: np.ndarray, mirror_bits: np.uint64, bits: np.uint64) -> np.ndarray:
