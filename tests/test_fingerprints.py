@@ -40,6 +40,8 @@ VARIANTS: dict[str, list[str]] = {
     "mirror": ["-i", "{src}", "-vf", "hflip", *X264, *AAC],
     "recolour": ["-i", "{src}", "-vf", "hue=h=60:s=1.5", *X264, *AAC],
     "quieter": ["-i", "{src}", "-af", "volume=-8dB", "-c:v", "copy", *AAC],
+    "pillarbox": ["-i", "{src}", "-vf", "pad=256:144:32:0:black", *X264, *AAC],
+    "bordered": ["-i", "{src}", "-vf", "scale=160:120,pad=192:152:16:16:white", *X264, *AAC],
     "intro": ["-f", "lavfi", "-t", "1.5", "-i", "color=black:size=192x144:rate=15",
               "-f", "lavfi", "-t", "1.5", "-i", "anullsrc=r=22050:cl=mono", "-i", "{src}",
               "-filter_complex", "[0:v][1:a][2:v][2:a]concat=n=2:v=1:a=1[v][a]",
@@ -142,6 +144,26 @@ def test_mirrored_hash_matches_flipped_picture() -> None:
     assert fp.phash_distance(fp.approx_mirror(fp.image_phash(img)), fp.image_phash(flipped)) <= 10
 
 
+def test_bars_and_borders_are_trimmed_before_hashing() -> None:
+    img = _picture(5, 120)
+    pillarbox = np.zeros((120, 200, 3), np.uint8)
+    pillarbox[:, 40:160] = img
+    bordered = np.full((150, 150, 3), 255, np.uint8)
+    bordered[15:135, 15:135] = img
+    for framed in (pillarbox, bordered):
+        assert fp.trim_borders(framed).shape == img.shape
+        assert fp.phash_distance(fp.image_phash(fp.trim_borders(framed)), fp.image_phash(img)) <= 4
+    assert fp.trim_borders(img).shape == img.shape  # nothing to trim
+    # the same bars around another picture prove nothing
+    other = np.zeros((120, 200, 3), np.uint8)
+    other[:, 40:160] = _picture(6, 120)
+    assert fp.phash_distance(fp.image_phash(fp.trim_borders(other)), fp.image_phash(fp.trim_borders(pillarbox))) >= 16
+    # a mostly flat picture keeps its middle
+    flat = np.full((100, 100, 3), 30, np.uint8)
+    flat[48:52, 48:52] = 220
+    assert fp.trim_borders(flat).shape[:2] == (30, 30)
+
+
 def test_blank_frames_are_never_evidence() -> None:
     black = np.zeros((90, 120, 3), np.uint8)
     grey = np.full((90, 120, 3), 128, np.uint8)
@@ -153,7 +175,8 @@ def test_blank_frames_are_never_evidence() -> None:
     assert fp.frames_similarity([], hashes) == 0.0
 
 
-@pytest.mark.parametrize("variant", ["reencode", "resize", "container", "trim", "mirror", "recolour", "intro"])
+@pytest.mark.parametrize("variant", ["reencode", "resize", "container", "trim", "mirror", "recolour", "intro",
+                                     "pillarbox", "bordered"])
 def test_frames_of_a_copy_match(clips: dict[str, Clip], variant: str) -> None:
     assert fp.frames_similarity(clips["source"].frames, clips[variant].frames) >= 0.6
     assert fp.frames_similarity(clips[variant].frames, clips["source"].frames) >= 0.6

@@ -24,6 +24,9 @@ from triage.errors import ConfigError
 
 # Stage names, as used by `triage reprocess --only`.
 STAGES = ("transcripts", "text", "visual", "fingerprints")
+# Names how fingerprints are made; stored beside them, so `triage reprocess` redoes those an older way made
+# (frame hashes before bars and borders were trimmed carried "phash+chromaprint+minhash").
+FINGERPRINTS_MODEL = "phash-trimmed+chromaprint+minhash"
 
 # Chunks of a sentence or two (and transcript windows of a few seconds) let an explanation point at the
 # sentence or moment that matched; the pooled vector still represents the whole piece.

@@ -104,6 +104,21 @@ def test_reprocess_recomputes_only_what_a_changed_model_made(filled: Store, sett
     assert rp.with_dependents(("transcripts",)) == ("transcripts", "text", "fingerprints")
 
 
+def test_reprocess_redoes_fingerprints_an_older_way_made(filled: Store, settings: Settings) -> None:
+    from triage.pipeline import FINGERPRINTS_MODEL
+    from triage.store.schema import Artifact
+
+    models = runtime.encoders(settings)
+    sha = rp.contents_in_scope(filled, None)[0]
+    with filled.db.session() as session:
+        row = session.scalar(select(Artifact).where(Artifact.sha256 == sha, Artifact.kind == "fingerprints"))
+        assert row is not None and row.model == FINGERPRINTS_MODEL
+        row.model = "phash+chromaprint+minhash"  # frame hashes from before bars and borders were trimmed
+    assert rp.stale_stages(filled, sha, models) == ("fingerprints",)
+    assert rp.reprocess_one(filled, sha, ("fingerprints",), runtime.analyser(settings, models)).error is None
+    assert rp.stale_stages(filled, sha, models) == ()
+
+
 def test_score_snapshot_is_used_only_while_its_inputs_are_unchanged(filled: Store, settings: Settings) -> None:
     from triage.service.pool import load_pool
     from triage.service.rescore import load_snapshot, rescore, signature

@@ -14,6 +14,7 @@ from triage.fingerprints.frames import (
     mirrored_phash,
     near_frame_pairs,
     phash_distance,
+    trim_borders,
 )
 from triage.fingerprints.text import minhash_similarity, normalize_text, text_minhash, text_shingles
 
@@ -21,5 +22,5 @@ __all__ = [
     "approx_mirror", "audio_agreement", "audio_band_hash", "audio_fingerprint", "audio_similarity",
     "frame_phashes", "frames_similarity", "image_phash", "minhash_similarity", "mirrored_phash",
     "near_frame_pairs", "normalize_text", "phash_distance", "sampled_frame_pairs", "sha256_file", "text_minhash",
-    "text_shingles",
+    "text_shingles", "trim_borders",
 ]

@@ -23,6 +23,13 @@ MATCH_LOOSE = 16
 # row-major 8x8 bit layout (most significant bit first) those are the odd columns.
 _ODD_COLUMNS = int("".join("01" * 4) * 8, 2)
 MIRROR = np.uint64(_ODD_COLUMNS)  # the same bits, to XOR into arrays of hashes
+# Letterbox and pillarbox bars, and the plain borders an image gains on re-upload, are trimmed before hashing:
+# a line is a border while it varies less than _BORDER_STD along its length (0..255, room for compression noise)
+# and stays within _BORDER_SHIFT of the outermost line's level. At most _MAX_TRIM of each side goes, so a mostly
+# flat picture keeps its middle.
+_BORDER_STD = 6.0
+_BORDER_SHIFT = 12.0
+_MAX_TRIM = 0.35
 
 
 def _gray32(rgb: np.ndarray) -> Image.Image:
@@ -44,9 +51,31 @@ def is_blank(rgb: np.ndarray) -> bool:
     return float(np.asarray(_gray32(rgb), dtype=np.float32).std()) < _BLANK_STD
 
 
+def trim_borders(rgb: np.ndarray) -> np.ndarray:
+    """The picture inside flat bars or borders on any side (a view, not a copy); the whole picture when none."""
+    gray = np.asarray(Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8)).convert("L"), dtype=np.float32)
+    top, bottom = _border_runs(gray)
+    left, right = _border_runs(gray.T)
+    h, w = gray.shape
+    return rgb[top:h - bottom, left:w - right]
+
+
+def _border_runs(gray: np.ndarray) -> tuple[int, int]:
+    """How many rows at the top and at the bottom are border."""
+    flat, level = gray.std(axis=1) < _BORDER_STD, gray.mean(axis=1)
+    limit = int(_MAX_TRIM * len(gray))
+
+    def run(lines: np.ndarray, levels: np.ndarray) -> int:
+        border = lines & (np.abs(levels - levels[0]) < _BORDER_SHIFT)
+        return min(limit, len(border) if border.all() else int(np.argmin(border)))
+
+    return run(flat, level), run(flat[::-1], level[::-1])
+
+
 def frame_phashes(frames: list[Frame]) -> list[tuple[float, int]]:
-    """(time, pHash) for each representative frame; blank frames are left out because they prove nothing."""
-    return [(f.time, image_phash(f.rgb)) for f in frames if not is_blank(f.rgb)]
+    """(time, pHash) for each representative frame, bars and borders trimmed; blank frames are left out because
+    they prove nothing."""
+    return [(f.time, image_phash(trim_borders(f.rgb))) for f in frames if not is_blank(f.rgb)]
 
 
 def phash_distance(a: int, b: int) -> int:

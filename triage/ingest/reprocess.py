@@ -12,7 +12,7 @@ from triage.domain import Status
 from triage.errors import ConfigError, InvalidSubmission, ModelUnavailable
 from triage.ingest.engine import Analyse, AnalysisEngine, LocalEngine, Outcome, Request, run_all
 from triage.ingest.save import save_analysis
-from triage.pipeline import STAGES, Encoders, text_vectors_model
+from triage.pipeline import FINGERPRINTS_MODEL, STAGES, Encoders, text_vectors_model
 from triage.store import artifacts as art
 from triage.store.schema import Content, Submission, Vector
 from triage.store.store import Store
@@ -46,7 +46,7 @@ def stale_stages(store: Store, sha256: str, models: Encoders) -> tuple[str, ...]
         visual = found.get("visual")
         if visual is not None and models.clip is not None and visual.model != models.clip.name:
             stale.append("visual")
-        if "fingerprints" not in found:
+        if "fingerprints" not in found or found["fingerprints"].model != FINGERPRINTS_MODEL:
             stale.append("fingerprints")
     return with_dependents(tuple(stale))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from triage.domain import MediaType, Status
-from triage.pipeline import Analysis
+from triage.pipeline import FINGERPRINTS_MODEL, Analysis
 from triage.store import artifacts as art
 from triage.store.schema import Content
 from triage.store.store import Store
@@ -52,7 +52,7 @@ def save_rows(session: Session, content: Content, analysis: Analysis, files: dic
         state = "ready" if analysis.visual_model else "pending"
         art.put_artifact(session, sha, "visual", model=analysis.visual_model or "", data={"state": state})
     if "fingerprints" in stages:
-        art.put_artifact(session, sha, "fingerprints", model="phash+chromaprint+minhash", data=analysis.fingerprints)
+        art.put_artifact(session, sha, "fingerprints", model=FINGERPRINTS_MODEL, data=analysis.fingerprints)
     set_status(content, Status.READY)
     settle_from_content(session, content, allow_mislabelled=allow_mislabelled)
 
