@@ -40,6 +40,7 @@ VARIANTS: dict[str, list[str]] = {
     "mirror": ["-i", "{src}", "-vf", "hflip", *X264, *AAC],
     "recolour": ["-i", "{src}", "-vf", "hue=h=60:s=1.5", *X264, *AAC],
     "quieter": ["-i", "{src}", "-af", "volume=-8dB", "-c:v", "copy", *AAC],
+    "faster": ["-i", "{src}", "-vf", "setpts=PTS/1.1", "-af", "atempo=1.1", *X264, *AAC],
     "pillarbox": ["-i", "{src}", "-vf", "pad=256:144:32:0:black", *X264, *AAC],
     "bordered": ["-i", "{src}", "-vf", "scale=160:120,pad=192:152:16:16:white", *X264, *AAC],
     "intro": ["-f", "lavfi", "-t", "1.5", "-i", "color=black:size=192x144:rate=15",
@@ -196,6 +197,15 @@ def test_black_intro_adds_no_frames(clips: dict[str, Clip]) -> None:
 
 
 # ---------------------------------------------------------------- audio
+
+
+def test_sound_played_faster_matches_once_stretched_to_its_pace(clips: dict[str, Clip]) -> None:
+    source, faster = clips["source"].chroma, clips["faster"].chroma
+    assert fp.audio_similarity(source, faster) < 0.3  # no offset lines the items up
+    assert fp.tempo_similarity(source, faster) >= 0.5
+    assert fp.tempo_similarity(faster, source) == fp.tempo_similarity(source, faster)
+    assert fp.tempo_similarity(source, clips["other_speech"].chroma) == 0.0
+    assert fp.tempo_similarity(source, clips["reencode"].chroma) == 0.0  # one length: never stretched
 
 
 def test_audio_fingerprint_shape(clips: dict[str, Clip]) -> None:

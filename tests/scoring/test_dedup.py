@@ -240,3 +240,17 @@ def test_sound_items_of_each_kind_count_on_their_own():
               duration=38.0),
            fp("other", MediaType.AUDIO, audio=audio_fp(32, 300), audio_bands=audio_fp(33, 1250), duration=38.0)]
     assert _candidates(fps, DedupParams(sound_lsh_above=0)) == {("long", "trimmed")}
+
+
+def test_a_copy_played_faster_groups_and_a_piece_that_is_merely_shorter_does_not():
+    from triage.fingerprints.audio import stretched
+
+    base = audio_fp(21, 220)
+    fps = [fp("orig", MediaType.AUDIO, audio=base, duration=27.3),
+           # played 1.1x faster, pitch kept, then re-encoded: the same items, closer together
+           fp("faster", MediaType.AUDIO, audio=noisy(stretched(base, 1 / 1.1), 22), duration=24.8),
+           fp("slower", MediaType.AUDIO, audio=noisy(stretched(base, 1.08), 23), duration=29.5),
+           fp("other", MediaType.AUDIO, audio=audio_fp(24, 200), duration=24.8)]
+    assert groups_of(fps) == [["faster", "orig", "slower"]]
+    to_original = [e for e in find_duplicates(fps)[0].edges if "orig" in (e.a, e.b)]
+    assert len(to_original) == 2 and all(e.kind == "audio" and e.score >= 0.6 for e in to_original)

@@ -3,7 +3,13 @@
 Computing a fingerprint may touch a file or a native library; comparing two is always a pure function.
 """
 
-from triage.fingerprints.audio import audio_agreement, audio_band_hash, audio_fingerprint, audio_similarity
+from triage.fingerprints.audio import (
+    audio_agreement,
+    audio_band_hash,
+    audio_fingerprint,
+    audio_similarity,
+    tempo_similarity,
+)
 from triage.fingerprints.exact import sha256_file
 from triage.fingerprints.frame_candidates import sampled_frame_pairs
 from triage.fingerprints.frames import (
@@ -22,5 +28,5 @@ __all__ = [
     "approx_mirror", "audio_agreement", "audio_band_hash", "audio_fingerprint", "audio_similarity",
     "frame_phashes", "frames_similarity", "image_phash", "minhash_similarity", "mirrored_phash",
     "near_frame_pairs", "normalize_text", "phash_distance", "sampled_frame_pairs", "sha256_file", "text_minhash",
-    "text_shingles", "trim_borders",
+    "tempo_similarity", "text_shingles", "trim_borders",
 ]

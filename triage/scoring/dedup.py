@@ -22,6 +22,7 @@ from triage.fingerprints import (
     minhash_similarity,
     near_frame_pairs,
     sampled_frame_pairs,
+    tempo_similarity,
 )
 from triage.scoring.types import Fingerprint, Item
 
@@ -166,13 +167,19 @@ def _judge(x: Fingerprint, y: Fingerprint, p: DedupParams) -> tuple[str, float]:
 
 def _sound_similarity(x: Fingerprint, y: Fingerprint, p: DedupParams) -> float:
     """Chromaprint when both tracks are long enough for it; otherwise the fine band hash of the first seconds,
-    which has enough items for clips of a few seconds but must clear a higher bar (see DedupParams.band_min)."""
+    which has enough items for clips of a few seconds but must clear a higher bar (see DedupParams.band_min).
+    A pair that misses the bar as played gets a second look with one stretched to the other's tempo."""
     if all(f.audio is not None and len(f.audio) >= p.chromaprint_min_items for f in (x, y)):
-        return audio_similarity(x.audio, y.audio)  # type: ignore[arg-type]
+        return _at_either_tempo(x.audio, y.audio, p.audio_min)  # type: ignore[arg-type]
     if x.audio_bands is None or y.audio_bands is None or not len(x.audio_bands) or not len(y.audio_bands):
         return audio_similarity(x.audio, y.audio) if x.audio is not None and y.audio is not None else 0.0
-    s = audio_similarity(x.audio_bands, y.audio_bands)
+    s = _at_either_tempo(x.audio_bands, y.audio_bands, p.band_min)
     return s if s >= p.band_min else 0.0
+
+
+def _at_either_tempo(a: np.ndarray, b: np.ndarray, bar: float) -> float:
+    s = audio_similarity(a, b)
+    return s if s >= bar else max(s, tempo_similarity(a, b))
 
 
 def _durations_agree(a: float | None, b: float | None, p: DedupParams) -> bool:
