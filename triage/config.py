@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     threads: int = Field(default=2, ge=1)
     device: str = "auto"  # auto | cpu | cuda
     whisper_model: str = "tiny.en"  # a size name, or a local CTranslate2 folder
+    # A multilingual Whisper ("base" with the multilingual extra) for speech it hears is not English; "" = off.
+    whisper_other_languages: str = ""
     whisper_beam_size: int = 1
     whisper_vad: bool = True
     # A bundled name, a pulled name or a local sentence-transformers folder; "a+b" joins models into one space.

@@ -73,7 +73,8 @@ def encoders(settings: Settings) -> Encoders:
     return Encoders(
         transcriber=registry.transcriber(settings.whisper_model, beam_size=settings.whisper_beam_size,
                                          vad=settings.whisper_vad, device=settings.device,
-                                         threads=settings.threads, models_dir=settings.models_dir),
+                                         threads=settings.threads, models_dir=settings.models_dir,
+                                         other_languages=settings.whisper_other_languages),
         text=text_encoder(settings),
         clip=clip_encoder(settings),
         vad=settings.whisper_vad,

@@ -31,6 +31,8 @@ def list_models(settings: Settings) -> list[dict[str, Any]]:
     configured = _configured(settings)
     chosen = {(family, part) for family, name in configured.items()
               for part in (part_names(name) if family == "text" else [name])}
+    if settings.whisper_other_languages:
+        chosen.add(("whisper", settings.whisper_other_languages))
     rows = [{**m.to_dict(), "configured": (m.family, m.name) in chosen}
             for m in registry.known_models(settings.models_dir)]
     names = {(r["family"], r["name"]) for r in rows}
@@ -93,6 +95,8 @@ def pull(settings: Settings, names: list[str] | None = None) -> list[str]:
     from triage.encoders import clip, text, whisper
 
     wanted = names or [f"{f}:{n}" for f, n in _configured(settings).items()]
+    if not names and settings.whisper_other_languages:
+        wanted.append(f"whisper:{settings.whisper_other_languages}")
     models_dir = settings.models_dir
     todo: list[tuple[str, str]] = []
     report: list[str] = []
@@ -134,7 +138,7 @@ def _smoke(family: str, settings: Settings) -> tuple[Any, float, float, str]:
     if family == "whisper":
         model: Any = registry.transcriber(settings.whisper_model, beam_size=settings.whisper_beam_size,
                                           vad=settings.whisper_vad, device=device, threads=threads,
-                                          models_dir=models_dir)
+                                          models_dir=models_dir, other_languages=settings.whisper_other_languages)
         load_s = time.perf_counter() - t0
         rng = np.random.default_rng(0)
         audio = (0.01 * rng.standard_normal(5 * 16_000)).astype(np.float32)  # 5 s of faint noise

@@ -125,8 +125,12 @@ def known_models(models_dir: Path = Path("models")) -> list[ModelInfo]:
 
 
 def transcriber(name: str, *, device: str = "auto", threads: int = 2, beam_size: int = 1, vad: bool = True,
-                models_dir: Path = Path("models")) -> Transcriber:
-    """The speech-to-text model `name` (a Whisper size, a local CTranslate2 folder, or "fake"), loaded once."""
+                models_dir: Path = Path("models"), other_languages: str = "") -> Transcriber:
+    """The speech-to-text model `name` (a Whisper size, a local CTranslate2 folder, or "fake"), loaded once.
+
+    With `other_languages` (a multilingual Whisper), speech `name` doubts and that model hears as likely not
+    English is transcribed by that model instead.
+    """
     if name == FAKE:
         from triage.encoders.fake import FakeTranscriber
 
@@ -136,20 +140,28 @@ def transcriber(name: str, *, device: str = "auto", threads: int = 2, beam_size:
     path = whisper.resolve(name, models_dir)
     dev = resolve_device(device)
     label = name if "/" not in name else Path(name).name
+    other: whisper.WhisperTranscriber | None = None
+    if other_languages:
+        loaded = transcriber(other_languages, device=device, threads=threads, beam_size=beam_size, vad=vad,
+                             models_dir=models_dir)
+        if not isinstance(loaded, whisper.WhisperTranscriber):
+            raise ConfigError("TRIAGE_WHISPER_OTHER_LANGUAGES names a Whisper model, not the fake")
+        other = loaded
 
     def load() -> Transcriber:
         try:
             return whisper.WhisperTranscriber(path, label=label, device=dev, threads=threads,
-                                              beam_size=beam_size, vad=vad)
+                                              beam_size=beam_size, vad=vad, other_languages=other)
         except CudaUnusable as exc:
             if device != "auto":  # the user asked for the GPU by name: say why it cannot be used
                 raise
             # "auto" picked CUDA because torch sees a GPU; Whisper on the CPU beats no Whisper at all.
             log.warning("%s Transcribing on the CPU instead.", exc)
             return whisper.WhisperTranscriber(path, label=label, device="cpu", threads=threads,
-                                              beam_size=beam_size, vad=vad)
+                                              beam_size=beam_size, vad=vad, other_languages=other)
 
-    return cache.get_or_load(("whisper", str(path.resolve()), dev, threads, beam_size, vad), load)
+    key = ("whisper", str(path.resolve()), dev, threads, beam_size, vad, other.name if other else "")
+    return cache.get_or_load(key, load)
 
 
 def text_encoder(name: str, *, device: str = "auto", threads: int = 2, precision: str = "auto",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import numpy as np
 
 from triage.domain import Segment, Transcript, Word
 from triage.encoders import whisper_parts
+from triage.encoders.languages import likely_not_english
 from triage.errors import ConfigError, CudaUnusable, ModelUnavailable, ProcessingFailed
 
 SAMPLE_RATE = 16_000
@@ -120,7 +122,7 @@ class WhisperTranscriber:
 
     def __init__(self, path: Path, *, label: str, device: str = "cpu", threads: int = 2,
                  beam_size: int = 1, vad: bool = True, compute_type: str | None = None,
-                 batch_size: int = 2) -> None:
+                 batch_size: int = 2, other_languages: WhisperTranscriber | None = None) -> None:
         from faster_whisper import BatchedInferencePipeline, WhisperModel
 
         if device == "cuda" and (problem := cuda_device_problem()):
@@ -141,6 +143,15 @@ class WhisperTranscriber:
         self.batch_size = batch_size
         self.vad = vad
         self.multilingual = bool(self._model.model.is_multilingual)
+        if other_languages is not None and (self.multilingual or not other_languages.multilingual):
+            raise ConfigError(f"TRIAGE_WHISPER_OTHER_LANGUAGES needs an English-only TRIAGE_WHISPER_MODEL and a "
+                              f"multilingual model beside it (such as base), not {self.name} and "
+                              f"{other_languages.name}")
+        # Speech this model doubts and the other hears as likely not English goes to the other (languages.py).
+        # Its name is on every transcript, so turning this on or off marks old ones for `triage reprocess`.
+        self.other_languages = other_languages
+        if other_languages is not None:
+            self.name = f"{self.name}+{other_languages.name}"
 
     def transcribe(self, audio: np.ndarray, *, vad: bool | None = None) -> Transcript:
         """Transcribe mono float32 16 kHz audio; vad=None uses the default chosen at load time.
@@ -162,6 +173,9 @@ class WhisperTranscriber:
         try:
             segments, detected, failed = self._decode(samples, duration, language, use_vad, self.beam_size,
                                                       batched=batched)
+            if failed and self.other_languages is not None and likely_not_english(
+                    self.other_languages.language_probabilities(samples, vad=use_vad)):
+                return replace(self.other_languages.transcribe(samples, vad=use_vad), model=self.name)
             # The second pass is sequential: its segments are sentence-sized, so a refrain sung twice in one
             # 30 s chunk is not mistaken for a repetition loop the way the batched chunk's single segment is.
             if failed and (batched or self.beam_size < REDO_BEAM_SIZE):
@@ -172,6 +186,19 @@ class WhisperTranscriber:
         text = " ".join(s.text for s in segments)
         return Transcript(text=text, segments=tuple(segments), language=detected, duration=duration,
                           model=self.name)
+
+    def language_probabilities(self, audio: np.ndarray, *, vad: bool | None = None) -> dict[str, float]:
+        """How likely each language is, as a multilingual model hears the first 30 s of speech; empty when there
+        is no speech to judge (or the model knows only English)."""
+        samples = np.asarray(audio, dtype=np.float32).reshape(-1)
+        if not self.multilingual or samples.size < SAMPLE_RATE // 2:
+            return {}
+        use_vad = self.vad if vad is None else vad
+        try:
+            _, _, ranked = self._model.detect_language(samples, vad_filter=use_vad)
+        except (RuntimeError, ValueError, IndexError):  # voice activity detection left nothing to listen to
+            return {}
+        return {str(language): float(p) for language, p in ranked}
 
     def _options(self, language: str | None, beam_size: int) -> dict[str, Any]:
         return {"language": language, "beam_size": beam_size, "word_timestamps": True,
