@@ -302,6 +302,10 @@ def test_workers_are_told_local_model_folders_absolutely(tmp_path: Path, monkeyp
     assert sent.models_dir == tmp_path / "models"
     assert sent.text_model == str(tmp_path / "my-sentence-model")
     assert sent.whisper_model == "tiny.en"  # a name, not a folder here: left for the worker to resolve
+    assert sent.whisper_other_languages == ""  # none asked for: still none, not the working dir
+    (tmp_path / "my-whisper").mkdir()
+    assert _absolute_paths(relative.model_copy(update={"whisper_other_languages": "my-whisper"})
+                           ).whisper_other_languages == str(tmp_path / "my-whisper")
 
 
 class _TwoPartError(Exception):

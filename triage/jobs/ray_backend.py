@@ -62,9 +62,10 @@ def _absolute_paths(settings: Settings) -> Settings:
     update: dict[str, Any] = {"models_dir": settings.models_dir.resolve()}
     if settings.clip_checkpoint is not None:
         update["clip_checkpoint"] = settings.clip_checkpoint.resolve()
-    for name in ("whisper_model", "text_model"):  # a model name, or a local folder ("a+b" for joined text models)
+    # A model name, or a local folder ("a+b" for joined text models; "" for no second Whisper).
+    for name in ("whisper_model", "whisper_other_languages", "text_model"):
         parts = part_names(getattr(settings, name)) if name == "text_model" else [getattr(settings, name)]
-        update[name] = "+".join(str(Path(p).resolve()) if Path(p).exists() else p for p in parts)
+        update[name] = "+".join(str(Path(p).resolve()) if p and Path(p).exists() else p for p in parts)
     return settings.model_copy(update=update)
 
 
