@@ -56,6 +56,23 @@ def test_callout_page_shows_cards_and_decisions_persist(service: Service, ready_
     assert "Transcript" in detail and "keeper" in detail and "cora" in detail
 
 
+def test_a_transcript_in_another_language_says_which(service: Service, ready_video: str) -> None:
+    from sqlalchemy import select
+
+    from triage.store.schema import Artifact, Submission
+
+    sign_in(service)
+    english = service.client.get(f"/submissions/{ready_video}").text
+    assert 'class="transcript" lang="en"' in english and "(language:" not in english
+    store = service.client.app.state.triage.store  # type: ignore[attr-defined]
+    with store.db.session() as session:
+        sha = session.get(Submission, ready_video).sha256
+        row = session.scalar(select(Artifact).where(Artifact.sha256 == sha, Artifact.kind == "transcript"))
+        row.data = {**row.data, "language": "es"}  # as TRIAGE_WHISPER_OTHER_LANGUAGES=base writes Spanish speech
+    spanish = service.client.get(f"/submissions/{ready_video}").text
+    assert 'class="transcript" lang="es"' in spanish and "(language: es)" in spanish
+
+
 def test_search_shows_results_in_cards(service: Service, ready_video: str) -> None:
     sign_in(service)
     page = service.client.get("/callouts/lawn", params={"q": "quick brown fox"}).text
