@@ -7,8 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import faiss
-
 from triage.config import Settings
 from triage.domain import MediaLimits, Transcript
 from triage.encoders import registry
@@ -17,6 +15,7 @@ from triage.errors import ModelUnavailable
 from triage.ingest.engine import Analyse, AnalysisEngine, LocalEngine
 from triage.pipeline import STAGES, Analysis, Encoders, analyse
 from triage.store.store import Store
+from triage.vectors import set_threads
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +35,10 @@ def index_options(settings: Settings) -> dict[str, Any]:
 
 
 def open_store(settings: Settings) -> Store:
-    limit_threads(settings.threads)
+    # FAISS searches and the duplicate sweeps would otherwise take every core, which a shared machine or a Ray
+    # worker beside this process does not have.
+    set_threads(settings.threads)
     return Store(settings.data_dir, settings.resolved_database_url)
-
-
-def limit_threads(threads: int) -> None:
-    """Hold this process's numeric work (FAISS searches, the duplicate sweeps) to TRIAGE_THREADS cores; FAISS
-    would otherwise take every core, which a shared machine or a Ray worker beside it does not have."""
-    faiss.omp_set_num_threads(threads)
 
 
 def clip_encoder(settings: Settings, *, required: bool = False, quiet: bool = False) -> ImageTextEncoder | None:

@@ -24,7 +24,8 @@ _MAX_NLIST = 4096
 _TRAIN_PER_LIST = 64  # k-means sample per list: enough for stable centroids, keeps 1M builds in seconds
 
 
-def _set_threads(threads: int | None) -> None:
+def set_threads(threads: int | None) -> None:
+    """Hold FAISS to `threads` cores in this process (None leaves it be)."""
     if threads is not None:
         if threads < 1:
             raise ConfigError(f"threads must be at least 1, got {threads}")
@@ -80,7 +81,7 @@ class VectorIndex:
     def __init__(self, dim: int, *, exact_max: int = 50_000, threads: int | None = None) -> None:
         if dim < 1:
             raise ConfigError(f"vector dimension must be positive, got {dim}")
-        _set_threads(threads)
+        set_threads(threads)
         self.dim = int(dim)
         self.exact_max = int(exact_max)
         # faiss' SWIG objects are typed loosely (keyword constructors, downcast attributes): Any it is
