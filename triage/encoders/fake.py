@@ -56,6 +56,9 @@ class FakeTextEncoder:
             out[i] = hashed_bag_of_words(text, self.dim)
         return out
 
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self.encode(texts)
+
 
 class FakeTranscriber:
     """Energy-based fake: each loud second becomes one pseudo-word derived from the samples."""

@@ -30,5 +30,12 @@ class JoinedTextEncoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """(n, dim) float32 unit rows: each part's unit rows, scaled, side by side."""
-        blocks = [part.encode(texts) * scale for part, scale in zip(self.parts, self._scales, strict=True)]
-        return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
+        return self._join([part.encode(texts) for part in self.parts])
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Each part embeds the queries its own way (an asymmetric model with its query prefix)."""
+        return self._join([part.encode_queries(texts) for part in self.parts])
+
+    def _join(self, blocks: list[np.ndarray]) -> np.ndarray:
+        scaled = [block * scale for block, scale in zip(blocks, self._scales, strict=True)]
+        return np.ascontiguousarray(np.hstack(scaled), dtype=np.float32)

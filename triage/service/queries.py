@@ -14,7 +14,7 @@ from triage.store.schema import Callout
 
 
 def _embed(models: Encoders, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
-    text = models.text.encode(texts)
+    text = models.text.encode_queries(texts)
     clip = models.clip.encode_texts(texts) if models.clip is not None else None
     return text, clip
 
