@@ -140,7 +140,7 @@ class NomicEncoder:
         tokens = model.settings.get("tokenizer.ggml.tokens")
         if model.settings.get("tokenizer.ggml.model") != "bert" or not isinstance(tokens, list):
             raise ModelUnavailable(f"{path} carries no BERT vocabulary")
-        # bfloat16 on CPUs that have it natively: 2.3x faster, within 0.9999 cosine of float32 (RESULTS.md).
+        # bfloat16 on CPUs that have it natively: 2.2x faster, within 0.9999 cosine of float32 (RESULTS.md).
         dtype = torch.float16 if device == "cuda" else torch.bfloat16 if bf16 else torch.float32
         self._net = build_model(model, dtype).to_device(device)
         self._tokenizer = bert_tokenizer(wordpiece_vocab(tokens), MAX_TOKENS)
