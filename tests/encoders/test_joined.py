@@ -27,6 +27,23 @@ def test_vectors_are_unit_and_cosines_are_the_dimension_weighted_mean() -> None:
     assert np.allclose(v @ v.T, (64 * s @ s.T + 192 * t @ t.T) / 256, atol=1e-6)
 
 
+class _Asymmetric(FakeTextEncoder):
+    """A part that embeds queries apart from documents, as nomic does with its prefixes."""
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self.encode([f"query {t}" for t in texts])
+
+
+def test_queries_go_to_each_part_as_queries() -> None:
+    symmetric, asymmetric = FakeTextEncoder(dim=64), _Asymmetric(dim=64)
+    joined = JoinedTextEncoder([symmetric, asymmetric])
+    queries, documents = joined.encode_queries(TEXTS[:2]), joined.encode(TEXTS[:2])
+    scale = np.sqrt(0.5)
+    assert np.allclose(queries[:, :64], documents[:, :64])  # the symmetric part embeds both alike
+    assert np.allclose(queries[:, 64:], asymmetric.encode_queries(TEXTS[:2]) * scale, atol=1e-6)
+    assert not np.allclose(queries[:, 64:], documents[:, 64:])
+
+
 def test_max_tokens_is_the_smallest_part() -> None:
     joined = JoinedTextEncoder([FakeTextEncoder(max_tokens=128), FakeTextEncoder(max_tokens=512)])
     assert joined.max_tokens == 128
