@@ -1,10 +1,12 @@
 """Archive-scale duplicate search: shared-item and near-frame candidates against every pair in the duration window.
 
 Synthetic pools with 100 copies each. Spoken pieces: 10-60 s, random Chromaprint items at ~8 a second and band-hash
-items at ~62 a second over the first 20 s; copies have 70% of items with a flipped bit, every fourth one trimmed. Silent videos: 10-60 s, 12 random frame pHashes;
-copies have 6 bits flipped per frame, every other one mirrored. `find_duplicates` runs whole with the default
-candidates (above 300 timed pieces: an inverted index on exact sound items, an exact Hamming range search over
-frame hashes); the baseline, every pair within the duration window, is timed on 2,000 sampled pairs and scaled to its
+items at ~62 a second over the first 20 s, and the MinHash of a real text from Debian's fortunes as their words;
+copies have 70% of items with a flipped bit, every fourth one trimmed, and 15% of their words misheard. Tempo
+copies are played 1.1x faster: every item is two bits off, so only their words find them. Silent videos: 10-60 s,
+12 random frame pHashes; copies have 6 bits flipped per frame, every other one mirrored. `find_duplicates` runs whole with the default
+candidates (above 300 timed pieces: an inverted index on exact sound items, MinHash bands of spoken words, an
+exact Hamming range search over frame hashes); the baseline, every pair within the duration window, is timed on 2,000 sampled pairs and scaled to its
 pair count, since running it whole takes hours.
 
     .venv/bin/python benchmarks/bench_dedup.py [--sizes 1000 3000 10000]
@@ -24,15 +26,20 @@ import os
 import platform
 import time
 from itertools import product
+from pathlib import Path
 
 import numpy as np
 
 from triage.domain import MediaType
 from triage.fingerprints import approx_mirror, frames_similarity, near_frame_pairs, sampled_frame_pairs
+from triage.fingerprints.audio import stretched
 from triage.fingerprints.frame_candidates import table_plan
 from triage.fingerprints.frames import MATCH_LOOSE, MIRROR, as_codes, informative
+from triage.fingerprints.text import text_minhash
 from triage.scoring.dedup import DedupParams, _candidates, compare, find_duplicates
 from triage.scoring.types import Fingerprint
+
+FORTUNES = Path("/usr/share/games/fortunes")  # Debian's fortunes package: real texts for the pieces' words
 
 
 def _reencode(items: np.ndarray, rng: np.random.Generator, trim: int = 0) -> np.ndarray:
@@ -42,22 +49,56 @@ def _reencode(items: np.ndarray, rng: np.random.Generator, trim: int = 0) -> np.
     return out
 
 
-def spoken_pool(n: int, copies: int = 100, seed: int = 0) -> list[Fingerprint]:
+def fortunes_texts(n: int, rng: np.random.Generator) -> list[str]:
+    """n real English texts of 80-400 characters from Debian's fortunes (words of realistic overlap)."""
+    entries = []
+    for path in sorted(FORTUNES.glob("*")):
+        if path.is_file() and not path.suffix:
+            entries += [e.strip() for e in path.read_text(encoding="latin-1").split("\n%\n") if 80 <= len(e) <= 400]
+    return [str(t) for t in rng.choice(entries, n, replace=len(entries) < n)]
+
+
+def misheard(text: str, rng: np.random.Generator, share: float = 0.15) -> str:
+    """The text with a share of its words replaced, as a second transcription of the same speech might be."""
+    words = text.split()
+    return " ".join("#" * len(w) if rng.random() < share else w for w in words)
+
+
+def spoken_pool(n: int, copies: int = 100, seed: int = 0, tempo: bool = False) -> list[Fingerprint]:
+    """With tempo, copies are played 1.1x faster: their sound items are all new, their words mostly the same."""
     rng = np.random.default_rng(seed)
+    texts = fortunes_texts(n, rng) if FORTUNES.is_dir() else None
     fps = []
     for i in range(n):
         duration = float(rng.uniform(10, 60))
         items = rng.integers(0, 2**32, int(duration * 8), dtype=np.uint64).astype(np.uint32)
         bands = rng.integers(0, 2**32, int(min(duration, 20.0) * 62), dtype=np.uint64).astype(np.uint32)
         fps.append(Fingerprint(f"s{i:06d}", MediaType.AUDIO, f"sha{i}", audio=items, audio_bands=bands,
-                               duration=duration, has_speech=True))
+                               duration=duration, has_speech=True,
+                               minhash=text_minhash(texts[i]) if texts else None))
     for j in range(copies):
         orig = fps[j]
+        words = text_minhash(misheard(texts[j], rng)) if texts else None
+        if tempo:
+            # every item off by two bits: no item comes through bit for bit, as measured on real 1.1x copies
+            audio = stretched(orig.audio, 1 / 1.1)  # type: ignore[arg-type]
+            audio = audio ^ (np.uint32(1) << rng.integers(0, 16, len(audio)).astype(np.uint32)) \
+                ^ (np.uint32(1) << rng.integers(16, 32, len(audio)).astype(np.uint32))
+            fps.append(Fingerprint(f"c{j:06d}", MediaType.AUDIO, f"copy{j}", duration=orig.duration / 1.1,  # type: ignore[operator]
+                                   has_speech=True, audio=audio, minhash=words,
+                                   audio_bands=rng.integers(0, 2**32, len(orig.audio_bands), dtype=np.uint64  # type: ignore[arg-type]
+                                                            ).astype(np.uint32)))
+            continue
         trim = 2 if j % 4 == 0 else 0  # seconds
         fps.append(Fingerprint(f"c{j:06d}", MediaType.AUDIO, f"copy{j}", duration=orig.duration, has_speech=True,
                                audio=_reencode(orig.audio, rng, 8 * trim),  # type: ignore[arg-type]
-                               audio_bands=_reencode(orig.audio_bands, rng, 62 * trim)))  # type: ignore[arg-type]
+                               audio_bands=_reencode(orig.audio_bands, rng, 62 * trim),  # type: ignore[arg-type]
+                               minhash=words))
     return fps
+
+
+def tempo_pool(n: int, copies: int = 100, seed: int = 0) -> list[Fingerprint]:
+    return spoken_pool(n, copies, seed, tempo=True)
 
 
 def silent_video_pool(n: int, copies: int = 100, seed: int = 0) -> list[Fingerprint]:
@@ -179,7 +220,8 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- |")
     everything = DedupParams(sound_lsh_above=10**9)
     find_duplicates(silent_video_pool(400, copies=2, seed=9))  # load FAISS and SciPy before any timing
-    for (kind, make), n in product((("spoken", spoken_pool), ("silent video", silent_video_pool)), args.sizes):
+    kinds = (("spoken", spoken_pool), ("spoken, copies 1.1x faster", tempo_pool), ("silent video", silent_video_pool))
+    for (kind, make), n in product(kinds, args.sizes):
         fps = make(n)
         started = time.perf_counter()
         groups = find_duplicates(fps)

@@ -254,3 +254,21 @@ def test_a_copy_played_faster_groups_and_a_piece_that_is_merely_shorter_does_not
     assert groups_of(fps) == [["faster", "orig", "slower"]]
     to_original = [e for e in find_duplicates(fps)[0].edges if "orig" in (e.a, e.b)]
     assert len(to_original) == 2 and all(e.kind == "audio" and e.score >= 0.6 for e in to_original)
+
+
+def test_big_pools_find_a_copy_played_faster_through_its_words_but_not_another_reading_of_them():
+    from triage.fingerprints.audio import stretched
+    from triage.scoring.dedup import DedupParams
+
+    base = audio_fp(41, 220)
+    misheard = STORY.replace("fridge", "bridge").replace("pillow", "pillar")  # a second transcription
+    fps = [fp("orig", MediaType.AUDIO, audio=base, duration=27.3, minhash=text_minhash(STORY)),
+           # 1.1x faster, then re-encoded: no sound item comes through bit for bit, most words do
+           fp("faster", MediaType.AUDIO, audio=noisy(stretched(base, 1 / 1.1), 42), duration=24.8,
+              minhash=text_minhash(misheard)),
+           # the same story read by someone else: the words match, the sound does not
+           fp("reading", MediaType.AUDIO, audio=audio_fp(43, 200), duration=25.0, minhash=text_minhash(STORY)),
+           fp("other", MediaType.AUDIO, audio=audio_fp(44, 200), duration=25.0, minhash=text_minhash(OTHER))]
+    big = DedupParams(sound_lsh_above=0)  # as in a pool of more than 300 timed pieces
+    assert groups_of(fps, params=big) == groups_of(fps) == [["faster", "orig"]]
+    assert groups_of(fps, params=DedupParams(sound_lsh_above=0, words_lsh_rows=10**6)) == []  # words unused

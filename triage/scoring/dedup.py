@@ -57,6 +57,10 @@ class DedupParams:
     # (re-encodes at 32 kbit/s, trims, gain changes), per kind of item: true copies share 39% or more of the
     # smaller piece's items of one kind, other pairs at most 5.3%; the bar sits between with a margin both ways.
     sound_lsh_above: int = 300
+    # A copy played faster or slower shares few sound items bit for bit, but its words come through: in a big
+    # pool, spoken pieces whose transcripts' MinHash share a band of this many rows are compared too (a pair
+    # sharing 60% of its words' shingles meets with 99% chance, one sharing 5% with 0.02%).
+    words_lsh_rows: int = 4
     sound_key_share: float = 0.1
     sound_key_min: int = 3
     common_key_share: float = 0.05  # a key in more than this share of pieces (silence, hum) is no evidence
@@ -215,7 +219,7 @@ def _rank_key(item_id: str, items: Mapping[str, Item] | None) -> tuple[float, fl
 
 def _candidates(fps: list[Fingerprint], p: DedupParams) -> set[tuple[str, str]]:
     """Pairs worth comparing: same bytes always; texts with texts (MinHash bands when many); the rest within a
-    duration window, or, in big pools, pieces that share sound items or near frames."""
+    duration window, or, in big pools, pieces that share sound items, words or near frames."""
     pairs: set[tuple[str, str]] = set()
     by_sha: dict[str, list[str]] = defaultdict(list)
     for f in fps:
@@ -232,9 +236,10 @@ def _candidates(fps: list[Fingerprint], p: DedupParams) -> set[tuple[str, str]]:
     if len(timed) <= p.sound_lsh_above:
         pairs.update(_duration_window_pairs(timed, p))
         return pairs
-    # A big pool: speech and audio-only pieces pair up through the sound items they share, the rest
-    # (silent videos, images, music under pictures) through frames near each other; nothing else can match.
+    # A big pool: speech and audio-only pieces pair up through the sound items they share (or, spoken, through
+    # their words), the rest (silent videos, images, music under pictures) through frames near each other.
     pairs.update(_sound_key_pairs([f for f in timed if _has_sound(f)], p))
+    pairs.update(_lsh_pairs([f for f in timed if _has_audio(f)], p.words_lsh_rows))
     seen = [f for f in timed if f.frames and not _has_audio(f)]
     pairs.update(_pair(seen[i].submission_id, seen[j].submission_id) for i, j in _near_frame_candidates(seen, p))
     return pairs
