@@ -43,6 +43,12 @@ def test_damaged_files_are_refused_with_the_reason(tmp_path: Path, damage: objec
         gguf.read(path)
 
 
+def test_a_zero_alignment_is_refused(tmp_path: Path) -> None:
+    path = tiny_gguf.write(tmp_path / "m.gguf", {"general.alignment": 0}, {"t": np.ones(4, np.float32)}, alignment=1)
+    with pytest.raises(ModelUnavailable, match="alignment"):
+        gguf.read(path)
+
+
 def test_quantised_tensors_are_refused_not_misread(tmp_path: Path) -> None:
     path = tiny_gguf.write(tmp_path / "m.gguf", {}, {"t": np.ones(32, np.float32)}, tensor_kinds={"t": 8})
     with pytest.raises(ModelUnavailable, match="quantised"):

@@ -90,6 +90,8 @@ def _parse(raw: np.ndarray) -> GGUFModel:
         dims = [cursor.scalar("<Q") for _ in range(cursor.scalar("<I"))]
         infos.append((name, dims, cursor.scalar("<I"), cursor.scalar("<Q")))
     alignment = int(settings.get("general.alignment", DEFAULT_ALIGNMENT))
+    if alignment <= 0:
+        raise ValueError(f"its data alignment ({alignment}) is not a positive number")
     start = -(-cursor.pos // alignment) * alignment
     tensors = {}
     for name, dims, kind, offset in infos:
