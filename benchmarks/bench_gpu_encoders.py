@@ -16,9 +16,11 @@ section for benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import platform
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -196,7 +198,9 @@ def main() -> None:
     parser.add_argument("--no-clip", action="store_true", help="time the text model only")
     args = parser.parse_args()
     if args.text_model == RANDOM_NOMIC:
-        args.text_model = random_nomic_bert(Path(tempfile.mkdtemp()))
+        folder = Path(tempfile.mkdtemp())
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)  # 226 MB of random weights
+        args.text_model = random_nomic_bert(folder)
     if args.save_reference:
         save_reference(args.text_model, args.threads, args.save_reference)
         return
