@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from triage.domain import MediaType
 from triage.fingerprints import text_minhash
@@ -272,3 +273,36 @@ def test_big_pools_find_a_copy_played_faster_through_its_words_but_not_another_r
     big = DedupParams(sound_lsh_above=0)  # as in a pool of more than 300 timed pieces
     assert groups_of(fps, params=big) == groups_of(fps) == [["faster", "orig"]]
     assert groups_of(fps, params=DedupParams(sound_lsh_above=0, words_lsh_rows=10**6)) == []  # words unused
+
+
+def test_a_pool_with_every_kind_of_copy_groups_as_it_always_did():
+    """Edges, kinds and scores pinned from the code before edges carried their details (EdgeDetail): the details
+    must never change which pairs group, nor how strongly. Change these numbers only on purpose."""
+    from triage.fingerprints.audio import stretched
+
+    speech, song, pictures, bands = audio_fp(51, 240), audio_fp(52, 200), phashes(53, 12), audio_fp(54, 300)
+    fps = [fp("s1", MediaType.AUDIO, audio=speech, duration=32.0),
+           fp("s2", MediaType.AUDIO, audio=noisy(speech, 1, trim=30), duration=28.3),
+           fp("s3", MediaType.AUDIO, audio=noisy(stretched(speech, 1 / 1.1), 2), duration=29.1),
+           fp("s4", MediaType.AUDIO, audio=audio_fp(55, 240), duration=32.0),
+           fp("b1", MediaType.AUDIO, audio=audio_fp(56, 20), audio_bands=bands, duration=5.0),
+           fp("b2", MediaType.AUDIO, audio=audio_fp(57, 20), audio_bands=noisy(bands, 3, trim=40), duration=4.4),
+           fp("m1", MediaType.VIDEO, frames=pictures, audio=song, has_speech=False, duration=27.0),
+           fp("m2", MediaType.VIDEO, frames=_near(pictures, 4, mirror=True), audio=noisy(song, 5), has_speech=False,
+              duration=27.0),
+           fp("v1", MediaType.VIDEO, frames=phashes(58, 12), duration=20.0),
+           fp("v2", MediaType.VIDEO, frames=_near(phashes(58, 12)[3:], 6, bits=9), duration=15.0),
+           fp("i1", MediaType.IMAGE, frames=phashes(59, 1)),
+           fp("i2", MediaType.IMAGE, frames=_near(phashes(59, 1), 7, bits=8, mirror=True)),
+           text_fp("t1", STORY), text_fp("t2", STORY.lower() + " Thanks!"), text_fp("t3", OTHER)]
+    pinned = {("b1", "b2"): [("b1", "b2", "audio", 0.8388762775445896)],
+              ("i1", "i2"): [("i1", "i2", "frames", 1.0)],
+              ("m1", "m2"): [("m1", "m2", "audio+frames", 0.8326726896772235)],
+              ("s1", "s2", "s3"): [("s1", "s2", "audio", 0.829808358045395), ("s1", "s3", "audio", 0.6542059412943767)],
+              ("t1", "t2"): [("t1", "t2", "text", 0.953125)],
+              ("v1", "v2"): [("v1", "v2", "frames", 1.0)]}
+    found = {g.members: [(e.a, e.b, e.kind, e.score) for e in g.edges] for g in find_duplicates(fps)}
+    assert found.keys() == pinned.keys()
+    for members, edges in pinned.items():
+        assert [e[:3] for e in found[members]] == [e[:3] for e in edges]
+        assert [e[3] for e in found[members]] == pytest.approx([e[3] for e in edges], rel=1e-9)

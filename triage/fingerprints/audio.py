@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import tempfile
 import wave
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -134,8 +135,8 @@ def _vote_offsets(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.unique(np.concatenate([top - 1, top, top + 1]))
 
 
-def _best_offsets(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(agreement, overlap) at every offset worth scoring, overlap-filtered."""
+def _best_offsets(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(offset, agreement, overlap) at every offset worth scoring, overlap-filtered."""
     n, m = len(a), len(b)
     if n * m <= _FULL_SCAN_CELLS:
         offsets, sums = _scan_all_offsets(a, b)
@@ -145,11 +146,57 @@ def _best_offsets(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     overlap = _overlaps(n, m, offsets)
     valid = overlap >= _min_overlap(n, m)
     overlap = overlap[valid].astype(np.float64)
-    return 1.0 - sums[valid] / (32.0 * overlap), overlap
+    return offsets[valid], 1.0 - sums[valid] / (32.0 * overlap), overlap
 
 
 def _as_fingerprint(x: np.ndarray) -> np.ndarray:
     return np.asarray(x, dtype=np.uint32).reshape(-1)
+
+
+@dataclass(frozen=True)
+class AudioMatch:
+    """Where two item sequences agree best: the score (as `audio_similarity`), where the compared stretch starts
+    in each and how long it is, each sequence's length (all in items of that sequence), and the second's pace
+    over the first's (1.1: the second was played 10% faster and stretched back to compare)."""
+
+    score: float
+    start_a: float = 0.0
+    start_b: float = 0.0
+    span_a: float = 0.0
+    span_b: float = 0.0
+    len_a: int = 0
+    len_b: int = 0
+    tempo: float = 1.0
+
+    def flipped(self) -> AudioMatch:
+        """The same match with the two sequences' roles swapped."""
+        return AudioMatch(self.score, self.start_b, self.start_a, self.span_b, self.span_a, self.len_b, self.len_a,
+                          1.0 / self.tempo)
+
+
+NO_MATCH = AudioMatch(0.0)
+
+
+@dataclass(frozen=True)
+class ItemClock:
+    """Item positions of one kind of acoustic hash in seconds: items come every `step`, each sees `window`."""
+
+    step: float
+    window: float
+
+    def at(self, items: float) -> float:
+        """Seconds from the start to where item number `items` begins."""
+        return items * self.step
+
+    def span(self, items: float) -> float:
+        """Seconds of sound that `items` consecutive items cover."""
+        return items * self.step + self.window if items else 0.0
+
+
+# Chromaprint resamples to 11025 Hz and emits an item every 1365 samples; n items cover about n steps plus
+# 2.66 s (measured 2.60-2.70 s on 3 s to 60 s of audio). The band hash: one item per 256 samples, 4096 each.
+CHROMAPRINT_CLOCK = ItemClock(1365 / 11025, 2.66)
+BAND_CLOCK = ItemClock(256 / 16000, 4096 / 16000)
 
 
 def audio_agreement(a: np.ndarray, b: np.ndarray) -> float:
@@ -157,7 +204,7 @@ def audio_agreement(a: np.ndarray, b: np.ndarray) -> float:
     a, b = _as_fingerprint(a), _as_fingerprint(b)
     if len(a) < _MIN_OVERLAP_ITEMS or len(b) < _MIN_OVERLAP_ITEMS:
         return 0.0
-    agreement, _ = _best_offsets(a, b)
+    _, agreement, _ = _best_offsets(a, b)
     return float(agreement.max()) if len(agreement) else 0.0
 
 
@@ -167,14 +214,25 @@ def audio_similarity(a: np.ndarray, b: np.ndarray) -> float:
     Bit agreement at each relative offset, on the overlapping part, rescaled so that what chance reaches
     over that much overlap maps to 0; the best offset wins. Clips under ~2 s of overlap never match.
     """
+    return audio_match(a, b).score
+
+
+def audio_match(a: np.ndarray, b: np.ndarray) -> AudioMatch:
+    """`audio_similarity` with where it found the agreement: the best offset's stretch in each sequence."""
     a, b = _as_fingerprint(a), _as_fingerprint(b)
     if len(a) < _MIN_OVERLAP_ITEMS or len(b) < _MIN_OVERLAP_ITEMS:
-        return 0.0
-    agreement, overlap = _best_offsets(a, b)
+        return NO_MATCH
+    offsets, agreement, overlap = _best_offsets(a, b)
     if len(agreement) == 0:
-        return 0.0
+        return NO_MATCH
     chance = np.minimum(0.5 + _CHANCE_Z / np.sqrt(overlap), 1.0 - 1e-9)
-    return float(np.clip((agreement - chance) / (1.0 - chance), 0.0, 1.0).max())
+    scores = np.clip((agreement - chance) / (1.0 - chance), 0.0, 1.0)
+    best = int(scores.argmax())
+    score = float(scores[best])
+    if score == 0.0:
+        return NO_MATCH  # nothing above chance, the common case: no place worth reporting
+    k, items = int(offsets[best]), int(overlap[best])  # offset k pairs a[i] with b[i - k]
+    return AudioMatch(score, max(0, k), max(0, -k), items, items, len(a), len(b))
 
 
 # A copy played faster or slower with its pitch kept (a 1.1x re-upload) spaces its items differently, so no
@@ -195,14 +253,34 @@ def stretched(x: np.ndarray, factor: float) -> np.ndarray:
 def tempo_similarity(a: np.ndarray, b: np.ndarray) -> float:
     """`audio_similarity` of the shorter fingerprint stretched to the longer one's pace; 0 when their lengths
     differ by less or more than a change of tempo (TEMPO_RANGE) would make."""
-    short, long = sorted((_as_fingerprint(a), _as_fingerprint(b)), key=len)
+    return tempo_match(a, b).score
+
+
+def tempo_match(a: np.ndarray, b: np.ndarray) -> AudioMatch:
+    """`tempo_similarity` with where it found the agreement and at which pace (`AudioMatch.tempo`)."""
+    fa, fb = _as_fingerprint(a), _as_fingerprint(b)
+    short_is_a = len(fa) <= len(fb)
+    short, long = (fa, fb) if short_is_a else (fb, fa)
     if len(short) < _MIN_OVERLAP_ITEMS or not TEMPO_RANGE[0] <= len(long) / len(short) <= TEMPO_RANGE[1]:
-        return 0.0
+        return NO_MATCH
     ratio = len(long) / len(short)
-    at_ratio = audio_similarity(long, stretched(short, ratio))
-    if at_ratio == 0.0:
-        return 0.0
-    return max(at_ratio, *(audio_similarity(long, stretched(short, ratio * step)) for step in _TEMPO_STEPS))
+    best = _stretched_match(long, short, ratio)
+    if best.score == 0.0:
+        return NO_MATCH
+    for step in _TEMPO_STEPS:
+        other = _stretched_match(long, short, ratio * step)
+        if other.score > best.score:
+            best = other
+    return best.flipped() if short_is_a else best
+
+
+def _stretched_match(long: np.ndarray, short: np.ndarray, factor: float) -> AudioMatch:
+    """The match of `long` with `short` laid out `factor` times as long, in `short`'s own items: the short one
+    plays `factor` times as fast as the long one."""
+    m = audio_match(long, stretched(short, factor))
+    if m.score == 0.0:
+        return m
+    return replace(m, start_b=m.start_b / factor, span_b=m.span_b / factor, len_b=len(short), tempo=factor)
 
 
 def audio_band_hash(audio: np.ndarray, sample_rate: int = 16000, *, seconds: float = 20.0) -> np.ndarray:

@@ -17,13 +17,19 @@ import numpy as np
 
 from triage.domain import MediaType
 from triage.fingerprints import (
-    audio_similarity,
-    frames_similarity,
+    BAND_CLOCK,
+    CHROMAPRINT_CLOCK,
+    NO_MATCH,
+    AudioMatch,
+    ItemClock,
+    audio_match,
+    frames_match,
     minhash_similarity,
     near_frame_pairs,
     sampled_frame_pairs,
-    tempo_similarity,
+    tempo_match,
 )
+from triage.scoring.evidence import EdgeDetail, edge_detail, frames_facts, sound_facts, words_detail
 from triage.scoring.types import Fingerprint, Item
 
 
@@ -80,6 +86,12 @@ class DuplicateEdge:
     b: str
     kind: str  # "exact" | "text" | "audio" | "frames" | "audio+frames"
     score: float
+    detail: EdgeDetail | None = None  # None for "exact" and for edges kept before details existed
+
+    def __post_init__(self) -> None:
+        # A kept snapshot (service/rescore.py) is read back from JSON, where the detail is a plain dict.
+        if isinstance(self.detail, dict):
+            object.__setattr__(self, "detail", EdgeDetail(**self.detail))
 
 
 @dataclass(frozen=True)
@@ -123,8 +135,8 @@ def compare(a: Fingerprint, b: Fingerprint, params: DedupParams | None = None) -
     x, y = sorted((a, b), key=lambda f: f.submission_id)
     if x.sha256 and x.sha256 == y.sha256:
         return DuplicateEdge(x.submission_id, y.submission_id, "exact", 1.0)
-    kind, score = _judge(x, y, p)
-    return DuplicateEdge(x.submission_id, y.submission_id, kind, score) if kind else None
+    kind, score, detail = _judge(x, y, p)
+    return DuplicateEdge(x.submission_id, y.submission_id, kind, score, detail) if kind else None
 
 
 def _has_sound(f: Fingerprint) -> bool:
@@ -135,55 +147,72 @@ def _has_audio(f: Fingerprint) -> bool:
     return _has_sound(f) and f.has_speech is not False
 
 
-def _judge(x: Fingerprint, y: Fingerprint, p: DedupParams) -> tuple[str, float]:
+_Verdict = tuple[str, float, EdgeDetail | None]
+_NOT_A_COPY: _Verdict = ("", 0.0, None)
+
+
+def _judge(x: Fingerprint, y: Fingerprint, p: DedupParams) -> _Verdict:
     if MediaType.TEXT in (x.media_type, y.media_type):
         if x.media_type != y.media_type or x.minhash is None or y.minhash is None:
-            return "", 0.0
+            return _NOT_A_COPY
         if min(x.text_len, y.text_len) < p.min_text_len_ratio * max(x.text_len, y.text_len):
-            return "", 0.0
+            return _NOT_A_COPY
         s = minhash_similarity(x.minhash, y.minhash)
-        return ("text", s) if s >= p.text_min else ("", 0.0)
+        return ("text", s, words_detail(s, x, y)) if s >= p.text_min else _NOT_A_COPY
     if not _durations_agree(x.duration, y.duration, p):
-        return "", 0.0
+        return _NOT_A_COPY
     if _has_audio(x) or _has_audio(y):
         # Speech (or unknown sound) carries the piece: it must match, whatever the pictures do.
         if not (_has_audio(x) and _has_audio(y)):
-            return "", 0.0
-        s = _sound_similarity(x, y, p)
-        return ("audio", s) if s >= p.audio_min else ("", 0.0)
+            return _NOT_A_COPY
+        return _by_sound(x, y, p)
     sound = [f for f in (x, y) if _has_sound(f)]
     if not x.frames and not y.frames and len(sound) == 2:
         # Nothing to see on either side (a song, an instrumental, ambience): the sound alone carries the piece.
-        s = _sound_similarity(x, y, p)
-        return ("audio", s) if s >= p.audio_min else ("", 0.0)
+        return _by_sound(x, y, p)
     if not x.frames or not y.frames:
-        return "", 0.0  # pictures on one side only: a different cut, or a music bed under someone's video
-    fs = frames_similarity(x.frames, y.frames)
-    if fs < p.frames_min:
-        return "", 0.0
+        return _NOT_A_COPY  # pictures on one side only: a different cut, or a music bed under someone's video
+    fm = frames_match(x.frames, y.frames)
+    if fm.score < p.frames_min:
+        return _NOT_A_COPY
     if len(sound) == 2:  # music or ambience: the pictures AND the sound must both agree
-        s = _sound_similarity(x, y, p)
-        return ("audio+frames", min(s, fs)) if s >= p.audio_min else ("", 0.0)
+        m, clock = _sound_match(x, y, p)
+        if m.score < p.audio_min:
+            return _NOT_A_COPY
+        detail = edge_detail(x, y, sound_facts(m, clock, x, y), frames_facts(fm))
+        return "audio+frames", min(m.score, fm.score), detail
     if len(sound) == 1 and x.media_type == y.media_type == MediaType.VIDEO:
-        return "", 0.0  # one has a soundtrack the other lacks: a different cut, not a copy
-    return "frames", fs
+        return _NOT_A_COPY  # one has a soundtrack the other lacks: a different cut, not a copy
+    return "frames", fm.score, edge_detail(x, y, frames_facts(fm))
 
 
-def _sound_similarity(x: Fingerprint, y: Fingerprint, p: DedupParams) -> float:
+def _by_sound(x: Fingerprint, y: Fingerprint, p: DedupParams) -> _Verdict:
+    m, clock = _sound_match(x, y, p)
+    if m.score < p.audio_min:
+        return _NOT_A_COPY
+    return "audio", m.score, edge_detail(x, y, sound_facts(m, clock, x, y))
+
+
+def _sound_match(x: Fingerprint, y: Fingerprint, p: DedupParams) -> tuple[AudioMatch, ItemClock]:
     """Chromaprint when both tracks are long enough for it; otherwise the fine band hash of the first seconds,
     which has enough items for clips of a few seconds but must clear a higher bar (see DedupParams.band_min).
-    A pair that misses the bar as played gets a second look with one stretched to the other's tempo."""
+    A pair that misses the bar as played gets a second look with one stretched to the other's tempo. Returns
+    the match and the clock of the hash that made it."""
     if all(f.audio is not None and len(f.audio) >= p.chromaprint_min_items for f in (x, y)):
-        return _at_either_tempo(x.audio, y.audio, p.audio_min)  # type: ignore[arg-type]
+        return _at_either_tempo(x.audio, y.audio, p.audio_min), CHROMAPRINT_CLOCK  # type: ignore[arg-type]
     if x.audio_bands is None or y.audio_bands is None or not len(x.audio_bands) or not len(y.audio_bands):
-        return audio_similarity(x.audio, y.audio) if x.audio is not None and y.audio is not None else 0.0
-    s = _at_either_tempo(x.audio_bands, y.audio_bands, p.band_min)
-    return s if s >= p.band_min else 0.0
+        both = x.audio is not None and y.audio is not None
+        return (audio_match(x.audio, y.audio) if both else NO_MATCH), CHROMAPRINT_CLOCK  # type: ignore[arg-type]
+    m = _at_either_tempo(x.audio_bands, y.audio_bands, p.band_min)
+    return (m if m.score >= p.band_min else NO_MATCH), BAND_CLOCK
 
 
-def _at_either_tempo(a: np.ndarray, b: np.ndarray, bar: float) -> float:
-    s = audio_similarity(a, b)
-    return s if s >= bar else max(s, tempo_similarity(a, b))
+def _at_either_tempo(a: np.ndarray, b: np.ndarray, bar: float) -> AudioMatch:
+    m = audio_match(a, b)
+    if m.score >= bar:
+        return m
+    t = tempo_match(a, b)
+    return t if t.score > m.score else m
 
 
 def _durations_agree(a: float | None, b: float | None, p: DedupParams) -> bool:
