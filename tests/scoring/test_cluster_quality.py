@@ -49,7 +49,8 @@ def test_labels_come_from_words_several_members_share():
         theme = THEMES[int(c.members[0].split("-")[0])]
         assert 2 <= len(c.key_words) <= 3
         assert set(c.key_words) <= set(theme)  # never one member's quirky word
-        assert c.label == ", ".join(c.key_words)
+        parts = c.label.split(" and ")  # "puppy and walk": one or two shared words, read as a phrase
+        assert 1 <= len(parts) <= 2 and set(parts) <= set(theme)
 
 
 def test_plural_and_singular_share_a_label_word():

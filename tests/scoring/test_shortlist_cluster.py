@@ -78,8 +78,9 @@ def test_clusters_recover_planted_groups_with_readable_labels():
     assert sorted(sorted({m.split("-")[0] for m in c.members}) for c in clusters) == [["0"], ["1"], ["2"]]
     labels = {c.members[0].split("-")[0]: c.label for c in clusters}
     for c, label in labels.items():
-        words_of_label = label.split(", ")
-        assert len(words_of_label) == 3 and set(words_of_label) <= set(texts[int(c)].split())
+        parts = label.split(" and ")  # "dog and ball": phrases the members say, joined as a person would
+        words_of_label = " ".join(parts).split()
+        assert len(parts) == 2 and set(words_of_label) <= set(texts[int(c)].split())
         assert not {"the", "and", "our", "of", "in"} & set(words_of_label)
     assert sum(c.size for c in clusters) == 18
     assert len(cluster_pool(items, k=2)) == 2
@@ -104,7 +105,8 @@ def test_a_cluster_whose_members_share_no_words_is_named_by_its_central_piece_or
     items = [item(f"a{k}", text=words([axis(0, 0.05, k)]), words=texts[k]) for k in range(3)]
     items += [item(f"b{k}", text=words([axis(4, 0.05, k)]), words=texts[3 + k]) for k in range(3)]
     items += [item(f"v{k}", MediaType.VIDEO, frames=words([axis(8, 0.05, k)])) for k in range(3)]
-    labels = {c.members[0][0]: c.label for c in cluster_pool(items, k=3)}
-    assert "dog" in labels["a"].split(", ")  # shared words, as before
-    assert labels["b"].startswith("like: ") and set(labels["b"][6:].split(", ")) < set(" ".join(texts[3:]).split())
-    assert labels["v"] == "3 videos"
+    clusters = {c.members[0][0]: c for c in cluster_pool(items, k=3)}
+    assert clusters["a"].label == "dog and ball"  # shared words, as before
+    central = texts[3 + int(clusters["b"].members[0][1])]
+    assert clusters["b"].label == f"\u201c{central}\u201d"  # the piece nearest the centre, quoted
+    assert clusters["v"].label == "3 videos without speech"

@@ -1,15 +1,16 @@
-"""Sub-theme clusters of a pool, with short readable labels from the members' own words."""
+"""Sub-theme clusters of a pool, with short readable labels from the members' own words (labels.py)."""
 
 from __future__ import annotations
 
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from triage.scoring.labels import Embed, candidates, cluster_label, pool_phrases
 from triage.scoring.modality import text_space_vectors
 from triage.scoring.stopwords import STOP_WORDS
 from triage.scoring.types import Item, unit
@@ -119,18 +120,18 @@ def choose_k(x: np.ndarray, k_min: int, k_max: int, seed: int, sample: int) -> i
     return best_k
 
 
-Embed = Callable[[list[str]], np.ndarray]
-
-
 def cluster_pool(items: Sequence[Item], k: int | None = None, k_min: int = 2, k_max: int = 12,
                  seed: int = 0, label_words: int = 3, sample: int = 1500, embed: Embed | None = None,
                  label_candidates: int = 12) -> list[Cluster]:
     """Clusters of the pool, largest first. k is chosen by silhouette within `k_bounds`
     (on a sample of at most `sample` items) unless given. Pools too small to split make one cluster.
 
-    `embed` is the text encoder the items' word vectors came from. With it, a label is chosen among the
-    cluster's `label_candidates` best shared words by how near each lies to its members' word vectors as
-    well: the topic's words rather than an adverb or a stray string that the members happen to share.
+    A label is a phrase or two that several members share ("cheddar cheese and sandwiches"), else the quoted
+    opening of the piece nearest the centre, else its kinds of media ("3 videos without speech"); `key_words`
+    are the members' shared single words. `embed` is the text encoder the items' word vectors came from. With
+    it, both are chosen among the cluster's `label_candidates` best by how near each lies to its members'
+    word vectors as well: the topic's words rather than an adverb or a stray string the members happen to
+    share.
     """
     n = len(items)
     if n == 0:
@@ -139,36 +140,48 @@ def cluster_pool(items: Sequence[Item], k: int | None = None, k_min: int = 2, k_
     chosen = choose_k(x, k_min, k_max, seed, sample) if k is None else max(1, min(k, n))
     labels = kmeans(x, chosen, seed) if chosen > 1 else np.zeros(n, dtype=int)
     docs = [_words(i.words) for i in items]
+    texts, kinds = [i.words for i in items], [i.media_type.value for i in items]
+    phrases = pool_phrases(texts)
     word_vectors = text_space_vectors(items) if embed is not None else []
-    out = []
+    groups = []
     for j in np.unique(labels):
         idx = np.flatnonzero(labels == j)
         centre = unit(x[idx].mean(axis=0))
-        idx = idx[np.argsort(-(x[idx] @ centre), kind="stable")]
-        if embed is None:
-            key = _key_words([docs[i] for i in idx], docs, label_words)
-        else:
-            candidates = _key_words([docs[i] for i in idx], docs, label_candidates)
-            key = _nearest_words(candidates, [word_vectors[i] for i in idx], embed, label_words)
-        out.append((idx, key))
-    out.sort(key=lambda c: (-len(c[0]), items[int(c[0][0])].submission_id))
+        at = [int(i) for i in idx[np.argsort(-(x[idx] @ centre), kind="stable")]]
+        words = _key_words([docs[i] for i in at], docs, label_words if embed is None else label_candidates)
+        groups.append((at, words, candidates(at, phrases, label_candidates)))
+    groups.sort(key=lambda g: (-len(g[0]), items[g[0][0]].submission_id))
+    if embed is not None:  # one encoder call for every cluster's candidates, not two per cluster
+        embed = _remembered(embed, (t for _, words, found in groups for t in (*words, *found.forms.values())))
     clusters = []
-    for cid, (idx, key) in enumerate(out):
-        members = [items[int(i)] for i in idx]
-        label = ", ".join(key) if key else _fallback_label(members, docs[int(idx[0])], docs)
-        clusters.append(Cluster(cid, label, len(idx), tuple(m.submission_id for m in members), tuple(key)))
+    for cid, (at, words, found) in enumerate(groups):
+        vectors = [word_vectors[i] for i in at] if embed is not None else []
+        key = words if embed is None else _nearest_words(words, vectors, embed, label_words)
+        label = cluster_label(at, found, texts, kinds, _word_centre(at, word_vectors), embed)
+        clusters.append(Cluster(cid, label, len(at), tuple(items[i].submission_id for i in at), tuple(key)))
     return clusters
 
 
-def _fallback_label(members: list[Item], central: list[str], all_docs: list[list[str]], n: int = 2) -> str:
-    """A label for a cluster whose members share no words: the rarest words of the piece nearest its centre
-    ("like: ..."), else what kind of media it holds (silent videos, images)."""
-    everywhere = Counter(w for d in all_docs for w in set(d))
-    rare = sorted(dict.fromkeys(central), key=lambda w: (everywhere[w], central.index(w)))[:n]
-    if rare:
-        return "like: " + ", ".join(rare)
-    kinds = Counter(m.media_type.value for m in members)
-    return ", ".join(f"{c} {kind}{'s' if c > 1 else ''}" for kind, c in kinds.most_common())
+def _remembered(embed: Embed, texts: Iterable[str]) -> Embed:
+    """`embed` run once over `texts`, then answered from memory (and asked again only for a text not among
+    them): the encoder's cost per call, not per text, dominates a few words at a time."""
+    known: dict[str, np.ndarray] = {}
+
+    def run(asked: list[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(asked) if t not in known]
+        if new:
+            known.update(zip(new, np.asarray(embed(new), dtype=np.float32), strict=True))
+        return np.stack([known[t] for t in asked]) if asked else np.zeros((0, 0), dtype=np.float32)
+
+    run(list(texts))
+    return run
+
+
+def _word_centre(members: list[int], word_vectors: list[np.ndarray | None]) -> np.ndarray | None:
+    """The members' mean word vector (None without an encoder, or when none of them has words)."""
+    present = [unit(np.asarray(word_vectors[i], dtype=np.float32)) for i in members
+               if word_vectors and word_vectors[i] is not None]
+    return unit(np.mean(present, axis=0)) if present else None
 
 
 def _nearest_words(candidates: list[str], member_vectors: list[np.ndarray | None], embed: Embed,
