@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from triage.domain import Chunk, MediaType, Status
 from triage.pipeline import Encoders, encoder_of
 from triage.scoring.types import Fingerprint, Item, Vectors
+from triage.store.artifacts import artifacts_by_sha
+from triage.store.rows import batches
 from triage.store.schema import Artifact, Submission, Vector
 
 SOURCE_TO_MODALITY = {"text": "text", "transcript": "transcript", "frames": "frames", "image": "frames"}
@@ -66,7 +68,7 @@ def load_pool(session: Session, callout_id: str | None, *, with_fingerprints: bo
     rows = ready_submissions(session, callout_id, shas)
     present = sorted({r.sha256 for r in rows if r.sha256})
     vectors = _vectors_by_sha(session, present, models or {})
-    arts = _artifacts_by_sha(session, present, ("transcript", "text", "fingerprints"))
+    arts = artifacts_by_sha(session, present, ("transcript", "text", "fingerprints"))
     items, fps = {}, {}
     for row in rows:
         sha = row.sha256 or ""
@@ -87,24 +89,12 @@ def model_names(models: Encoders | None) -> dict[str, str]:
 def _vectors_by_sha(session: Session, shas: list[str],
                     models: Mapping[str, str]) -> dict[str, dict[str, list[Vector]]]:
     out: dict[str, dict[str, list[Vector]]] = defaultdict(lambda: defaultdict(list))
-    for batch in _batches(shas):
+    for batch in batches(shas):
         for v in session.scalars(select(Vector).where(Vector.sha256.in_(batch)).order_by(Vector.id)):
             if v.space in models and encoder_of(v.model) != models[v.space]:
                 continue  # another model's vector: not comparable with this model's queries
             out[v.sha256][SOURCE_TO_MODALITY[v.source]].append(v)
     return out
-
-
-def _artifacts_by_sha(session: Session, shas: list[str], kinds: tuple[str, ...]) -> dict[str, dict[str, Artifact]]:
-    out: dict[str, dict[str, Artifact]] = defaultdict(dict)
-    for batch in _batches(shas):
-        for a in session.scalars(select(Artifact).where(Artifact.sha256.in_(batch), Artifact.kind.in_(kinds))):
-            out[a.sha256][a.kind] = a
-    return out
-
-
-def _batches(values: list[str], size: int = 500) -> list[list[str]]:
-    return [values[i:i + size] for i in range(0, len(values), size)]
 
 
 def _modality(rows: list[Vector]) -> Vectors | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -9,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from triage.domain import Embedding, Transcript
+from triage.store.rows import batches
 from triage.store.schema import Artifact, Vector
 
 
@@ -21,6 +23,15 @@ def put_artifact(session: Session, sha256: str, kind: str, *, model: str = "", p
 
 def artifacts(session: Session, sha256: str) -> dict[str, Artifact]:
     return {a.kind: a for a in session.scalars(select(Artifact).where(Artifact.sha256 == sha256))}
+
+
+def artifacts_by_sha(session: Session, shas: Iterable[str], kinds: tuple[str, ...]) -> dict[str, dict[str, Artifact]]:
+    """{sha256: {kind: artifact}} of the given kinds for many contents."""
+    out: dict[str, dict[str, Artifact]] = {}
+    for batch in batches(shas):
+        for row in session.scalars(select(Artifact).where(Artifact.sha256.in_(batch), Artifact.kind.in_(kinds))):
+            out.setdefault(row.sha256, {})[row.kind] = row
+    return out
 
 
 def transcript_of(session: Session, sha256: str) -> Transcript | None:

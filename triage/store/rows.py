@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from collections.abc import Iterable
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import String
 from sqlalchemy.orm import Session
 
 from triage.errors import BadRequest
 from triage.store.schema import Base
+
+T = TypeVar("T")
+BATCH = 500  # values per IN (...) list: well under what SQLite binds in one statement
+
+
+def batches(values: Iterable[T], size: int = BATCH) -> list[list[T]]:
+    """`values` (duplicates dropped, order kept) in lists short enough for one IN (...) each."""
+    unique = list(dict.fromkeys(values))
+    return [unique[i:i + size] for i in range(0, len(unique), size)]
 
 
 def column_length(model: type[Base], column: str) -> int:

@@ -172,14 +172,20 @@ class Decision(Base):
     """A curator's decision on a submission. Every change is a new row: the newest is current, the rest is history."""
 
     __tablename__ = "decisions"
-    __table_args__ = (Index("ix_decisions_submission", "submission_id", "id"),)
+    __table_args__ = (Index("ix_decisions_submission", "submission_id", "id"),
+                      Index("ix_decisions_by_batch", "decided_by", "batch"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"))
     decision: Mapped[str] = mapped_column(String(16))  # shortlisted | rejected | starred | unrated
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # notes of old; new ones are rows of their own (Note)
     decided_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # The rows one curator's action wrote (a card and its copies, or a bulk selection) share a batch: an undo
+    # removes the batch, so the pieces are exactly as they were before it (undecided ones undecided again).
+    batch: Mapped[str | None] = mapped_column(String(32))
+    # Set on a copy's row when the decision was made on the piece its duplicate group is shown as.
+    via: Mapped[str | None] = mapped_column(String(32))
 
 
 class DuplicateOverride(Base):
@@ -193,6 +199,60 @@ class DuplicateOverride(Base):
     submission_b: Mapped[str] = mapped_column(ForeignKey("submissions.id"))
     verdict: Mapped[str] = mapped_column(String(16))
     decided_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class DuplicateKeep(Base):
+    """A curator's choice of which piece of a duplicate group to keep (shown, exported); the newest choice in a
+    group wins over the representative the fingerprints picked."""
+
+    __tablename__ = "duplicate_keeps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), unique=True)
+    decided_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class Note(Base):
+    """A curator's note on a submission, on its own (not tied to a decision), at a moment of the piece or not."""
+
+    __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_submission", "submission_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"))
+    author: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[float | None] = mapped_column(Float)  # seconds into the piece, for timed media
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class Vote(Base):
+    """One curator's own rating of a piece (1-5), beside the team's shared decision; one per curator and piece."""
+
+    __tablename__ = "votes"
+    __table_args__ = (UniqueConstraint("submission_id", "voter", name="uq_vote_voter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"))
+    voter: Mapped[str] = mapped_column(String(200))
+    rating: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Assignment(Base):
+    """Which curator a lead gave a piece to review; a piece belongs to one curator at a time."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_callout", "callout_id", "assignee"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    callout_id: Mapped[str] = mapped_column(ForeignKey("callouts.id"))
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), unique=True)
+    assignee: Mapped[str] = mapped_column(String(200))
+    assigned_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
