@@ -19,6 +19,7 @@ class MediaType(StrEnum):
 # A curator's decision on a submission; "unrated" takes a rating back. UNDECIDED names pieces nobody has decided on.
 DECISIONS = ("shortlisted", "rejected", "starred", "unrated")
 UNDECIDED = "undecided"
+CHOSEN = "chosen"  # a filter: shortlisted or starred, what a producer takes from a call-out
 
 
 class Status(StrEnum):

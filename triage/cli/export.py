@@ -11,14 +11,15 @@ from triage.cli import cli
 from triage.cli.model_drift import warn_of_model_drift
 from triage.cli.output import emit_json
 from triage.config import Settings
-from triage.domain import DECISIONS, UNDECIDED
+from triage.domain import CHOSEN, DECISIONS, UNDECIDED
 
 
 @cli.command()
 @click.argument("callout_id")
 @click.argument("dest", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--decision", type=click.Choice([*DECISIONS, UNDECIDED, "any"]), default="shortlisted",
-              show_default=True, help="Export the pieces with this current decision; any: the whole shortlist.")
+@click.option("--decision", type=click.Choice([CHOSEN, *DECISIONS, UNDECIDED, "any"]), default=CHOSEN,
+              show_default=True, help="Export the pieces with this current decision (chosen: shortlisted or "
+                                      "starred); any: the whole shortlist.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many, from the top.")
 @click.option("--diversity", type=click.FloatRange(0, 1), default=0.3, show_default=True,
               help="The order, as for `triage shortlist`.")

@@ -2,10 +2,11 @@
 
 The signature reads no vectors, nor any submission row: the count and newest update time of the ready
 submissions, the content rows' newest update time, the vector and artifact tables' sizes and newest ids
-(reprocessing deletes and re-inserts rows), the curators' duplicate verdicts on the pool's submissions, every
+(reprocessing deletes and re-inserts rows), the curators' duplicate verdicts on the pool's submissions and the
+pieces they chose to keep, every
 call-out's words (the others give contrast) and the model names. Anything that changes a result changes the
 signature, so a remembered result is always the one a fresh computation would give.
-Decisions do not change scores: they have their own cheap mark, read on every request.
+Decisions and votes do not change scores: they have their own cheap marks, read on every request.
 """
 
 from __future__ import annotations
@@ -25,16 +26,29 @@ from triage.pipeline import Encoders
 from triage.scoring.cluster import Cluster, cluster_pool
 from triage.scoring.dedup import DuplicateGroup
 from triage.scoring.relevance import Graph, score_pool, smoothing_graph
+from triage.scoring.shortlist import group_decisions
+from triage.scoring.tally import Tally, group_tallies
 from triage.scoring.types import CalloutQuery, Scored
 from triage.service import decisions as dec
+from triage.service import votes
 from triage.service.duplicates import pool_groups
+from triage.service.ledger import DecisionLedger
 from triage.service.memo import Memo
 from triage.service.pool import Pool, load_pool, model_names
 from triage.service.queries import callout_query, prompt_query
 from triage.service.rescore import load_snapshot
 from triage.service.rescore import signature as snapshot_signature
 from triage.store.callouts import get_callout
-from triage.store.schema import Artifact, Callout, Content, Decision, DuplicateOverride, Submission, Vector
+from triage.store.schema import (
+    Artifact,
+    Callout,
+    Content,
+    Decision,
+    DuplicateKeep,
+    DuplicateOverride,
+    Submission,
+    Vector,
+)
 from triage.store.store import Store
 
 T = TypeVar("T")
@@ -66,7 +80,8 @@ def pool_signature(session: Session, callout_id: str | None, models: Encoders | 
         members = select(Submission.id).where(Submission.callout_id == callout_id)
         verdicts_q = verdicts_q.where(or_(DuplicateOverride.submission_a.in_(members),
                                           DuplicateOverride.submission_b.in_(members)))
-    verdicts = session.execute(verdicts_q.order_by(DuplicateOverride.id)).all()
+    verdicts: list[object] = list(session.execute(verdicts_q.order_by(DuplicateOverride.id)).all())
+    verdicts += session.execute(select(DuplicateKeep.submission_id, DuplicateKeep.id).order_by(DuplicateKeep.id)).all()
     callouts = session.execute(select(Callout.id, Callout.title, Callout.brief, Callout.prompts,
                                       Callout.negative_prompts, Callout.exemplars,
                                       Callout.updated_at).order_by(Callout.id)).all()
@@ -75,10 +90,11 @@ def pool_signature(session: Session, callout_id: str | None, models: Encoders | 
     return hashlib.sha256(repr(parts).encode()).hexdigest(), int(count)
 
 
-def decisions_mark(session: Session) -> tuple[int, int | None]:
-    """Changes whenever a decision is recorded (decisions are only ever added)."""
-    count, newest = session.execute(select(func.count(), func.max(Decision.id))).one()
-    return int(count), newest
+def decisions_mark(session: Session) -> tuple[int, int | None, object]:
+    """Changes whenever a decision is recorded or undone. An undo removes rows, and SQLite then hands the next row
+    the id it freed: the newest time tells that row from the one undone."""
+    count, newest, when = session.execute(select(func.count(), func.max(Decision.id), func.max(Decision.created_at))).one()
+    return int(count), newest, when
 
 
 class View:
@@ -97,7 +113,14 @@ class View:
             if callout_id:
                 get_callout(session, callout_id)
             self.sig, self.count = pool_signature(session, callout_id, models)
+        self.marks_changed()
+
+    def marks_changed(self) -> None:
+        """Read the decisions' and votes' marks again (after this request recorded some): the pool's signature
+        stands, so the request goes on with the same view."""
+        with self.store.db.session() as session:
             self.decisions_mark = decisions_mark(session)
+            self.votes_mark = votes.mark(session)
 
     def get(self, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
         """A value computed from this pool, remembered under `key` while the signature holds."""
@@ -117,10 +140,24 @@ class View:
         return self.get(("groups",), compute)
 
     def decisions(self) -> dict[str, str]:
+        """Each piece's current decision, duplicate groups decided as one (the newest decision on a member)."""
         def read() -> dict[str, str]:
-            with self.store.db.session() as session:
-                return dec.current(session, list(self.pool().items))
+            if self.callout_id is None:  # the archive: no ledger, every piece read once
+                with self.store.db.session() as session:
+                    made = dec.latest_with_ids(session, list(self.pool().items))
+            else:
+                made = self.get(("decision ledger",), DecisionLedger).current(self.store, self.callout_id,
+                                                                               list(self.pool().items))
+            return group_decisions(self.groups(), made)
         return self.get(("decisions", self.decisions_mark), read)
+
+    def tallies(self) -> dict[str, Tally]:
+        """Each piece's team votes, duplicate groups counted as one piece (pieces nobody rated are absent)."""
+        def read() -> dict[str, Tally]:
+            with self.store.db.session() as session:
+                cast = votes.of(session, list(self.pool().items))
+            return group_tallies(self.groups(), cast)
+        return self.get(("tallies", self.votes_mark), read)
 
     def _models(self) -> Encoders:
         if self.models is None:

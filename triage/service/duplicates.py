@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 
 from triage.errors import BadRequest, NotFound
 from triage.scoring.dedup import DuplicateGroup, find_duplicates
+from triage.scoring.evidence import describe
 from triage.service.pool import Pool, load_pool
+from triage.service.verdicts import kept, with_kept
 from triage.store.rows import check_length, insert_if_absent
 from triage.store.schema import DuplicateOverride, Submission
 from triage.store.store import Store
@@ -25,13 +27,15 @@ def overrides(session: Session) -> dict[str, list[tuple[str, str]]]:
 
 
 def pool_groups(session: Session, pool: Pool) -> list[DuplicateGroup]:
-    """Fingerprint-based groups, split where a curator said "not a duplicate" and joined where they said "merge"."""
+    """Fingerprint-based groups, split where a curator said "not a duplicate" and joined where they said "merge",
+    each shown as the piece a curator chose to keep where one did."""
     verdicts = overrides(session)
     vectors = {i: words.pooled_vector() for i, item in pool.items.items()
                if (words := item.text or item.transcript) is not None}
     groups = find_duplicates(list(pool.fingerprints.values()), not_duplicates=verdicts["not_duplicate"],
                              items=pool.items, vectors=vectors)
-    return _merge(groups, [p for p in verdicts["merge"] if p[0] in pool.items and p[1] in pool.items], pool)
+    merged = _merge(groups, [p for p in verdicts["merge"] if p[0] in pool.items and p[1] in pool.items], pool)
+    return with_kept(merged, kept(session))
 
 
 def _merge(groups: list[DuplicateGroup], merges: list[tuple[str, str]], pool: Pool) -> list[DuplicateGroup]:
@@ -62,7 +66,7 @@ def groups(store: Store, callout_id: str | None) -> dict[str, Any]:
                         "members": [pool.external(m) for m in g.members],
                         "submission_ids": list(g.members),
                         "evidence": [{"a": pool.external(e.a), "b": pool.external(e.b), "kind": e.kind,
-                                      "score": round(e.score, 3)} for e in g.edges]}
+                                      "score": round(e.score, 3), "words": describe(e)} for e in g.edges]}
                        for g in found]}
 
 

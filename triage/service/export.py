@@ -15,24 +15,27 @@ from typing import IO, Any
 
 from sqlalchemy import select
 
+from triage.domain import CHOSEN
 from triage.errors import ConfigError, ProcessingFailed
 from triage.pipeline import Encoders
-from triage.service import timeline
+from triage.service import notes, timeline
 from triage.service.decisions import latest
 from triage.service.shortlist import shortlist
 from triage.store.callouts import get_callout
 from triage.store.schema import Submission
 from triage.store.store import Store
+from triage.timefmt import clock
 
 SHEET = "shortlist.csv"
 COLUMNS = ["rank", "file", "submission_id", "external_id", "title", "contributor", "media_type", "duration",
-           "score", "decision", "note", "decided_by", "cluster", "moment_start", "moment_end", "why", "duplicates"]
+           "score", "decision", "note", "decided_by", "cluster", "moment_start", "moment_end", "why", "duplicates",
+           "notes", "votes", "team_rating"]
 _ALL = 10**9  # no limit: the whole shortlist
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _EXTENSIONS = {"audio/ogg": ".ogg"}  # what players expect, where mimetypes knows a rarer one (.oga)
 
 
-def export(store: Store, models: Encoders, callout_id: str, dest: Path, *, decision: str | None = "shortlisted",
+def export(store: Store, models: Encoders, callout_id: str, dest: Path, *, decision: str | None = CHOSEN,
            limit: int | None = None, diversity: float = 0.3, with_media: bool = True) -> dict[str, Any]:
     """Write the call-out's shortlist (only pieces with `decision`, None for all) into a new folder `dest`.
 
@@ -60,7 +63,7 @@ def export(store: Store, models: Encoders, callout_id: str, dest: Path, *, decis
             "timeline": timeline.FILE if on_timeline else None, "on_timeline": on_timeline}
 
 
-def sheet(store: Store, models: Encoders, callout_id: str, *, decision: str | None = "shortlisted",
+def sheet(store: Store, models: Encoders, callout_id: str, *, decision: str | None = CHOSEN,
           limit: int | None = None, diversity: float = 0.3) -> str:
     """The sheet alone, as CSV text (the web page's download): the same rows, no files."""
     out = io.StringIO()
@@ -84,8 +87,13 @@ def _chosen(store: Store, models: Encoders, callout_id: str, decision: str | Non
     ids = [e["submission_id"] for e in entries]
     with store.db.session() as session:
         rows = {r.id: r for r in session.scalars(select(Submission).where(Submission.id.in_(ids)))}
-        notes = {sid: (d.note or "", d.decided_by) for sid, d in latest(session, ids).items()}
-    return [(e, rows[e["submission_id"]], notes.get(e["submission_id"], ("", ""))) for e in entries]
+        decided = {sid: (d.note or "", d.decided_by) for sid, d in latest(session, ids).items()}
+        said = notes.of(session, [m for e in entries for m in (e["submission_id"], *e["duplicate_ids"])])
+    for e in entries:  # the notes on the piece and its copies, each with its moment and author
+        group = sorted((n for m in (e["submission_id"], *e["duplicate_ids"]) for n in said.get(m, [])),
+                       key=lambda n: n.id)
+        e["notes"] = " | ".join(f"{clock(n.at) + ' ' if n.at is not None else ''}{n.author}: {n.text}" for n in group)
+    return [(e, rows[e["submission_id"]], decided.get(e["submission_id"], ("", ""))) for e in entries]
 
 
 def _entries(store: Store, models: Encoders, callout_id: str, decision: str | None, limit: int | None,
@@ -107,6 +115,7 @@ def _line(entry: dict[str, Any], row: Submission, decided: tuple[str, str], stor
             raise ProcessingFailed(f"cannot copy {entry['external_id']!r} into the export: "
                                    f"{exc.strerror or exc}; nothing was exported") from exc
     moment = entry.get("moment") or {}
+    team = entry.get("team") or {"votes": {}, "mean": None}
     note, by = decided
     duration = (row.probe or {}).get("duration")
     return {"rank": entry["rank"], "file": file, "submission_id": row.id, "external_id": _cell(entry["external_id"]),
@@ -115,7 +124,9 @@ def _line(entry: dict[str, Any], row: Submission, decided: tuple[str, str], stor
             "decision": entry.get("decision") or "", "note": _cell(note), "decided_by": _cell(by),
             "cluster": _cell(entry.get("cluster_label")), "moment_start": moment.get("start", ""),
             "moment_end": moment.get("end", ""), "why": _cell((entry.get("why") or {}).get("snippet")),
-            "duplicates": _cell(";".join(entry.get("duplicates") or []))}
+            "duplicates": _cell(";".join(entry.get("duplicates") or [])), "notes": _cell(entry.get("notes")),
+            "votes": _cell("; ".join(f"{who} {r}" for who, r in sorted(team["votes"].items()))),
+            "team_rating": team["mean"] if team["mean"] is not None else ""}
 
 
 def _selects(chosen: list[tuple[dict[str, Any], Submission, tuple[str, str]]],

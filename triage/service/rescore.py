@@ -29,6 +29,7 @@ from triage.scoring.types import Explanation, Scored
 from triage.service.duplicates import pool_groups
 from triage.service.pool import Pool, load_pool, model_names
 from triage.service.queries import callout_query
+from triage.service.verdicts import kept
 from triage.store.callouts import get_callout
 from triage.store.files import atomic_write
 from triage.store.schema import Artifact, Callout, DuplicateOverride, Submission, Vector
@@ -57,6 +58,7 @@ def signature(session: Session, callout: Callout, pool: Pool, models: Encoders,
         "callout": [callout.title, callout.brief, callout.prompts, callout.negative_prompts, callout.exemplars],
         "others": sorted((c.id, c.title, c.brief) for c in session.scalars(select(Callout)) if c.id != callout.id),
         "verdicts": verdicts,
+        "kept": sorted((sid, n) for sid, n in kept(session).items() if sid in pool.submissions),
         "models": [models.text.name, models.clip.name if models.clip else None],
         "derived": derived if derived is not None else derived_mark(session, callout.id),
     }

@@ -5,10 +5,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from triage.domain import UNDECIDED, MediaType
+from triage.domain import CHOSEN, UNDECIDED, MediaType
 from triage.pipeline import Encoders
 from triage.scoring.shortlist import Filters
 from triage.scoring.shortlist import shortlist as rank
+from triage.scoring.tally import Tally
 from triage.service.cache import PoolCache, View
 from triage.service.search import moment, why_dict
 from triage.store.store import Store
@@ -17,47 +18,62 @@ from triage.store.store import Store
 def shortlist(store: Store, models: Encoders, callout_id: str, *, limit: int = 20, offset: int = 0,
               diversity: float = 0.3, media_type: str | None = None, cluster: int | None = None,
               decision: str | None = None, min_duration: float | None = None,
-              max_duration: float | None = None, k: int | None = None,
-              cache: PoolCache | None = None) -> dict[str, Any]:
+              max_duration: float | None = None, k: int | None = None, sort: str = "rank",
+              only: frozenset[str] | None = None, cache: PoolCache | None = None) -> dict[str, Any]:
     """Ranked, de-duplicated, diversified entries of one call-out's pool, each with its reason.
 
-    With a `cache`, the pool and its scores are reused while nothing they depend on changed, and identical
-    concurrent requests are computed once.
+    `only` keeps the duplicate groups with a member among these submission ids (a curator's assigned pieces,
+    the pieces the team disagrees on). With a `cache`, the pool and its scores are reused while nothing they
+    depend on changed, and identical concurrent requests are computed once.
     """
     view = View(store, models, callout_id, cache)
-    params = (limit, offset, diversity, media_type, cluster, decision, min_duration, max_duration, k)
-    found = view.get(("shortlist", view.decisions_mark, params), lambda: _shortlist(view, *params))
+    params = (limit, offset, diversity, media_type, cluster, decision, min_duration, max_duration, k, sort, only)
+    marks = (view.decisions_mark, view.votes_mark)
+    found = view.get(("shortlist", marks, params), lambda: _shortlist(view, *params))
     return copy.deepcopy(found)  # callers may change their copy; the remembered one stays as computed
 
 
 def _shortlist(view: View, limit: int, offset: int, diversity: float, media_type: str | None, cluster: int | None,
                decision: str | None, min_duration: float | None, max_duration: float | None,
-               k: int | None) -> dict[str, Any]:
+               k: int | None, sort: str, only: frozenset[str] | None) -> dict[str, Any]:
     pool = view.pool()
     decided = view.decisions()
+    tallies = view.tallies()
     scored, groups, clusters = view.ranked(k)
     cluster_of = {m: c.id for c in clusters for m in c.members}
     filters = Filters(
         media_types=[MediaType(media_type)] if media_type else None, min_duration=min_duration,
         max_duration=max_duration, clusters=[cluster] if cluster is not None else None,
-        decisions=_decision_filter(decision),
+        decisions=_decision_filter(decision), submission_ids=only,
     )
+    ratings = {i: t.mean for i, t in tallies.items() if t.mean is not None}
     with view.gate:
         page = rank(scored, pool.items, groups=groups, diversity=diversity, filters=filters, clusters=cluster_of,
-                    decisions=decided, offset=offset, limit=limit)
+                    decisions=decided, offset=offset, limit=limit, sort=sort, ratings=ratings)
     labels = {c.id: c.label for c in clusters}
-    return {"callout": view.callout_id, "total": page.total, "offset": offset, "limit": limit, "items": [
-        {"rank": e.rank, "submission_id": e.item_id, "external_id": pool.external(e.item_id),
+    return {"callout": view.callout_id, "total": page.total, "offset": offset, "limit": limit, "sort": sort,
+            "cluster_counts": {str(c): n for c, n in sorted(page.cluster_counts.items())}, "items": [
+        {"rank": e.rank, "by_score": e.by_score, "submission_id": e.item_id, "external_id": pool.external(e.item_id),
          "media_type": pool.items[e.item_id].media_type.value, "score": round(e.score, 4),
-         "duplicates": pool.copies(e.item_id, e.duplicates), "cluster": e.cluster,
-         "cluster_label": labels.get(e.cluster) if e.cluster is not None else None,
-         "moment": moment(e.why), "decision": decided.get(e.item_id), "why": why_dict(e.why)}
+         "duplicates": pool.copies(e.item_id, e.duplicates), "duplicate_ids": list(e.duplicates),
+         "cluster": e.cluster, "cluster_label": labels.get(e.cluster) if e.cluster is not None else None,
+         "moment": moment(e.why), "decision": decided.get(e.item_id), "why": why_dict(e.why),
+         "team": _team(tallies.get(e.item_id))}
         for e in page.entries]}
+
+
+def _team(tally: Tally | None) -> dict[str, Any]:
+    if tally is None:
+        return {"votes": {}, "mean": None, "split": False}
+    mean = tally.mean
+    return {"votes": dict(tally.votes), "mean": round(mean, 2) if mean is not None else None, "split": tally.split}
 
 
 def _decision_filter(decision: str | None) -> list[str] | None:
     """"unrated" is what a card shows for a piece nobody has rated, so it matches those too; "undecided" matches
-    only pieces nobody has ever decided on."""
+    only pieces nobody has ever decided on; "chosen" the shortlisted and the starred."""
     if not decision:
         return None
+    if decision == CHOSEN:
+        return ["shortlisted", "starred"]
     return [decision, UNDECIDED] if decision == "unrated" else [decision]
