@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,46 @@ from triage.store.store import Store
 ROOT = Path(__file__).resolve().parent.parent
 MEDIA = ROOT / "tests" / "data" / "media"
 FAKE_MODELS = {"TRIAGE_WHISPER_MODEL": "fake", "TRIAGE_TEXT_MODEL": "fake", "TRIAGE_CLIP_MODEL": "fake"}
+
+
+_opened: list[Store] = []  # every store opened during the run and not yet closed by the fixtures below
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _track_stores() -> Iterator[None]:
+    """Note every Store a test, fixture or app opens: each keeps its SQLite file (with -wal and -shm) open until
+    closed, and a suite of tests that never close theirs ends with hundreds open."""
+    original = Store.__init__
+
+    def tracked(self: Store, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        _opened.append(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Store, "__init__", tracked)
+        yield
+    _close_from(0)
+
+
+def _close_from(mark: int) -> None:
+    while len(_opened) > mark:
+        _opened.pop().close()  # a closed store still works if something uses it again: it reconnects
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_module_stores() -> Iterator[None]:
+    """Close what a module's fixtures opened once the module is done."""
+    mark = len(_opened)
+    yield
+    _close_from(mark)
+
+
+@pytest.fixture(autouse=True)
+def _close_test_stores() -> Iterator[None]:
+    """Close what a test (and its fixtures) opened once it is done, after its apps have shut down."""
+    mark = len(_opened)
+    yield
+    _close_from(mark)
 
 
 @pytest.fixture

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_models_dir() -> Path:
+    """Where models are unpacked and pulled unless TRIAGE_MODELS_DIR says otherwise: one absolute place, so that
+    no working directory gets its own copy (mpnet unpacks to 419 MB). The checkout's models/ (known by its
+    manifest) where it can be written, else the per-user cache ($XDG_CACHE_HOME or ~/.cache, then triage/models)."""
+    checkout = Path(__file__).resolve().parent.parent / "models"
+    if (checkout / "manifest.json").is_file() and os.access(checkout, os.W_OK):
+        return checkout
+    cache = os.environ.get("XDG_CACHE_HOME", "")
+    # The XDG spec ignores a relative path: it would make the folder depend on the working directory again.
+    base = Path(cache) if os.path.isabs(cache) else Path.home() / ".cache"
+    return base / "triage" / "models"
 
 
 class Settings(BaseSettings):
@@ -17,7 +31,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     database_url: str | None = None  # default: SQLite file inside data_dir
     index_dir: Path | None = None  # default: data_dir / "index"
-    models_dir: Path = Path("models")
+    models_dir: Path = Field(default_factory=default_models_dir)  # see default_models_dir
 
     # limits on what a submission may be
     max_file_bytes: int = 2 * 1024**3

@@ -106,3 +106,14 @@ class RateLimited(TriageError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class OutOfSpace(TriageError):
+    """The server's disk is full (or the user's quota spent): our trouble, not the client's; try again later."""
+
+    exit_code = 1
+    http_status = 507  # Insufficient Storage: the request was fine, the server could not store it
+
+
+class ChecksumMismatch(ProcessingFailed):
+    """A stored derived file (an index) no longer matches the checksum saved with it: rebuild it from the database."""

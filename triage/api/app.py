@@ -10,12 +10,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from triage import runtime
+from triage.api import refusals
 from triage.api import session as web
 from triage.api.body_limit import BodyLimit
 from triage.api.deps import AppState
@@ -63,6 +63,9 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from triage.ingest.leftovers import sweep_partial_uploads
+
+        sweep_partial_uploads(store.files)  # what a killed server left half-received in tmp/
         if workers > 0:
             state.jobs.start()  # with TRIAGE_ENGINE=ray, the shared Ray workers
             state.pool = WorkerPool(state.jobs, workers)
@@ -102,13 +105,15 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        # A page's bad query (a filter edited by hand): say which value, in words, on a page; the API keeps JSON.
+        # A page's bad query (a filter edited by hand): say which value, in words, on a page; the API keeps JSON,
+        # bounded: never the whole rejected body again, and always writable text (refusals.py).
+        found = refusals.bounded(exc.errors())
         if _wants_html(request):
             from triage.api.routes.pages import error_page
 
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in found)
             return error_page(request, 422, problems)
-        return await request_validation_exception_handler(request, exc)
+        return JSONResponse({"detail": found}, status_code=422)
 
     from triage.api.routes import callouts, jobs, media, pages, ranking, submissions, tokens, uploads
 

@@ -3,8 +3,10 @@ enforced while the bytes arrive, so an oversized upload is refused without ever 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -13,11 +15,12 @@ from fastapi import Request
 from python_multipart import MultipartParser
 from python_multipart.multipart import parse_options_header
 
-from triage.errors import InvalidSubmission, TooLarge, TriageError
+from triage.errors import InvalidSubmission, OutOfSpace, TooLarge, TriageError
 
 FIELD_LIMIT = 10_000  # bytes for each ordinary form field (title, external_id, ...)
 OVERHEAD = 64 * 1024  # room for multipart headers and small fields around the file (all the fields together)
 Refusal = Callable[[int], TriageError]  # the error for a file over a limit of so many bytes
+FULL_DISK = {errno.ENOSPC, errno.EDQUOT}
 
 
 @dataclass
@@ -32,6 +35,21 @@ class Received:
 
 def too_large(max_bytes: int) -> TooLarge:
     return TooLarge(f"the upload is larger than the limit of {max_bytes / 1e6:,.1f} MB")
+
+
+def out_of_space() -> OutOfSpace:
+    return OutOfSpace("the server is out of disk space and cannot store this upload now; try again later")
+
+
+@contextlib.contextmanager
+def full_disk_is_ours() -> Iterator[None]:
+    """Turn a full disk (or a spent disk quota) into OutOfSpace: the client's upload was not at fault."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in FULL_DISK:
+            raise out_of_space() from exc
+        raise
 
 
 class _Sink:
@@ -51,7 +69,8 @@ class _Sink:
         self.got_file = False
 
     def on_part_begin(self) -> None:
-        self.headers, self.name, self.filename, self.buffer = {}, None, None, bytearray()
+        # `filename` stays: it is the file part's, and form fields may come after it (curl -F file=@a -F title=x)
+        self.headers, self.name, self.buffer = {}, None, bytearray()
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
         self._hname += data[start:end]
@@ -111,8 +130,8 @@ def declared_length(request: Request) -> int | None:
 
 async def receive(request: Request, dest: Path, max_bytes: int, over: Refusal = too_large) -> Received:
     """Stream a multipart/form-data body with one part named `file` into `dest`. Raises `over(max_bytes)` for a
-    larger file (TooLarge, 413, by default) or InvalidSubmission (422) with a reason; `dest` is removed on any
-    failure."""
+    larger file (TooLarge, 413, by default), InvalidSubmission (422) with a reason, or OutOfSpace (507) when the
+    disk fills; `dest` is removed on any failure."""
     kind, options = parse_options_header(request.headers.get("content-type", ""))
     if kind != b"multipart/form-data" or b"boundary" not in options:
         raise InvalidSubmission("send the file as multipart/form-data with a part named 'file'")
@@ -125,14 +144,16 @@ async def receive(request: Request, dest: Path, max_bytes: int, over: Refusal = 
         "on_part_data", "on_part_end")}
     parser = MultipartParser(options[b"boundary"], callbacks)  # type: ignore[arg-type]
     try:
-        async for chunk in request.stream():
-            parser.write(chunk)
-        parser.finalize()
+        with full_disk_is_ours():
+            async for chunk in request.stream():
+                parser.write(chunk)
+            parser.finalize()
     except Exception as exc:
         if sink.file is not None:
-            sink.file.close()
+            with contextlib.suppress(OSError):  # closing flushes, which fails again on a full disk
+                sink.file.close()
         dest.unlink(missing_ok=True)
-        if isinstance(exc, TriageError):
+        if isinstance(exc, TriageError):  # a refusal with its reason, or OutOfSpace: not a bad body
             raise
         raise InvalidSubmission(f"the upload is not valid multipart/form-data ({exc})") from exc
     if not sink.got_file or sink.filename is None:

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from triage.config import default_models_dir
 from triage.encoders import cache
 from triage.encoders.base import ImageTextEncoder, TextEncoder, Transcriber
 from triage.encoders.device import resolve_device
@@ -119,13 +120,14 @@ def _clip_infos(models_dir: Path) -> list[ModelInfo]:
     return out
 
 
-def known_models(models_dir: Path = Path("models")) -> list[ModelInfo]:
+def known_models(models_dir: Path | None = None) -> list[ModelInfo]:
     """Every model triage can name, with its install state. Reads the disk only; loads nothing."""
+    models_dir = models_dir or default_models_dir()
     return [*_whisper_infos(models_dir), *_text_infos(models_dir), *_clip_infos(models_dir)]
 
 
 def transcriber(name: str, *, device: str = "auto", threads: int = 2, beam_size: int = 1, vad: bool = True,
-                models_dir: Path = Path("models"), other_languages: str = "") -> Transcriber:
+                models_dir: Path | None = None, other_languages: str = "") -> Transcriber:
     """The speech-to-text model `name` (a Whisper size, a local CTranslate2 folder, or "fake"), loaded once.
 
     With `other_languages` (a multilingual Whisper), speech `name` doubts and that model hears as likely not
@@ -137,6 +139,7 @@ def transcriber(name: str, *, device: str = "auto", threads: int = 2, beam_size:
         return FakeTranscriber(vad=vad)
     from triage.encoders import whisper
 
+    models_dir = models_dir or default_models_dir()
     path = whisper.resolve(name, models_dir)
     dev = resolve_device(device)
     label = name if "/" not in name else Path(name).name
@@ -165,7 +168,7 @@ def transcriber(name: str, *, device: str = "auto", threads: int = 2, beam_size:
 
 
 def text_encoder(name: str, *, device: str = "auto", threads: int = 2, precision: str = "auto",
-                 models_dir: Path = Path("models")) -> TextEncoder:
+                 models_dir: Path | None = None) -> TextEncoder:
     """The text embedding model `name` (a bundled or pulled name, a local folder, or "fake"), loaded once.
 
     "a+b" names several models whose vectors are joined into one space (joined.py).
@@ -181,7 +184,7 @@ def text_encoder(name: str, *, device: str = "auto", threads: int = 2, precision
         from triage.encoders.fake import FakeTextEncoder
 
         return FakeTextEncoder()
-    path = text.resolve(name, models_dir)
+    path = text.resolve(name, models_dir or default_models_dir())
     dev = resolve_device(device)
     bf16 = text.uses_bf16(precision, dev)
     if (weights := text.gguf_weights(path)) is not None:
@@ -215,7 +218,7 @@ def text_encoder_name(name: str) -> str:
 
 def image_text_encoder(arch: str, pretrained: str, *, checkpoint: Path | None = None, device: str = "auto",
                        threads: int = 2, batch_size: int = 32,
-                       models_dir: Path = Path("models")) -> ImageTextEncoder:
+                       models_dir: Path | None = None) -> ImageTextEncoder:
     """The CLIP model `arch` with real weights (a pulled tag or a checkpoint file), or the fake for "fake"."""
     if arch == FAKE:
         from triage.encoders.fake import FakeImageTextEncoder
@@ -223,7 +226,7 @@ def image_text_encoder(arch: str, pretrained: str, *, checkpoint: Path | None = 
         return FakeImageTextEncoder()
     from triage.encoders import clip
 
-    weights, tag_cfg = clip.resolve_weights(arch, pretrained, checkpoint, models_dir)
+    weights, tag_cfg = clip.resolve_weights(arch, pretrained, checkpoint, models_dir or default_models_dir())
     dev = resolve_device(device)
     label = _clip_label(arch, pretrained, checkpoint)
     key = ("clip", arch, str(weights.resolve()), dev, threads, batch_size)

@@ -1,13 +1,15 @@
 """Keep each space's FAISS index in step with the vectors table (the source of truth).
 
 Files per space in the index dir: `<space>.faiss` (the index) and `<space>.ids.npy` (the ids it holds, so a
-sync can add what is new and remove what is gone instead of rebuilding). Both are written atomically; when
-they disagree the index is rebuilt from the database.
+sync can add what is new and remove what is gone instead of rebuilding). Both are written atomically, each with
+a checksum of its bytes; when they disagree, or either fails its checksum, the index is rebuilt from the database
+(and the log says why).
 """
 
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,14 +17,15 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select
 
-from triage.errors import NotFound, ProcessingFailed
+from triage.errors import ChecksumMismatch, NotFound, ProcessingFailed
 from triage.pipeline import encoder_of
 from triage.store.files import atomic_write
 from triage.store.schema import Vector
 from triage.store.store import Store
-from triage.vectors import VectorIndex
+from triage.vectors import VectorIndex, seal, unseal
 
 SPACES = ("text", "clip")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -73,8 +76,14 @@ def _load(index_dir: Path, space: str, exact_max: int, threads: int) -> tuple[Ve
     index_path, ids_path = _paths(index_dir, space)
     try:
         index = VectorIndex.load(index_path, exact_max=exact_max, threads=threads)
-        ids = np.load(ids_path)
-    except (NotFound, ProcessingFailed, OSError, ValueError):
+        ids = np.load(io.BytesIO(unseal(ids_path.read_bytes(), str(ids_path))))
+    except NotFound:
+        return None  # not built yet
+    except ChecksumMismatch as exc:
+        log.warning("%s: rebuilding the %s index from the database", exc, space)  # derived data
+        return None
+    except (ProcessingFailed, OSError, ValueError) as exc:
+        log.warning("the %s index in %s is unreadable (%s): rebuilding it from the database", space, index_dir, exc)
         return None
     return (index, ids) if len(index) == len(ids) else None
 
@@ -84,7 +93,7 @@ def _save(index_dir: Path, space: str, index: VectorIndex, ids: np.ndarray) -> N
     index.save(index_path)
     buffer = io.BytesIO()
     np.save(buffer, np.sort(ids))
-    atomic_write(ids_path, buffer.getvalue())
+    atomic_write(ids_path, seal(buffer.getvalue()))
 
 
 def sync(store: Store, index_dir: Path, space: str, *, exact_max: int, threads: int = 2,

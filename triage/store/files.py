@@ -118,6 +118,20 @@ class FileStore:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
+    @contextlib.contextmanager
+    def alone(self) -> Iterator[bool]:
+        """Whether no process is writing into the store (none holds `active`); while True, none can start to."""
+        with open(self.root / ".active.lock", "a+") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     def sweep(self, known_originals: set[str], ready_derived: set[str]) -> int:
         """Remove leftovers of killed runs: temp files, originals no row knows, derived files of unfinished work.
 

@@ -35,7 +35,15 @@ class Store:
         return self.files.sweep(known, ready)
 
     def close(self) -> None:
+        """Close the database's connections (SQLite keeps its file, -wal and -shm open until then). Idempotent;
+        a closed store opens new connections if used again."""
         self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _file_store(data_dir: Path) -> FileStore:

@@ -19,7 +19,7 @@ from triage.api.quota import Allowance
 from triage.api.routes.submissions import for_caller, summary
 from triage.api.schemas import ErrorPublic, errors
 from triage.api.tokens import Principal
-from triage.api.upload import declared_length, receive, too_large
+from triage.api.upload import declared_length, full_disk_is_ours, receive, too_large
 from triage.domain import Status
 from triage.errors import Conflict, InvalidSubmission
 from triage.jobs import queue
@@ -94,7 +94,8 @@ async def _take(callout_id: str, request: Request, state: AppState, who: Princip
             allowance.reserved = min(allowance.reserved, got.size)  # the rest is free for the token's others
             found = await run_in_threadpool(probe, got.path, limits, name=got.filename,
                                             allow_mislabelled=settings.allow_mislabelled)
-            sha256, size = await run_in_threadpool(store.files.put_original, got.path)
+            with full_disk_is_ours():
+                sha256, size = await run_in_threadpool(store.files.put_original, got.path)
         finally:
             temp.unlink(missing_ok=True)
     external_id = _field(got.fields, "external_id")
@@ -109,7 +110,9 @@ async def _take(callout_id: str, request: Request, state: AppState, who: Princip
             probe=found.to_dict())
         if not created and row.sha256 != sha256:
             raise Conflict(f"external id {external_id!r} was already used for a different file")
-        if content.status in subs.FINAL:
+        # A submitter's new upload of bytes already analysed waits for a job like any other: settled at once, its
+        # "ready" would tell the submitter that someone else has sent these bytes before.
+        if content.status in subs.FINAL and not (created and who.is_submitter):
             subs.settle_from_content(session, content)
         elif created or row.status == Status.FAILED.value or not _in_hand(session, callout_id, row.id):
             needs_job = True  # queued below, once these rows are committed
