@@ -75,6 +75,9 @@ class Settings(BaseSettings):
 
     # the HTTP service
     max_body_bytes: int = 1024**2  # any request body but an upload's (a call-out, a decision, a form)
+    # Load the models and compute each call-out's first page when the server starts, so the first curator does
+    # not wait for them; /api/ready answers 503 until then.
+    warm_on_start: bool = True
     # What one submitter token may upload through the server (curators and admins are not limited); 0: no limit.
     submitter_max_pending: int = Field(default=10, ge=0)  # uploads waiting for analysis (queued or running) at once
     submitter_max_bytes_per_day: int = Field(default=5_000_000_000, ge=0)  # bytes stored in any 24 hours

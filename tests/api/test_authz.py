@@ -41,6 +41,20 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/api/jobs/1", None, {A, C}),
     ("POST", "/api/jobs/999/cancel", None, {A, C}),
     ("POST", "/api/jobs/999/retry", None, {A, C}),
+    ("POST", "/api/callouts/lawn/decisions", {"submission_ids": ["{sid}"], "decision": "starred"}, {A, C}),
+    ("POST", "/api/callouts/lawn/undo", None, {A, C}),
+    ("GET", "/api/submissions/{sid}/notes", None, {A, C}),
+    ("POST", "/api/submissions/{sid}/notes", {"text": "the dog enters", "at": 0.5}, {A, C}),
+    ("DELETE", "/api/notes/999", None, {A, C}),
+    ("PUT", "/api/submissions/{sid}/vote", {"rating": 4}, {A, C}),
+    ("DELETE", "/api/submissions/{sid}/vote", None, {A, C}),
+    ("GET", "/api/callouts/lawn/tally", None, {A, C}),
+    ("GET", "/api/callouts/lawn/progress", None, {A, C}),
+    ("POST", "/api/callouts/lawn/assignments", {"curators": ["cora"]}, {A}),
+    ("DELETE", "/api/callouts/lawn/assignments", None, {A}),
+    ("PUT", "/api/duplicates/keep/{sid}", None, {A, C}),
+    ("DELETE", "/api/duplicates/keep/{sid}", None, {A, C}),
+    ("DELETE", "/api/duplicates/overrides?a={sid}&b=nope", None, {A, C}),
     ("GET", "/api/tokens", None, {A}),
     ("POST", "/api/tokens", {"name": "x", "role": "curator"}, {A}),
     ("DELETE", "/api/tokens/999", None, {A}),
@@ -54,7 +68,8 @@ def _call(service: Service, role: str | None, method: str, path: str, body: Any,
         with open(MEDIA / "good" / "story.txt", "rb") as f:
             return service.client.post(path, headers=headers, files={"file": ("story.txt", f)}).status_code
     if body is not None:
-        body = {k: (v.replace("{sid}", sid) if isinstance(v, str) else v) for k, v in body.items()}
+        body = {k: (v.replace("{sid}", sid) if isinstance(v, str) else
+                    [x.replace("{sid}", sid) for x in v] if isinstance(v, list) else v) for k, v in body.items()}
     return service.client.request(method, path, headers=headers, json=body).status_code
 
 
@@ -72,8 +87,9 @@ def test_table_covers_every_api_route(service: Service) -> None:
         template = template.replace("/frames/0", "/frames/{index}")
         for n in ("1", "999"):
             template = template.replace(f"/jobs/{n}", "/jobs/{job_id}").replace(f"/tokens/{n}", "/tokens/{token_id}")
+            template = template.replace(f"/notes/{n}", "/notes/{note_id}")
         covered.add((method.lower(), template))
-    assert routes - {("get", "/api/health")} == covered
+    assert routes - {("get", "/api/health"), ("get", "/api/ready")} == covered
 
 
 @pytest.mark.parametrize(("method", "path", "body", "allowed"), ENDPOINTS,

@@ -9,7 +9,7 @@ import pytest
 
 from tests.api.conftest import Service
 from tests.conftest import MEDIA
-from triage.api.routes import pages
+from triage.api import workbench
 
 
 def sign_in(service: Service, role: str = "curator") -> str:
@@ -46,12 +46,18 @@ def test_callout_page_shows_cards_and_decisions_persist(service: Service, ready_
     url = f"/submissions/{ready_video}/decision"
     refused = service.client.post(url, data={"decision": "starred", "csrf": "forged", "next": "/callouts/lawn"})
     assert refused.status_code == 403
-    done = service.client.post(url, data={"decision": "starred", "note": "keeper", "csrf": csrf,
-                                          "next": "/callouts/lawn"}, follow_redirects=False)
+    done = service.client.post(url, data={"decision": "starred", "csrf": csrf, "next": "/callouts/lawn"},
+                               follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"].startswith("/callouts/lawn")
+    noted = service.client.post(f"/submissions/{ready_video}/notes", data={"text": "keeper", "csrf": csrf,
+                                                                          "next": "/callouts/lawn"},
+                                follow_redirects=False)
+    assert noted.status_code == 303
     again = service.client.get("/callouts/lawn").text
     card = again[again.index(f'id="card-{ready_video}"'):]
-    assert 'value="keeper"' in card[:4000] and 'value="starred" class="on"' in card[:4000]
+    card = card[:card.index("</article>")]
+    assert "keeper" in card and 'value="starred" class="d-starred" aria-pressed="true"' in card
+    assert card.count('aria-pressed="true"') == 1  # the one decision; no rating yet
     detail = service.client.get(f"/submissions/{ready_video}").text
     assert "Transcript" in detail and "keeper" in detail and "cora" in detail
 
@@ -126,10 +132,11 @@ def test_a_ruling_on_the_duplicates_page_is_kept_and_queues_a_rescoring(service:
     story = service.upload("curator", MEDIA / "good" / "story.txt", title="A tiny story").json()["submission"]
     assert service.wait_ready(story["submission_id"])["status"] == "ready"
     csrf = sign_in(service)
-    form = {"a": ready_video, "b": story["submission_id"], "verdict": "merge", "next": "/callouts/lawn/duplicates"}
+    form = {"a": ready_video, "b": story["submission_id"], "verdict": "merge", "callout": "lawn"}
     assert service.client.post("/duplicates/override", data={**form, "csrf": "forged"}).status_code == 403
     done = service.client.post("/duplicates/override", data={**form, "csrf": csrf}, follow_redirects=False)
-    assert done.status_code == 303 and done.headers["location"] == "/callouts/lawn/duplicates"
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/callouts/lawn/duplicates#pair-{ready_video}-{story['submission_id']}"
     page = service.client.get("/callouts/lawn/duplicates").text
     assert "A tiny story" in page  # the two now form a group on the review page
     jobs = service.client.get("/api/jobs", headers=service.h("curator"), params={"callout": "lawn"}).json()["items"]
@@ -144,7 +151,8 @@ def test_a_card_marks_its_piece_as_an_exemplar(service: Service, ready_video: st
     assert done.status_code == 303 and done.headers["location"] == f"/callouts/lawn#card-{ready_video}"
     page = service.client.get("/callouts/lawn").text
     card = page[page.index(f'id="card-{ready_video}"'):]
-    assert 'aria-pressed="true"' in card[:5000] and "◆ Exemplar" in card[:5000]
+    card = card[:card.index("</article>")]
+    assert 'class="link" aria-pressed="true"' in card and "◆ Exemplar" in card
     callout = service.client.get("/api/callouts/lawn", headers=service.h("curator")).json()
     assert callout["exemplars"] == [ready_video]
 
@@ -199,7 +207,7 @@ def _cards(page: str) -> list[str]:
 
 def test_the_callout_page_goes_page_by_page_over_the_whole_shortlist(service: Service,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
+    monkeypatch.setattr(workbench, "PAGE_SIZE", 2)
     ids = {service.upload("curator", MEDIA / "good" / name).json()["submission"]["submission_id"]
            for name in ("story.txt", "lyrics.md", "latin1.txt")}
     assert all(service.wait_ready(sid)["status"] == "ready" for sid in ids)

@@ -10,15 +10,19 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from triage import runtime
 from triage.api import refusals
 from triage.api import session as web
 from triage.api.body_limit import BodyLimit
 from triage.api.deps import AppState
+from triage.api.page import error_page
 from triage.api.quota import UploadQuota
 from triage.api.schemas import errors
 from triage.config import Settings
@@ -37,6 +41,13 @@ HERE = Path(__file__).parent
 
 def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
+def _swagger_files() -> Path:
+    """Swagger UI and ReDoc as the fastapi-offline package ships them: the API docs load nothing from a CDN."""
+    import fastapi_offline
+
+    return Path(fastapi_offline.__file__).parent / "static"
 
 
 def create_app(settings: Settings | None = None, *, models: Encoders | None = None, workers: int = 1) -> FastAPI:
@@ -66,6 +77,10 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
         from triage.ingest.leftovers import sweep_partial_uploads
 
         sweep_partial_uploads(store.files)  # what a killed server left half-received in tmp/
+        if settings.warm_on_start:
+            state.warm_up()  # in the background: liveness answers at once, /api/ready once it is done
+        else:
+            state.ready.set()
         if workers > 0:
             state.jobs.start()  # with TRIAGE_ENGINE=ray, the shared Ray workers
             state.pool = WorkerPool(state.jobs, workers)
@@ -79,7 +94,7 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
             state.jobs.close()  # the shared Ray workers, when TRIAGE_ENGINE=ray started them
 
     app = FastAPI(title="triage", summary="Curator service: call-outs, submissions, shortlists, decisions, jobs",
-                  version="0.1.0", lifespan=lifespan)
+                  version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.triage = state
     # Uploads (POST /api/callouts/ID/uploads) stream under max_file_bytes; every other body is small.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, exempt=lambda path: path.endswith("/uploads"))
@@ -94,8 +109,6 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
         if exc.http_status >= 500:
             log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
         if _wants_html(request):  # a curator's browser: the reason on a page, with a way back
-            from triage.api.routes.pages import error_page
-
             response: Response = error_page(request, exc.http_status, str(exc))
         else:
             response = JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, status_code=exc.http_status)
@@ -109,18 +122,55 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
         # bounded: never the whole rejected body again, and always writable text (refusals.py).
         found = refusals.bounded(exc.errors())
         if _wants_html(request):
-            from triage.api.routes.pages import error_page
-
             problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in found)
             return error_page(request, 422, problems)
         return JSONResponse({"detail": found}, status_code=422)
 
-    from triage.api.routes import callouts, jobs, media, pages, ranking, submissions, tokens, uploads
+    @app.exception_handler(StarletteHTTPException)
+    async def no_such_page(request: Request, exc: StarletteHTTPException) -> Response:
+        # An unknown address, or a method a route does not take: a page for a browser, the API's error shape else.
+        if exc.status_code == 404:
+            detail = f"there is nothing at {request.url.path}"
+            if _wants_html(request):
+                return error_page(request, 404, detail.capitalize() + ". Check the address, or start again from the call-outs.")
+            return JSONResponse({"error": "NotFound", "detail": detail}, status_code=404)
+        return await http_exception_handler(request, exc)
 
-    for module in (callouts, submissions, media, uploads, ranking, jobs, tokens):
+    from triage.api.routes import (
+        callouts,
+        card_actions,
+        duplicate_pages,
+        jobs,
+        media,
+        pages,
+        ranking,
+        submissions,
+        team,
+        tokens,
+        uploads,
+    )
+
+    for module in (callouts, submissions, media, uploads, ranking, team, jobs, tokens):
         app.include_router(module.router, prefix="/api", responses=errors(401, 403, 404))
-    app.include_router(pages.router)
+    for module in (pages, card_actions, duplicate_pages):
+        app.include_router(module.router)
+    app.mount("/static/docs", StaticFiles(directory=_swagger_files()), name="docs-files")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="triage API",
+                                   swagger_js_url="/static/docs/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/docs/swagger-ui.css", swagger_favicon_url="/favicon.ico")
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title="triage API",
+                              redoc_js_url="/static/docs/redoc.standalone.js", redoc_favicon_url="/favicon.ico")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
 
     # The encoders this app scores with, by name: the health check says how many stored pieces another one
     # embedded (scoring leaves those vectors out) without loading any model.
@@ -138,7 +188,17 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
         with store.db.session() as session:
             counts = dict(session.execute(select(Job.status, func.count()).group_by(Job.status)).all())
             drift = model_drift(session, encoders)
-        return {"status": "ok", "workers": workers, "jobs": {str(k): int(v) for k, v in counts.items()},
+        return {"status": "ok", "ready": state.ready.is_set(), "workers": workers,
+                "jobs": {str(k): int(v) for k, v in counts.items()},
                 "models": {space: d.to_dict() for space, d in drift.items()}}
+
+    @app.get("/api/ready", tags=["health"], responses={503: {"description": "still loading models or warming up"}})
+    def ready(response: Response) -> dict[str, object]:
+        """Readiness for a load balancer: 200 once the models are loaded and each call-out's first page is
+        computed (the first curator then waits no longer than the tenth), 503 with Retry-After before."""
+        if not state.ready.is_set():
+            response.status_code = 503
+            response.headers["Retry-After"] = "2"
+        return {"ready": state.ready.is_set(), **state.warm_report}
 
     return app

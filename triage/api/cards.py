@@ -2,73 +2,83 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from triage.service import decisions as dec
-from triage.store import artifacts as art
-from triage.store.schema import Submission
-
-
-def clock(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    whole = int(seconds)
-    return f"{whole // 60}:{whole % 60:02d}"
+from triage.api.deps import AppState
+from triage.api.format import clock
+from triage.errors import NotFound
+from triage.service.cache import View
+from triage.service.card_state import CardState, card_states
+from triage.service.pieces import PieceFacts, facts
 
 
-def _why(item: dict[str, Any]) -> tuple[str, float | None]:
+def where(item: dict[str, Any]) -> tuple[str | None, str, float | None, float | None]:
+    """(snippet, "at 0:12 (transcript)", start, end) of the moment or sentence that matched."""
     why = item.get("why") or {}
     moment = item.get("moment") or {}
     start = moment.get("start", why.get("start", why.get("frame_time")))
+    end = moment.get("end", why.get("end"))
     snippet = item.get("snippet") or why.get("snippet")
-    modality = why.get("modality")
-    parts = []
-    if start is not None:
-        parts.append(f"at {clock(start)}")
-    if modality:
-        parts.append(f"({modality})")
-    line = " ".join(parts)
-    if snippet:
-        line = f"“{snippet}” {line}".strip()
-    return line or "matched the brief overall", start
+    parts = [f"at {clock(start)}"] if start is not None else []
+    if why.get("modality") and why.get("modality") != "none":
+        parts.append(f"({why['modality']})")
+    line = " ".join(parts) or ("" if snippet else "matched the brief overall")
+    return snippet, line, start, end
 
 
-def _wave_path(peaks: list[float]) -> str:
-    """An SVG path of vertical bars (viewBox 0 0 len(peaks) 100) for the waveform on an audio card."""
+def wave_path(peaks: Sequence[float]) -> str:
+    """An SVG path of vertical bars (viewBox 0 0 len(peaks) 100): the waveform when scripts are off."""
     return " ".join(f"M{i + 0.5:g} {50 - 48 * p:.1f}V{50 + 48 * p:.1f}" for i, p in enumerate(peaks))
 
 
-def _mark(start: float | None, duration: float | None) -> float:
+def moment_mark(start: float | None, duration: float | None) -> float:
     """Where the matched moment sits along the waveform, in percent."""
     return round(100 * min(1.0, (start or 0) / duration), 1) if duration else 0.0
 
 
-def cards(session: Session, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One card per result: title, media, duration, score, why, duplicates, cluster, current decision."""
+def _moved(item: dict[str, Any]) -> str | None:
+    rank, by_score = item.get("rank"), item.get("by_score")
+    if not rank or not by_score or rank == by_score:
+        return None
+    return f"#{rank} for variety (#{by_score} by score)"
+
+
+def card(item: dict[str, Any], piece: PieceFacts, state: CardState) -> dict[str, Any]:
+    """One card's data for _card.html, from a shortlist or search item, the piece's facts and its state."""
+    snippet, line, start, end = where(item)
+    duration = piece.duration
+    nearest = min(piece.frames, key=lambda f: abs(f.time - (start or 0)), default=None)
+    return {
+        "sid": piece.submission_id, "callout": piece.callout_id, "external_id": piece.external_id,
+        "title": piece.title, "contributor": piece.contributor, "media_type": piece.media_type,
+        "duration": duration, "score": item.get("score"), "rank": item.get("rank"), "moved": _moved(item),
+        "match": item.get("match"), "duplicates": item.get("duplicates") or [], "cluster": item.get("cluster"),
+        "cluster_label": item.get("cluster_label"), "snippet": snippet, "where": line, "start": start or 0,
+        "end": end if end is not None else start or 0, "has_poster": piece.has_poster, "peaks": list(piece.peaks),
+        "wave": wave_path(piece.peaks),
+        "mark": moment_mark(start, duration),
+        "frames": piece.frames, "moment_frame": nearest.index if nearest is not None and start is not None else None,
+        "excerpt": piece.excerpt[:280], "state": state,
+    }
+
+
+def cards(state: AppState, view: View, items: list[dict[str, Any]], curator: str) -> list[dict[str, Any]]:
+    """One card per result that still exists, in the results' order."""
     ids = [i["submission_id"] for i in items]
-    rows = {r.id: r for r in session.query(Submission).filter(Submission.id.in_(ids))} if ids else {}
-    decided = dec.latest(session, ids)
-    out = []
-    for item in items:
-        row = rows.get(item["submission_id"])
-        if row is None:
-            continue
-        found = art.artifacts(session, row.sha256) if row.sha256 else {}
-        why, start = _why(item)
-        text = found.get("text")
-        d = decided.get(row.id)
-        out.append({
-            "sid": row.id, "external_id": item.get("external_id") or row.external_id or row.id,
-            "title": row.title or row.original_filename or row.id, "media_type": row.media_type,
-            "duration": clock((row.probe or {}).get("duration")), "score": item.get("score"),
-            "rank": item.get("rank"), "why": why, "start": start or 0, "duplicates": item.get("duplicates") or [],
-            "cluster": item.get("cluster"), "cluster_label": item.get("cluster_label"),
-            "has_poster": "poster" in found,
-            "wave": _wave_path((found["waveform"].data or {}).get("peaks", []) if "waveform" in found else []),
-            "mark": _mark(start, (row.probe or {}).get("duration")),
-            "excerpt": ((text.data or {}).get("text") or "")[:280] if text else "",
-            "decision": d.decision if d else "unrated", "note": d.note if d else "",
-        })
-    return out
+    found = facts(state.store, ids)
+    states = card_states(state.store, state.models(), str(view.callout_id), ids, curator, view=view)
+    return [card(i, found[i["submission_id"]], states[i["submission_id"]]) for i in items
+            if i["submission_id"] in found]
+
+
+def state_card(state: AppState, submission_id: str, curator: str, view: View | None = None) -> dict[str, Any]:
+    """What _card_state.html needs for one piece (an in-place update after an action on its card)."""
+    found = facts(state.store, [submission_id])
+    if submission_id not in found:
+        raise NotFound(f"no submission {submission_id!r}")
+    piece = found[submission_id]
+    states = card_states(state.store, state.models(), piece.callout_id, [submission_id], curator, cache=state.cache,
+                         view=view if view is not None and view.callout_id == piece.callout_id else None)
+    return {"sid": piece.submission_id, "callout": piece.callout_id, "title": piece.title,
+            "media_type": piece.media_type, "state": states[submission_id]}

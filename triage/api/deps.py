@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -24,6 +26,8 @@ from triage.service.cache import PoolCache
 from triage.store.store import Store
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+log = logging.getLogger(__name__)
+PAGE_SIZE = 24  # cards per page of the workbench, warmed at start beside the API's default page of 20
 
 
 @dataclass
@@ -39,6 +43,8 @@ class AppState:
     cache: PoolCache = field(default_factory=PoolCache)  # loaded pools and scores, shared by requests
     _query_models: Encoders | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    ready: threading.Event = field(default_factory=threading.Event)  # models loaded and call-outs warmed
+    warm_report: dict[str, object] = field(default_factory=dict)
 
     def models(self) -> Encoders:
         """Models for scoring and search (no speech model): the ones given to the app, or loaded once."""
@@ -46,6 +52,29 @@ class AppState:
             if self._query_models is None:
                 self._query_models = self.jobs.preloaded or runtime.query_encoders(self.settings)
             return self._query_models
+
+    def warm_up(self) -> threading.Thread:
+        """Load the models, then compute every call-out's first page, in a thread of its own; `ready` is set when
+        done (or failed: the server then works as before, loading on first use)."""
+        def run() -> None:
+            from triage.service.warm import warm_callouts
+
+            started = time.monotonic()
+            try:
+                models = self.models()
+                self.warm_report["models_s"] = round(time.monotonic() - started, 2)
+                self.warm_report["callouts_s"] = warm_callouts(self.store, models, self.cache,
+                                                               limits=(20, PAGE_SIZE))
+            except Exception as exc:  # a missing model, a broken pool: say so, and serve anyway
+                log.exception("warming up failed")
+                self.warm_report["error"] = str(exc)
+            finally:
+                self.warm_report["seconds"] = round(time.monotonic() - started, 2)
+                self.ready.set()
+
+        thread = threading.Thread(target=run, name="triage-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def wake_workers(self) -> None:
         if self.pool is not None:

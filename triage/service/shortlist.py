@@ -19,14 +19,16 @@ def shortlist(store: Store, models: Encoders, callout_id: str, *, limit: int = 2
               diversity: float = 0.3, media_type: str | None = None, cluster: int | None = None,
               decision: str | None = None, min_duration: float | None = None,
               max_duration: float | None = None, k: int | None = None, sort: str = "rank",
-              only: frozenset[str] | None = None, cache: PoolCache | None = None) -> dict[str, Any]:
+              only: frozenset[str] | None = None, cache: PoolCache | None = None,
+              view: View | None = None) -> dict[str, Any]:
     """Ranked, de-duplicated, diversified entries of one call-out's pool, each with its reason.
 
     `only` keeps the duplicate groups with a member among these submission ids (a curator's assigned pieces,
     the pieces the team disagrees on). With a `cache`, the pool and its scores are reused while nothing they
-    depend on changed, and identical concurrent requests are computed once.
+    depend on changed, and identical concurrent requests are computed once. A request that holds a `view` of the
+    call-out already passes it (its signature is read once).
     """
-    view = View(store, models, callout_id, cache)
+    view = view if view is not None and view.callout_id == callout_id else View(store, models, callout_id, cache)
     params = (limit, offset, diversity, media_type, cluster, decision, min_duration, max_duration, k, sort, only)
     marks = (view.decisions_mark, view.votes_mark)
     found = view.get(("shortlist", marks, params), lambda: _shortlist(view, *params))

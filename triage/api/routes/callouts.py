@@ -8,10 +8,9 @@ from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
 from triage.api.deps import Admin, Anyone, Curator, StateDep, StoreDep
+from triage.api.overview import callouts_overview, public
 from triage.api.schemas import CalloutCreate, CalloutUpdate, errors
-from triage.api.tokens import Principal
 from triage.errors import Conflict, NotFound
-from triage.jobs import queue
 from triage.service.rescore import snapshot_path
 from triage.service.views import callout_dict
 from triage.store.callouts import get_callout, list_callouts, status_counts, upsert_callout
@@ -19,26 +18,6 @@ from triage.store.schema import Callout
 from triage.store.store import Store
 
 router = APIRouter(tags=["call-outs"])
-
-
-def _public(c: Callout) -> dict[str, Any]:
-    # What a submitter may know about a call-out: nothing about other people's submissions.
-    return {k: v for k, v in callout_dict(c).items() if k in ("id", "title", "brief", "open")}
-
-
-def callouts_overview(store: Any, who: Principal) -> list[dict[str, Any]]:
-    """Call-outs as the caller may see them; curators and admins also get counts and active jobs."""
-    with store.db.session() as session:
-        rows = list_callouts(session)
-        if who.is_submitter:
-            return [_public(c) for c in rows if c.is_open]
-        counts = status_counts(session)
-        active = queue.active_for(session, [c.id for c in rows])
-        jobs: dict[str, list[dict[str, Any]]] = {}
-        for job in active:
-            jobs.setdefault(job.callout_id or "", []).append(queue.job_dict(job))
-        return [{**callout_dict(c), "submissions": sum(counts.get(c.id, {}).values()),
-                 "counts": counts.get(c.id, {}), "jobs": jobs.get(c.id, [])} for c in rows]
 
 
 @router.get("/callouts")
@@ -54,7 +33,7 @@ def show(callout_id: str, store: StoreDep, who: Anyone) -> dict[str, Any]:
         if who.is_submitter:
             if not callout.is_open:
                 raise NotFound(f"no open call-out {callout_id!r}")
-            return _public(callout)
+            return public(callout)
         counts = status_counts(session).get(callout_id, {})
         return {**callout_dict(callout), "submissions": sum(counts.values()), "counts": counts}
 

@@ -8,13 +8,17 @@ from fastapi import APIRouter, Query, Response
 
 from triage import runtime
 from triage.api.deps import Curator, StateDep
+from triage.api.public import ShortlistPublic
 from triage.api.schemas import OverrideCreate
+from triage.api.workbench import Wanted, only
 from triage.jobs import queue
 from triage.store.callouts import get_callout
 
 router = APIRouter(tags=["triage"])
 MediaTypeName = Literal["video", "audio", "image", "text"]
-DecisionFilter = Literal["shortlisted", "rejected", "starred", "unrated", "undecided"]  # unrated includes undecided
+# unrated includes undecided; chosen is shortlisted or starred
+DecisionFilter = Literal["shortlisted", "rejected", "starred", "unrated", "undecided", "chosen"]
+SortName = Literal["rank", "score", "newest", "rating"]
 
 
 def _callout(state: Any, callout_id: str) -> None:
@@ -22,28 +26,34 @@ def _callout(state: Any, callout_id: str) -> None:
         get_callout(session, callout_id)
 
 
-@router.get("/callouts/{callout_id}/shortlist")
+@router.get("/callouts/{callout_id}/shortlist", response_model=ShortlistPublic)
 def shortlist(callout_id: str, state: StateDep, who: Curator,
               limit: Annotated[int, Query(ge=1, le=500)] = 20, offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
               diversity: Annotated[float, Query(ge=0, le=1)] = 0.3, media_type: MediaTypeName | None = None,
               cluster: Annotated[int | None, Query(ge=0)] = None, decision: DecisionFilter | None = None,
               min_duration: Annotated[float | None, Query(ge=0)] = None,
-              max_duration: Annotated[float | None, Query(ge=0)] = None) -> dict[str, Any]:
-    """The ranked, de-duplicated, diverse shortlist, each item explaining the moment that matched."""
+              max_duration: Annotated[float | None, Query(ge=0)] = None, sort: SortName = "rank",
+              mine: Annotated[bool, Query(description="only the cards assigned to the caller")] = False,
+              split: Annotated[bool, Query(description="only the cards the team disagrees on")] = False,
+              ) -> dict[str, Any]:
+    """The ranked, de-duplicated, diverse shortlist, each item explaining the moment that matched. A duplicate
+    group is one entry under every filter and sort, its decision the group's."""
     from triage.service.shortlist import shortlist as run
 
     _callout(state, callout_id)
+    keep = only(state, callout_id, who.name, Wanted(mine=mine, split=split))
     return run(state.store, state.models(), callout_id, limit=limit, offset=offset, diversity=diversity,
                media_type=media_type, cluster=cluster, decision=decision, min_duration=min_duration,
-               max_duration=max_duration, cache=state.cache)
+               max_duration=max_duration, sort=sort, only=keep, cache=state.cache)
 
 
 @router.get("/callouts/{callout_id}/sheet.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}, "description": "the sheet, one row per piece"}})
 def sheet(callout_id: str, state: StateDep, who: Curator,
-          decision: DecisionFilter | Literal["any"] = "shortlisted",
+          decision: DecisionFilter | Literal["any"] = "chosen",
           diversity: Annotated[float, Query(ge=0, le=1)] = 0.3) -> Response:
-    """The shortlist as a spreadsheet (what `triage export` writes beside the files): rank, who, note, why."""
+    """The shortlist as a spreadsheet (what `triage export` writes beside the files): rank, who, why, the
+    curators' notes (with their moments) and votes. By default the chosen pieces: shortlisted and starred."""
     from triage.service.export import sheet as run
 
     text = run(state.store, state.models(), callout_id, decision=None if decision == "any" else decision,

@@ -6,13 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from triage.api.deps import Anyone, Curator, StoreDep
+from triage.api.deps import Anyone, Curator, StateDep, StoreDep
+from triage.api.public import DecisionPublic
 from triage.api.queries import decision_dict, list_submissions, visible_submission
 from triage.api.schemas import DecisionCreate
 from triage.api.tokens import Principal
 from triage.domain import Status
 from triage.service import decisions as dec
-from triage.service.decisions import record
+from triage.service.deciding import decide as decide_pieces
 from triage.service.views import submission_dict
 from triage.store.schema import Submission
 
@@ -72,10 +73,16 @@ def decisions(submission_id: str, store: StoreDep, who: Curator) -> dict[str, An
         return {"submission_id": submission_id, "history": [decision_dict(d) for d in dec.history(session, submission_id)]}
 
 
-@router.post("/submissions/{submission_id}/decisions", status_code=201)
-def decide(submission_id: str, body: DecisionCreate, store: StoreDep, who: Curator) -> dict[str, Any]:
-    """Record a decision and note; it becomes current, earlier ones stay as history."""
-    with store.db.session() as session:
+@router.post("/submissions/{submission_id}/decisions", status_code=201, response_model=DecisionPublic)
+def decide(submission_id: str, body: DecisionCreate, state: StateDep, who: Curator) -> DecisionPublic:
+    """Record a decision (and a note, kept with it as before; notes of their own: POST .../notes). It becomes
+    current, earlier ones stay as history, and every copy in the piece's duplicate group takes it too: a group is
+    decided as one. POST /api/callouts/ID/undo takes it back."""
+    with state.store.db.session() as session:
         visible_submission(session, submission_id, who)
-        row = record(session, submission_id, body.decision, note=body.note, by=who.name)
-        return {"submission_id": submission_id, **decision_dict(row)}
+    done = decide_pieces(state.store, state.models(), [submission_id], body.decision, by=who.name, note=body.note,
+                         cache=state.cache)
+    with state.store.db.session() as session:
+        row = dec.latest(session, [submission_id])[submission_id]
+        return DecisionPublic(submission_id=submission_id, **decision_dict(row), batch=done.batch,
+                              copies=list(done.copies))
