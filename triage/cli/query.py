@@ -9,7 +9,7 @@ import click
 from triage import runtime
 from triage.cli import cli
 from triage.cli.model_drift import warn_of_model_drift
-from triage.cli.output import emit_json, table
+from triage.cli.output import emit_json, one_line, table
 from triage.cli.progress import BatchProgress
 from triage.config import Settings
 from triage.domain import DECISIONS, UNDECIDED
@@ -41,13 +41,30 @@ def _hit_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+NEAREST = 5  # lines shown under "no good match": enough to see what the pool has, not a page of noise
+
+
 def _hits(result: dict, as_json: bool) -> None:
-    """Search-like results as JSON, or as a table: rank, id, type, score, moment and the text that matched."""
+    """Search-like results as JSON, or as a table: rank, id, type, score, moment and the text that matched.
+
+    Where search knows the floor: "no good match" when nothing in the whole ranking reaches it (then only the few
+    nearest), and "weak" beside the lines below it.
+    """
     if as_json:
         emit_json(result)
         return
-    table([[str(i["rank"]), i["external_id"], i["media_type"], f"{i['score']:.2f}", _at(i["moment"]),
-            (i["snippet"] or "")[:60]] for i in result["items"]], ["#", "ID", "TYPE", "SCORE", "AT", "MATCH"])
+    items = result["items"]
+    if result.get("good") == 0 and "query" in result:
+        unknown = any(i.get("match") is None for i in items)
+        among = " among the pieces with words (images and silent videos cannot be checked)" if unknown else ""
+        click.echo(f"no good match for {one_line(repr(result['query']))}{among}; the nearest:")
+        items = items[:NEAREST]
+    rows = [[str(i["rank"]), i["external_id"], i["media_type"], f"{i['score']:.2f}", _at(i["moment"]),
+             i.get("match") or "", (i["snippet"] or "")[:60]] for i in items]
+    header = ["#", "ID", "TYPE", "SCORE", "AT", "FIT", "MATCH"]
+    if result.get("floor") is None:  # nothing to say about fit: leave the column out
+        rows, header = [r[:5] + r[6:] for r in rows], header[:5] + header[6:]
+    table(rows, header)
 
 
 @cli.command()

@@ -68,6 +68,7 @@ class RelevanceParams:
 
 
 Graph = tuple[np.ndarray, np.ndarray]
+WORDS = ("text", "transcript")  # the modalities in the text-encoder space, where search's floor is calibrated
 
 
 def score_pool(items: Sequence[Item], query: CalloutQuery, params: RelevanceParams | None = None, *,
@@ -252,7 +253,14 @@ def _scored(item: Item, i: int, run: _Pass, score: float, p: RelevanceParams) ->
         return Scored(item.submission_id, 0.0, {}, Explanation("none", 0.0, "nothing to compare: no words or frames"))
     per = {m: _logistic(float(z[i]), p) for m, z in run.z.items() if not np.isnan(z[i])}
     best = max(per, key=lambda m: (p.modality_weights.get(m, 1.0) * per[m], m))
-    return Scored(item.submission_id, score, per, _explain(item, best, run.raw[best], i, per[best]))
+    return Scored(item.submission_id, score, per, _explain(item, best, run.raw[best], i, per[best]),
+                  _words_similarity(run, i))
+
+
+def _words_similarity(run: _Pass, i: int) -> float | None:
+    """The item's raw similarity in the text space (typed text or transcript, whichever is closer), or None."""
+    raw = [float(run.raw[m].raw[i]) for m in WORDS if m in run.raw and not np.isnan(run.raw[m].raw[i])]
+    return max(raw) if raw else None
 
 
 def _logistic(z: float, p: RelevanceParams) -> float:

@@ -100,6 +100,9 @@ class Scored:
     score: float
     per_modality: dict[str, float]
     why: Explanation
+    # The raw similarity of the item's words (text or transcript, the better) to the query, before any
+    # standardising over the pool: what search's "no good match" floor is calibrated on. None without words.
+    words_similarity: float | None = None
 
 
 def unit(v: np.ndarray) -> np.ndarray:

@@ -4,13 +4,18 @@ with the moment that matched."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from triage.errors import BadRequest
 from triage.pipeline import Encoders
 from triage.scoring.dedup import DuplicateGroup
+from triage.scoring.floor import best_similarity, count_good, floor_for, match
 from triage.scoring.relevance import Graph, like_query, score_pool
 from triage.scoring.shortlist import Shortlist
 from triage.scoring.shortlist import shortlist as rank
@@ -22,6 +27,9 @@ from triage.service.pool import Pool, load_pool, model_names
 from triage.store.store import Store
 from triage.store.submissions import lookup_near
 
+log = logging.getLogger(__name__)
+
+CALIBRATION = "floor_calibration.json"  # in triage/scoring, written by benchmarks/calibrate_floor.py
 _SPARE = 16  # extra index candidates for `similar`, whose nearest ones are the piece and its copies
 
 
@@ -54,9 +62,28 @@ def search(store: Store, models: Encoders, text: str, *, callout_id: str | None 
     return copy.deepcopy(found)
 
 
+def floor_calibration() -> dict[str, Any]:
+    """The floors benchmarks/calibrate_floor.py measured, by text model name (shipped beside triage.scoring.floor).
+
+    Unreadable, it is no calibration: search then claims nothing either way, as for a model nobody calibrated.
+    """
+    try:
+        data = json.loads(resources.files("triage.scoring").joinpath(CALIBRATION).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("no search floor: cannot read %s (%s)", CALIBRATION, exc)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def _search(view: View, text: str, limit: int, offset: int, index_dir: Path | None, exact_max: int) -> dict[str, Any]:
-    pool, page = _ranked(view, view.prompt_query(text), limit, offset, index_dir, exact_max)
-    return {"query": text, "callout": view.callout_id, "total": page.total, "items": _items(pool, page)}
+    pool, ranking, similarity = _ranked(view, view.prompt_query(text), limit, offset, index_dir, exact_max)
+    floor = floor_for(view.models.text.name, floor_calibration()) if view.models is not None else None
+    matches = {e.item_id: match(best_similarity(similarity.get(m) for m in (e.item_id, *e.duplicates)), floor)
+               for e in ranking.entries}
+    page = _page(ranking, offset, limit)
+    # "good" counts the whole ranking, not the page: "no good match" is a claim about the pool
+    return {"query": text, "callout": view.callout_id, "total": page.total,
+            "good": count_good(matches.values(), floor), "floor": floor, "items": _items(pool, page, matches)}
 
 
 def similar(store: Store, models: Encoders, ref: str, *, callout_id: str | None = None, limit: int = 20,
@@ -84,15 +111,21 @@ def similar(store: Store, models: Encoders, ref: str, *, callout_id: str | None 
         return {row.id} | copies | {i for i, r in pool.submissions.items() if r.sha256 == row.sha256}
 
     def compute() -> dict[str, Any]:
-        pool, page = _ranked(view, query, limit, offset, index_dir if narrow else None, exact_max, leave_out=itself)
-        return {"like": like, "callout": view.callout_id, "total": page.total, "items": _items(pool, page)}
+        pool, ranking, _ = _ranked(view, query, limit, offset, index_dir if narrow else None, exact_max,
+                                   leave_out=itself)
+        page = _page(ranking, offset, limit)
+        # No floor: it is calibrated for prompts, and a piece's own words are no prompt. The keys are search's.
+        return {"like": like, "callout": view.callout_id, "total": page.total, "good": None, "floor": None,
+                "items": _items(pool, page, {})}
 
     return copy.deepcopy(view.get(key, compute))
 
 
 def _ranked(view: View, query: CalloutQuery, limit: int, offset: int, index_dir: Path | None, exact_max: int,
-            leave_out: Callable[[Pool, list[DuplicateGroup]], set[str]] | None = None) -> tuple[Pool, Shortlist]:
-    """Score the pool against `query` and rank one page; with an index, only the candidates it finds."""
+            leave_out: Callable[[Pool, list[DuplicateGroup]], set[str]] | None = None,
+            ) -> tuple[Pool, Shortlist, dict[str, float | None]]:
+    """Score the pool against `query` and rank all of it (`_page` cuts the page); with an index, only the candidates
+    it finds (enough for the page). Also each item's raw similarity in the text space, for the floor."""
     graph: Graph | None | Literal["auto"]
     if index_dir is None:
         pool, groups, graph = view.pool(), view.groups(), view.graph()
@@ -109,15 +142,22 @@ def _ranked(view: View, query: CalloutQuery, limit: int, offset: int, index_dir:
         if leave_out is not None:
             dropped = leave_out(pool, groups)
             scored = [s for s in scored if s.item_id not in dropped]
-        page = rank(scored, pool.items, groups=groups, diversity=0.0, offset=offset, limit=limit)
-    return pool, page
+        # Without variety the ranking is plain score order, so a page of the whole is the page rank() would cut.
+        ranking = rank(scored, pool.items, groups=groups, diversity=0.0, offset=0, limit=None)
+    return pool, ranking, {s.item_id: s.words_similarity for s in scored}
 
 
-def _items(pool: Pool, page: Shortlist) -> list[dict[str, Any]]:
-    return [_entry(pool, e.rank, e.item_id, e.score, e.why, e.duplicates) for e in page.entries]
+def _page(ranking: Shortlist, offset: int, limit: int) -> Shortlist:
+    return replace(ranking, entries=ranking.entries[offset:offset + limit], offset=offset, limit=limit)
 
 
-def _entry(pool: Pool, rank_: int, sid: str, score: float, why: Explanation, dups: tuple[str, ...]) -> dict[str, Any]:
+def _items(pool: Pool, page: Shortlist, matches: Mapping[str, str | None]) -> list[dict[str, Any]]:
+    return [_entry(pool, e.rank, e.item_id, e.score, e.why, e.duplicates, matches.get(e.item_id))
+            for e in page.entries]
+
+
+def _entry(pool: Pool, rank_: int, sid: str, score: float, why: Explanation, dups: tuple[str, ...],
+           match_: str | None) -> dict[str, Any]:
     return {"rank": rank_, "submission_id": sid, "external_id": pool.external(sid),
             "media_type": pool.items[sid].media_type.value, "score": round(score, 4), "moment": moment(why),
-            "snippet": why.snippet, "duplicates": pool.copies(sid, dups)}
+            "snippet": why.snippet, "duplicates": pool.copies(sid, dups), "match": match_}
