@@ -189,3 +189,21 @@ def test_a_decision_after_an_undo_is_seen_whatever_the_cache_remembers(service: 
     _shortlist(service)
     service.client.post(f"/api/submissions/{lyrics}/decisions", json={"decision": "starred"}, headers=h)
     assert [i["submission_id"] for i in _shortlist(service, decision="starred")["items"]] == [lyrics]
+
+
+def test_search_results_keep_the_filters(service: Service, pile: dict[str, str]) -> None:
+    h = service.h("curator")
+    story, lyrics = pile["story.txt"], pile["lyrics.md"]
+    service.client.post(f"/api/submissions/{story}/decisions", json={"decision": "starred"}, headers=h)
+    everything = service.client.get("/api/search", headers=h, params={"q": "a tiny story", "callout": "lawn"}).json()
+    assert {story, lyrics} <= {i["submission_id"] for i in everything["items"]}
+    starred = service.client.get("/api/search", headers=h,
+                                 params={"q": "a tiny story", "callout": "lawn", "decision": "starred"}).json()
+    assert [i["submission_id"] for i in starred["items"]] == [story] and starred["total"] == 1
+    texts = service.client.get("/api/search", headers=h,
+                               params={"q": "a tiny story", "callout": "lawn", "media_type": "text"}).json()
+    assert {i["media_type"] for i in texts["items"]} == {"text"}
+    service.client.post("/login", data={"token": service.tokens["curator"]})
+    page = service.client.get("/callouts/lawn", params={"q": "a tiny story", "decision": "starred"}).text
+    assert page.count('<article class="card result') == 1 and f'id="card-{story}"' in page
+    assert '<option value="starred" selected>' in page  # the filter stays set on the results page

@@ -20,8 +20,10 @@ def where(item: dict[str, Any]) -> tuple[str | None, str, float | None, float | 
     start = moment.get("start", why.get("start", why.get("frame_time")))
     end = moment.get("end", why.get("end"))
     snippet = item.get("snippet") or why.get("snippet")
+    if why.get("modality") == "none":  # an image before CLIP weights are installed, say
+        return snippet, "nothing to compare it with yet (no words, and no picture model)", start, end
     parts = [f"at {clock(start)}"] if start is not None else []
-    if why.get("modality") and why.get("modality") != "none":
+    if why.get("modality"):
         parts.append(f"({why['modality']})")
     line = " ".join(parts) or ("" if snippet else "matched the brief overall")
     return snippet, line, start, end

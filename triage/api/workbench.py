@@ -33,6 +33,7 @@ class Wanted:
     mine: bool = False
     split: bool = False
     number: int = 1  # page
+    everything: bool = False  # a search with no close match: every result, not only the nearest few
 
 
 def only(state: AppState, callout_id: str, curator: str, wanted: Wanted,
@@ -64,7 +65,8 @@ def results(state: AppState, view: View, curator: str, wanted: Wanted) -> tuple[
                             cache=cache, **runtime.index_options(state.settings))
         elif wanted.q:
             found = search(store, models, wanted.q, callout_id=callout_id, limit=PAGE_SIZE, offset=offset,
-                           cache=cache, **runtime.index_options(state.settings))
+                           cache=cache, media_type=wanted.media_type, decision=wanted.decision, only=keep,
+                           view=view, **runtime.index_options(state.settings))
         else:
             found = shortlist(store, models, callout_id, limit=PAGE_SIZE, offset=offset, cluster=wanted.cluster,
                               media_type=wanted.media_type, decision=wanted.decision, sort=wanted.sort, only=keep,

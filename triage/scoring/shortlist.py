@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from triage.domain import UNDECIDED, MediaType
+from triage.domain import CHOSEN, UNDECIDED, MediaType
 from triage.scoring.dedup import DuplicateGroup
 from triage.scoring.types import Explanation, Item, Scored, unit
 
@@ -103,6 +103,17 @@ def group_decisions(groups: Sequence[DuplicateGroup], latest: Mapping[str, tuple
             newest = max(made)[1]
             out.update(dict.fromkeys(g.members, newest))
     return out
+
+
+def decision_filter(decision: str | None) -> list[str] | None:
+    """The decisions a filter's name admits: "unrated" is what a card shows for a piece nobody has rated, so it
+    matches those too; "undecided" matches only pieces nobody has ever decided on; "chosen" the shortlisted and
+    the starred."""
+    if not decision:
+        return None
+    if decision == CHOSEN:
+        return ["shortlisted", "starred"]
+    return [decision, UNDECIDED] if decision == "unrated" else [decision]
 
 
 def _piece_passes(item: Item, f: Filters) -> bool:

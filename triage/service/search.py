@@ -12,12 +12,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from triage.domain import MediaType
 from triage.errors import BadRequest
 from triage.pipeline import Encoders
 from triage.scoring.dedup import DuplicateGroup
 from triage.scoring.floor import best_similarity, count_good, floor_for, match
 from triage.scoring.relevance import Graph, like_query, score_pool
-from triage.scoring.shortlist import Shortlist
+from triage.scoring.shortlist import Filters, Shortlist, decision_filter
 from triage.scoring.shortlist import shortlist as rank
 from triage.scoring.types import CalloutQuery, Explanation
 from triage.service.cache import PoolCache, View
@@ -48,17 +49,24 @@ def why_dict(why: Explanation) -> dict[str, Any]:
 
 def search(store: Store, models: Encoders, text: str, *, callout_id: str | None = None, limit: int = 20,
            offset: int = 0, index_dir: Path | None = None, narrow_above: int = 20_000,
-           exact_max: int = 50_000, cache: PoolCache | None = None) -> dict[str, Any]:
+           exact_max: int = 50_000, cache: PoolCache | None = None, media_type: str | None = None,
+           decision: str | None = None, only: frozenset[str] | None = None,
+           view: View | None = None) -> dict[str, Any]:
     """Ranked submissions for `text`; each duplicate group appears once, its other members attached.
 
     Pools up to `narrow_above` submissions are scored whole. Larger ones are first narrowed to the contents
     whose chunks the FAISS index (exact up to `exact_max` vectors, IVF above) ranks highest, then scored the
     same way. With a `cache`, the pool is reused while unchanged and identical concurrent searches run once.
+    `media_type`, `decision` and `only` narrow the results as they narrow the shortlist (a duplicate group as one).
     """
-    view = View(store, models, callout_id, cache)
+    view = view if view is not None and view.callout_id == callout_id else View(store, models, callout_id, cache)
     narrow = index_dir is not None and view.count > narrow_above
-    key = ("search", text, limit, offset, str(index_dir) if narrow else None, exact_max if narrow else None)
-    found = view.get(key, lambda: _search(view, text, limit, offset, index_dir if narrow else None, exact_max))
+    filters = Filters(media_types=[MediaType(media_type)] if media_type else None,
+                      decisions=decision_filter(decision), submission_ids=only)
+    key = ("search", text, limit, offset, str(index_dir) if narrow else None, exact_max if narrow else None,
+           media_type, decision, only, view.decisions_mark if decision else None)
+    found = view.get(key, lambda: _search(view, text, limit, offset, index_dir if narrow else None, exact_max,
+                                          filters))
     return copy.deepcopy(found)
 
 
@@ -75,8 +83,10 @@ def floor_calibration() -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _search(view: View, text: str, limit: int, offset: int, index_dir: Path | None, exact_max: int) -> dict[str, Any]:
-    pool, ranking, similarity = _ranked(view, view.prompt_query(text), limit, offset, index_dir, exact_max)
+def _search(view: View, text: str, limit: int, offset: int, index_dir: Path | None, exact_max: int,
+            filters: Filters) -> dict[str, Any]:
+    pool, ranking, similarity = _ranked(view, view.prompt_query(text), limit, offset, index_dir, exact_max,
+                                        filters=filters)
     floor = floor_for(view.models.text.name, floor_calibration()) if view.models is not None else None
     matches = {e.item_id: match(best_similarity(similarity.get(m) for m in (e.item_id, *e.duplicates)), floor)
                for e in ranking.entries}
@@ -123,7 +133,7 @@ def similar(store: Store, models: Encoders, ref: str, *, callout_id: str | None 
 
 def _ranked(view: View, query: CalloutQuery, limit: int, offset: int, index_dir: Path | None, exact_max: int,
             leave_out: Callable[[Pool, list[DuplicateGroup]], set[str]] | None = None,
-            ) -> tuple[Pool, Shortlist, dict[str, float | None]]:
+            filters: Filters | None = None) -> tuple[Pool, Shortlist, dict[str, float | None]]:
     """Score the pool against `query` and rank all of it (`_page` cuts the page); with an index, only the candidates
     it finds (enough for the page). Also each item's raw similarity in the text space, for the floor."""
     graph: Graph | None | Literal["auto"]
@@ -137,13 +147,16 @@ def _ranked(view: View, query: CalloutQuery, limit: int, offset: int, index_dir:
             pool = load_pool(session, view.callout_id, shas=shas, models=model_names(view.models))
             groups = pool_groups(session, pool)
         graph = "auto"  # the candidates' pool is new each time: its graph is made while scoring
+    # before the gate: reading decisions may compute the groups, which take the gate themselves
+    decided = view.decisions() if filters is not None and filters.decisions is not None else None
     with view.gate:  # the whole pool is scored, so a cached neighbour graph applies; pieces are dropped after
         scored = score_pool(list(pool.items.values()), query, graph=graph)
         if leave_out is not None:
             dropped = leave_out(pool, groups)
             scored = [s for s in scored if s.item_id not in dropped]
         # Without variety the ranking is plain score order, so a page of the whole is the page rank() would cut.
-        ranking = rank(scored, pool.items, groups=groups, diversity=0.0, offset=0, limit=None)
+        ranking = rank(scored, pool.items, groups=groups, diversity=0.0, offset=0, limit=None, filters=filters,
+                       decisions=decided)
     return pool, ranking, {s.item_id: s.words_similarity for s in scored}
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from triage.domain import CHOSEN, UNDECIDED, MediaType
+from triage.domain import MediaType
 from triage.pipeline import Encoders
-from triage.scoring.shortlist import Filters
+from triage.scoring.shortlist import Filters, decision_filter
 from triage.scoring.shortlist import shortlist as rank
 from triage.scoring.tally import Tally
 from triage.service.cache import PoolCache, View
@@ -46,7 +46,7 @@ def _shortlist(view: View, limit: int, offset: int, diversity: float, media_type
     filters = Filters(
         media_types=[MediaType(media_type)] if media_type else None, min_duration=min_duration,
         max_duration=max_duration, clusters=[cluster] if cluster is not None else None,
-        decisions=_decision_filter(decision), submission_ids=only,
+        decisions=decision_filter(decision), submission_ids=only,
     )
     ratings = {i: t.mean for i, t in tallies.items() if t.mean is not None}
     with view.gate:
@@ -69,13 +69,3 @@ def _team(tally: Tally | None) -> dict[str, Any]:
         return {"votes": {}, "mean": None, "split": False}
     mean = tally.mean
     return {"votes": dict(tally.votes), "mean": round(mean, 2) if mean is not None else None, "split": tally.split}
-
-
-def _decision_filter(decision: str | None) -> list[str] | None:
-    """"unrated" is what a card shows for a piece nobody has rated, so it matches those too; "undecided" matches
-    only pieces nobody has ever decided on; "chosen" the shortlisted and the starred."""
-    if not decision:
-        return None
-    if decision == CHOSEN:
-        return ["shortlisted", "starred"]
-    return [decision, UNDECIDED] if decision == "unrated" else [decision]

@@ -90,6 +90,7 @@ def callout_page(callout_id: str, page: PageDep, q: Annotated[str | None, Query(
                  decision: Annotated[str | None, Query(pattern=_choice(DECISION_FILTERS))] = None,
                  sort: Annotated[str, Query(pattern=_choice(tuple(s for s, _ in SORTS)))] = "",
                  mine: Annotated[str, Query(pattern="^1?$")] = "", split: Annotated[str, Query(pattern="^1?$")] = "",
+                 everything: Annotated[str, Query(alias="all", pattern="^1?$")] = "",
                  number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1) -> HTMLResponse:
     """The workbench: the shortlist (or search results, or pieces like one submission) as cards, a page at a time,
     with filters, cluster chips, the team's progress and the call-out's running jobs."""
@@ -101,10 +102,10 @@ def callout_page(callout_id: str, page: PageDep, q: Annotated[str | None, Query(
         like_title = (liked.title or liked.original_filename or liked.external_id or liked.id) if liked else ""
     wanted = Wanted(q=q.strip() if q and q.strip() else None, like=liked.id if liked else None, cluster=cluster,
                     media_type=media_type or None, decision=decision or None, sort=sort or "rank",
-                    mine=mine == "1", split=split == "1", number=number)
+                    mine=mine == "1", split=split == "1", number=number, everything=everything == "1")
     view = View(state.store, state.models(), callout_id, state.cache)  # one signature read for the whole page
     found, problem = results(state, view, page.who.name, wanted)
-    weak_only = bool(wanted.q) and found.get("good") == 0 and bool(found["items"])
+    weak_only = bool(wanted.q) and found.get("good") == 0 and bool(found["items"]) and not wanted.everything
     items = found["items"][:NEAREST] if weak_only else found["items"]
     shown = cards(state, view, items, page.who.name)
     stems = content_stems(wanted.q) if wanted.q else \
@@ -117,9 +118,10 @@ def callout_page(callout_id: str, page: PageDep, q: Annotated[str | None, Query(
         mine=wanted.mine, split=wanted.split, jobs=jobs, problem=problem, weak_only=weak_only,
         media_types=MEDIA_TYPES, decisions=DECISION_FILTERS, sorts=SORTS,
         progress=progress(state.store, state.models(), callout_id, page.who.name, view=view),
-        pages=pages(request, number, len(shown), 0 if weak_only else found["total"]),
+        pages=pages(request, number, len(shown), 0 if weak_only else found["total"]), found_total=found["total"],
         kept_filters=[(k, v) for k, v in request.query_params.items() if k in FILTER_NAMES and v],
-        shortlist_link=link(request, q=None, like=None, page=None),
+        shortlist_link=link(request, q=None, like=None, page=None, all=None),
+        everything_link=link(request, all=1, page=None),
         chip_link=lambda k: link(request, cluster=k, page=None),
         here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
 

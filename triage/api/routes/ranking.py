@@ -65,14 +65,17 @@ def sheet(callout_id: str, state: StateDep, who: Curator,
 
 @router.get("/search")
 def search(state: StateDep, who: Curator, q: Annotated[str, Query(min_length=1, max_length=500)],
-           callout: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 20) -> dict[str, Any]:
-    """Search submissions by a text prompt; each hit names its matching moment or sentence."""
+           callout: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 20,
+           offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0, media_type: MediaTypeName | None = None,
+           decision: DecisionFilter | None = None) -> dict[str, Any]:
+    """Search submissions by a text prompt; each hit names its matching moment or sentence, and says whether its
+    words come close to the prompt (`match`; `good` counts those of the whole ranking)."""
     from triage.service.search import search as run
 
     if callout:
         _callout(state, callout)
-    return run(state.store, state.models(), q, callout_id=callout, limit=limit, cache=state.cache,
-               **runtime.index_options(state.settings))
+    return run(state.store, state.models(), q, callout_id=callout, limit=limit, offset=offset, cache=state.cache,
+               media_type=media_type, decision=decision, **runtime.index_options(state.settings))
 
 
 @router.get("/submissions/{submission_id}/similar")

@@ -68,7 +68,7 @@
     // mark the moment unless it is (nearly) the whole piece: then there is nothing to point at
     if (regions && (start > 0 || end > start) && (end - start) < 0.9 * duration) {
       ws.on("ready", function () {
-        regions.addRegion({ start: start, end: Math.max(end, start + 0.15), color: "rgba(194, 65, 12, 0.16)",
+        regions.addRegion({ start: start, end: Math.max(end, start + 0.15), color: "rgba(194, 65, 12, 0.10)",
                             drag: false, resize: false });
       });
     }
