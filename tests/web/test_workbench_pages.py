@@ -98,6 +98,10 @@ def test_an_action_from_the_page_script_answers_in_place(service: Service, pile:
                                data={"csrf": csrf, "next": "/callouts/lawn"})
     assert f'id="state-{story}" data-decision="unrated"' in undo.text and 'hx-swap-oob="true"' in undo.text
     assert json.loads(undo.headers["hx-trigger-after-settle"])["triage:undone"]["sid"] == story
+    marked = service.client.post("/callouts/lawn/exemplars", headers={"HX-Request": "true"},
+                                 data={"sid": story, "mark": "1", "csrf": csrf, "next": "/callouts/lawn"})
+    assert marked.text.lstrip().startswith('<form method="post" action="/callouts/lawn/exemplars" class="exemplar"')
+    assert 'aria-pressed="true"' in marked.text and "◆ Exemplar" in marked.text
     plain = service.client.post(f"/submissions/{story}/vote", data={"rating": "4", "csrf": csrf, "next": "/callouts/lawn"},
                                 follow_redirects=False)
     assert plain.status_code == 303 and plain.headers["location"] == f"/callouts/lawn#card-{story}"

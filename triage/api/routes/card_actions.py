@@ -162,8 +162,14 @@ def exemplar(callout_id: str, page: PageDep, sid: Annotated[str, Form(max_length
              mark: Annotated[str, Form(pattern="^[01]$")], csrf: Csrf = "", next: Next = "/") -> Response:
     """Mark or unmark a card as an exemplar of the call-out; the pool is re-scored in the background."""
     page.check(csrf)
-    page.state.mark_exemplar(callout_id, sid, mark == "1")
-    return back_to_card(next, sid)
+    callout = page.state.mark_exemplar(callout_id, sid, mark == "1")
+    if not in_place(page.request):
+        return back_to_card(next, sid)
+    response = page.render("_exemplar.html", c={"sid": sid, "callout": callout_id},
+                           exemplars=set(callout.get("exemplars") or ()), here=back(next, "/"))
+    said = "Marked as an exemplar; the pool is scored again" if mark == "1" else "No longer an exemplar"
+    response.headers["HX-Trigger-After-Settle"] = json.dumps({"triage:exemplar": {"sid": sid, "say": said}})
+    return fragment(response)
 
 
 @router.post("/callouts/{callout_id}/assignments")

@@ -72,6 +72,7 @@
                             drag: false, resize: false });
       });
     }
+    ws.on("interaction", function () { player.play().catch(function () {}); });  // a click plays from there
     box.setAttribute("aria-hidden", "true");  // the <audio> controls below are the accessible player
   }
 

@@ -197,6 +197,11 @@
     var card = event.detail.sid && document.getElementById("card-" + event.detail.sid);
     if (card) focusCard(card);
   });
+  body.addEventListener("triage:exemplar", function (event) {
+    say(event.detail.say);
+    var button = document.querySelector("#card-" + event.detail.sid + " .exemplar button");
+    if (button) button.focus();
+  });
   body.addEventListener("triage:noted", function (event) {
     say(event.detail.say);
     focusCard(document.getElementById("card-" + event.detail.sid));
