@@ -5,6 +5,7 @@ import pytest
 
 from triage.encoders import registry
 from triage.encoders.base import TextEncoder
+from triage.encoders.text import uses_bf16
 
 pytestmark = pytest.mark.real_models
 
@@ -52,7 +53,10 @@ def test_batch_equals_one_by_one(encoder: TextEncoder) -> None:
     texts = [a for a, _ in PAIRS]
     batch = encoder.encode(texts)
     single = np.vstack([encoder.encode([t]) for t in texts])
-    assert np.allclose(batch, single, atol=1e-5)
+    if uses_bf16("auto", "cpu"):  # bfloat16 keeps 8 bits of mantissa: a padded batch rounds a little otherwise
+        assert np.all(np.sum(batch * single, axis=1) > 0.999)
+    else:
+        assert np.allclose(batch, single, atol=1e-5)
 
 
 def test_local_folder_path_works() -> None:

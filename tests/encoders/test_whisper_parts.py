@@ -74,8 +74,10 @@ def test_the_real_base_model_names_the_language_and_transcribes_it(tmp_path: Pat
 
     folder = whisper.resolve("base", tmp_path)  # the dev extra installs the packages
     wav = tmp_path / "es.wav"
+    # Two sentences: on one, int8 kernels on some CPUs (AMX) weigh Japanese and Spanish all but equally
     subprocess.run(["espeak-ng", "-v", "es", "-w", str(wav), "Cada mañana nos levantábamos a las cuatro para "
-                    "hornear el pan en la panadería de mi abuelo."], check=True, timeout=60)
+                    "hornear el pan en la panadería de mi abuelo. Mi abuela preparaba el café y escuchábamos "
+                    "la radio mientras el horno se calentaba."], check=True, timeout=60)
     model = whisper.WhisperTranscriber(folder, label="base", threads=2)
     transcript = model.transcribe(decode_audio(str(wav), sampling_rate=whisper.SAMPLE_RATE))
     assert transcript.language == "es"
