@@ -106,27 +106,29 @@ def test_curator_session_in_a_browser(server: Server, tmp_path: Path) -> None:
         # play from the matched moment: the player seeks (needs HTTP range requests) and plays
         video = video_card.locator("video")
         video.evaluate("v => { v.muted = true; }")
-        start = float(video_card.locator(".play-from").get_attribute("data-start") or 0)
-        video_card.locator(".play-from").click()
-        page.wait_for_function("v => v.readyState >= 1 && !v.paused || v.currentTime > 0", arg=video.element_handle(),
-                               timeout=20_000)
+        play = video_card.locator("button.play-from:not(.frame)")
+        start = float(play.get_attribute("data-start") or 0)
+        play.click()
+        time.sleep(1.0)
         position = float(video.evaluate("v => v.currentTime"))
         assert position >= start - 0.3
         seekable = video.evaluate("v => v.seekable.length > 0 && v.seekable.end(0) > 1")
         assert seekable
 
-        # record a decision with a note, reload, and see it kept
-        video_card.locator("input[name=note]").fill("opening shot")
-        video_card.locator("button[value=starred]").click()
-        page.wait_for_load_state()
+        # a note on its own, then a decision, both saved in place; a reload keeps them
+        video_card.locator("input[name=text]").fill("opening shot")
+        video_card.locator("form.note button").click()
+        page.wait_for_selector(f"#card-{sid} .notes li:has-text('opening shot')")
+        video_card.locator("form.decide button[value=starred]").click()
+        page.wait_for_selector(f"#card-{sid} .state[data-decision=starred]")
         page.reload()
         kept = page.locator(f"#card-{sid}")
-        assert kept.locator("button[value=starred]").get_attribute("aria-pressed") == "true"
-        assert kept.locator("input[name=note]").input_value() == "opening shot"
+        assert kept.locator("form.decide button[value=starred]").get_attribute("aria-pressed") == "true"
+        assert "opening shot" in kept.locator(".notes").inner_text()
 
-        # mark it as an exemplar of the call-out: the card says so after the page comes back
+        # mark it as an exemplar of the call-out: the card says so, and so it does after a reload
         kept.locator(".exemplar button").click()
-        page.wait_for_load_state()
+        page.wait_for_selector(f"#card-{sid} .exemplar button[aria-pressed=true]")
         page.reload()
         assert page.locator(f"#card-{sid} .exemplar button").get_attribute("aria-pressed") == "true"
 
@@ -134,11 +136,11 @@ def test_curator_session_in_a_browser(server: Server, tmp_path: Path) -> None:
         page.goto(f"{server.url}/callouts/lawn")
         everything = page.locator("article.result").count()
         page.select_option("form.filters select[name=decision]", "starred")
-        page.click("form.filters button[type=submit]")
+        page.click("form.filters button:has-text('Apply')")
         page.wait_for_url("**decision=starred*")
         assert [c.get_attribute("data-sid") for c in page.locator("article.result").all()] == [sid]
         page.select_option("form.filters select[name=decision]", "")
-        page.click("form.filters button[type=submit]")
+        page.click("form.filters button:has-text('Apply')")
         page.wait_for_load_state()
         assert page.locator("article.result").count() == everything
 
