@@ -2,83 +2,27 @@
 
 from __future__ import annotations
 
-import json
-import shutil
-import socket
-import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.conftest import MEDIA, triage_cmd
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+from tests.web.browser import Server, launch, serve
 
 pytestmark = pytest.mark.slow
 
 
-@dataclass
-class Server:
-    url: str
-    token: str
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _run(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([*triage_cmd(), *args], env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 @pytest.fixture
 def server(cli_env: dict[str, str], tmp_path: Path) -> Iterator[Server]:
-    _run(cli_env, "callouts", "create", "lawn", "--title", "Front Lawn Freaks",
-         "--brief", "people freaking out on their front lawn")
-    media = tmp_path / "media"
-    media.mkdir()
-    for name in ("speech.mp4", "speech.mov", "speech.mp3", "story.txt", "photo.jpg"):
-        shutil.copy(MEDIA / "good" / name, media / name)
-    _run(cli_env, "ingest", "--callout", "lawn", str(media))
-    token = _run(cli_env, "tokens", "create", "--role", "curator", "--name", "cora").strip()
-    port = _free_port()
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115  (closed below)
-    proc = subprocess.Popen([*triage_cmd(), "serve", "--port", str(port), "--workers", "1"], env=cli_env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/health", timeout=2) as reply:
-                    assert json.load(reply)["status"] == "ok"
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError((tmp_path / "server.log").read_text()) from None
-                time.sleep(0.3)
-        yield Server(url, token)
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
+    with serve(cli_env, tmp_path, ("speech.mp4", "speech.mov", "speech.mp3", "story.txt", "photo.jpg")) as running:
+        yield running
 
 
 def test_curator_session_in_a_browser(server: Server, tmp_path: Path) -> None:
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run scripts/bootstrap.sh"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(30_000)
 

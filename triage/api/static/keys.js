@@ -22,32 +22,44 @@
   var hotkeys = window.hotkeys;
   hotkeys("shift+/,?", function (event) { event.preventDefault(); openKeys(); });
 
-  // ---- the workbench ----------------------------------------------------------------------------------------
-  function cards() { return Array.prototype.slice.call(document.querySelectorAll("#cards article.card.result")); }
-  var last = null;  // the card the curator works on, even while focus sits on one of its controls
+  // A list the keyboard walks (the cards, the duplicate pairs): the item worked on is remembered even while the
+  // focus sits on one of its controls, and marked "current".
+  function roving(selector) {
+    var last = null, lastIndex = 0;  // the index too: a swap may replace the item itself
+    var list = {
+      all: function () { return Array.prototype.slice.call(document.querySelectorAll(selector)); },
+      current: function () {
+        var here = document.activeElement && document.activeElement.closest(selector);
+        return here || (last && document.contains(last) ? last : null);
+      },
+      focus: function (item) {
+        if (!item) return;
+        item.focus({ preventScroll: true });
+        item.scrollIntoView({ block: "nearest" });
+      },
+      step: function (by) {
+        var all = list.all();
+        if (!all.length) return;
+        var at = all.indexOf(list.current());
+        list.focus(all[at < 0 ? 0 : Math.min(all.length - 1, Math.max(0, at + by))]);
+      },
+      index: function () { return lastIndex; },
+      remember: function (item) { if (item) { last = item; lastIndex = Math.max(0, list.all().indexOf(item)); } }
+    };
+    document.addEventListener("focusin", function (event) {
+      var item = event.target.closest && event.target.closest(selector);
+      if (!item || item === last) return;
+      if (last) last.classList.remove("current");
+      list.remember(item);
+      item.classList.add("current");
+    });
+    return list;
+  }
 
-  function current() {
-    var here = document.activeElement && document.activeElement.closest("article.card.result");
-    return here || (last && document.contains(last) ? last : null);
-  }
-  function focusCard(card) {
-    if (!card) return;
-    card.focus({ preventScroll: true });
-    card.scrollIntoView({ block: "nearest", behavior: "instant" in document.documentElement.style ? "instant" : "auto" });
-  }
-  document.addEventListener("focusin", function (event) {
-    var card = event.target.closest && event.target.closest("article.card.result");
-    if (!card || card === last) return;
-    if (last) last.classList.remove("current");
-    last = card;
-    card.classList.add("current");
-  });
-  function step(by) {
-    var all = cards();
-    if (!all.length) return;
-    var at = all.indexOf(current());
-    focusCard(all[at < 0 ? 0 : Math.min(all.length - 1, Math.max(0, at + by))]);
-  }
+  // ---- the workbench ----------------------------------------------------------------------------------------
+  var cardList = roving("#cards article.card.result, article.piece");
+  function cards() { return cardList.all().filter(function (c) { return !c.matches("article.piece"); }); }
+  var current = cardList.current, focusCard = cardList.focus, step = cardList.step;
   function decisionOf(card) {
     var state = card.querySelector(".state");
     return state ? state.dataset.decision : "unrated";
@@ -156,7 +168,7 @@
         // space and arrows keep their own meaning on players, buttons and links
         if ((combo === "space" || combo.indexOf("down") >= 0) && on && on.matches("video, audio, button, a, summary")) return;
         if (page === "submission" && /^(j|k|shift\+x|\/)/.test(combo)) return;
-        if (page === "submission" && !current()) { var piece = document.querySelector("article.piece"); if (piece) last = piece; }
+        if (page === "submission" && !current()) cardList.remember(document.querySelector("article.piece"));
         if (combo === "esc" && !picks().length) return;  // Esc keeps its own meaning (closing the keys' help)
         event.preventDefault();
         keys[combo]();
@@ -209,39 +221,17 @@
 
   // ---- the duplicate review ---------------------------------------------------------------------------------
   if (page !== "duplicates") return;
-  function pairs() { return Array.prototype.slice.call(document.querySelectorAll("article.pair")); }
-  var lastPair = null, lastIndex = 0;
-  function currentPair() {
-    var here = document.activeElement && document.activeElement.closest("article.pair");
-    return here || (lastPair && document.contains(lastPair) ? lastPair : null);
-  }
-  function focusPair(pair) {
-    if (!pair) return;
-    lastPair = pair;
-    lastIndex = pairs().indexOf(pair);
-    pair.focus({ preventScroll: true });
-    pair.scrollIntoView({ block: "nearest" });
-  }
-  document.addEventListener("focusin", function (event) {
-    var pair = event.target.closest && event.target.closest("article.pair");
-    if (pair) { lastPair = pair; lastIndex = pairs().indexOf(pair); }
-  });
-  function pairStep(by) {
-    var all = pairs();
-    if (!all.length) return;
-    var at = all.indexOf(currentPair());
-    focusPair(all[at < 0 ? 0 : Math.min(all.length - 1, Math.max(0, at + by))]);
-  }
+  var pairList = roving("article.pair");
   function rule(selector) {
-    var pair = currentPair();
+    var pair = pairList.current();
     var button = pair && pair.querySelector(selector);
     if (button) button.click();
   }
   var ruling = {
-    "j,down": function () { pairStep(1); }, "k,up": function () { pairStep(-1); },
+    "j,down": function () { pairList.step(1); }, "k,up": function () { pairList.step(-1); },
     c: function () { rule(".rule-confirm"); }, x: function () { rule(".rule-apart"); },
     "2": function () { rule(".rule-keep"); }, z: function () { rule(".rule-undo"); },
-    space: function () { var p = currentPair(); if (p) window.triagePlayBoth(p); }
+    space: function () { var p = pairList.current(); if (p) window.triagePlayBoth(p); }
   };
   Object.keys(ruling).forEach(function (combo) {
     hotkeys(combo, function (event) {
@@ -252,13 +242,16 @@
     });
   });
   var skipToPairs = document.querySelector(".skip");
-  if (skipToPairs) skipToPairs.addEventListener("click", function (event) { event.preventDefault(); focusPair(pairs()[0]); });
+  if (skipToPairs) {
+    skipToPairs.addEventListener("click", function (event) { event.preventDefault(); pairList.focus(pairList.all()[0]); });
+  }
   body.addEventListener("triage:ruled", function (event) {
     say(event.detail.say);
+    var before = pairList.index();
     var target = document.getElementById(event.detail.focus);
-    var all = pairs();
-    if (target && !target.matches("article.pair")) target = target.querySelector("article.pair") || target;
-    focusPair(target && target.matches("article.pair") ? target : all[Math.min(lastIndex, all.length - 1)]);
+    if (target && !target.matches("article.pair")) target = target.querySelector("article.pair");
+    var all = pairList.all();
+    pairList.focus(target || all[Math.min(before, all.length - 1)]);
     if (!all.length) { var review = document.getElementById("review"); if (review) review.focus(); }
   });
 })();
