@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # Load the models and compute each call-out's first page when the server starts, so the first curator does
     # not wait for them; /api/ready answers 503 until then.
     warm_on_start: bool = True
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, with the request or job it is for
+    # Under this much free space on the data dir's disk, /api/health says so and /api/ready answers 503.
+    min_free_bytes: int = Field(default=500_000_000, ge=0)
     # What one submitter token may upload through the server (curators and admins are not limited); 0: no limit.
     submitter_max_pending: int = Field(default=10, ge=0)  # uploads waiting for analysis (queued or running) at once
     submitter_max_bytes_per_day: int = Field(default=5_000_000_000, ge=0)  # bytes stored in any 24 hours

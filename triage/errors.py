@@ -115,5 +115,17 @@ class OutOfSpace(TriageError):
     http_status = 507  # Insufficient Storage: the request was fine, the server could not store it
 
 
+class Degraded(TriageError):
+    """The database cannot be written now (read-only, or its disk full): reads go on, a write is refused with the
+    reason, and works again once the operators fix it; nothing about the request was wrong."""
+
+    exit_code = 1
+    http_status = 503
+
+    def __init__(self, message: str, retry_after: float | None = 30.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ChecksumMismatch(ProcessingFailed):
     """A stored derived file (an index) no longer matches the checksum saved with it: rebuild it from the database."""

@@ -22,16 +22,18 @@ from triage.api import refusals
 from triage.api import session as web
 from triage.api.body_limit import BodyLimit
 from triage.api.deps import AppState
+from triage.api.observe import Observe, exposition, service_registry
 from triage.api.page import error_page
 from triage.api.quota import UploadQuota
 from triage.api.schemas import errors
 from triage.config import Settings
-from triage.errors import RateLimited, TriageError, Unauthorized
+from triage.errors import TriageError, Unauthorized
 from triage.jobs import queue
 from triage.jobs.handlers import JobContext
 from triage.jobs.worker import WorkerPool
 from triage.pipeline import Encoders
-from triage.service.model_drift import model_drift
+from triage.service.health import health as service_health
+from triage.service.health import problems
 from triage.service.pool import model_names
 from triage.service.shortlist import shortlist
 
@@ -98,6 +100,8 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
     app.state.triage = state
     # Uploads (POST /api/callouts/ID/uploads) stream under max_file_bytes; every other body is small.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, exempt=lambda path: path.endswith("/uploads"))
+    app.add_middleware(Observe)  # added last, so it runs first: every request has its id and its time
+    own_metrics = service_registry(state)
 
     @app.exception_handler(TriageError)
     async def triage_error(request: Request, exc: TriageError) -> Response:
@@ -112,8 +116,9 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
             response: Response = error_page(request, exc.http_status, str(exc))
         else:
             response = JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, status_code=exc.http_status)
-        if isinstance(exc, RateLimited) and exc.retry_after is not None:
-            response.headers["Retry-After"] = str(math.ceil(exc.retry_after))
+        retry_after = getattr(exc, "retry_after", None)  # RateLimited, Degraded
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(math.ceil(retry_after))
         return response
 
     @app.exception_handler(RequestValidationError)
@@ -140,6 +145,7 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
         callouts,
         card_actions,
         duplicate_pages,
+        erasure,
         jobs,
         media,
         pages,
@@ -150,7 +156,7 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
         uploads,
     )
 
-    for module in (callouts, submissions, media, uploads, ranking, team, jobs, tokens):
+    for module in (callouts, submissions, media, uploads, ranking, team, jobs, tokens, erasure):
         app.include_router(module.router, prefix="/api", responses=errors(401, 403, 404))
     for module in (pages, card_actions, duplicate_pages):
         app.include_router(module.router)
@@ -168,6 +174,13 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
         return get_redoc_html(openapi_url="/openapi.json", title="triage API",
                               redoc_js_url="/static/docs/redoc.standalone.js", redoc_favicon_url="/favicon.ico")
 
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        """Prometheus metrics: request latency by route, jobs by status and the oldest one's wait, time per
+        ingest stage, model load time, cache hits, readiness and degradation. No private data; restrict it at
+        the proxy if the numbers themselves are private."""
+        return Response(exposition(own_metrics), media_type="text/plain; version=0.0.4; charset=utf-8")
+
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> FileResponse:
         return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
@@ -179,26 +192,22 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
     @app.get("/api/health", tags=["health"])
     @app.head("/api/health", include_in_schema=False)  # monitors often probe with HEAD
     def health() -> dict[str, object]:
-        """Liveness, a glance at the queue, and per vector space how many stored pieces another model embedded
-        (no authentication, no private data)."""
-        from sqlalchemy import func, select
+        """Liveness (always 200 while the process answers), a glance at the queue, per vector space how many
+        stored pieces another model embedded, and `problems`: why writes fail now (status "degraded": a read-only
+        database, a full disk), while reads and sign-in go on. No authentication, no private data."""
+        return {**service_health(store, encoders, settings.min_free_bytes), "ready": state.ready.is_set(),
+                "workers": workers}
 
-        from triage.store.schema import Job
-
-        with store.db.session() as session:
-            counts = dict(session.execute(select(Job.status, func.count()).group_by(Job.status)).all())
-            drift = model_drift(session, encoders)
-        return {"status": "ok", "ready": state.ready.is_set(), "workers": workers,
-                "jobs": {str(k): int(v) for k, v in counts.items()},
-                "models": {space: d.to_dict() for space, d in drift.items()}}
-
-    @app.get("/api/ready", tags=["health"], responses={503: {"description": "still loading models or warming up"}})
+    @app.get("/api/ready", tags=["health"],
+             responses={503: {"description": "still loading models or warming up, or unable to write"}})
     def ready(response: Response) -> dict[str, object]:
         """Readiness for a load balancer: 200 once the models are loaded and each call-out's first page is
-        computed (the first curator then waits no longer than the tenth), 503 with Retry-After before."""
-        if not state.ready.is_set():
+        computed (the first curator then waits no longer than the tenth) and the database can be written; 503
+        with Retry-After before, and while it cannot (reads still work there: see /api/health)."""
+        trouble = problems(store, settings.min_free_bytes)
+        if not state.ready.is_set() or trouble:
             response.status_code = 503
-            response.headers["Retry-After"] = "2"
-        return {"ready": state.ready.is_set(), **state.warm_report}
+            response.headers["Retry-After"] = "2" if not trouble else "30"
+        return {"ready": state.ready.is_set() and not trouble, "problems": trouble, **state.warm_report}
 
     return app

@@ -14,12 +14,13 @@ from fastapi import Depends, Request
 from triage import runtime
 from triage.api import session as web
 from triage.api.quota import UploadQuota
-from triage.api.tokens import Principal, authenticate, session_principal
+from triage.api.tokens import Principal, authenticate, session_principal, touch
 from triage.config import Settings
 from triage.errors import Forbidden, Unauthorized
 from triage.jobs import queue
 from triage.jobs.handlers import JobContext
 from triage.jobs.worker import WorkerPool
+from triage.metrics import MODEL_LOAD_SECONDS
 from triage.pipeline import Encoders
 from triage.service import exemplars
 from triage.service.cache import PoolCache
@@ -63,6 +64,7 @@ class AppState:
             try:
                 models = self.models()
                 self.warm_report["models_s"] = round(time.monotonic() - started, 2)
+                MODEL_LOAD_SECONDS.set(time.monotonic() - started)
                 self.warm_report["callouts_s"] = warm_callouts(self.store, models, self.cache,
                                                                limits=(20, PAGE_SIZE))
             except Exception as exc:  # a missing model, a broken pool: say so, and serve anyway
@@ -135,6 +137,7 @@ def current_principal(request: Request, state: StateDep) -> Principal:
             who = authenticate(session, token)
         if who is None:
             raise Unauthorized("the token is unknown or revoked; create one with: triage tokens create")
+        touch(state.store.db, who)
         return who
     signed_in = web_session(request, state)
     if signed_in is None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from triage.errors import BadRequest, NotFound
+from triage.errors import BadRequest, Degraded, NotFound
+from triage.store.db import Database
 from triage.store.rows import check_length
 from triage.store.schema import ApiToken, utcnow
 
@@ -25,6 +27,7 @@ class Principal:
     token_id: int
     name: str
     role: str
+    last_used_at: datetime | None = field(default=None, compare=False)
 
     @property
     def is_submitter(self) -> bool:
@@ -49,13 +52,28 @@ def create_token(session: Session, name: str, role: str) -> tuple[ApiToken, str]
     return row, plain
 
 
+TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is news to a person, not a log: one write a minute per token
+
+
 def authenticate(session: Session, token: str) -> Principal | None:
-    """The principal for a plain token, or None when it is unknown or revoked."""
+    """The principal for a plain token, or None when it is unknown or revoked. Reads only: a request must not
+    fail because the database cannot be written (see `touch`)."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
     if row is None or row.revoked:
         return None
-    row.last_used_at = utcnow()
-    return Principal(row.id, row.name, row.role)
+    return Principal(row.id, row.name, row.role, row.last_used_at)
+
+
+def touch(db: Database, who: Principal) -> None:
+    """Record that a token was used, at most once a minute; where the database cannot be written now, skip it."""
+    now = utcnow()
+    if who.last_used_at is not None and now - who.last_used_at < TOUCH_EVERY:
+        return
+    try:
+        with db.session() as session:
+            session.execute(update(ApiToken).where(ApiToken.id == who.token_id).values(last_used_at=now))
+    except Degraded:
+        pass  # reads and sign-in keep working; /api/health says why writes do not
 
 
 # Signing out ends a token's web sessions through a counter on its row, which each session's cookie carries from

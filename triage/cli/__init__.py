@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from triage import logs
 from triage.config import Settings
 from triage.errors import TriageError
 
@@ -31,8 +32,8 @@ class TriageGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, data_dir: Path | None, verbose: bool) -> None:
     """triage: ML-assisted first pass over crowdsourced media submissions."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     settings = Settings()
+    logs.configure(logging.INFO if verbose else logging.WARNING, settings.log_format)
     if data_dir is not None:
         settings.data_dir = data_dir
     ctx.obj = settings

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from triage.cli import cli
@@ -22,6 +24,8 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
 
     from triage.api.app import create_app
 
+    if settings.log_format == "json":  # for a log collector: every request's line, with its id
+        logging.getLogger().setLevel(min(logging.getLogger().level, logging.INFO))
     app = create_app(settings, workers=workers)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     click.echo(f"triage is serving on http://{shown}:{port}/ (API docs: /docs); Ctrl+C stops it", err=True)

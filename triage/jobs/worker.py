@@ -9,10 +9,12 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from triage import logs
 from triage.config import Settings
 from triage.errors import TriageError
 from triage.jobs import queue
 from triage.jobs.handlers import JobCancelled, JobContext, handler_for
+from triage.metrics import JOB_SECONDS
 from triage.pipeline import Encoders
 from triage.store.store import Store
 
@@ -43,9 +45,13 @@ def run_job(ctx: JobContext, job_id: int, *, on_progress: Progress | None = None
             if queue.progress(db, job_id, done, total, attempt) == queue.CANCELLED:
                 raise JobCancelled()
 
+    context = logs.job_id.set(job_id)  # every line logged while it runs names the job
+    started, outcome = time.monotonic(), "failed"
     try:
         result = handler_for(kind)(ctx, params, callout_id, report)
+        outcome = "done"
     except JobCancelled:
+        outcome = "cancelled"
         log.info("job %s cancelled", job_id)
         return
     except TriageError as exc:
@@ -59,6 +65,9 @@ def run_job(ctx: JobContext, job_id: int, *, on_progress: Progress | None = None
         queue.fail(db, job_id, f"interrupted ({type(exc).__name__}) before it finished; run it again with: "
                                f"triage jobs retry {job_id}", attempt)
         raise
+    finally:
+        JOB_SECONDS.labels(kind, outcome).observe(time.monotonic() - started)
+        logs.job_id.reset(context)
     queue.complete(db, job_id, result, attempt)
     if ctx.after_job is not None:
         try:

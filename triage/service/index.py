@@ -18,6 +18,7 @@ import numpy as np
 from sqlalchemy import select
 
 from triage.errors import ChecksumMismatch, NotFound, ProcessingFailed
+from triage.metrics import INDEX_REBUILDS
 from triage.pipeline import encoder_of
 from triage.store.files import atomic_write
 from triage.store.schema import Vector
@@ -81,9 +82,11 @@ def _load(index_dir: Path, space: str, exact_max: int, threads: int) -> tuple[Ve
         return None  # not built yet
     except ChecksumMismatch as exc:
         log.warning("%s: rebuilding the %s index from the database", exc, space)  # derived data
+        INDEX_REBUILDS.labels("checksum").inc()
         return None
     except (ProcessingFailed, OSError, ValueError) as exc:
         log.warning("the %s index in %s is unreadable (%s): rebuilding it from the database", space, index_dir, exc)
+        INDEX_REBUILDS.labels("unreadable").inc()
         return None
     return (index, ids) if len(index) == len(ids) else None
 

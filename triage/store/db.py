@@ -8,13 +8,25 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DataError
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from triage.errors import BadRequest
+from triage.errors import BadRequest, Degraded
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# What SQLite and PostgreSQL say when they cannot write for a reason outside the request (lower case).
+_CANNOT_WRITE = {"readonly database": "the database is read-only", "read-only transaction": "the database is read-only",
+                 "disk is full": "the database's disk is full", "no space left": "the database's disk is full",
+                 "could not extend file": "the database's disk is full"}
+
+
+def cannot_write(exc: BaseException) -> str | None:
+    """Why the database refused a write when it is the database's state, not the request (None: another error)."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    said = str(exc.orig).lower()
+    return next((reason for phrase, reason in _CANNOT_WRITE.items() if phrase in said), None)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -67,9 +79,26 @@ class Database:
                 # it, and a client may put one in any field, path or query): a bad request, not our failure.
                 session.rollback()
                 raise BadRequest(f"the database refused a value: {str(exc.orig).splitlines()[0]}") from exc
+            except DBAPIError as exc:
+                session.rollback()
+                reason = cannot_write(exc)
+                if reason is None:
+                    raise
+                raise Degraded(f"{reason}: nothing was changed; reading works, and writing will again once "
+                               f"the operators fix it") from exc
             except BaseException:
                 session.rollback()
                 raise
+
+    def write_problem(self) -> str | None:
+        """Whether a write would work now: a write that changes nothing, rolled back (None: it would)."""
+        try:
+            with self.engine.connect() as connection, connection.begin() as transaction:
+                connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+                transaction.rollback()
+        except DBAPIError as exc:
+            return cannot_write(exc) or f"the database refuses writes: {str(exc.orig).splitlines()[0]}"
+        return None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -16,7 +16,7 @@ from triage.api.format import content_stems
 from triage.api.overview import callouts_overview
 from triage.api.page import NEXT_MAX, PageDep, back, html
 from triage.api.queries import visible_submission
-from triage.api.tokens import authenticate, end_sessions, session_epoch
+from triage.api.tokens import authenticate, end_sessions, session_epoch, touch
 from triage.api.workbench import NEAREST, SORTS, Wanted, chips, link, pages, results
 from triage.domain import DECISIONS, UNDECIDED, MediaType
 from triage.jobs import queue
@@ -54,6 +54,7 @@ def login(request: Request, state: StateDep, token: Annotated[str, Form(max_leng
     if who is None or who.is_submitter:
         error = "That token is unknown or revoked." if who is None else "Submitter tokens cannot open these pages."
         return html(request, "login.html", {"next": back(next, "/"), "error": error}, status_code=401)
+    touch(state.store.db, who)
     response = RedirectResponse(back(next, "/"), status_code=303)
     response.set_cookie(web.COOKIE, web.issue(state.secret, who.token_id, epoch), max_age=web.MAX_AGE, httponly=True,
                         samesite="lax", secure=request.url.scheme == "https", path="/")
