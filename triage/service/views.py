@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from triage.store import artifacts as art
+from triage.store.callouts import get_callout
 from triage.store.schema import Callout, Submission
+from triage.store.store import Store
 
 
 def callout_dict(c: Callout) -> dict[str, Any]:
@@ -15,6 +17,12 @@ def callout_dict(c: Callout) -> dict[str, Any]:
     return {"id": c.id, "title": c.title, "brief": c.brief, "prompts": c.prompts,
             "negative_prompts": c.negative_prompts, "exemplars": list(c.exemplars or ()), "open": c.is_open,
             "created_at": c.created_at, "updated_at": c.updated_at}
+
+
+def callout_view(store: Store, callout_id: str) -> dict[str, Any]:
+    """One call-out as the pages and the API show it (NotFound with the remedy when there is none)."""
+    with store.db.session() as session:
+        return callout_dict(get_callout(session, callout_id))
 
 
 def submission_dict(session: Session, row: Submission) -> dict[str, Any]:

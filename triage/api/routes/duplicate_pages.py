@@ -15,8 +15,7 @@ from triage.api.page import Page, PageDep, fragment, in_place
 from triage.errors import BadRequest
 from triage.service.duplicates import set_override
 from triage.service.verdicts import keep, take_back, unkeep
-from triage.service.views import callout_dict
-from triage.store.callouts import get_callout
+from triage.service.views import callout_view
 
 router = APIRouter(include_in_schema=False)
 Sid = Annotated[str, Form(min_length=1, max_length=32)]
@@ -25,8 +24,7 @@ Callout = Annotated[str, Form(min_length=1, max_length=64)]
 
 
 def _page(page: Page, callout_id: str) -> HTMLResponse:
-    with page.state.store.db.session() as session:
-        callout = callout_dict(get_callout(session, callout_id))
+    callout = callout_view(page.state.store, callout_id)
     review = duplicate_review(page.state, callout_id, page.who.name)
     return page.render("duplicates.html", callout=callout, here=f"/callouts/{callout_id}/duplicates", **review)
 

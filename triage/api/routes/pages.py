@@ -24,8 +24,7 @@ from triage.service.cache import View
 from triage.service.decisions import history
 from triage.service.pieces import facts
 from triage.service.progress import progress
-from triage.service.views import callout_dict, submission_dict
-from triage.store.callouts import get_callout
+from triage.service.views import callout_view, submission_dict
 from triage.store.submissions import lookup_near
 
 router = APIRouter(include_in_schema=False)
@@ -96,8 +95,8 @@ def callout_page(callout_id: str, page: PageDep, q: Annotated[str | None, Query(
     """The workbench: the shortlist (or search results, or pieces like one submission) as cards, a page at a time,
     with filters, cluster chips, the team's progress and the call-out's running jobs."""
     state, request = page.state, page.request
+    callout = callout_view(state.store, callout_id)
     with state.store.db.session() as session:
-        callout = callout_dict(get_callout(session, callout_id))
         jobs = [queue.job_dict(j) for j in queue.active_for(session, [callout_id])]
         liked = lookup_near(session, like, callout_id) if like else None
         like_title = (liked.title or liked.original_filename or liked.external_id or liked.id) if liked else ""
@@ -137,7 +136,7 @@ def submission_page(submission_id: str, page: PageDep,
         row = visible_submission(session, submission_id, page.who)
         data = submission_dict(session, row)
         past = history(session, row.id)
-        callout_title = get_callout(session, row.callout_id).title
+    callout_title = callout_view(state.store, row.callout_id)["title"]
     card = state_card(state, submission_id, page.who.name)
     piece = facts(state.store, [submission_id])[submission_id]
     card.update(start=t or 0, end=t or 0, has_poster=piece.has_poster, peaks=list(piece.peaks),

@@ -31,7 +31,7 @@ from triage.service.cache import View
 from triage.service.deciding import MAX_AT_ONCE, decide, undo
 from triage.service.progress import progress
 from triage.service.verdicts import keep, take_back, unkeep
-from triage.store.callouts import get_callout
+from triage.service.views import callout_view
 
 router = APIRouter(tags=["workbench"])
 
@@ -58,8 +58,7 @@ class AssignmentsCreate(BaseModel):
 @router.post("/callouts/{callout_id}/decisions", response_model=BatchPublic, status_code=201)
 def decide_many(callout_id: str, body: BatchCreate, state: StateDep, who: Curator) -> BatchPublic:
     """Decide several pieces at once, each with its duplicate group: one action, which /undo takes back whole."""
-    with state.store.db.session() as session:
-        get_callout(session, callout_id)
+    callout_view(state.store, callout_id)  # an unknown call-out is a 404, not "no submission"
     done = decide(state.store, state.models(), body.submission_ids, body.decision, by=who.name, cache=state.cache)
     return BatchPublic.model_validate(done)
 
@@ -147,8 +146,8 @@ def split_pool(callout_id: str, body: AssignmentsCreate, state: StateDep, who: A
 
 @router.delete("/callouts/{callout_id}/assignments", response_model=ClearedPublic)
 def clear_assignments(callout_id: str, state: StateDep, who: Admin) -> ClearedPublic:
+    callout_view(state.store, callout_id)
     with state.store.db.session() as session:
-        get_callout(session, callout_id)
         return ClearedPublic(callout=callout_id, cleared=assignments.clear(session, callout_id))
 
 
