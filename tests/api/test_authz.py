@@ -58,6 +58,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/api/tokens", None, {A}),
     ("POST", "/api/tokens", {"name": "x", "role": "curator"}, {A}),
     ("DELETE", "/api/tokens/999", None, {A}),
+    ("POST", "/api/erasures", {"submission_ids": ["{sid}"]}, {A}),
 ]
 
 

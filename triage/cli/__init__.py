@@ -41,7 +41,9 @@ def cli(ctx: click.Context, data_dir: Path | None, verbose: bool) -> None:
 
 def main() -> None:
     from triage.cli import (  # noqa: F401  (importing registers the commands)
+        backup,
         callouts,
+        erase,
         evaluate,
         export,
         ingest,

@@ -4,6 +4,8 @@ Layout under the data dir:
     originals/ab/cd/<sha256>        the submitted bytes, never modified
     derived/ab/cd/<sha256>/...      poster.jpg, thumbs, audio16k.wav, ...
     tmp/                            files being written; swept when no ingest is running
+    scores/<call-out>.json          kept scores (service/rescore.py), derived
+    index/                          FAISS indexes unless TRIAGE_INDEX_DIR says otherwise, derived
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from triage.errors import UnsafePath
+from triage.errors import Conflict, UnsafePath
 
 CHUNK = 1 << 20
 
@@ -73,6 +75,14 @@ class FileStore:
             raise UnsafePath(f"{relative!r} points outside the data directory")
         return path
 
+    def content_files(self, sha256: str) -> list[Path]:
+        """The files kept for one content: its original and everything derived from it (temp files left out)."""
+        found = [self.original_path(sha256)] if self.original_path(sha256).is_file() else []
+        folder = self.derived_dir(sha256)
+        if folder.is_dir():
+            found += sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.endswith(".tmp"))
+        return found
+
     def temp_path(self, suffix: str = "") -> Path:
         return self.tmp / f"{uuid.uuid4().hex}{suffix}"
 
@@ -107,7 +117,38 @@ class FileStore:
         path = self.resolve(self.relative(path)) if path.is_absolute() else self.resolve(str(path))
         return atomic_write(path, data)
 
+    def remove_content(self, sha256: str) -> tuple[int, int]:
+        """Delete one content's original and derived files (an erasure): (originals, derived files) removed."""
+        original, folder = self.original_path(sha256), self.derived_dir(sha256)
+        originals = derived = 0
+        if original.exists():
+            original.unlink()
+            originals = 1
+        if folder.is_dir():
+            derived = sum(1 for p in folder.rglob("*") if p.is_file())
+            shutil.rmtree(folder)
+        for parent in (original.parent, folder.parent):
+            if parent.is_dir():
+                fsync_dir(parent)  # the removal survives a crash: an erasure must not come undone
+        return originals, derived
+
     # --- housekeeping ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def maintenance(self, doing: str) -> Iterator[None]:
+        """Held for the whole of a backup or an erasure: one at a time, so that a backup never copies a database
+        that names files an erasure is deleting. Raises Conflict when another holds it (never waits: an API
+        request must not hang behind a backup of hours)."""
+        with open(self.root / ".maintenance.lock", "a+") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise Conflict(f"cannot {doing} now: a backup or an erasure of this data dir is running; "
+                               "try again when it has finished") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:
         """Held (shared) by every process writing into the store, so a sweep never races a writer."""

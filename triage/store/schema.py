@@ -109,6 +109,9 @@ class Submission(Base):
     uploaded_by: Mapped[int | None] = mapped_column(Integer)  # api_tokens.id of a submitter, for uploads
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+    # Set when the piece was erased on request (service/erase.py): the row is then a tombstone, status "erased",
+    # that keeps only its id, call-out and times, so the decisions naming it still make sense.
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Artifact(Base):
