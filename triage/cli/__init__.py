@@ -43,6 +43,7 @@ def main() -> None:
     from triage.cli import (  # noqa: F401  (importing registers the commands)
         backup,
         callouts,
+        doctor,
         erase,
         evaluate,
         export,

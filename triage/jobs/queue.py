@@ -167,17 +167,21 @@ def _alive(worker: str | None, host: str) -> bool:
     return True
 
 
-def requeue_stale(db: Database, *, stale_after: float = 120.0) -> list[int]:
-    """Re-queue running jobs whose worker died (its process is gone, or it stopped sending heartbeats)."""
+def stale(session: Session, *, stale_after: float = 120.0) -> list[Job]:
+    """Running jobs whose worker died (its process is gone, or it stopped sending heartbeats)."""
     host = socket.gethostname()
     limit = now() - timedelta(seconds=stale_after)
+    return [job for job in session.scalars(select(Job).where(Job.status == RUNNING))
+            if not _alive(job.worker, host) or job.heartbeat_at is None or job.heartbeat_at < limit]
+
+
+def requeue_stale(db: Database, *, stale_after: float = 120.0) -> list[int]:
+    """Re-queue running jobs whose worker died (its process is gone, or it stopped sending heartbeats)."""
     revived = []
     with db.session() as session:
-        for job in session.scalars(select(Job).where(Job.status == RUNNING)):
-            beat = job.heartbeat_at
-            if not _alive(job.worker, host) or beat is None or beat < limit:
-                job.status, job.worker, job.started_at = QUEUED, None, None
-                revived.append(job.id)
+        for job in stale(session, stale_after=stale_after):
+            job.status, job.worker, job.started_at = QUEUED, None, None
+            revived.append(job.id)
     return revived
 
 

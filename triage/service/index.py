@@ -99,6 +99,22 @@ def _save(index_dir: Path, space: str, index: VectorIndex, ids: np.ndarray) -> N
     atomic_write(ids_path, seal(buffer.getvalue()))
 
 
+def check(store: Store, index_dir: Path, space: str, *, exact_max: int, threads: int = 2) -> str | None:
+    """What is wrong with one space's saved index, in words; None when it is fine, or not built (it is built and
+    kept in step on use, so an index behind the database is no fault)."""
+    index_path, ids_path = _paths(index_dir, space)
+    if not index_path.exists():
+        return None
+    try:
+        index = VectorIndex.load(index_path, exact_max=exact_max, threads=threads)
+        ids = np.load(io.BytesIO(unseal(ids_path.read_bytes(), str(ids_path))))
+    except ChecksumMismatch:
+        return "no longer matches its checksum"
+    except (NotFound, ProcessingFailed, OSError, ValueError) as exc:
+        return f"cannot be read ({exc})"
+    return None if len(index) == len(ids) else f"holds {len(index)} vectors for {len(ids)} ids"
+
+
 def sync(store: Store, index_dir: Path, space: str, *, exact_max: int, threads: int = 2,
          rebuild: bool = False) -> tuple[VectorIndex | None, SyncReport]:
     """Bring one space's index up to date with the database (or rebuild it) and save it if it changed."""
