@@ -10,7 +10,7 @@ from triage import runtime
 from triage.cli import cli
 from triage.cli.output import emit_json, one_line
 from triage.config import Settings
-from triage.service.doctor import examine
+from triage.jobs.doctor import examine
 
 
 @cli.command()

@@ -7,7 +7,7 @@ import subprocess
 
 from tests.conftest import ingested, triage_cmd
 from triage.config import Settings
-from triage.service.doctor import examine
+from triage.jobs.doctor import examine
 from triage.store.schema import Submission
 
 
