@@ -26,8 +26,8 @@ import numpy as np
 from triage.scoring.modality import (
     MODALITIES,
     ModalityScores,
-    modality_scores,
-    pool_vectors,
+    PoolFeatures,
+    score_rows,
     text_space_vectors,
 )
 from triage.scoring.types import CalloutQuery, Explanation, Item, Scored, unit
@@ -72,19 +72,20 @@ WORDS = ("text", "transcript")  # the modalities in the text-encoder space, wher
 
 
 def score_pool(items: Sequence[Item], query: CalloutQuery, params: RelevanceParams | None = None, *,
-               graph: Graph | None | Literal["auto"] = "auto") -> list[Scored]:
+               graph: Graph | None | Literal["auto"] = "auto", features: PoolFeatures | None = None) -> list[Scored]:
     """Score every item of a pool against one call-out; one `Scored` per item, in input order.
 
-    `graph` is the pool's neighbour graph from `smoothing_graph`: it depends on the pool only, so a caller
-    that scores one pool many times can compute it once. "auto" computes it here.
+    `graph` is the pool's neighbour graph from `smoothing_graph` and `features` its stacked vectors
+    (`PoolFeatures(items)`): both depend on the pool only, so a caller that scores one pool many times can make
+    them once. "auto" and None make them here.
     """
     p = params or RelevanceParams()
     if not items:
         return []
     query = with_exemplars(items, query)
-    this = _standard_scores(items, query.text, query.clip, p, query)
-    others = [_standard_scores(items, t, query.others_clip[j] if j < len(query.others_clip) else None, p).fused
-              for j, t in enumerate(query.others_text)]
+    passes = _passes(features if features is not None else PoolFeatures(items), len(items), query, p)
+    this = passes[0]
+    others = [o.fused for o in passes[1:]]
     if isinstance(graph, str):
         graph = smoothing_graph(items, p)
     fused = smooth(this.fused, graph, p.smooth_weight) if graph else this.fused
@@ -93,7 +94,7 @@ def score_pool(items: Sequence[Item], query: CalloutQuery, params: RelevancePara
     score = alone
     if others and p.contrast > 0:
         score = (1 - p.contrast) * alone + p.contrast * classify(fused, others, p.slope, p.center)
-    return [_scored(item, i, this, float(score[i]), p) for i, item in enumerate(items)]
+    return _scored(items, this, score, p)
 
 
 def with_exemplars(items: Sequence[Item], query: CalloutQuery) -> CalloutQuery:
@@ -106,10 +107,9 @@ def with_exemplars(items: Sequence[Item], query: CalloutQuery) -> CalloutQuery:
     wanted = set(query.exemplar_ids)
     if not wanted:
         return query
-    marked = [i for i, item in enumerate(items) if item.submission_id in wanted]
-    in_text_space = text_space_vectors(items)
-    words = [v for v in (in_text_space[i] for i in marked) if v is not None]
-    frames = [v.pooled_vector() for v in (items[i].frames for i in marked) if v is not None and len(v.matrix)]
+    marked = [item for item in items if item.submission_id in wanted]
+    words = [v for v in text_space_vectors(marked) if v is not None]
+    frames = [v.pooled_vector() for v in (item.frames for item in marked) if v is not None and len(v.matrix)]
     text = np.vstack([query.text, *words]) if words else query.text
     clip = query.clip
     if frames and clip is not None and len(clip):
@@ -214,27 +214,29 @@ def _standardise(raw: np.ndarray, p: RelevanceParams) -> np.ndarray:
     return (raw - mean) / std
 
 
-def _standard_scores(items: Sequence[Item], text: np.ndarray | None, clip: np.ndarray | None,
-                     p: RelevanceParams, extras: CalloutQuery | None = None) -> _Pass:
-    """Per-modality and fused standard scores of the pool against one call-out's query rows.
-
-    `extras` (the target call-out only) brings its negative prompts.
-    """
-    n = len(items)
-    z: dict[str, np.ndarray] = {}
-    raw: dict[str, ModalityScores] = {}
+def _passes(features: PoolFeatures, n: int, query: CalloutQuery, p: RelevanceParams) -> list[_Pass]:
+    """Per-modality and fused standard scores of the pool against the call-out (first) and each other call-out,
+    every call-out's rows in the same matrix products. Only the call-out itself has negative prompts."""
+    others_clip = [query.others_clip[j] if j < len(query.others_clip) else None for j in range(len(query.others_text))]
+    raw: list[dict[str, ModalityScores]] = [{} for _ in range(1 + len(query.others_text))]
     for modality in MODALITIES:
-        q = clip if modality == "frames" else text
-        vecs = pool_vectors(items, modality)
-        if q is None or len(q) == 0 or all(v is None for v in vecs):
+        rows = features.rows(modality)
+        if rows is None:
             continue
-        negative = None
-        if extras is not None:
-            negative = extras.negative_clip if modality == "frames" else extras.negative_text
-        scores = modality_scores(vecs, unit(np.asarray(q, dtype=np.float32)), p.pooled_weight, p.max_weight,
-                                 negative, p.negative_weight)
-        z[modality] = _standardise(scores.raw, p)
-        raw[modality] = scores
+        sets = [query.clip, *others_clip] if modality == "frames" else [query.text, *query.others_text]
+        negative = query.negative_clip if modality == "frames" else query.negative_text
+        scores = score_rows(rows, [None if q is None or not len(q) else unit(np.asarray(q, dtype=np.float32))
+                                   for q in sets], p.pooled_weight, p.max_weight, [negative], p.negative_weight,
+                            spans=1)  # the others' best spans explain nothing
+        for k, s in enumerate(scores):
+            if s is not None:
+                raw[k][modality] = s
+    return [_fused(r, n, p) for r in raw]
+
+
+def _fused(raw: dict[str, ModalityScores], n: int, p: RelevanceParams) -> _Pass:
+    """Each modality standardised over the pool, averaged over the modalities each item has."""
+    z = {modality: _standardise(scores.raw, p) for modality, scores in raw.items()}
     fused = np.full(n, np.nan)
     total = np.zeros(n)
     weight = np.zeros(n)
@@ -248,33 +250,61 @@ def _standard_scores(items: Sequence[Item], text: np.ndarray | None, clip: np.nd
     return _Pass(z=z, raw=raw, fused=fused)
 
 
-def _scored(item: Item, i: int, run: _Pass, score: float, p: RelevanceParams) -> Scored:
-    if np.isnan(run.fused[i]):
-        return Scored(item.submission_id, 0.0, {}, Explanation("none", 0.0, "nothing to compare: no words or frames"))
-    per = {m: _logistic(float(z[i]), p) for m, z in run.z.items() if not np.isnan(z[i])}
-    best = max(per, key=lambda m: (p.modality_weights.get(m, 1.0) * per[m], m))
-    return Scored(item.submission_id, score, per, _explain(item, best, run.raw[best], i, per[best]),
-                  _words_similarity(run, i))
+def _scored(items: Sequence[Item], run: _Pass, score: np.ndarray, p: RelevanceParams) -> list[Scored]:
+    """One `Scored` per item; the per-item work is kept to building the objects (a pool is scored per search)."""
+    per = {m: _logistic(z, p).tolist() for m, z in run.z.items()}
+    best = _best_modality(per, p).tolist()
+    spans = {m: s.best_span.tolist() for m, s in run.raw.items()}
+    similar = _words_similarity(run).tolist()
+    none = np.isnan(run.fused).tolist()
+    scores, names = score.tolist(), list(per)
+    out = []
+    for i, item in enumerate(items):
+        if none[i]:
+            out.append(Scored(item.submission_id, 0.0, {}, Explanation("none", 0.0, "nothing to compare: no words or frames")))
+            continue
+        mine = {m: v[i] for m, v in per.items() if v[i] == v[i]}  # nan != nan: the item lacks m
+        m = names[best[i]]
+        out.append(Scored(item.submission_id, scores[i], mine, _explain(item, m, spans[m][i], mine[m]),
+                          None if similar[i] != similar[i] else similar[i]))
+    return out
 
 
-def _words_similarity(run: _Pass, i: int) -> float | None:
-    """The item's raw similarity in the text space (typed text or transcript, whichever is closer), or None."""
-    raw = [float(run.raw[m].raw[i]) for m in WORDS if m in run.raw and not np.isnan(run.raw[m].raw[i])]
-    return max(raw) if raw else None
+def _best_modality(per: dict[str, list[float]], p: RelevanceParams) -> np.ndarray:
+    """Index (into `per`) of each item's strongest modality by weighted score; a tie goes to the later name."""
+    names = list(per)
+    best = np.full(len(next(iter(per.values()), [])), -np.inf)
+    which = np.zeros(len(best), dtype=np.int64)
+    for k in sorted(range(len(names)), key=lambda k: names[k]):
+        value = p.modality_weights.get(names[k], 1.0) * np.asarray(per[names[k]])
+        take = value >= best  # false for nan
+        best = np.where(take, value, best)
+        which = np.where(take, k, which)
+    return which
 
 
-def _logistic(z: float, p: RelevanceParams) -> float:
-    return float(1.0 / (1.0 + np.exp(-p.slope * (z - p.center))))
+def _words_similarity(run: _Pass) -> np.ndarray:
+    """Each item's raw similarity in the text space (typed text or transcript, whichever is closer), nan without."""
+    out = np.full(len(run.fused), np.nan)
+    for m in WORDS:
+        if m in run.raw:
+            out = np.fmax(out, run.raw[m].raw)
+    return out
 
 
-def _explain(item: Item, modality: str, scores: ModalityScores, i: int, score: float) -> Explanation:
+def _logistic(z: np.ndarray, p: RelevanceParams) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-p.slope * (z - p.center))))
+
+
+def _explain(item: Item, modality: str, span: list[int], score: float) -> Explanation:
     vecs = getattr(item, modality)
-    lo, hi = scores.best_span[i]
+    lo, hi = span
     chunks = vecs.chunks[lo:hi + 1] if vecs is not None and vecs.chunks else []
     if not chunks:
         return Explanation(modality, score)
     if modality == "frames":
         return Explanation(modality, score, frame_time=chunks[0].start)
-    snippet = " ".join(c.text.strip() for c in chunks if c.text)
-    return Explanation(modality, score, snippet=snippet, start=chunks[0].start, end=chunks[-1].end,
-                       char_start=chunks[0].char_start, char_end=chunks[-1].char_end)
+    first, last = chunks[0], chunks[-1]
+    snippet = first.text.strip() if len(chunks) == 1 else " ".join(c.text.strip() for c in chunks if c.text)
+    return Explanation(modality, score, snippet=snippet, start=first.start, end=last.end, char_start=first.char_start,
+                       char_end=last.char_end)
