@@ -25,6 +25,7 @@ from triage.errors import ConfigError
 from triage.pipeline import Encoders
 from triage.scoring.cluster import Cluster, cluster_pool
 from triage.scoring.dedup import DuplicateGroup
+from triage.scoring.modality import MODALITIES, PoolFeatures
 from triage.scoring.relevance import Graph, score_pool, smoothing_graph
 from triage.scoring.shortlist import group_decisions
 from triage.scoring.tally import Tally, group_tallies
@@ -33,7 +34,7 @@ from triage.service import decisions as dec
 from triage.service import votes
 from triage.service.duplicates import pool_groups
 from triage.service.ledger import DecisionLedger
-from triage.service.memo import Memo
+from triage.service.memo import Embeddings, Memo
 from triage.service.pool import Pool, load_pool, model_names
 from triage.service.queries import callout_query, prompt_query
 from triage.service.rescore import load_snapshot
@@ -58,8 +59,15 @@ Ranked = tuple[list[Scored], list[DuplicateGroup], list[Cluster]]
 class PoolCache:
     """Loaded pools and their scores, per call-out, shared by the requests of one process (the app owns it)."""
 
-    def __init__(self, max_entries: int = 64, max_scopes: int = 4, workers: int = 2) -> None:
+    def __init__(self, max_entries: int = 1024, max_scopes: int = 4, workers: int = 2,
+                 embedding_bytes: int = 64 << 20) -> None:
+        # The big entries (a pool, its features, its scores) are bounded by `max_scopes`; the count bounds the small
+        # ones (a page of results): a curator cycling through dozens of searches finds each one still here.
         self.memo = Memo(max_entries, max_scopes)
+        self.embeddings = Embeddings(embedding_bytes)
+        # The FAISS indexes a big pool's search is narrowed with: archive-wide, so one copy whatever the call-out,
+        # kept while the vectors table stays as it was (service.search).
+        self.indexes = Memo(max_entries=4, max_scopes=1)
         # Scoring a big pool is CPU- and memory-heavy: more at once than there are cores only multiplies the
         # memory (about 170 MB per search of 10,000 submissions) without finishing any sooner.
         self.gate = threading.BoundedSemaphore(workers)
@@ -67,13 +75,23 @@ class PoolCache:
 
 def pool_signature(session: Session, callout_id: str | None, models: Encoders | None) -> tuple[str, int]:
     """A hash of everything a call-out's pool, scores, groups and clusters depend on, and the pool's size."""
+    sig, count, _ = _signature(session, callout_id, models)
+    return sig, count
+
+
+def _signature(session: Session, callout_id: str | None,
+               models: Encoders | None) -> tuple[str, int, tuple[object, ...]]:
+    """`pool_signature`, and the vectors table's count and newest id (what the FAISS indexes are made from)."""
     # Every insert or update stamps updated_at with the current time, so count + newest stamp change with any
     # added, removed, moved or re-processed submission, without reading 10,000 rows into Python.
     query = select(func.count(), func.max(Submission.updated_at)).where(Submission.status == Status.READY.value)
     if callout_id:
         query = query.where(Submission.callout_id == callout_id)
     count, newest = session.execute(query).one()
-    marks: list[tuple[object, ...]] = [tuple(session.execute(select(func.count(), func.max(table.id))).one()) for table in (Vector, Artifact)]
+    # Count and newest id asked apart: together SQLite scans the table for both, apart the newest id is one lookup
+    # (80 ms of 160 at 2,000,000 vectors).
+    marks: list[tuple[object, ...]] = [(session.scalar(select(func.count()).select_from(table)),
+                                        session.scalar(select(func.max(table.id)))) for table in (Vector, Artifact)]
     marks.append((session.scalar(select(func.max(Content.updated_at))),))
     verdicts_q = select(DuplicateOverride.submission_a, DuplicateOverride.submission_b, DuplicateOverride.verdict)
     if callout_id:  # a verdict on other call-outs' submissions changes nothing here
@@ -87,7 +105,7 @@ def pool_signature(session: Session, callout_id: str | None, models: Encoders | 
                                       Callout.updated_at).order_by(Callout.id)).all()
     models_ = (models.text.name, models.clip.name if models.clip else None) if models is not None else None
     parts = (count, newest, marks, verdicts, callouts, models_)
-    return hashlib.sha256(repr(parts).encode()).hexdigest(), int(count)
+    return hashlib.sha256(repr(parts).encode()).hexdigest(), int(count), marks[0]
 
 
 def decisions_mark(session: Session) -> tuple[int, int | None, object]:
@@ -108,11 +126,13 @@ class View:
                  cache: PoolCache | None) -> None:
         self.store, self.models, self.callout_id = store, models, callout_id
         self.memo = cache.memo if cache is not None else Memo()
+        self.embeddings = cache.embeddings if cache is not None else Embeddings()
+        self.indexes = cache.indexes if cache is not None else Memo()
         self.gate: AbstractContextManager[object] = cache.gate if cache is not None else nullcontext()
         with store.db.session() as session:
             if callout_id:
                 get_callout(session, callout_id)
-            self.sig, self.count = pool_signature(session, callout_id, models)
+            self.sig, self.count, self.vectors_mark = _signature(session, callout_id, models)
         self.marks_changed()
 
     def marks_changed(self) -> None:
@@ -173,16 +193,28 @@ class View:
                 return smoothing_graph(items)
         return self.get(("graph",), compute)
 
+    def features(self) -> PoolFeatures:
+        """The pool's vectors stacked for scoring (views into the loaded pool's buffers, plus the pairs' norms): it
+        depends on the pool only, so every search and scoring of this pool shares one."""
+        def compute() -> PoolFeatures:
+            features = PoolFeatures(list(self.pool().items.values()))
+            with self.gate:
+                for modality in MODALITIES:  # now, not in the first search that needs it
+                    features.rows(modality)
+            return features
+        return self.get(("features",), compute)
+
     def callout_query(self) -> CalloutQuery:
         def embed() -> CalloutQuery:
             with self.store.db.session() as session:
-                return callout_query(session, self._models(), get_callout(session, str(self.callout_id)))
+                return callout_query(session, self._models(), get_callout(session, str(self.callout_id)),
+                                     self.embeddings)
         return self.get(("callout_query",), embed)
 
     def prompt_query(self, text: str) -> CalloutQuery:
         def embed() -> CalloutQuery:
             with self.store.db.session() as session:
-                return prompt_query(session, self._models(), text)
+                return prompt_query(session, self._models(), text, self.embeddings)
         return self.get(("prompt_query", text), embed)
 
     def clusters(self, k: int | None = None) -> list[Cluster]:
@@ -205,6 +237,7 @@ class View:
                 if kept is not None:  # `triage score` computed exactly this pool against exactly this call-out
                     return kept
             query, groups, clusters, graph = self.callout_query(), self.groups(), self.clusters(k), self.graph()
+            features = self.features()
             with self.gate:
-                return score_pool(list(pool.items.values()), query, graph=graph), groups, clusters
+                return score_pool(list(pool.items.values()), query, graph=graph, features=features), groups, clusters
         return self.get(("ranked", k), compute)

@@ -2,7 +2,8 @@
 
 Keys are tuples `(scope, signature, *rest)`. Storing an entry drops every entry of the same scope with another
 signature, so stale pools leave memory as soon as a fresh one is computed, and only the `max_scopes` most
-recently used scopes (call-outs) are kept: memory is bounded by that many pools.
+recently used scopes (call-outs) are kept: memory is bounded by that many pools. `Embeddings` keeps query
+embeddings, bounded by their size.
 """
 
 from __future__ import annotations
@@ -92,3 +93,46 @@ class Memo:
 
     def __len__(self) -> int:
         return len(self._values)
+
+
+class Embeddings:
+    """Query embeddings by key (model names and texts), the least recently used dropped past `max_bytes`.
+
+    Bounded by size, not count: a call-out's words are embedded once for every search that contrasts with them,
+    and a curator cycling through dozens of prompts finds each one still here.
+    """
+
+    def __init__(self, max_bytes: int = 64 << 20) -> None:
+        self.max_bytes = max_bytes
+        self._values: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.bytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The kept value of `key`, else `compute()` kept. Its size is the bytes of the arrays in it."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                self.hits += 1
+                return self._values[key][0]  # type: ignore[no-any-return]
+            self.misses += 1
+        value = compute()  # outside the lock: two callers of one new key may both compute it, to the same value
+        size = _nbytes(value)
+        with self._lock:
+            if key not in self._values and size <= self.max_bytes:
+                self._values[key] = (value, size)
+                self.bytes += size
+                while self.bytes > self.max_bytes:
+                    self.bytes -= self._values.popitem(last=False)[1][1]
+        return value
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def _nbytes(value: object) -> int:
+    if isinstance(value, tuple | list):
+        return sum(_nbytes(v) for v in value)
+    return int(getattr(value, "nbytes", 0)) + 64

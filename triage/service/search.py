@@ -12,21 +12,28 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+from sqlalchemy import select
+
 from triage.domain import MediaType
 from triage.errors import BadRequest
-from triage.pipeline import Encoders
+from triage.pipeline import Encoders, encoder_of
 from triage.scoring.dedup import DuplicateGroup
-from triage.scoring.floor import best_similarity, count_good, floor_for, match
+from triage.scoring.floor import best_similarity, floor_for, match
+from triage.scoring.modality import PoolFeatures
 from triage.scoring.relevance import Graph, like_query, score_pool
-from triage.scoring.shortlist import Filters, Shortlist, decision_filter
+from triage.scoring.shortlist import Entry, Filters, Shortlist, decision_filter
 from triage.scoring.shortlist import shortlist as rank
 from triage.scoring.types import CalloutQuery, Explanation
 from triage.service.cache import PoolCache, View
 from triage.service.duplicates import pool_groups
-from triage.service.index import candidate_contents
+from triage.service.index import SPACES, sync
 from triage.service.pool import Pool, load_pool, model_names
+from triage.store.rows import batches
+from triage.store.schema import Vector
 from triage.store.store import Store
 from triage.store.submissions import lookup_near
+from triage.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +95,18 @@ def _search(view: View, text: str, limit: int, offset: int, index_dir: Path | No
     pool, ranking, similarity = _ranked(view, view.prompt_query(text), limit, offset, index_dir, exact_max,
                                         filters=filters)
     floor = floor_for(view.models.text.name, floor_calibration()) if view.models is not None else None
-    matches = {e.item_id: match(best_similarity(similarity.get(m) for m in (e.item_id, *e.duplicates)), floor)
-               for e in ranking.entries}
+
+    def closest(e: Entry) -> float | None:  # a duplicate group is as close as its closest member
+        return best_similarity(similarity.get(m) for m in (e.item_id, *e.duplicates)) if e.duplicates \
+            else similarity.get(e.item_id)
+
     page = _page(ranking, offset, limit)
-    # "good" counts the whole ranking, not the page: "no good match" is a claim about the pool
-    return {"query": text, "callout": view.callout_id, "total": page.total,
-            "good": count_good(matches.values(), floor), "floor": floor, "items": _items(pool, page, matches)}
+    matches = {e.item_id: match(closest(e), floor) for e in page.entries}
+    # "good" counts the whole ranking, not the page: "no good match" is a claim about the pool. (This is `count_good`
+    # of every entry's `match`, in one pass: the ranking can hold the whole pool.)
+    good = None if floor is None else sum(1 for e in ranking.entries if (s := closest(e)) is not None and s >= floor)
+    return {"query": text, "callout": view.callout_id, "total": page.total, "good": good, "floor": floor,
+            "items": _items(pool, page, matches)}
 
 
 def similar(store: Store, models: Encoders, ref: str, *, callout_id: str | None = None, limit: int = 20,
@@ -137,12 +150,13 @@ def _ranked(view: View, query: CalloutQuery, limit: int, offset: int, index_dir:
     """Score the pool against `query` and rank all of it (`_page` cuts the page); with an index, only the candidates
     it finds (enough for the page). Also each item's raw similarity in the text space, for the floor."""
     graph: Graph | None | Literal["auto"]
+    features: PoolFeatures | None = None
     if index_dir is None:
-        pool, groups, graph = view.pool(), view.groups(), view.graph()
+        pool, groups, graph, features = view.pool(), view.groups(), view.graph(), view.features()
     else:  # a big pool: score only the candidates the index finds (a pool of its own, not remembered)
         spare = _SPARE if leave_out else 0  # the piece and its copies are the nearest candidates, and dropped
-        shas = candidate_contents(view.store, index_dir, {"text": query.text, "clip": query.clip},
-                                  want=offset + limit + spare, exact_max=exact_max, models=model_names(view.models))
+        shas = _candidates(view, index_dir, {"text": query.text, "clip": query.clip}, want=offset + limit + spare,
+                           exact_max=exact_max)
         with view.store.db.session() as session:
             pool = load_pool(session, view.callout_id, shas=shas, models=model_names(view.models))
             groups = pool_groups(session, pool)
@@ -150,7 +164,7 @@ def _ranked(view: View, query: CalloutQuery, limit: int, offset: int, index_dir:
     # before the gate: reading decisions may compute the groups, which take the gate themselves
     decided = view.decisions() if filters is not None and filters.decisions is not None else None
     with view.gate:  # the whole pool is scored, so a cached neighbour graph applies; pieces are dropped after
-        scored = score_pool(list(pool.items.values()), query, graph=graph)
+        scored = score_pool(list(pool.items.values()), query, graph=graph, features=features)
         if leave_out is not None:
             dropped = leave_out(pool, groups)
             scored = [s for s in scored if s.item_id not in dropped]
@@ -158,6 +172,50 @@ def _ranked(view: View, query: CalloutQuery, limit: int, offset: int, index_dir:
         ranking = rank(scored, pool.items, groups=groups, diversity=0.0, offset=0, limit=None, filters=filters,
                        decisions=decided)
     return pool, ranking, {s.item_id: s.words_similarity for s in scored}
+
+
+def _candidates(view: View, index_dir: Path, queries: dict[str, np.ndarray | None], *, want: int, exact_max: int,
+                per_result: int = 20) -> set[str] | None:
+    """`index.candidate_contents`, with each space's index kept in memory while the vectors table stays as it was:
+    syncing reads the id of every vector and the index file with its checksum, seconds per search at 1M pieces."""
+    kept = indexes(view, index_dir, exact_max)
+    found: list[int] = []
+    usable = False
+    for space, rows in queries.items():
+        index = kept.get(space)
+        if rows is None or not len(rows) or index is None:  # no words in the query; another model's index
+            continue
+        usable = True
+        # Never more than the index holds: `want` grows with the page asked for, and FAISS allocates k per row.
+        k = min(len(index), max(100, want * per_result))
+        if k:
+            found += [int(i) for i in np.unique(index.search(rows, k=k)[1]) if i >= 0]
+    if not usable:
+        return None  # the caller scores the whole pool: slower, but right
+    with view.store.db.session() as session:
+        return {sha for batch in batches(found) for sha in session.scalars(select(Vector.sha256).where(Vector.id.in_(batch)))}
+
+
+def indexes(view: View, index_dir: Path, exact_max: int) -> dict[str, VectorIndex]:
+    """Each space's index, synced with the vectors table once per state of that table and kept (with a cache), where
+    it holds the vectors of the model that embeds queries now."""
+    return view.indexes.get(("faiss", view.vectors_mark, str(index_dir), exact_max),
+                            lambda: _synced(view, index_dir, exact_max))
+
+
+def _synced(view: View, index_dir: Path, exact_max: int) -> dict[str, VectorIndex]:
+    models = model_names(view.models)
+    out = {}
+    for space in SPACES:
+        with view.store.db.session() as session:
+            newest = session.scalar(select(Vector.model).where(Vector.space == space)
+                                    .order_by(Vector.id.desc()).limit(1))
+        if newest is None or encoder_of(newest) != models.get(space):
+            continue  # in the middle of a change of model: the index holds the old one's vectors
+        index = sync(view.store, index_dir, space, exact_max=exact_max)[0]
+        if index is not None:
+            out[space] = index
+    return out
 
 
 def _page(ranking: Shortlist, offset: int, limit: int) -> Shortlist:
