@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     whisper_other_languages: str = ""
     whisper_beam_size: int = 1
     whisper_vad: bool = True
+    # Whisper windows decoded together: short clips of one batch, or a long file's 30 s chunks. None: 8 on a GPU,
+    # 1 on the CPU (each short clip alone, with the sequential decoder: as fast there, and fewer words wrong).
+    whisper_batch_size: int | None = Field(default=None, ge=1)
     # A bundled name, a pulled name or a local sentence-transformers folder; "a+b" joins models into one space.
     # The two bundled models joined rank unseen corpora better than MiniLM alone (RESULTS.md, session 9).
     text_model: str = "all-MiniLM-L6-v2+all-mpnet-base-v2"
@@ -64,8 +67,11 @@ class Settings(BaseSettings):
     clip_checkpoint: Path | None = None
     clip_batch_size: int = 32
 
-    # batch analysis: "local" runs one file at a time in the ingest process; "ray" spreads files over Ray workers
+    # batch analysis: "local" runs in the ingest process, "ray" spreads files over Ray workers (one file a task)
     engine: Literal["local", "ray"] = "local"
+    # Files the local engine analyses at once: a thread decodes the next batch while Whisper and the text model
+    # run over this one, several short clips a pass (benchmarks/RESULTS.md, "Short clips at Whisper's pace").
+    ingest_batch_size: int = Field(default=8, ge=1)
     ray_address: str | None = None  # None: RAY_ADDRESS, else a private Ray instance on this machine
     ray_workers: int | None = Field(default=None, ge=1)  # None: as many as the cluster's CPUs allow
 

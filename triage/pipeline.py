@@ -1,7 +1,9 @@
 """The stages that turn one file into everything triage knows about it.
 
-probe -> decode -> transcribe -> embed -> fingerprint. Each stage is a plain function; `analyse` composes them.
-Nothing here touches the database: the store saves an `Analysis` in one transaction.
+probe -> decode -> transcribe -> embed -> fingerprint. Each stage is a plain function, in two halves: `prepare`
+runs those that need no model on one file, `finish` runs the models over several prepared files at once (the
+batch engine overlaps the two), and `analyse` composes them for one file. Nothing here touches the database: the
+store saves an `Analysis` in one transaction.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import base64
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +21,9 @@ import numpy as np
 from triage import fingerprints, media
 from triage.chunking import chunk_text, chunk_transcript, pool
 from triage.domain import Chunk, Decoded, Embedding, MediaLimits, MediaType, Probe, Transcript
-from triage.encoders.base import ImageTextEncoder, TextEncoder, Transcriber
+from triage.encoders.base import BatchTranscriber, ImageTextEncoder, TextEncoder, Transcriber
 from triage.errors import ConfigError
+from triage.media.audio import SAMPLE_RATE
 
 # Stage names, as used by `triage reprocess --only`.
 STAGES = ("transcripts", "text", "visual", "fingerprints")
@@ -101,15 +104,6 @@ def derived_files(decoded: Decoded, thumb_side: int) -> tuple[dict[str, bytes], 
     return files, thumbs
 
 
-def transcribe(decoded: Decoded, transcriber: Transcriber | None, *, vad: bool) -> Transcript | None:
-    """Speech to text for anything with sound; None when there is no audio."""
-    if decoded.audio is None or not decoded.audio.size:
-        return None
-    if transcriber is None:
-        raise ConfigError("no speech model loaded; transcription needs one")
-    return transcriber.transcribe(decoded.audio, vad=vad)
-
-
 def text_vectors_model(encoder: TextEncoder) -> str:
     """What made a text-space vector: the model and the chunking, so changing either marks vectors stale."""
     return f"{encoder.name}|chunks={CHUNK_WORDS}w,{TRANSCRIPT_WINDOW_S:g}s"
@@ -121,22 +115,36 @@ def encoder_of(stored_model: str) -> str:
     return stored_model.split("|", 1)[0]
 
 
+def word_chunks(text: str | None, transcript: Transcript | None) -> list[tuple[str, list[Chunk]]]:
+    """The chunks to embed, by source: the text's sentences and the transcript's windows of a few seconds."""
+    out = [("text", chunk_text(text, max_words=CHUNK_WORDS) if text else []),
+           ("transcript", chunk_transcript(transcript, max_words=CHUNK_WORDS, max_seconds=TRANSCRIPT_WINDOW_S)
+            if transcript and transcript.text.strip() else [])]
+    return [(source, chunks) for source, chunks in out if chunks]
+
+
+def embed_words_many(pieces: list[tuple[str | None, Transcript | None]], encoder: TextEncoder) -> list[list[Embedding]]:
+    """`embed_words` for several pieces, with one encoder call for all their chunks (the model batches them)."""
+    model = text_vectors_model(encoder)
+    planned = [word_chunks(text, transcript) for text, transcript in pieces]
+    texts = [c.text for sources in planned for _, chunks in sources for c in chunks]
+    vectors = iter(encoder.encode(texts) if texts else [])
+    out: list[list[Embedding]] = []
+    for sources in planned:
+        embedded: list[Embedding] = []
+        for source, chunks in sources:
+            rows = np.stack([next(vectors) for _ in chunks])
+            embedded += [Embedding("text", source, "chunk", i, model, v, c)
+                         for i, (c, v) in enumerate(zip(chunks, rows, strict=True))]
+            weights = np.array([max(1, len(c.text)) for c in chunks], dtype=np.float32)
+            embedded.append(Embedding("text", source, "pooled", 0, model, pool(rows, weights)))
+        out.append(embedded)
+    return out
+
+
 def embed_words(text: str | None, transcript: Transcript | None, encoder: TextEncoder) -> list[Embedding]:
     """Chunk vectors plus one pooled vector for the text and for the transcript, in the sentence space."""
-    out: list[Embedding] = []
-    model = text_vectors_model(encoder)
-    for source, chunks in (
-        ("text", chunk_text(text, max_words=CHUNK_WORDS) if text else []),
-        ("transcript", chunk_transcript(transcript, max_words=CHUNK_WORDS, max_seconds=TRANSCRIPT_WINDOW_S)
-         if transcript and transcript.text.strip() else []),
-    ):
-        if not chunks:
-            continue
-        vectors = encoder.encode([c.text for c in chunks])
-        out += [Embedding("text", source, "chunk", i, model, v, c) for i, (c, v) in enumerate(zip(chunks, vectors, strict=True))]
-        weights = np.array([max(1, len(c.text)) for c in chunks], dtype=np.float32)
-        out.append(Embedding("text", source, "pooled", 0, model, pool(vectors, weights)))
-    return out
+    return embed_words_many([(text, transcript)], encoder)[0]
 
 
 def embed_frames(decoded: Decoded, encoder: ImageTextEncoder) -> list[Embedding]:
@@ -153,8 +161,8 @@ def embed_frames(decoded: Decoded, encoder: ImageTextEncoder) -> list[Embedding]
     return out
 
 
-def fingerprint(decoded: Decoded, text: str | None, transcript: Transcript | None) -> dict[str, Any]:
-    """Perceptual frame hashes, the acoustic fingerprint and a MinHash of the words, JSON-ready."""
+def media_fingerprints(decoded: Decoded) -> dict[str, Any]:
+    """Perceptual frame hashes and the acoustic fingerprints, JSON-ready: all a file's fingerprints but its words'."""
     data: dict[str, Any] = {}
     if decoded.frames:
         data["frames"] = [[t, f"{h:016x}"] for t, h in fingerprints.frame_phashes(decoded.frames)]
@@ -163,10 +171,115 @@ def fingerprint(decoded: Decoded, text: str | None, transcript: Transcript | Non
         data["audio"] = base64.b64encode(raw.astype("<u4").tobytes()).decode()
         bands = fingerprints.audio_band_hash(decoded.audio)
         data["audio_bands"] = base64.b64encode(bands.astype("<u4").tobytes()).decode()
-    words = text if text else (transcript.text if transcript else "")
-    if words.strip():
-        data["minhash"] = base64.b64encode(fingerprints.text_minhash(words).astype("<u8").tobytes()).decode()
     return data
+
+
+def words_fingerprint(text: str | None, transcript: Transcript | None) -> dict[str, Any]:
+    """A MinHash of the words (the text, else the transcript), JSON-ready; empty without words."""
+    words = text if text else (transcript.text if transcript else "")
+    if not words.strip():
+        return {}
+    return {"minhash": base64.b64encode(fingerprints.text_minhash(words).astype("<u8").tobytes()).decode()}
+
+
+def fingerprint(decoded: Decoded, text: str | None, transcript: Transcript | None) -> dict[str, Any]:
+    """Perceptual frame hashes, the acoustic fingerprint and a MinHash of the words, JSON-ready."""
+    return {**media_fingerprints(decoded), **words_fingerprint(text, transcript)}
+
+
+@dataclass
+class Prepared:
+    """A file decoded, its derived files made and its pictures and sound fingerprinted: the part of its analysis
+    that needs no model, and what the models still need of it (its frames only when CLIP will embed them)."""
+
+    analysis: Analysis
+    decoded: Decoded
+    stored_transcript: Transcript | None = None
+
+    @property
+    def seconds(self) -> float:
+        """How long its sound lasts (0 without sound): the work it brings Whisper."""
+        audio = self.decoded.audio
+        return 0.0 if audio is None else audio.size / SAMPLE_RATE
+
+    @property
+    def nbytes(self) -> int:
+        """About how much memory it holds while it waits for the models."""
+        audio = self.decoded.audio
+        return (sum(len(data) for data in self.analysis.files.values()) + (0 if audio is None else audio.nbytes)
+                + sum(f.rgb.nbytes for f in self.decoded.frames) + len(self.decoded.text or ""))
+
+
+def prepare(path: Path, *, limits: MediaLimits, max_frames: int, thumb_side: int, stages: tuple[str, ...] = STAGES,
+            stored_transcript: Transcript | None = None, keep_frames: bool = True) -> Prepared:
+    """The stages of one file that need no model. Bad input raises InvalidSubmission (from the probe or decoder).
+
+    keep_frames=False drops the decoded frames once hashed and thumbnailed, so a file waiting for Whisper holds
+    little more than its sound.
+    """
+    clock = Stopwatch()
+    with clock("probe"):
+        probe = media.probe(path, limits)  # by content only: names belong to submissions (see settle_from_content)
+    with clock("decode"):
+        decoded = media.decode(path, probe, limits, max_frames=max_frames)
+    result = Analysis(probe=probe, stages=stages, text=decoded.text, timings=clock.seconds)
+    with clock("derived_files"):
+        result.files, result.thumbs = derived_files(decoded, thumb_side)
+        if decoded.audio is not None:
+            result.waveform = waveform(decoded.audio)
+    with clock("fingerprint"):
+        if "fingerprints" in stages:
+            result.fingerprints = media_fingerprints(decoded)
+    if not keep_frames:
+        decoded = replace(decoded, frames=[], poster=None)
+    return Prepared(result, decoded, stored_transcript)
+
+
+def _transcripts(batch: list[Prepared], encoders: Encoders) -> list[Transcript | None]:
+    """Each file's transcript: Whisper's, for those of the batch that have sound, in one call; else the stored one."""
+    wanted = [i for i, p in enumerate(batch) if "transcripts" in p.analysis.stages and p.seconds > 0]
+    out = [None if "transcripts" in p.analysis.stages else p.stored_transcript for p in batch]
+    if wanted:
+        if encoders.transcriber is None:
+            raise ConfigError("no speech model loaded; transcription needs one")
+        audios = [a for i in wanted if (a := batch[i].decoded.audio) is not None]
+        model = encoders.transcriber
+        found = (model.transcribe_many(audios, vad=encoders.vad) if isinstance(model, BatchTranscriber)
+                 else [model.transcribe(audio, vad=encoders.vad) for audio in audios])
+        for i, transcript in zip(wanted, found, strict=True):
+            out[i] = transcript
+    return out
+
+
+def finish(batch: list[Prepared], encoders: Encoders) -> list[Analysis]:
+    """The model stages over several prepared files at once: Whisper over their sound, the text model over all
+    their words, then CLIP and the words' fingerprint per file. Leaves `batch` as it was, so a failed batch can
+    be finished again file by file. Each stage's time is shared among the files."""
+    clock = Stopwatch()
+    with clock("transcribe"):
+        transcripts = _transcripts(batch, encoders)
+    with clock("embed_text"):
+        wanted = [i for i, p in enumerate(batch) if "text" in p.analysis.stages]
+        words = embed_words_many([(batch[i].decoded.text, transcripts[i]) for i in wanted], encoders.text)
+        embeddings: list[list[Embedding]] = [[] for _ in batch]
+        for i, vectors in zip(wanted, words, strict=True):
+            embeddings[i] = vectors
+    out = []
+    for p, transcript, vectors in zip(batch, transcripts, embeddings, strict=True):
+        result = replace(p.analysis, transcript=transcript, embeddings=list(vectors),
+                         timings={**p.analysis.timings, **{k: v / len(batch) for k, v in clock.seconds.items()}})
+        own = Stopwatch()
+        with own("embed_frames"):
+            if "visual" in result.stages and encoders.clip is not None:
+                result.embeddings += embed_frames(p.decoded, encoders.clip)
+                result.visual_model = encoders.clip.name
+        with own("fingerprint"):
+            if "fingerprints" in result.stages:
+                result.fingerprints = {**result.fingerprints, **words_fingerprint(p.decoded.text, transcript)}
+        for name, seconds in own.seconds.items():
+            result.timings[name] = result.timings.get(name, 0.0) + seconds
+        out.append(result)
+    return out
 
 
 def analyse(
@@ -179,33 +292,12 @@ def analyse(
     stages: tuple[str, ...] = STAGES,
     stored_transcript: Transcript | None = None,
 ) -> Analysis:
-    """Run the given stages on one file. Bad input raises InvalidSubmission (from the probe or decoder).
+    """Run the given stages on one file: `prepare`, then `finish` as a batch of one. Bad input raises
+    InvalidSubmission (from the probe or decoder).
 
     `stored_transcript` stands in for the transcription stage when only later stages are recomputed.
     """
-    clock = Stopwatch()
-    with clock("probe"):
-        probe = media.probe(path, limits)  # by content only: names belong to submissions (see settle_from_content)
-    with clock("decode"):
-        decoded = media.decode(path, probe, limits, max_frames=max_frames)
-    result = Analysis(probe=probe, stages=stages, text=decoded.text, timings=clock.seconds)
-    with clock("derived_files"):
-        result.files, result.thumbs = derived_files(decoded, thumb_side)
-        if decoded.audio is not None:
-            result.waveform = waveform(decoded.audio)
-    with clock("transcribe"):
-        if "transcripts" in stages:
-            result.transcript = transcribe(decoded, encoders.transcriber, vad=encoders.vad)
-        else:
-            result.transcript = stored_transcript
-    with clock("embed_text"):
-        if "text" in stages:
-            result.embeddings += embed_words(decoded.text, result.transcript, encoders.text)
-    with clock("embed_frames"):
-        if "visual" in stages and encoders.clip is not None:
-            result.embeddings += embed_frames(decoded, encoders.clip)
-            result.visual_model = encoders.clip.name
-    with clock("fingerprint"):
-        if "fingerprints" in stages:
-            result.fingerprints = fingerprint(decoded, decoded.text, result.transcript)
-    return result
+    prepared = prepare(path, limits=limits, max_frames=max_frames, thumb_side=thumb_side, stages=stages,
+                       stored_transcript=stored_transcript,
+                       keep_frames="visual" in stages and encoders.clip is not None)
+    return finish([prepared], encoders)[0]

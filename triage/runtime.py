@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from triage.config import Settings
-from triage.domain import MediaLimits, Transcript
+from triage.domain import MediaLimits
 from triage.encoders import registry
 from triage.encoders.base import ImageTextEncoder, TextEncoder
 from triage.errors import ModelUnavailable
-from triage.ingest.engine import Analyse, AnalysisEngine, LocalEngine
-from triage.pipeline import STAGES, Analysis, Encoders, analyse
+from triage.ingest.batch import BatchEngine
+from triage.ingest.engine import Analyser, AnalysisEngine
+from triage.pipeline import Encoders
 from triage.store.store import Store
 from triage.vectors import set_threads
 
@@ -65,45 +65,44 @@ def text_encoder(settings: Settings) -> TextEncoder:
 
 def encoders(settings: Settings) -> Encoders:
     """Load the configured models (cached per process). Speech and text models must exist; CLIP may wait."""
+    # The text models first: loading one briefly holds its weight file on top of the model, so the process's
+    # peak memory is lowest when that happens before Whisper is in memory.
+    text = text_encoder(settings)
     return Encoders(
         transcriber=registry.transcriber(settings.whisper_model, beam_size=settings.whisper_beam_size,
                                          vad=settings.whisper_vad, device=settings.device,
                                          threads=settings.threads, models_dir=settings.models_dir,
-                                         other_languages=settings.whisper_other_languages),
-        text=text_encoder(settings),
+                                         other_languages=settings.whisper_other_languages,
+                                         batch_size=settings.whisper_batch_size),
+        text=text,
         clip=clip_encoder(settings),
         vad=settings.whisper_vad,
     )
 
 
-def analyser(settings: Settings, models: Encoders | Callable[[], Encoders]) -> Analyse:
-    """The per-file analysis function the ingest runner (and reprocessing, with `stages`) calls.
+def analyser(settings: Settings, models: Encoders | Callable[[], Encoders]) -> Analyser:
+    """The analysis the ingest runner (and reprocessing, with `stages`) runs: called with a path, one file;
+    through a BatchEngine, `settings.ingest_batch_size` files at once.
 
     `models` may be a function that loads them: then they load on the first file that needs analysis, so a
     re-run whose files are all done already never pays for loading Whisper and the sentence model.
     """
-    loaded: list[Encoders] = [models] if isinstance(models, Encoders) else []
-
-    def run(path: Path, stages: tuple[str, ...] = STAGES, stored_transcript: Transcript | None = None) -> Analysis:
-        if not loaded:
-            loaded.append(models())  # type: ignore[operator]
-        return analyse(path, limits=limits(settings), encoders=loaded[0], max_frames=settings.frames_per_video,
-                       thumb_side=settings.thumbnail_size, stages=stages, stored_transcript=stored_transcript)
-
-    return run
+    load = models if callable(models) else (lambda: models)
+    return Analyser(limits(settings), settings.frames_per_video, settings.thumbnail_size, load,
+                    batch_size=settings.ingest_batch_size)
 
 
 def analysis_engine(settings: Settings, models: Encoders | None = None) -> AnalysisEngine:
     """Where batch analyses run (settings.engine). Close it after the batch.
 
-    A local engine uses `models` if given, else loads them when the first file needs analysis; Ray workers
-    always load their own.
+    The local engine analyses batches of files in this process with `models` if given, else loads them when the
+    first file needs analysis; Ray workers always load their own.
     """
     if settings.engine == "ray":
         from triage.jobs.ray_backend import RayEngine  # Ray is optional and slow to import
 
         return RayEngine(settings, address=settings.ray_address, workers=settings.ray_workers)
-    return LocalEngine(analyser(settings, models or (lambda: encoders(settings))))
+    return BatchEngine(analyser(settings, models or (lambda: encoders(settings))))
 
 
 def query_encoders(settings: Settings) -> Encoders:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -18,6 +19,15 @@ class Transcriber(Protocol):
 
     def transcribe(self, audio: np.ndarray, *, vad: bool = True) -> Transcript:
         """Transcribe mono float32 16 kHz audio. Silence and music give an empty transcript, never invented text."""
+        ...
+
+
+@runtime_checkable
+class BatchTranscriber(Transcriber, Protocol):
+    """A Transcriber that can take several clips at once (the pipeline falls back to one call per clip)."""
+
+    def transcribe_many(self, audios: Sequence[np.ndarray], *, vad: bool = True) -> list[Transcript]:
+        """Transcribe each clip; the same transcripts as one `transcribe` call per clip, in order."""
         ...
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -95,6 +96,10 @@ class FakeTranscriber:
         text = " ".join(s.text for s in segments)
         return Transcript(text=text, segments=tuple(segments), language="en",
                           duration=len(audio) / SAMPLE_RATE, model=self.name)
+
+    def transcribe_many(self, audios: Sequence[np.ndarray], *, vad: bool | None = None) -> list[Transcript]:
+        """One `transcribe` per clip (a subclass that changes `transcribe` changes both)."""
+        return [self.transcribe(audio, vad=vad) for audio in audios]
 
 
 def _segment(words: list[Word]) -> Segment:

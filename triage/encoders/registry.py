@@ -127,7 +127,7 @@ def known_models(models_dir: Path | None = None) -> list[ModelInfo]:
 
 
 def transcriber(name: str, *, device: str = "auto", threads: int = 2, beam_size: int = 1, vad: bool = True,
-                models_dir: Path | None = None, other_languages: str = "") -> Transcriber:
+                models_dir: Path | None = None, other_languages: str = "", batch_size: int | None = None) -> Transcriber:
     """The speech-to-text model `name` (a Whisper size, a local CTranslate2 folder, or "fake"), loaded once.
 
     With `other_languages` (a multilingual Whisper), speech `name` doubts and that model hears as likely not
@@ -153,17 +153,17 @@ def transcriber(name: str, *, device: str = "auto", threads: int = 2, beam_size:
 
     def load() -> Transcriber:
         try:
-            return whisper.WhisperTranscriber(path, label=label, device=dev, threads=threads,
-                                              beam_size=beam_size, vad=vad, other_languages=other)
+            return whisper.WhisperTranscriber(path, label=label, device=dev, threads=threads, beam_size=beam_size,
+                                              vad=vad, batch_size=batch_size, other_languages=other)
         except CudaUnusable as exc:
             if device != "auto":  # the user asked for the GPU by name: say why it cannot be used
                 raise
             # "auto" picked CUDA because torch sees a GPU; Whisper on the CPU beats no Whisper at all.
             log.warning("%s Transcribing on the CPU instead.", exc)
-            return whisper.WhisperTranscriber(path, label=label, device="cpu", threads=threads,
-                                              beam_size=beam_size, vad=vad, other_languages=other)
+            return whisper.WhisperTranscriber(path, label=label, device="cpu", threads=threads, beam_size=beam_size,
+                                              vad=vad, batch_size=batch_size, other_languages=other)
 
-    key = ("whisper", str(path.resolve()), dev, threads, beam_size, vad, other.name if other else "")
+    key = ("whisper", str(path.resolve()), dev, threads, beam_size, vad, batch_size, other.name if other else "")
     return cache.get_or_load(key, load)
 
 

@@ -7,34 +7,53 @@ into `<models_dir>/whisper/<size>` by `triage models pull`; a path to any local 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from triage.domain import Segment, Transcript, Word
+from triage.domain import Segment, Transcript
 from triage.encoders import whisper_parts
 from triage.encoders.languages import likely_not_english
+from triage.encoders.whisper_cuda import cuda_device_problem, cuda_run_problem
+from triage.encoders.whisper_segments import (
+    COMPRESSION_RATIO_THRESHOLD,
+    LOG_PROB_THRESHOLD,
+    NO_SPEECH_THRESHOLD,
+    convert,
+    needs_second_pass,
+    split_sentences,
+)
+from triage.encoders.whisper_segments import (
+    keep_segment as keep_segment,  # where tests and callers look for it
+)
+from triage.encoders.whisper_shared import lay_out, shifted
 from triage.errors import ConfigError, CudaUnusable, ModelUnavailable, ProcessingFailed
 
 SAMPLE_RATE = 16_000
 BUNDLED = "tiny.en"
-
-# The thresholds Whisper itself uses to decide a window was not speech (openai/whisper and faster-whisper
-# defaults): a window is silence when the model thinks "no speech" is likely AND its own text is unlikely;
-# text that compresses too well is a repetition loop, the classic hallucination on music.
-NO_SPEECH_THRESHOLD = 0.6
-LOG_PROB_THRESHOLD = -1.0
-COMPRESSION_RATIO_THRESHOLD = 2.4
-_HAS_WORD = re.compile(r"[^\W_]")
-_SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
 WINDOW_S = 30.0  # Whisper hears 30 s at a time; longer audio is where batching chunks pays off
-MAX_SEGMENT_S = 12.0  # longest segment kept when a batched chunk is cut into sentences
 REDO_BEAM_SIZE = 5  # beam width of the second pass over a clip that greedy decoding got wrong
 MIN_HEARD_SPEECH_S = 1.0  # this much speech found by voice activity detection deserves words
+# A long file's 30 s chunks decoded together, at least (benchmarks/RESULTS.md, "batched Whisper for audio over 30 s").
+LONG_BATCH = 2
+Decoded = tuple[list[Segment], str, bool]  # one pass: the kept segments, the language, whether it failed the checks
+
+
+def default_batch_size(device: str) -> int:
+    """Whisper windows decoded together unless set: several on a GPU; on the CPU each short clip alone, with the
+    sequential decoder, which on 2 cores was as fast as batches of clips, with fewer words wrong and less memory
+    (benchmarks/RESULTS.md, "Short clips at Whisper's pace")."""
+    return 8 if device == "cuda" else 1
+
+
+def _mono(audio: np.ndarray) -> np.ndarray:
+    samples = np.asarray(audio, dtype=np.float32)
+    if samples.ndim != 1:
+        raise ProcessingFailed(f"Audio must be mono (one dimension), got shape {samples.shape}")
+    return samples
 
 
 def whisper_sizes() -> list[str]:
@@ -95,21 +114,6 @@ def resolve(name: str, models_dir: Path, *, join: bool = True) -> Path:
                            "with internet (or set TRIAGE_WHISPER_MODEL to a local CTranslate2 folder)")
 
 
-def keep_segment(text: str, avg_logprob: float, no_speech_prob: float, compression_ratio: float) -> bool:
-    """Whether a decoded segment is real speech rather than text invented over silence or music.
-
-    Dropped: segments without a single letter or digit (" .", " ..."), segments that Whisper's own
-    silence rule rejects (no_speech_prob > 0.6 and avg_logprob < -1.0), and repetition loops
-    (compression ratio > 2.4). faster-whisper applies the silence rule per 30 s window only, and
-    only when the first decode fails, so leftovers still reach us; this applies it per segment.
-    """
-    if not _HAS_WORD.search(text):
-        return False
-    if no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob < LOG_PROB_THRESHOLD:
-        return False
-    return compression_ratio <= COMPRESSION_RATIO_THRESHOLD
-
-
 class WhisperTranscriber:
     """Transcriber backed by a faster-whisper model loaded once.
 
@@ -118,12 +122,14 @@ class WhisperTranscriber:
     timestamp tokens, about 20% faster than the sequential decoder on 2 cores (benchmarks/RESULTS.md) and
     with no word lost at a window edge. A chunk the batch decoded badly (a repetition loop, or words the model
     itself doubts) makes the whole clip decode again, sequentially and with beam search.
+
+    Several clips at once (`transcribe_many`) share batched decoding where `batch_size` is over 1 (a GPU).
     """
 
     def __init__(self, path: Path, *, label: str, device: str = "cpu", threads: int = 2,
                  beam_size: int = 1, vad: bool = True, compute_type: str | None = None,
-                 batch_size: int = 2, other_languages: WhisperTranscriber | None = None) -> None:
-        from faster_whisper import BatchedInferencePipeline, WhisperModel
+                 batch_size: int | None = None, other_languages: WhisperTranscriber | None = None) -> None:
+        from faster_whisper import WhisperModel
 
         if device == "cuda" and (problem := cuda_device_problem()):
             raise CudaUnusable(problem)
@@ -135,12 +141,11 @@ class WhisperTranscriber:
             raise ModelUnavailable(f"Could not load Whisper model from {path}: {exc}") from exc
         if device == "cuda" and (problem := cuda_run_problem(self._model)):
             raise CudaUnusable(problem)
-        self._batched = BatchedInferencePipeline(self._model)
         self.name = f"whisper-{label}/{compute_type}"
         self.device = device
         self.path = path
         self.beam_size = beam_size
-        self.batch_size = batch_size
+        self.batch_size = batch_size or default_batch_size(device)
         self.vad = vad
         self.multilingual = bool(self._model.model.is_multilingual)
         if other_languages is not None and (self.multilingual or not other_languages.multilingual):
@@ -161,18 +166,47 @@ class WhisperTranscriber:
         samples instead, which gave a few clips different words on every run (benchmarks/RESULTS.md,
         "Whisper: deterministic decoding").
         """
-        samples = np.asarray(audio, dtype=np.float32)
-        if samples.ndim != 1:
-            raise ProcessingFailed(f"Audio must be mono (one dimension), got shape {samples.shape}")
+        return self.transcribe_many([audio], vad=vad)[0]
+
+    def transcribe_many(self, audios: Sequence[np.ndarray], *, vad: bool | None = None) -> list[Transcript]:
+        """Transcribe several clips, in order, each getting the words it gets alone. With `batch_size` over 1,
+        English clips of one 30 s window or less share batched decoding, `batch_size` a pass (whisper_shared.py;
+        word timings may move by a frame). Every other clip is decoded as `transcribe` decodes it, one at a time:
+        a longer one through the batched pipeline, a short one through the sequential decoder."""
+        use_vad = self.vad if vad is None else vad
+        clips = [_mono(audio) for audio in audios]
+        shares = use_vad and not self.multilingual and self.batch_size > 1
+        short = [i for i, clip in enumerate(clips) if shares and SAMPLE_RATE // 10 <= clip.size <= WINDOW_S * SAMPLE_RATE]
+        found: dict[int, Transcript] = {}
+        if short:
+            try:
+                firsts = self._decode_shared([clips[i] for i in short])
+            except (RuntimeError, ValueError) as exc:
+                raise ProcessingFailed(f"Whisper failed on this audio: {exc}") from exc
+            found = {i: self._settle(clips[i], first, use_vad, batched=True)
+                     for i, first in zip(short, firsts, strict=True)}
+        return [found[i] if i in found else self._alone(clip, use_vad) for i, clip in enumerate(clips)]
+
+    def _alone(self, samples: np.ndarray, use_vad: bool) -> Transcript:
+        """One clip through faster-whisper's own entry points: the batched pipeline over 30 s, else sequential."""
         duration = len(samples) / SAMPLE_RATE
         language = None if self.multilingual else "en"
         if samples.size < SAMPLE_RATE // 10:  # under 0.1 s: nothing to hear
             return Transcript(text="", segments=(), language=language or "", duration=duration, model=self.name)
-        use_vad = self.vad if vad is None else vad
         batched = use_vad and duration > WINDOW_S
         try:
-            segments, detected, failed = self._decode(samples, duration, language, use_vad, self.beam_size,
-                                                      batched=batched)
+            first = self._decode(samples, duration, language, use_vad, self.beam_size, batched=batched)
+        except (RuntimeError, ValueError) as exc:
+            raise ProcessingFailed(f"Whisper failed on this audio: {exc}") from exc
+        return self._settle(samples, first, use_vad, batched=batched)
+
+    def _settle(self, samples: np.ndarray, first: Decoded, use_vad: bool, *, batched: bool) -> Transcript:
+        """The transcript of a first pass, or of the second pass (beam search, or the other-languages model)
+        when the first failed Whisper's checks."""
+        segments, detected, failed = first
+        duration = len(samples) / SAMPLE_RATE
+        language = None if self.multilingual else "en"
+        try:
             if failed and self.other_languages is not None and likely_not_english(
                     self.other_languages.language_probabilities(samples, vad=use_vad)):
                 return replace(self.other_languages.transcribe(samples, vad=use_vad), model=self.name)
@@ -186,6 +220,37 @@ class WhisperTranscriber:
         text = " ".join(s.text for s in segments)
         return Transcript(text=text, segments=tuple(segments), language=detected, duration=duration,
                           model=self.name)
+
+    def _decode_shared(self, clips: list[np.ndarray]) -> list[Decoded]:
+        """The first pass of English clips of at most one window, batched together (whisper_shared.py)."""
+        from faster_whisper import BatchedInferencePipeline
+        from faster_whisper.transcribe import restore_speech_timestamps
+        from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
+
+        # The voice activity options faster-whisper's batched pipeline uses on a file of its own.
+        vad_options = VadOptions(max_speech_duration_s=WINDOW_S, min_silence_duration_ms=160)
+        speech = [get_speech_timestamps(clip, vad_options) for clip in clips]
+        spoken = [collect_chunks(clip, found, max_duration=WINDOW_S)[0][0] if found else None
+                  for clip, found in zip(clips, speech, strict=True)]
+        layout = lay_out(spoken, SAMPLE_RATE)
+        raw: list[list[Any]] = [[] for _ in clips]
+        if layout.windows:
+            # A pipeline of its own per call: it keeps word-timing state between windows, and the server's job
+            # threads share this model.
+            pipeline = BatchedInferencePipeline(self._model)
+            segments, _ = pipeline.transcribe(layout.audio, clip_timestamps=layout.windows, vad_filter=False,
+                                              batch_size=self.batch_size, **self._options("en", self.beam_size))
+            for segment in segments:
+                index, start = layout.owner(segment.seek, self._model.frames_per_second)
+                raw[index].append(shifted(segment, -start))
+        out = []
+        for clip, found, segments in zip(clips, speech, raw, strict=True):
+            restored = list(restore_speech_timestamps(segments, found, SAMPLE_RATE)) if segments else []
+            failed = any(needs_second_pass(s.avg_logprob, s.no_speech_prob, s.compression_ratio) for s in restored)
+            heard = sum(f["end"] - f["start"] for f in found) / SAMPLE_RATE
+            silent = not restored and heard >= MIN_HEARD_SPEECH_S  # as in _decode
+            out.append((split_sentences(convert(restored, len(clip) / SAMPLE_RATE)), "en", failed or silent))
+        return out
 
     def language_probabilities(self, audio: np.ndarray, *, vad: bool | None = None) -> dict[str, float]:
         """How likely each language is, as a multilingual model hears the first 30 s of speech; empty when there
@@ -209,115 +274,27 @@ class WhisperTranscriber:
                 "condition_on_previous_text": False}
 
     def _decode(self, samples: np.ndarray, duration: float, language: str | None, vad: bool, beam_size: int,
-                *, batched: bool) -> tuple[list[Segment], str, bool]:
+                *, batched: bool) -> Decoded:
         """One decoding pass: the kept segments, the language, and whether any segment failed the checks."""
         options = self._options(language, beam_size)
         if batched:
-            chunks, info = self._batched.transcribe(samples, batch_size=self.batch_size, vad_filter=True,
-                                                    **options)
+            from faster_whisper import BatchedInferencePipeline
+
+            # A pipeline per call: it keeps word-timing state between windows, and job threads share the model.
+            pipeline = BatchedInferencePipeline(self._model)
+            chunks, info = pipeline.transcribe(samples, batch_size=max(self.batch_size, LONG_BATCH), vad_filter=True,
+                                               **options)
             raw = list(chunks)
-            segments = split_sentences(_convert(raw, duration))
+            segments = split_sentences(convert(raw, duration))
         else:
             sequential, info = self._model.transcribe(samples, vad_filter=vad, **options)
             raw = list(sequential)
-            segments = _convert(raw, duration)
+            segments = convert(raw, duration)
         failed = any(needs_second_pass(s.avg_logprob, s.no_speech_prob, s.compression_ratio) for s in raw)
         # Voice activity detection heard speech, yet greedy decoding judged every window silent: a clip cut
         # mid-word can do that, and beam search usually hears it (benchmarks/RESULTS.md, session 5).
         silent = not raw and vad and info.duration_after_vad >= MIN_HEARD_SPEECH_S
         return segments, info.language, failed or silent
-
-
-CUDA_HELP = ("CTranslate2, which runs Whisper, needs the CUDA 12 cuBLAS and cuDNN 9 libraries on the GPU "
-             "(pip install nvidia-cublas-cu12 'nvidia-cudnn-cu12==9.*' and put their lib folders on "
-             "LD_LIBRARY_PATH), or set TRIAGE_DEVICE=cpu.")
-
-
-def cuda_device_problem() -> str | None:
-    """Why this CTranslate2 build cannot see a GPU, or None when it sees one."""
-    import ctranslate2
-
-    if ctranslate2.get_cuda_device_count() == 0:
-        return f"Whisper cannot use CUDA: this CTranslate2 build sees no CUDA device. {CUDA_HELP}"
-    return None
-
-
-def cuda_run_problem(model: Any) -> str | None:
-    """Why a Whisper model loaded on CUDA cannot compute, or None when one encoder pass works.
-
-    torch can see the GPU while CTranslate2 cannot use it: its wheels load CUDA 12 cuBLAS at the first
-    matrix product, and torch built for CUDA 13 brings only CUDA 13's. One 30 s window of silence finds
-    that out at load time, instead of every clip failing later.
-    """
-    n_mels = int(model.feature_extractor.mel_filters.shape[0])
-    frames = int(model.feature_extractor.nb_max_frames)
-    try:
-        model.encode(np.zeros((n_mels, frames), dtype=np.float32))
-    except (RuntimeError, OSError) as exc:
-        return f"Whisper cannot run on CUDA ({exc}). {CUDA_HELP}"
-    return None
-
-
-def needs_second_pass(avg_logprob: float, no_speech_prob: float, compression_ratio: float) -> bool:
-    """Whether a segment decoded greedily failed the checks that make Whisper try again: a repetition loop,
-    or speech (not silence) whose words the model itself finds unlikely."""
-    if compression_ratio > COMPRESSION_RATIO_THRESHOLD:
-        return True
-    return avg_logprob < LOG_PROB_THRESHOLD and no_speech_prob <= NO_SPEECH_THRESHOLD
-
-
-def split_sentences(segments: Iterable[Segment], max_seconds: float = MAX_SEGMENT_S) -> list[Segment]:
-    """Cut long segments at sentence ends (and at least every `max_seconds`) using their word timings.
-
-    A batched chunk can hold 30 s of speech; sentence-sized segments keep "the moment that matched" precise.
-    Each piece's text is the slice of the segment's own text (Whisper's spacing kept). Segments whose words
-    cannot be placed in the text stay whole.
-    """
-    out: list[Segment] = []
-    for seg in segments:
-        spans = _word_spans(seg)
-        if spans is None:
-            out.append(seg)
-            continue
-        first = 0
-        for k, word in enumerate(seg.words):
-            last_of_piece = (k + 1 == len(seg.words) or _SENTENCE_END.search(word.word) is not None
-                             or seg.words[k + 1].end - seg.words[first].start > max_seconds)
-            if last_of_piece:
-                out.append(Segment(start=seg.words[first].start, end=word.end,
-                                   text=seg.text[spans[first][0]:spans[k][1]], avg_logprob=seg.avg_logprob,
-                                   no_speech_prob=seg.no_speech_prob, words=seg.words[first:k + 1]))
-                first = k + 1
-    return out
-
-
-def _word_spans(seg: Segment) -> list[tuple[int, int]] | None:
-    """Where each word sits in the segment's text, or None when the words cannot all be found in order."""
-    spans, cursor = [], 0
-    for word in seg.words:
-        at = seg.text.find(word.word, cursor) if word.word else -1
-        if at < 0:
-            return None
-        spans.append((at, at + len(word.word)))
-        cursor = at + len(word.word)
-    return spans or None
-
-
-def _convert(raw: Iterable[Any], duration: float) -> list[Segment]:
-    out: list[Segment] = []
-    for s in raw:
-        text = s.text.strip()
-        if not keep_segment(text, s.avg_logprob, s.no_speech_prob, s.compression_ratio):
-            continue
-        words = tuple(
-            Word(start=min(float(w.start), duration), end=min(float(w.end), duration), word=w.word.strip(),
-                 probability=float(w.probability))
-            for w in (s.words or ())
-        )
-        out.append(Segment(start=float(s.start), end=min(float(s.end), duration), text=text,
-                           avg_logprob=float(s.avg_logprob), no_speech_prob=float(s.no_speech_prob),
-                           words=words))
-    return out
 
 
 def download(size: str, models_dir: Path) -> Path:

@@ -1,4 +1,5 @@
-"""Where analyses run: in this process, one at a time (`LocalEngine`), or on a Ray cluster (jobs.ray_backend).
+"""Where analyses run: in this process, in batches (`ingest.batch`) or one at a time (`LocalEngine`), or on a Ray
+cluster (jobs.ray_backend).
 
 The ingest runner and reprocessing hand an engine `Request`s for stored files and collect `Outcome`s as they
 finish; they alone write to the database, so an engine never needs one. Failures come back as values, not exceptions,
@@ -7,14 +8,16 @@ so one bad file never stops the others in flight.
 
 from __future__ import annotations
 
+import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from triage.domain import Transcript
-from triage.pipeline import STAGES, Analysis
+from triage import pipeline
+from triage.domain import MediaLimits, Transcript
+from triage.pipeline import STAGES, Analysis, Encoders, Prepared
 
 # analyse(path, stages=..., stored_transcript=...), as runtime.analyser makes it
 Analyse = Callable[..., Analysis]
@@ -28,6 +31,51 @@ class Request:
     path: Path
     stages: tuple[str, ...] = STAGES
     stored_transcript: Transcript | None = None
+
+
+@dataclass
+class Analyser:
+    """The pipeline bound to one run's limits and models, as runtime.analyser makes it. Called with a path, it
+    analyses one file (an `Analyse`); `prepare` and `finish` split that in two for a BatchEngine, which batches
+    `batch_size` files. The models load on first use, once (thread-safe), so a re-run with nothing left to
+    analyse never loads Whisper."""
+
+    limits: MediaLimits
+    max_frames: int
+    thumb_side: int
+    load_models: Callable[[], Encoders]
+    batch_size: int = 1
+    _models: Encoders | None = field(default=None, init=False, repr=False)
+    _failed: Exception | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def models(self) -> Encoders:
+        """The loaded models; a load that failed fails again at once (no file can be analysed without them)."""
+        with self._lock:
+            if self._failed is not None:
+                raise self._failed
+            if self._models is None:
+                try:
+                    self._models = self.load_models()
+                except Exception as exc:
+                    self._failed = exc
+                    raise
+            return self._models
+
+    def prepare(self, request: Request) -> Prepared:
+        """The stages of one file that need no model; its frames are kept only for CLIP."""
+        keep_frames = "visual" in request.stages and self.models().clip is not None
+        return pipeline.prepare(request.path, limits=self.limits, max_frames=self.max_frames,
+                                thumb_side=self.thumb_side, stages=request.stages,
+                                stored_transcript=request.stored_transcript, keep_frames=keep_frames)
+
+    def finish(self, batch: list[Prepared]) -> list[Analysis]:
+        """The model stages over prepared files, all at once."""
+        return pipeline.finish(batch, self.models())
+
+    def __call__(self, path: Path, stages: tuple[str, ...] = STAGES,
+                 stored_transcript: Transcript | None = None) -> Analysis:
+        return self.finish([self.prepare(Request("", path, stages, stored_transcript))])[0]
 
 
 @dataclass

@@ -4,8 +4,10 @@ Order of writes per file, chosen so a SIGKILL at any point leaves nothing half-w
 original copied in (temp + rename) -> content and submission rows committed (`received`) ->
 `processing` committed -> derived files written atomically -> all derived rows and `ready` in one transaction.
 A re-run finds unfinished rows by their source key and completes them; `Store.sweep` removes leftovers.
-Analyses run through an engine (`ingest.engine`): here, one file at a time, or several at once on Ray workers;
-either way this process alone writes, in the order above.
+Analyses run through an engine (`ingest.engine`): here, in batches (`ingest.batch`: two batches in flight, a
+thread decoding ahead while the models run over the batch before), or on Ray workers; either way this process
+alone writes, in the order above, each file's rows whole as its outcome arrives, so a kill leaves whole files and
+`processing` ones, which the next run completes.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from triage.domain import Status
 from triage.errors import ConfigError, InvalidSubmission, ModelUnavailable, TooLarge
+from triage.ingest.batch import engine_for
 from triage.ingest.engine import (
     Analyse,
     AnalysisEngine,
@@ -209,13 +212,13 @@ def ingest(
 ) -> list[ItemResult]:
     """Ingest every source into one call-out; returns one result per source, in order.
 
-    `analyse` is the per-file analysis (run here, one file at a time) or an engine that runs several at once;
-    `on_result` hears of each source as it settles, which with an engine need not be in order.
+    `analyse` is the analysis (an Analyser runs here in batches, another function one file at a time) or an
+    engine that runs several at once; `on_result` hears of each source as it settles, which need not be in order.
     """
     with store.db.session() as session:
         get_callout(session, callout_id)  # fail fast on an unknown call-out
     store.sweep()
-    engine = LocalEngine(analyse) if callable(analyse) else analyse
+    engine = engine_for(analyse)
     results: list[ItemResult | None] = []
     waiting: dict[str, list[tuple[int, Claim]]] = {}  # sha256 in flight -> the sources sharing it
 
@@ -242,7 +245,11 @@ def ingest(
                 waiting[claimed.sha256] = [(position, claimed)]
                 yield Request(claimed.sha256, store.files.original_path(claimed.sha256))
 
-    with store.files.active():
-        run_all(engine, requests(), collect)
+    try:
+        with store.files.active():
+            run_all(engine, requests(), collect)
+    finally:
+        if engine is not analyse:  # ours to stop (a batch engine's thread); a given engine is the caller's
+            engine.close()
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]
