@@ -50,4 +50,8 @@ def test_metrics_cover_requests_jobs_cache_and_health(service: Service, ready_vi
     assert 'triage_job_duration_seconds_count{kind="process_upload",outcome="done"}' in text
     assert "triage_cache_hits_total" in text and "triage_cache_misses_total" in text
     assert "triage_degraded 0.0" in text and "triage_ready 1.0" in text
-    assert "triage_ingest_stage_seconds" in text and "triage_model_load_seconds" in text
+    assert "triage_model_load_seconds" in text
+    # the upload's analysis: its time per stage, and how it ended
+    for stage in ("probe", "decode", "transcribe", "embed_text", "fingerprint"):
+        assert f'triage_ingest_stage_seconds_count{{stage="{stage}"}}' in text
+    assert 'triage_ingested_total{status="ready"}' in text

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, replace
 
 from sqlalchemy.orm import Session
 
+from triage import metrics
 from triage.domain import Status
 from triage.errors import ConfigError, InvalidSubmission, ModelUnavailable, TooLarge
 from triage.ingest.batch import engine_for
@@ -175,13 +176,17 @@ def record_outcome(store: Store, outcome: Outcome, allow_mislabelled: bool = Fal
     if error is None:
         assert outcome.analysis is not None
         save_analysis(store, sha256, outcome.analysis, allow_mislabelled=allow_mislabelled)
+        metrics.observe_stages(outcome.analysis.timings)
+        metrics.PIECES.labels(Status.READY.value).inc()
     elif isinstance(error, InvalidSubmission):
         _finish(store, sha256, Status.REJECTED, str(error))
+        metrics.PIECES.labels(Status.REJECTED.value).inc()
     elif isinstance(error, ModelUnavailable | ConfigError):
         raise error
     else:  # our fault, not the file's: keep the reason, let the batch go on
         log.error("processing %s failed:\n%s", sha256, outcome.trace or repr(error))
         _finish(store, sha256, Status.FAILED, f"internal error ({type(error).__name__}): {error}")
+        metrics.PIECES.labels(Status.FAILED.value).inc()
 
 
 def process_content(store: Store, sha256: str, analyse: Analyse | AnalysisEngine,
