@@ -165,9 +165,10 @@ def _collapse(kept: list[str], groups: Sequence[DuplicateGroup], by_id: dict[str
 
 
 def _vector(item: Item) -> np.ndarray | None:
+    """The piece's whole-piece vector that variety is judged on (words first, else frames), not yet unit."""
     for v in (item.text, item.transcript, item.frames):
         if v is not None and len(v.matrix):
-            return unit(v.pooled_vector())
+            return v.pooled_vector()
     return None
 
 
@@ -185,7 +186,8 @@ def _mmr(order: list[str], by_id: Mapping[str, Scored], items: Mapping[str, Item
     spaces = {}
     for d in set(dims.tolist()) - {0}:
         idx = np.flatnonzero(dims == d)
-        spaces[d] = (idx, np.stack([v for v in (vecs[k] for k in idx.tolist()) if v is not None]))
+        # unit over the stacked rows at once: a call per piece cost 100 ms at 10,000 pieces, after every decision
+        spaces[d] = (idx, unit(np.stack([v for v in (vecs[k] for k in idx.tolist()) if v is not None])))
     max_sim = np.zeros(n)
     left = np.ones(n, dtype=bool)
     chosen: list[int] = []
