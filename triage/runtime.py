@@ -92,17 +92,34 @@ def analyser(settings: Settings, models: Encoders | Callable[[], Encoders]) -> A
                     batch_size=settings.ingest_batch_size)
 
 
-def analysis_engine(settings: Settings, models: Encoders | None = None) -> AnalysisEngine:
-    """Where batch analyses run (settings.engine). Close it after the batch.
+def worker_analyser(settings: Settings) -> Analyser:
+    """The analysis a process makes from its settings alone, loading its own models on the first file (a Ray
+    worker's)."""
+    return analyser(settings, lambda: encoders(settings))
 
-    The local engine analyses batches of files in this process with `models` if given, else loads them when the
-    first file needs analysis; Ray workers always load their own.
+
+def analysis_engine(settings: Settings, models: Encoders | Callable[[], Encoders] | None = None, *,
+                    ray_pool: Any = None) -> AnalysisEngine:
+    """Where analyses run (settings.engine): the one place an engine is chosen. Close it after the batch.
+
+    The local engine analyses batches of files in this process with `models` (or a function that loads them), else
+    loads its own when the first file needs analysis. Ray workers always load their own: on `ray_pool` (a
+    `ray_workers` pool that several engines share, left running) or on a pool of the engine's own.
     """
     if settings.engine == "ray":
-        from triage.jobs.ray_backend import RayEngine  # Ray is optional and slow to import
+        from triage.ingest.ray_engine import RayEngine  # Ray is optional and slow to import
 
-        return RayEngine(settings, address=settings.ray_address, workers=settings.ray_workers)
+        if ray_pool is not None:
+            return RayEngine(pool=ray_pool)
+        return RayEngine(settings, worker_analyser, address=settings.ray_address, workers=settings.ray_workers)
     return BatchEngine(analyser(settings, models or (lambda: encoders(settings))))
+
+
+def ray_workers(settings: Settings) -> Any:
+    """Ray workers for engines to share (`analysis_engine(..., ray_pool=)`): the server's, started once."""
+    from triage.ingest.ray_engine import RayWorkerPool
+
+    return RayWorkerPool(settings, worker_analyser, address=settings.ray_address, workers=settings.ray_workers)
 
 
 def query_encoders(settings: Settings) -> Encoders:

@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
     """Build the curator service. `workers` job threads start with the app (0: jobs wait for another process)."""
     settings = settings or Settings()
     if settings.engine == "ray" and workers > 0:
-        from triage.jobs.ray_backend import require_ray
+        from triage.ingest.ray_engine import require_ray
 
         require_ray()  # at start-up, not as a failed job per upload
     store = runtime.open_store(settings)

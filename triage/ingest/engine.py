@@ -1,5 +1,5 @@
 """Where analyses run: in this process, in batches (`ingest.batch`) or one at a time (`LocalEngine`), or on a Ray
-cluster (jobs.ray_backend).
+cluster (`ingest.ray_engine`). `runtime.analysis_engine` chooses one.
 
 The ingest runner and reprocessing hand an engine `Request`s for stored files and collect `Outcome`s as they
 finish; they alone write to the database, so an engine never needs one. Failures come back as values, not exceptions,

@@ -13,7 +13,7 @@ from triage.config import Settings
 from triage.domain import Status
 from triage.errors import ConfigError, NotFound
 from triage.ingest import reprocess as rp
-from triage.ingest.engine import AnalysisEngine, LocalEngine
+from triage.ingest.engine import AnalysisEngine
 from triage.ingest.runner import process_content
 from triage.pipeline import STAGES, Encoders
 from triage.service.index import sync_all
@@ -48,17 +48,13 @@ class JobContext:
             return self.preloaded
 
     def engine(self) -> AnalysisEngine:
-        """Where a job's analyses run. With TRIAGE_ENGINE=ray, on Ray workers that every job of this context
-        shares (started once, stopped by `close`); otherwise here, with the context's models."""
-        if self.settings.engine != "ray":
-            return LocalEngine(runtime.analyser(self.settings, self.models()))
-        from triage.jobs.ray_backend import RayEngine, RayWorkerPool  # Ray is optional and slow to import
-
-        with self._lock:
-            if self._ray_pool is None:
-                self._ray_pool = RayWorkerPool(self.settings, address=self.settings.ray_address,
-                                               workers=self.settings.ray_workers)
-            return RayEngine(pool=self._ray_pool)
+        """Where a job's analyses run (runtime.analysis_engine): here with the context's models, or with
+        TRIAGE_ENGINE=ray on Ray workers that every job of this context shares (started once, stopped by `close`)."""
+        if self.settings.engine == "ray":
+            with self._lock:
+                if self._ray_pool is None:
+                    self._ray_pool = runtime.ray_workers(self.settings)
+        return runtime.analysis_engine(self.settings, self.models, ray_pool=self._ray_pool)
 
     def start(self) -> None:
         """Start the shared Ray workers now, from the calling thread (the server's main thread). Started from a

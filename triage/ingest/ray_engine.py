@@ -23,18 +23,21 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from triage import runtime
 from triage.config import Settings
 from triage.encoders.text import part_names
 from triage.errors import ConfigError, ProcessingFailed
-from triage.ingest.engine import Outcome, Request, analyse_safely
+from triage.ingest.engine import Analyser, Outcome, Request, analyse_safely
 
 log = logging.getLogger(__name__)
+
+# How a worker makes its analysis from its settings (runtime.worker_analyser, the composition root's): passed in, so
+# this module never imports the runtime that chooses it. A module-level function, so Ray sends it by name.
+AnalyserFactory = Callable[[Settings], Analyser]
 
 QUEUED_PER_WORKER = 2  # one running, one waiting, so no worker idles while the driver stores the next file
 RESTART_WAIT_S = 120.0  # how long a dead worker may take to come back before its files go to the others
@@ -80,9 +83,9 @@ def _picklable(error: BaseException) -> bool:
 class _AnalysisWorker:
     """Runs in a Ray worker process: the configured models, loaded on the first file, and a scratch folder."""
 
-    def __init__(self, settings: dict[str, Any]) -> None:
+    def __init__(self, settings: dict[str, Any], make_analyser: AnalyserFactory) -> None:
         self._settings = Settings(**settings)  # explicit values win over the worker's environment
-        self._analyse = runtime.analyser(self._settings, lambda: runtime.encoders(self._settings))
+        self._analyse = make_analyser(self._settings)
         self._scratch = Path(tempfile.mkdtemp(prefix="triage-ray-"))
 
     def ready(self) -> bool:
@@ -121,8 +124,8 @@ class RayWorkerPool:
     """Ray actors that analyse stored files, `threads` CPU cores each. Thread-safe: the server's job threads
     share one pool, each job seeing it through its own RayEngine."""
 
-    def __init__(self, settings: Settings, *, address: str | None = None, workers: int | None = None,
-                 max_attempts: int = 2, restart_wait_s: float = RESTART_WAIT_S) -> None:
+    def __init__(self, settings: Settings, make_analyser: AnalyserFactory, *, address: str | None = None,
+                 workers: int | None = None, max_attempts: int = 2, restart_wait_s: float = RESTART_WAIT_S) -> None:
         ray = _ray()
         self.max_attempts, self.restart_wait_s = max_attempts, restart_wait_s
         self._ray = ray
@@ -141,12 +144,12 @@ class RayWorkerPool:
                 ray.init(address=address or os.environ.get("RAY_ADDRESS") or "local", include_dashboard=False,
                          log_to_driver=False, logging_level=logging.WARNING, configure_logging=False)
         try:
-            self._start_workers(settings, workers)
+            self._start_workers(settings, make_analyser, workers)
         except BaseException:
             self.close()
             raise
 
-    def _start_workers(self, settings: Settings, workers: int | None) -> None:
+    def _start_workers(self, settings: Settings, make_analyser: AnalyserFactory, workers: int | None) -> None:
         ray, threads = self._ray, settings.threads
         cpus = int(ray.cluster_resources().get("CPU", 1))
         count = workers or max(1, cpus // threads)
@@ -157,7 +160,7 @@ class RayWorkerPool:
         # (settle decides).
         actor = ray.remote(num_cpus=threads, max_restarts=-1, max_task_retries=0)(_AnalysisWorker)
         payload = _absolute_paths(settings).model_dump(mode="json")
-        self.workers = [actor.remote(payload) for _ in range(count)]
+        self.workers = [actor.remote(payload, make_analyser) for _ in range(count)]
         self.capacity = count * QUEUED_PER_WORKER
         self._load = [0] * count
 
@@ -238,13 +241,14 @@ class RayEngine:
     """An AnalysisEngine whose analyses run on a RayWorkerPool: its own (a batch job; closed with the engine)
     or a shared one (the server's jobs; left running)."""
 
-    def __init__(self, settings: Settings | None = None, *, pool: RayWorkerPool | None = None,
-                 **pool_options: Any) -> None:
+    def __init__(self, settings: Settings | None = None, make_analyser: AnalyserFactory | None = None, *,
+                 pool: RayWorkerPool | None = None, **pool_options: Any) -> None:
         self._owns_pool = pool is None
         if pool is None:
-            if settings is None:
-                raise ConfigError("RayEngine needs settings to start its workers, or a running pool")
-            pool = RayWorkerPool(settings, **pool_options)
+            if settings is None or make_analyser is None:
+                raise ConfigError("RayEngine needs settings and an analyser factory to start its workers, or a "
+                                  "running pool")
+            pool = RayWorkerPool(settings, make_analyser, **pool_options)
         self.pool = pool
         self.capacity = pool.capacity
         self._pending: set[Any] = set()  # this engine's refs; other engines may share the pool

@@ -25,11 +25,12 @@ from triage.api.app import create_app
 from triage.config import Settings
 from triage.errors import ModelUnavailable, ProcessingFailed
 from triage.ingest.engine import Request
+from triage.ingest.ray_engine import RayEngine, RayWorkerPool
 from triage.ingest.runner import ItemResult, ingest
 from triage.ingest.sources import Source, from_paths
 from triage.jobs import handlers
 from triage.jobs.handlers import JobContext
-from triage.jobs.ray_backend import RayEngine, RayWorkerPool
+from triage.runtime import worker_analyser
 from triage.store.callouts import upsert_callout
 from triage.store.schema import Submission, Vector
 from triage.store.store import Store
@@ -80,7 +81,7 @@ def test_ray_batch_stores_what_a_local_batch_stores(tmp_path: Path, cluster: Non
     local = ingest(local_store, "lawn", _batch(tmp_path), runtime.analysis_engine(local_settings),
                    max_file_bytes=local_settings.max_file_bytes)
     heard: list[str] = []
-    with RayEngine(ray_settings, workers=2) as engine:
+    with RayEngine(ray_settings, worker_analyser, workers=2) as engine:
         assert len(engine.workers) == 2 and engine.capacity == 4
         remote = ingest(ray_store, "lawn", _batch(tmp_path), engine, max_file_bytes=ray_settings.max_file_bytes,
                         on_result=lambda r: heard.append(r.source))
@@ -114,7 +115,7 @@ def test_a_crashed_worker_is_restarted_and_its_file_retried_once(tmp_path: Path,
     store = _store(settings)
     wav = store.files.put_original(MEDIA / "good" / "speech.wav")[0]
     story = store.files.put_original(MEDIA / "good" / "story.txt")[0]
-    with RayEngine(settings, workers=1, max_attempts=attempts) as engine:
+    with RayEngine(settings, worker_analyser, workers=1, max_attempts=attempts) as engine:
         _crash_while_queued(engine, Request(wav, store.files.original_path(wav)))
         outcome = engine.next_done()
         assert outcome.sha256 == wav
@@ -132,7 +133,7 @@ def test_a_worker_gone_for_good_hands_its_files_to_the_others(tmp_path: Path, cl
     store = _store(settings)
     story = store.files.put_original(MEDIA / "good" / "story.txt")[0]
     lyrics = store.files.put_original(MEDIA / "good" / "lyrics.md")[0]
-    with RayEngine(settings, workers=2, restart_wait_s=2.0) as engine:
+    with RayEngine(settings, worker_analyser, workers=2, restart_wait_s=2.0) as engine:
         engine.submit(Request(story, store.files.original_path(story)))  # goes to worker 0, the least loaded
         ray.kill(engine.workers[0], no_restart=True)  # its node is gone and Ray cannot bring it back
         moved = engine.next_done()
@@ -151,7 +152,7 @@ def test_a_missing_model_stops_the_batch_and_a_rerun_resumes(tmp_path: Path, clu
     broken = _settings(tmp_path, "data", text_model=str(tmp_path / "no-such-model"))
     store = _store(broken)
     sources = list(from_paths([MEDIA / "good" / "story.txt", MEDIA / "good" / "lyrics.md"]))
-    with RayEngine(broken, workers=1) as engine, pytest.raises(ModelUnavailable, match="no-such-model"):
+    with RayEngine(broken, worker_analyser, workers=1) as engine, pytest.raises(ModelUnavailable, match="no-such-model"):
         ingest(store, "lawn", sources, engine, max_file_bytes=broken.max_file_bytes)
     with store.db.session() as session:
         assert {s.status for s in session.scalars(select(Submission))} <= {"processing", "received"}
@@ -186,7 +187,7 @@ def test_engines_sharing_a_pool_each_collect_their_own_files(tmp_path: Path, clu
     store = _store(settings)
     story, lyrics, wav = (store.files.put_original(MEDIA / "good" / name)[0]
                           for name in ("story.txt", "lyrics.md", "speech.wav"))
-    pool = RayWorkerPool(settings, workers=2)
+    pool = RayWorkerPool(settings, worker_analyser, workers=2)
     try:
         first, second = RayEngine(pool=pool), RayEngine(pool=pool)
         first.submit(Request(story, store.files.original_path(story)))
@@ -285,7 +286,7 @@ def test_real_models_on_ray_give_the_local_vectors(tmp_path: Path, cluster: None
     local_store, ray_store = _store(local_settings), _store(ray_settings)
     ingest(local_store, "lawn", list(from_paths(files)), runtime.analysis_engine(local_settings),
            max_file_bytes=local_settings.max_file_bytes)
-    with RayEngine(ray_settings, workers=1) as engine:
+    with RayEngine(ray_settings, worker_analyser, workers=1) as engine:
         results = ingest(ray_store, "lawn", list(from_paths(files)), engine,
                          max_file_bytes=ray_settings.max_file_bytes)
     assert [r.status for r in results] == ["ready", "ready"], [r.error for r in results]
@@ -296,7 +297,7 @@ def test_real_models_on_ray_give_the_local_vectors(tmp_path: Path, cluster: None
 
 
 def test_workers_are_told_local_model_folders_absolutely(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from triage.jobs.ray_backend import _absolute_paths
+    from triage.ingest.ray_engine import _absolute_paths
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "my-sentence-model").mkdir()
@@ -318,7 +319,7 @@ class _TwoPartError(Exception):
 
 def test_only_errors_that_survive_the_trip_are_sent_back_as_they_are() -> None:
     from triage.errors import InvalidSubmission
-    from triage.jobs.ray_backend import _picklable
+    from triage.ingest.ray_engine import _picklable
 
     assert _picklable(InvalidSubmission("file is empty")) and _picklable(RuntimeError("boom"))
     assert not _picklable(_TwoPartError("decoder", "bad frame"))
