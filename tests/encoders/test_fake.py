@@ -4,10 +4,22 @@ from triage.encoders.base import ImageTextEncoder, TextEncoder, Transcriber
 from triage.encoders.fake import FakeImageTextEncoder, FakeTextEncoder, FakeTranscriber
 
 
-def test_fakes_satisfy_the_protocols() -> None:
-    assert isinstance(FakeTextEncoder(), TextEncoder)
-    assert isinstance(FakeTranscriber(), Transcriber)
-    assert isinstance(FakeImageTextEncoder(), ImageTextEncoder)
+def _unit_rows(vectors: np.ndarray, n: int, dim: int) -> bool:
+    return vectors.dtype == np.float32 and vectors.shape == (n, dim) and np.allclose(np.linalg.norm(vectors, axis=1), 1)
+
+
+def test_fakes_keep_the_protocols_contracts(non_speech) -> None:
+    """What the Protocols promise (shapes, dtypes, unit rows, one transcript per clip), not only the method names."""
+    text: TextEncoder = FakeTextEncoder()
+    assert _unit_rows(text.encode(["one", "two words", ""]), 3, text.dim)
+    clip: ImageTextEncoder = FakeImageTextEncoder()
+    image = np.random.default_rng(0).integers(0, 255, (32, 48, 3), dtype=np.uint8)
+    assert _unit_rows(clip.encode_images([image, image[::-1]]), 2, clip.dim)
+    assert _unit_rows(clip.encode_texts(["a red door"]), 1, clip.dim)
+    speech: Transcriber = FakeTranscriber()
+    silence = non_speech["silence"]
+    assert speech.transcribe(silence).duration == len(silence) / 16_000
+    assert FakeTranscriber().transcribe_many([silence, silence]) == [speech.transcribe(silence)] * 2
 
 
 def test_fake_text_is_deterministic_and_shares_words() -> None:
