@@ -34,6 +34,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/api/callouts/lawn/duplicates", None, {A, C}),
     ("POST", "/api/duplicates/overrides", {"a": "{sid}", "b": "{sid}", "verdict": "not_duplicate"}, {A, C}),
     ("GET", "/api/callouts/lawn/clusters", None, {A, C}),
+    ("GET", "/api/callouts/lawn/map", None, {A, C}),
     ("POST", "/api/callouts/lawn/rescore", None, {A, C}),
     ("PUT", "/api/callouts/lawn/exemplars/{sid}", None, {A, C}),
     ("DELETE", "/api/callouts/lawn/exemplars/{sid}", None, {A, C}),

@@ -160,6 +160,8 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
         app.include_router(module.router, prefix="/api", responses=errors(401, 403, 404))
     for module in (pages, card_actions, duplicate_pages):
         app.include_router(module.router)
+    from triage.api.routes import pool_map
+    app.include_router(pool_map.router, prefix="/api", responses=errors(401, 403, 404))
     app.mount("/static/docs", StaticFiles(directory=_swagger_files()), name="docs-files")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

@@ -50,6 +50,7 @@ def main() -> None:
         ingest,
         jobs,
         maintain,
+        map,
         models,
         query,
         serve,

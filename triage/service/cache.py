@@ -71,6 +71,8 @@ class PoolCache:
         # Scoring a big pool is CPU- and memory-heavy: more at once than there are cores only multiplies the
         # memory (about 170 MB per search of 10,000 submissions) without finishing any sooner.
         self.gate = threading.BoundedSemaphore(workers)
+        # Each call-out's last pool map (service.pool_map): a changed pool starts from it, so points keep their place.
+        self.layouts: dict[str, object] = {}
 
 
 def pool_signature(session: Session, callout_id: str | None, models: Encoders | None) -> tuple[str, int]:
@@ -129,6 +131,7 @@ class View:
         self.embeddings = cache.embeddings if cache is not None else Embeddings()
         self.indexes = cache.indexes if cache is not None else Memo()
         self.gate: AbstractContextManager[object] = cache.gate if cache is not None else nullcontext()
+        self.layouts: dict[str, object] = cache.layouts if cache is not None else {}
         with store.db.session() as session:
             if callout_id:
                 get_callout(session, callout_id)
