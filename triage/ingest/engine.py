@@ -19,8 +19,13 @@ from triage import pipeline
 from triage.domain import MediaLimits, Transcript
 from triage.pipeline import STAGES, Analysis, Encoders, Prepared
 
-# analyse(path, stages=..., stored_transcript=...), as runtime.analyser makes it
-Analyse = Callable[..., Analysis]
+
+class Analyse(Protocol):
+    """One file's analysis, as runtime.analyser makes it (an `Analyser`): the given stages, or all of them;
+    `stored_transcript` stands in for Whisper when only later stages are redone."""
+
+    def __call__(self, path: Path, stages: tuple[str, ...] = STAGES,
+                 stored_transcript: Transcript | None = None) -> Analysis: ...
 
 
 @dataclass
