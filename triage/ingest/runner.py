@@ -22,6 +22,7 @@ from triage import metrics
 from triage.domain import Status
 from triage.errors import ConfigError, InvalidSubmission, ModelUnavailable, TooLarge
 from triage.ingest.batch import engine_for
+from triage.ingest.claims import begin_processing, source_key
 from triage.ingest.engine import (
     Analyse,
     AnalysisEngine,
@@ -66,9 +67,7 @@ def _result(row: Submission, source: Source, action: str) -> ItemResult:
 
 
 def _key(source: Source, sha256: str | None) -> str:
-    if source.external_id:
-        return f"ext:{source.external_id}"
-    return f"file:{source.name}:{sha256}" if sha256 else f"path:{source.display}"
+    return source_key(external_id=source.external_id, name=source.name, sha256=sha256, path=source.display)
 
 
 def _fields(source: Source) -> dict[str, object]:
@@ -132,8 +131,7 @@ def claim(store: Store, callout_id: str, source: Source, max_file_bytes: int,
         if content.status in subs.FINAL:
             subs.settle_from_content(session, content, allow_mislabelled=allow_mislabelled)
             return _result(row, source, "reused" if created else action)
-        subs.set_status(content, Status.PROCESSING)
-        subs.set_status(row, Status.PROCESSING)
+        begin_processing(session, content, only=row)
     return Claim(source, sha256, action)
 
 

@@ -10,16 +10,16 @@ from typing import Any
 
 from triage import runtime
 from triage.config import Settings
-from triage.domain import Status
 from triage.errors import ConfigError, NotFound
 from triage.ingest import reprocess as rp
+from triage.ingest.claims import begin_processing
 from triage.ingest.engine import AnalysisEngine
 from triage.ingest.runner import process_content
 from triage.pipeline import STAGES, Encoders
 from triage.service.index import sync_all
 from triage.service.rescore import rescore as score_callout
 from triage.store import submissions as subs
-from triage.store.schema import Content, Submission
+from triage.store.schema import Content
 from triage.store.store import Store
 
 Report = Callable[[int, int], None]
@@ -85,13 +85,8 @@ def process_upload(ctx: JobContext, params: dict[str, Any], callout_id: str | No
         content = session.get(Content, sha256)
         if content is None:
             raise NotFound(f"no stored upload with sha256 {sha256}")
-        needs_work = content.status not in subs.FINAL
-        if needs_work:
-            subs.set_status(content, Status.PROCESSING)
-            for row in session.query(Submission).filter(Submission.sha256 == sha256,
-                                                        Submission.status.not_in(subs.FINAL)):
-                subs.set_status(row, Status.PROCESSING)
-        else:
+        needs_work = begin_processing(session, content)
+        if not needs_work:
             subs.settle_from_content(session, content)
     if needs_work:
         engine = ctx.engine()
