@@ -1,5 +1,5 @@
 # The two commands a newcomer types. Both install what is missing first (system packages and .venv).
-.PHONY: demo test lint bootstrap
+.PHONY: demo test lint bootstrap notebooks
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -13,3 +13,7 @@ test: bootstrap
 lint:
 	.venv/bin/ruff check triage tests benchmarks scripts
 	.venv/bin/mypy
+
+# Re-run the notebooks with the bundled models and keep their outputs (plots included) in the committed files.
+notebooks: bootstrap
+	.venv/bin/python scripts/run_notebooks.py
