@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(ffmpeg espeak-ng libchromaprint-tools pocketsphinx-testdata fortunes chromium)
+# tesseract-ocr(-eng): the language data triage's OCR reads (the tesserocr wheel carries the library itself);
+# fonts-dejavu-core: the fonts the OCR tests and benchmark draw their posters with.
+APT_PACKAGES=(ffmpeg espeak-ng libchromaprint-tools pocketsphinx-testdata fortunes chromium tesseract-ocr
+              tesseract-ocr-eng fonts-dejavu-core)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # decoding
     frames_per_video: int = 16
     thumbnail_size: int = 320
+    # Read the words in images and video frames with Tesseract (Debian's tesseract-ocr-eng); off: pictures
+    # keep no words. With it on but Tesseract missing, ingest goes on and says once that it skipped them.
+    ocr: bool = True
 
     # models
     threads: int = Field(default=2, ge=1)

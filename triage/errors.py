@@ -57,6 +57,11 @@ class ModelUnavailable(TriageError):
     http_status = 503
 
 
+class OcrUnavailable(ModelUnavailable):
+    """Tesseract's binding or its English data is missing: text in pictures cannot be read (ingest goes on
+    without it)."""
+
+
 class CudaUnusable(ModelUnavailable):
     """A model library cannot run on the GPU that torch sees (a missing CUDA runtime, say)."""
 
