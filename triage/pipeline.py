@@ -24,9 +24,11 @@ from triage.domain import Chunk, Decoded, Embedding, MediaLimits, MediaType, Pro
 from triage.encoders.base import BatchTranscriber, ImageTextEncoder, TextEncoder, Transcriber
 from triage.errors import ConfigError
 from triage.media.audio import SAMPLE_RATE
+from triage.media.ocr import OcrLine
+from triage.media.ocr_frames import line_chunks, read_pictures
 
 # Stage names, as used by `triage reprocess --only`.
-STAGES = ("transcripts", "text", "visual", "fingerprints")
+STAGES = ("transcripts", "text", "visual", "fingerprints", "ocr")
 # Names how fingerprints are made; stored beside them, so `triage reprocess` redoes those an older way made
 # (frame hashes before bars and borders were trimmed carried "phash+chromaprint+minhash").
 FINGERPRINTS_MODEL = "phash-trimmed+chromaprint+minhash"
@@ -61,6 +63,9 @@ class Analysis:
     embeddings: list[Embedding] = field(default_factory=list)
     fingerprints: dict[str, Any] = field(default_factory=dict)
     visual_model: str | None = None  # None: frames wait for visual weights
+    # The lines printed in its pictures (images and videos), None where OCR did not run (off, or no Tesseract).
+    ocr: list[OcrLine] | None = None
+    ocr_model: str = ""  # the reader that made `ocr`; "" when it did not run
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for logs and benchmarks
 
 
@@ -115,18 +120,25 @@ def encoder_of(stored_model: str) -> str:
     return stored_model.split("|", 1)[0]
 
 
-def word_chunks(text: str | None, transcript: Transcript | None) -> list[tuple[str, list[Chunk]]]:
-    """The chunks to embed, by source: the text's sentences and the transcript's windows of a few seconds."""
+def word_chunks(text: str | None, transcript: Transcript | None,
+                ocr: list[OcrLine] | None = None) -> list[tuple[str, list[Chunk]]]:
+    """The chunks to embed, by source: the text's sentences, the transcript's windows of a few seconds and the
+    lines printed in the pictures, in that order (the pool reads a modality's first pooled vector as its own)."""
     out = [("text", chunk_text(text, max_words=CHUNK_WORDS) if text else []),
            ("transcript", chunk_transcript(transcript, max_words=CHUNK_WORDS, max_seconds=TRANSCRIPT_WINDOW_S)
-            if transcript and transcript.text.strip() else [])]
+            if transcript and transcript.text.strip() else []),
+           ("ocr", line_chunks(ocr, max_words=CHUNK_WORDS))]
     return [(source, chunks) for source, chunks in out if chunks]
 
 
-def embed_words_many(pieces: list[tuple[str | None, Transcript | None]], encoder: TextEncoder) -> list[list[Embedding]]:
-    """`embed_words` for several pieces, with one encoder call for all their chunks (the model batches them)."""
+def embed_words_many(pieces: list[tuple[str | None, Transcript | None]], encoder: TextEncoder,
+                     ocr: list[list[OcrLine] | None] | None = None) -> list[list[Embedding]]:
+    """`embed_words` for several pieces, with one encoder call for all their chunks (the model batches them).
+    `ocr` holds each piece's printed lines (None: no pictures read)."""
     model = text_vectors_model(encoder)
-    planned = [word_chunks(text, transcript) for text, transcript in pieces]
+    printed = ocr if ocr is not None else [None] * len(pieces)
+    planned = [word_chunks(text, transcript, lines)
+               for (text, transcript), lines in zip(pieces, printed, strict=True)]
     texts = [c.text for sources in planned for _, chunks in sources for c in chunks]
     vectors = iter(encoder.encode(texts) if texts else [])
     out: list[list[Embedding]] = []
@@ -142,9 +154,11 @@ def embed_words_many(pieces: list[tuple[str | None, Transcript | None]], encoder
     return out
 
 
-def embed_words(text: str | None, transcript: Transcript | None, encoder: TextEncoder) -> list[Embedding]:
-    """Chunk vectors plus one pooled vector for the text and for the transcript, in the sentence space."""
-    return embed_words_many([(text, transcript)], encoder)[0]
+def embed_words(text: str | None, transcript: Transcript | None, encoder: TextEncoder,
+                ocr: list[OcrLine] | None = None) -> list[Embedding]:
+    """Chunk vectors plus one pooled vector for the text, the transcript and the printed lines, in the sentence
+    space."""
+    return embed_words_many([(text, transcript)], encoder, [ocr])[0]
 
 
 def embed_frames(decoded: Decoded, encoder: ImageTextEncoder) -> list[Embedding]:
@@ -211,11 +225,11 @@ class Prepared:
 
 
 def prepare(path: Path, *, limits: MediaLimits, max_frames: int, thumb_side: int, stages: tuple[str, ...] = STAGES,
-            stored_transcript: Transcript | None = None, keep_frames: bool = True) -> Prepared:
+            stored_transcript: Transcript | None = None, keep_frames: bool = True, ocr: bool = True) -> Prepared:
     """The stages of one file that need no model. Bad input raises InvalidSubmission (from the probe or decoder).
 
-    keep_frames=False drops the decoded frames once hashed and thumbnailed, so a file waiting for Whisper holds
-    little more than its sound.
+    keep_frames=False drops the decoded frames once hashed, thumbnailed and read, so a file waiting for Whisper
+    holds little more than its sound. ocr=False leaves the words printed in its pictures unread.
     """
     clock = Stopwatch()
     with clock("probe"):
@@ -230,6 +244,9 @@ def prepare(path: Path, *, limits: MediaLimits, max_frames: int, thumb_side: int
     with clock("fingerprint"):
         if "fingerprints" in stages:
             result.fingerprints = media_fingerprints(decoded)
+    with clock("ocr"):
+        if ocr and {"ocr", "text"} & set(stages):  # "text" embeds the printed words too, so it reads them again
+            result.ocr, result.ocr_model = read_pictures(decoded)
     if not keep_frames:
         decoded = replace(decoded, frames=[], poster=None)
     return Prepared(result, decoded, stored_transcript)
@@ -260,7 +277,8 @@ def finish(batch: list[Prepared], encoders: Encoders) -> list[Analysis]:
         transcripts = _transcripts(batch, encoders)
     with clock("embed_text"):
         wanted = [i for i, p in enumerate(batch) if "text" in p.analysis.stages]
-        words = embed_words_many([(batch[i].decoded.text, transcripts[i]) for i in wanted], encoders.text)
+        words = embed_words_many([(batch[i].decoded.text, transcripts[i]) for i in wanted], encoders.text,
+                                 [batch[i].analysis.ocr for i in wanted])
         embeddings: list[list[Embedding]] = [[] for _ in batch]
         for i, vectors in zip(wanted, words, strict=True):
             embeddings[i] = vectors
@@ -291,6 +309,7 @@ def analyse(
     thumb_side: int,
     stages: tuple[str, ...] = STAGES,
     stored_transcript: Transcript | None = None,
+    ocr: bool = True,
 ) -> Analysis:
     """Run the given stages on one file: `prepare`, then `finish` as a batch of one. Bad input raises
     InvalidSubmission (from the probe or decoder).
@@ -299,5 +318,5 @@ def analyse(
     """
     prepared = prepare(path, limits=limits, max_frames=max_frames, thumb_side=thumb_side, stages=stages,
                        stored_transcript=stored_transcript,
-                       keep_frames="visual" in stages and encoders.clip is not None)
+                       keep_frames="visual" in stages and encoders.clip is not None, ocr=ocr)
     return finish([prepared], encoders)[0]

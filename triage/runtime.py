@@ -89,7 +89,7 @@ def analyser(settings: Settings, models: Encoders | Callable[[], Encoders]) -> A
     """
     load = models if callable(models) else (lambda: models)
     return Analyser(limits(settings), settings.frames_per_video, settings.thumbnail_size, load,
-                    batch_size=settings.ingest_batch_size)
+                    batch_size=settings.ingest_batch_size, ocr=settings.ocr)
 
 
 def worker_analyser(settings: Settings) -> Analyser:

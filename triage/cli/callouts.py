@@ -18,6 +18,7 @@ from triage.service import exemplars
 from triage.service.views import callout_dict, submission_dict
 from triage.store.callouts import list_callouts, status_counts, upsert_callout
 from triage.store.submissions import lookup
+from triage.timefmt import clock
 
 
 @cli.group()
@@ -107,7 +108,8 @@ def status(settings: Settings, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
 def show(settings: Settings, ref: str, callout_id: str | None, as_json: bool) -> None:
-    """Show one submission by id or external id: status, error, media type, duration, probe, transcript."""
+    """Show one submission by id or external id: status, error, media type, duration, probe, transcript, and
+    the words printed in its pictures."""
     store = runtime.open_store(settings)
     with store.db.session() as session:
         data = submission_dict(session, lookup(session, ref, callout_id))
@@ -120,6 +122,8 @@ def show(settings: Settings, ref: str, callout_id: str | None, as_json: bool) ->
             click.echo(f"{key:18} {data[key]}")
     if data["transcript"]:
         click.echo(f"{'transcript':18} {data['transcript']['text']}")
+    for line in (data["ocr"] or {}).get("lines", []):  # the words printed in its pictures, each at its time
+        click.echo(f"{'in the pictures':18} {clock(line['time'])} {line['text']}")
 
 
 @callouts.command("import")

@@ -50,6 +50,7 @@ class Analyser:
     thumb_side: int
     load_models: Callable[[], Encoders]
     batch_size: int = 1
+    ocr: bool = True  # read the words printed in pictures (settings.ocr)
     _models: Encoders | None = field(default=None, init=False, repr=False)
     _failed: Exception | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -72,7 +73,7 @@ class Analyser:
         keep_frames = "visual" in request.stages and self.models().clip is not None
         return pipeline.prepare(request.path, limits=self.limits, max_frames=self.max_frames,
                                 thumb_side=self.thumb_side, stages=request.stages,
-                                stored_transcript=request.stored_transcript, keep_frames=keep_frames)
+                                stored_transcript=request.stored_transcript, keep_frames=keep_frames, ocr=self.ocr)
 
     def finish(self, batch: list[Prepared]) -> list[Analysis]:
         """The model stages over prepared files, all at once."""

@@ -20,7 +20,7 @@ from triage.store.store import Store
 log = logging.getLogger(__name__)
 
 # A stage's output feeds these later stages, so they are recomputed with it.
-DEPENDENTS = {"transcripts": ("text", "fingerprints")}
+DEPENDENTS = {"transcripts": ("text", "fingerprints"), "ocr": ("text",)}
 
 
 def with_dependents(stages: tuple[str, ...]) -> tuple[str, ...]:
@@ -31,7 +31,8 @@ def with_dependents(stages: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def stale_stages(store: Store, sha256: str, models: Encoders) -> tuple[str, ...]:
-    """Stages whose stored output was made by another model than the configured one (or is missing)."""
+    """Stages whose stored output was made by another model than the configured one (or is missing). Pictures
+    analysed before OCR existed get their printed words with `--only ocr` (or with any rerun of "text")."""
     stale = []
     with store.db.session() as session:
         found = art.artifacts(session, sha256)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from triage.domain import MediaType, Status
+from triage.media.ocr_frames import ocr_text
 from triage.pipeline import FINGERPRINTS_MODEL, Analysis
 from triage.store import artifacts as art
 from triage.store.schema import Content
@@ -51,6 +52,9 @@ def save_rows(session: Session, content: Content, analysis: Analysis, files: dic
         # Without weights the frames wait: a later `triage reprocess --only visual` fills them in.
         state = "ready" if analysis.visual_model else "pending"
         art.put_artifact(session, sha, "visual", model=analysis.visual_model or "", data={"state": state})
+    if analysis.ocr is not None:
+        art.put_artifact(session, sha, "ocr", model=analysis.ocr_model, data={
+            "text": ocr_text(analysis.ocr), "lines": [line.to_dict() for line in analysis.ocr]})
     if "fingerprints" in stages:
         art.put_artifact(session, sha, "fingerprints", model=FINGERPRINTS_MODEL, data=analysis.fingerprints)
     set_status(content, Status.READY)

@@ -20,7 +20,11 @@ from triage.service.index import SPACES
 from triage.store.rows import batches
 from triage.store.schema import Artifact, Submission, Vector
 
-SOURCE_TO_MODALITY = {"text": "text", "transcript": "transcript", "frames": "frames", "image": "frames"}
+# The words printed in pictures ("ocr") join the piece's spoken words where it has them, else its text (pictures
+# have no typed text): so a video's words vector stays its speech (duplicates compare copies on it, and a caption
+# burned into one copy only must not tell them apart), and a poster's is its printed words.
+SOURCE_TO_MODALITY = {"text": "text", "transcript": "transcript", "frames": "frames", "image": "frames",
+                      "ocr": "text"}
 _Row = Any  # a row of selected columns (sqlalchemy.Row): attributes by column name
 _COLUMNS = (Vector.sha256, Vector.space, Vector.source, Vector.kind, Vector.model, Vector.vector, Vector.snippet,
             Vector.char_start, Vector.char_end, Vector.start, Vector.end)  # rows, not ORM objects: 3x faster
@@ -101,7 +105,7 @@ def _artifacts(session: Session, shas: list[str]) -> dict[str, dict[str, _Row]]:
     out: dict[str, dict[str, _Row]] = defaultdict(dict)
     for batch in batches(shas):
         query = select(Artifact.sha256, Artifact.kind, Artifact.data).where(
-            Artifact.sha256.in_(batch), Artifact.kind.in_(("transcript", "text", "fingerprints")))
+            Artifact.sha256.in_(batch), Artifact.kind.in_(("transcript", "text", "fingerprints", "ocr")))
         for row in session.execute(query):
             out[row.sha256][row.kind] = row
     return out
@@ -128,7 +132,10 @@ def _vectors_by_sha(session: Session, shas: list[str], models: Mapping[str, str]
                 ok = comparable[space, model] = space not in models or encoder_of(model) == models[space]
             if not ok:
                 continue
-            found = out[sha].setdefault(SOURCE_TO_MODALITY[source], _Found())
+            modality = SOURCE_TO_MODALITY[source]
+            if source == "ocr" and "transcript" in out[sha]:  # rows come in id order: a transcript's first
+                modality = "transcript"
+            found = out[sha].setdefault(modality, _Found())
             if kind != "pooled":
                 found.blobs.append(blob)
                 found.chunks.append(Chunk(snippet or "", char_start or 0, char_end or 0, start, end))
@@ -188,6 +195,8 @@ def _item(row: Submission, vectors: dict[str, Vectors], arts: Mapping[str, _Row]
     words = (text.data or {}).get("text", "") if text else ""
     if not words and transcript and transcript.data:
         words = transcript.data.get("text", "")
+    if not words.strip() and "ocr" in arts:  # a poster's or a silent video's only words are those printed in it
+        words = (arts["ocr"].data or {}).get("text", "")
     return Item(
         submission_id=row.id, external_id=row.external_id or row.id, media_type=MediaType(row.media_type or "text"),
         duration=probe.get("duration"), created_at=row.created_at.timestamp(), quality=quality(probe, row.size),

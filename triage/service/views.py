@@ -41,6 +41,8 @@ def submission_dict(session: Session, row: Submission) -> dict[str, Any]:
     data["transcript_model"] = transcript.model if transcript else None
     text = found.get("text")
     data["text"] = text.data.get("text") if text and text.data else None
+    printed = found.get("ocr")  # the lines read in its pictures, each with the time of the first frame showing it
+    data["ocr"] = {"model": printed.model, "lines": (printed.data or {}).get("lines", [])} if printed else None
     visual = found.get("visual")
     data["visual"] = {"state": (visual.data or {}).get("state"), "model": visual.model} if visual else None
     data["files"] = {k: found[k].path for k in ("poster", "audio16k") if k in found}
