@@ -9,6 +9,12 @@ from sqlalchemy.orm import Session
 
 from triage.api.deps import Admin, Anyone, Curator, StateDep, StoreDep
 from triage.api.overview import callouts_overview, public
+from triage.api.public_callouts import (
+    CalloutDetailPublic,
+    CalloutListPublic,
+    CalloutOpenPublic,
+    CalloutPublic,
+)
 from triage.api.schemas import CalloutCreate, CalloutUpdate, errors
 from triage.errors import Conflict, NotFound
 from triage.service.rescore import snapshot_path
@@ -18,15 +24,19 @@ from triage.store.schema import Callout
 from triage.store.store import Store
 
 router = APIRouter(tags=["call-outs"])
+# A change writes to the database: 503 (Degraded) while it cannot be written. A JSON body: 400 when it cannot be
+# parsed, 413 over the limit.
+WRITE = errors(422, 503)
+WITH_BODY = errors(400, 413, 422, 503)
 
 
-@router.get("/callouts")
+@router.get("/callouts", response_model=CalloutListPublic)
 def list_(store: StoreDep, who: Anyone) -> dict[str, Any]:
     """Every call-out with submission counts per status (submitters: open call-outs only, no counts)."""
     return {"callouts": callouts_overview(store, who)}
 
 
-@router.get("/callouts/{callout_id}")
+@router.get("/callouts/{callout_id}", response_model=CalloutDetailPublic | CalloutOpenPublic, responses=errors(422))
 def show(callout_id: str, store: StoreDep, who: Anyone) -> dict[str, Any]:
     with store.db.session() as session:
         callout = get_callout(session, callout_id)
@@ -38,7 +48,7 @@ def show(callout_id: str, store: StoreDep, who: Anyone) -> dict[str, Any]:
         return {**callout_dict(callout), "submissions": sum(counts.values()), "counts": counts}
 
 
-@router.post("/callouts", status_code=201, responses=errors(409))
+@router.post("/callouts", status_code=201, response_model=CalloutPublic, responses={**WITH_BODY, **errors(409)})
 def create(body: CalloutCreate, state: StateDep, who: Admin) -> dict[str, Any]:
     """Create a call-out (admins). 409 if the id is taken: use PATCH to change one.
 
@@ -67,7 +77,7 @@ def _words(c: Callout) -> tuple[Any, ...]:
     return c.title, c.brief, tuple(c.prompts or ()), tuple(c.negative_prompts or ())
 
 
-@router.patch("/callouts/{callout_id}")
+@router.patch("/callouts/{callout_id}", response_model=CalloutPublic, responses=WITH_BODY)
 def update(callout_id: str, body: CalloutUpdate, state: StateDep, who: Admin) -> dict[str, Any]:
     """Change the fields given (admins); `open: false` closes the call-out to uploads.
 
@@ -86,7 +96,8 @@ def update(callout_id: str, body: CalloutUpdate, state: StateDep, who: Admin) ->
     return out
 
 
-@router.put("/callouts/{callout_id}/exemplars/{submission_id}")
+@router.put("/callouts/{callout_id}/exemplars/{submission_id}", response_model=CalloutPublic,
+            responses={**WRITE, **errors(409, s409="only a ready submission can be an exemplar")})
 def mark_exemplar(callout_id: str, submission_id: str, state: StateDep, who: Curator) -> dict[str, Any]:
     """Mark a ready submission (id or external id) as an example of what the call-out wants (curators).
 
@@ -95,13 +106,13 @@ def mark_exemplar(callout_id: str, submission_id: str, state: StateDep, who: Cur
     return state.mark_exemplar(callout_id, submission_id, True)
 
 
-@router.delete("/callouts/{callout_id}/exemplars/{submission_id}")
+@router.delete("/callouts/{callout_id}/exemplars/{submission_id}", response_model=CalloutPublic, responses=WRITE)
 def unmark_exemplar(callout_id: str, submission_id: str, state: StateDep, who: Curator) -> dict[str, Any]:
     """Stop counting a submission as an exemplar (curators)."""
     return state.mark_exemplar(callout_id, submission_id, False)
 
 
-@router.post("/callouts/{callout_id}/close")
+@router.post("/callouts/{callout_id}/close", response_model=CalloutPublic, responses=WRITE)
 def close(callout_id: str, store: StoreDep, who: Admin) -> dict[str, Any]:
     """Stop accepting uploads (admins). Curating goes on."""
     with store.db.session() as session:

@@ -43,7 +43,7 @@ class ErasurePublic(BaseModel):
     seconds: float
 
 
-@router.post("/erasures", response_model=ErasurePublic, responses=errors(404, 409))
+@router.post("/erasures", response_model=ErasurePublic, responses=errors(400, 404, 409, 413, 422, 503))
 def create(body: ErasureCreate, state: StateDep, who: Admin) -> ErasurePublic:
     """Erase submissions and every trace of them: files, derived data, index entries, kept scores, notes,
     votes, assignments, duplicate rulings. Idempotent: erasing a tombstone again removes nothing."""

@@ -11,12 +11,20 @@ from fastapi.responses import FileResponse
 
 from triage.api.deps import Anyone, StoreDep
 from triage.api.queries import visible_submission
+from triage.api.schemas import errors
 from triage.api.tokens import Principal
 from triage.errors import NotFound
 from triage.store import artifacts as art
 from triage.store.store import Store
 
 router = APIRouter(tags=["media"])
+Responses = dict[int | str, dict[str, Any]]
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+RANGE: Responses = {
+    206: {"description": "the byte range asked for (Range), with Content-Range", "content": {"*/*": BINARY}},
+    416: {"description": "a Range outside the file", "content": {"text/plain": {"schema": {"type": "string"}}}},
+}
+JPEG: Responses = {200: {"description": "a JPEG thumbnail", "content": {"image/jpeg": BINARY}}}
 CACHE = "private, max-age=3600"
 # Submitters' bytes are served from the curators' own origin: they must never be read as anything but their stated
 # type (no MIME sniffing), and a browser that opens one on its own runs nothing in it: a sandbox without scripts,
@@ -45,7 +53,8 @@ def _derived(store: Store, submission_id: str, who: Principal) -> tuple[str | No
         return poster, list((thumbs or {}).get("frames", []))
 
 
-@router.get("/submissions/{submission_id}/media", response_class=FileResponse)
+@router.get("/submissions/{submission_id}/media", response_class=FileResponse,
+            responses={200: {"description": "the file, of its own media type", "content": {"*/*": BINARY}}, **RANGE})
 @router.head("/submissions/{submission_id}/media", include_in_schema=False)
 def original(submission_id: str, store: StoreDep, who: Anyone) -> FileResponse:
     """The submitted file as it was received, seekable with Range requests."""
@@ -58,7 +67,7 @@ def original(submission_id: str, store: StoreDep, who: Anyone) -> FileResponse:
     return _file(path, mime, name)
 
 
-@router.get("/submissions/{submission_id}/poster", response_class=FileResponse)
+@router.get("/submissions/{submission_id}/poster", response_class=FileResponse, responses={**JPEG, **RANGE})
 @router.head("/submissions/{submission_id}/poster", include_in_schema=False)
 def poster(submission_id: str, store: StoreDep, who: Anyone) -> FileResponse:
     """A JPEG poster frame (videos and images)."""
@@ -68,7 +77,8 @@ def poster(submission_id: str, store: StoreDep, who: Anyone) -> FileResponse:
     return _file(store.files.resolve(relative), "image/jpeg")
 
 
-@router.get("/submissions/{submission_id}/frames/{index}", response_class=FileResponse)
+@router.get("/submissions/{submission_id}/frames/{index}", response_class=FileResponse,
+            responses={**JPEG, **RANGE, **errors(422)})
 @router.head("/submissions/{submission_id}/frames/{index}", include_in_schema=False)
 def frame(submission_id: str, index: Annotated[int, PathParam(ge=0, le=10_000)], store: StoreDep,
           who: Anyone) -> FileResponse:

@@ -8,13 +8,16 @@ from fastapi import APIRouter, Query, Response
 
 from triage import runtime
 from triage.api.deps import Curator, StateDep
-from triage.api.public import ShortlistPublic
-from triage.api.schemas import OverrideCreate
+from triage.api.public import OverridePublic, ShortlistPublic
+from triage.api.public_jobs import QueuedPublic
+from triage.api.public_triage import ClusterListPublic, DuplicateListPublic, SearchPublic, SimilarPublic
+from triage.api.schemas import OverrideCreate, errors
 from triage.api.workbench import Wanted, only
 from triage.jobs import queue
 from triage.store.callouts import get_callout
 
-router = APIRouter(tags=["triage"])
+router = APIRouter(tags=["triage"], responses=errors(422))
+MODELS = errors(503, s503="the models cannot be loaded now")
 MediaTypeName = Literal["video", "audio", "image", "text"]
 # unrated includes undecided; chosen is shortlisted or starred
 DecisionFilter = Literal["shortlisted", "rejected", "starred", "unrated", "undecided", "chosen"]
@@ -26,7 +29,7 @@ def _callout(state: Any, callout_id: str) -> None:
         get_callout(session, callout_id)
 
 
-@router.get("/callouts/{callout_id}/shortlist", response_model=ShortlistPublic)
+@router.get("/callouts/{callout_id}/shortlist", response_model=ShortlistPublic, responses=MODELS)
 def shortlist(callout_id: str, state: StateDep, who: Curator,
               limit: Annotated[int, Query(ge=1, le=500)] = 20, offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
               diversity: Annotated[float, Query(ge=0, le=1)] = 0.3, media_type: MediaTypeName | None = None,
@@ -48,7 +51,8 @@ def shortlist(callout_id: str, state: StateDep, who: Curator,
 
 
 @router.get("/callouts/{callout_id}/sheet.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}, "description": "the sheet, one row per piece"}})
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                             "description": "the sheet, one row per piece"}, **MODELS})
 def sheet(callout_id: str, state: StateDep, who: Curator,
           decision: DecisionFilter | Literal["any"] = "chosen",
           diversity: Annotated[float, Query(ge=0, le=1)] = 0.3) -> Response:
@@ -63,7 +67,7 @@ def sheet(callout_id: str, state: StateDep, who: Curator,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.get("/search")
+@router.get("/search", response_model=SearchPublic, responses=MODELS)
 def search(state: StateDep, who: Curator, q: Annotated[str, Query(min_length=1, max_length=500)],
            callout: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 20,
            offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0, media_type: MediaTypeName | None = None,
@@ -78,7 +82,7 @@ def search(state: StateDep, who: Curator, q: Annotated[str, Query(min_length=1, 
                media_type=media_type, decision=decision, **runtime.index_options(state.settings))
 
 
-@router.get("/submissions/{submission_id}/similar")
+@router.get("/submissions/{submission_id}/similar", response_model=SimilarPublic, responses=MODELS)
 def similar(submission_id: str, state: StateDep, who: Curator, callout: str | None = None,
             limit: Annotated[int, Query(ge=1, le=200)] = 20,
             offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
@@ -91,7 +95,7 @@ def similar(submission_id: str, state: StateDep, who: Curator, callout: str | No
                cache=state.cache, **runtime.index_options(state.settings))
 
 
-@router.get("/callouts/{callout_id}/duplicates")
+@router.get("/callouts/{callout_id}/duplicates", response_model=DuplicateListPublic)
 def duplicates(callout_id: str, state: StateDep, who: Curator) -> dict[str, Any]:
     """Duplicate groups (re-uploads, re-encodes, trims, copies) with their representative."""
     from triage.service.duplicates import groups
@@ -100,7 +104,7 @@ def duplicates(callout_id: str, state: StateDep, who: Curator) -> dict[str, Any]
     return groups(state.store, callout_id)
 
 
-@router.post("/duplicates/overrides", status_code=201)
+@router.post("/duplicates/overrides", status_code=201, response_model=OverridePublic, responses=errors(400, 413, 503))
 def override(body: OverrideCreate, state: StateDep, who: Curator) -> dict[str, Any]:
     """A curator's word on a pair: "not_duplicate" splits them, "merge" joins them.
 
@@ -112,7 +116,7 @@ def override(body: OverrideCreate, state: StateDep, who: Curator) -> dict[str, A
     return {"a": body.a, "b": body.b, "verdict": body.verdict, "decided_by": who.name}
 
 
-@router.get("/callouts/{callout_id}/clusters")
+@router.get("/callouts/{callout_id}/clusters", response_model=ClusterListPublic, responses=MODELS)
 def clusters(callout_id: str, state: StateDep, who: Curator,
              k: Annotated[int | None, Query(ge=1, le=200)] = None) -> dict[str, Any]:
     """Sub-theme clusters of the call-out's pool, with labels."""
@@ -122,7 +126,7 @@ def clusters(callout_id: str, state: StateDep, who: Curator,
     return run(state.store, state.models(), callout_id, k=k, cache=state.cache)
 
 
-@router.post("/callouts/{callout_id}/rescore", status_code=202)
+@router.post("/callouts/{callout_id}/rescore", status_code=202, response_model=QueuedPublic, responses=errors(503))
 def rescore(callout_id: str, state: StateDep, who: Curator) -> dict[str, Any]:
     """Queue a job that re-scores the call-out's whole pool; follow it under /api/jobs/{id}."""
     _callout(state, callout_id)

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 
 from triage.api.deps import Anyone, Curator, StateDep, StoreDep
 from triage.api.public import DecisionPublic
+from triage.api.public_submissions import DecisionHistoryPublic, SubmissionListPublic, SubmissionPublic
 from triage.api.queries import decision_dict, list_submissions, visible_submission
-from triage.api.schemas import DecisionCreate
+from triage.api.schemas import DecisionCreate, errors
 from triage.api.tokens import Principal
 from triage.domain import Status
 from triage.service import decisions as dec
@@ -17,7 +18,9 @@ from triage.service.deciding import decide as decide_pieces
 from triage.service.views import submission_dict
 from triage.store.schema import Submission
 
-router = APIRouter(tags=["submissions"])
+router = APIRouter(tags=["submissions"], responses=errors(422))
+# A list and a submission send only the keys the route gives (response_model_exclude_unset): a submitter gets no
+# `decision` at all, not a null one.
 # A failure on our side keeps its reason (an exception's text, which may name a server path) for the operators, who
 # see it in `triage show` and through a curator's token; a submitter is told only whose failure it was.
 OUR_FAILURE = "processing failed on our side; the operators can see why"
@@ -38,7 +41,8 @@ def summary(row: Submission) -> dict[str, Any]:
             "original_filename": row.original_filename, "created_at": row.created_at}
 
 
-@router.get("/submissions")
+@router.get("/submissions", response_model=SubmissionListPublic,
+            response_model_exclude_unset=True)
 def list_(store: StoreDep, who: Anyone, callout: str | None = None,
           status: Annotated[str | None, Query(max_length=16)] = None,
           media_type: Annotated[str | None, Query(max_length=16)] = None,
@@ -54,7 +58,8 @@ def list_(store: StoreDep, who: Anyone, callout: str | None = None,
     return {"items": [for_caller(i, who) for i in items], "total": total, "limit": limit, "offset": offset}
 
 
-@router.get("/submissions/{submission_id}")
+@router.get("/submissions/{submission_id}", response_model=SubmissionPublic,
+            response_model_exclude_unset=True)
 def show(submission_id: str, store: StoreDep, who: Anyone) -> dict[str, Any]:
     """Everything about one submission, as `triage show --json` prints it, plus its current decision."""
     with store.db.session() as session:
@@ -65,7 +70,7 @@ def show(submission_id: str, store: StoreDep, who: Anyone) -> dict[str, Any]:
         return for_caller(data, who)
 
 
-@router.get("/submissions/{submission_id}/decisions")
+@router.get("/submissions/{submission_id}/decisions", response_model=DecisionHistoryPublic)
 def decisions(submission_id: str, store: StoreDep, who: Curator) -> dict[str, Any]:
     """The decision history, newest (current) first."""
     with store.db.session() as session:
@@ -73,7 +78,8 @@ def decisions(submission_id: str, store: StoreDep, who: Curator) -> dict[str, An
         return {"submission_id": submission_id, "history": [decision_dict(d) for d in dec.history(session, submission_id)]}
 
 
-@router.post("/submissions/{submission_id}/decisions", status_code=201, response_model=DecisionPublic)
+@router.post("/submissions/{submission_id}/decisions", status_code=201, response_model=DecisionPublic,
+             responses=errors(400, 413, 503))
 def decide(submission_id: str, body: DecisionCreate, state: StateDep, who: Curator) -> DecisionPublic:
     """Record a decision (and a note, kept with it as before; notes of their own: POST .../notes). It becomes
     current, earlier ones stay as history, and every copy in the piece's duplicate group takes it too: a group is

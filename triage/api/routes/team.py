@@ -33,7 +33,10 @@ from triage.service.progress import progress
 from triage.service.verdicts import keep, take_back, unkeep
 from triage.service.views import callout_view
 
-router = APIRouter(tags=["workbench"])
+router = APIRouter(tags=["workbench"], responses=errors(422))
+# Each route below but the list of notes writes, or scores the pool: 503 when the database cannot be written or the
+# models cannot be loaded. One with a JSON body: 400 when it cannot be parsed, 413 over the limit.
+WRITE, WITH_BODY = errors(503), errors(400, 413, 503)
 
 
 class BatchCreate(BaseModel):
@@ -55,7 +58,8 @@ class AssignmentsCreate(BaseModel):
     only_undecided: bool = True
 
 
-@router.post("/callouts/{callout_id}/decisions", response_model=BatchPublic, status_code=201)
+@router.post("/callouts/{callout_id}/decisions", response_model=BatchPublic, status_code=201,
+             responses=WITH_BODY)
 def decide_many(callout_id: str, body: BatchCreate, state: StateDep, who: Curator) -> BatchPublic:
     """Decide several pieces at once, each with its duplicate group: one action, which /undo takes back whole."""
     callout_view(state.store, callout_id)  # an unknown call-out is a 404, not "no submission"
@@ -63,7 +67,7 @@ def decide_many(callout_id: str, body: BatchCreate, state: StateDep, who: Curato
     return BatchPublic.model_validate(done)
 
 
-@router.post("/callouts/{callout_id}/undo", response_model=UndoPublic)
+@router.post("/callouts/{callout_id}/undo", response_model=UndoPublic, responses=WRITE)
 def undo_last(callout_id: str, state: StateDep, who: Curator) -> UndoPublic:
     """Take back the caller's last decision action in this call-out; called again, the one before it."""
     done = undo(state.store, callout_id, by=who.name)
@@ -79,7 +83,8 @@ def list_notes(submission_id: str, state: StateDep, who: Curator) -> NoteListPub
     return NoteListPublic(items=[NotePublic.model_validate(n) for n in found])
 
 
-@router.post("/submissions/{submission_id}/notes", response_model=NotePublic, status_code=201)
+@router.post("/submissions/{submission_id}/notes", response_model=NotePublic, status_code=201,
+             responses=WITH_BODY)
 def add_note(submission_id: str, body: NoteCreate, state: StateDep, who: Curator) -> NotePublic:
     """A note on its own, about the whole piece or, with `at`, a moment of it ("0:42 the dog enters")."""
     with state.store.db.session() as session:
@@ -87,14 +92,14 @@ def add_note(submission_id: str, body: NoteCreate, state: StateDep, who: Curator
         return NotePublic.model_validate(notes.add(session, submission_id, body.text, author=who.name, at=body.at))
 
 
-@router.delete("/notes/{note_id}", response_model=NotePublic)
+@router.delete("/notes/{note_id}", response_model=NotePublic, responses=WRITE)
 def delete_note(note_id: Annotated[int, Path(ge=1, le=2**53)], state: StateDep, who: Curator) -> NotePublic:
     """Delete a note: its author may, and an admin."""
     with state.store.db.session() as session:
         return NotePublic.model_validate(notes.remove(session, note_id, by=who.name, may_remove_any=who.role == "admin"))
 
 
-@router.put("/submissions/{submission_id}/vote", response_model=VotePublic)
+@router.put("/submissions/{submission_id}/vote", response_model=VotePublic, responses=WITH_BODY)
 def cast_vote(submission_id: str, body: VoteCreate, state: StateDep, who: Curator) -> VotePublic:
     """The caller's own rating of the piece (1-5), beside the shared decision; a new one replaces the old."""
     with state.store.db.session() as session:
@@ -103,7 +108,7 @@ def cast_vote(submission_id: str, body: VoteCreate, state: StateDep, who: Curato
     return VotePublic(submission_id=submission_id, voter=who.name, rating=body.rating)
 
 
-@router.delete("/submissions/{submission_id}/vote", response_model=VotePublic)
+@router.delete("/submissions/{submission_id}/vote", response_model=VotePublic, responses=WRITE)
 def withdraw_vote(submission_id: str, state: StateDep, who: Curator) -> VotePublic:
     """Take the caller's rating back."""
     with state.store.db.session() as session:
@@ -112,7 +117,7 @@ def withdraw_vote(submission_id: str, state: StateDep, who: Curator) -> VotePubl
     return VotePublic(submission_id=submission_id, voter=who.name, rating=None)
 
 
-@router.get("/callouts/{callout_id}/tally", response_model=TallyPublic)
+@router.get("/callouts/{callout_id}/tally", response_model=TallyPublic, responses=WRITE)
 def tally(callout_id: str, state: StateDep, who: Curator) -> TallyPublic:
     """Every card with votes (a duplicate group counts as one piece, each curator once): the disagreements first,
     then by mean rating."""
@@ -127,7 +132,7 @@ def tally(callout_id: str, state: StateDep, who: Curator) -> TallyPublic:
     return TallyPublic(callout=callout_id, voted=len(items), split=sum(i.split for i in items), items=items)
 
 
-@router.get("/callouts/{callout_id}/progress", response_model=ProgressPublic)
+@router.get("/callouts/{callout_id}/progress", response_model=ProgressPublic, responses=WRITE)
 def progress_of(callout_id: str, state: StateDep, who: Curator,
                 curator: Annotated[str | None, Query(max_length=200)] = None) -> ProgressPublic:
     """Cards decided and left, for the team and for one curator (the caller unless named)."""
@@ -135,7 +140,8 @@ def progress_of(callout_id: str, state: StateDep, who: Curator,
     return ProgressPublic.model_validate(found)
 
 
-@router.post("/callouts/{callout_id}/assignments", response_model=AssignmentsPublic, responses=errors(409))
+@router.post("/callouts/{callout_id}/assignments", response_model=AssignmentsPublic,
+             responses={**WITH_BODY, **errors(409)})
 def split_pool(callout_id: str, body: AssignmentsCreate, state: StateDep, who: Admin) -> AssignmentsPublic:
     """Deal the call-out's cards to curators in rank order (a duplicate group goes whole to one); each then works
     through "assigned to me" (`GET .../shortlist?mine=true`). Admins: the team's lead."""
@@ -144,14 +150,14 @@ def split_pool(callout_id: str, body: AssignmentsCreate, state: StateDep, who: A
     return AssignmentsPublic(callout=callout_id, curators=dealt)
 
 
-@router.delete("/callouts/{callout_id}/assignments", response_model=ClearedPublic)
+@router.delete("/callouts/{callout_id}/assignments", response_model=ClearedPublic, responses=WRITE)
 def clear_assignments(callout_id: str, state: StateDep, who: Admin) -> ClearedPublic:
     callout_view(state.store, callout_id)
     with state.store.db.session() as session:
         return ClearedPublic(callout=callout_id, cleared=assignments.clear(session, callout_id))
 
 
-@router.put("/duplicates/keep/{submission_id}", response_model=KeepPublic)
+@router.put("/duplicates/keep/{submission_id}", response_model=KeepPublic, responses=WRITE)
 def keep_piece(submission_id: str, state: StateDep, who: Curator) -> KeepPublic:
     """Keep this piece for its duplicate group: the shortlist shows and exports it, its copies ride along."""
     with state.store.db.session() as session:
@@ -162,14 +168,14 @@ def keep_piece(submission_id: str, state: StateDep, who: Curator) -> KeepPublic:
     return KeepPublic(submission_id=submission_id, kept=True, decided_by=who.name)
 
 
-@router.delete("/duplicates/keep/{submission_id}", response_model=KeepPublic)
+@router.delete("/duplicates/keep/{submission_id}", response_model=KeepPublic, responses=WRITE)
 def forget_keep(submission_id: str, state: StateDep, who: Curator) -> KeepPublic:
     """Forget the choice: the fingerprints' representative is shown again."""
     state.rescore(unkeep(state.store, submission_id))
     return KeepPublic(submission_id=submission_id, kept=False, decided_by=who.name)
 
 
-@router.delete("/duplicates/overrides", response_model=OverridePublic)
+@router.delete("/duplicates/overrides", response_model=OverridePublic, responses=WRITE)
 def take_back_override(state: StateDep, who: Curator, a: Annotated[str, Query(min_length=1, max_length=32)],
                        b: Annotated[str, Query(min_length=1, max_length=32)]) -> OverridePublic:
     """Take a pair's verdict back ("not a duplicate" or "merge"): the fingerprints judge the pair again."""

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from triage import runtime
 from triage.api.deps import Anyone, AppState, StateDep
+from triage.api.public_submissions import UploadPublic
 from triage.api.quota import Allowance
 from triage.api.routes.submissions import for_caller, summary
-from triage.api.schemas import ErrorPublic, errors
+from triage.api.schemas import errors
 from triage.api.tokens import Principal
 from triage.api.upload import declared_length, full_disk_is_ours, receive, too_large
 from triage.domain import Status
@@ -57,11 +58,11 @@ def _field(fields: dict[str, str], name: str) -> str | None:
     return value or None
 
 
-@router.post("/callouts/{callout_id}/uploads", status_code=202, openapi_extra=UPLOAD_BODY,
-             responses={200: {"description": "the same file sent again by the same person: what exists"},
-                        **errors(409, 429), 413: {"model": ErrorPublic, "description": "too large"},
-                        415: {"model": ErrorPublic, "description": "not a supported kind of media"},
-                        422: {"model": ErrorPublic, "description": "corrupt, empty or otherwise invalid"}})
+@router.post("/callouts/{callout_id}/uploads", status_code=202, openapi_extra=UPLOAD_BODY, response_model=UploadPublic,
+             responses={200: {"model": UploadPublic,
+                              "description": "the same file sent again by the same person: what exists"},
+                        **errors(409, 413, 415, 422, 429, 503, 507, s413="too large",
+                                 s422="corrupt, empty or otherwise invalid (or a body that is no multipart form)")})
 async def upload(callout_id: str, request: Request, state: StateDep, who: Anyone) -> JSONResponse:
     """Upload one file to a call-out (submitters: open call-outs only). Answers 202 with the submission and
     the job analysing it; the same file uploaded again by the same person answers 200 with what exists. A
