@@ -11,6 +11,7 @@ nothing.
 
 from __future__ import annotations
 
+import argparse
 import ast
 import base64
 import contextlib
@@ -92,13 +93,16 @@ def run_notebook(path: Path) -> None:
     print(f"{path}: {len(text.encode()) / 1024:.0f} KB with outputs", file=sys.stderr)
 
 
-def main(argv: list[str]) -> None:
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="the notebooks to run (default: every notebook)")
+    args = parser.parse_args()
     os.environ.setdefault("MPLBACKEND", "Agg")  # figures go into the notebook, never a window
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    paths = [Path(a).resolve() for a in argv] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    paths = [p.resolve() for p in args.notebooks] or sorted((ROOT / "notebooks").glob("*.ipynb"))
     for path in paths:
         run_notebook(path)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

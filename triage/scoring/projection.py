@@ -105,7 +105,7 @@ def fit(x: np.ndarray, seed: int = SEED, init: np.ndarray | None = None) -> np.n
                     early_exaggeration=12.0 if init is None else 1.0, max_iter=COLD_STEPS if init is None else
                     WARM_STEPS, n_jobs=1)
         # One thread for OpenMP and BLAS too: t-SNE's many small steps with idle threads spinning beside them were
-        # 7x slower on 2 busy cores (1,000 pieces: 31 s, against 4 s), and the gate already runs two at once.
+        # 3x slower on 2 busy cores (1,000 pieces: 31 s, against 9 s), and the gate already runs two at once.
         with threadpool_limits(1):
             reduced = PCA(min(PCA_DIMS, m, unique.shape[1]), random_state=seed).fit_transform(unique)
             base = np.asarray(tsne.fit_transform(reduced), dtype=np.float64)
