@@ -11,7 +11,7 @@ from triage.domain import MediaLimits
 from triage.encoders import registry
 from triage.encoders.base import ImageTextEncoder, TextEncoder
 from triage.errors import ModelUnavailable
-from triage.ingest.batch import BatchEngine
+from triage.ingest.batch import engine_for
 from triage.ingest.engine import Analyser, AnalysisEngine
 from triage.pipeline import Encoders
 from triage.store.store import Store
@@ -112,7 +112,7 @@ def analysis_engine(settings: Settings, models: Encoders | Callable[[], Encoders
         if ray_pool is not None:
             return RayEngine(pool=ray_pool)
         return RayEngine(settings, worker_analyser, address=settings.ray_address, workers=settings.ray_workers)
-    return BatchEngine(analyser(settings, models or (lambda: encoders(settings))))
+    return engine_for(analyser(settings, models or (lambda: encoders(settings))))
 
 
 def ray_workers(settings: Settings) -> Any:
