@@ -16,7 +16,7 @@ from triage.store.schema import Content, Submission
 
 
 def source_key(*, external_id: str | None, name: str | None, sha256: str | None, path: str | None = None,
-               owner: str | None = None) -> str:
+               owner: int | str | None = None) -> str:
     """A submission's key within its call-out: its external id, else its file name and bytes (else, before the
     bytes are read, its path). `owner` (an uploader's token) keeps one uploader's keys apart from another's."""
     if external_id:
@@ -25,7 +25,7 @@ def source_key(*, external_id: str | None, name: str | None, sha256: str | None,
         key = f"file:{name}:{sha256}"
     else:
         key = f"path:{path}"
-    return f"upload:{owner}:{key}" if owner else key
+    return f"upload:{owner}:{key}" if owner is not None else key
 
 
 def begin_processing(session: Session, content: Content, *, only: Submission | None = None) -> bool:

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from triage.domain import Status
 from triage.store import artifacts as art
 from triage.store.callouts import get_callout
 from triage.store.schema import Callout, Submission
@@ -23,6 +24,27 @@ def callout_view(store: Store, callout_id: str) -> dict[str, Any]:
     """One call-out as the pages and the API show it (NotFound with the remedy when there is none)."""
     with store.db.session() as session:
         return callout_dict(get_callout(session, callout_id))
+
+
+# What a submitter is told when processing failed because of us: the real reason is for the operators, who can
+# see it in `triage show` and through a curator's token; a submitter is told only whose failure it was.
+OUR_FAILURE = "processing failed on our side; the operators can see why"
+
+
+def submission_summary(row: Submission) -> dict[str, Any]:
+    """A submission in lists and in the answer to its upload."""
+    probe = row.probe or {}
+    return {"submission_id": row.id, "external_id": row.external_id or row.id, "callout": row.callout_id,
+            "title": row.title, "contributor": row.contributor, "status": row.status, "error": row.error,
+            "media_type": row.media_type, "duration": probe.get("duration"),
+            "original_filename": row.original_filename, "created_at": row.created_at}
+
+
+def as_seen_by(data: dict[str, Any], *, submitter: bool) -> dict[str, Any]:
+    """A submission's JSON as its caller may see it: a submitter is not told why processing failed on our side."""
+    if submitter and data["status"] == Status.FAILED.value:
+        return {**data, "error": OUR_FAILURE}
+    return data
 
 
 def submission_dict(session: Session, row: Submission) -> dict[str, Any]:

@@ -12,33 +12,18 @@ from triage.api.public_submissions import DecisionHistoryPublic, SubmissionListP
 from triage.api.queries import decision_dict, list_submissions, visible_submission
 from triage.api.schemas import DecisionCreate, errors
 from triage.api.tokens import Principal
-from triage.domain import Status
 from triage.service import decisions as dec
 from triage.service.deciding import decide as decide_pieces
-from triage.service.views import submission_dict
-from triage.store.schema import Submission
+from triage.service.views import as_seen_by, submission_dict, submission_summary
 
 router = APIRouter(tags=["submissions"], responses=errors(422))
 # A list and a submission send only the keys the route gives (response_model_exclude_unset): a submitter gets no
 # `decision` at all, not a null one.
-# A failure on our side keeps its reason (an exception's text, which may name a server path) for the operators, who
-# see it in `triage show` and through a curator's token; a submitter is told only whose failure it was.
-OUR_FAILURE = "processing failed on our side; the operators can see why"
 
 
 def for_caller(data: dict[str, Any], who: Principal) -> dict[str, Any]:
-    """A submission's JSON as this caller may see it."""
-    if who.is_submitter and data["status"] == Status.FAILED.value:
-        return {**data, "error": OUR_FAILURE}
-    return data
-
-
-def summary(row: Submission) -> dict[str, Any]:
-    probe = row.probe or {}
-    return {"submission_id": row.id, "external_id": row.external_id or row.id, "callout": row.callout_id,
-            "title": row.title, "contributor": row.contributor, "status": row.status, "error": row.error,
-            "media_type": row.media_type, "duration": probe.get("duration"),
-            "original_filename": row.original_filename, "created_at": row.created_at}
+    """A submission's JSON as this caller may see it (service.views.as_seen_by)."""
+    return as_seen_by(data, submitter=who.is_submitter)
 
 
 @router.get("/submissions", response_model=SubmissionListPublic,
@@ -53,7 +38,7 @@ def list_(store: StoreDep, who: Anyone, callout: str | None = None,
         rows, total = list_submissions(session, who, callout_id=callout, status=status, media_type=media_type,
                                        decision=decision, limit=limit, offset=offset)
         decided = {} if who.is_submitter else dec.latest(session, [r.id for r in rows])
-        items = [{**summary(r), **({} if who.is_submitter else {"decision": decision_dict(decided.get(r.id))})}
+        items = [{**submission_summary(r), **({} if who.is_submitter else {"decision": decision_dict(decided.get(r.id))})}
                  for r in rows]
     return {"items": [for_caller(i, who) for i in items], "total": total, "limit": limit, "offset": offset}
 

@@ -1,0 +1,78 @@
+"""An upload the server has received, checked and stored: its submission row, and the job that analyses it.
+
+The HTTP route streams and probes the file; this records it the way `triage ingest` would (the same source key,
+from ingest/claims.py, under the uploader's token), then queues its analysis once the rows are committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from triage.domain import Status
+from triage.errors import Conflict
+from triage.ingest.claims import source_key
+from triage.jobs import queue
+from triage.service.views import as_seen_by, submission_summary
+from triage.store import submissions
+from triage.store.store import Store
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    """A received file, stored by its bytes' hash, with what the uploader said of it (checked for length)."""
+
+    sha256: str
+    size: int
+    filename: str | None
+    external_id: str | None
+    title: str | None
+    contributor: str | None
+    media_type: str
+    probe: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The upload's submission as its uploader may see it; created (else the same upload again); its job, if
+    one was queued."""
+
+    submission: dict[str, Any]
+    created: bool
+    job_id: int | None
+
+
+def accept(store: Store, callout_id: str, upload: StoredUpload, *, uploader: int, submitter: bool) -> Accepted:
+    """Record the stored upload as a submission of the call-out, and queue its analysis unless it needs none."""
+    key = source_key(external_id=upload.external_id, name=upload.filename, sha256=upload.sha256, owner=uploader)
+    needs_job = False
+    with store.db.session() as session:
+        content = submissions.get_or_create_content(session, upload.sha256, upload.size)
+        row, created = submissions.get_or_create(
+            session, callout_id, key, sha256=upload.sha256, size=upload.size, external_id=upload.external_id,
+            title=upload.title, contributor=upload.contributor, original_filename=upload.filename,
+            uploaded_by=uploader, media_type=upload.media_type, probe=upload.probe)
+        if not created and row.sha256 != upload.sha256:
+            raise Conflict(f"external id {upload.external_id!r} was already used for a different file")
+        # A submitter's new upload of bytes already analysed waits for a job like any other: settled at once, its
+        # "ready" would tell the submitter that someone else has sent these bytes before.
+        if content.status in submissions.FINAL and not (created and submitter):
+            submissions.settle_from_content(session, content)
+        elif created or row.status == Status.FAILED.value or not _in_hand(session, callout_id, row.id):
+            needs_job = True  # queued below, once these rows are committed
+        data = as_seen_by(submission_summary(row), submitter=submitter)
+    job_id = None
+    if needs_job:
+        job_id = queue.enqueue(store.db, "process_upload", callout_id=callout_id, total=1,
+                               params={"sha256": upload.sha256, "name": upload.filename,
+                                       "submission_id": data["submission_id"]})
+    return Accepted(data, created, job_id)
+
+
+def _in_hand(session: Session, callout_id: str, submission_id: str) -> bool:
+    """Whether a queued or running job is analysing this submission. A server stopped between saving an upload
+    and queueing its job left it "received" with none: the same upload again must queue it, not answer 200."""
+    return any(j.kind == "process_upload" and (j.params or {}).get("submission_id") == submission_id
+               for j in queue.active_for(session, [callout_id]))
