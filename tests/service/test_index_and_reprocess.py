@@ -50,6 +50,24 @@ def test_index_sync_adds_and_removes_incrementally(filled: Store, tmp_path: Path
     assert (third.added, third.removed) == (0, 1) and third.size == report.size - 1
 
 
+def test_index_sync_skips_vectors_replaced_while_it_ran(filled: Store, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ingest beside the sync deletes vectors after they were listed: the sync indexes the rest (it used to
+    fail with a KeyError), and the next one is whole again."""
+    from triage.service import index as indexes
+
+    listed = indexes._db_ids(filled, "text")
+    monkeypatch.setattr(indexes, "_db_ids", lambda store, space: np.append(listed, [10**9, 10**9 + 1]))
+    index, report = sync(filled, tmp_path / "index", "text", exact_max=1000)
+    assert index is not None and report.size == len(listed)
+    monkeypatch.setattr(indexes, "_db_ids", lambda store, space: np.append(listed, [10**9 + 2]))
+    again, second = sync(filled, tmp_path / "index", "text", exact_max=1000)
+    assert again is not None and (second.added, second.removed, second.size) == (0, 0, len(listed))
+    monkeypatch.undo()
+    _, third = sync(filled, tmp_path / "index", "text", exact_max=1000)
+    assert (third.added, third.removed, third.rebuilt) == (0, 0, False)
+
+
 def test_index_sync_retrains_an_outgrown_ivf_index_from_the_database(filled: Store, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     index, _ = sync(filled, tmp_path / "index", "text", exact_max=1)

@@ -63,14 +63,19 @@ def _newest_encoder(store: Store, space: str) -> str | None:
     return encoder_of(model) if model is not None else None
 
 
-def _vectors(store: Store, ids: np.ndarray) -> np.ndarray:
+def _vectors(store: Store, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """The rows of those ids that are still there, and those ids: an ingest or reprocessing running beside us may
+    have replaced some since they were listed (their successors arrive with the next sync)."""
     rows: dict[int, bytes] = {}
     with store.db.session() as session:
         for start in range(0, len(ids), 1000):
             batch = [int(i) for i in ids[start:start + 1000]]
             for vid, blob in session.execute(select(Vector.id, Vector.vector).where(Vector.id.in_(batch))):
                 rows[vid] = blob
-    return np.stack([np.frombuffer(rows[int(i)], dtype="<f4") for i in ids]).astype(np.float32)
+    found = np.array([i for i in ids.tolist() if i in rows], dtype=np.int64)
+    if not len(found):
+        return found, None
+    return found, np.stack([np.frombuffer(rows[i], dtype="<f4") for i in found.tolist()]).astype(np.float32)
 
 
 def _load(index_dir: Path, space: str, exact_max: int, threads: int) -> tuple[VectorIndex, np.ndarray] | None:
@@ -123,13 +128,20 @@ def sync(store: Store, index_dir: Path, space: str, *, exact_max: int, threads: 
     if not len(wanted):
         return None, SyncReport(space, "none", 0, 0, 0, loaded is None)
     if loaded is None:
-        index = VectorIndex.build(wanted, _vectors(store, wanted), exact_max=exact_max, threads=threads)
+        wanted, rows = _vectors(store, wanted)
+        if rows is None:
+            return None, SyncReport(space, "none", 0, 0, 0, True)
+        index = VectorIndex.build(wanted, rows, exact_max=exact_max, threads=threads)
         _save(index_dir, space, index, wanted)
         return index, SyncReport(space, index.kind, len(index), len(wanted), 0, True)
     index, held = loaded
     new = np.setdiff1d(wanted, held, assume_unique=True)
+    fresh = None
+    if len(new):
+        found, fresh = _vectors(store, new)
+        wanted = np.setdiff1d(wanted, np.setdiff1d(new, found, assume_unique=True), assume_unique=True)
+        new = found
     gone = np.setdiff1d(held, wanted, assume_unique=True)
-    fresh = _vectors(store, new) if len(new) else None
     if fresh is not None and fresh.shape[1] != index.dim:  # another model's vectors: start again with them
         return sync(store, index_dir, space, exact_max=exact_max, threads=threads, rebuild=True)
     if len(gone):
@@ -137,7 +149,10 @@ def sync(store: Store, index_dir: Path, space: str, *, exact_max: int, threads: 
     if fresh is not None:
         index.add(new, fresh)
     if index.outgrown:  # IVF lists trained for a quarter of today's vectors: retrain on all of them
-        index = VectorIndex.build(wanted, _vectors(store, wanted), exact_max=exact_max, threads=threads)
+        wanted, rows = _vectors(store, wanted)
+        if rows is None:
+            return None, SyncReport(space, "none", 0, 0, 0, True)
+        index = VectorIndex.build(wanted, rows, exact_max=exact_max, threads=threads)
         _save(index_dir, space, index, wanted)
         return index, SyncReport(space, index.kind, len(index), len(new), len(gone), True)
     if len(new) or len(gone):
