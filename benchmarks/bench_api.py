@@ -88,7 +88,8 @@ def populate(settings: Settings, n: int) -> str:
             pooled = matrix.mean(axis=0)
             pooled /= np.linalg.norm(pooled) or 1
             vecs.append({"sha256": sha, "space": "text", "source": "text", "kind": "pooled", "ordinal": 0,
-                         "char_start": None, "char_end": None, "snippet": None, "model": encoder.name, "vector": pooled.astype("<f4").tobytes()})
+                         "char_start": None, "char_end": None, "snippet": None, "model": encoder.name,
+                         "vector": pooled.astype("<f4").tobytes()})
         with store.db.session() as session:
             for table, rows in ((Content, contents), (Submission, subs), (Artifact, arts), (Vector, vecs)):
                 session.execute(table.__table__.insert(), rows)
@@ -246,7 +247,8 @@ def main() -> None:
             how = "warm cache" if "warm" in key else "no cache"
             print(f"baseline in-process {key}, one caller, {how}: median {statistics.median(values) * 1000:.0f} ms, "
                   f"min {min(values) * 1000:.0f} ms")
-        print(f"server RSS after the read waves: {rss_mb(server.pid):.0f} MB (peak so far {peak_rss_mb(server.pid):.0f} MB)")
+        print(f"server RSS after the read waves: {rss_mb(server.pid):.0f} MB "
+              f"(peak so far {peak_rss_mb(server.pid):.0f} MB)")
 
         # Uploads: small distinct text files one after another, then one 19 MB WAV (streamed, probed, stored).
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as client:

@@ -125,7 +125,8 @@ def bench_shortlist(args: argparse.Namespace) -> None:
     log_path = settings.data_dir.parent / "server.log"
     with open(log_path, "wb") as log:
         t = time.perf_counter()
-        server = subprocess.Popen([sys.executable, "-m", "triage.cli", "serve", "--port", str(number), "--workers", "1"],
+        server = subprocess.Popen([sys.executable, "-m", "triage.cli", "serve", "--port", str(number),
+                                   "--workers", "1"],
                                   env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{number}"
         try:

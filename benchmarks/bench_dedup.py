@@ -4,17 +4,18 @@ Synthetic pools with 100 copies each. Spoken pieces: 10-60 s, random Chromaprint
 items at ~62 a second over the first 20 s, and the MinHash of a real text from Debian's fortunes as their words;
 copies have 70% of items with a flipped bit, every fourth one trimmed, and 15% of their words misheard. Tempo
 copies are played 1.1x faster: every item is two bits off, so only their words find them. Silent videos: 10-60 s,
-12 random frame pHashes; copies have 6 bits flipped per frame, every other one mirrored. `find_duplicates` runs whole with the default
-candidates (above 300 timed pieces: an inverted index on exact sound items, MinHash bands of spoken words, an
-exact Hamming range search over frame hashes); the baseline, every pair within the duration window, is timed on 2,000 sampled pairs and scaled to its
-pair count, since running it whole takes hours.
+12 random frame pHashes; copies have 6 bits flipped per frame, every other one mirrored. `find_duplicates` runs
+whole with the default candidates (above 300 timed pieces: an inverted index on exact sound items, MinHash bands of
+spoken words, an exact Hamming range search over frame hashes); the baseline, every pair within the duration window,
+is timed on 2,000 sampled pairs and scaled to its pair count, since running it whole takes hours.
 
     .venv/bin/python benchmarks/bench_dedup.py [--sizes 1000 3000 10000]
 
 With --frames, the near-frame search alone, old against new, on silent videos with harder copies (re-encoded,
 recoloured until the frames test only just passes, trimmed, re-cut, every other one mirrored): the exact sweep
 over every pair of frame hashes (timed whole up to --old-max videos; always also estimated from a sample of
-20,000 query hashes, scaled), against sampled-bit tables, plus whole `find_duplicates` runs with each and the copies they group.
+20,000 query hashes, scaled), against sampled-bit tables, plus whole `find_duplicates` runs with each and the
+copies they group.
 
     .venv/bin/python benchmarks/bench_dedup.py --frames [--sizes 10000 30000 100000] [--old-max 30000]
 """

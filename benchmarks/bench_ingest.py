@@ -46,8 +46,9 @@ def make_video(folder: Path, seconds: float) -> Path:
     wav, out = folder / "speech.wav", folder / "talking720p.mp4"
     text = varied_text(int(seconds * 3.2))  # espeak at 165 wpm speaks ~2.75 words a second
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "165", "-w", str(wav), text], check=True)
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-i", str(wav),
-                    "-t", str(seconds), "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac", "-shortest", str(out)],
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
+                    "-i", str(wav), "-t", str(seconds), "-c:v", "libx264", "-preset", "veryfast",
+                    "-c:a", "aac", "-shortest", str(out)],
                    check=True)
     return out
 

@@ -31,8 +31,8 @@ from triage.textnorm import edit_distance, normalize_words
 
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
 FACES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSansMono.ttf"]
-WORDS = str.split("""garden river lawn summer party music dance night morning kitchen table window garden story song paper
-yellow orange purple silver golden little quiet broken happy early later under over across between village
+WORDS = str.split("""garden river lawn summer party music dance night morning kitchen table window garden story song
+paper yellow orange purple silver golden little quiet broken happy early later under over across between village
 market bakery station festival winter autumn spring harbour bridge mountain forest meadow picnic kettle
 sandwich blanket lantern ticket friday saturday sunday evening welcome everyone bring your own chair free entry
 open studio community radio film show voices stories hands paint light shadow water stone street corner

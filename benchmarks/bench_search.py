@@ -155,11 +155,13 @@ def bench_fingerprints() -> list[str]:
               for i in range(16)]
     ha = fp.frame_phashes(frames)
     hb = fp.frame_phashes(frames[::-1])
-    rows.append(f"| frames_similarity, 16 vs 16 frames | {1 / timed(lambda: fp.frames_similarity(ha, hb), 200):,.0f} pairs/s | |")
+    rows.append(f"| frames_similarity, 16 vs 16 frames "
+                f"| {1 / timed(lambda: fp.frames_similarity(ha, hb), 200):,.0f} pairs/s | |")
 
     audio = speech(300)
     minute = audio[: 60 * 16000]
-    rows.append(f"| Chromaprint, 1 min of audio (libchromaprint) | {timed(lambda: fp.audio_fingerprint(minute), 5) * 1000:.0f} ms | |")
+    rows.append(f"| Chromaprint, 1 min of audio (libchromaprint) "
+                f"| {timed(lambda: fp.audio_fingerprint(minute), 5) * 1000:.0f} ms | |")
     fa30 = fp.audio_fingerprint(audio[:30 * 16000])
     fb30 = fp.audio_fingerprint(audio[16000:31 * 16000] * 0.4)
     t_new = timed(lambda: fp.audio_similarity(fa30, fb30), 200)
@@ -171,7 +173,8 @@ def bench_fingerprints() -> list[str]:
     t_vote = timed(lambda: fp.audio_similarity(fa5, fb5), 20)
     t_naive5 = timed(lambda: naive_audio_agreement(fa5, fb5), 2)
     rows.append(f"| audio_similarity, 5 min vs 5 min (offset voting) | {1 / t_vote:,.0f} pairs/s "
-                f"(score {fp.audio_similarity(fa5, fb5):.2f}) | Python loop over offsets: {1 / t_naive5:,.1f} pairs/s |")
+                f"(score {fp.audio_similarity(fa5, fb5):.2f}) "
+                f"| Python loop over offsets: {1 / t_naive5:,.1f} pairs/s |")
 
     short = ("I stepped onto my front lawn at dawn and found forty garden gnomes in a circle. " * 12)[:1000]
     long = short * 20

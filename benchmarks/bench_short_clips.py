@@ -67,7 +67,8 @@ def whisper_alone(corpus: Path, threads: int, batch: int | None, whisper_batch: 
     else:
         transcripts = [t for i in range(0, len(audios), batch) for t in whisper.transcribe_many(audios[i:i + batch])]
     wall = time.perf_counter() - started
-    return {"wall": wall, "cpu": cpu_seconds() - cpu, "texts": {i: t.text for i, t in zip(ids, transcripts, strict=True)}}
+    return {"wall": wall, "cpu": cpu_seconds() - cpu,
+            "texts": {i: t.text for i, t in zip(ids, transcripts, strict=True)}}
 
 
 def ingest_all(corpus: Path, threads: int, batch: int, whisper_batch: int) -> dict[str, Any]:
@@ -158,7 +159,8 @@ def main() -> None:
     _, audios = corpus_audio(args.corpus)
     seconds = sum(a.size for a in audios) / 16_000
     print(f"{len(audios)} clips, {seconds:.0f} s of audio; {args.threads} threads; batches of {args.batch} files\n")
-    print("| round | code | what | Whisper batch | wall s | x real time | CPU s | peak RSS MB | corpus WER | load before |")
+    print("| round | code | what | Whisper batch | wall s | x real time | CPU s | peak RSS MB | corpus WER "
+          "| load before |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     batches = [int(b) for b in args.whisper_batches.split(",")]
     runs = [("this", HERE.parent.parent, "whisper-one", 1)]

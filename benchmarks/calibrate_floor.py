@@ -179,7 +179,8 @@ def report(scores: np.ndarray, pieces: list[Text], prompts: list[Text], chunks: 
     by_length = {}
     for lo, hi in LENGTH_BUCKETS:
         sel = other & (lengths >= lo) & (lengths <= hi)
-        by_length[f"{lo}-{hi} chunks"] = {"pairs": int(sel.sum()), "over_floor": round(float(np.mean(scores[sel] > floor)), 4),
+        by_length[f"{lo}-{hi} chunks"] = {"pairs": int(sel.sum()),
+                                          "over_floor": round(float(np.mean(scores[sel] > floor)), 4),
                                           **percentiles(scores[sel])}
     over = np.array([np.mean(row[keep] > floor) for row, keep in zip(scores, other, strict=True)])
     return {
@@ -190,7 +191,8 @@ def report(scores: np.ndarray, pieces: list[Text], prompts: list[Text], chunks: 
         # mean over prompts of (1 - its share of pieces over the floor) ** n: some generic phrases come near many texts
         "unrelated_prompts_with_no_good_match": {f"pool of {n}": round(float(np.mean((1 - over) ** n)), 3)
                                                  for n in POOLS},
-        "same_file_pairs_over_floor": {"pairs": int(same.sum()), "share": round(float(np.mean(scores[same] > floor)), 4)},
+        "same_file_pairs_over_floor": {"pairs": int(same.sum()),
+                                       "share": round(float(np.mean(scores[same] > floor)), 4)},
     }
 
 

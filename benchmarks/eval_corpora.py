@@ -51,7 +51,8 @@ def row(name: str, result: dict) -> str:
     return (f"| {name} | {avg['search']['ndcg@10']:.3f} | {avg['search']['precision@10']:.2f} "
             f"| {avg['bm25']['ndcg@10']:.3f} | {avg['shortlist']['precision@5']:.2f} "
             f"| {dup['precision']:.2f} / {dup['recall']:.2f} / {dup['f1']:.2f} ({dup['true_pairs']}) "
-            f"| {avg['repeats']} | {wer.get('mean', float('nan')):.2f} | {ingest['seconds_total']:.0f} s, {ready} ready |")
+            f"| {avg['repeats']} | {wer.get('mean', float('nan')):.2f} "
+            f"| {ingest['seconds_total']:.0f} s, {ready} ready |")
 
 
 def main() -> None:

@@ -46,9 +46,11 @@ COMMON = {"voices": ["en-us", "en-gb", "en-us+f3", "en-gb-x-rp"], "text_chars": 
 CORPORA: dict[str, dict[str, Any]] = {
     "floor1": {"seed": 101, "id_prefix": "fl1", "distractors": ["people", "miscellaneous"], "themes": {
         "pets": {"title": "Animal Companions",
-                 "brief": "Life with pets: dogs and cats, their odd habits, vets, walks and the chaos they bring home."},
+                 "brief": "Life with pets: dogs and cats, their odd habits, vets, walks and the chaos they "
+                          "bring home."},
         "food": {"title": "Mealtime",
-                 "brief": "Food and eating: cooking disasters, favourite dishes, restaurants, diets and what is for dinner."},
+                 "brief": "Food and eating: cooking disasters, favourite dishes, restaurants, diets and what is "
+                          "for dinner."},
         "sports": {"title": "Play Ball",
                    "brief": "Sports: athletes, teams, coaches, fans, big games and the joy and pain of competition."},
         "medicine": {"title": "Doctor's Orders",
@@ -63,7 +65,8 @@ CORPORA: dict[str, dict[str, Any]] = {
                                                      "the voters who put up with them."},
         "science": {"title": "The Lab", "brief": "Science: scientists, experiments, physics, chemistry, mathematics "
                                                  "and the laws of nature."},
-        "kids": {"title": "Little Ones", "brief": "Children and family: kids, parents, babies, bedtime and growing up."}}},
+        "kids": {"title": "Little Ones", "brief": "Children and family: kids, parents, babies, bedtime and "
+                                                  "growing up."}}},
 }
 DEMO = (("food", "quarterly tax return spreadsheet deadline"), ("pets", "a dog that steals food"))
 
@@ -177,7 +180,8 @@ def searches(name: str, corpus: Corpus, data: Path) -> tuple[list[tuple[bool, Hi
     """On-topic: each brief and its phrases in its call-out. Off-topic: absent topics' briefs, searched once (every
     call-out of a corpus has the same pool, and `good` depends on raw similarity alone, not on the contrast)."""
     run = searcher(data, corpus)
-    on = [(p == c["brief"], run(p, c["id"])) for c in corpus.callouts for p in [c["brief"], *phrases(c["title"], c["brief"])]]
+    on = [(p == c["brief"], run(p, c["id"]))
+          for c in corpus.callouts for p in [c["brief"], *phrases(c["title"], c["brief"])]]
     off = [(b, run(b, corpus.callouts[0]["id"])) for b in off_topic_briefs(name)]
     return on, off
 
@@ -195,14 +199,14 @@ def main() -> None:
     for name in CORPORA:
         corpus, data, evaluated = build_and_ingest(name, args.work)
         on, off = searches(name, corpus, data)
-        print(f"## {name}: {len(corpus.category)} pieces, search nDCG@10 {evaluated['average']['search']['ndcg@10']:.3f}, "
-              f"floor {floor} ({model})")
+        print(f"## {name}: {len(corpus.category)} pieces, "
+              f"search nDCG@10 {evaluated['average']['search']['ndcg@10']:.3f}, floor {floor} ({model})")
         print(json.dumps({"on_topic": on_topic(on, floor), "off_topic": off_topic(off, floor)}, indent=1))
         for key, value in calibration["null"].items():
             if re.fullmatch(r"p[\d.]+", key):
                 a, b = on_topic(on, value), off_topic(off, value)
-                rows.append(f"| {key}{' (the floor)' if value == floor else ''} | {value:.3f} | {name} | {a['top_good']:.2f} "
-                            f"| {a['no_good_match']:.2f} | {a['relevant_in_top10_good']:.2f} "
+                rows.append(f"| {key}{' (the floor)' if value == floor else ''} | {value:.3f} | {name} "
+                            f"| {a['top_good']:.2f} | {a['no_good_match']:.2f} | {a['relevant_in_top10_good']:.2f} "
                             f"| {a['other_in_top10_good']:.3f} | {b['no_good_match']:.2f} |")
     print("\nThe same searches with the floor at other percentiles of the null (a sensitivity view, not a choice):\n")
     print("| null percentile | floor | corpus | on-topic: top good | on-topic: no good match | relevant in top 10 good "

@@ -2,10 +2,10 @@
 
 Takes a built corpus (say hard5 from `eval_corpora.py`), keeps its originals, and adds two copies each of kinds no
 corpus builder makes: video cropped, letterboxed, sped up, grey, watermarked, grainy, muted or rotated, and its
-sound alone; audio with its tempo changed, or played faster and higher, hiss, an echo, fades, a 24 kbit/s Opus encode, or under a
-still picture; texts without punctuation, with a title line, re-wrapped or with typographic quotes. Then `triage
-eval` runs on the result (precision counts the originals as look-alikes for every copy) and each copy is
-reported found or missed, by kind.
+sound alone; audio with its tempo changed, or played faster and higher, hiss, an echo, fades, a 24 kbit/s Opus
+encode, or under a still picture; texts without punctuation, with a title line, re-wrapped or with typographic
+quotes. Then `triage eval` runs on the result (precision counts the originals as look-alikes for every copy) and
+each copy is reported found or missed, by kind.
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/probe_reupload_kinds.py /tmp/ev/hard5 /tmp/probe
 """

@@ -76,7 +76,8 @@ def probe_ndcg(corpus: Corpus, prepared: Prepared) -> dict[str, float]:
         y = np.array([pool.external(i.submission_id) in relevant for i in items])
         folds = [copies.get(pool.external(i.submission_id), pool.external(i.submission_id)) for i in items]
         cv = StratifiedGroupKFold(5, shuffle=True, random_state=0)
-        p = cross_val_predict(LogisticRegression(max_iter=2000), x, y, groups=folds, cv=cv, method="predict_proba")[:, 1]
+        p = cross_val_predict(LogisticRegression(max_iter=2000), x, y, groups=folds, cv=cv,
+                              method="predict_proba")[:, 1]
         scored = [Scored(i.submission_id, float(p[k]), {}, Explanation("text", float(p[k])))
                   for k, i in enumerate(items)]
         page = shortlist(scored, pool.items, groups=groups, diversity=0.0, limit=10)
@@ -107,7 +108,8 @@ def main() -> None:
     args = parser.parse_args()
     if len(args.pairs) % 2:
         parser.error("give corpus and data dirs in pairs")
-    print("| corpus | search nDCG@10 | with perfect transcripts | supervised baseline | per call-out (perfect transcripts) |")
+    print("| corpus | search nDCG@10 | with perfect transcripts | supervised baseline "
+          "| per call-out (perfect transcripts) |")
     print("| --- | --- | --- | --- | --- |")
     for corpus_dir, data_dir in zip(args.pairs[::2], args.pairs[1::2], strict=True):
         corpus = load_corpus(corpus_dir)

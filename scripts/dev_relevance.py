@@ -81,7 +81,8 @@ def word_groups(items: list[Item]):
 
 def collapsed(scores, items: list[Item], groups) -> list[str]:
     """Ranking as a curator sees it: the shortlist, one entry per duplicate group, no diversity."""
-    scored = [Scored(it.submission_id, float(x), {}, Explanation("none", float(x))) for it, x in zip(items, scores, strict=True)]
+    scored = [Scored(it.submission_id, float(x), {}, Explanation("none", float(x)))
+              for it, x in zip(items, scores, strict=True)]
     return [e.item_id for e in shortlist(scored, {i.submission_id: i for i in items}, groups=groups,
                                          diversity=0.0, limit=None).entries]
 

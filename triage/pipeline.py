@@ -169,7 +169,8 @@ def embed_frames(decoded: Decoded, encoder: ImageTextEncoder) -> list[Embedding]
     vectors = encoder.encode_images([f.rgb for f in decoded.frames])
     out = []
     for i, (frame, vector) in enumerate(zip(decoded.frames, vectors, strict=True)):
-        chunk = None if source == "image" else Chunk(text="", char_start=0, char_end=0, start=frame.time, end=frame.time)
+        chunk = None if source == "image" else Chunk(text="", char_start=0, char_end=0,
+                                                     start=frame.time, end=frame.time)
         out.append(Embedding("clip", source, "frame", i, encoder.name, vector, chunk))
     out.append(Embedding("clip", source, "pooled", 0, encoder.name, pool(vectors, np.ones(len(vectors), np.float32))))
     return out

@@ -234,7 +234,8 @@ def test_media_answers_head_requests(service: Service, ready_video: str) -> None
         head = service.client.head(url, headers=h)
         assert head.status_code == 200 and head.content == b"", part
         assert head.headers["content-length"] == str(len(whole.content))
-        assert head.headers["accept-ranges"] == "bytes" and head.headers["content-type"] == whole.headers["content-type"]
+        assert head.headers["accept-ranges"] == "bytes" \
+            and head.headers["content-type"] == whole.headers["content-type"]
     assert service.client.head("/api/submissions/nope/media", headers=h).status_code == 404
     assert service.client.head(f"/api/submissions/{ready_video}/media").status_code == 401
     assert service.client.head("/api/health").status_code == 200
@@ -256,7 +257,8 @@ def test_the_openapi_schema_names_the_refusals_a_client_must_handle(service: Ser
     paths = service.client.get("/openapi.json").json()["paths"]
     assert {"401", "403", "404", "422"} <= set(paths["/api/callouts/{callout_id}/shortlist"]["get"]["responses"])
     assert "409" in paths["/api/callouts"]["post"]["responses"]
-    assert {"200", "202", "409", "413", "415", "429"} <= set(paths["/api/callouts/{callout_id}/uploads"]["post"]["responses"])
+    assert {"200", "202", "409", "413", "415", "429"} \
+        <= set(paths["/api/callouts/{callout_id}/uploads"]["post"]["responses"])
     refusal = service.client.get("/api/submissions/s_0000000000000000", headers=service.h("curator")).json()
     assert set(refusal) == {"error", "detail"}  # the declared ErrorPublic shape
 

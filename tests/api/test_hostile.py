@@ -83,7 +83,8 @@ def test_a_submitter_is_not_shown_the_reason_for_a_failure_on_our_side(service: 
     sid = service.upload("submitter", MEDIA / "good" / "story.txt").json()["submission"]["submission_id"]
     assert service.wait_ready(sid)["status"] == "failed"
     again = service.upload("submitter", MEDIA / "good" / "story.txt").json()  # the same file: queued once more
-    while service.client.get(f"/api/jobs/{again['job']}", headers=service.h("curator")).json()["status"] in ("queued", "running"):
+    while service.client.get(f"/api/jobs/{again['job']}",
+                             headers=service.h("curator")).json()["status"] in ("queued", "running"):
         time.sleep(0.1)
     listed = service.client.get("/api/submissions", headers=service.h("submitter")).json()["items"][0]
     for seen in (service.wait_ready(sid, role="submitter"), listed, again["submission"]):

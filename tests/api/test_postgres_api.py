@@ -60,7 +60,8 @@ def test_an_upload_with_a_hostile_file_name_is_stored_on_postgresql(settings: Se
         done = service.wait_ready(sent.json()["submission"]["submission_id"])
         assert done["status"] == "ready" and done["original_filename"].startswith("nnnn")
         title = client.post("/api/callouts/lawn/uploads", headers=service.h("submitter"),
-                            files={"file": ("a.txt", b"A story of some length about a lawn.")}, data={"title": "T" * 301})
+                            files={"file": ("a.txt", b"A story of some length about a lawn.")},
+                            data={"title": "T" * 301})
         assert title.status_code == 422 and "title is longer than 300 characters" in title.text
 
 

@@ -20,15 +20,18 @@ def test_the_sheet_lists_the_chosen_pieces_for_curators_only(service: Service, r
     assert 'filename="lawn-chosen.csv"' in got.headers["content-disposition"]  # shortlisted and starred
     assert got.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(got.content.decode("utf-8-sig"))))
-    assert [(r["submission_id"], r["note"], r["decided_by"], r["file"]) for r in rows] == [(ready_video, "yes", "cora", "")]
+    assert [(r["submission_id"], r["note"], r["decided_by"], r["file"]) for r in rows] \
+        == [(ready_video, "yes", "cora", "")]
     # a starred piece is chosen too, and the sheet carries the notes (with their moments), votes and moments
     c.post(f"/api/submissions/{story['submission_id']}/decisions", headers=h, json={"decision": "starred"})
     c.post(f"/api/submissions/{ready_video}/notes", headers=h, json={"text": "the dog enters", "at": 1.0})
     c.put(f"/api/submissions/{ready_video}/vote", headers=h, json={"rating": 4})
-    chosen = list(csv.DictReader(io.StringIO(c.get("/api/callouts/lawn/sheet.csv", headers=h).content.decode("utf-8-sig"))))
+    chosen = list(csv.DictReader(io.StringIO(c.get("/api/callouts/lawn/sheet.csv",
+                                                   headers=h).content.decode("utf-8-sig"))))
     assert {r["submission_id"] for r in chosen} == {ready_video, story["submission_id"]}
     video = next(r for r in chosen if r["submission_id"] == ready_video)
-    assert video["notes"] == "0:01 cora: the dog enters" and video["votes"] == "cora 4" and video["team_rating"] == "4.0"
+    assert video["notes"] == "0:01 cora: the dog enters" and video["votes"] == "cora 4" \
+        and video["team_rating"] == "4.0"
     assert video["moment_start"] != ""
     only = c.get("/api/callouts/lawn/sheet.csv", headers=h, params={"decision": "shortlisted"})
     assert 'filename="lawn-shortlisted.csv"' in only.headers["content-disposition"]

@@ -97,7 +97,8 @@ def test_duplicates_verdicts_from_the_command_line(cli_env: dict[str, str], tmp_
     manifest = tmp_path / "m.jsonl"
     manifest.write_text(json.dumps({"path": str(MEDIA / "good" / "story.txt"), "external_id": "first"}) + "\n"
                         + json.dumps({"path": "again.txt", "external_id": "again"}) + "\n")
-    assert triage(cli_env, "ingest", "--callout", "lawn", "--manifest", str(manifest), "--allow-outside").returncode == 0
+    assert triage(cli_env, "ingest", "--callout", "lawn", "--manifest", str(manifest),
+                  "--allow-outside").returncode == 0
 
     def groups(*verdict: str) -> list[dict]:
         done = triage(cli_env, "duplicates", "--callout", "lawn", *verdict, "--json")

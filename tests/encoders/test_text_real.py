@@ -70,7 +70,8 @@ def test_joined_cosine_is_the_dimension_weighted_mean_of_the_models_cosines() ->
     mini, mpnet = (registry.text_encoder(name, device="cpu") for name in ("all-MiniLM-L6-v2", "all-mpnet-base-v2"))
     joined = registry.text_encoder("all-MiniLM-L6-v2+all-mpnet-base-v2", device="cpu")
     a, b = [p[0] for p in PAIRS], [p[1] for p in PAIRS]
-    expected = (384 * (mini.encode(a) * mini.encode(b)).sum(1) + 768 * (mpnet.encode(a) * mpnet.encode(b)).sum(1)) / 1152
+    expected = (384 * (mini.encode(a) * mini.encode(b)).sum(1)
+                + 768 * (mpnet.encode(a) * mpnet.encode(b)).sum(1)) / 1152
     assert np.allclose((joined.encode(a) * joined.encode(b)).sum(1), expected, atol=1e-5)
 
 

@@ -66,7 +66,8 @@ def test_the_bound_holds_with_the_differing_bits_at_random_places():
 
 def test_frames_out_of_reach_cost_a_few_more_tables():
     # Counting only meetings 13 bits apart or closer: a copy that passes needs most of its frames that near.
-    assert tables_for(21, 12, 0.6, 1e-6, 15) < tables_for(21, 12, 0.6, 1e-6, 13) <= 1.05 * tables_for(21, 12, 0.6, 1e-6, 15)
+    assert tables_for(21, 12, 0.6, 1e-6, 15) < tables_for(21, 12, 0.6, 1e-6, 13) \
+        <= 1.05 * tables_for(21, 12, 0.6, 1e-6, 15)
     # A frame that scores nothing cannot help, reach or not.
     assert threshold_exponent(21, 12, 0.6, 15) == threshold_exponent(21, 12, 0.6, 14)
     # A share this low can be met by frames 14 bits apart alone: no number of tables can vouch for it.

@@ -31,7 +31,8 @@ def _pool(seed: int) -> list[list[tuple[float, int]]]:
                           keep=slice(0, max(1, len(src) * 2 // 3)) if j % 3 == 0 else slice(None)))
     for _ in range(20):  # look-alikes: a shared intro of two frames, the rest their own
         intro = _frames(rng.integers(0, 2**63, 2))
-        sets += [intro + _frames(rng.integers(0, 2**63, 10)), _copy(intro, rng, 3) + _frames(rng.integers(0, 2**63, 10))]
+        sets += [intro + _frames(rng.integers(0, 2**63, 10)),
+                 _copy(intro, rng, 3) + _frames(rng.integers(0, 2**63, 10))]
     return sets
 
 

@@ -1,4 +1,5 @@
-"""Ingesting a mixed pile: every good file kept and analysed, every bad one rejected with its reason, re-runs add nothing."""
+"""Ingesting a mixed pile: every good file kept and analysed, every bad one rejected with its reason,
+re-runs add nothing."""
 
 from __future__ import annotations
 
@@ -131,7 +132,8 @@ def test_a_failure_on_our_side_is_recorded_and_retried(store: Store, settings: S
 def test_a_wrong_name_rejects_that_submission_only(store: Store, settings: Settings, tmp_path: Path) -> None:
     misnamed = tmp_path / "story.mp4"
     shutil.copy(MEDIA / "good" / "story.txt", misnamed)
-    bad, good = run(store, settings, [Source(str(misnamed), misnamed), Source("story.txt", MEDIA / "good" / "story.txt")])
+    bad, good = run(store, settings, [Source(str(misnamed), misnamed),
+                                      Source("story.txt", MEDIA / "good" / "story.txt")])
     assert bad.status == "rejected" and "named .mp4" in (bad.error or "")
     assert good.status == "ready" and good.sha256 == bad.sha256
 
@@ -140,7 +142,8 @@ def test_allow_mislabelled_accepts_by_content_with_a_note(store: Store, settings
     misnamed = tmp_path / "clip.txt"
     shutil.copy(MEDIA / "good" / "speech.mp4", misnamed)
     analyse = runtime.analyser(settings, runtime.encoders(settings))
-    [result] = ingest(store, "lawn", [Source(str(misnamed), misnamed)], analyse, max_file_bytes=10**9, allow_mislabelled=True)
+    [result] = ingest(store, "lawn", [Source(str(misnamed), misnamed)], analyse, max_file_bytes=10**9,
+                      allow_mislabelled=True)
     assert result.status == "ready" and result.media_type == "video"
     with store.db.session() as session:
         row = session.get(Submission, result.submission_id)

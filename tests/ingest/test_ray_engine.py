@@ -152,7 +152,8 @@ def test_a_missing_model_stops_the_batch_and_a_rerun_resumes(tmp_path: Path, clu
     broken = _settings(tmp_path, "data", text_model=str(tmp_path / "no-such-model"))
     store = _store(broken)
     sources = list(from_paths([MEDIA / "good" / "story.txt", MEDIA / "good" / "lyrics.md"]))
-    with RayEngine(broken, worker_analyser, workers=1) as engine, pytest.raises(ModelUnavailable, match="no-such-model"):
+    with RayEngine(broken, worker_analyser, workers=1) as engine, \
+            pytest.raises(ModelUnavailable, match="no-such-model"):
         ingest(store, "lawn", sources, engine, max_file_bytes=broken.max_file_bytes)
     with store.db.session() as session:
         assert {s.status for s in session.scalars(select(Submission))} <= {"processing", "received"}

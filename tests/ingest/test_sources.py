@@ -17,7 +17,8 @@ def write_manifest(folder: Path, rows: list[object]) -> Path:
 def test_manifest_paths_are_relative_to_its_folder(tmp_path: Path) -> None:
     (tmp_path / "media").mkdir()
     (tmp_path / "media" / "a.txt").write_text("hello there")
-    manifest = write_manifest(tmp_path, [{"path": "media/a.txt", "external_id": "x1", "title": "T", "contributor": "c"}])
+    manifest = write_manifest(tmp_path, [{"path": "media/a.txt", "external_id": "x1", "title": "T",
+                                          "contributor": "c"}])
     [source] = from_manifest(manifest)
     assert source.error is None
     assert source.path == (tmp_path / "media" / "a.txt").resolve()

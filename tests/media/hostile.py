@@ -166,5 +166,6 @@ def declared_samples_mp4(tmp: Path, samples: int, audio: bool = False) -> Path:
     else:
         _x264("64x48", 1, 10, source)
     out = tmp / ("declared.m4a" if audio else "declared.mp4")
-    out.write_bytes(_rewrite_boxes(source.read_bytes(), {b"stsz": lambda body: body[:4] + struct.pack(">II", 1, samples)}))
+    out.write_bytes(_rewrite_boxes(source.read_bytes(),
+                                   {b"stsz": lambda body: body[:4] + struct.pack(">II", 1, samples)}))
     return out

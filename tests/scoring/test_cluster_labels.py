@@ -56,8 +56,10 @@ def test_a_quote_starts_at_a_sentence_that_says_something():
     assert quoted_opening("He has shown you, o man, what is good.") == "\u201cHe has shown you\u2026\u201d"
     assert quoted_opening("Hi there! This is just a note to say hello") == "\u201cThis is just a note\u2026\u201d"
     assert quoted_opening("It is what it is, and that is that.") == ""
-    assert quoted_opening('"Never make any mistakes." (Anonymous, in a mail)') == "\u201cNever make any mistakes\u2026\u201d"
-    assert quoted_opening("You're growing out of some of your problems.") == "\u201cYou're growing out of some\u2026\u201d"
+    assert quoted_opening('"Never make any mistakes." (Anonymous, in a mail)') \
+        == "\u201cNever make any mistakes\u2026\u201d"
+    assert quoted_opening("You're growing out of some of your problems.") \
+        == "\u201cYou're growing out of some\u2026\u201d"
 
 
 def test_a_cluster_whose_members_share_nothing_is_named_by_its_central_piece():

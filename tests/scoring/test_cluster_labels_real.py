@@ -18,7 +18,8 @@ KITCHEN = ["I baked bread and the oven smoked the kitchen.", "The soup recipe ne
            "Grandma's recipe for apple pie uses cinnamon.", "The bread rose overnight before I baked it."]
 GARDEN = ["My tomatoes finally ripened in the garden this week.", "The garden hose burst while I watered the roses.",
           "We planted tulip bulbs along the garden fence.", "Slugs ate half the lettuce in my vegetable garden."]
-TRAINS = ["The train to Leeds was cancelled again this morning.", "I missed the last train home and slept at the station.",
+TRAINS = ["The train to Leeds was cancelled again this morning.",
+          "I missed the last train home and slept at the station.",
           "Our train stopped in a tunnel for an hour.", "The station announcer mumbled the train times."]
 
 
@@ -47,7 +48,8 @@ def test_labels_name_the_topic_with_the_real_encoder(encoder) -> None:
     assert "honestly" not in labelled["0"].key_words and "dog" in labelled["0"].key_words
     assert {"bread", "oven", "recipe", "kitchen"} & set(labelled["1"].key_words)
     assert [sorted(c.members) for c in labelled.values()] == [sorted(c) for c in
-                                                              ([f"0-{k}" for k in range(6)], [f"1-{k}" for k in range(6, 12)])]
+                                                              ([f"0-{k}" for k in range(6)],
+                                                               [f"1-{k}" for k in range(6, 12)])]
 
 
 def test_a_label_holds_a_word_a_person_would_pick(encoder) -> None:

@@ -57,7 +57,8 @@ def one_buffer(items: list[Item]) -> list[Item]:
     """The same items with each modality's rows and pooled vectors as views into one array (as a loaded pool)."""
     out = [replace(it) for it in items]
     for modality in ("text", "transcript", "frames"):
-        have = [(k, v) for k, v in ((k, getattr(it, modality)) for k, it in enumerate(items)) if v is not None and len(v.matrix)]
+        have = [(k, v) for k, v in ((k, getattr(it, modality)) for k, it in enumerate(items))
+                if v is not None and len(v.matrix)]
         if not have:
             continue
         rows = np.concatenate([v.matrix for _, v in have])
@@ -168,7 +169,8 @@ def test_modality_scores_match_the_reference_raw_scores_and_spans() -> None:
 def test_a_pool_loaded_as_one_buffer_is_not_copied() -> None:
     base = unit(np.random.default_rng(0).standard_normal((10, DIM)).astype(np.float32))
     pooled = base[:3].copy()
-    vecs = [Vectors(base[0:4], [], pooled[0]), None, Vectors(base[4:5], [], pooled[1]), Vectors(base[5:10], [], pooled[2])]
+    vecs = [Vectors(base[0:4], [], pooled[0]), None, Vectors(base[4:5], [], pooled[1]),
+            Vectors(base[5:10], [], pooled[2])]
     rows = stack_rows(vecs)
     assert np.shares_memory(rows.matrix, base) and np.shares_memory(rows.pooled, pooled)
     assert np.array_equal(rows.matrix, base) and np.array_equal(rows.pooled, pooled)

@@ -41,8 +41,9 @@ def add_text(store: Store, i: int, text: str, callout: str = "lawn") -> str:
     matrix = encoder.encode([c.text for c in chunks])
     pooled = matrix.mean(axis=0)
     pooled /= np.linalg.norm(pooled) or 1
-    vecs = [{"sha256": sha, "space": "text", "source": "text", "kind": "chunk", "ordinal": k, "char_start": c.char_start,
-             "char_end": c.char_end, "snippet": c.text, "model": encoder.name, "vector": v.astype("<f4").tobytes()}
+    vecs = [{"sha256": sha, "space": "text", "source": "text", "kind": "chunk", "ordinal": k,
+             "char_start": c.char_start, "char_end": c.char_end, "snippet": c.text,
+             "model": encoder.name, "vector": v.astype("<f4").tobytes()}
             for k, (c, v) in enumerate(zip(chunks, matrix, strict=True))]
     vecs.append({"sha256": sha, "space": "text", "source": "text", "kind": "pooled", "ordinal": 0, "char_start": None,
                  "char_end": None, "snippet": None, "model": encoder.name, "vector": pooled.astype("<f4").tobytes()})

@@ -86,7 +86,8 @@ def test_the_export_has_a_selects_timeline_of_the_moments(store: Store, settings
         if row["media_type"] == "video":  # the submitter's words as they are: the sheet's formula guard is the sheet's
             assert clip.metadata["triage"]["title"] == '=HYPERLINK("x")' and row["title"].startswith("'=")
         used = clip.source_range
-        assert 0 <= used.start_time.to_seconds() < used.end_time_exclusive().to_seconds() <= float(row["duration"]) + 0.04
+        assert 0 <= used.start_time.to_seconds() < used.end_time_exclusive().to_seconds() \
+            <= float(row["duration"]) + 0.04
         if row["moment_start"]:  # the moment lies inside the cut
             assert used.start_time.to_seconds() <= float(row["moment_start"]) + 0.04
             assert float(row["moment_end"]) <= used.end_time_exclusive().to_seconds() + 0.04

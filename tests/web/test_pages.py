@@ -87,7 +87,8 @@ def test_search_shows_results_in_cards(service: Service, ready_video: str) -> No
 
 def test_session_cookie_works_for_media_but_api_changes_need_csrf(service: Service, ready_video: str) -> None:
     csrf = sign_in(service)
-    assert service.client.get(f"/api/submissions/{ready_video}/media", headers={"Range": "bytes=0-9"}).status_code == 206
+    assert service.client.get(f"/api/submissions/{ready_video}/media",
+                              headers={"Range": "bytes=0-9"}).status_code == 206
     url = f"/api/submissions/{ready_video}/decisions"
     assert service.client.post(url, json={"decision": "rejected"}).status_code == 403
     assert service.client.post(url, json={"decision": "rejected"}, headers={"X-CSRF-Token": csrf}).status_code == 201
@@ -183,7 +184,8 @@ def test_sign_in_returns_to_the_page_asked_for_with_its_query(service: Service) 
     assert done.headers["location"] == asked
 
 
-def test_deciding_on_a_result_of_a_long_search_in_any_script_goes_back_to_it(service: Service, ready_video: str) -> None:
+def test_deciding_on_a_result_of_a_long_search_in_any_script_goes_back_to_it(service: Service,
+                                                                              ready_video: str) -> None:
     csrf = sign_in(service)
     q = "焦げたチーズと失敗したケーキの話" * 30  # 480 characters: the page takes up to 500
     page = service.client.get("/callouts/lawn", params={"q": q}).text

@@ -102,7 +102,8 @@ def test_an_action_from_the_page_script_answers_in_place(service: Service, pile:
                                  data={"sid": story, "mark": "1", "csrf": csrf, "next": "/callouts/lawn"})
     assert marked.text.lstrip().startswith('<form method="post" action="/callouts/lawn/exemplars" class="exemplar"')
     assert 'aria-pressed="true"' in marked.text and "◆ Exemplar" in marked.text
-    plain = service.client.post(f"/submissions/{story}/vote", data={"rating": "4", "csrf": csrf, "next": "/callouts/lawn"},
+    plain = service.client.post(f"/submissions/{story}/vote",
+                                data={"rating": "4", "csrf": csrf, "next": "/callouts/lawn"},
                                 follow_redirects=False)
     assert plain.status_code == 303 and plain.headers["location"] == f"/callouts/lawn#card-{story}"
 

@@ -137,7 +137,8 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
         if exc.status_code == 404:
             detail = f"there is nothing at {request.url.path}"
             if _wants_html(request):
-                return error_page(request, 404, detail.capitalize() + ". Check the address, or start again from the call-outs.")
+                return error_page(request, 404,
+                                  detail.capitalize() + ". Check the address, or start again from the call-outs.")
             return JSONResponse({"error": "NotFound", "detail": detail}, status_code=404)
         return await http_exception_handler(request, exc)
 

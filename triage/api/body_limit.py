@@ -63,6 +63,7 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, error: type[TriageError] = TooLarge,
                       detail: str | None = None) -> None:
-        detail = detail or f"the request body is larger than the limit of {self.max_bytes:,} bytes (TRIAGE_MAX_BODY_BYTES)"
+        detail = detail or (f"the request body is larger than the limit of {self.max_bytes:,} bytes "
+                            "(TRIAGE_MAX_BODY_BYTES)")
         await JSONResponse({"error": error.__name__, "detail": detail}, status_code=error.http_status)(
             scope, receive, send)

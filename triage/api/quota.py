@@ -68,8 +68,9 @@ class UploadQuota:
             waiting = queue.uploads_waiting(session, token_id) + len(mine) if self.max_pending else 0
             stored = subs.uploaded_bytes(session, token_id, since) if self.max_bytes else 0
         if self.max_pending and waiting >= self.max_pending:
-            raise RateLimited(f"too many of your uploads are waiting for analysis ({waiting}; at most {self.max_pending} "
-                              "may wait at once, TRIAGE_SUBMITTER_MAX_PENDING): upload more once some are analysed")
+            raise RateLimited(f"too many of your uploads are waiting for analysis ({waiting}; "
+                              f"at most {self.max_pending} may wait at once, TRIAGE_SUBMITTER_MAX_PENDING): "
+                              "upload more once some are analysed")
         if not self.max_bytes:
             return Allowance(max_file_bytes, over_file, 0)
         held = sum(a.reserved for a in mine)

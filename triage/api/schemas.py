@@ -81,7 +81,8 @@ class UnreadablePublic(BaseModel):
     detail: str
 
 
-REFUSALS = {400: "the body could not be parsed as JSON", 401: "no token, or one that is unknown or revoked", 403: "the token's role may not do this",
+REFUSALS = {400: "the body could not be parsed as JSON", 401: "no token, or one that is unknown or revoked",
+            403: "the token's role may not do this",
             404: "no such call-out, submission, job or token", 409: "it conflicts with what exists",
             413: "the body is larger than the server takes",
             415: "not a supported kind of media",

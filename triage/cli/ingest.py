@@ -71,7 +71,8 @@ def summarise(results: list[ItemResult]) -> dict[str, object]:
 def print_summary(results: list[ItemResult], elapsed: float) -> None:
     by_status = Counter(r.status for r in results)
     by_action = Counter(r.action for r in results)
-    click.echo(f"{len(results)} files in {elapsed:.1f} s: " + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
+    click.echo(f"{len(results)} files in {elapsed:.1f} s: "
+               + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
                + " (" + ", ".join(f"{n} {a}" for a, n in sorted(by_action.items())) + ")")
     for r in results:
         if r.status in ("rejected", "failed"):

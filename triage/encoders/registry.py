@@ -127,7 +127,8 @@ def known_models(models_dir: Path | None = None) -> list[ModelInfo]:
 
 
 def transcriber(name: str, *, device: str = "auto", threads: int = 2, beam_size: int = 1, vad: bool = True,
-                models_dir: Path | None = None, other_languages: str = "", batch_size: int | None = None) -> Transcriber:
+                models_dir: Path | None = None, other_languages: str = "",
+                batch_size: int | None = None) -> Transcriber:
     """The speech-to-text model `name` (a Whisper size, a local CTranslate2 folder, or "fake"), loaded once.
 
     With `other_languages` (a multilingual Whisper), speech `name` doubts and that model hears as likely not

@@ -176,7 +176,8 @@ class WhisperTranscriber:
         use_vad = self.vad if vad is None else vad
         clips = [_mono(audio) for audio in audios]
         shares = use_vad and not self.multilingual and self.batch_size > 1
-        short = [i for i, clip in enumerate(clips) if shares and SAMPLE_RATE // 10 <= clip.size <= WINDOW_S * SAMPLE_RATE]
+        short = [i for i, clip in enumerate(clips)
+                 if shares and SAMPLE_RATE // 10 <= clip.size <= WINDOW_S * SAMPLE_RATE]
         found: dict[int, Transcript] = {}
         if short:
             try:

@@ -287,8 +287,9 @@ def audio_band_hash(audio: np.ndarray, sample_rate: int = 16000, *, seconds: flo
     """A fine-grained acoustic hash of the first `seconds`: 32 bits per 16 ms (Haitsma-Kalker style).
 
     Each bit is the sign of how the energy difference between two neighbouring bands (33 bands spaced
-    logarithmically over 300-4000 Hz, the speech formants) changes from one frame to the next: robust to re-encoding and gain,
-    and dense enough in time to compare clips of a few seconds, where Chromaprint has too few items.
+    logarithmically over 300-4000 Hz, the speech formants) changes from one frame to the next: robust to
+    re-encoding and gain, and dense enough in time to compare clips of a few seconds, where Chromaprint has
+    too few items.
     Compare two with `audio_similarity` (it only counts agreeing bits over offsets). Empty under ~0.3 s.
     """
     frame, hop, bands = 4096 * sample_rate // 16000, 256 * sample_rate // 16000, 33

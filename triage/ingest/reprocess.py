@@ -39,7 +39,8 @@ def stale_stages(store: Store, sha256: str, models: Encoders) -> tuple[str, ...]
         content = session.get(Content, sha256)
         has_audio = bool(content and content.probe and content.probe.get("has_audio"))
         transcript = found.get("transcript")
-        if has_audio and models.transcriber is not None and (transcript is None or transcript.model != models.transcriber.name):
+        if has_audio and models.transcriber is not None and (transcript is None
+                                                             or transcript.model != models.transcriber.name):
             stale.append("transcripts")
         text_models = set(session.scalars(select(Vector.model).where(Vector.sha256 == sha256, Vector.space == "text")))
         if text_models and text_models != {text_vectors_model(models.text)}:
@@ -63,7 +64,8 @@ def contents_in_scope(store: Store, callout_id: str | None) -> list[str]:
     with store.db.session() as session:
         query = select(Content.sha256).where(Content.status == Status.READY.value)
         if callout_id:
-            query = query.where(Content.sha256.in_(select(Submission.sha256).where(Submission.callout_id == callout_id)))
+            query = query.where(Content.sha256.in_(
+                select(Submission.sha256).where(Submission.callout_id == callout_id)))
         return list(session.scalars(query.order_by(Content.sha256)))
 
 

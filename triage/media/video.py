@@ -119,10 +119,10 @@ def plan_gap_targets(times: list[float], keyframes: list[float], duration: float
                      want: int, budget: int) -> list[float]:
     """Times to seek to so sampled frames cover the duration, costing at most `budget` decoded frames.
 
-    Evenly spaced targets when they are affordable; otherwise repeatedly splits the widest gap between sampled times; no gap may take more than an even share of
-    the remaining budget, so the budget is not spent on one end of the video. Targets after the same
-    keyframe are decoded in one run, so a target costs only the frames between it and the furthest
-    target already planned after its keyframe.
+    Evenly spaced targets when they are affordable; otherwise repeatedly splits the widest gap between sampled
+    times; no gap may take more than an even share of the remaining budget, so the budget is not spent on one
+    end of the video. Targets after the same keyframe are decoded in one run, so a target costs only the frames
+    between it and the furthest target already planned after its keyframe.
     """
     points = sorted({0.0, duration, *times})
     gaps = [(b - a, a, b) for a, b in zip(points, points[1:], strict=False)]

@@ -88,7 +88,8 @@ def stack_rows(vecs: Sequence[Vectors | None]) -> Rows:
     matrix = joined(mats)
     pooled = joined([v.pooled_vector()[None, :] for v in vecs if v is not None])
     norms = np.concatenate([np.linalg.norm(pooled[lo:lo + _BLOCK], axis=-1) for lo in range(0, len(pooled), _BLOCK)])
-    return Rows(matrix, starts, _pair_norms(matrix, starts), pooled, norms)  # in blocks: no temporary of the pool's size
+    # in blocks: no temporary of the pool's size
+    return Rows(matrix, starts, _pair_norms(matrix, starts), pooled, norms)
 
 
 def joined(arrays: Sequence[np.ndarray]) -> np.ndarray:
@@ -131,7 +132,8 @@ def _pair_norms(matrix: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 
 def modality_scores(vecs: Sequence[Vectors | None], queries: np.ndarray, pooled_weight: float,
-                    max_weight: float, negative: np.ndarray | None = None, negative_weight: float = 0.0) -> ModalityScores:
+                    max_weight: float, negative: np.ndarray | None = None,
+                    negative_weight: float = 0.0) -> ModalityScores:
     """Raw relevance of each item to the query rows: pooled vector and best span, blended."""
     if not any(v is not None for v in vecs):
         return ModalityScores(np.full(len(vecs), np.nan), np.zeros((len(vecs), 2), dtype=np.int64))

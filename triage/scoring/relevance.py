@@ -261,7 +261,8 @@ def _scored(items: Sequence[Item], run: _Pass, score: np.ndarray, p: RelevancePa
     out = []
     for i, item in enumerate(items):
         if none[i]:
-            out.append(Scored(item.submission_id, 0.0, {}, Explanation("none", 0.0, "nothing to compare: no words or frames")))
+            out.append(Scored(item.submission_id, 0.0, {},
+                              Explanation("none", 0.0, "nothing to compare: no words or frames")))
             continue
         mine = {m: v[i] for m, v in per.items() if v[i] == v[i]}  # nan != nan: the item lacks m
         m = names[best[i]]

@@ -113,7 +113,8 @@ def _signature(session: Session, callout_id: str | None,
 def decisions_mark(session: Session) -> tuple[int, int | None, object]:
     """Changes whenever a decision is recorded or undone. An undo removes rows, and SQLite then hands the next row
     the id it freed: the newest time tells that row from the one undone."""
-    count, newest, when = session.execute(select(func.count(), func.max(Decision.id), func.max(Decision.created_at))).one()
+    count, newest, when = session.execute(select(func.count(), func.max(Decision.id),
+                                                 func.max(Decision.created_at))).one()
     return int(count), newest, when
 
 

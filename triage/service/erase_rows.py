@@ -179,7 +179,8 @@ def erasing(db: Database) -> Iterator[Session]:
                 session.commit()
         except DataError as exc:  # a value PostgreSQL cannot compare (a NUL in a name): the caller's, as elsewhere
             raise BadRequest(f"the database refused a value: {str(exc.orig).splitlines()[0]}") from exc
-        except DBAPIError as exc:  # a read-only database or a full disk: the service's trouble, as Database.session says
+        except DBAPIError as exc:
+            # a read-only database or a full disk: the service's trouble, as Database.session says
             reason = cannot_write(exc)
             if reason is None:
                 raise

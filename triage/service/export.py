@@ -46,7 +46,8 @@ def export(store: Store, models: Encoders, callout_id: str, dest: Path, *, decis
         raise ConfigError(f"{dest} already exists and is not an empty folder; choose a new one")
     chosen = _chosen(store, models, callout_id, decision, limit, diversity)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))  # never a folder of theirs
+    partial = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial",
+                                    dir=dest.parent))  # never a folder of theirs
     try:
         lines = [_line(e, row, note, store, partial if with_media else None) for e, row, note in chosen]
         with open(partial / SHEET, "w", newline="", encoding="utf-8-sig") as f:  # with a BOM: spreadsheets read UTF-8

@@ -222,7 +222,8 @@ def _fingerprint(row: Submission, arts: Mapping[str, _Row]) -> Fingerprint:
         submission_id=row.id, media_type=MediaType(row.media_type or "text"), sha256=row.sha256 or "",
         frames=[(float(t), int(h, 16)) for t, h in data.get("frames", [])],
         audio=_uint32(data.get("audio")),
-        minhash=np.frombuffer(base64.b64decode(data["minhash"]), dtype="<u8").astype(np.uint64) if data.get("minhash") else None,
+        minhash=(np.frombuffer(base64.b64decode(data["minhash"]), dtype="<u8").astype(np.uint64)
+                 if data.get("minhash") else None),
         text_len=len(words), duration=probe.get("duration"),
         has_speech=bool(words.strip()) if row.media_type in ("audio", "video") else None,
         audio_bands=_uint32(data.get("audio_bands")),

@@ -31,7 +31,8 @@ def _embed(models: Encoders, texts: list[str], cache: Embeddings | None = None) 
     return cache.get((models.text.name, models.clip.name if models.clip is not None else None, tuple(texts)), embed)
 
 
-def _others(models: Encoders, others: list[Callout], cache: Embeddings | None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def _others(models: Encoders, others: list[Callout],
+            cache: Embeddings | None) -> tuple[list[np.ndarray], list[np.ndarray]]:
     text, clip = [], []
     for other in others:
         t, c = _embed(models, callout_texts(other.title, other.brief, other.prompts), cache)
@@ -41,7 +42,8 @@ def _others(models: Encoders, others: list[Callout], cache: Embeddings | None) -
     return text, clip
 
 
-def callout_query(session: Session, models: Encoders, callout: Callout, cache: Embeddings | None = None) -> CalloutQuery:
+def callout_query(session: Session, models: Encoders, callout: Callout,
+                  cache: Embeddings | None = None) -> CalloutQuery:
     """The call-out's title, brief and prompts in each space; negatives and exemplars; the others for contrast."""
     text, clip = _embed(models, callout_texts(callout.title, callout.brief, callout.prompts), cache)
     negatives = list(callout.negative_prompts or [])

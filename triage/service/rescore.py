@@ -95,7 +95,8 @@ def rescore(store: Store, models: Encoders, callout_id: str, progress: Progress 
             "clusters": len(clusters), "seconds": round(time.monotonic() - started, 2)}
 
 
-def load_snapshot(store: Store, callout_id: str, sig: str) -> tuple[list[Scored], list[DuplicateGroup], list[Cluster]] | None:
+def load_snapshot(store: Store, callout_id: str,
+                  sig: str) -> tuple[list[Scored], list[DuplicateGroup], list[Cluster]] | None:
     """The kept results if they were computed from exactly the current inputs, else None."""
     path = snapshot_path(store, callout_id)
     try:

@@ -193,7 +193,8 @@ def _candidates(view: View, index_dir: Path, queries: dict[str, np.ndarray | Non
     if not usable:
         return None  # the caller scores the whole pool: slower, but right
     with view.store.db.session() as session:
-        return {sha for batch in batches(found) for sha in session.scalars(select(Vector.sha256).where(Vector.id.in_(batch)))}
+        return {sha for batch in batches(found)
+                for sha in session.scalars(select(Vector.sha256).where(Vector.id.in_(batch)))}
 
 
 def indexes(view: View, index_dir: Path, exact_max: int) -> dict[str, VectorIndex]:

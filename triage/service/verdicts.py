@@ -30,7 +30,8 @@ def rulings(session: Session, submission_ids: Iterable[str]) -> list[Ruling]:
     if not ids:
         return []
     rows = session.scalars(select(DuplicateOverride).where(or_(
-        DuplicateOverride.submission_a.in_(ids), DuplicateOverride.submission_b.in_(ids))).order_by(DuplicateOverride.id))
+        DuplicateOverride.submission_a.in_(ids),
+        DuplicateOverride.submission_b.in_(ids))).order_by(DuplicateOverride.id))
     return [Ruling(r.submission_a, r.submission_b, r.verdict, r.decided_by) for r in rows]
 
 

@@ -16,7 +16,8 @@ from triage.store.store import Store
 log = logging.getLogger(__name__)
 
 
-def warm_callouts(store: Store, models: Encoders, cache: PoolCache, limits: tuple[int, ...] = (20,)) -> dict[str, float]:
+def warm_callouts(store: Store, models: Encoders, cache: PoolCache,
+                  limits: tuple[int, ...] = (20,)) -> dict[str, float]:
     """Each call-out's shortlist (first page, for each page size in `limits`) and clusters, into `cache`.
     Returns the seconds each call-out took; one that fails is logged and skipped."""
     with store.db.session() as session:

@@ -147,7 +147,8 @@ def _files(store: Store, dest: Path, shas: set[str], previous: dict[str, Any], l
             st = source.stat()
         except FileNotFoundError:
             if original:
-                raise ProcessingFailed(f"the original {rel} that the database names is missing from the data dir") from None
+                raise ProcessingFailed(f"the original {rel} that the database names is missing "
+                                       "from the data dir") from None
             continue  # a kept score replaced meanwhile: derived, and rebuilt on demand
         target = root / rel
         before = previous.get(rel)

@@ -28,7 +28,8 @@ def upsert_callout(
     """Create the call-out, or update the fields given. Returns (callout, created)."""
     if not CALLOUT_ID.match(callout_id):
         raise ConfigError(
-            f"call-out id {callout_id!r} is not valid: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+            f"call-out id {callout_id!r} is not valid: use 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
         )
     check_length(Callout, "title", title, "the title")
     callout = session.get(Callout, callout_id)
@@ -83,7 +84,8 @@ def status_counts(session: Session) -> dict[str, dict[str, int]]:
     """{callout_id: {status: count}} for every call-out, including empty ones."""
     counts: dict[str, dict[str, int]] = {c.id: {} for c in list_callouts(session)}
     rows = session.execute(
-        select(Submission.callout_id, Submission.status, func.count()).group_by(Submission.callout_id, Submission.status)
+        select(Submission.callout_id, Submission.status, func.count())
+        .group_by(Submission.callout_id, Submission.status)
     )
     for callout_id, status, n in rows:
         counts.setdefault(callout_id, {})[status] = n

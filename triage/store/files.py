@@ -34,7 +34,8 @@ def fsync_dir(folder: Path) -> None:
 
 
 def atomic_write(path: Path, data: bytes) -> Path:
-    """Write `data` to `path` via a temp file in the same folder, fsync and rename: readers see old or new, never half."""
+    """Write `data` to `path` via a temp file in the same folder, fsync and rename: readers see old or new,
+    never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:

@@ -66,7 +66,8 @@ def _callout_of(page: Page, submission_id: str) -> str:
 
 
 @router.post("/submissions/{submission_id}/decision")
-def decide_one(submission_id: str, page: PageDep, decision: DecisionName, csrf: Csrf = "", next: Next = "/") -> Response:
+def decide_one(submission_id: str, page: PageDep, decision: DecisionName, csrf: Csrf = "",
+               next: Next = "/") -> Response:
     """Decide a card: the piece and every copy in its duplicate group, as one action that `z` can undo."""
     page.check(csrf)
     state, view = page.state, _view(page, _callout_of(page, submission_id))

@@ -16,7 +16,8 @@ router = APIRouter(tags=["jobs"], responses=errors(422))
 
 @router.get("/jobs", response_model=JobListPublic)
 def list_(state: StateDep, who: Curator, status: JobStatus | None = None, callout: str | None = None,
-          limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> dict[str, Any]:
+          limit: Annotated[int, Query(ge=1, le=500)] = 100,
+          offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> dict[str, Any]:
     """Jobs, newest first, with progress (done/total) and an ETA for running ones."""
     with state.store.db.session() as session:
         rows = queue.list_jobs(session, status=status, callout_id=callout, limit=limit, offset=offset)

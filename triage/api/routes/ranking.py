@@ -31,7 +31,8 @@ def _callout(state: Any, callout_id: str) -> None:
 
 @router.get("/callouts/{callout_id}/shortlist", response_model=ShortlistPublic, responses=MODELS)
 def shortlist(callout_id: str, state: StateDep, who: Curator,
-              limit: Annotated[int, Query(ge=1, le=500)] = 20, offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+              limit: Annotated[int, Query(ge=1, le=500)] = 20,
+              offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
               diversity: Annotated[float, Query(ge=0, le=1)] = 0.3, media_type: MediaTypeName | None = None,
               cluster: Annotated[int | None, Query(ge=0)] = None, decision: DecisionFilter | None = None,
               min_duration: Annotated[float | None, Query(ge=0)] = None,

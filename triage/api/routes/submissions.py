@@ -32,13 +32,15 @@ def list_(store: StoreDep, who: Anyone, callout: str | None = None,
           status: Annotated[str | None, Query(max_length=16)] = None,
           media_type: Annotated[str | None, Query(max_length=16)] = None,
           decision: Annotated[str | None, Query(max_length=16)] = None,
-          limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> dict[str, Any]:
+          limit: Annotated[int, Query(ge=1, le=500)] = 50,
+          offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> dict[str, Any]:
     """Submissions, filtered by call-out, status, media type and current decision (submitters: their own)."""
     with store.db.session() as session:
         rows, total = list_submissions(session, who, callout_id=callout, status=status, media_type=media_type,
                                        decision=decision, limit=limit, offset=offset)
         decided = {} if who.is_submitter else dec.latest(session, [r.id for r in rows])
-        items = [{**submission_summary(r), **({} if who.is_submitter else {"decision": decision_dict(decided.get(r.id))})}
+        items = [{**submission_summary(r),
+                  **({} if who.is_submitter else {"decision": decision_dict(decided.get(r.id))})}
                  for r in rows]
     return {"items": [for_caller(i, who) for i in items], "total": total, "limit": limit, "offset": offset}
 
@@ -60,7 +62,8 @@ def decisions(submission_id: str, store: StoreDep, who: Curator) -> dict[str, An
     """The decision history, newest (current) first."""
     with store.db.session() as session:
         visible_submission(session, submission_id, who)
-        return {"submission_id": submission_id, "history": [decision_dict(d) for d in dec.history(session, submission_id)]}
+        return {"submission_id": submission_id,
+                "history": [decision_dict(d) for d in dec.history(session, submission_id)]}
 
 
 @router.post("/submissions/{submission_id}/decisions", status_code=201, response_model=DecisionPublic,

@@ -96,7 +96,8 @@ def add_note(submission_id: str, body: NoteCreate, state: StateDep, who: Curator
 def delete_note(note_id: Annotated[int, Path(ge=1, le=2**53)], state: StateDep, who: Curator) -> NotePublic:
     """Delete a note: its author may, and an admin."""
     with state.store.db.session() as session:
-        return NotePublic.model_validate(notes.remove(session, note_id, by=who.name, may_remove_any=who.role == "admin"))
+        return NotePublic.model_validate(notes.remove(session, note_id, by=who.name,
+                                                      may_remove_any=who.role == "admin"))
 
 
 @router.put("/submissions/{submission_id}/vote", response_model=VotePublic, responses=WITH_BODY)
