@@ -163,6 +163,8 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
         app.include_router(module.router)
     from triage.api.routes import pool_map
     app.include_router(pool_map.router, prefix="/api", responses=errors(401, 403, 404))
+    from triage.api.routes import map_page
+    app.include_router(map_page.router)
     app.mount("/static/docs", StaticFiles(directory=_swagger_files()), name="docs-files")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
