@@ -1,11 +1,16 @@
 """The pool map's projection (issue 24): time and peak memory of the layout at 1,000 and 10,000 pieces.
 
-Usage: python benchmarks/bench_pool_map.py [--sizes 1000 10000] [--dim 384]
+Usage: python benchmarks/bench_pool_map.py [--sizes 1000 10000] [--dim 384] [--page [--runs 3]]
 
 Synthetic pools: unit text vectors around 12 themes (clustered, like real embeddings), plus a frame vector for a
 third of the pieces. Each size runs in a fresh child process so its peak RSS is its own. Per size: a cold layout
 (PCA to 50 dimensions, then t-SNE), the same pool again with its layout (kept as it is), 1% new pieces started
 from the old layout, and the PNG `triage map` draws from the points.
+
+With --page: the map page's time to first draw in Debian's chromium (Playwright, headless, software canvas) at the
+same sizes. A real `triage serve` (fake models, an empty call-out) serves the page; the browser is handed a
+synthetic `GET /api/callouts/bench/map` (12 blobs, scores, some decisions and copies), so the figure is the page's
+own: parse the JSON, lay out, draw every dot once, then one hover redraw, and the hidden table.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -80,12 +86,113 @@ def one(n: int, dim: int) -> dict[str, float]:
             "png_s": round(png, 2), "png_kb": round(png_kb, 1)}
 
 
+def synthetic_map(n: int, seed: int = 0) -> dict[str, object]:
+    """What `GET /api/callouts/ID/map` answers for a pool of n pieces in 12 blobs (1 in 10 decided, 1 in 20 a copy)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(-40, 40, (12, 2))
+    decisions = ["shortlisted", "starred", "rejected"]
+    points = []
+    for k in range(n):
+        c = int(rng.integers(12))
+        x, y = centres[c] + rng.normal(0, 6, 2)
+        points.append({"submission_id": f"s{k:06d}", "external_id": f"e{k:06d}", "title": f"Piece {k}",
+                       "contributor": f"person {k % 97}", "media_type": "video" if k % 3 == 0 else "text",
+                       "x": round(float(x), 4), "y": round(float(y), 4), "cluster": c,
+                       "cluster_label": f"theme {c}", "score": round(float(rng.beta(2, 5)), 4),
+                       "decision": decisions[k % 3] if k % 10 == 0 else None,
+                       "group": f"s{k - 1:06d}" if k % 20 == 1 else None})
+    clusters = [{"id": c, "label": f"theme {c}", "size": sum(1 for p in points if p["cluster"] == c),
+                 "x": round(float(centres[c][0]), 4), "y": round(float(centres[c][1]), 4)} for c in range(12)]
+    return {"callout": "bench", "count": n, "clusters": clusters, "points": points}
+
+
+def _answer_with(body: str) -> Any:
+    def answer(route: Any) -> None:  # Playwright hands the request too when the handler takes two arguments
+        route.fulfill(status=200, body=body, content_type="application/json")
+    return answer
+
+
+def page_times(sizes: list[int], runs: int) -> list[dict[str, object]]:
+    """Per size, the median of `runs` page loads: navigation to first draw, the JSON's arrival to first draw, a
+    hover redraw, and the hidden table's fill after it."""
+    import os
+    import shutil
+    import socket
+    import statistics
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    triage = [sys.executable, "-m", "triage.cli"]
+    rows: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
+        env.update(TRIAGE_WHISPER_MODEL="fake", TRIAGE_TEXT_MODEL="fake", TRIAGE_CLIP_MODEL="fake",
+                   TRIAGE_DATA_DIR=f"{tmp}/data", TRIAGE_MODELS_DIR=f"{tmp}/models", HF_HUB_OFFLINE="1")
+        subprocess.run([*triage, "callouts", "create", "bench", "--title", "Bench"], env=env, check=True,
+                       capture_output=True)
+        token = subprocess.run([*triage, "tokens", "create", "--role", "curator", "--name", "bench"], env=env,
+                               check=True, capture_output=True, text=True).stdout.strip()
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = subprocess.Popen([*triage, "serve", "--port", str(port), "--workers", "0"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    with urllib.request.urlopen(f"{url}/api/ready", timeout=2):
+                        break
+                except OSError:
+                    time.sleep(0.3)
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                            args=["--no-sandbox", "--disable-gpu"])
+                page = browser.new_page(viewport={"width": 1440, "height": 900})
+                page.goto(f"{url}/login")
+                page.fill("input[name=token]", token)
+                page.click("button[type=submit]")
+                page.wait_for_load_state("networkidle")
+                for n in sizes:
+                    body = json.dumps(synthetic_map(n))
+                    page.unroute("**/api/callouts/bench/map")
+                    page.route("**/api/callouts/bench/map", _answer_with(body))
+                    found = []
+                    for _ in range(runs):
+                        page.goto(f"{url}/callouts/bench/map")
+                        page.wait_for_selector("#map-canvas[data-drawn]", timeout=120_000)
+                        page.wait_for_function("() => triageMap.tabled > 0 && triageMap.painted > 0",
+                                               timeout=120_000)
+                        found.append(page.evaluate("""() => ({first_draw_ms: triageMap.drawn,
+                            json_to_draw_ms: triageMap.drawn - triageMap.fetched,
+                            next_frame_ms: triageMap.painted,
+                            hover_redraw_ms: triageMap.hoverTime(200),
+                            table_ms: triageMap.tabled - triageMap.drawn})"""))
+                    shots = Path(__file__).resolve().parents[1] / "build" / "screenshots"
+                    shots.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(shots / f"map-bench-{n}.png"))  # what was timed, to look at
+                    rows.append({"n": n, "json_kb": round(len(body) / 1024), "runs": runs,
+                                 **{k: round(statistics.median(f[k] for f in found), 1) for k in found[0]}})
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(10)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--dim", type=int, default=384)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--page", action="store_true", help="time the map page in chromium instead")
+    parser.add_argument("--runs", type=int, default=3, help="page loads per size (--page)")
     args = parser.parse_args()
+    if args.page:
+        for row in page_times(args.sizes, args.runs):
+            print(json.dumps(row), flush=True)
+        return
     if args.child:
         print(json.dumps(one(args.child, args.dim)))
         return

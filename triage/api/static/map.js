@@ -19,9 +19,9 @@
   var table = document.querySelector("#map-table tbody");
   var started = performance.now();
 
-  // Sub-theme colours: distinct hues dark enough to read as marks on white (3:1 or more against the page).
-  var PALETTE = ["#0a58ca", "#c2410c", "#116329", "#8250df", "#b4237a", "#0e7490", "#9a6700", "#cf222e",
-                 "#4d2d8c", "#1a7f37", "#953800", "#0550ae", "#6e7781", "#bf3989", "#3f6212", "#7c2d12"];
+  // Sub-theme colours: twelve hues told apart at a glance (labels are ink on white, not these colours).
+  var PALETTE = ["#1f77b4", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#d62728",
+                 "#17a2b8", "#8c564b", "#b07cc6", "#4d4d4d"];
   var NO_CLUSTER = "#8c959f";
   var MARK = { shortlisted: "#116329", starred: "#7d4e00", rejected: "#a40e26" };
   var CELL = 24;  // CSS pixels per cell of the hit-testing grid
@@ -402,7 +402,7 @@
                          } };
     requestAnimationFrame(function () { window.triageMap.painted = performance.now(); });  // the frame that shows it
     canvas.dataset.drawn = String(points.length);
-    status.textContent = points.length + (points.length === 1 ? " piece" : " pieces") + " in " +
+    status.textContent = points.length.toLocaleString("en") + (points.length === 1 ? " piece" : " pieces") + " in " +
       data.clusters.length + (data.clusters.length === 1 ? " sub-theme" : " sub-themes") + ".";
     setTimeout(fillTable, 0);  // after the first picture
   }
