@@ -121,8 +121,16 @@ def test_the_pool_map_by_pointer_and_by_keyboard(server: Server) -> None:
         page.set_viewport_size(DESKTOP)
         time.sleep(0.4)
 
-        # the keyboard: the skip link lands on the map; an arrow walks to a piece and announces it; Escape clears
-        # the selection; Enter opens the piece's card
+        # the selection feeds the workbench's bulk form: one action decides the three, and the map shows it
+        page.click("#picked-decide button[value=shortlisted]")
+        page.wait_for_url(f"{server.url}/callouts/lawn/map")
+        points = _drawn(page)
+        marked = page.evaluate("() => triageMap.points.filter(p => p.decision === 'shortlisted').map(p => p.submission_id)")
+        assert {d["sid"] for d in three} <= set(marked)
+        assert page.inner_text("#picked-count") == "0"
+
+        # the keyboard: the skip link lands on the map; an arrow walks to a piece and announces it; Space selects it,
+        # Escape clears the selection; Enter opens the piece's card
         page.locator(".skip").focus()
         page.keyboard.press("Enter")
         assert page.evaluate("() => document.activeElement.id") == "map-canvas"
@@ -136,6 +144,8 @@ def test_the_pool_map_by_pointer_and_by_keyboard(server: Server) -> None:
         page.wait_for_function(heard, arg="No piece further" if moved == focused else
                                next(d["name"] for d in points if d["sid"] == moved))
         focused = moved
+        page.keyboard.press("Space")
+        assert page.inner_text("#picked-count") == "1"
         page.keyboard.press("Escape")
         assert page.inner_text("#picked-count") == "0" and page.locator("#picked li").count() == 0
         page.keyboard.press("Enter")

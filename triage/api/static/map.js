@@ -16,6 +16,8 @@
   var pickedEmpty = document.getElementById("picked-empty");
   var pickedActions = document.getElementById("picked-actions");
   var legend = document.getElementById("map-clusters");
+  var decideForm = document.getElementById("picked-decide");
+  var sids = document.getElementById("picked-sids");
   var table = document.querySelector("#map-table tbody");
   var started = performance.now();
 
@@ -216,6 +218,13 @@
     pickedCount.textContent = String(chosen.length);
     pickedEmpty.hidden = chosen.length > 0;
     pickedActions.hidden = chosen.length === 0;
+    decideForm.hidden = chosen.length === 0;
+    sids.textContent = "";
+    chosen.forEach(function (i) {  // the workbench's own bulk form: every piece selected, not only those listed
+      var input = document.createElement("input");
+      input.type = "hidden"; input.name = "sid"; input.value = points[i].submission_id;
+      sids.appendChild(input);
+    });
     picked.textContent = "";
     chosen.slice(0, 500).forEach(function (i) {
       var p = points[i], li = document.createElement("li"), a = document.createElement("a");
