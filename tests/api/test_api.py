@@ -91,6 +91,8 @@ def test_submitter_cannot_upload_to_a_closed_callout(service: Service) -> None:
     done = service.upload("submitter", MEDIA / "good" / "story.txt", callout="shut")
     assert done.status_code == 409 and "closed" in done.json()["detail"]
     assert service.upload("submitter", MEDIA / "good" / "story.txt", callout="nope").status_code == 404
+    # anyone's upload to an unknown call-out is a 404, not a failed insert
+    assert service.upload("curator", MEDIA / "good" / "story.txt", callout="nope").status_code == 404
 
 
 def test_media_supports_range_requests(service: Service, ready_video: str) -> None:

@@ -57,7 +57,8 @@ async def upload(callout_id: str, request: Request, state: StateDep, who: Anyone
     """Upload one file to a call-out (submitters: open call-outs only). Answers 202 with the submission and
     the job analysing it; the same file uploaded again by the same person answers 200 with what exists. A
     submitter with too many uploads waiting for analysis, or past their bytes for 24 hours, gets 429."""
-    if who.is_submitter and not callout_view(state.store, callout_id)["open"]:
+    callout = callout_view(state.store, callout_id)  # NotFound for an unknown call-out, before the body is read
+    if who.is_submitter and not callout["open"]:
         raise Conflict(f"call-out {callout_id!r} is closed and takes no more uploads")
     with _allowance(state, who, request) as allowance:
         return await _take(callout_id, request, state, who, allowance)
