@@ -58,6 +58,14 @@ def test_pictures_without_text_give_no_words_in_under_50_ms(reader: ocr.OcrReade
     assert (time.perf_counter() - started) / 3 < 0.05
 
 
+def test_digits_alone_are_not_words(reader: ocr.OcrReader) -> None:
+    """A burned-in timecode or frame counter is read, but kept out: it differs between copies of one video."""
+    clock = draw_text(background("flat", (512, 288)), ["00:00:01  2322"], size=32, at=(24, 40))
+    poster = draw_text(background("flat", (512, 288)), ["Open 24 hours"], size=32, at=(24, 40))
+    assert reader.read(np.asarray(clock)) == []
+    assert ocr_text(reader.read(np.asarray(poster))) == "Open 24 hours"
+
+
 def test_the_presence_check_lets_a_small_caption_through() -> None:
     frame = draw_text(background("photo", (512, 288)), ["see you on the lawn"], size=14, colour=(255, 255, 255),
                       box=(0, 0, 0), at=(150, 250))

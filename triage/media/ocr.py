@@ -164,8 +164,10 @@ def _letters(lines: list[OcrLine]) -> int:
 
 
 def _readable(words: list[OcrWord]) -> bool:
-    """A line worth keeping: some words, and more than a stray letter or two (strokes of a texture read as 'I l')."""
-    return sum(sum(c.isalnum() for c in w.text) for w in words) >= 3
+    """A line worth keeping: at least three letters, so neither a stray letter or two (strokes of a texture read as
+    'I l') nor digits alone: a frame counter, a clock or a timecode burned into a video says nothing of what the
+    piece says, and differs between copies of one video cut at other moments."""
+    return sum(sum(c.isalpha() for c in w.text) for w in words) >= 3
 
 
 def _line(words: list[OcrWord], time: float) -> OcrLine:
