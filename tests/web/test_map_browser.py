@@ -73,7 +73,8 @@ def _box(page: Page, p: dict[str, Any], room: float, add: bool) -> None:
 
 
 def test_the_pool_map_by_pointer_and_by_keyboard(server: Server) -> None:
-    sids = [s["submission_id"] for s in _api(server, "GET", "/api/submissions?callout=lawn&status=ready&limit=50")["items"]]
+    ready = _api(server, "GET", "/api/submissions?callout=lawn&status=ready&limit=50")["items"]
+    sids = [s["submission_id"] for s in ready]
     _api(server, "POST", f"/api/submissions/{sids[0]}/decisions", {"decision": "starred"})
     _api(server, "POST", f"/api/submissions/{sids[1]}/decisions", {"decision": "rejected"})
     with sync_playwright() as p:
@@ -125,7 +126,8 @@ def test_the_pool_map_by_pointer_and_by_keyboard(server: Server) -> None:
         page.click("#picked-decide button[value=shortlisted]")
         page.wait_for_url(f"{server.url}/callouts/lawn/map")
         points = _drawn(page)
-        marked = page.evaluate("() => triageMap.points.filter(p => p.decision === 'shortlisted').map(p => p.submission_id)")
+        marked = page.evaluate(
+            "() => triageMap.points.filter(p => p.decision === 'shortlisted').map(p => p.submission_id)")
         assert {d["sid"] for d in three} <= set(marked)
         assert page.inner_text("#picked-count") == "0"
 
