@@ -122,6 +122,17 @@ def test_the_pool_map_by_pointer_and_by_keyboard(server: Server) -> None:
         page.set_viewport_size(DESKTOP)
         time.sleep(0.4)
 
+        # "Open these in the workbench": the shortlist of those three alone, then back to the map (the selection stays)
+        page.click("#picked-open")
+        page.wait_for_selector(".picked-note")
+        cards = {str(c.get_attribute("data-sid")) for c in page.locator("#cards [data-sid]").all()}
+        assert {d["sid"] for d in three} <= cards and len(cards) == 3, cards
+        page.go_back()
+        page.wait_for_selector("#map-canvas[data-drawn]")
+        if page.inner_text("#picked-count") != "3":  # a browser may not keep the page's state on the way back
+            for i, dot in enumerate(three):
+                _box(page, dot, 8, add=i > 0)
+
         # the selection feeds the workbench's bulk form: one action decides the three, and the map shows it
         page.click("#picked-decide button[value=shortlisted]")
         page.wait_for_url(f"{server.url}/callouts/lawn/map")

@@ -47,3 +47,26 @@ def test_the_map_page_is_for_signed_in_curators_only(service: Service) -> None:
         with_token = service.client.get("/callouts/lawn/map", headers=service.h(role), follow_redirects=False)
         assert with_token.status_code == 401
     assert service.client.get("/callouts/lawn").status_code == service.client.get("/callouts/lawn/map").status_code
+
+
+def test_the_pieces_picked_on_the_map_open_in_the_workbench(service: Service) -> None:
+    """`?ids=` (the map's "Open these in the workbench") keeps only those pieces, says so, and survives the filters."""
+    from tests.conftest import MEDIA
+
+    sids = []
+    for name in ("story.txt", "lyrics.md", "latin1.txt"):
+        done = service.upload("curator", MEDIA / "good" / name)
+        assert done.status_code == 202, done.text
+        sid = done.json()["submission"]["submission_id"]
+        assert service.wait_ready(sid)["status"] == "ready"
+        sids.append(sid)
+    sign_in(service)
+    whole = service.client.get("/callouts/lawn").text
+    assert all(f'id="card-{s}"' in whole for s in sids)
+    page = service.client.get(f"/callouts/lawn?ids={sids[0]},{sids[2]}").text
+    assert f'id="card-{sids[0]}"' in page and f'id="card-{sids[2]}"' in page and f'id="card-{sids[1]}"' not in page
+    assert "Only the 2 pieces picked on the" in page and 'href="/callouts/lawn"' in page
+    assert f'name="ids" value="{",".join(sorted([sids[0], sids[2]]))}"' in page  # the filter form keeps them
+    too_many = ",".join(f"s_{i}" for i in range(1001))
+    refused = service.client.get(f"/callouts/lawn?ids={too_many}", headers={"Accept": "text/html"})
+    assert refused.status_code == 422 and "at most 1000" in refused.text

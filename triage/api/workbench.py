@@ -34,15 +34,18 @@ class Wanted:
     split: bool = False
     number: int = 1  # page
     everything: bool = False  # a search with no close match: every result, not only the nearest few
+    ids: frozenset[str] | None = None  # the pieces picked on the pool map (None: no such filter)
 
 
 def only(state: AppState, callout_id: str, curator: str, wanted: Wanted,
          view: View | None = None) -> frozenset[str] | None:
-    """The submissions the "assigned to me" and "team disagrees" filters keep (None: no such filter)."""
-    keep: frozenset[str] | None = None
+    """The submissions the "assigned to me", "team disagrees" and "picked on the map" filters keep (None: no such
+    filter)."""
+    keep: frozenset[str] | None = wanted.ids
     if wanted.mine:
         with state.store.db.session() as session:
-            keep = assigned(session, callout_id, curator)
+            mine = assigned(session, callout_id, curator)
+        keep = mine if keep is None else keep & mine
     if wanted.split:
         view = view or View(state.store, state.models(), callout_id, state.cache)
         disputed = frozenset(i for i, t in view.tallies().items() if t.split)

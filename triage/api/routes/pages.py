@@ -19,6 +19,7 @@ from triage.api.queries import visible_submission
 from triage.api.tokens import authenticate, end_sessions, session_epoch, touch
 from triage.api.workbench import NEAREST, SORTS, Wanted, chips, link, pages, results
 from triage.domain import DECISIONS, UNDECIDED, MediaType
+from triage.errors import BadRequest
 from triage.jobs import queue
 from triage.service.cache import View
 from triage.service.decisions import history
@@ -30,7 +31,8 @@ from triage.store.submissions import lookup_near
 router = APIRouter(include_in_schema=False)
 MEDIA_TYPES = tuple(m.value for m in MediaType)
 DECISION_FILTERS = (*DECISIONS, UNDECIDED)
-FILTER_NAMES = ("media_type", "decision", "cluster", "mine", "split")  # what a new search keeps
+FILTER_NAMES = ("media_type", "decision", "cluster", "mine", "split", "ids")  # what a new search keeps
+MAX_PICKED = 1000  # pieces picked on the map that one workbench address may carry
 
 
 def _choice(names: tuple[str, ...]) -> str:
@@ -91,9 +93,11 @@ def callout_page(callout_id: str, page: PageDep, q: Annotated[str | None, Query(
                  sort: Annotated[str, Query(pattern=_choice(tuple(s for s, _ in SORTS)))] = "",
                  mine: Annotated[str, Query(pattern="^1?$")] = "", split: Annotated[str, Query(pattern="^1?$")] = "",
                  everything: Annotated[str, Query(alias="all", pattern="^1?$")] = "",
+                 ids: Annotated[str | None, Query(max_length=MAX_PICKED * 40)] = None,
                  number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1) -> HTMLResponse:
     """The workbench: the shortlist (or search results, or pieces like one submission) as cards, a page at a time,
-    with filters, cluster chips, the team's progress and the call-out's running jobs."""
+    with filters, cluster chips, the team's progress and the call-out's running jobs. `ids` (comma-separated) keeps
+    the pieces picked on the pool map."""
     state, request = page.state, page.request
     callout = callout_view(state.store, callout_id)
     with state.store.db.session() as session:
@@ -102,7 +106,8 @@ def callout_page(callout_id: str, page: PageDep, q: Annotated[str | None, Query(
         like_title = (liked.title or liked.original_filename or liked.external_id or liked.id) if liked else ""
     wanted = Wanted(q=q.strip() if q and q.strip() else None, like=liked.id if liked else None, cluster=cluster,
                     media_type=media_type or None, decision=decision or None, sort=sort or "rank",
-                    mine=mine == "1", split=split == "1", number=number, everything=everything == "1")
+                    mine=mine == "1", split=split == "1", number=number, everything=everything == "1",
+                    ids=_picked(ids))
     view = View(state.store, state.models(), callout_id, state.cache)  # one signature read for the whole page
     found, problem = results(state, view, page.who.name, wanted)
     weak_only = bool(wanted.q) and found.get("good") == 0 and bool(found["items"]) and not wanted.everything
@@ -115,7 +120,9 @@ def callout_page(callout_id: str, page: PageDep, q: Annotated[str | None, Query(
         "callout.html", callout=callout, cards=shown, stems=stems, exemplars=set(callout["exemplars"]),
         clusters=chips(view, counts) if not problem else [], q=wanted.q or "", like=like_title,
         like_ref=like or "", cluster=cluster, media_type=wanted.media_type, decision=wanted.decision, sort=wanted.sort,
-        mine=wanted.mine, split=wanted.split, jobs=jobs, problem=problem, weak_only=weak_only,
+        mine=wanted.mine, split=wanted.split, picked=len(wanted.ids) if wanted.ids is not None else None,
+        picked_ids=",".join(sorted(wanted.ids or ())),
+        unpicked_link=link(request, ids=None, page=None), jobs=jobs, problem=problem, weak_only=weak_only,
         media_types=MEDIA_TYPES, decisions=DECISION_FILTERS, sorts=SORTS,
         progress=progress(state.store, state.models(), callout_id, page.who.name, view=view),
         pages=pages(request, number, len(shown), 0 if weak_only else found["total"]), found_total=found["total"],
@@ -124,6 +131,16 @@ def callout_page(callout_id: str, page: PageDep, q: Annotated[str | None, Query(
         everything_link=link(request, all=1, page=None),
         chip_link=lambda k: link(request, cluster=k, page=None),
         here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
+
+
+def _picked(ids: str | None) -> frozenset[str] | None:
+    """The submission ids of the `ids` filter; too many is a refusal with the limit, not a silent cut."""
+    if not ids:
+        return None
+    picked = frozenset(i.strip() for i in ids.split(",") if i.strip())
+    if len(picked) > MAX_PICKED:
+        raise BadRequest(f"at most {MAX_PICKED} pieces can be opened from the map at once; select fewer")
+    return picked
 
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)

@@ -225,6 +225,10 @@
       input.type = "hidden"; input.name = "sid"; input.value = points[i].submission_id;
       sids.appendChild(input);
     });
+    // the workbench filtered to the selection (its page refuses more than 1,000: the bulk form above takes any number)
+    var open = document.getElementById("picked-open");
+    open.hidden = chosen.length > 1000;
+    open.href = open.pathname + "?ids=" + encodeURIComponent(chosen.map(function (i) { return points[i].submission_id; }).join(","));
     picked.textContent = "";
     chosen.slice(0, 500).forEach(function (i) {
       var p = points[i], li = document.createElement("li"), a = document.createElement("a");
