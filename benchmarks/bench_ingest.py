@@ -23,7 +23,8 @@ import torch
 from triage.config import Settings
 from triage.domain import MediaLimits
 from triage.encoders import registry
-from triage.pipeline import Encoders, analyse
+from triage.encoders.base import Encoders
+from triage.pipeline import analyse
 
 FORTUNES = Path("/usr/share/games/fortunes/fortunes")
 

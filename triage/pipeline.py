@@ -21,7 +21,7 @@ import numpy as np
 from triage import fingerprints, media
 from triage.chunking import chunk_text, chunk_transcript, pool
 from triage.domain import Chunk, Decoded, Embedding, MediaLimits, MediaType, Probe, Transcript
-from triage.encoders.base import BatchTranscriber, ImageTextEncoder, TextEncoder, Transcriber
+from triage.encoders.base import BatchTranscriber, Encoders, ImageTextEncoder, TextEncoder
 from triage.errors import ConfigError
 from triage.media.audio import SAMPLE_RATE
 from triage.media.ocr import OcrLine
@@ -37,16 +37,6 @@ FINGERPRINTS_MODEL = "phash-trimmed+chromaprint+minhash"
 # sentence or moment that matched; the pooled vector still represents the whole piece.
 CHUNK_WORDS = 40
 TRANSCRIPT_WINDOW_S = 15.0
-
-
-@dataclass
-class Encoders:
-    """The models one run uses. `clip` is None when no visual weights are installed."""
-
-    transcriber: Transcriber | None  # None for query-only work (search, shortlist)
-    text: TextEncoder
-    clip: ImageTextEncoder | None = None
-    vad: bool = True
 
 
 @dataclass

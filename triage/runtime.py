@@ -9,11 +9,10 @@ from typing import Any
 from triage.config import Settings
 from triage.domain import MediaLimits
 from triage.encoders import registry
-from triage.encoders.base import ImageTextEncoder, TextEncoder
+from triage.encoders.base import Encoders, ImageTextEncoder, TextEncoder
 from triage.errors import ModelUnavailable
 from triage.ingest.batch import engine_for
 from triage.ingest.engine import Analyser, AnalysisEngine
-from triage.pipeline import Encoders
 from triage.store.store import Store
 from triage.vectors import set_threads
 

@@ -17,13 +17,13 @@ from tests.conftest import MEDIA
 from triage import media, runtime
 from triage.config import Settings
 from triage.domain import MediaLimits, Transcript
+from triage.encoders.base import Encoders
 from triage.encoders.fake import FakeTranscriber
 from triage.errors import ModelUnavailable, ProcessingFailed
 from triage.ingest.batch import BatchEngine
 from triage.ingest.engine import AnalysisEngine, LocalEngine, Request
 from triage.ingest.runner import ItemResult, ingest
 from triage.ingest.sources import Source, from_paths
-from triage.pipeline import Encoders
 from triage.store import artifacts as art
 from triage.store.callouts import upsert_callout
 from triage.store.schema import Content, Vector

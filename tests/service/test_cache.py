@@ -14,8 +14,8 @@ from triage import runtime
 from triage.chunking import chunk_text
 from triage.config import Settings
 from triage.domain import Status
+from triage.encoders.base import Encoders
 from triage.encoders.fake import FakeTextEncoder
-from triage.pipeline import Encoders
 from triage.service import cache as cache_module
 from triage.service.cache import PoolCache, pool_signature
 from triage.service.clusters import clusters

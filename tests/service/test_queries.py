@@ -7,9 +7,9 @@ import pytest
 
 from triage import runtime
 from triage.config import Settings
+from triage.encoders.base import Encoders
 from triage.encoders.fake import FakeTextEncoder
 from triage.errors import BadRequest
-from triage.pipeline import Encoders
 from triage.scoring.query import callout_texts
 from triage.service.queries import callout_query, prompt_query
 from triage.store.callouts import upsert_callout

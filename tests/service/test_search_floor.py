@@ -9,9 +9,9 @@ import pytest
 from tests.conftest import MEDIA
 from triage import runtime
 from triage.config import Settings
+from triage.encoders.base import Encoders
 from triage.ingest.runner import ingest
 from triage.ingest.sources import from_paths
-from triage.pipeline import Encoders
 from triage.service import search as service
 from triage.store.callouts import upsert_callout
 from triage.store.store import Store

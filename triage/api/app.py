@@ -27,11 +27,11 @@ from triage.api.page import error_page
 from triage.api.quota import UploadQuota
 from triage.api.schemas import errors
 from triage.config import Settings
+from triage.encoders.base import Encoders
 from triage.errors import TriageError, Unauthorized
 from triage.jobs import queue
 from triage.jobs.handlers import JobContext
 from triage.jobs.worker import WorkerPool
-from triage.pipeline import Encoders
 from triage.service.health import health as service_health
 from triage.service.health import problems
 from triage.service.pool import model_names

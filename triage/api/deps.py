@@ -16,12 +16,12 @@ from triage.api import session as web
 from triage.api.quota import UploadQuota
 from triage.api.tokens import Principal, authenticate, session_principal, touch
 from triage.config import Settings
+from triage.encoders.base import Encoders
 from triage.errors import Forbidden, Unauthorized
 from triage.jobs import queue
 from triage.jobs.handlers import JobContext
 from triage.jobs.worker import WorkerPool
 from triage.metrics import MODEL_LOAD_SECONDS
-from triage.pipeline import Encoders
 from triage.service import exemplars
 from triage.service.cache import PoolCache
 from triage.store.store import Store

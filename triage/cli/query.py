@@ -13,7 +13,7 @@ from triage.cli.output import emit_json, one_line, table
 from triage.cli.progress import BatchProgress
 from triage.config import Settings
 from triage.domain import DECISIONS, UNDECIDED
-from triage.pipeline import Encoders
+from triage.encoders.base import Encoders
 from triage.store.callouts import get_callout
 from triage.store.store import Store
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -64,3 +65,13 @@ class ImageTextEncoder(Protocol):
     def encode_texts(self, texts: list[str]) -> np.ndarray:
         """Prompts to (n, dim) float32 unit vectors in the image space."""
         ...
+
+
+@dataclass
+class Encoders:
+    """The models one run uses. `clip` is None when no visual weights are installed."""
+
+    transcriber: Transcriber | None  # None for query-only work (search, shortlist)
+    text: TextEncoder
+    clip: ImageTextEncoder | None = None
+    vad: bool = True

@@ -15,13 +15,13 @@ from typing import Any
 from triage import runtime
 from triage.config import Settings
 from triage.domain import MediaType
+from triage.encoders.base import Encoders
 from triage.evaluation.bm25 import BM25
 from triage.evaluation.cluster_metrics import nmi, purity
 from triage.evaluation.corpus import Corpus
 from triage.evaluation.metrics import duplicate_pair_scores, ndcg_at_k, precision_at_k
 from triage.ingest import sources as src
 from triage.ingest.runner import ingest
-from triage.pipeline import Encoders
 from triage.scoring.cluster import cluster_pool
 from triage.service import duplicates as dup_service
 from triage.service.pool import Pool, load_pool, model_names

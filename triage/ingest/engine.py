@@ -17,7 +17,8 @@ from typing import Protocol
 
 from triage import pipeline
 from triage.domain import MediaLimits, Transcript
-from triage.pipeline import STAGES, Analysis, Encoders, Prepared
+from triage.encoders.base import Encoders
+from triage.pipeline import STAGES, Analysis, Prepared
 
 
 class Analyse(Protocol):

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from triage.domain import Status
+from triage.encoders.base import Encoders
 from triage.errors import ConfigError, InvalidSubmission, ModelUnavailable
 from triage.ingest.engine import Analyse, AnalysisEngine, LocalEngine, Outcome, Request, run_all
 from triage.ingest.save import save_analysis
-from triage.pipeline import FINGERPRINTS_MODEL, STAGES, Encoders, text_vectors_model
+from triage.pipeline import FINGERPRINTS_MODEL, STAGES, text_vectors_model
 from triage.store import artifacts as art
 from triage.store.schema import Content, Submission, Vector
 from triage.store.store import Store

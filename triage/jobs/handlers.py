@@ -10,12 +10,13 @@ from typing import Any
 
 from triage import runtime
 from triage.config import Settings
+from triage.encoders.base import Encoders
 from triage.errors import ConfigError, NotFound
 from triage.ingest import reprocess as rp
 from triage.ingest.claims import begin_processing
 from triage.ingest.engine import AnalysisEngine
 from triage.ingest.runner import process_content
-from triage.pipeline import STAGES, Encoders
+from triage.pipeline import STAGES
 from triage.service.index import sync_all
 from triage.service.rescore import rescore as score_callout
 from triage.store import submissions as subs

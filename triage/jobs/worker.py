@@ -11,11 +11,11 @@ from typing import Any
 
 from triage import logs
 from triage.config import Settings
+from triage.encoders.base import Encoders
 from triage.errors import TriageError
 from triage.jobs import queue
 from triage.jobs.handlers import JobCancelled, JobContext, handler_for
 from triage.metrics import JOB_SECONDS
-from triage.pipeline import Encoders
 from triage.store.store import Store
 
 log = logging.getLogger(__name__)

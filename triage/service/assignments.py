@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from triage.encoders.base import Encoders
 from triage.errors import BadRequest
-from triage.pipeline import Encoders
 from triage.service.cache import PoolCache
 from triage.service.shortlist import shortlist
 from triage.store.rows import batches, check_length

@@ -21,8 +21,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from triage.domain import Status
+from triage.encoders.base import Encoders
 from triage.errors import ConfigError
-from triage.pipeline import Encoders
 from triage.scoring.cluster import Cluster, cluster_pool
 from triage.scoring.dedup import DuplicateGroup
 from triage.scoring.modality import MODALITIES, PoolFeatures

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from triage.pipeline import Encoders
+from triage.encoders.base import Encoders
 from triage.scoring.tally import Tally
 from triage.service import assignments, notes, votes
 from triage.service import decisions as dec

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from triage.encoders.base import Encoders
 from triage.errors import BadRequest, NotFound
-from triage.pipeline import Encoders
 from triage.service.cache import PoolCache, View
 from triage.service.decisions import Decided, record_batch, undo_last
 from triage.store.callouts import get_callout

@@ -16,8 +16,8 @@ from typing import IO, Any
 from sqlalchemy import select
 
 from triage.domain import CHOSEN
+from triage.encoders.base import Encoders
 from triage.errors import ConfigError, ProcessingFailed
-from triage.pipeline import Encoders
 from triage.service import notes, timeline
 from triage.service.decisions import latest
 from triage.service.shortlist import shortlist

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.domain import Chunk, MediaType, Status
-from triage.pipeline import Encoders, encoder_of
+from triage.encoders.base import Encoders
+from triage.pipeline import encoder_of
 from triage.scoring.types import Fingerprint, Item, Vectors
 from triage.service.index import SPACES
 from triage.store.rows import batches

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from triage.pipeline import Encoders
+from triage.encoders.base import Encoders
 from triage.scoring.projection import Layout, pool_layout
 from triage.service.cache import PoolCache, View
 from triage.store.store import Store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from triage.pipeline import Encoders
+from triage.encoders.base import Encoders
 from triage.scoring.dedup import DuplicateGroup
 from triage.service.assignments import assigned
 from triage.service.cache import PoolCache, View

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sqlalchemy.orm import Session
 
+from triage.encoders.base import Encoders
 from triage.errors import BadRequest
-from triage.pipeline import Encoders
 from triage.scoring.query import callout_texts
 from triage.scoring.types import CalloutQuery
 from triage.service.memo import Embeddings

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.domain import Status
-from triage.pipeline import Encoders
+from triage.encoders.base import Encoders
 from triage.scoring.cluster import Cluster, cluster_pool
 from triage.scoring.dedup import DuplicateEdge, DuplicateGroup
 from triage.scoring.relevance import score_pool

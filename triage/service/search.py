@@ -16,8 +16,9 @@ import numpy as np
 from sqlalchemy import select
 
 from triage.domain import MediaType
+from triage.encoders.base import Encoders
 from triage.errors import BadRequest
-from triage.pipeline import Encoders, encoder_of
+from triage.pipeline import encoder_of
 from triage.scoring.dedup import DuplicateGroup
 from triage.scoring.floor import best_similarity, floor_for, match
 from triage.scoring.modality import PoolFeatures

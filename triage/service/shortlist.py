@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from triage.domain import MediaType
-from triage.pipeline import Encoders
+from triage.encoders.base import Encoders
 from triage.scoring.shortlist import Filters, decision_filter
 from triage.scoring.shortlist import shortlist as rank
 from triage.scoring.tally import Tally

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import time
 
+from triage.encoders.base import Encoders
 from triage.errors import TriageError
-from triage.pipeline import Encoders
 from triage.service.cache import PoolCache
 from triage.service.clusters import clusters
 from triage.service.shortlist import shortlist
