@@ -33,6 +33,20 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def copy_hashing(source: Path, dest: Path) -> tuple[str, int]:
+    """Copy `source` to `dest`, hashing the bytes as they pass, and fsync it: (sha256, size) of what was written."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(source, "rb") as src, open(dest, "wb") as dst:
+        while block := src.read(CHUNK):
+            digest.update(block)
+            dst.write(block)
+            size += len(block)
+        dst.flush()
+        os.fsync(dst.fileno())
+    return digest.hexdigest(), size
+
+
 def atomic_write(path: Path, data: bytes) -> Path:
     """Write `data` to `path` via a temp file in the same folder, fsync and rename: readers see old or new,
     never half."""
@@ -91,17 +105,8 @@ class FileStore:
     def put_original(self, source: Path) -> tuple[str, int]:
         """Copy `source` in, hashing while copying. Returns (sha256, size). Idempotent for identical bytes."""
         temp = self.temp_path()
-        digest = hashlib.sha256()
-        size = 0
         try:
-            with open(source, "rb") as src, open(temp, "wb") as dst:
-                while block := src.read(CHUNK):
-                    digest.update(block)
-                    dst.write(block)
-                    size += len(block)
-                dst.flush()
-                os.fsync(dst.fileno())
-            sha256 = digest.hexdigest()
+            sha256, size = copy_hashing(source, temp)
             final = self.original_path(sha256)
             if final.exists():
                 temp.unlink()

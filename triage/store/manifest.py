@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 
 from triage.errors import NotFound
 from triage.store.db import MIGRATIONS
-from triage.store.files import CHUNK, atomic_write
+from triage.store.files import CHUNK, atomic_write, copy_hashing
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -64,21 +64,13 @@ def copy_hashed(source: Path, target: Path) -> tuple[str, int]:
     name), hashing the bytes as they pass; returns (sha256, size) of what was written."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    digest = hashlib.sha256()
-    size = 0
     try:
-        with open(source, "rb") as src, open(temp, "wb") as dst:
-            while block := src.read(CHUNK):
-                digest.update(block)
-                dst.write(block)
-                size += len(block)
-            dst.flush()
-            os.fsync(dst.fileno())
+        found = copy_hashing(source, temp)
         shutil.copystat(source, temp)
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
-    return digest.hexdigest(), size
+    return found
 
 
 def link_into(source: Path, target: Path) -> None:
