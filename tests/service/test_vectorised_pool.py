@@ -97,12 +97,13 @@ def test_embeddings_are_dropped_by_size_least_recently_used_first() -> None:
 def test_a_narrowed_search_keeps_the_index_until_the_vectors_change(store, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A big pool's search is narrowed by the FAISS index: synced once, not per search, and again after a change."""
     from tests.service.test_cache import add_text
+    from triage.service import index as index_module
     from triage.service import search as search_module
 
     store, models = store
     syncs: list[str] = []
-    sync = search_module.sync
-    monkeypatch.setattr(search_module, "sync", lambda *a, **k: syncs.append(a[2]) or sync(*a, **k))
+    sync = index_module.sync
+    monkeypatch.setattr(index_module, "sync", lambda *a, **k: syncs.append(a[2]) or sync(*a, **k))
     cache, index = PoolCache(), tmp_path / "index"
 
     def found(prompt: str, cached: bool = True) -> list[str]:

@@ -21,6 +21,7 @@ from triage.errors import ChecksumMismatch, NotFound, ProcessingFailed
 from triage.metrics import INDEX_REBUILDS
 from triage.pipeline import encoder_of
 from triage.store.files import atomic_write
+from triage.store.rows import batches
 from triage.store.schema import Vector
 from triage.store.store import Store
 from triage.vectors import VectorIndex, seal, unseal
@@ -166,38 +167,42 @@ def sync_all(store: Store, index_dir: Path, *, exact_max: int, threads: int = 2,
             for space in SPACES]
 
 
-def candidate_contents(store: Store, index_dir: Path, queries: dict[str, np.ndarray | None], *,
-                       models: Mapping[str, str], want: int, exact_max: int, per_result: int = 20,
-                       threads: int = 2) -> set[str] | None:
-    """Contents with a chunk or frame nearest to any query row, per space: the short list a big pool is scored on.
-
-    `per_result` candidates per wanted result leave room for the re-ranking (contrast, feedback, duplicates)
-    to reorder them. `models` names the model that embedded each space's query rows. None when no index can
-    answer these queries (it holds another model's vectors, in the middle of a change of model): the caller then
-    scores the whole pool, slower but right.
-    """
-    found: list[int] = []
-    usable = False
-    for space, rows in queries.items():
-        if rows is None or not len(rows):  # e.g. a picture as the query has no words
-            continue
+def synced_indexes(store: Store, index_dir: Path, models: Mapping[str, str], *, exact_max: int,
+                   threads: int = 2) -> dict[str, VectorIndex]:
+    """Each space's index, brought up to date with the database, where it holds the vectors of the model that
+    embeds queries now (`models`: space -> encoder name). A space in the middle of a change of model is left out."""
+    out = {}
+    for space in SPACES:
         if _newest_encoder(store, space) != models.get(space):  # the index holds another model's vectors
             continue
         index = sync(store, index_dir, space, exact_max=exact_max, threads=threads)[0]
         if index is not None:
-            usable = True
-            # Never more than the index holds: `want` grows with the page asked for (any offset), and FAISS
-            # allocates k results per query row up front.
-            k = min(len(index), max(100, want * per_result))
-            if k == 0:
-                continue
-            _, ids = index.search(rows, k=k)
-            found += [int(i) for i in np.unique(ids) if i >= 0]
+            out[space] = index
+    return out
+
+
+def nearest_contents(store: Store, indexes: Mapping[str, VectorIndex], queries: dict[str, np.ndarray | None], *,
+                     want: int, per_result: int = 20) -> set[str] | None:
+    """Contents with a chunk or frame nearest to any query row, per space: the short list a big pool is scored on.
+
+    `per_result` candidates per wanted result leave room for the re-ranking (contrast, feedback, duplicates)
+    to reorder them. None when no index can answer these queries (none holds the query model's vectors): the
+    caller then scores the whole pool, slower but right.
+    """
+    found: list[int] = []
+    usable = False
+    for space, rows in queries.items():
+        index = indexes.get(space)
+        if rows is None or not len(rows) or index is None:  # e.g. a picture as the query has no words
+            continue
+        usable = True
+        # Never more than the index holds: `want` grows with the page asked for (any offset), and FAISS
+        # allocates k results per query row up front.
+        k = min(len(index), max(100, want * per_result))
+        if k:
+            found += [int(i) for i in np.unique(index.search(rows, k=k)[1]) if i >= 0]
     if not usable:
         return None
     with store.db.session() as session:
-        shas: set[str] = set()
-        for start in range(0, len(found), 1000):
-            batch = found[start:start + 1000]
-            shas.update(session.scalars(select(Vector.sha256).where(Vector.id.in_(batch))))
-    return shas
+        return {sha for batch in batches(found)
+                for sha in session.scalars(select(Vector.sha256).where(Vector.id.in_(batch)))}

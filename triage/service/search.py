@@ -13,12 +13,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import select
 
 from triage.domain import MediaType
 from triage.encoders.base import Encoders
 from triage.errors import BadRequest
-from triage.pipeline import encoder_of
 from triage.scoring.dedup import DuplicateGroup
 from triage.scoring.floor import best_similarity, floor_for, match
 from triage.scoring.modality import PoolFeatures
@@ -28,10 +26,8 @@ from triage.scoring.shortlist import shortlist as rank
 from triage.scoring.types import CalloutQuery, Explanation
 from triage.service.cache import PoolCache, View
 from triage.service.duplicates import pool_groups
-from triage.service.index import SPACES, sync
+from triage.service.index import nearest_contents, synced_indexes
 from triage.service.pool import Pool, load_pool, model_names
-from triage.store.rows import batches
-from triage.store.schema import Vector
 from triage.store.store import Store
 from triage.store.submissions import lookup_near
 from triage.vectors import VectorIndex
@@ -175,49 +171,18 @@ def _ranked(view: View, query: CalloutQuery, limit: int, offset: int, index_dir:
     return pool, ranking, {s.item_id: s.words_similarity for s in scored}
 
 
-def _candidates(view: View, index_dir: Path, queries: dict[str, np.ndarray | None], *, want: int, exact_max: int,
-                per_result: int = 20) -> set[str] | None:
-    """`index.candidate_contents`, with each space's index kept in memory while the vectors table stays as it was:
+def _candidates(view: View, index_dir: Path, queries: dict[str, np.ndarray | None], *, want: int,
+                exact_max: int) -> set[str] | None:
+    """`index.nearest_contents` over each space's index, kept in memory while the vectors table stays as it was:
     syncing reads the id of every vector and the index file with its checksum, seconds per search at 1M pieces."""
-    kept = indexes(view, index_dir, exact_max)
-    found: list[int] = []
-    usable = False
-    for space, rows in queries.items():
-        index = kept.get(space)
-        if rows is None or not len(rows) or index is None:  # no words in the query; another model's index
-            continue
-        usable = True
-        # Never more than the index holds: `want` grows with the page asked for, and FAISS allocates k per row.
-        k = min(len(index), max(100, want * per_result))
-        if k:
-            found += [int(i) for i in np.unique(index.search(rows, k=k)[1]) if i >= 0]
-    if not usable:
-        return None  # the caller scores the whole pool: slower, but right
-    with view.store.db.session() as session:
-        return {sha for batch in batches(found)
-                for sha in session.scalars(select(Vector.sha256).where(Vector.id.in_(batch)))}
+    return nearest_contents(view.store, indexes(view, index_dir, exact_max), queries, want=want)
 
 
 def indexes(view: View, index_dir: Path, exact_max: int) -> dict[str, VectorIndex]:
-    """Each space's index, synced with the vectors table once per state of that table and kept (with a cache), where
-    it holds the vectors of the model that embeds queries now."""
+    """Each space's synced index (`index.synced_indexes`), once per state of the vectors table, kept in the cache."""
     return view.indexes.get(("faiss", view.vectors_mark, str(index_dir), exact_max),
-                            lambda: _synced(view, index_dir, exact_max))
-
-
-def _synced(view: View, index_dir: Path, exact_max: int) -> dict[str, VectorIndex]:
-    models = model_names(view.models)
-    out = {}
-    for space in SPACES:
-        with view.store.db.session() as session:
-            newest = session.scalar(select(Vector.model).where(Vector.space == space)
-                                    .order_by(Vector.id.desc()).limit(1))
-        if newest is None or encoder_of(newest) != models.get(space):
-            continue  # in the middle of a change of model: the index holds the old one's vectors
-        index = sync(view.store, index_dir, space, exact_max=exact_max)[0]
-        if index is not None:
-            out[space] = index
-    return out
+                            lambda: synced_indexes(view.store, index_dir, model_names(view.models),
+                                                   exact_max=exact_max))
 
 
 def _page(ranking: Shortlist, offset: int, limit: int) -> Shortlist:
