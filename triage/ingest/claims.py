@@ -39,3 +39,14 @@ def begin_processing(session: Session, content: Content, *, only: Submission | N
     for row in waiting:
         submissions.set_status(row, Status.PROCESSING)
     return True
+
+
+def give_up(session: Session, content: Content, reason: str) -> None:
+    """Undo `begin_processing` when its analysis cannot finish: the bytes and every submission still waiting on
+    them become `failed` with the reason (not final: the same file again, or the job retried, tries again)."""
+    if content.status in submissions.FINAL:
+        return
+    submissions.set_status(content, Status.FAILED, reason)
+    for row in session.scalars(select(Submission).where(Submission.sha256 == content.sha256,
+                                                        Submission.status.not_in(submissions.FINAL))):
+        submissions.set_status(row, Status.FAILED, reason)

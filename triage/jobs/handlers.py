@@ -3,6 +3,7 @@ callback; `report` raises JobCancelled once someone cancels the job, so handlers
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from triage.ingest import reprocess as rp
 from triage.ingest.claims import begin_processing
 from triage.ingest.engine import AnalysisEngine
 from triage.ingest.runner import process_content
+from triage.jobs.uploads import settle_abandoned
 from triage.pipeline import STAGES
 from triage.service.index import sync_all
 from triage.service.rescore import rescore as score_callout
@@ -23,6 +25,7 @@ from triage.store import submissions as subs
 from triage.store.schema import Content
 from triage.store.store import Store
 
+log = logging.getLogger(__name__)
 Report = Callable[[int, int], None]
 
 
@@ -94,6 +97,13 @@ def process_upload(ctx: JobContext, params: dict[str, Any], callout_id: str | No
         try:
             with store.files.active():
                 process_content(store, sha256, engine, allow_mislabelled=ctx.settings.allow_mislabelled)
+        except Exception as exc:  # a full disk, a read-only database: the submissions must not stay "processing"
+            try:
+                settle_abandoned(store.db, [sha256], f"its analysis stopped ({type(exc).__name__}: {exc}); "
+                                                     "send the file again or retry the job")
+            except Exception:  # the database refuses too: the workers' sweep settles them once it takes writes
+                log.exception("could not mark %s failed", sha256[:12])
+            raise
         finally:
             engine.close()
     report(1, 1)

@@ -9,14 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.domain import Status
 from triage.errors import Conflict
-from triage.ingest.claims import source_key
+from triage.ingest.claims import give_up, source_key
 from triage.jobs import queue
 from triage.service.views import as_seen_by, submission_summary
 from triage.store import submissions
+from triage.store.db import Database
+from triage.store.schema import Content, Job, Submission
 from triage.store.store import Store
 
 
@@ -76,3 +79,35 @@ def _in_hand(session: Session, callout_id: str, submission_id: str) -> bool:
     and queueing its job left it "received" with none: the same upload again must queue it, not answer 200."""
     return any(j.kind == "process_upload" and (j.params or {}).get("submission_id") == submission_id
                for j in queue.active_for(session, [callout_id]))
+
+
+def settle_abandoned(db: Database, shas: list[str] | None, reason: str | None = None) -> list[str]:
+    """Fail, with a reason, the uploads an analysis job left half-way and nothing will finish: its job failed or
+    was cancelled (a full disk, a read-only database, a curator's cancel) and no other job is on the way.
+
+    `shas`: those bytes only, with `reason` (the job's own error); None: every such upload, each with its last
+    job's error. Uploads no job ever took (a running `triage ingest`) are not touched. Returns the shas settled.
+    """
+    with db.session() as session:
+        query = select(Submission.sha256).where(Submission.status.in_((Status.RECEIVED.value,
+                                                                        Status.PROCESSING.value)))
+        waiting = set(session.scalars(query)) - {None}
+        if shas is not None:
+            waiting &= set(shas)
+        last: dict[str, Job] = {}
+        for job in session.scalars(select(Job).where(Job.kind == "process_upload").order_by(Job.id)):
+            sha = (job.params or {}).get("sha256")
+            if isinstance(sha, str) and sha in waiting:
+                last[sha] = job
+        settled = []
+        for sha, job in sorted(last.items()):
+            if job.status not in (queue.FAILED, queue.CANCELLED) and shas is None:
+                continue  # done (settled already) or still on its way
+            content = session.get(Content, sha)
+            if content is None:
+                continue
+            why = reason or f"its analysis job {job.id} {job.status}" + (f" ({job.error})" if job.error else "") + \
+                f"; retry it with: triage jobs retry {job.id}"
+            give_up(session, content, why)
+            settled.append(sha)
+    return settled

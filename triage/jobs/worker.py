@@ -15,6 +15,7 @@ from triage.encoders.base import Encoders
 from triage.errors import TriageError
 from triage.jobs import queue
 from triage.jobs.handlers import JobCancelled, JobContext, handler_for
+from triage.jobs.uploads import settle_abandoned
 from triage.metrics import JOB_SECONDS
 from triage.store.store import Store
 
@@ -121,6 +122,7 @@ class WorkerPool:
         resumed = queue.requeue_stale(self.ctx.store.db, stale_after=self.heartbeat_every * 4)
         if resumed:
             log.warning("resuming jobs left running by a stopped server: %s", resumed)
+        self._settle_abandoned()
         for i in range(self.count):
             thread = threading.Thread(target=self._loop, args=(f"w{i}",), name=f"triage-job-{i}", daemon=True)
             thread.start()
@@ -186,3 +188,15 @@ class WorkerPool:
             if revived:
                 log.warning("resuming jobs whose worker stopped: %s", revived)
                 self._wake.set()
+            self._settle_abandoned()
+
+    def _settle_abandoned(self) -> None:
+        """Uploads whose analysis job failed without settling them (it could not write then) get its reason now."""
+        try:
+            settled = settle_abandoned(self.ctx.store.db, None)
+        except Exception:
+            log.exception("settling abandoned uploads failed")
+            return
+        if settled:
+            log.warning("marked %d uploads failed whose analysis job had stopped: %s", len(settled),
+                        [sha[:12] for sha in settled])
