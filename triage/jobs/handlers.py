@@ -9,19 +9,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import triage.service.rescore  # the module: the `rescore` handler below has its function's name
 from triage import runtime
 from triage.config import Settings
 from triage.encoders.base import Encoders
 from triage.errors import ConfigError, NotFound
-from triage.ingest import reprocess as rp
 from triage.ingest.claims import begin_processing
 from triage.ingest.engine import AnalysisEngine
+from triage.ingest.reprocess import ReprocessResult, contents_in_scope, reprocess_all, stale_stages, with_dependents
 from triage.ingest.runner import process_content
 from triage.jobs.uploads import settle_abandoned
 from triage.pipeline import STAGES
 from triage.service.index import sync_all
-from triage.service.rescore import rescore as score_callout
-from triage.store import submissions as subs
+from triage.store import submissions
 from triage.store.schema import Content
 from triage.store.store import Store
 
@@ -91,7 +91,7 @@ def process_upload(ctx: JobContext, params: dict[str, Any], callout_id: str | No
             raise NotFound(f"no stored upload with sha256 {sha256}")
         needs_work = begin_processing(session, content)
         if not needs_work:
-            subs.settle_from_content(session, content)
+            submissions.settle_from_content(session, content)
     if needs_work:
         engine = ctx.engine()
         try:
@@ -117,7 +117,7 @@ def rescore(ctx: JobContext, params: dict[str, Any], callout_id: str | None, rep
     """Re-score a call-out's whole pool (service.rescore), reporting progress per step."""
     if not callout_id:
         raise ConfigError("rescore job needs a call-out")
-    return dict(score_callout(ctx.store, ctx.models(), callout_id, report))
+    return dict(triage.service.rescore.rescore(ctx.store, ctx.models(), callout_id, report))
 
 
 def reprocess(ctx: JobContext, params: dict[str, Any], callout_id: str | None, report: Report) -> dict[str, Any]:
@@ -130,11 +130,11 @@ def reprocess(ctx: JobContext, params: dict[str, Any], callout_id: str | None, r
     models = ctx.models()
     if "visual" in only and models.clip is None:
         runtime.clip_encoder(ctx.settings, required=True)  # raises the clear "weights missing" error
-    shas = rp.contents_in_scope(ctx.store, callout_id)
-    plan = [(sha, rp.with_dependents(only) if only else rp.stale_stages(ctx.store, sha, models)) for sha in shas]
-    finished: list[rp.ReprocessResult] = []
+    shas = contents_in_scope(ctx.store, callout_id)
+    plan = [(sha, with_dependents(only) if only else stale_stages(ctx.store, sha, models)) for sha in shas]
+    finished: list[ReprocessResult] = []
 
-    def done(result: rp.ReprocessResult) -> None:
+    def done(result: ReprocessResult) -> None:
         finished.append(result)
         report(len(finished), len(shas))
 
@@ -142,7 +142,7 @@ def reprocess(ctx: JobContext, params: dict[str, Any], callout_id: str | None, r
     engine = ctx.engine()  # TRIAGE_ENGINE=ray spreads the files over Ray
     try:
         with ctx.store.files.active():
-            rp.reprocess_all(ctx.store, plan, engine, on_done=done)
+            reprocess_all(ctx.store, plan, engine, on_done=done)
     finally:
         engine.close()
     changed = sum(bool(r.stages) and not r.error for r in finished)
