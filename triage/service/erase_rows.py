@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from triage.errors import BadRequest, Conflict, Degraded, NotFound
 from triage.store.db import Database, cannot_write
+from triage.store.lineage import forget_contents
 from triage.store.rows import batches
 from triage.store.schema import (
     Artifact,
@@ -44,7 +45,7 @@ NAMED_ARTIFACTS = {"transcript": "transcripts", "text": "texts", "fingerprints":
                    "waveform": "waveforms"}  # the rest (poster, thumbs, audio16k, visual) count as other_artifacts
 # The tables an erasure deletes from or rewrites: PostgreSQL vacuums them afterwards.
 TOUCHED = ("submissions", "contents", "artifacts", "vectors", "decisions", "notes", "votes", "assignments",
-           "duplicate_overrides", "duplicate_keeps", "callouts", "jobs")
+           "duplicate_overrides", "duplicate_keeps", "callouts", "jobs", "reuse_matches", "platform_assets")
 
 
 @dataclass
@@ -135,6 +136,9 @@ def tombstone(session: Session, targets: Targets) -> tuple[Counter[str], int]:
                                        .group_by(Artifact.kind)):
             removed[NAMED_ARTIFACTS.get(kind, "other_artifacts")] += n
         session.execute(delete(Artifact).where(Artifact.sha256.in_(batch)))
+        lineage = forget_contents(session, batch)
+        if lineage:
+            removed["lineage_matches"] += lineage
         removed["vectors"] += _count(session.execute(delete(Vector).where(Vector.sha256.in_(batch))))
         removed["contents"] += _count(session.execute(delete(Content).where(Content.sha256.in_(batch))))
     return removed, kept

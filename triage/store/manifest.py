@@ -23,7 +23,8 @@ FORMAT = 1
 FILES = "files"  # DEST/files/ mirrors the data dir's originals/, derived/, scores/ and session_secret
 # The tables a manifest counts: what a restore must bring back (checked against the restored database).
 COUNTED = ("callouts", "contents", "submissions", "artifacts", "vectors", "decisions", "notes", "votes",
-           "assignments", "duplicate_overrides", "duplicate_keeps", "api_tokens", "jobs")
+           "assignments", "duplicate_overrides", "duplicate_keeps", "api_tokens", "jobs", "reuse_matches",
+           "platform_assets")
 
 
 def triage_version() -> str:

@@ -279,3 +279,39 @@ class Job(Base):
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ReuseMatch(Base):
+    """One piece found inside another (issue 19): both ranges, the kind, and how much of the user is the source's.
+
+    Stored as the matcher found it (source: the piece already in the archive; user: the piece matched against it);
+    who builds on whom is decided when the graph is read, from the pieces' times (lineage/graph.py)."""
+
+    __tablename__ = "reuse_matches"
+    __table_args__ = (Index("ix_reuse_user", "user_sha"), Index("ix_reuse_source", "source_sha"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_sha: Mapped[str] = mapped_column(ForeignKey("contents.sha256"))
+    user_sha: Mapped[str] = mapped_column(ForeignKey("contents.sha256"))
+    kind: Mapped[str] = mapped_column(String(8))  # audio | video | text
+    unit: Mapped[str] = mapped_column(String(8), default="s")  # of the user's range: s | chars
+    source_unit: Mapped[str] = mapped_column(String(8), default="s")
+    source_start: Mapped[float] = mapped_column(Float)
+    source_end: Mapped[float] = mapped_column(Float)
+    user_start: Mapped[float] = mapped_column(Float)
+    user_end: Mapped[float] = mapped_column(Float)
+    share: Mapped[float] = mapped_column(Float)
+    score: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class PlatformAsset(Base):
+    """Bytes a curator marked as the platform's own (a theme song the call-out gave everyone, the studio's intro):
+    they and what they match never make lineage edges."""
+
+    __tablename__ = "platform_assets"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("contents.sha256"), primary_key=True)
+    marked_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
