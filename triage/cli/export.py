@@ -31,13 +31,13 @@ def export(settings: Settings, callout_id: str, dest: Path, decision: str, limit
     """Copy a call-out's chosen pieces into a new folder DEST, in shortlist order, with a sheet (shortlist.csv)
     of rank, file, who, what, the curator's note and why each piece ranked where it did, and a selects timeline
     (selects.otio) of the videos and recordings cut to their matched moments."""
-    from triage.service.export import export as run
+    from triage.service.export import export
 
     store = runtime.open_store(settings)
     warn_of_model_drift(settings, store)  # the order is the shortlist's
-    result = run(store, runtime.query_encoders(settings), callout_id, dest,
-                 decision=None if decision == "any" else decision, limit=limit, diversity=diversity,
-                 with_media=not no_media)
+    result = export(store, runtime.query_encoders(settings), callout_id, dest,
+                    decision=None if decision == "any" else decision, limit=limit, diversity=diversity,
+                    with_media=not no_media)
     if as_json:
         emit_json(result)
     else:

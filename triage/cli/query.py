@@ -72,11 +72,11 @@ def _hits(result: dict, as_json: bool) -> None:
 @_hit_options
 def search(settings: Settings, text: str, callout_id: str | None, limit: int, offset: int, as_json: bool) -> None:
     """Submissions matching a text prompt, with the moment that matched."""
-    from triage.service.search import search as run
+    from triage.service.search import search
 
     store = runtime.open_store(settings)
-    _hits(run(store, _models(settings, store), text, callout_id=callout_id, limit=limit, offset=offset,
-              **runtime.index_options(settings)), as_json)
+    _hits(search(store, _models(settings, store), text, callout_id=callout_id, limit=limit, offset=offset,
+                 **runtime.index_options(settings)), as_json)
 
 
 @cli.command()
@@ -85,11 +85,11 @@ def search(settings: Settings, text: str, callout_id: str | None, limit: int, of
 def similar(settings: Settings, submission: str, callout_id: str | None, limit: int, offset: int,
             as_json: bool) -> None:
     """Submissions like one submission (id or external id): its words and frames are the query."""
-    from triage.service.search import similar as run
+    from triage.service.search import similar
 
     store = runtime.open_store(settings)
-    _hits(run(store, _models(settings, store), submission, callout_id=callout_id, limit=limit, offset=offset,
-              **runtime.index_options(settings)), as_json)
+    _hits(similar(store, _models(settings, store), submission, callout_id=callout_id, limit=limit,
+                  offset=offset, **runtime.index_options(settings)), as_json)
 
 
 @cli.command()
@@ -112,12 +112,12 @@ def shortlist(settings: Settings, callout_id: str, limit: int, offset: int, dive
               cluster: int | None, decision: str | None, min_duration: float | None, max_duration: float | None,
               as_json: bool) -> None:
     """The ranked, de-duplicated, diverse shortlist of a call-out, each entry with its reason."""
-    from triage.service.shortlist import shortlist as run
+    from triage.service.shortlist import shortlist
 
     store = runtime.open_store(settings)
-    result = run(store, _models(settings, store), callout_id, limit=limit, offset=offset,
-                 diversity=diversity, media_type=media_type, cluster=cluster, decision=decision,
-                 min_duration=min_duration, max_duration=max_duration)
+    result = shortlist(store, _models(settings, store), callout_id, limit=limit, offset=offset,
+                       diversity=diversity, media_type=media_type, cluster=cluster, decision=decision,
+                       min_duration=min_duration, max_duration=max_duration)
     if as_json:
         emit_json(result)
         return
@@ -165,10 +165,10 @@ def duplicates(settings: Settings, callout_id: str | None, split: tuple[str, str
 @click.pass_obj
 def clusters(settings: Settings, callout_id: str, k: int | None, as_json: bool) -> None:
     """Sub-themes of a call-out's pool with readable labels."""
-    from triage.service.clusters import clusters as run
+    from triage.service.clusters import clusters
 
     store = runtime.open_store(settings)
-    result = run(store, _models(settings, store), callout_id, k=k)  # the encoder helps name them
+    result = clusters(store, _models(settings, store), callout_id, k=k)  # the encoder helps name them
     if as_json:
         emit_json(result)
         return

@@ -14,7 +14,7 @@ from triage.errors import ConfigError, InvalidSubmission, ModelUnavailable
 from triage.ingest.engine import Analyse, AnalysisEngine, LocalEngine, Outcome, Request, run_all
 from triage.ingest.save import save_analysis
 from triage.pipeline import FINGERPRINTS_MODEL, STAGES, text_vectors_model
-from triage.store import artifacts as art
+from triage.store.artifacts import artifacts, transcript_of
 from triage.store.schema import Content, Submission, Vector
 from triage.store.store import Store
 
@@ -36,7 +36,7 @@ def stale_stages(store: Store, sha256: str, models: Encoders) -> tuple[str, ...]
     analysed before OCR existed get their printed words with `--only ocr` (or with any rerun of "text")."""
     stale = []
     with store.db.session() as session:
-        found = art.artifacts(session, sha256)
+        found = artifacts(session, sha256)
         content = session.get(Content, sha256)
         has_audio = bool(content and content.probe and content.probe.get("has_audio"))
         transcript = found.get("transcript")
@@ -91,7 +91,7 @@ def reprocess_all(store: Store, plan: Iterable[tuple[str, tuple[str, ...]]], eng
                 done(ReprocessResult(sha256, ()))
                 continue
             with store.db.session() as session:
-                stored = art.transcript_of(session, sha256)
+                stored = transcript_of(session, sha256)
             planned[sha256] = stages
             yield Request(sha256, store.files.original_path(sha256), stages, stored)
 

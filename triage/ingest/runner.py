@@ -33,10 +33,18 @@ from triage.ingest.engine import (
 )
 from triage.ingest.save import save_analysis
 from triage.ingest.sources import Source
-from triage.store import submissions as subs
 from triage.store.callouts import get_callout
 from triage.store.schema import Content, Submission
 from triage.store.store import Store
+from triage.store.submissions import (
+    FINAL,
+    bounded_key,
+    find_by_key,
+    get_or_create,
+    get_or_create_content,
+    set_status,
+    settle_from_content,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +86,8 @@ def _fields(source: Source) -> dict[str, object]:
 def _refuse(store: Store, callout_id: str, source: Source, error: str, size: int | None = None) -> ItemResult:
     """Record a source refused before its bytes were stored."""
     with store.db.session() as session:
-        row, created = subs.get_or_create(session, callout_id, _key(source, None), size=size, **_fields(source))
-        subs.set_status(row, Status.REJECTED, error)
+        row, created = get_or_create(session, callout_id, _key(source, None), size=size, **_fields(source))
+        set_status(row, Status.REJECTED, error)
         return _result(row, source, "added" if created else "unchanged")
 
 
@@ -104,8 +112,8 @@ def claim(store: Store, callout_id: str, source: Source, max_file_bytes: int,
         return _refuse(store, callout_id, source, f"cannot read the file: {exc.strerror}")
     if source.external_id:
         with store.db.session() as session:
-            done = subs.find_by_key(session, callout_id, _key(source, None))
-            if done is not None and done.status in subs.FINAL and done.sha256 is not None:
+            done = find_by_key(session, callout_id, _key(source, None))
+            if done is not None and done.status in FINAL and done.sha256 is not None:
                 # A re-run skips the copy and hash; a size that changed is surely another file.
                 return _result(done, source, "unchanged") if done.size == size else _id_taken(source, done)
     if size > max_file_bytes:
@@ -117,19 +125,19 @@ def claim(store: Store, callout_id: str, source: Source, max_file_bytes: int,
         return _refuse(store, callout_id, source, f"cannot read the file: {exc.strerror or exc}")
 
     with store.db.session() as session:
-        content = subs.get_or_create_content(session, sha256, size)
+        content = get_or_create_content(session, sha256, size)
         _take_over_refusal(session, callout_id, source, sha256, size)
-        row, created = subs.get_or_create(session, callout_id, _key(source, sha256), sha256=sha256, size=size,
-                                          **_fields(source))
+        row, created = get_or_create(session, callout_id, _key(source, sha256), sha256=sha256, size=size,
+                                     **_fields(source))
         if row.sha256 != sha256:
             taken = _id_taken(source, row)
             session.rollback()  # nothing of this file is kept: its bytes go with the next sweep
             return taken
-        if row.status in subs.FINAL:
+        if row.status in FINAL:
             return _result(row, source, "unchanged")
         action = "added" if created else "resumed"
-        if content.status in subs.FINAL:
-            subs.settle_from_content(session, content, allow_mislabelled=allow_mislabelled)
+        if content.status in FINAL:
+            settle_from_content(session, content, allow_mislabelled=allow_mislabelled)
             return _result(row, source, "reused" if created else action)
         begin_processing(session, content, only=row)
     return Claim(source, sha256, action)
@@ -145,21 +153,21 @@ def _id_taken(source: Source, row: Submission) -> ItemResult:
 def _take_over_refusal(session: Session, callout_id: str, source: Source, sha256: str, size: int) -> None:
     """An earlier run refused this source before reading it (missing, unreadable, too big): now that its bytes
     are stored, that row becomes this file's, so the fixed file is processed and no stale rejection is left."""
-    refused = subs.find_by_key(session, callout_id, _key(source, None))
+    refused = find_by_key(session, callout_id, _key(source, None))
     if refused is None or refused.sha256 is not None:
         return
     key = _key(source, sha256)
-    if subs.bounded_key(key) != refused.source_key and subs.find_by_key(session, callout_id, key) is not None:
+    if bounded_key(key) != refused.source_key and find_by_key(session, callout_id, key) is not None:
         return  # the bytes already have their own row (ingested under another path); keep the refusal as it was
-    refused.source_key, refused.sha256, refused.size = subs.bounded_key(key), sha256, size
-    subs.set_status(refused, Status.RECEIVED)
+    refused.source_key, refused.sha256, refused.size = bounded_key(key), sha256, size
+    set_status(refused, Status.RECEIVED)
     session.flush()
 
 
 def claimed_result(store: Store, callout_id: str, claimed: Claim) -> ItemResult:
     """The result of a claimed source once its content's outcome is recorded."""
     with store.db.session() as session:
-        settled = subs.find_by_key(session, callout_id, _key(claimed.source, claimed.sha256))
+        settled = find_by_key(session, callout_id, _key(claimed.source, claimed.sha256))
         assert settled is not None
         return _result(settled, claimed.source, claimed.action)
 
@@ -199,8 +207,8 @@ def _finish(store: Store, sha256: str, status: Status, error: str) -> None:
     with store.db.session() as session:
         content = session.get(Content, sha256)
         assert content is not None
-        subs.set_status(content, status, error)  # failed is not final: a re-run tries again
-        subs.settle_from_content(session, content)
+        set_status(content, status, error)  # failed is not final: a re-run tries again
+        settle_from_content(session, content)
 
 
 def ingest(

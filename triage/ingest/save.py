@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from triage.domain import MediaType, Status
 from triage.media.ocr_frames import ocr_text
 from triage.pipeline import FINGERPRINTS_MODEL, Analysis
-from triage.store import artifacts as art
+from triage.store.artifacts import put_artifact, replace_vectors
 from triage.store.schema import Content
 from triage.store.store import Store
 from triage.store.submissions import set_status, settle_from_content
@@ -29,34 +29,34 @@ def save_rows(session: Session, content: Content, analysis: Analysis, files: dic
     probe = analysis.probe
     content.media_type, content.probe = probe.media_type.value, probe.to_dict()
     if "poster.jpg" in files:
-        art.put_artifact(session, sha, "poster", path=files["poster.jpg"])
+        put_artifact(session, sha, "poster", path=files["poster.jpg"])
     if "audio16k.wav" in files:
-        art.put_artifact(session, sha, "audio16k", path=files["audio16k.wav"])
+        put_artifact(session, sha, "audio16k", path=files["audio16k.wav"])
     if analysis.thumbs:
-        art.put_artifact(session, sha, "thumbs", data={"frames": [
+        put_artifact(session, sha, "thumbs", data={"frames": [
             {"time": t["time"], "path": files[t["file"]]} for t in analysis.thumbs]})
     if analysis.waveform:
-        art.put_artifact(session, sha, "waveform", data={"peaks": analysis.waveform})
+        put_artifact(session, sha, "waveform", data={"peaks": analysis.waveform})
     if analysis.text is not None:
-        art.put_artifact(session, sha, "text", data={"text": analysis.text})
+        put_artifact(session, sha, "text", data={"text": analysis.text})
     stages = analysis.stages
     if "transcripts" in stages:
         t = analysis.transcript
-        art.put_artifact(session, sha, "transcript", model=t.model if t else "",
-                         data=t.to_dict() if t else None)
+        put_artifact(session, sha, "transcript", model=t.model if t else "",
+                     data=t.to_dict() if t else None)
     if "text" in stages:
         text_vectors = [e for e in analysis.embeddings if e.space == "text"]
-        art.replace_vectors(session, sha, "text", text_vectors)
+        replace_vectors(session, sha, "text", text_vectors)
     if "visual" in stages and probe.media_type in (MediaType.VIDEO, MediaType.IMAGE):
-        art.replace_vectors(session, sha, "clip", [e for e in analysis.embeddings if e.space == "clip"])
+        replace_vectors(session, sha, "clip", [e for e in analysis.embeddings if e.space == "clip"])
         # Without weights the frames wait: a later `triage reprocess --only visual` fills them in.
         state = "ready" if analysis.visual_model else "pending"
-        art.put_artifact(session, sha, "visual", model=analysis.visual_model or "", data={"state": state})
+        put_artifact(session, sha, "visual", model=analysis.visual_model or "", data={"state": state})
     if analysis.ocr is not None:
-        art.put_artifact(session, sha, "ocr", model=analysis.ocr_model, data={
+        put_artifact(session, sha, "ocr", model=analysis.ocr_model, data={
             "text": ocr_text(analysis.ocr), "lines": [line.to_dict() for line in analysis.ocr]})
     if "fingerprints" in stages:
-        art.put_artifact(session, sha, "fingerprints", model=FINGERPRINTS_MODEL, data=analysis.fingerprints)
+        put_artifact(session, sha, "fingerprints", model=FINGERPRINTS_MODEL, data=analysis.fingerprints)
     set_status(content, Status.READY)
     settle_from_content(session, content, allow_mislabelled=allow_mislabelled)
 

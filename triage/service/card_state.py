@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from triage.encoders.base import Encoders
 from triage.scoring.tally import Tally
 from triage.service import assignments, notes, votes
-from triage.service import decisions as dec
 from triage.service.cache import PoolCache, View
+from triage.service.decisions import latest
 from triage.service.notes import TimedNote
 from triage.store.store import Store
 
@@ -38,7 +38,7 @@ def card_states(store: Store, models: Encoders, callout_id: str, submission_ids:
     tallies = view.tallies()
     everyone = {sid for sid in wanted} | {c for sid in wanted for c in copies.get(sid, ())}
     with store.db.session() as session:
-        rows = dec.latest(session, list(everyone))
+        rows = latest(session, list(everyone))
         said = notes.of(session, everyone)
         cast = votes.of(session, everyone)
         given = assignments.assignees(session, wanted)

@@ -11,7 +11,7 @@ import threading
 
 from sqlalchemy import func, select
 
-from triage.service import decisions as dec
+from triage.service.decisions import latest_with_ids
 from triage.store.schema import Decision, Submission
 from triage.store.store import Store
 
@@ -34,7 +34,7 @@ class DecisionLedger:
             seen = session.scalar(select(Decision.created_at).where(Decision.id == self._newest))
             if self._count < 0 or count != self._count + added or seen != self._newest_at:
                 # first look, or rows were removed (an undo; perhaps with their ids given again): read all
-                self._made = dec.latest_with_ids(session, pool, callout_id=callout_id)
+                self._made = latest_with_ids(session, pool, callout_id=callout_id)
             elif added:
                 wanted = set(pool)
                 rows = session.execute(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from triage.store import artifacts as art
+from triage.store.artifacts import artifacts_by_sha
 from triage.store.schema import Submission
 from triage.store.store import Store
 
@@ -45,8 +45,8 @@ def facts(store: Store, submission_ids: Iterable[str]) -> dict[str, PieceFacts]:
         return out
     with store.db.session() as session:
         rows = list(session.scalars(select(Submission).where(Submission.id.in_(ids))))
-        found = art.artifacts_by_sha(session, {r.sha256 for r in rows if r.sha256},
-                                     ("poster", "waveform", "thumbs", "text"))
+        found = artifacts_by_sha(session, {r.sha256 for r in rows if r.sha256},
+                                 ("poster", "waveform", "thumbs", "text"))
         for row in rows:
             made = found.get(row.sha256 or "", {})
             thumbs = (made["thumbs"].data or {}).get("frames", []) if "thumbs" in made else []

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from triage.domain import Status
-from triage.store import artifacts as art
+from triage.store.artifacts import artifacts
 from triage.store.callouts import get_callout
 from triage.store.schema import Callout, Submission
 from triage.store.store import Store
@@ -49,7 +49,7 @@ def as_seen_by(data: dict[str, Any], *, submitter: bool) -> dict[str, Any]:
 
 def submission_dict(session: Session, row: Submission) -> dict[str, Any]:
     """Everything `triage show` tells about one submission, transcript included."""
-    found = art.artifacts(session, row.sha256) if row.sha256 else {}
+    found = artifacts(session, row.sha256) if row.sha256 else {}
     probe = row.probe or {}
     data: dict[str, Any] = {
         "submission_id": row.id, "external_id": row.external_id or row.id, "callout": row.callout_id,

@@ -12,8 +12,8 @@ from triage.api.public_submissions import DecisionHistoryPublic, SubmissionListP
 from triage.api.queries import decision_dict, list_submissions, visible_submission
 from triage.api.schemas import DecisionCreate, errors
 from triage.api.tokens import Principal
-from triage.service import decisions as dec
 from triage.service.deciding import decide as decide_pieces
+from triage.service.decisions import history, latest
 from triage.service.views import as_seen_by, submission_dict, submission_summary
 
 router = APIRouter(tags=["submissions"], responses=errors(422))
@@ -38,7 +38,7 @@ def list_(store: StoreDep, who: Anyone, callout: str | None = None,
     with store.db.session() as session:
         rows, total = list_submissions(session, who, callout_id=callout, status=status, media_type=media_type,
                                        decision=decision, limit=limit, offset=offset)
-        decided = {} if who.is_submitter else dec.latest(session, [r.id for r in rows])
+        decided = {} if who.is_submitter else latest(session, [r.id for r in rows])
         items = [{**submission_summary(r),
                   **({} if who.is_submitter else {"decision": decision_dict(decided.get(r.id))})}
                  for r in rows]
@@ -53,7 +53,7 @@ def show(submission_id: str, store: StoreDep, who: Anyone) -> dict[str, Any]:
         row = visible_submission(session, submission_id, who)
         data = submission_dict(session, row)
         if not who.is_submitter:
-            data["decision"] = decision_dict(dec.latest(session, [row.id]).get(row.id))
+            data["decision"] = decision_dict(latest(session, [row.id]).get(row.id))
         return for_caller(data, who)
 
 
@@ -63,7 +63,7 @@ def decisions(submission_id: str, store: StoreDep, who: Curator) -> dict[str, An
     with store.db.session() as session:
         visible_submission(session, submission_id, who)
         return {"submission_id": submission_id,
-                "history": [decision_dict(d) for d in dec.history(session, submission_id)]}
+                "history": [decision_dict(d) for d in history(session, submission_id)]}
 
 
 @router.post("/submissions/{submission_id}/decisions", status_code=201, response_model=DecisionPublic,
@@ -77,6 +77,6 @@ def decide(submission_id: str, body: DecisionCreate, state: StateDep, who: Curat
     done = decide_pieces(state.store, state.models(), [submission_id], body.decision, by=who.name, note=body.note,
                          cache=state.cache)
     with state.store.db.session() as session:
-        row = dec.latest(session, [submission_id])[submission_id]
+        row = latest(session, [submission_id])[submission_id]
         return DecisionPublic(submission_id=submission_id, **decision_dict(row), batch=done.batch,
                               copies=list(done.copies))
