@@ -18,10 +18,13 @@ from triage.ingest.claims import begin_processing
 from triage.ingest.engine import AnalysisEngine
 from triage.ingest.reprocess import ReprocessResult, contents_in_scope, reprocess_all, stale_stages, with_dependents
 from triage.ingest.runner import process_content
+from triage.jobs import queue
 from triage.jobs.uploads import settle_abandoned
 from triage.pipeline import STAGES
+from triage.service import map_layout
 from triage.service.index import sync_all
 from triage.store import submissions
+from triage.store.db import Database
 from triage.store.schema import Content
 from triage.store.store import Store
 
@@ -110,14 +113,19 @@ def process_upload(ctx: JobContext, params: dict[str, Any], callout_id: str | No
     with store.db.session() as session:
         content = session.get(Content, sha256)
         assert content is not None
-        return {"sha256": sha256, "status": content.status, "error": content.error}
+        waiting = queue.waiting(session, callout_id) if callout_id else 0
+    if callout_id and waiting <= 1:  # the call-out's last upload (this job is still running): its map is due
+        map_after(ctx, [callout_id])
+    return {"sha256": sha256, "status": content.status, "error": content.error}
 
 
 def rescore(ctx: JobContext, params: dict[str, Any], callout_id: str | None, report: Report) -> dict[str, Any]:
     """Re-score a call-out's whole pool (service.rescore), reporting progress per step."""
     if not callout_id:
         raise ConfigError("rescore job needs a call-out")
-    return dict(triage.service.rescore.rescore(ctx.store, ctx.models(), callout_id, report))
+    result = dict(triage.service.rescore.rescore(ctx.store, ctx.models(), callout_id, report))
+    map_after(ctx, [callout_id])
+    return result
 
 
 def reprocess(ctx: JobContext, params: dict[str, Any], callout_id: str | None, report: Report) -> dict[str, Any]:
@@ -149,10 +157,43 @@ def reprocess(ctx: JobContext, params: dict[str, Any], callout_id: str | None, r
     errors = [{"sha256": r.sha256, "error": r.error} for r in finished if r.error]
     sync_all(ctx.store, ctx.settings.resolved_index_dir, exact_max=ctx.settings.exact_search_max,
              threads=ctx.settings.threads)
+    # new vectors move the pieces: the maps laid out before are due again
+    map_after(ctx, [callout_id] if callout_id else [p.name.removesuffix(".map.json") for p in
+                                                    map_layout.layout_path(ctx.store, "*").parent.glob("*.map.json")])
     return {"contents": len(shas), "recomputed": changed, "errors": errors}
 
 
-HANDLERS: dict[str, Handler] = {"process_upload": process_upload, "rescore": rescore, "reprocess": reprocess}
+def pool_map(ctx: JobContext, params: dict[str, Any], callout_id: str | None, report: Report) -> dict[str, Any]:
+    """Lay out a call-out's pool map again (service.map_layout) unless the kept layout is still the pool's; a
+    large pool takes minutes, which is why the map is a job and not a request."""
+    if not callout_id:
+        raise ConfigError("pool_map job needs a call-out")
+    return map_layout.refresh(ctx.store, ctx.models(), callout_id, report)
+
+
+def queue_pool_map(db: Database, callout_id: str) -> int | None:
+    """Queue a `pool_map` job for the call-out unless one is queued or running already; the new job's id or None.
+    (A running one may have read the pool before the latest piece came: it finds its layout stale next time.)"""
+    with db.session() as session:
+        if any(job.kind == "pool_map" for job in queue.active_for(session, [callout_id])):
+            return None
+    return queue.enqueue(db, "pool_map", callout_id=callout_id)
+
+
+def map_after(ctx: JobContext, callout_ids: list[str]) -> None:
+    """After a job changed these pools: queue the layout of each large one whose kept layout is now stale (a small
+    one is laid out when it is next asked for, in about a second). Never fails the job that changed the pool."""
+    for callout_id in callout_ids:
+        try:
+            stale, size = map_layout.stale(ctx.store, ctx.models(), callout_id)
+            if stale and size > map_layout.INLINE_MAX:
+                queue_pool_map(ctx.store.db, callout_id)
+        except Exception:
+            log.exception("could not queue the pool map of %s", callout_id)
+
+
+HANDLERS: dict[str, Handler] = {"process_upload": process_upload, "rescore": rescore, "reprocess": reprocess,
+                                "pool_map": pool_map}
 
 
 def handler_for(kind: str) -> Handler:

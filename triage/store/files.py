@@ -138,6 +138,12 @@ class FileStore:
                 fsync_dir(parent)  # the removal survives a crash: an erasure must not come undone
         return originals, derived
 
+    def drop_derived(self, sha256: str) -> None:
+        """Delete what an analysis that did not finish wrote for one content (the original stays)."""
+        folder = self.derived_dir(sha256)
+        if folder.is_dir():
+            shutil.rmtree(folder)
+
     # --- housekeeping ------------------------------------------------------------------------
     @contextlib.contextmanager
     def maintenance(self, doing: str) -> Iterator[None]:
