@@ -79,9 +79,15 @@ def score_pool(items: Sequence[Item], query: CalloutQuery, params: RelevancePara
     (`PoolFeatures(items)`): both depend on the pool only, so a caller that scores one pool many times can make
     them once. "auto" and None make them here.
     """
+    return pool_scores(items, query, params, graph=graph, features=features).all()
+
+
+def pool_scores(items: Sequence[Item], query: CalloutQuery, params: RelevanceParams | None = None, *,
+                graph: Graph | None | Literal["auto"] = "auto", features: PoolFeatures | None = None) -> PoolScores:
+    """`score_pool` as arrays: a ranking needs the scores only, and the explanations of the pieces it shows."""
     p = params or RelevanceParams()
     if not items:
-        return []
+        return PoolScores.of([])
     query = with_exemplars(items, query)
     passes = _passes(features if features is not None else PoolFeatures(items), len(items), query, p)
     this = passes[0]
@@ -94,7 +100,7 @@ def score_pool(items: Sequence[Item], query: CalloutQuery, params: RelevancePara
     score = alone
     if others and p.contrast > 0:
         score = (1 - p.contrast) * alone + p.contrast * classify(fused, others, p.slope, p.center)
-    return _scored(items, this, score, p)
+    return PoolScores(items, np.asarray(score, dtype=np.float64), _words_similarity(this), this, p)
 
 
 def with_exemplars(items: Sequence[Item], query: CalloutQuery) -> CalloutQuery:
@@ -250,28 +256,73 @@ def _fused(raw: dict[str, ModalityScores], n: int, p: RelevanceParams) -> _Pass:
     return _Pass(z=z, raw=raw, fused=fused)
 
 
-def _scored(items: Sequence[Item], run: _Pass, score: np.ndarray, p: RelevanceParams) -> list[Scored]:
-    """One `Scored` per item; the per-item work is kept to building the objects (a pool is scored per search)."""
-    per = {m: _logistic(z, p).tolist() for m, z in run.z.items()}
-    best = _best_modality(per, p).tolist()
-    spans = {m: s.best_span.tolist() for m, s in run.raw.items()}
-    similar = _words_similarity(run).tolist()
-    none = np.isnan(run.fused).tolist()
-    scores, names = score.tolist(), list(per)
-    out = []
-    for i, item in enumerate(items):
-        if none[i]:
-            out.append(Scored(item.submission_id, 0.0, {},
-                              Explanation("none", 0.0, "nothing to compare: no words or frames")))
-            continue
-        mine = {m: v[i] for m, v in per.items() if v[i] == v[i]}  # nan != nan: the item lacks m
-        m = names[best[i]]
-        out.append(Scored(item.submission_id, scores[i], mine, _explain(item, m, spans[m][i], mine[m]),
-                          None if similar[i] != similar[i] else similar[i]))
-    return out
+class PoolScores:
+    """A pool's scores as arrays, in pool order; a piece's `Scored` (with its explanation) is built when asked for.
+
+    Building 10,000 explanations cost more than the vector math of a search; a page shows twenty.
+    """
+
+    def __init__(self, items: Sequence[Item], score: np.ndarray, words_similarity: np.ndarray, run: _Pass | None,
+                 params: RelevanceParams) -> None:
+        self.ids = [item.submission_id for item in items]
+        self.score = score  # (n,) float64
+        self.words_similarity = words_similarity  # (n,) float64, nan without words
+        self._items = list(items)
+        self._run, self._params = run, params
+        self._made: dict[int, Scored] = {}
+        self._per: dict[str, np.ndarray] | None = None
+        self._best = np.zeros(0, dtype=np.int64)
+
+    @classmethod
+    def of(cls, scored: Sequence[Scored]) -> PoolScores:
+        """Scores already built (a kept snapshot), as arrays."""
+        out = cls([], np.array([s.score for s in scored], dtype=np.float64),
+                  np.array([np.nan if s.words_similarity is None else s.words_similarity for s in scored]),
+                  None, RelevanceParams())
+        out.ids = [s.item_id for s in scored]
+        out._made = dict(enumerate(scored))
+        return out
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def scored(self, i: int) -> Scored:
+        """The i-th piece's `Scored`, exactly as `score_pool` gives it."""
+        made = self._made.get(i)
+        if made is None:
+            made = self._made[i] = self._build(i)
+        return made
+
+    def all(self) -> list[Scored]:
+        return [self.scored(i) for i in range(len(self.ids))]
+
+    def aligned(self, ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The scores in the order of `ids` (nan: that piece has none) and each one's index here (-1: none)."""
+        if self.ids == list(ids):  # scored in pool order: the usual case
+            return self.score, np.arange(len(self.ids))
+        here = {sid: k for k, sid in enumerate(self.ids)}
+        at = np.array([here.get(sid, -1) for sid in ids], dtype=np.int64)
+        score = np.full(len(at), np.nan)
+        score[at >= 0] = self.score[at[at >= 0]]
+        return score, at
+
+    def _build(self, i: int) -> Scored:
+        run, item = self._run, self._items[i]
+        assert run is not None  # a snapshot's pieces are all made in `of`
+        if np.isnan(run.fused[i]):
+            return Scored(item.submission_id, 0.0, {},
+                          Explanation("none", 0.0, "nothing to compare: no words or frames"))
+        if self._per is None:  # whole-pool passes, once: the same floats a pass over every piece gives
+            self._per = {m: _logistic(z, self._params) for m, z in run.z.items()}
+            self._best = _best_modality(self._per, self._params)
+        mine = {m: float(v[i]) for m, v in self._per.items() if not np.isnan(v[i])}
+        m = list(self._per)[int(self._best[i])]
+        similar = float(self.words_similarity[i])
+        why = _explain(item, m, run.raw[m].best_span[i].tolist(), mine[m])
+        return Scored(item.submission_id, float(self.score[i]), mine, why, None if np.isnan(similar) else similar)
 
 
-def _best_modality(per: dict[str, list[float]], p: RelevanceParams) -> np.ndarray:
+def _best_modality(per: dict[str, np.ndarray], p: RelevanceParams) -> np.ndarray:
     """Index (into `per`) of each item's strongest modality by weighted score; a tie goes to the later name."""
     names = list(per)
     best = np.full(len(next(iter(per.values()), [])), -np.inf)

@@ -26,8 +26,8 @@ from triage.errors import ConfigError
 from triage.scoring.cluster import Cluster, cluster_pool
 from triage.scoring.dedup import DuplicateGroup
 from triage.scoring.modality import MODALITIES, PoolFeatures
-from triage.scoring.relevance import Graph, score_pool, smoothing_graph
-from triage.scoring.shortlist import group_decisions
+from triage.scoring.relevance import Graph, PoolScores, pool_scores, smoothing_graph
+from triage.scoring.shortlist import PoolTable, group_decisions
 from triage.scoring.tally import Tally, group_tallies
 from triage.scoring.types import CalloutQuery, Scored
 from triage.service import decisions as dec
@@ -54,6 +54,7 @@ from triage.store.store import Store
 
 T = TypeVar("T")
 Ranked = tuple[list[Scored], list[DuplicateGroup], list[Cluster]]
+Scores = tuple[PoolScores, list[DuplicateGroup], list[Cluster]]
 
 
 class PoolCache:
@@ -229,9 +230,19 @@ class View:
                 return cluster_pool(items, k=k, embed=embed)
         return self.get(("clusters", k), compute)
 
-    def ranked(self, k: int | None = None) -> Ranked:
-        """Scores, duplicate groups and clusters of the call-out: `triage score`'s snapshot when it matches."""
-        def compute() -> Ranked:
+    def table(self) -> PoolTable:
+        """The pool's pieces as arrays for ranking (and their vectors for variety, made on first use): it depends on
+        the pool only, so a ranking after a decision or a new search costs array work, not a pass per piece."""
+        return self.get(("table",), lambda: PoolTable(list(self.pool().items.values())))
+
+    def cluster_of(self, k: int | None = None) -> dict[str, int]:
+        """{piece: cluster id} of `clusters(k)`, one mapping per pool (the table keeps its array by its identity)."""
+        return self.get(("cluster_of", k), lambda: {m: c.id for c in self.clusters(k) for m in c.members})
+
+    def scores(self, k: int | None = None) -> Scores:
+        """Scores (as arrays: a piece is explained when a page shows it), duplicate groups and clusters of the
+        call-out: `triage score`'s snapshot when it matches."""
+        def compute() -> Scores:
             pool = self.pool()
             if k is None:
                 with self.store.db.session() as session:
@@ -239,9 +250,16 @@ class View:
                     kept = load_snapshot(self.store, str(self.callout_id),
                                          snapshot_signature(session, callout, pool, self._models()))
                 if kept is not None:  # `triage score` computed exactly this pool against exactly this call-out
-                    return kept
+                    return PoolScores.of(kept[0]), kept[1], kept[2]
             query, groups, clusters, graph = self.callout_query(), self.groups(), self.clusters(k), self.graph()
             features = self.features()
             with self.gate:
-                return score_pool(list(pool.items.values()), query, graph=graph, features=features), groups, clusters
+                return pool_scores(list(pool.items.values()), query, graph=graph, features=features), groups, clusters
+        return self.get(("scores", k), compute)
+
+    def ranked(self, k: int | None = None) -> Ranked:
+        """`scores(k)` with every piece's `Scored` built (the pool map and the workbench read them all)."""
+        def compute() -> Ranked:
+            scores, groups, clusters = self.scores(k)
+            return scores.all(), groups, clusters
         return self.get(("ranked", k), compute)

@@ -7,7 +7,6 @@ import copy
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -18,11 +17,10 @@ from triage.domain import MediaType
 from triage.encoders.base import Encoders
 from triage.errors import BadRequest
 from triage.scoring.dedup import DuplicateGroup
-from triage.scoring.floor import best_similarity, floor_for, match
+from triage.scoring.floor import floor_for, match
 from triage.scoring.modality import PoolFeatures
-from triage.scoring.relevance import Graph, like_query, score_pool
-from triage.scoring.shortlist import Entry, Filters, Shortlist, decision_filter
-from triage.scoring.shortlist import shortlist as rank
+from triage.scoring.relevance import Graph, PoolScores, like_query, pool_scores
+from triage.scoring.shortlist import Filters, PoolTable, Ranking, Shortlist, decision_filter, rank
 from triage.scoring.types import CalloutQuery, Explanation
 from triage.service.cache import PoolCache, View
 from triage.service.duplicates import pool_groups
@@ -89,21 +87,30 @@ def floor_calibration() -> dict[str, Any]:
 
 def _search(view: View, text: str, limit: int, offset: int, index_dir: Path | None, exact_max: int,
             filters: Filters) -> dict[str, Any]:
-    pool, ranking, similarity = _ranked(view, view.prompt_query(text), limit, offset, index_dir, exact_max,
-                                        filters=filters)
+    pool, ranking, scores = _ranked(view, view.prompt_query(text), limit, offset, index_dir, exact_max,
+                                    filters=filters)
     floor = floor_for(view.models.text.name, floor_calibration()) if view.models is not None else None
-
-    def closest(e: Entry) -> float | None:  # a duplicate group is as close as its closest member
-        return best_similarity(similarity.get(m) for m in (e.item_id, *e.duplicates)) if e.duplicates \
-            else similarity.get(e.item_id)
-
-    page = _page(ranking, offset, limit)
-    matches = {e.item_id: match(closest(e), floor) for e in page.entries}
+    closest = _closest(ranking, scores.words_similarity)
+    page = _page(ranking, scores, offset, limit)
+    matches = {e.item_id: match(float(closest[int(ranking.order[offset + k])]), floor)
+               for k, e in enumerate(page.entries)}
     # "good" counts the whole ranking, not the page: "no good match" is a claim about the pool. (This is `count_good`
-    # of every entry's `match`, in one pass: the ranking can hold the whole pool.)
-    good = None if floor is None else sum(1 for e in ranking.entries if (s := closest(e)) is not None and s >= floor)
+    # of every entry's `match`, over arrays: the ranking can hold the whole pool.)
+    good = None if floor is None else int(np.count_nonzero(closest[ranking.order] >= floor))
     return {"query": text, "callout": view.callout_id, "total": page.total, "good": good, "floor": floor,
             "items": _items(pool, page, matches)}
+
+
+def _closest(ranking: Ranking, similarity: np.ndarray) -> np.ndarray:
+    """Each head's raw words similarity (nan: unknown): a duplicate group is as close as its closest member
+    (`floor.best_similarity`)."""
+    out = similarity.copy()
+    pos = ranking.table.pos
+    for head, others in ranking.others.items():
+        known = [v for m in others if (k := pos.get(m)) is not None and not np.isnan(v := similarity[k])]
+        if known:
+            out[head] = np.nanmax([out[head], *known])
+    return out
 
 
 def similar(store: Store, models: Encoders, ref: str, *, callout_id: str | None = None, limit: int = 20,
@@ -131,9 +138,9 @@ def similar(store: Store, models: Encoders, ref: str, *, callout_id: str | None 
         return {row.id} | copies | {i for i, r in pool.submissions.items() if r.sha256 == row.sha256}
 
     def compute() -> dict[str, Any]:
-        pool, ranking, _ = _ranked(view, query, limit, offset, index_dir if narrow else None, exact_max,
-                                   leave_out=itself)
-        page = _page(ranking, offset, limit)
+        pool, ranking, scores = _ranked(view, query, limit, offset, index_dir if narrow else None, exact_max,
+                                        leave_out=itself)
+        page = _page(ranking, scores, offset, limit)
         # No floor: it is calibrated for prompts, and a piece's own words are no prompt. The keys are search's.
         return {"like": like, "callout": view.callout_id, "total": page.total, "good": None, "floor": None,
                 "items": _items(pool, page, {})}
@@ -143,13 +150,13 @@ def similar(store: Store, models: Encoders, ref: str, *, callout_id: str | None 
 
 def _ranked(view: View, query: CalloutQuery, limit: int, offset: int, index_dir: Path | None, exact_max: int,
             leave_out: Callable[[Pool, list[DuplicateGroup]], set[str]] | None = None,
-            filters: Filters | None = None) -> tuple[Pool, Shortlist, dict[str, float | None]]:
-    """Score the pool against `query` and rank all of it (`_page` cuts the page); with an index, only the candidates
-    it finds (enough for the page). Also each item's raw similarity in the text space, for the floor."""
+            filters: Filters | None = None) -> tuple[Pool, Ranking, PoolScores]:
+    """Score the pool against `query` and rank all of it on the scores alone (`_page` explains the page); with an
+    index, only the candidates it finds (enough for the page). The scores are in the ranking's table order."""
     graph: Graph | None | Literal["auto"]
     features: PoolFeatures | None = None
     if index_dir is None:
-        pool, groups, graph, features = view.pool(), view.groups(), view.graph(), view.features()
+        pool, groups, graph, features, table = view.pool(), view.groups(), view.graph(), view.features(), view.table()
     else:  # a big pool: score only the candidates the index finds (a pool of its own, not remembered)
         spare = _SPARE if leave_out else 0  # the piece and its copies are the nearest candidates, and dropped
         shas = _candidates(view, index_dir, {"text": query.text, "clip": query.clip}, want=offset + limit + spare,
@@ -158,17 +165,19 @@ def _ranked(view: View, query: CalloutQuery, limit: int, offset: int, index_dir:
             pool = load_pool(session, view.callout_id, shas=shas, models=model_names(view.models))
             groups = pool_groups(session, pool)
         graph = "auto"  # the candidates' pool is new each time: its graph is made while scoring
+        table = PoolTable(list(pool.items.values()))
     # before the gate: reading decisions may compute the groups, which take the gate themselves
     decided = view.decisions() if filters is not None and filters.decisions is not None else None
     with view.gate:  # the whole pool is scored, so a cached neighbour graph applies; pieces are dropped after
-        scored = score_pool(list(pool.items.values()), query, graph=graph, features=features)
+        scores = pool_scores(list(pool.items.values()), query, graph=graph, features=features)
+        score = scores.score
         if leave_out is not None:
-            dropped = leave_out(pool, groups)
-            scored = [s for s in scored if s.item_id not in dropped]
-        # Without variety the ranking is plain score order, so a page of the whole is the page rank() would cut.
-        ranking = rank(scored, pool.items, groups=groups, diversity=0.0, offset=0, limit=None, filters=filters,
-                       decisions=decided)
-    return pool, ranking, {s.item_id: s.words_similarity for s in scored}
+            dropped = [k for i in leave_out(pool, groups) if (k := table.pos.get(i)) is not None]
+            score = score.copy()
+            score[dropped] = np.nan  # not ranked
+        # Without variety the ranking is plain score order, so a page of the whole is the page a shortlist would cut.
+        ranking = rank(table, score, groups=groups, diversity=0.0, filters=filters, decisions=decided)
+    return pool, ranking, scores
 
 
 def _candidates(view: View, index_dir: Path, queries: dict[str, np.ndarray | None], *, want: int,
@@ -185,8 +194,9 @@ def indexes(view: View, index_dir: Path, exact_max: int) -> dict[str, VectorInde
                                                    exact_max=exact_max))
 
 
-def _page(ranking: Shortlist, offset: int, limit: int) -> Shortlist:
-    return replace(ranking, entries=ranking.entries[offset:offset + limit], offset=offset, limit=limit)
+def _page(ranking: Ranking, scores: PoolScores, offset: int, limit: int) -> Shortlist:
+    """The page's entries, only their pieces explained (scores and table share the pool's order)."""
+    return ranking.page(offset, limit, lambda i: scores.scored(i).why)
 
 
 def _items(pool: Pool, page: Shortlist, matches: Mapping[str, str | None]) -> list[dict[str, Any]]:

@@ -7,12 +7,14 @@ from typing import Any
 
 from triage.domain import MediaType
 from triage.encoders.base import Encoders
-from triage.scoring.shortlist import Filters, decision_filter
-from triage.scoring.shortlist import shortlist as rank
+from triage.scoring.shortlist import Filters, Ranking, decision_filter, rank
 from triage.scoring.tally import Tally
 from triage.service.cache import PoolCache, View
 from triage.service.search import moment, why_dict
 from triage.store.store import Store
+
+Params = tuple[int, int, float, str | None, int | None, str | None, float | None, float | None, int | None, str,
+               frozenset[str] | None]
 
 
 def shortlist(store: Store, models: Encoders, callout_id: str, *, limit: int = 20, offset: int = 0,
@@ -29,29 +31,46 @@ def shortlist(store: Store, models: Encoders, callout_id: str, *, limit: int = 2
     call-out already passes it (its signature is read once).
     """
     view = view if view is not None and view.callout_id == callout_id else View(store, models, callout_id, cache)
-    params = (limit, offset, diversity, media_type, cluster, decision, min_duration, max_duration, k, sort, only)
+    params: Params = (limit, offset, diversity, media_type, cluster, decision, min_duration, max_duration, k, sort,
+                      only)
     marks = (view.decisions_mark, view.votes_mark)
-    found = view.get(("shortlist", marks, params), lambda: _shortlist(view, *params))
+    found = view.get(("shortlist", marks, params), lambda: _shortlist(view, params))
     return copy.deepcopy(found)  # callers may change their copy; the remembered one stays as computed
 
 
-def _shortlist(view: View, limit: int, offset: int, diversity: float, media_type: str | None, cluster: int | None,
-               decision: str | None, min_duration: float | None, max_duration: float | None,
-               k: int | None, sort: str, only: frozenset[str] | None) -> dict[str, Any]:
+def ranking(view: View, params: Params) -> Ranking:
+    """The whole ranking the page is cut from, kept while what orders it holds. A decision changes the order only
+    under a decision filter, and votes only the "rating" sort: otherwise the ranking stands, and the page after
+    a decision is re-made from it (its decisions and votes read again) without ranking anything."""
+    limit, offset, diversity, media_type, cluster, decision, min_duration, max_duration, k, sort, only = params
+    key = ("ranking", params, view.decisions_mark if decision else None, view.votes_mark if sort == "rating" else None)
+
+    def compute() -> Ranking:
+        scores, groups, _ = view.scores(k)
+        table = view.table()
+        decided = view.decisions() if decision else None
+        ratings = {i: t.mean for i, t in view.tallies().items() if t.mean is not None} if sort == "rating" else None
+        filters = Filters(
+            media_types=[MediaType(media_type)] if media_type else None, min_duration=min_duration,
+            max_duration=max_duration, clusters=[cluster] if cluster is not None else None,
+            decisions=decision_filter(decision), submission_ids=only,
+        )
+        score, _ = scores.aligned(table.ids)
+        with view.gate:
+            return rank(table, score, groups=groups, diversity=diversity, filters=filters,
+                        clusters=view.cluster_of(k), decisions=decided, want=offset + limit, sort=sort,
+                        ratings=ratings)
+    return view.get(key, compute)
+
+
+def _shortlist(view: View, params: Params) -> dict[str, Any]:
+    limit, offset, sort, k = params[0], params[1], params[9], params[8]
     pool = view.pool()
     decided = view.decisions()
     tallies = view.tallies()
-    scored, groups, clusters = view.ranked(k)
-    cluster_of = {m: c.id for c in clusters for m in c.members}
-    filters = Filters(
-        media_types=[MediaType(media_type)] if media_type else None, min_duration=min_duration,
-        max_duration=max_duration, clusters=[cluster] if cluster is not None else None,
-        decisions=decision_filter(decision), submission_ids=only,
-    )
-    ratings = {i: t.mean for i, t in tallies.items() if t.mean is not None}
-    with view.gate:
-        page = rank(scored, pool.items, groups=groups, diversity=diversity, filters=filters, clusters=cluster_of,
-                    decisions=decided, offset=offset, limit=limit, sort=sort, ratings=ratings)
+    scores, _, clusters = view.scores(k)
+    _, at = scores.aligned(view.table().ids)
+    page = ranking(view, params).page(offset, limit, lambda i: scores.scored(int(at[i])).why)
     labels = {c.id: c.label for c in clusters}
     return {"callout": view.callout_id, "total": page.total, "offset": offset, "limit": limit, "sort": sort,
             "cluster_counts": {str(c): n for c, n in sorted(page.cluster_counts.items())}, "items": [
