@@ -14,7 +14,6 @@ from fastapi import Depends, Request
 from triage import runtime
 from triage.api import session as web
 from triage.api.quota import UploadQuota
-from triage.api.tokens import Principal, authenticate, session_principal, touch
 from triage.config import Settings
 from triage.encoders.base import Encoders
 from triage.errors import Forbidden, Unauthorized
@@ -22,9 +21,9 @@ from triage.jobs import queue
 from triage.jobs.handlers import JobContext
 from triage.jobs.worker import WorkerPool
 from triage.metrics import MODEL_LOAD_SECONDS
-from triage.service import exemplars
+from triage.service import Store, exemplars
 from triage.service.cache import PoolCache
-from triage.store.store import Store
+from triage.service.tokens import Principal, caller, touch, web_caller
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 log = logging.getLogger(__name__)
@@ -124,8 +123,7 @@ def web_session(request: Request, state: AppState) -> tuple[web.WebSession, Prin
     found = web.read(state.secret, request.cookies.get(web.COOKIE))
     if found is None:
         return None
-    with state.store.db.session() as session:
-        who = session_principal(session, found.token_id, found.epoch)
+    who = web_caller(state.store, found.token_id, found.epoch)
     return (found, who) if who is not None else None
 
 
@@ -133,11 +131,10 @@ def current_principal(request: Request, state: StateDep) -> Principal:
     """A bearer token, or a web session cookie (which must bring a CSRF header on state-changing calls)."""
     token = _bearer(request)
     if token is not None:
-        with state.store.db.session() as session:
-            who = authenticate(session, token)
+        who = caller(state.store, token)
         if who is None:
             raise Unauthorized("the token is unknown or revoked; create one with: triage tokens create")
-        touch(state.store.db, who)
+        touch(state.store, who)
         return who
     signed_in = web_session(request, state)
     if signed_in is None:

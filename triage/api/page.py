@@ -14,8 +14,8 @@ from fastapi.templating import Jinja2Templates
 from triage.api import session as web
 from triage.api.deps import StateDep, web_session
 from triage.api.format import DECISION_BUTTONS, DECISION_LABELS, clock, highlight
-from triage.api.tokens import Principal
 from triage.errors import Forbidden, Unauthorized
+from triage.service.tokens import Principal
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 templates.env.filters["clock"] = clock

@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from triage.api.upload import OVERHEAD, Refusal
 from triage.errors import RateLimited, TooLarge, TriageError
 from triage.jobs import queue
-from triage.store import submissions as subs
-from triage.store.db import Database
+from triage.service import Database
+from triage.service.uploads import freed_when, uploaded_bytes
 
 WINDOW = timedelta(hours=24)
 
@@ -64,9 +64,12 @@ class UploadQuota:
     def _admit(self, db: Database, token_id: int, mine: list[Allowance], max_file_bytes: int, over_file: Refusal,
                declared: int | None) -> Allowance:
         since = datetime.now(UTC) - WINDOW
-        with db.session() as session:
-            waiting = queue.uploads_waiting(session, token_id) + len(mine) if self.max_pending else 0
-            stored = subs.uploaded_bytes(session, token_id, since) if self.max_bytes else 0
+        if self.max_pending:
+            with db.session() as session:  # the queue's own tables (jobs/), read in its own session
+                waiting = queue.uploads_waiting(session, token_id) + len(mine)
+        else:
+            waiting = 0
+        stored = uploaded_bytes(db, token_id, since) if self.max_bytes else 0
         if self.max_pending and waiting >= self.max_pending:
             raise RateLimited(f"too many of your uploads are waiting for analysis ({waiting}; "
                               f"at most {self.max_pending} may wait at once, TRIAGE_SUBMITTER_MAX_PENDING): "
@@ -98,8 +101,7 @@ class UploadQuota:
                   f"(TRIAGE_SUBMITTER_MAX_BYTES_PER_DAY): {_size(left)} is left")
         if held and stored + wanted <= self.max_bytes:
             return RateLimited(f"{detail}, the rest is held by your uploads in progress")
-        with db.session() as session:
-            when = subs.freed_when(session, token_id, since, stored + held + wanted - self.max_bytes)
+        when = freed_when(db, token_id, since, stored + held + wanted - self.max_bytes)
         if when is None:
             return RateLimited(detail)
         retry = max(1.0, (when + WINDOW - datetime.now(UTC)).total_seconds())

@@ -1,4 +1,4 @@
-"""Read queries the API needs beyond the store's own: filtered submission lists and current decisions."""
+"""Submissions as a caller may see them: one by id, or a filtered page of them (submitters: their own only)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from triage.api.tokens import Principal
 from triage.errors import NotFound
-from triage.service.decisions import newest_ids
+from triage.service.decisions import history, newest_ids
+from triage.service.tokens import Principal
+from triage.service.views import submission_dict
 from triage.store.schema import Decision, Submission
-
-
-def decision_dict(d: Decision | None) -> dict[str, Any]:
-    if d is None:
-        return {"decision": "unrated", "note": None, "decided_by": None, "decided_at": None}
-    return {"decision": d.decision, "note": d.note, "decided_by": d.decided_by, "decided_at": d.created_at}
+from triage.store.store import Store
+from triage.store.submissions import lookup_near
 
 
 def visible_submission(session: Session, submission_id: str, who: Principal) -> Submission:
@@ -51,3 +48,17 @@ def list_submissions(session: Session, who: Principal, *, callout_id: str | None
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Submission.created_at, Submission.id).limit(limit).offset(offset))
     return list(rows), int(total)
+
+
+def named(store: Store, ref: str, callout_id: str | None) -> Submission:
+    """A submission by its id or external id, the call-out's own first (NotFound when none)."""
+    with store.db.session() as session:
+        return lookup_near(session, ref, callout_id)
+
+
+def seen_with_history(store: Store, submission_id: str, who: Principal) -> tuple[Submission, dict[str, Any],
+                                                                                list[Decision]]:
+    """A submission the caller may see, everything `triage show` tells of it, and its decisions newest first."""
+    with store.db.session() as session:
+        row = visible_submission(session, submission_id, who)
+        return row, submission_dict(session, row), history(session, row.id)

@@ -1,4 +1,7 @@
-"""API tokens: created once (the plain token is shown only then), stored as sha256, checked per request."""
+"""API tokens: created once (the plain token is shown only then), stored as sha256, checked per request.
+
+The functions taking a Session serve the CLI and callers that already hold one; the API uses the ones taking the
+store, which open their own."""
 
 from __future__ import annotations
 
@@ -12,9 +15,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from triage.errors import BadRequest, Degraded, NotFound
-from triage.store.db import Database
 from triage.store.rows import check_length
 from triage.store.schema import ApiToken, utcnow
+from triage.store.store import Store
 
 ROLES = ("admin", "curator", "submitter")
 PREFIX = "tri_"
@@ -64,13 +67,26 @@ def authenticate(session: Session, token: str) -> Principal | None:
     return Principal(row.id, row.name, row.role, row.last_used_at)
 
 
-def touch(db: Database, who: Principal) -> None:
+def caller(store: Store, token: str) -> Principal | None:
+    """The principal for a plain bearer token (see `authenticate`)."""
+    with store.db.session() as session:
+        return authenticate(session, token)
+
+
+def sign_in(store: Store, token: str) -> tuple[Principal | None, int]:
+    """The principal for a plain token and the epoch a web session signed in with it now carries."""
+    with store.db.session() as session:
+        who = authenticate(session, token)
+        return who, session_epoch(session, who.token_id) if who is not None else 0
+
+
+def touch(store: Store, who: Principal) -> None:
     """Record that a token was used, at most once a minute; where the database cannot be written now, skip it."""
     now = utcnow()
     if who.last_used_at is not None and now - who.last_used_at < TOUCH_EVERY:
         return
     try:
-        with db.session() as session:
+        with store.db.session() as session:
             session.execute(update(ApiToken).where(ApiToken.id == who.token_id).values(last_used_at=now))
     except Degraded:
         pass  # reads and sign-in keep working; /api/health says why writes do not
@@ -98,6 +114,18 @@ def session_principal(session: Session, token_id: int, epoch: int) -> Principal 
     return Principal(row.id, row.name, row.role)
 
 
+def web_caller(store: Store, token_id: int, epoch: int) -> Principal | None:
+    """The principal of a web session (see `session_principal`)."""
+    with store.db.session() as session:
+        return session_principal(session, token_id, epoch)
+
+
+def sign_out(store: Store, token_id: int) -> None:
+    """End every web session of this token (see `end_sessions`)."""
+    with store.db.session() as session:
+        end_sessions(session, token_id)
+
+
 def end_sessions(session: Session, token_id: int) -> None:
     """Sign out: every web session of this token ends, in every browser."""
     session.execute(update(ApiToken).where(ApiToken.id == token_id)
@@ -119,3 +147,22 @@ def list_tokens(session: Session) -> list[ApiToken]:
 def token_dict(row: ApiToken) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "role": row.role, "revoked": row.revoked,
             "created_at": row.created_at, "last_used_at": row.last_used_at}
+
+
+def tokens_listed(store: Store) -> list[dict[str, Any]]:
+    """Every token as the API lists it (never its hash)."""
+    with store.db.session() as session:
+        return [token_dict(t) for t in list_tokens(session)]
+
+
+def new_token(store: Store, name: str, role: str) -> dict[str, Any]:
+    """A new token as the API shows it, with the plain `token` (shown only this once)."""
+    with store.db.session() as session:
+        row, plain = create_token(session, name, role)
+        return {**token_dict(row), "token": plain}
+
+
+def revoke_token(store: Store, token_id: int) -> dict[str, Any]:
+    """Revoke a token; it stops working at once."""
+    with store.db.session() as session:
+        return token_dict(revoke(session, token_id))

@@ -1,4 +1,4 @@
-"""The JSON shapes of a call-out and of one submission, shared by the CLI (`--json`) and the HTTP API."""
+"""The JSON shapes of a call-out, of a submission and of its decision, shared by the CLI (`--json`) and the API."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from triage.domain import Status
 from triage.store.artifacts import artifacts
 from triage.store.callouts import get_callout
-from triage.store.schema import Callout, Submission
+from triage.store.schema import Callout, Decision, Submission
 from triage.store.store import Store
 
 
@@ -45,6 +45,13 @@ def as_seen_by(data: dict[str, Any], *, submitter: bool) -> dict[str, Any]:
     if submitter and data["status"] == Status.FAILED.value:
         return {**data, "error": OUR_FAILURE}
     return data
+
+
+def decision_dict(d: Decision | None) -> dict[str, Any]:
+    """A submission's current decision (or its absence) as the API shows it."""
+    if d is None:
+        return {"decision": "unrated", "note": None, "decided_by": None, "decided_at": None}
+    return {"decision": d.decision, "note": d.note, "decided_by": d.decided_by, "decided_at": d.created_at}
 
 
 def submission_dict(session: Session, row: Submission) -> dict[str, Any]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy.orm import Session
 
 from triage.api.deps import Admin, Anyone, Curator, StateDep, StoreDep
-from triage.api.overview import callouts_overview, public
+from triage.api.overview import callouts_overview
 from triage.api.public_callouts import (
     CalloutDetailPublic,
     CalloutListPublic,
@@ -16,12 +15,7 @@ from triage.api.public_callouts import (
     CalloutPublic,
 )
 from triage.api.schemas import CalloutCreate, CalloutUpdate, errors
-from triage.errors import Conflict, NotFound
-from triage.service.rescore import snapshot_path
-from triage.service.views import callout_dict
-from triage.store.callouts import get_callout, list_callouts, status_counts, upsert_callout
-from triage.store.schema import Callout
-from triage.store.store import Store
+from triage.service.callouts import callout_detail, close_callout, create_callout, update_callout
 
 router = APIRouter(tags=["call-outs"])
 # A change writes to the database: 503 (Degraded) while it cannot be written. A JSON body: 400 when it cannot be
@@ -38,14 +32,7 @@ def list_(store: StoreDep, who: Anyone) -> dict[str, Any]:
 
 @router.get("/callouts/{callout_id}", response_model=CalloutDetailPublic | CalloutOpenPublic, responses=errors(422))
 def show(callout_id: str, store: StoreDep, who: Anyone) -> dict[str, Any]:
-    with store.db.session() as session:
-        callout = get_callout(session, callout_id)
-        if who.is_submitter:
-            if not callout.is_open:
-                raise NotFound(f"no open call-out {callout_id!r}")
-            return public(callout)
-        counts = status_counts(session).get(callout_id, {})
-        return {**callout_dict(callout), "submissions": sum(counts.values()), "counts": counts}
+    return callout_detail(store, callout_id, submitter=who.is_submitter)
 
 
 @router.post("/callouts", status_code=201, response_model=CalloutPublic, responses={**WITH_BODY, **errors(409)})
@@ -54,27 +41,10 @@ def create(body: CalloutCreate, state: StateDep, who: Admin) -> dict[str, Any]:
 
     The open call-outs (and the closed ones scored before) are re-scored in the background: each is ranked
     against the others, so a new one changes what sets them apart."""
-    with state.store.db.session() as session:
-        if session.get(Callout, body.id) is not None:
-            raise Conflict(f"call-out {body.id!r} already exists; update it with PATCH /api/callouts/{body.id}")
-        callout, _ = upsert_callout(session, body.id, title=body.title, brief=body.brief, prompts=body.prompts,
-                                    negative_prompts=body.negative_prompts)
-        out, others = callout_dict(callout), _scored_others(state.store, session, body.id)
+    out, others = create_callout(state.store, body.id, title=body.title, brief=body.brief, prompts=body.prompts,
+                                 negative_prompts=body.negative_prompts)
     state.rescore(others)
     return out
-
-
-def _scored_others(store: Store, session: Session, callout_id: str) -> list[str]:
-    """The other call-outs whose saved scores a change to this one makes stale: the open ones, then the closed
-    ones that were scored before (producers open those to cut the show). A closed one never scored stays lazy."""
-    others = [c for c in list_callouts(session) if c.id != callout_id]
-    return [c.id for c in others if c.is_open] + \
-        [c.id for c in others if not c.is_open and snapshot_path(store, c.id).exists()]
-
-
-def _words(c: Callout) -> tuple[Any, ...]:
-    """What the call-out's scores depend on."""
-    return c.title, c.brief, tuple(c.prompts or ()), tuple(c.negative_prompts or ())
 
 
 @router.patch("/callouts/{callout_id}", response_model=CalloutPublic, responses=WITH_BODY)
@@ -84,13 +54,9 @@ def update(callout_id: str, body: CalloutUpdate, state: StateDep, who: Admin) ->
     A new title, brief or prompts queues a re-scoring job, so the pool is ranked afresh before curators ask; the
     other call-outs' saved scores are re-computed after it, as they are ranked against this one too.
     """
-    store = state.store
-    with store.db.session() as session:
-        before = _words(get_callout(session, callout_id))
-        callout, _ = upsert_callout(session, callout_id, title=body.title, brief=body.brief, prompts=body.prompts,
-                                    negative_prompts=body.negative_prompts, is_open=body.open)
-        changed = _words(callout) != before
-        out, others = callout_dict(callout), _scored_others(store, session, callout_id)
+    out, changed, others = update_callout(state.store, callout_id, title=body.title, brief=body.brief,
+                                          prompts=body.prompts, negative_prompts=body.negative_prompts,
+                                          is_open=body.open)
     if changed:
         state.rescore([callout_id, *others])
     return out
@@ -115,7 +81,4 @@ def unmark_exemplar(callout_id: str, submission_id: str, state: StateDep, who: C
 @router.post("/callouts/{callout_id}/close", response_model=CalloutPublic, responses=WRITE)
 def close(callout_id: str, store: StoreDep, who: Admin) -> dict[str, Any]:
     """Stop accepting uploads (admins). Curating goes on."""
-    with store.db.session() as session:
-        get_callout(session, callout_id)
-        callout, _ = upsert_callout(session, callout_id, is_open=False)
-        return callout_dict(callout)
+    return close_callout(store, callout_id)

@@ -10,12 +10,9 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
 from triage.api.deps import Anyone, StoreDep
-from triage.api.queries import visible_submission
 from triage.api.schemas import errors
-from triage.api.tokens import Principal
 from triage.errors import NotFound
-from triage.store import artifacts as art
-from triage.store.store import Store
+from triage.service import files
 
 router = APIRouter(tags=["media"])
 Responses = dict[int | str, dict[str, Any]]
@@ -43,38 +40,20 @@ def _file(path: Path, media_type: str, filename: str | None = None) -> FileRespo
                         headers=HEADERS)
 
 
-def _derived(store: Store, submission_id: str, who: Principal) -> tuple[str | None, list[dict[str, Any]]]:
-    """(poster path, frame thumbnails) of a submission the caller may see."""
-    with store.db.session() as session:
-        row = visible_submission(session, submission_id, who)
-        found = art.artifacts(session, row.sha256) if row.sha256 else {}
-        poster = found["poster"].path if "poster" in found else None
-        thumbs = found["thumbs"].data if "thumbs" in found else None
-        return poster, list((thumbs or {}).get("frames", []))
-
-
 @router.get("/submissions/{submission_id}/media", response_class=FileResponse,
             responses={200: {"description": "the file, of its own media type", "content": {"*/*": BINARY}}, **RANGE})
 @router.head("/submissions/{submission_id}/media", include_in_schema=False)
 def original(submission_id: str, store: StoreDep, who: Anyone) -> FileResponse:
     """The submitted file as it was received, seekable with Range requests."""
-    with store.db.session() as session:
-        row = visible_submission(session, submission_id, who)
-        if not row.sha256:
-            raise NotFound(f"submission {submission_id} has no stored file ({row.error or row.status})")
-        mime = (row.probe or {}).get("mime") or "application/octet-stream"
-        path, name = store.files.original_path(row.sha256), row.original_filename
-    return _file(path, mime, name)
+    found = files.original(store, submission_id, who)
+    return _file(found.path, found.mime, found.filename)
 
 
 @router.get("/submissions/{submission_id}/poster", response_class=FileResponse, responses={**JPEG, **RANGE})
 @router.head("/submissions/{submission_id}/poster", include_in_schema=False)
 def poster(submission_id: str, store: StoreDep, who: Anyone) -> FileResponse:
     """A JPEG poster frame (videos and images)."""
-    relative, _ = _derived(store, submission_id, who)
-    if relative is None:
-        raise NotFound(f"submission {submission_id} has no poster (audio and text have none)")
-    return _file(store.files.resolve(relative), "image/jpeg")
+    return _file(files.poster(store, submission_id, who), "image/jpeg")
 
 
 @router.get("/submissions/{submission_id}/frames/{index}", response_class=FileResponse,
@@ -83,7 +62,4 @@ def poster(submission_id: str, store: StoreDep, who: Anyone) -> FileResponse:
 def frame(submission_id: str, index: Annotated[int, PathParam(ge=0, le=10_000)], store: StoreDep,
           who: Anyone) -> FileResponse:
     """The index-th representative frame thumbnail of a video."""
-    _, frames = _derived(store, submission_id, who)
-    if index >= len(frames):
-        raise NotFound(f"submission {submission_id} has {len(frames)} frame thumbnails; no number {index}")
-    return _file(store.files.resolve(frames[index]["path"]), "image/jpeg")
+    return _file(files.frame(store, submission_id, index, who), "image/jpeg")

@@ -15,18 +15,16 @@ from triage.api.deps import StateDep
 from triage.api.format import content_stems
 from triage.api.overview import callouts_overview
 from triage.api.page import NEXT_MAX, PageDep, back, html
-from triage.api.queries import visible_submission
-from triage.api.tokens import authenticate, end_sessions, session_epoch, touch
 from triage.api.workbench import NEAREST, SORTS, Wanted, chips, link, pages, results
 from triage.domain import DECISIONS, UNDECIDED, MediaType
 from triage.errors import BadRequest
 from triage.jobs import queue
 from triage.service.cache import View
-from triage.service.decisions import history
+from triage.service.listing import named, seen_with_history
 from triage.service.pieces import facts
 from triage.service.progress import progress
-from triage.service.views import callout_view, submission_dict
-from triage.store.submissions import lookup_near
+from triage.service.tokens import sign_in, sign_out, touch
+from triage.service.views import callout_view
 
 router = APIRouter(include_in_schema=False)
 MEDIA_TYPES = tuple(m.value for m in MediaType)
@@ -49,13 +47,11 @@ def login_form(request: Request, next: str = "/") -> HTMLResponse:
 def login(request: Request, state: StateDep, token: Annotated[str, Form(max_length=200)],
           next: Annotated[str, Form(max_length=NEXT_MAX)] = "/") -> Response:
     """Exchange a token for an HTTP-only, SameSite=Lax session cookie."""
-    with state.store.db.session() as session:
-        who = authenticate(session, token.strip())
-        epoch = session_epoch(session, who.token_id) if who is not None else 0
+    who, epoch = sign_in(state.store, token.strip())
     if who is None or who.is_submitter:
         error = "That token is unknown or revoked." if who is None else "Submitter tokens cannot open these pages."
         return html(request, "login.html", {"next": back(next, "/"), "error": error}, status_code=401)
-    touch(state.store.db, who)
+    touch(state.store, who)
     response = RedirectResponse(back(next, "/"), status_code=303)
     response.set_cookie(web.COOKIE, web.issue(state.secret, who.token_id, epoch), max_age=web.MAX_AGE, httponly=True,
                         samesite="lax", secure=request.url.scheme == "https", path="/")
@@ -67,8 +63,7 @@ def logout(page: PageDep, csrf: Annotated[str, Form()] = "") -> Response:
     """End the session on the server, not only in this browser: a copy of the cookie stops working too. It ends
     the token's sessions in every browser (see end_sessions)."""
     page.check(csrf)
-    with page.state.store.db.session() as session:
-        end_sessions(session, page.who.token_id)
+    sign_out(page.state.store, page.who.token_id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(web.COOKIE, path="/")
     return response
@@ -100,10 +95,10 @@ def callout_page(callout_id: str, page: PageDep, q: Annotated[str | None, Query(
     the pieces picked on the pool map."""
     state, request = page.state, page.request
     callout = callout_view(state.store, callout_id)
-    with state.store.db.session() as session:
+    with state.store.db.session() as session:  # the queue's own tables (jobs/), read in its own session
         jobs = [queue.job_dict(j) for j in queue.active_for(session, [callout_id])]
-        liked = lookup_near(session, like, callout_id) if like else None
-        like_title = (liked.title or liked.original_filename or liked.external_id or liked.id) if liked else ""
+    liked = named(state.store, like, callout_id) if like else None
+    like_title = (liked.title or liked.original_filename or liked.external_id or liked.id) if liked else ""
     wanted = Wanted(q=q.strip() if q and q.strip() else None, like=liked.id if liked else None, cluster=cluster,
                     media_type=media_type or None, decision=decision or None, sort=sort or "rank",
                     mine=mine == "1", split=split == "1", number=number, everything=everything == "1",
@@ -149,10 +144,7 @@ def submission_page(submission_id: str, page: PageDep,
     """One submission: player (from `t`), waveform or keyframes, full transcript (click a line to play it), the
     shared decision, ratings, timed notes, and the decision's history."""
     state = page.state
-    with state.store.db.session() as session:
-        row = visible_submission(session, submission_id, page.who)
-        data = submission_dict(session, row)
-        past = history(session, row.id)
+    row, data, past = seen_with_history(state.store, submission_id, page.who)
     callout_title = callout_view(state.store, row.callout_id)["title"]
     card = state_card(state, submission_id, page.who.name)
     piece = facts(state.store, [submission_id])[submission_id]

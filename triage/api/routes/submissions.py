@@ -9,12 +9,12 @@ from fastapi import APIRouter, Query
 from triage.api.deps import Anyone, Curator, StateDep, StoreDep
 from triage.api.public import DecisionPublic
 from triage.api.public_submissions import DecisionHistoryPublic, SubmissionListPublic, SubmissionPublic
-from triage.api.queries import decision_dict, list_submissions, visible_submission
 from triage.api.schemas import DecisionCreate, errors
-from triage.api.tokens import Principal
 from triage.service.deciding import decide as decide_pieces
 from triage.service.decisions import history, latest
-from triage.service.views import as_seen_by, submission_dict, submission_summary
+from triage.service.listing import list_submissions, visible_submission
+from triage.service.tokens import Principal
+from triage.service.views import as_seen_by, decision_dict, submission_dict, submission_summary
 
 router = APIRouter(tags=["submissions"], responses=errors(422))
 # A list and a submission send only the keys the route gives (response_model_exclude_unset): a submitter gets no

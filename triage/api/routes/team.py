@@ -24,11 +24,11 @@ from triage.api.public import (
     VotePublic,
 )
 from triage.api.public import DecisionName as Decision
-from triage.api.queries import visible_submission
 from triage.api.schemas import errors
 from triage.service import assignments, notes, votes
 from triage.service.cache import View
 from triage.service.deciding import MAX_AT_ONCE, decide, undo
+from triage.service.listing import visible_submission
 from triage.service.progress import progress
 from triage.service.verdicts import keep, take_back, unkeep
 from triage.service.views import callout_view

@@ -17,13 +17,13 @@ from triage.api.deps import Anyone, AppState, StateDep
 from triage.api.public_submissions import UploadPublic
 from triage.api.quota import Allowance
 from triage.api.schemas import errors
-from triage.api.tokens import Principal
 from triage.api.upload import declared_length, full_disk_is_ours, receive, too_large
-from triage.errors import Conflict, InvalidSubmission
+from triage.errors import Conflict
 from triage.jobs.uploads import StoredUpload, accept
 from triage.media.probe import probe
+from triage.service.tokens import Principal
+from triage.service.uploads import FIELD_LIMITS, field_value
 from triage.service.views import callout_view
-from triage.store import submissions as subs
 
 router = APIRouter(tags=["uploads"])
 
@@ -34,18 +34,11 @@ UPLOAD_BODY = {
             "type": "object", "required": ["file"],
             "properties": {
                 "file": {"type": "string", "format": "binary"},
-                **{name: {"type": "string", "maxLength": limit} for name, limit in subs.FIELD_LIMITS.items()},
+                **{name: {"type": "string", "maxLength": limit} for name, limit in FIELD_LIMITS.items()},
             },
         }}},
     }
 }
-
-
-def _field(fields: dict[str, str], name: str) -> str | None:
-    value, limit = fields.get(name, "").strip(), subs.FIELD_LIMITS[name]
-    if len(value) > limit:
-        raise InvalidSubmission(f"{name} is longer than {limit} characters")
-    return value or None
 
 
 @router.post("/callouts/{callout_id}/uploads", status_code=202, openapi_extra=UPLOAD_BODY, response_model=UploadPublic,
@@ -61,7 +54,7 @@ async def upload(callout_id: str, request: Request, state: StateDep, who: Anyone
     if who.is_submitter and not callout["open"]:
         raise Conflict(f"call-out {callout_id!r} is closed and takes no more uploads")
     with _allowance(state, who, request) as allowance:
-        return await _take(callout_id, request, state, who, allowance)
+        return await _receive_and_accept(callout_id, request, state, who, allowance)
 
 
 def _allowance(state: AppState, who: Principal, request: Request) -> AbstractContextManager[Allowance]:
@@ -72,7 +65,7 @@ def _allowance(state: AppState, who: Principal, request: Request) -> AbstractCon
     return state.quota.upload(state.store.db, who.token_id, max_file, too_large, declared_length(request))
 
 
-async def _take(callout_id: str, request: Request, state: AppState, who: Principal,
+async def _receive_and_accept(callout_id: str, request: Request, state: AppState, who: Principal,
                 allowance: Allowance) -> JSONResponse:
     """Receive, check and store the file, then record the submission and queue its analysis."""
     store, settings = state.store, state.settings
@@ -88,8 +81,9 @@ async def _take(callout_id: str, request: Request, state: AppState, who: Princip
                 sha256, size = await run_in_threadpool(store.files.put_original, got.path)
         finally:
             temp.unlink(missing_ok=True)
-    upload = StoredUpload(sha256, size, got.filename, _field(got.fields, "external_id"), _field(got.fields, "title"),
-                          _field(got.fields, "contributor"), found.media_type.value, found.to_dict())
+    upload = StoredUpload(sha256, size, got.filename, field_value(got.fields, "external_id"),
+                          field_value(got.fields, "title"), field_value(got.fields, "contributor"),
+                          found.media_type.value, found.to_dict())
     accepted = await run_in_threadpool(accept, store, callout_id, upload, uploader=who.token_id,
                                        submitter=who.is_submitter)
     if accepted.job_id is not None:
