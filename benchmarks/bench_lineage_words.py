@@ -1,0 +1,131 @@
+"""Words lineage: how long a shared run ordinary language makes by chance, and the time to match one piece against
+10,000 and 100,000 indexed texts, against matching it with every text in turn (all pairs).
+
+    .venv/bin/python benchmarks/bench_lineage_words.py --chance      # runs between unrelated fortunes
+    .venv/bin/python benchmarks/bench_lineage_words.py --sizes 10000 100000
+
+Texts are Debian's fortunes (apt install fortunes), the material of ../shared/eval; the archive's texts are drawn
+from a word-pair chain over them, so stock phrases recur at their real rates without whole sentences repeating.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from triage.lineage.words import MIN_WORDS, WordIndex, _tokens, match_pair, shingle_hashes, text_words
+
+FORTUNES = Path("/usr/share/games/fortunes")
+
+
+def fortunes() -> list[str]:
+    """Every fortune, once (the files repeat some under several topics)."""
+    seen: dict[str, str] = {}
+    for path in sorted(FORTUNES.glob("*")):
+        if path.suffix or not path.is_file():
+            continue
+        for entry in path.read_text(encoding="utf-8", errors="replace").split("\n%\n"):
+            words = " ".join(entry.split())
+            if len(words.split()) >= 8:
+                seen.setdefault(" ".join(w for w, _, _ in _tokens(words)), words)
+    return list(seen.values())
+
+
+def chance(texts: list[str]) -> None:
+    """Longest passage (covered words) between every pair of different fortunes, through the index with no floor."""
+    index = WordIndex(min_words=3, max_postings=10**9)
+    for i, text in enumerate(texts):
+        index.add(str(i), text)
+    record: Counter[int] = Counter()
+    top: list[tuple[float, str, str]] = []
+    started = time.perf_counter()
+    for i, text in enumerate(texts):
+        best: dict[str, float] = defaultdict(float)
+        for reuse in index.match(str(i), text_words(text)):
+            best[reuse.source] = max(best[reuse.source], reuse.score)
+        for source, score in best.items():
+            record[int(score)] += 1
+            top.append((score, source, str(i)))
+    pairs = len(texts) * (len(texts) - 1)
+    print(f"{len(texts)} fortunes, {pairs:,} ordered pairs, {time.perf_counter() - started:.0f} s")
+    for words in sorted(record):
+        print(f"  longest shared passage {words:3d} words: {record[words]} pairs")
+    print("longest ones (read them: a repeated quotation is real reuse, not chance):")
+    for score, source, user in sorted(top, reverse=True)[:12]:
+        print(f"  {score:.0f}: {texts[int(source)][:70]!r} / {texts[int(user)][:70]!r}")
+
+
+def archive(texts: list[str], size: int, seed: int) -> list[str]:
+    """`size` texts of 40-200 words from a word-pair chain over the fortunes."""
+    follow: dict[str, list[str]] = defaultdict(list)
+    for text in texts:
+        words = text.split()
+        for first, second in zip(words, words[1:], strict=False):
+            follow[first].append(second)
+    starts = [t.split()[0] for t in texts]
+    rng = random.Random(seed)
+    out = []
+    for _ in range(size):
+        word = rng.choice(starts)
+        words = [word]
+        for _ in range(rng.randint(40, 200)):
+            word = rng.choice(follow.get(word) or starts)
+            words.append(word)
+        out.append(" ".join(words))
+    return out
+
+
+def timing(texts: list[str], size: int) -> None:
+    pool = archive(texts, size, seed=size)
+    planted = pool[size // 2].split()
+    query = " ".join(archive(texts, 1, seed=-1)[0].split()[:60] + planted[:60] + ["thanks", "for", "listening"])
+    started = time.perf_counter()
+    index = WordIndex()
+    for i, text in enumerate(pool):
+        index.add(str(i), text)
+    index.match("warm-up", text_words("merge the tail first"))
+    built = time.perf_counter() - started
+    words = text_words(query)
+    started = time.perf_counter()
+    runs = 20
+    for _ in range(runs):
+        found = index.match("new", words)
+    per_query = (time.perf_counter() - started) / runs
+    assert any(r.source == str(size // 2) for r in found), "the planted passage was not found"
+    postings = sum(a.nbytes for a in (index._main.hashes, index._main.pieces, index._main.positions))
+    print(f"{size:>7} texts: index built in {built:.1f} s ({postings / 2**20:.0f} MiB of postings, "
+          f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:.0f} MiB); "
+          f"one piece matched in {per_query * 1000:.1f} ms; {len(found)} passage(s)")
+    started = time.perf_counter()
+    wanted = set(shingle_hashes(words.words).tolist())
+    hits = 0
+    for i, text in enumerate(pool):  # all pairs: every text tokenised and compared, then the shared ones aligned
+        shared = wanted.intersection(shingle_hashes([w for w, _, _ in _tokens(text)]).tolist())
+        if len(shared) >= MIN_WORDS // 3:
+            hits += len(match_pair(str(i), text, "new", words))
+    print(f"{'':>7}        all pairs: {time.perf_counter() - started:.2f} s for the same piece ({hits} passage(s))")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--chance", action="store_true", help="measure runs between unrelated fortunes")
+    parser.add_argument("--limit", type=int, default=0, help="use only this many fortunes for --chance")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    args = parser.parse_args()
+    texts = fortunes()
+    if args.chance:
+        chance(texts[:args.limit] if args.limit else texts)
+        return
+    np.random.seed(0)
+    for size in args.sizes:
+        timing(texts, size)
+
+
+if __name__ == "__main__":
+    main()
