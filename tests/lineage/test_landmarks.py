@@ -1,0 +1,69 @@
+"""Landmark hashes: peaks where music and speech change, none from silence or steady sound, a compact artifact."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.lineage.test_sound import SR, melody, noise, place, tone
+from triage.lineage.landmarks import (
+    MAX_REPEATS,
+    Peaks,
+    audio_landmarks,
+    find_peaks,
+    hash_dt,
+    hashes,
+    landmarks,
+    pair_peaks,
+)
+
+
+def test_silence_gives_nothing_and_steady_tones_only_their_onset() -> None:
+    assert len(audio_landmarks(np.zeros(5 * SR, np.float32)).hashes) == 0
+    assert len(audio_landmarks(np.full(5 * SR, 1e-5, np.float32)).hashes) == 0  # dither
+    assert len(audio_landmarks(tone(30.0, 440.0, 550.0, 880.0)).hashes) < 20
+
+
+def test_no_hash_repeats_more_than_the_cap_in_one_piece() -> None:
+    # a loop of one second, 20 times: every hash repeats, so none is kept
+    loop = np.tile(melody(1.0, seed=3), 20)
+    marks = audio_landmarks(loop)
+    assert len(marks.hashes) == 0 or np.unique(marks.hashes, return_counts=True)[1].max() <= MAX_REPEATS
+
+
+def test_music_gives_a_few_dozen_landmarks_a_second_sorted_by_time() -> None:
+    marks = audio_landmarks(melody(10.0, seed=1))
+    assert 20 <= len(marks.hashes) / 10 <= 300
+    assert marks.hashes.dtype == np.uint32 and marks.times.dtype == np.float32
+    assert np.all(np.diff(marks.times) >= 0) and marks.duration == 10.0
+    assert np.all(hash_dt(marks.hashes) > 0)
+
+
+def test_noise_is_capped() -> None:
+    peaks = find_peaks(noise(10.0, seed=1))
+    assert len(peaks.times) / 10 <= 4 * 30  # four bands, 30 a second each
+
+
+def test_a_delayed_copy_has_the_same_hashes_at_shifted_times() -> None:
+    tune = melody(8.0, seed=2)
+    a = audio_landmarks(tune)
+    b = audio_landmarks(place(10.0, (1.5, tune)))
+    shared = np.intersect1d(a.hashes, b.hashes)
+    assert len(shared) > 0.5 * len(np.unique(a.hashes))
+
+
+def test_a_speed_hypothesis_recovers_the_original_hashes() -> None:
+    t = np.array([1.0, 1.2], np.float32)
+    original = Peaks(t, np.log2(np.array([500.0, 700.0], np.float32)), 2.0)
+    faster = Peaks(t / 1.08, original.logf + np.log2(1.08).astype(np.float32), 2.0)  # resample-style
+    want, _ = hashes(pair_peaks(original))
+    got, valid = hashes(pair_peaks(faster), speed=1.08, pitch=1.08)
+    assert valid.all() and np.array_equal(want, got)
+
+
+def test_peaks_round_trip_through_bytes() -> None:
+    peaks = find_peaks(melody(5.0, seed=4))
+    again = Peaks.from_bytes(peaks.to_bytes())
+    assert np.array_equal(again.times, peaks.times) and np.array_equal(again.logf, peaks.logf)
+    assert again.duration == peaks.duration
+    assert np.array_equal(landmarks(again).hashes, landmarks(peaks).hashes)
+    assert len(peaks.to_bytes()) < 16 * len(peaks.times) + 1_000

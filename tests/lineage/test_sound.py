@@ -1,0 +1,240 @@
+"""Partial reuse of sound: planted excerpts are found with their ranges on both sides, look-alikes are not.
+
+Media are made here: numpy melodies and noise, espeak-ng speech, ffmpeg for speed changes and lossy codecs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from triage.lineage.landmarks import SAMPLE_RATE, Peaks, find_peaks, landmarks
+from triage.lineage.sound import SoundIndex, match
+from triage.lineage.types import ReuseKind
+
+SR = SAMPLE_RATE
+needs_tools = pytest.mark.skipif(not (shutil.which("ffmpeg") and shutil.which("espeak-ng")),
+                                 reason="needs the ffmpeg and espeak-ng commands")
+
+
+def melody(seconds: float, seed: int) -> np.ndarray:
+    """A random tune (no repeated phrase): harmonic notes with decaying envelopes, and a soft click track."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(int(seconds * SR), dtype=np.float32)
+    t = 0.0
+    scale = 220.0 * 2 ** (np.array([0, 2, 4, 7, 9, 12, 14, 16, 19, 21, 24]) / 12)
+    while t < seconds:
+        length = float(rng.uniform(0.12, 0.4))
+        n = int(min(length, seconds - t) * SR)
+        tt = np.arange(n) / SR
+        f0 = float(rng.choice(scale)) * float(rng.choice([0.5, 1.0, 1.0]))
+        env = np.exp(-tt * rng.uniform(3, 9)) * np.minimum(1.0, tt / 0.005)
+        note = sum(np.sin(2 * np.pi * f0 * k * tt + rng.uniform(0, 6)) / k for k in range(1, 6))
+        start = int(t * SR)
+        out[start:start + n] += (0.25 * env * note).astype(np.float32)
+        t += length
+    return out
+
+
+def noise(seconds: float, seed: int, level: float = 0.2) -> np.ndarray:
+    """Broadband noise with a random clapping envelope: what applause looks like to a spectrogram."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    claps = np.repeat(rng.uniform(0.3, 1.0, n // 400 + 1), 400)[:n]
+    return (level * claps * rng.standard_normal(n)).astype(np.float32)
+
+
+def tone(seconds: float, *freqs: float) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    return (0.3 * sum(np.sin(2 * np.pi * f * t) for f in freqs) / len(freqs)).astype(np.float32)
+
+
+def speech(text: str, voice: str, tmp: Path) -> np.ndarray:
+    wav = tmp / f"say-{voice.replace('+', '_')}-{abs(hash(text)) % 10**8}.wav"
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(wav), text], check=True, capture_output=True)
+    return ffmpeg_audio(wav, tmp, [])
+
+
+def write_wav(audio: np.ndarray, path: Path) -> Path:
+    import wave
+
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(SR)
+        out.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
+    return path
+
+
+def ffmpeg_audio(source: Path, tmp: Path, args: list[str], suffix: str = ".wav") -> np.ndarray:
+    """Run ffmpeg on a file (filters/codec in `args`) and read the result back as 16 kHz mono float."""
+    out = tmp / f"out-{abs(hash((str(source), tuple(args)))) % 10**10}{suffix}"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), *args, str(out)], check=True)
+    raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(out), "-f", "f32le", "-ac", "1", "-ar",
+                          str(SR), "-"], check=True, capture_output=True).stdout
+    return np.frombuffer(raw, dtype="<f4").copy()
+
+
+def transformed(audio: np.ndarray, tmp: Path, args: list[str], suffix: str = ".wav") -> np.ndarray:
+    return ffmpeg_audio(write_wav(audio, tmp / f"in-{abs(hash(audio.tobytes())) % 10**10}.wav"), tmp, args, suffix)
+
+
+def place(length_s: float, *parts: tuple[float, np.ndarray]) -> np.ndarray:
+    """A track of `length_s` seconds with each (start, audio) part mixed in."""
+    out = np.zeros(int(length_s * SR), dtype=np.float32)
+    for start, audio in parts:
+        i = int(start * SR)
+        piece = audio[: len(out) - i]
+        out[i:i + len(piece)] += piece
+    return out
+
+
+def fade(audio: np.ndarray, seconds: float) -> np.ndarray:
+    n = min(int(seconds * SR), len(audio) // 2)
+    ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
+    out = audio.copy()
+    out[:n] *= ramp
+    out[len(out) - n:] *= ramp[::-1]
+    return out
+
+
+def cut(audio: np.ndarray, start: float, end: float) -> np.ndarray:
+    return audio[int(start * SR):int(end * SR)]
+
+
+def peaks(audio: np.ndarray) -> Peaks:
+    return find_peaks(audio)
+
+
+def index_of(pieces: dict[str, np.ndarray], assets: tuple[str, ...] = ()) -> SoundIndex:
+    index = SoundIndex(assets)
+    for key, audio in pieces.items():
+        index.add(key, landmarks(peaks(audio)))
+    return index
+
+
+TEXT = ("Once upon a time a lighthouse keeper lived alone on a small island. Every night he listened to the radio "
+        "and wrote long letters to the ships that passed his rock in the dark.")
+
+
+@pytest.fixture(scope="module")
+def tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("sound")
+
+
+@pytest.fixture(scope="module")
+def source() -> np.ndarray:
+    return melody(20.0, seed=1)
+
+
+@pytest.fixture(scope="module")
+def talk(tmp: Path) -> np.ndarray:
+    return np.concatenate([speech(TEXT, "en+f3", tmp), speech(TEXT, "en+f4", tmp)])
+
+
+@pytest.fixture(scope="module")
+def index(source: np.ndarray, tmp: Path) -> SoundIndex:
+    pieces = {"A": source, "reading": speech(TEXT, "en-us", tmp), "theme": THEME,
+              **{f"other{i}": melody(20.0, seed=100 + i) for i in range(8)},
+              "P": place(16.0, (0.0, THEME), (6.0, melody(10.0, seed=50)))}
+    return index_of(pieces, assets=("theme",))
+
+
+THEME = melody(6.0, seed=77)
+
+
+def only(found: list, source: str = "A"):  # type: ignore[no-untyped-def]
+    assert [r.source for r in found] == [source], found
+    return found[0]
+
+
+def assert_near(span, start: float, end: float) -> None:  # type: ignore[no-untyped-def]
+    assert abs(span.start - start) <= 1.0 and abs(span.end - end) <= 1.0, (span, start, end)
+
+
+@needs_tools
+@pytest.mark.parametrize("codec", [[], ["-c:a", "libmp3lame", "-b:a", "64k"], ["-c:a", "aac", "-b:a", "64k"]],
+                         ids=["wav", "mp3", "aac"])
+def test_an_excerpt_under_speech_is_found_with_both_ranges(index: SoundIndex, source: np.ndarray,
+                                                          talk: np.ndarray, tmp: Path, codec: list[str]) -> None:
+    # A's 4-12 s, faded in and out and 12 dB under a voice, at B's 6-14 s; then re-encoded, and quieter.
+    mixed = place(20.0, (0.0, talk[: 20 * SR]), (6.0, 0.25 * fade(cut(source, 4.0, 12.0), 0.5)))
+    heard = transformed(0.3 * mixed, tmp, codec, {"": ".wav", "libmp3lame": ".mp3", "aac": ".m4a"}[codec[1:2][0]
+                                                                                       if codec else ""])
+    found = only(match(index, "B", peaks(heard)))
+    assert found.kind == ReuseKind.AUDIO and found.user == "B"
+    assert_near(found.source_span, 4.0, 12.0)
+    assert_near(found.user_span, 6.0, 14.0)
+    assert found.share == pytest.approx(found.user_span.length / (len(heard) / SR))
+    assert "A's sound for 0:0" in found.evidence and "under B's 0:0" in found.evidence
+
+
+@needs_tools
+@pytest.mark.parametrize("speed,filters", [(1.1, "asetrate=17600,aresample=16000"),
+                                           (0.9, "asetrate=14400,aresample=16000"),
+                                           (1.1, "atempo=1.1"), (0.9, "atempo=0.9")],
+                         ids=["resample-faster", "resample-slower", "tempo-faster", "tempo-slower"])
+def test_an_excerpt_played_faster_or_slower_is_found(index: SoundIndex, source: np.ndarray, tmp: Path,
+                                                     speed: float, filters: str) -> None:
+    piece = place(16.0, (2.0, noise(14.0, seed=9, level=0.02)), (5.0, cut(source, 8.0, 16.0)))
+    heard = transformed(piece, tmp, ["-af", filters])
+    found = only(match(index, "B", peaks(heard)))
+    assert_near(found.source_span, 8.0, 16.0)
+    assert_near(found.user_span, 5.0 / speed, 13.0 / speed)
+    assert ("faster" if speed > 1 else "slower") in found.evidence
+
+
+def test_two_excerpts_of_one_source_are_two_reuses(index: SoundIndex, source: np.ndarray) -> None:
+    piece = place(30.0, (1.0, cut(source, 0.0, 4.0)), (20.0, cut(source, 12.0, 18.0)))
+    found = match(index, "B", peaks(piece))
+    assert [r.source for r in found] == ["A", "A"]
+    assert_near(found[0].user_span, 1.0, 5.0)
+    assert_near(found[1].source_span, 12.0, 18.0)
+
+
+@needs_tools
+@pytest.mark.parametrize("voice", ["en+f3", "en+f4", "en+f2"])
+def test_the_same_text_read_by_other_voices_is_not_reuse(index: SoundIndex, tmp: Path, voice: str) -> None:
+    # espeak-ng reads a text with the same timing in every voice; these also differ in vocal tract (formants), as
+    # two people do. (Variants that keep en-us's formants, like en-us+m3, are its sound at another pitch.)
+    assert match(index, "B", peaks(transformed(speech(TEXT, voice, tmp), tmp, ["-c:a", "aac"], ".m4a"))) == []
+
+
+def test_silence_tones_and_applause_are_never_evidence(index: SoundIndex) -> None:
+    assert len(find_peaks(np.zeros(10 * SR, np.float32)).times) == 0
+    assert len(find_peaks(tone(10.0, 440.0, 660.0)).times) < 10  # only the onset, at most
+    for i, audio in enumerate([np.zeros(10 * SR, np.float32), tone(20.0, 220.0, 330.0), noise(20.0, seed=3),
+                               melody(20.0, seed=999)]):
+        assert match(index, f"look-alike {i}", peaks(audio)) == []
+    applause = index_of({"clap": noise(20.0, seed=4)})
+    assert match(applause, "other clap", peaks(noise(20.0, seed=5))) == []
+
+
+def test_a_platform_asset_gives_no_edge_to_anyone(index: SoundIndex) -> None:
+    # P is indexed with the theme at its start; Q opens with it too. Neither is the other's source.
+    q = place(16.0, (0.0, THEME), (6.0, melody(10.0, seed=51)))
+    assert match(index, "Q", peaks(q)) == []
+    assert match(index, "theme", peaks(q)) == []  # an asset is never the user either
+    # Q's own material beside the theme still matches when it really comes from A.
+    q2 = place(16.0, (0.0, THEME), (7.0, cut(melody(20.0, seed=1), 2.0, 8.0)))
+    assert_near(only(match(index, "Q2", peaks(q2))).user_span, 7.0, 13.0)
+
+
+def test_a_piece_never_matches_itself_and_removed_pieces_are_gone(source: np.ndarray) -> None:
+    index = index_of({"A": source, "B": place(12.0, (2.0, cut(source, 0.0, 6.0)))})
+    assert [r.source for r in match(index, "A", peaks(source))] == ["B"]
+    index.remove("B")
+    assert match(index, "A", peaks(source)) == []
+    assert "B" not in index and len(index) == 1
+
+
+def test_the_index_merges_pending_pieces_without_changing_answers(source: np.ndarray) -> None:
+    index = index_of({"A": source, **{f"o{i}": melody(10.0, seed=200 + i) for i in range(3)}})
+    query = peaks(place(12.0, (2.0, cut(source, 3.0, 9.0))))
+    before = match(index, "B", query)
+    index.compact()
+    assert match(index, "B", query) == before and len(before) == 1

@@ -1,0 +1,392 @@
+"""Partial reuse of sound: an inverted index of many pieces' landmarks, and the excerpts of them a query contains.
+
+A query's pairs are hashed under each speed hypothesis (tempo-only and resample-style, 0.9x-1.1x in 2% steps),
+looked up in the index, and every hit votes for (piece, hypothesis, time offset). Well-voted cells are refined
+over a fine speed grid; the hits that agree on one line t_query = offset + t_source / speed are the evidence,
+split into stretches where they run without long gaps. A stretch counts only when that many aligned hits are
+beyond what chance gives that piece (a Poisson tail, corrected for every cell looked at).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import poisson
+
+from triage.lineage.landmarks import Landmarks, Peaks, drop_repeats, hashes, landmarks, pair_peaks
+from triage.lineage.types import Reuse, ReuseKind, Span
+from triage.timefmt import clock
+
+# Speed hypotheses: 2% apart, so the truth is within 1% of one; a 1% error moves the longest time step (40
+# spectra) by 0.4 of its 1-spectrum quantum, which most hashes survive. Both families share speed 1.
+SPEEDS = tuple(float(s) for s in 1.02 ** np.arange(-5, 6))
+_HYPOTHESES = tuple([(s, 1.0) for s in SPEEDS] + [(s, s) for s in SPEEDS if s != 1.0])
+_COARSE_S = 1.0  # coarse offset cells: a 1% speed error drifts 0.2 s over a 20 s excerpt
+_MIN_VOTES = 5  # a cell with fewer hits cannot pass the chance test below for any realistic index
+_CELLS_PER_PIECE = 4  # excerpts of one source at different offsets
+_MAX_CANDIDATES = 300
+_FINE = np.linspace(-0.012, 0.012, 25)  # fine speed steps (0.1%) around a coarse hypothesis
+# Hits of one excerpt agree on the offset within peak-time jitter (a fraction of a 16 ms spectrum, more after
+# lossy coding and time stretching): +-48 ms.
+_TOL_S = 0.048
+# Aligned hits further apart than this are two stretches: mixing can hide a few seconds of a source, no more.
+_MAX_GAP_S = 4.0
+_LONE_S = 1.0  # an end hit with no other moment this near is a stray
+_MOMENT_S = 0.1  # hits within one spectrum-peak neighbourhood of time are one moment
+# Excerpts of 3 s and up are reported; the measured stretch runs from the first to the last aligned hit, which
+# may fall up to ~1 s inside the true ends (the boundary tolerance), so stretches from 2 s on are kept.
+_MIN_SOURCE_S = 2.0
+# Odds of chance alignment allowed per query, after counting every cell tested (Bonferroni).
+_ALPHA = 1e-4
+# A hash with this many times more postings than average is noise or a drone shared by many pieces: its hits
+# would dominate the cost and say nothing (the inverted-index form of a stop word).
+_COMMON = 50
+
+
+@dataclass(frozen=True)
+class _Postings:
+    hashes: np.ndarray  # sorted uint32
+    ids: np.ndarray  # int32 piece number
+    times: np.ndarray  # float32 anchor time
+
+
+def _postings(pieces: list[tuple[int, Landmarks]]) -> _Postings:
+    if not pieces:
+        return _Postings(np.zeros(0, np.uint32), np.zeros(0, np.int32), np.zeros(0, np.float32))
+    h = np.concatenate([lm.hashes for _, lm in pieces])
+    ids = np.concatenate([np.full(len(lm.hashes), i, np.int32) for i, lm in pieces])
+    t = np.concatenate([lm.times for _, lm in pieces])
+    order = np.argsort(h, kind="stable")
+    return _Postings(h[order], ids[order], t[order])
+
+
+class SoundIndex:
+    """Landmarks of many pieces by hash. Adds go to a small pending part merged in when it grows; removals are
+    tombstones until then, so ingest can add one piece at a time without re-sorting the whole archive."""
+
+    def __init__(self, assets: Iterable[str] = ()) -> None:
+        self.assets: set[str] = set(assets)
+        self._keys: list[str | None] = []
+        self._ids: dict[str, int] = {}
+        self._pieces: dict[int, Landmarks] = {}
+        self._main = _postings([])
+        self._pending: list[int] = []
+        self._pending_postings: _Postings | None = None
+        self._dead = np.zeros(0, dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ids
+
+    def add(self, key: str, marks: Landmarks) -> None:
+        """Index a piece's landmarks under `key` (replacing what it had)."""
+        if key in self._ids:
+            self.remove(key)
+        number = len(self._keys)
+        self._keys.append(key)
+        self._ids[key] = number
+        self._pieces[number] = marks
+        self._dead = np.append(self._dead, False)
+        self._pending.append(number)
+        self._pending_postings = None
+        if sum(len(self._pieces[i].hashes) for i in self._pending) > max(100_000, len(self._main.hashes) // 10):
+            self.compact()
+
+    def remove(self, key: str) -> None:
+        """Forget a piece (no error when absent)."""
+        number = self._ids.pop(key, None)
+        if number is None:
+            return
+        self._keys[number] = None
+        self._pieces.pop(number)
+        self._dead[number] = True
+        if number in self._pending:
+            self._pending.remove(number)
+            self._pending_postings = None
+
+    def compact(self) -> None:
+        """Merge the pending pieces and drop the removed ones from the sorted arrays."""
+        self._main = _postings(sorted(self._pieces.items()))
+        self._pending, self._pending_postings = [], None
+
+    def number(self, key: str) -> int | None:
+        return self._ids.get(key)
+
+    def key(self, number: int) -> str | None:
+        return self._keys[number]
+
+    def landmarks_of(self, number: int) -> Landmarks:
+        return self._pieces[number]
+
+    def lookup(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every posting of every hash in `values`: (index into values, piece number, anchor time)."""
+        if self._pending_postings is None:
+            self._pending_postings = _postings([(i, self._pieces[i]) for i in self._pending])
+        found = [_lookup(p, values, self._common()) for p in (self._main, self._pending_postings)]
+        q = np.concatenate([f[0] for f in found])
+        ids = np.concatenate([f[1] for f in found])
+        t = np.concatenate([f[2] for f in found])
+        alive = ~self._dead[ids]
+        return q[alive], ids[alive], t[alive]
+
+    def _common(self) -> int:
+        total = len(self._main.hashes) + sum(len(self._pieces[i].hashes) for i in self._pending)
+        return max(1_000, _COMMON * total // (1 << 19))
+
+
+def _lookup(post: _Postings, values: np.ndarray, common: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    lo = np.searchsorted(post.hashes, values, "left")
+    hi = np.searchsorted(post.hashes, values, "right")
+    counts = hi - lo
+    counts[counts > common] = 0
+    rows = np.repeat(np.arange(len(values)), counts)
+    starts = np.repeat(lo, counts)
+    within = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+    at = starts + within
+    return rows, post.ids[at], post.times[at]
+
+
+@dataclass(frozen=True)
+class _Hits:
+    """Query pair -> indexed posting hits under the hypotheses, flat arrays."""
+
+    hyp: np.ndarray
+    pair: np.ndarray
+    piece: np.ndarray
+    t_source: np.ndarray
+    offset: np.ndarray
+
+
+def _hits(index: SoundIndex, peaks: Peaks, skip: int | None) -> tuple[_Hits, np.ndarray, np.ndarray]:
+    pairs = pair_peaks(peaks)
+    parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+    for h, (speed, pitch) in enumerate(_HYPOTHESES):
+        values, valid = hashes(pairs, speed, pitch)
+        keep = np.nonzero(valid & drop_repeats(np.where(valid, values, np.uint32(0xFFFFFFFF))))[0]
+        q, ids, t = index.lookup(values[keep])
+        parts.append((h, keep[q], ids, t))
+    hyp = np.concatenate([np.full(len(p[1]), p[0], np.int32) for p in parts])
+    pair = np.concatenate([p[1] for p in parts])
+    piece = np.concatenate([p[2] for p in parts])
+    t_source = np.concatenate([p[3] for p in parts])
+    mine = piece != (-1 if skip is None else skip)
+    speeds = np.array([s for s, _ in _HYPOTHESES])[hyp]
+    offset = pairs.times[pair] - t_source / speeds
+    hits = _Hits(hyp[mine], pair[mine], piece[mine], t_source[mine], offset[mine])
+    return hits, pairs.times, pairs.dt
+
+
+def _candidates(hits: _Hits) -> list[tuple[int, int, float]]:
+    """(piece, hypothesis, offset) of the best-voted coarse cells, a few per piece."""
+    if len(hits.piece) == 0:
+        return []
+    found: dict[tuple[int, int, int], int] = {}
+    for shift in (0.0, 0.5):  # two staggered grids, so an offset near a cell edge is not split in two
+        cell = np.floor(hits.offset / _COARSE_S + shift).astype(np.int64)
+        code = (hits.piece.astype(np.int64) * len(_HYPOTHESES) + hits.hyp) * (1 << 24) + (cell + (1 << 23))
+        codes, counts = np.unique(code, return_counts=True)
+        strong = counts >= _MIN_VOTES
+        for c, n in zip(codes[strong].tolist(), counts[strong].tolist(), strict=True):
+            piece_hyp, cell_no = divmod(c, 1 << 24)
+            piece, hyp = divmod(piece_hyp, len(_HYPOTHESES))
+            centre = round(((cell_no - (1 << 23)) + 0.5 - shift) * _COARSE_S * 2) / 2
+            key = (piece, hyp, int(centre * 2))
+            found[key] = max(found.get(key, 0), n)
+    per_piece: dict[int, list[tuple[int, int, int]]] = {}
+    for (piece, hyp, half), n in sorted(found.items(), key=lambda kv: -kv[1]):
+        chosen = per_piece.setdefault(piece, [])
+        # neighbouring cells and hypotheses are one excerpt, which _fit_line gathers: only other offsets here
+        if len(chosen) < _CELLS_PER_PIECE and all(abs(half - other) > 4 * _COARSE_S for _, _, other in chosen):
+            chosen.append((n, hyp, half))
+    ranked = sorted(((n, piece, hyp, half) for piece, cells in per_piece.items() for n, hyp, half in cells),
+                    reverse=True)[:_MAX_CANDIDATES]
+    return [(piece, hyp, half / 2) for _, piece, hyp, half in ranked]
+
+
+@dataclass(frozen=True)
+class _Line:
+    speed: float
+    offset: float
+    pairs: np.ndarray  # query pair numbers of the aligned hits
+    t_source: np.ndarray
+    t_hits: np.ndarray  # query times of all this piece's hits near the hypothesis, aligned or not
+
+
+def _fit_line(hits: _Hits, pair_times: np.ndarray, piece: int, hyp: int, offset: float) -> _Line:
+    """The best speed and offset near a coarse cell, and the hits that lie on it."""
+    speed, pitch = _HYPOTHESES[hyp]
+    family = [h for h, (s, p) in enumerate(_HYPOTHESES) if (p == 1.0) == (pitch == 1.0) or s == 1.0]
+    near = [h for h in family if abs(np.log(_HYPOTHESES[h][0] / speed)) < 0.03]
+    sel = (hits.piece == piece) & np.isin(hits.hyp, near)
+    pair, t_src = hits.pair[sel], hits.t_source[sel]
+    # One (query pair, posting) met under several hypotheses is one hit.
+    code = pair.astype(np.int64) * (1 << 32) + np.round(t_src * 1000).astype(np.int64)
+    _, first = np.unique(code, return_index=True)
+    pair, t_src = pair[first], t_src[first]
+    t_query = pair_times[pair]
+    best = (-1, speed, offset)
+    for step in sorted(_FINE, key=abs):  # on a tie the step nearest the hypothesis wins
+        s = speed * (1.0 + step)
+        o = t_query - t_src / s
+        window = np.abs(o - offset) <= 2 * _COARSE_S
+        if window.sum() <= best[0]:
+            continue
+        cells = np.round(o[window] / (_TOL_S / 2)).astype(np.int64)
+        values, counts = np.unique(cells, return_counts=True)
+        # the count within about +-_TOL_S / 2 of each cell centre: the cell and both neighbours
+        around = counts.copy()
+        around[1:] += np.where(np.diff(values) == 1, counts[:-1], 0)
+        around[:-1] += np.where(np.diff(values) == 1, counts[1:], 0)
+        top = int(around.argmax())
+        if around[top] > best[0]:
+            centre = float(np.median(o[window][np.abs(cells - values[top]) <= 1]))
+            best = (int(around[top]), s, centre)
+    _, s, o_best = best
+    for _ in range(2):  # least squares on the hits near the line: the speed to 0.01% over a long excerpt
+        on = np.abs(t_query - t_src / s - o_best) <= _TOL_S
+        if on.sum() < 3 or np.ptp(t_src[on]) < 1.0:
+            break
+        slope, o_best = np.polyfit(t_src[on], t_query[on], 1)
+        s = 1.0 / float(slope)
+        o_best = float(o_best)
+    on = np.abs(t_query - t_src / s - o_best) <= _TOL_S
+    return _Line(s, o_best, pair[on], t_src[on], t_query)
+
+
+def _stretches(t: np.ndarray) -> list[np.ndarray]:
+    """Index arrays of runs of times with no gap over _MAX_GAP_S, each without a lone hit at either end."""
+    order = np.argsort(t, kind="stable")
+    cuts = np.nonzero(np.diff(t[order]) > _MAX_GAP_S)[0] + 1
+    return [trimmed for run in np.split(order, cuts) if len(trimmed := _trim(run, t[run]))]
+
+
+def _trim(run: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """`run` (sorted by t) without end moments that have no other moment within _LONE_S: a stray chance hit
+    beside an excerpt would otherwise move its boundary by seconds."""
+    slots = _moments(t)
+    distinct = np.unique(slots)
+    if len(distinct) == 0:
+        return run
+    near = _LONE_S / _MOMENT_S
+    lo, hi = 0, len(distinct)
+    while hi - lo > 1 and distinct[lo + 1] - distinct[lo] > near:
+        lo += 1
+    while hi - lo > 1 and distinct[hi - 1] - distinct[hi - 2] > near:
+        hi -= 1
+    return run[(slots >= distinct[lo]) & (slots <= distinct[hi - 1])]
+
+
+def _chance_ok(aligned: int, expected: float, tests: float) -> bool:
+    """Whether `aligned` hits are too many for chance when `expected` land on a line at random, over `tests`."""
+    return float(poisson.sf(aligned - 1, max(expected, 1e-9))) * tests < _ALPHA
+
+
+def _masked(t: np.ndarray, mask: list[tuple[float, float]]) -> np.ndarray:
+    out = np.zeros(len(t), dtype=bool)
+    for a, b in mask:
+        out |= (t >= a) & (t <= b)
+    return out
+
+
+def _evidence(source: str, user: str, src: Span, use: Span, speed: float) -> str:
+    pace = "" if abs(speed - 1.0) < 0.01 else f", played {abs(speed - 1.0):.0%} {'faster' if speed > 1 else 'slower'}"
+    return (f"{source}'s sound for {clock(src.start)}-{clock(src.end)} under {user}'s "
+            f"{clock(use.start)}-{clock(use.end)}{pace}")
+
+
+def match(index: SoundIndex, key: str, peaks: Peaks) -> list[Reuse]:
+    """Every excerpt (>= 3 s) of an indexed piece that the query `key` (its `peaks`) contains.
+
+    source = the indexed piece, user = the query; direction is for the graph to decide. Query regions that
+    match a platform asset (index.assets) are masked: they give no edge to anyone. An asset query gives none.
+    """
+    if key in index.assets or len(peaks.times) == 0:
+        return []
+    hits, pair_times, pair_dt = _hits(index, peaks, index.number(key))
+    candidates = _candidates(hits)
+    pieces_voted = max(1, len(np.unique(hits.piece)))
+    lines: list[tuple[int, _Line]] = []
+    for piece, hyp, offset in candidates:
+        lines.append((piece, _fit_line(hits, pair_times, piece, hyp, offset)))
+    found = [(piece, line, run) for piece, line in lines for run in _significant(index, piece, line, peaks,
+                                                                                  pair_times, pieces_voted, [])]
+    mask = [(float(pair_times[line.pairs[run]].min()) - 0.5, float(pair_times[line.pairs[run]].max()) + 1.0)
+            for piece, line, run in found if index.key(piece) in index.assets]
+    reuses: list[Reuse] = []
+    for piece, line in lines:
+        source = index.key(piece)
+        if source is None or source in index.assets:
+            continue
+        for run in _significant(index, piece, line, peaks, pair_times, pieces_voted, mask):
+            reuses.append(_reuse(source, key, line, run, pair_times, pair_dt, peaks.duration))
+    return _distinct(reuses)
+
+
+def _moments(t: np.ndarray) -> np.ndarray:
+    """The _MOMENT_S slot of each time: hits from one instant (the harmonics of one note, one onset paired with
+    its neighbours) share an offset whether they are a copy or a coincidence, so they are one piece of evidence."""
+    return np.floor(t / _MOMENT_S).astype(np.int64)
+
+
+def _significant(index: SoundIndex, piece: int, line: _Line, peaks: Peaks, pair_times: np.ndarray,
+                 pieces_voted: int, mask: list[tuple[float, float]]) -> list[np.ndarray]:
+    """The stretches of a line's hits (indices into line.pairs) beyond chance, outside masked query time."""
+    t_query = pair_times[line.pairs]
+    keep = ~_masked(t_query, mask)
+    source_s = index.landmarks_of(piece).duration
+    reach = source_s / line.speed + peaks.duration  # the offsets a chance hit could take
+    # Every cell tested: pieces x hypotheses x offset windows x fine speeds x stretches of a query.
+    tests = pieces_voted * len(_HYPOTHESES) * (reach / (2 * _TOL_S)) * len(_FINE) * max(1.0, peaks.duration / 3)
+    slot_all, per_slot = np.unique(_moments(line.t_hits), return_counts=True)
+    # A moment with n hits of this piece puts one on a given line by chance with odds n * window / reach.
+    odds = np.minimum(1.0, per_slot * (2 * _TOL_S) / reach)
+    out = []
+    for run in _stretches(t_query[keep]):
+        positions = np.nonzero(keep)[0][run]
+        ts = line.t_source[positions]
+        if ts.max() - ts.min() < _MIN_SOURCE_S:
+            continue
+        slots = np.unique(_moments(t_query[positions]))
+        inside = (slot_all >= slots.min()) & (slot_all <= slots.max())
+        if _chance_ok(len(slots), float(odds[inside].sum()), tests):
+            out.append(positions)
+    return out
+
+
+def _reuse(source: str, user: str, line: _Line, run: np.ndarray, pair_times: np.ndarray, pair_dt: np.ndarray,
+           duration: float) -> Reuse:
+    pairs = line.pairs[run]
+    t_src = line.t_source[run]
+    t_use = pair_times[pairs]
+    end_use = float((t_use + pair_dt[pairs]).max())
+    use = Span(float(t_use.min()), min(duration, end_use))
+    src = Span(float(t_src.min()), float((t_src + pair_dt[pairs] * line.speed).max()))
+    aligned = len(np.unique(_moments(t_use)))
+    return Reuse(source=source, user=user, kind=ReuseKind.AUDIO, source_span=src, user_span=use,
+                 share=use.length / duration if duration > 0 else 0.0, score=aligned / max(use.length, 1.0),
+                 evidence=_evidence(source, user, src, use, line.speed))
+
+
+def _distinct(reuses: list[Reuse]) -> list[Reuse]:
+    """One reuse per stretch: the same source found from neighbouring cells is kept once, the strongest."""
+    kept: list[Reuse] = []
+    for r in sorted(reuses, key=lambda r: -r.score * r.user_span.length):
+        if any(k.source == r.source and _overlap(k.user_span, r.user_span) > 0.5 * min(k.user_span.length,
+                                                                                       r.user_span.length)
+               for k in kept):
+            continue
+        kept.append(r)
+    return sorted(kept, key=lambda r: (r.user_span.start, r.source))
+
+
+def _overlap(a: Span, b: Span) -> float:
+    return max(0.0, min(a.end, b.end) - max(a.start, b.start))
+
+
+def index_peaks(index: SoundIndex, key: str, peaks: Peaks) -> None:
+    """Add a piece to the index from its stored peaks."""
+    index.add(key, landmarks(peaks))
