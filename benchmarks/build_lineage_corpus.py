@@ -1,0 +1,789 @@
+"""Build a pool of small pieces for one remix call-out, with planted partial reuses and look-alikes (issue 19).
+
+Every kind the issue names is planted, each with both ranges in the answer key:
+  sound     a 3-8 s excerpt of A's audio inside B, mixed under B's speech or music, level-changed, faded,
+            up to 10% faster or slower (atempo, or a resample like asetrate), re-encoded (mp3, aac);
+  pictures  a 2-6 s segment of A's video inside B, re-encoded, scaled, letterboxed, mirrored, captioned;
+  words     A's text quoted in B's text, read aloud in B's audio, or drawn into B's picture or video.
+Look-alikes that must give no edge: the platform's theme song and intro under several pieces (listed as
+assets), two people reading the same text that is not in the pool, silent and black uploads, talking heads of
+the same layout, texts on the same theme. All words come from made-up word lists.
+
+    python3 benchmarks/build_lineage_corpus.py --out /tmp/lineage-corpus [--seed 19] [--pieces 40]
+
+Writes media/, submissions.jsonl (ingest in this order: sources before users), callouts.json and truth.json:
+"edges" [{user, source, kind, source_range, range, source_unit, unit, how}], "tolerated" edges that are not
+wrong (a spoken excerpt's words), "platform_assets", and "files" [{external_id, path, contributor, title,
+media, order, wave}]. Ranges are seconds ("s") or character offsets ("chars") into the file's text; a still
+picture's range is null.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import shutil
+import subprocess
+import textwrap
+import time
+import wave
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+SR = 16000
+FFMPEG = ["ffmpeg", "-y", "-v", "error"]
+BITEXACT = ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"]  # same bytes every build
+FPS = 12
+FONTS = Path("/usr/share/fonts/truetype/dejavu")
+FONT_NAMES = ["DejaVuSans.ttf", "DejaVuSerif.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf"]
+VOICES = ["en-us", "en-gb", "en-us+f3", "en-gb-x-rp", "en-029", "en-gb-scotland+f2", "en-us-nyc+m3"]
+CONTRIBUTORS = ["ama", "bryn", "cato", "dove", "esko", "fenna", "gil", "hana", "ivo", "juno", "kit", "lior",
+                "mori", "nell", "oska", "pim"]
+AUDIO_CODECS = {".mp3": ["-c:a", "libmp3lame", "-b:a", "64k"], ".m4a": ["-c:a", "aac", "-b:a", "64k"],
+                ".ogg": ["-c:a", "libvorbis", "-q:a", "3"], ".wav": [], ".flac": []}
+# Made-up word lists: one shared theme (the harbour at night) and other things, for stories and poems.
+THEME_NOUNS = ["lantern", "harbour", "gull", "tide", "rope", "boat", "moon", "fog", "net", "shell", "pier", "wave",
+               "anchor", "lighthouse", "oar", "sail", "buoy", "dock", "current", "starfish", "mast", "foghorn"]
+OTHER_NOUNS = ["kettle", "garden", "bicycle", "attic", "violin", "orchard", "blanket", "window", "ladder", "teapot",
+               "chimney", "pocket", "button", "staircase", "map", "clock", "feather", "marble", "tram", "umbrella"]
+ADJECTIVES = ["silver", "quiet", "crooked", "patient", "restless", "salty", "tiny", "golden", "weathered", "hollow",
+              "sleepy", "brave", "green", "frozen", "humming", "borrowed", "forgotten", "bright", "heavy", "gentle"]
+VERBS = ["carried", "whispered to", "followed", "painted", "mended", "counted", "hid", "chased", "lifted",
+         "remembered", "traded", "polished", "waited for", "sang about", "folded", "guarded", "found", "lost"]
+VERBS_NOW = ["drift", "hum", "sway", "glow", "wander", "tremble", "gather", "circle", "linger", "shimmer", "rest"]
+PLACES = ["by the pier", "under the lighthouse", "past the dock", "behind the boathouse", "at the edge of the tide",
+          "in the old market", "on the roof", "beside the canal", "near the fish stalls", "across the bay"]
+TIMES = ["Before dawn", "Every evening", "Long ago", "On the coldest night", "After the storm", "At low tide",
+         "One windy morning", "When the bell rang", "Just after supper", "Later that week"]
+NAMES = ["Tavi", "Orlen", "Mirro", "Quillan", "Sabeth", "Udo", "Wenna", "Yarrow", "Zelie", "Corvin", "Ilsa", "Berro"]
+TITLES = ["my entry", "untitled", "for the call-out", "take one", "a little something", "first try", "new piece",
+          "night sketch", "harbour thing", "draft", "remix attempt", "voice memo", "final cut", "for fun"]
+
+# How many of each piece a 40-piece pool holds; other sizes scale it (each at least one).
+PLAN = {"music": 4, "speech": 2, "video": 4, "head": 3, "text": 5, "image": 1, "reader": 2, "blank": 1,
+        "sound": 4, "pictures": 3, "both": 1, "quoted": 2, "spoken": 3, "written": 2, "chain": 1}
+BASE_ASSETS = 2
+
+
+@dataclass
+class Piece:
+    """One file of the pool and what later reuses may take from it."""
+
+    ext_id: str
+    path: Path
+    media: str
+    contributor: str
+    title: str
+    wave: int
+    length: float = 0.0  # seconds, or characters for a text
+    content: tuple[float, float] = (0.0, 0.0)  # the span a reuse may take from (no black or silent ends)
+    units: list[tuple[int, int]] = field(default_factory=list)  # a text's sentences or lines as char spans
+    text: str = ""
+    taken: list[tuple[float, float]] = field(default_factory=list)  # ranges already reused by someone
+    speech: bool = False  # the sound is someone speaking (its words may match a transcript)
+    source_ok: bool = False  # later pieces may reuse it (not an asset, a blank or a reading)
+
+
+# --- processes ---------------------------------------------------------------------------------------------
+
+def run(cmd: list[str], data: bytes | None = None) -> bytes:
+    """Run a tool; raise with its stderr on failure."""
+    done = subprocess.run(cmd, input=data, capture_output=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:8])} ...\n{done.stderr.decode(errors='replace')[-1500:]}")
+    return done.stdout
+
+
+def speak(text: str, voice: str, speed: int) -> np.ndarray:
+    """espeak-ng reading `text`, as float32 samples at SR."""
+    wav = run(["espeak-ng", "-v", voice, "-s", str(speed), "--stdout", text])
+    raw = run(["ffmpeg", "-v", "error", "-i", "pipe:0", "-f", "f32le", "-ac", "1", "-ar", str(SR), "pipe:1"], wav)
+    return np.frombuffer(raw, dtype=np.float32).copy()
+
+
+def decode_audio(path: Path, start: float = 0.0, seconds: float | None = None) -> np.ndarray:
+    """A file's sound (or part of it) as mono float32 at SR."""
+    span = ["-ss", f"{start:.3f}"] + (["-t", f"{seconds:.3f}"] if seconds else [])
+    raw = run(["ffmpeg", "-v", "error", "-i", str(path), *span, "-vn", "-f", "f32le", "-ac", "1", "-ar", str(SR),
+               "pipe:1"])
+    return np.frombuffer(raw, dtype=np.float32).copy()
+
+
+def decode_frames(path: Path, start: float, count: int, size: tuple[int, int], vf: str = "") -> np.ndarray:
+    """`count` frames from `start`, at FPS and `size` after the filters `vf`, as uint8 (count, h, w, 3)."""
+    w, h = size
+    chain = ",".join(f for f in [f"fps={FPS}", vf, f"scale={w}:{h}"] if f)
+    raw = run(["ffmpeg", "-v", "error", "-i", str(path), "-ss", f"{start:.3f}", "-vf", chain, "-frames:v",
+               str(count), "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"])
+    frames = np.frombuffer(raw, dtype=np.uint8).reshape(-1, h, w, 3)
+    if len(frames) < count:  # a short tail: hold the last frame
+        frames = np.concatenate([frames, np.repeat(frames[-1:], count - len(frames), axis=0)])
+    return frames
+
+
+def write_wav(samples: np.ndarray, path: Path) -> None:
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SR)
+        w.writeframes(pcm.tobytes())
+
+
+def write_audio(samples: np.ndarray, out: Path, tmp: Path) -> None:
+    """Encode samples to `out` by its suffix (mp3, m4a, ogg, wav, flac)."""
+    wav = tmp / "mix.wav"
+    write_wav(samples, wav)
+    run([*FFMPEG, "-i", str(wav), *AUDIO_CODECS[out.suffix], *BITEXACT, str(out)])
+
+
+def write_video(frames: np.ndarray, samples: np.ndarray, out: Path, tmp: Path, vf: str = "") -> None:
+    """H.264 + AAC mp4 from frames at FPS and a sound track of the same length."""
+    wav = tmp / "track.wav"
+    write_wav(fit(samples, len(frames) / FPS), wav)
+    _, h, w, _ = frames.shape
+    run([*FFMPEG, "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(FPS),
+         "-i", "pipe:0", "-i", str(wav), *(["-vf", vf] if vf else []), "-c:v", "libx264", "-preset", "veryfast",
+         "-crf", "28", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-shortest", *BITEXACT, str(out)],
+        frames.tobytes())
+
+
+def text_filter(textfile: Path, font: str, size: int, y: str, colour: str = "white", when: str = "") -> str:
+    """An ffmpeg drawtext filter for the lines in `textfile`, centred, on a dim box."""
+    parts = [f"fontfile={FONTS / font}", f"textfile={textfile}", f"fontsize={size}", f"fontcolor={colour}",
+             "x=(w-text_w)/2", f"y={y}", "box=1", "boxcolor=black@0.55", "boxborderw=4", "line_spacing=3"]
+    if when:
+        parts.append(f"enable='{when}'")
+    return "drawtext=" + ":".join(parts)
+
+
+# --- sound -------------------------------------------------------------------------------------------------
+
+def fit(samples: np.ndarray, seconds: float) -> np.ndarray:
+    """Cut or pad with silence to exactly `seconds`."""
+    n = int(round(seconds * SR))
+    return samples[:n] if len(samples) >= n else np.concatenate([samples, np.zeros(n - len(samples), np.float32)])
+
+
+def at_level(samples: np.ndarray, rms: float) -> np.ndarray:
+    now = float(np.sqrt(np.mean(samples ** 2))) or 1.0
+    return (samples * (rms / now)).astype(np.float32)
+
+
+def faded(samples: np.ndarray, fade_in: float, fade_out: float) -> np.ndarray:
+    out = samples.copy()
+    a, b = int(fade_in * SR), int(fade_out * SR)
+    if a:
+        out[:a] *= np.linspace(0, 1, a, dtype=np.float32)
+    if b:
+        out[-b:] *= np.linspace(1, 0, b, dtype=np.float32)
+    return out
+
+
+def retimed(samples: np.ndarray, factor: float, how: str, tmp: Path) -> np.ndarray:
+    """Played `factor` times as fast: 'atempo' keeps the pitch (ffmpeg), 'rate' resamples (like asetrate)."""
+    if abs(factor - 1.0) < 1e-6:
+        return samples
+    if how == "rate":
+        n = int(round(len(samples) / factor))
+        return np.interp(np.arange(n) * factor, np.arange(len(samples)), samples).astype(np.float32)
+    write_wav(samples, tmp / "tempo.wav")
+    raw = run(["ffmpeg", "-v", "error", "-i", str(tmp / "tempo.wav"), "-af", f"atempo={factor:.4f}",
+               "-f", "f32le", "-ac", "1", "-ar", str(SR), "pipe:1"])
+    return np.frombuffer(raw, dtype=np.float32).copy()
+
+
+def voiced(samples: np.ndarray) -> tuple[float, float]:
+    """First and last moment (s) louder than a tenth of the loudest 20 ms."""
+    hop = SR // 50
+    frames = samples[: len(samples) // hop * hop].reshape(-1, hop)
+    rms = np.sqrt(np.mean(frames ** 2, axis=1))
+    loud = np.flatnonzero(rms > 0.1 * rms.max())
+    return float(loud[0] * hop / SR), float((loud[-1] + 1) * hop / SR)
+
+
+def trimmed_speech(text: str, voice: str, speed: int) -> np.ndarray:
+    """Speech with espeak's silent ends cut off, at a common level."""
+    s = speak(text, voice, speed)
+    a, b = voiced(s)
+    return at_level(s[int(a * SR): int(b * SR)], 0.08)
+
+
+def music(rng: np.random.Generator, seconds: float) -> np.ndarray:
+    """A seeded little tune: melody with harmonics over a bass line, kick and hat."""
+    n = int(seconds * SR)
+    out = np.zeros(n + SR, np.float32)
+    beat = 60.0 / rng.uniform(84, 140)
+    root = rng.uniform(110, 220)
+    steps = [[0, 2, 4, 5, 7, 9, 11], [0, 2, 3, 5, 7, 8, 10], [0, 3, 5, 7, 10]][rng.integers(3)]
+    t = 0.0
+    while t < seconds:
+        length = beat * rng.choice([0.5, 0.5, 1.0, 1.5])
+        pitch = root * 2 ** ((steps[rng.integers(len(steps))] + 12 * rng.integers(1, 3)) / 12)
+        _add_note(out, t, length, pitch, 0.25, rng.uniform(2, 6))
+        t += length
+    for i in range(int(seconds / beat)):
+        bass = root / 2 * 2 ** (steps[[0, 3, 4, 0][(i // 4) % 4] % len(steps)] / 12)
+        _add_note(out, i * beat, beat, bass, 0.3, 3.0)
+        _add_drum(out, i * beat, rng, kick=i % 2 == 0)
+    return at_level(out[:n], 0.1)
+
+
+def _add_note(out: np.ndarray, start: float, length: float, pitch: float, gain: float, decay: float) -> None:
+    a = int(start * SR)
+    t = np.arange(int(length * SR)) / SR
+    tone = sum(np.sin(2 * np.pi * pitch * k * t) / k ** 1.5 for k in (1, 2, 3, 4))
+    seg = (gain * tone * np.exp(-decay * t) * np.minimum(1.0, t * 200)).astype(np.float32)
+    out[a: a + len(seg)] += seg[: len(out) - a]
+
+
+def _add_drum(out: np.ndarray, start: float, rng: np.random.Generator, kick: bool) -> None:
+    a = int(start * SR)
+    t = np.arange(int(0.15 * SR)) / SR
+    if kick:
+        seg = np.sin(2 * np.pi * (90 - 200 * t) * t) * np.exp(-25 * t)
+    else:
+        seg = rng.standard_normal(len(t)) * np.exp(-40 * t) * 0.3
+    out[a: a + len(seg)] += seg[: len(out) - a].astype(np.float32)
+
+
+# --- pictures ----------------------------------------------------------------------------------------------
+
+def grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.mgrid[0:h, 0:w].astype(np.float32)
+
+
+def backdrop(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """A smooth random texture in two random colours, (h, w, 3) float."""
+    coarse = rng.random((4, 5))
+    yy, xx = grid(h, w)
+    field_ = coarse[(yy * 4 / h).astype(int), (xx * 5 / w).astype(int)]
+    field_ = (field_ + np.roll(field_, w // 10, axis=1) + np.roll(field_, h // 8, axis=0)) / 3
+    c1, c2 = rng.integers(20, 235, 3), rng.integers(20, 235, 3)
+    return c1 * field_[..., None] + c2 * (1 - field_[..., None])
+
+
+def animation(rng: np.random.Generator, seconds: float, size: tuple[int, int]) -> np.ndarray:
+    """Scenes of coloured shapes drifting over textures, 2-5 s a scene."""
+    w, h = size
+    frames: list[np.ndarray] = []
+    yy, xx = grid(h, w)
+    total = int(round(seconds * FPS))
+    while len(frames) < total:
+        back = backdrop(rng, h, w)
+        shapes = [(rng.random(2) * [w, h], rng.normal(0, w / 12, 2), rng.uniform(h / 14, h / 5),
+                   rng.integers(0, 256, 3), rng.integers(2)) for _ in range(rng.integers(3, 7))]
+        for k in range(min(total - len(frames), int(rng.uniform(2, 5) * FPS))):
+            img = np.roll(back, k, axis=1).copy()
+            for pos, vel, r, colour, square in shapes:
+                cx, cy = (pos + vel * k / FPS) % [w, h]
+                mask = (np.maximum(abs(xx - cx), abs(yy - cy)) < r) if square else ((xx - cx) ** 2 + (yy - cy) ** 2
+                                                                                    < r * r)
+                img[mask] = colour
+            frames.append(img.astype(np.uint8))
+    return np.stack(frames)
+
+
+def talking_head(rng: np.random.Generator, samples: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """One layout for every speaker (head, eyes, mouth, shoulders); colours and head shape differ by person."""
+    w, h = size
+    yy, xx = grid(h, w)
+    back, skin, shirt = rng.integers(30, 220, 3), rng.integers(90, 250, 3), rng.integers(0, 200, 3)
+    round_head = bool(rng.integers(2))
+    hop = SR // FPS
+    level = np.sqrt(np.mean(fit(samples, len(samples) / SR)[: len(samples) // hop * hop].reshape(-1, hop) ** 2,
+                            axis=1))
+    level = level / (level.max() or 1.0)
+    frames = []
+    for k, loud in enumerate(level):
+        img = np.empty((h, w, 3), np.float32)
+        img[:] = back
+        cx, cy = w / 2 + 3 * math.sin(k / 7), h * 0.42
+        rx, ry = w * 0.16, h * 0.24
+        head = ((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2 < 1 if round_head else (
+            (abs(xx - cx) < rx) & (abs(yy - cy) < ry))
+        img[(yy > h * 0.72) & (abs(xx - w / 2) < w * 0.3)] = shirt
+        img[head] = skin
+        if k % 40 > 2:  # eyes open except a blink
+            for ex in (cx - rx * 0.4, cx + rx * 0.4):
+                img[(xx - ex) ** 2 + (yy - (cy - ry * 0.25)) ** 2 < (w / 60) ** 2] = 20
+        img[(abs(xx - cx) < rx * 0.4) & (abs(yy - (cy + ry * 0.45)) < 1 + loud * ry * 0.2)] = (90, 20, 30)
+        frames.append(img.astype(np.uint8))
+    return np.stack(frames)
+
+
+def black(seconds: float, size: tuple[int, int]) -> np.ndarray:
+    w, h = size
+    return np.zeros((int(round(seconds * FPS)), h, w, 3), np.uint8)
+
+
+# --- words -------------------------------------------------------------------------------------------------
+
+def sentence(rng: random.Random, theme: bool = True) -> str:
+    nouns = THEME_NOUNS if theme else OTHER_NOUNS
+    n1, n2 = rng.sample(nouns, 2)
+    forms = [
+        f"{rng.choice(TIMES)}, {rng.choice(NAMES)} {rng.choice(VERBS)} a {rng.choice(ADJECTIVES)} {n1} "
+        f"{rng.choice(PLACES)}.",
+        f"The {rng.choice(ADJECTIVES)} {n1} {rng.choice(VERBS)} the {n2} while {rng.choice(NAMES)} watched.",
+        f"Nobody knew why the {n1} {rng.choice(VERBS)} every {rng.choice(ADJECTIVES)} {n2}.",
+        f"{rng.choice(NAMES)} kept a {rng.choice(ADJECTIVES)} {n1} in a {rng.choice(OTHER_NOUNS)} "
+        f"and {rng.choice(VERBS)} it {rng.choice(PLACES)}.",
+        f"{rng.choice(TIMES)} the {n1} and the {n2} {rng.choice(VERBS)} {rng.choice(NAMES)} home.",
+    ]
+    return rng.choice(forms)
+
+
+def poem_line(rng: random.Random) -> str:
+    n1, n2 = rng.sample(THEME_NOUNS + OTHER_NOUNS, 2)
+    forms = [f"{rng.choice(ADJECTIVES)} {n1}s {rng.choice(VERBS_NOW)} {rng.choice(PLACES)}",
+             f"where the {n1} {rng.choice(VERBS_NOW)}s and the {n2} is {rng.choice(ADJECTIVES)}",
+             f"I {rng.choice(VERBS)} the {rng.choice(ADJECTIVES)} {n1}",
+             f"{rng.choice(TIMES).lower()} the {n1} will {rng.choice(VERBS_NOW)} again"]
+    line = rng.choice(forms)
+    return line[0].upper() + line[1:]
+
+
+def compose(units: list[str], sep: str) -> tuple[str, list[tuple[int, int]]]:
+    """Join units with `sep`; return the text and each unit's char span."""
+    spans, pos = [], 0
+    for u in units:
+        spans.append((pos, pos + len(u)))
+        pos += len(u) + len(sep)
+    return sep.join(units), spans
+
+
+def story(rng: random.Random, n: int, theme: bool = True) -> list[str]:
+    return [sentence(rng, theme) for _ in range(n)]
+
+
+# --- the pool ----------------------------------------------------------------------------------------------
+
+class Pool:
+    """Makes the pieces, remembers the planted edges, writes the corpus."""
+
+    def __init__(self, out: Path, seed: int, pieces: int):
+        self.out, self.media, self.tmp = out, out / "media", out / ".tmp"
+        self.rng = random.Random(seed)
+        self.np = np.random.default_rng(seed)
+        self.counts = plan(pieces)
+        self.pieces: list[Piece] = []
+        self.edges: list[dict] = []
+        self.tolerated: list[dict] = []
+        self.assets: list[Piece] = []
+        self.spoken: dict[str, str] = {}
+
+    # -- bookkeeping
+    def new(self, suffix: str, media: str, wave_: int, avoid: tuple[str, ...] = (), title: str = "") -> Piece:
+        ext_id = f"lin-{self.rng.randrange(16 ** 6):06x}"
+        who = self.rng.choice([c for c in CONTRIBUTORS if c not in avoid])
+        piece = Piece(ext_id, self.media / f"{ext_id}{suffix}", media, who, title or self.rng.choice(TITLES), wave_)
+        self.pieces.append(piece)
+        return piece
+
+    def edge(self, user: Piece, source: Piece, kind: str, source_range: tuple[float, float] | None,
+             range_: tuple[float, float] | None, how: str, source_unit: str = "s", unit: str = "s") -> None:
+        self.edges.append({"user": user.ext_id, "source": source.ext_id, "kind": kind,
+                           "source_range": _round(source_range), "range": _round(range_),
+                           "source_unit": source_unit, "unit": unit, "how": how})
+        if source.speech and kind == "audio":  # its words are in the user's transcript too: not wrong to find
+            self.tolerated.append({"user": user.ext_id, "source": source.ext_id, "kind": "text"})
+
+    def claim(self, source: Piece, length: float) -> float:
+        """A start in the source's content span for `length` that overlaps no earlier reuse of it."""
+        lo, hi = source.content
+        for _ in range(200):
+            start = self.rng.uniform(lo, max(lo, hi - length))
+            if all(start + length <= a or start >= b for a, b in source.taken):
+                source.taken.append((start, start + length))
+                return start
+        raise RuntimeError(f"no free {length:.1f} s left in {source.ext_id}")
+
+    def claim_units(self, source: Piece, lo_chars: int, hi_chars: int) -> tuple[int, int]:
+        """Consecutive sentences (or lines) of a text, `lo_chars`-`hi_chars` long, not reused before."""
+        spans = source.units
+        options = [(i, j) for i in range(len(spans)) for j in range(i, len(spans))
+                   if lo_chars <= spans[j][1] - spans[i][0] <= hi_chars]
+        self.rng.shuffle(options)
+        for i, j in options:
+            start, end = spans[i][0], spans[j][1]
+            if all(end <= a or start >= b for a, b in source.taken):
+                source.taken.append((start, end))
+                return start, end
+        raise RuntimeError(f"no free passage left in {source.ext_id}")
+
+    def voice(self) -> tuple[str, int]:
+        return self.rng.choice(VOICES), self.rng.randint(150, 180)
+
+    def size(self) -> tuple[int, int]:
+        return self.rng.choice([(160, 120), (160, 120), (320, 240)])
+
+    def pick(self, kind: str) -> Piece:
+        """The least-used source of a kind (so passages spread over sources)."""
+        return self.least_used([p for p in self.pieces if p.source_ok and p.media == kind and not p.speech])
+
+    def least_used(self, sources: list[Piece]) -> Piece:
+        return min(sources, key=lambda p: (len(p.taken), self.rng.random()))
+
+    # -- originals
+    def make_assets(self) -> None:
+        theme = self.new(".mp3", "audio", 0, title="studio theme")
+        theme.contributor = "studio"
+        song = music(self.np, 10.0)
+        write_audio(song, theme.path, self.tmp)
+        self.theme = song
+        intro = self.new(".mp4", "video", 0, title="studio intro")
+        intro.contributor = "studio"
+        self.intro = animation(self.np, 3.0, (160, 120))
+        write_video(self.intro, song[: 3 * SR], intro.path, self.tmp)
+        self.assets = [theme, intro]
+
+    def theme_bed(self, seconds: float) -> np.ndarray:
+        """The platform theme, looped and faded, quiet, `seconds` long."""
+        loops = np.tile(self.theme, int(seconds // 10) + 1)
+        return faded(fit(loops, seconds), 0.5, 1.0) * 0.6
+
+    def make_music(self) -> None:
+        for _ in range(self.counts["music"]):
+            seconds = self.rng.uniform(14, 22)
+            p = self.new(self.rng.choice([".mp3", ".ogg", ".wav", ".flac"]), "audio", 1)
+            write_audio(music(self.np, seconds), p.path, self.tmp)
+            p.length, p.content, p.source_ok = seconds, (0.5, seconds - 0.5), True
+
+    def make_speech(self, k: int) -> None:
+        """Someone reading their own story aloud (not in the pool as text); the first has the theme under it."""
+        text = " ".join(story(self.rng, self.rng.randint(4, 6)))
+        s = np.concatenate([np.zeros(SR // 2, np.float32), trimmed_speech(text, *self.voice()),
+                            np.zeros(SR, np.float32)])
+        if k == 0:
+            s = s + self.theme_bed(len(s) / SR)
+        p = self.new(self.rng.choice([".mp3", ".m4a", ".wav"]), "audio", 1)
+        p.speech, p.source_ok, p.length, p.content = True, True, len(s) / SR, (0.7, len(s) / SR - 1.0)
+        write_audio(s, p.path, self.tmp)
+        self.spoken[p.ext_id] = text
+
+    def make_video(self, k: int) -> None:
+        """Animated shapes with a fresh tune; some open on the intro or on black, some end on black."""
+        seconds = self.rng.uniform(12, 20)
+        size = self.size()
+        frames = animation(self.np, seconds, size)
+        sound = music(self.np, seconds)
+        head, tail = 0.0, 0.0
+        if k % 4 == 1:  # the platform intro first
+            intro = np.stack([resized(f, size) for f in self.intro])
+            frames, sound = np.concatenate([intro, frames]), np.concatenate([self.theme[: 3 * SR], sound])
+            head = 3.0
+        if k % 4 in (2, 3):  # black frames and silence at the start and the end
+            head, tail = self.rng.uniform(1, 2.5), self.rng.uniform(1, 2)
+            frames = np.concatenate([black(head, size), frames, black(tail, size)])
+            sound = np.concatenate([np.zeros(int(head * SR), np.float32), sound, np.zeros(int(tail * SR), np.float32)])
+        p = self.new(".mp4", "video", 1)
+        p.length = len(frames) / FPS
+        p.content, p.source_ok = (head + 0.3, p.length - tail - 0.3), True
+        write_video(frames, sound, p.path, self.tmp)
+
+    def make_head(self, k: int) -> None:
+        """A talking head reading their own words; one has the theme under it."""
+        text = " ".join(story(self.rng, self.rng.randint(2, 4), theme=bool(k % 2)))
+        s = np.concatenate([np.zeros(SR // 2, np.float32), trimmed_speech(text, *self.voice()),
+                            np.zeros(SR // 2, np.float32)])
+        if k == 1:
+            s = s + self.theme_bed(len(s) / SR)
+        p = self.new(".mp4", "video", 1)
+        p.speech, p.source_ok, p.length, p.content = True, True, len(s) / SR, (0.6, len(s) / SR - 0.6)
+        write_video(talking_head(self.np, s, (160, 120)), s, p.path, self.tmp)
+        self.spoken[p.ext_id] = text
+
+    def make_text(self, k: int) -> None:
+        """A story (sentences) or a poem (lines) on the call-out's theme."""
+        if k % 2:
+            units, sep = [poem_line(self.rng) for _ in range(self.rng.randint(8, 12))], "\n"
+        else:
+            units, sep = story(self.rng, self.rng.randint(6, 9)), " "
+        text, spans = compose(units, sep)
+        p = self.new(".txt", "text", 1)
+        p.path.write_text(text + "\n")
+        p.text, p.units, p.length, p.source_ok = text, spans, float(len(text)), True
+
+    def make_image(self) -> None:
+        """A poster with its maker's own lines on it (words in a picture that are nobody else's)."""
+        lines = "\n".join(poem_line(self.rng) for _ in range(3))
+        p = self.new(".png", "image", 1, title="poster")
+        self.poster(lines, p.path)
+
+    def poster(self, lines: str, out: Path) -> None:
+        (self.tmp / "lines.txt").write_text(lines)
+        back = backdrop(self.np, 360, 480).astype(np.uint8)
+        vf = text_filter(self.tmp / "lines.txt", self.rng.choice(FONT_NAMES), self.rng.choice([18, 20]),
+                         "(h-text_h)/2")
+        run([*FFMPEG, "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "480x360", "-i", "pipe:0",
+             "-vf", vf, "-frames:v", "1", *BITEXACT, str(out)], back.tobytes())
+
+    def make_readers(self) -> None:
+        """Two people read the same old-style fable, which is not a piece of the pool: no edge either way."""
+        fable = " ".join(story(self.rng, 3, theme=False))
+        who: tuple[str, ...] = ()
+        for _ in range(self.counts["reader"]):
+            s = np.concatenate([np.zeros(SR // 3, np.float32), trimmed_speech(fable, *self.voice()),
+                                np.zeros(SR // 2, np.float32)])
+            p = self.new(self.rng.choice([".m4a", ".mp3"]), "audio", 1, avoid=who, title="a reading")
+            who += (p.contributor,)
+            write_audio(s, p.path, self.tmp)
+            self.spoken[p.ext_id] = fable
+
+    def make_blanks(self) -> None:
+        """Failed uploads: black and silent video, and near-silent audio."""
+        for _ in range(self.counts["blank"]):
+            p = self.new(".mp4", "video", 1, title="test")
+            write_video(black(6.0, (160, 120)), np.zeros(6 * SR, np.float32), p.path, self.tmp)
+            q = self.new(".wav", "audio", 1, title="test upload")
+            write_audio(self.np.standard_normal(8 * SR).astype(np.float32) * 0.0005, q.path, self.tmp)
+
+    # -- users (planted reuse)
+    def make_sound(self, k: int) -> None:
+        """A's excerpt under B's speech (or B's own tune), level-changed, faded, retimed, re-encoded."""
+        source = self.pick("audio") if k % 4 else self.pick_speech()
+        length = self.rng.uniform(3, 8)
+        start = self.claim(source, length)
+        factor = [1.0, self.rng.uniform(0.9, 0.97), self.rng.uniform(1.03, 1.1)][k % 3]  # same, slower, faster
+        how = ["atempo", "rate"][(k + k // 3) % 2]
+        excerpt = retimed(decode_audio(source.path, start, length), factor, how, self.tmp)
+        excerpt = faded(at_level(excerpt, 0.1 * 10 ** (self.rng.uniform(-8, 0) / 20)), self.rng.uniform(0.2, 0.6),
+                        self.rng.uniform(0.2, 0.6))
+        bed = (trimmed_speech(" ".join(story(self.rng, 4)), *self.voice()) if k % 3 != 2
+               else music(self.np, self.rng.uniform(12, 18)))
+        at = self.rng.uniform(0.5, max(0.6, len(bed) / SR - len(excerpt) / SR - 0.5))
+        total = max(len(bed) / SR, at + len(excerpt) / SR + 0.8)
+        mix = fit(bed, total)
+        mix[int(at * SR): int(at * SR) + len(excerpt)] += excerpt
+        as_video = k % 2 == 1
+        user = self.new(".mp4" if as_video else self.rng.choice([".mp3", ".m4a"]), "video" if as_video else "audio",
+                        2, avoid=(source.contributor,))
+        if as_video:
+            write_video(animation(self.np, total, self.size()), mix, user.path, self.tmp)
+        else:
+            write_audio(mix, user.path, self.tmp)
+        self.edge(user, source, "audio", (start, start + length), (at, at + len(excerpt) / SR),
+                  f"sound x{factor:.3f} ({how}) under {'speech' if k % 3 != 2 else 'music'}")
+
+    def pick_speech(self) -> Piece:
+        return self.least_used([p for p in self.pieces if p.source_ok and p.media == "audio" and p.speech])
+
+    def segment_filter(self, k: int) -> tuple[str, str]:
+        """How a reused segment is changed (ffmpeg filters before the final scale) and the words for it."""
+        caption = self.tmp / f"caption{k}.txt"
+        caption.write_text(self.rng.choice(["remix!", "look at this", "part two", "from the archive"]))
+        choices = [("hflip", "mirrored"),
+                   ("scale=iw*3/4:ih*3/4,pad=iw*4/3:ih*4/3:(ow-iw)/2:(oh-ih)/2:black", "letterboxed"),
+                   (text_filter(caption, self.rng.choice(FONT_NAMES), 14, "h-text_h-6"), "captioned"),
+                   ("eq=brightness=0.05:saturation=1.3", "recoloured")]
+        picked = self.rng.sample(choices, 2)
+        return ",".join(f for f, _ in picked), "+".join(n for _, n in picked)
+
+    def spliced(self, source: Piece, k: int, size: tuple[int, int], with_sound: bool) -> tuple[
+            np.ndarray, np.ndarray, tuple[float, float], tuple[float, float], str]:
+        """B's own frames, then A's segment (changed), then B's own again; B's speech under all unless
+        `with_sound`, where A's sound plays during the segment."""
+        count = self.rng.randint(2 * FPS, 6 * FPS)
+        start = self.claim(source, count / FPS)
+        vf, how = self.segment_filter(k)
+        segment = decode_frames(source.path, start, count, size, vf)
+        before, after = self.rng.uniform(3, 7), self.rng.uniform(3, 7)
+        frames = np.concatenate([animation(self.np, before, size), segment, animation(self.np, after, size)])
+        at, total = round(before * FPS) / FPS, len(frames) / FPS
+        if with_sound:
+            theirs = decode_audio(source.path, start, count / FPS)
+            words = trimmed_speech(" ".join(story(self.rng, 1)), *self.voice())
+            sound = np.concatenate([fit(words, at), fit(theirs, count / FPS), fit(music(self.np, after), after)])
+        else:
+            sound = fit(trimmed_speech(" ".join(story(self.rng, 4)), *self.voice()), total)
+        return frames, sound, (start, start + count / FPS), (at, at + count / FPS), how
+
+    def make_pictures(self, k: int, with_sound: bool = False) -> None:
+        source = self.pick("video") if (k % 3 or with_sound) else self.pick_head()
+        user = self.new(".mp4", "video", 2, avoid=(source.contributor,))
+        frames, sound, theirs, ours, how = self.spliced(source, k, self.size(), with_sound)
+        write_video(frames, sound, user.path, self.tmp)
+        self.edge(user, source, "video", theirs, ours, how)
+        if with_sound:
+            self.edge(user, source, "audio", theirs, ours, "the segment's own sound")
+
+    def pick_head(self) -> Piece:
+        return self.least_used([p for p in self.pieces if p.source_ok and p.media == "video" and p.speech])
+
+    def make_quoted(self) -> Piece:
+        """B's text with a passage of A quoted in the middle (a poem's lines may be joined with slashes)."""
+        source = self.pick("text")
+        a, b = self.claim_units(source, 60, 260)
+        passage = source.text[a:b]
+        if "\n" in passage and self.rng.random() < 0.5:
+            passage = passage.replace("\n", " / ")
+        first, last = " ".join(story(self.rng, 3)), " ".join(story(self.rng, 2))
+        lead = f"{first}\n\nAs {source.contributor} put it:\n\""
+        text = f"{lead}{passage}\"\n\n{last}"
+        user = self.new(".txt", "text", 2, avoid=(source.contributor,))
+        user.path.write_text(text + "\n")
+        user.text = text
+        self.edge(user, source, "text", (a, b), (len(lead), len(lead) + len(passage)), "quoted", "chars", "chars")
+        return user
+
+    def make_chain(self, middle: Piece) -> None:
+        """C quotes B's own opening (not the part B took from A): an edge to B only."""
+        first = middle.text.split("\n\n")[0]
+        cut = first.rfind(". ", 0, 200) + 1 or len(first)
+        passage = first[:cut]
+        own = " ".join(story(self.rng, 2))
+        text = f"{own}\n\n{passage}\n\n(after {middle.contributor})"
+        user = self.new(".txt", "text", 3, avoid=(middle.contributor,))
+        user.path.write_text(text + "\n")
+        start = len(own) + 2
+        self.edge(user, middle, "text", (0, len(passage)), (start, start + len(passage)), "quoted, second hand",
+                  "chars", "chars")
+
+    def make_spoken(self, k: int) -> None:
+        """B reads A's passage between their own words, as audio or as a talking head."""
+        source = self.pick("text")
+        a, b = self.claim_units(source, 60, 200)
+        voice = self.voice()
+        parts = [trimmed_speech(" ".join(story(self.rng, 2)), *voice), np.zeros(int(0.8 * SR), np.float32),
+                 trimmed_speech(source.text[a:b].replace("\n", ". "), *voice), np.zeros(int(0.8 * SR), np.float32),
+                 trimmed_speech(" ".join(story(self.rng, 1)), *voice)]
+        at = (len(parts[0]) + len(parts[1])) / SR
+        s = np.concatenate(parts)
+        as_video = k % 2 == 1
+        user = self.new(".mp4" if as_video else self.rng.choice([".mp3", ".m4a", ".ogg"]),
+                        "video" if as_video else "audio", 2, avoid=(source.contributor,))
+        if as_video:
+            write_video(talking_head(self.np, s, (160, 120)), s, user.path, self.tmp)
+        else:
+            write_audio(s, user.path, self.tmp)
+        self.edge(user, source, "text", (a, b), (at, at + len(parts[2]) / SR), "read aloud", "chars", "s")
+
+    def make_written(self, k: int) -> None:
+        """A's lines drawn into B's poster (no time range) or into part of B's video."""
+        source = self.pick("text")
+        a, b = self.claim_units(source, 40, 140)
+        lines = "\n".join(textwrap.wrap(source.text[a:b].replace("\n", " "), 30 if k % 2 else 32))
+        if k % 2 == 0:
+            user = self.new(".png" if k % 4 == 0 else ".jpg", "image", 2, avoid=(source.contributor,))
+            self.poster(lines, user.path)
+            self.edge(user, source, "text", (a, b), None, "drawn on a poster", "chars", "image")
+            return
+        size, seconds = (320, 240), self.rng.uniform(12, 18)
+        shown = self.rng.uniform(2, seconds - 8)
+        (self.tmp / "lines.txt").write_text(lines)
+        vf = text_filter(self.tmp / "lines.txt", self.rng.choice(FONT_NAMES), 15, "(h-text_h)/2",
+                         when=f"between(t,{shown:.2f},{shown + 6:.2f})")
+        user = self.new(".mp4", "video", 2, avoid=(source.contributor,))
+        write_video(animation(self.np, seconds, size), music(self.np, seconds), user.path, self.tmp, vf)
+        self.edge(user, source, "text", (a, b), (shown, shown + 6), "drawn into the video", "chars", "s")
+
+    # -- the whole
+    def build(self) -> None:
+        self.make_assets()
+        self.make_music()
+        for k in range(self.counts["speech"]):
+            self.make_speech(k)
+        for k in range(self.counts["video"]):
+            self.make_video(k)
+        for k in range(self.counts["head"]):
+            self.make_head(k)
+        for k in range(self.counts["text"]):
+            self.make_text(k)
+        for _ in range(self.counts["image"]):
+            self.make_image()
+        self.make_readers()
+        self.make_blanks()
+        for k in range(self.counts["sound"]):
+            self.make_sound(k)
+        for k in range(self.counts["pictures"]):
+            self.make_pictures(k)
+        for k in range(self.counts["both"]):
+            self.make_pictures(k, with_sound=True)
+        quoted = [self.make_quoted() for _ in range(self.counts["quoted"])]
+        for k in range(self.counts["spoken"]):
+            self.make_spoken(k)
+        for k in range(self.counts["written"]):
+            self.make_written(k)
+        for k in range(self.counts["chain"]):
+            self.make_chain(quoted[k % len(quoted)])
+
+    def write(self) -> None:
+        """submissions.jsonl in ingest order (by wave, shuffled within one), callouts.json and truth.json."""
+        order = sorted(self.pieces, key=lambda p: (p.wave, self.rng.random()))
+        files = [{"external_id": p.ext_id, "path": str(p.path.relative_to(self.out)), "title": p.title,
+                  "contributor": p.contributor, "media": p.media, "order": i, "wave": p.wave}
+                 for i, p in enumerate(order)]
+        with open(self.out / "submissions.jsonl", "w") as f:
+            f.writelines(json.dumps({k: row[k] for k in ("external_id", "path", "title", "contributor")}) + "\n"
+                         for row in files)
+        callouts = [{"id": "remix", "title": "Remix studio",
+                     "brief": "Build on each other's pieces: stories, songs, films and drawings about the harbour."}]
+        (self.out / "callouts.json").write_text(json.dumps(callouts, indent=1))
+        truth = {"edges": self.edges, "tolerated": self.tolerated,
+                 "platform_assets": [p.ext_id for p in self.assets], "files": files,
+                 "category": {p.ext_id: "piece" for p in order}, "duplicate_groups": [],
+                 "relevant": {"remix": ["piece"]}, "spoken": self.spoken}
+        (self.out / "truth.json").write_text(json.dumps(truth, indent=1))
+
+
+def resized(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Nearest-neighbour resize of one frame to (w, h)."""
+    w, h = size
+    ys = (np.arange(h) * frame.shape[0] / h).astype(int)
+    xs = (np.arange(w) * frame.shape[1] / w).astype(int)
+    return frame[ys][:, xs]
+
+
+def _round(r: tuple[float, float] | None) -> list[float] | None:
+    return None if r is None else [round(float(r[0]), 3), round(float(r[1]), 3)]
+
+
+def plan(pieces: int) -> dict[str, int]:
+    """Counts for a pool of about `pieces` files (assets included), each kind at least once."""
+    scale = max(pieces - BASE_ASSETS, 1) / (sum(PLAN.values()) + 0.0)
+    counts = {k: max(1, round(v * scale)) for k, v in PLAN.items()}
+    counts["reader"] = 2
+    counts["text"] = max(counts["text"], math.ceil((counts["quoted"] + counts["spoken"] + counts["written"]) / 2))
+    counts["music"] = max(counts["music"], math.ceil(counts["sound"] * 3 / 4 / 2))
+    counts["video"] = max(counts["video"], math.ceil((counts["pictures"] + counts["both"]) / 2))
+    counts["chain"] = min(counts["chain"], counts["quoted"])
+    return counts
+
+
+def summary(out: Path, seconds: float) -> dict[str, object]:
+    truth = json.loads((out / "truth.json").read_text())
+    files = list((out / "media").iterdir())
+    by_kind: dict[str, int] = {}
+    for e in truth["edges"]:
+        by_kind[e["kind"]] = by_kind.get(e["kind"], 0) + 1
+    return {"files": len(files), "bytes": sum(f.stat().st_size for f in files), "edges": len(truth["edges"]),
+            "edges_by_kind": by_kind, "tolerated": len(truth["tolerated"]), "assets": truth["platform_assets"],
+            "seconds": round(seconds, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="the corpus folder (replaced)")
+    parser.add_argument("--seed", type=int, default=19)
+    parser.add_argument("--pieces", type=int, default=40, help="about how many files, assets included")
+    args = parser.parse_args()
+    out = args.out.resolve()
+    began = time.perf_counter()
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "media").mkdir(parents=True)
+    (out / ".tmp").mkdir()
+    pool = Pool(out, args.seed, args.pieces)
+    pool.build()
+    pool.write()
+    shutil.rmtree(out / ".tmp")
+    print(json.dumps(summary(out, time.perf_counter() - began)))
+
+
+if __name__ == "__main__":
+    main()
