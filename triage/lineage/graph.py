@@ -1,0 +1,245 @@
+"""The lineage graph: matches of any kind turned into directed "builds on" edges (user -> source), one per pair and
+kind, and every piece's credits: its contributor plus, transitively, the contributors of what it builds on."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from triage.lineage.types import Reuse, ReuseKind, Span
+
+
+@dataclass(frozen=True)
+class PieceInfo:
+    """What the graph needs of a piece besides its matches."""
+
+    contributor: str
+    created: float  # any increasing clock (epoch seconds, an ingest sequence): the earlier piece is the source
+    external_id: str = ""  # for the JSON form; the key when empty
+    duplicate_group: str | None = None  # pieces of one group are copies of each other, never a remix
+    duration: float = 0.0  # seconds, where known: the share of a match turned round (see `_oriented`)
+    chars: int = 0  # characters of its text (or its pictures' text), where known
+
+
+@dataclass(frozen=True)
+class Edge:
+    """`user` builds on `source` by one kind of material: the union of every match between them of that kind."""
+
+    user: str
+    source: str
+    kind: ReuseKind
+    source_ranges: tuple[Span, ...]
+    user_ranges: tuple[Span, ...]
+    share: float  # the union of user_ranges over the user's length
+    score: float  # the strongest match's
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Credit:
+    contributor: str
+    share: float
+
+
+@dataclass(frozen=True)
+class Lineage:
+    edges: tuple[Edge, ...]
+    credits: Mapping[str, tuple[Credit, ...]]  # every known piece's, largest share first
+    dropped: tuple[tuple[Reuse, str], ...] = field(default=())  # matches that made no edge, and why
+
+    def builds_on(self, key: str) -> list[Edge]:
+        return [e for e in self.edges if e.user == key]
+
+    def used_by(self, key: str) -> list[Edge]:
+        return [e for e in self.edges if e.source == key]
+
+
+def build_lineage(reuses: Iterable[Reuse], pieces: Mapping[str, PieceInfo], *, assets: Iterable[str] = (),
+                  aliases: Mapping[str, str] | None = None) -> Lineage:
+    """Edges and credits from the matches of every matcher. A match is dropped (and said why in `dropped`) when it
+    joins a piece to itself, touches a platform asset or a piece not in `pieces` (removed), joins two copies of one
+    submission, or would close a cycle. `aliases` maps a contributor's other names to one; without it two names
+    are two people."""
+    assets = set(assets)
+    dropped: list[tuple[Reuse, str]] = []
+    kept: list[Reuse] = []
+    for reuse in reuses:
+        reason = _unusable(reuse, pieces, assets)
+        if reason:
+            dropped.append((reuse, reason))
+        else:
+            kept.append(_oriented(reuse, pieces))
+    edges = _acyclic(_merged(kept, pieces), dropped)
+    credits = _credits(edges, pieces, aliases or {})
+    return Lineage(tuple(edges), credits, tuple(dropped))
+
+
+def _unusable(reuse: Reuse, pieces: Mapping[str, PieceInfo], assets: set[str]) -> str:
+    if reuse.source == reuse.user:
+        return "a piece matching itself"
+    if reuse.source in assets or reuse.user in assets:
+        return "a platform asset"
+    if reuse.source not in pieces or reuse.user not in pieces:
+        return "a piece that is gone"
+    group = pieces[reuse.source].duplicate_group
+    if group is not None and group == pieces[reuse.user].duplicate_group:
+        return "copies of one submission"
+    return ""
+
+
+def _length(info: PieceInfo, unit: str) -> float:
+    return info.duration if unit == "s" else float(info.chars)
+
+
+def _coverage(span: Span, info: PieceInfo) -> float:
+    length = _length(info, span.unit)
+    return span.length / length if length > 0 else 0.0
+
+
+def _oriented(reuse: Reuse, pieces: Mapping[str, PieceInfo]) -> Reuse:
+    """The match with the earlier piece as its source; at equal times, the piece the match covers more of (a poem
+    read whole inside a longer film), then the matcher's own order (also where the source's length is unknown).
+    Turned round, the share is recomputed from the new user's length (0 where the caller did not give it)."""
+    source, user = pieces[reuse.source], pieces[reuse.user]
+    if source.created < user.created:
+        return reuse
+    if source.created == user.created and (_length(source, reuse.source_span.unit) <= 0
+                                           or _coverage(reuse.source_span, source) >= reuse.share):
+        return reuse
+    return replace(reuse, source=reuse.user, user=reuse.source, source_span=reuse.user_span,
+                   user_span=reuse.source_span, share=min(1.0, _coverage(reuse.source_span, source)))
+
+
+def union(spans: Iterable[Span]) -> tuple[Span, ...]:
+    """Overlapping or touching spans of one unit joined, in order."""
+    out: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s.unit, s.start)):
+        if out and out[-1].unit == span.unit and span.start <= out[-1].end:
+            out[-1] = Span(out[-1].start, max(out[-1].end, span.end), span.unit)
+        else:
+            out.append(span)
+    return tuple(out)
+
+
+def _merged(reuses: Sequence[Reuse], pieces: Mapping[str, PieceInfo]) -> list[Edge]:
+    """One edge per (user, source, kind): ranges unioned; the share is the union's length over the user's length,
+    that length taken from the caller or else read back from a match's own share."""
+    groups: dict[tuple[str, str, ReuseKind], list[Reuse]] = defaultdict(list)
+    for reuse in reuses:
+        groups[(reuse.user, reuse.source, reuse.kind)].append(reuse)
+    edges = []
+    for (user, source, kind), found in groups.items():
+        user_ranges = union(r.user_span for r in found)
+        length = _length(pieces[user], user_ranges[0].unit) or max(
+            (r.user_span.length / r.share for r in found if r.share > 0), default=0.0)
+        used = sum(s.length for s in user_ranges if s.unit == user_ranges[0].unit)
+        share = min(1.0, used / length) if length > 0 else max(r.share for r in found)
+        best = max(found, key=lambda r: r.score)
+        evidence = "; ".join(dict.fromkeys(r.evidence for r in sorted(found, key=lambda r: r.user_span.start)
+                                           if r.evidence))
+        edges.append(Edge(user, source, kind, union(r.source_span for r in found), user_ranges, share, best.score,
+                          evidence))
+    return edges
+
+
+def _acyclic(edges: list[Edge], dropped: list[tuple[Reuse, str]]) -> list[Edge]:
+    """The edges without cycles. Time order makes a cycle impossible, so one means bad data (clocks equal or wrong):
+    edges are taken strongest first and one that would close a cycle is dropped, so the weakest link goes."""
+    after: dict[str, set[str]] = defaultdict(set)  # piece -> what it builds on
+    kept: list[Edge] = []
+    for edge in sorted(edges, key=lambda e: (-e.share, -e.score, e.user, e.source, e.kind)):
+        if _reaches(after, edge.source, edge.user):
+            dropped.append((Reuse(edge.source, edge.user, edge.kind, edge.source_ranges[0], edge.user_ranges[0],
+                                  edge.share, edge.score, edge.evidence), "would close a cycle"))
+            continue
+        after[edge.user].add(edge.source)
+        kept.append(edge)
+    return sorted(kept, key=lambda e: (e.user, -e.share, e.source, e.kind))
+
+
+def _reaches(after: Mapping[str, set[str]], start: str, goal: str) -> bool:
+    seen, todo = {start}, [start]
+    while todo:
+        node = todo.pop()
+        if node == goal:
+            return True
+        for nxt in after.get(node, ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return False
+
+
+def _credits(edges: Sequence[Edge], pieces: Mapping[str, PieceInfo],
+             aliases: Mapping[str, str]) -> dict[str, tuple[Credit, ...]]:
+    """Each piece's contributor keeps 1 - the share of it taken from others (the union of the used ranges, in the
+    unit where it takes most: sound and pictures of one second overlap); the rest goes to its sources in proportion
+    to their shares, each source's part split again by that source's own credits."""
+    sources: dict[str, list[Edge]] = defaultdict(list)
+    for edge in edges:
+        sources[edge.user].append(edge)
+    memo: dict[str, dict[str, float]] = {}
+
+    def of(key: str) -> dict[str, float]:
+        if key in memo:
+            return memo[key]
+        own = aliases.get(pieces[key].contributor, pieces[key].contributor)
+        found = sources.get(key, [])
+        weights: dict[str, float] = defaultdict(float)
+        for edge in found:
+            weights[edge.source] += edge.share
+        total = sum(weights.values())
+        used = min(1.0, max((_used(found, unit, pieces[key]) for unit in ("s", "chars")), default=0.0))
+        shares: dict[str, float] = defaultdict(float)
+        shares[own] += 1.0 - used if total > 0 else 1.0
+        for source, weight in weights.items():
+            if total > 0:
+                for name, part in of(source).items():
+                    shares[name] += used * weight / total * part
+        memo[key] = dict(shares)
+        return memo[key]
+
+    return {key: tuple(Credit(name, share) for name, share in sorted(of(key).items(), key=lambda kv: (-kv[1], kv[0])))
+            for key in pieces}
+
+
+def _used(edges: Sequence[Edge], unit: str, info: PieceInfo) -> float:
+    """The share of a piece its sources' ranges in one unit cover together (overlaps counted once)."""
+    ranges = [s for e in edges for s in e.user_ranges if s.unit == unit]
+    if not ranges:
+        return 0.0
+    length = _length(info, unit) or max(
+        (sum(s.length for s in e.user_ranges if s.unit == unit) / e.share for e in edges
+         if e.share > 0 and any(s.unit == unit for s in e.user_ranges)), default=0.0)
+    if length <= 0:
+        return max(e.share for e in edges)
+    return sum(s.length for s in union(ranges)) / length
+
+
+def _hull(spans: Sequence[Span]) -> list[float]:
+    unit = spans[0].unit
+    digits = 3 if unit == "s" else 0
+    return [round(min(s.start for s in spans), digits), round(max(s.end for s in spans), digits)]
+
+
+def edge_dict(edge: Edge, other: str, pieces: Mapping[str, PieceInfo]) -> dict[str, Any]:
+    """One `builds_on` or `used_by` item of the CLI contract: `other` is the piece on the far side (the source in
+    builds_on, the user in used_by); source_range is always on the source, range on the user (outer bounds of the
+    unioned ranges, all of which are in source_ranges and ranges)."""
+    info = pieces[other]
+    return {"external_id": info.external_id or other, "contributor": info.contributor, "kind": str(edge.kind),
+            "source_range": _hull(edge.source_ranges), "range": _hull(edge.user_ranges),
+            "source_ranges": [_hull([s]) for s in edge.source_ranges], "ranges": [_hull([s]) for s in edge.user_ranges],
+            "share": round(edge.share, 4), "evidence": edge.evidence}
+
+
+def lineage_dict(lineage: Lineage, key: str, pieces: Mapping[str, PieceInfo],
+                 submission_id: int | str | None = None) -> dict[str, Any]:
+    """`triage lineage SUBMISSION --json` for one piece."""
+    return {"submission": {"submission_id": submission_id, "external_id": pieces[key].external_id or key},
+            "builds_on": [edge_dict(e, e.source, pieces) for e in lineage.builds_on(key)],
+            "used_by": [edge_dict(e, e.user, pieces) for e in lineage.used_by(key)],
+            "credits": [{"contributor": c.contributor, "share": round(c.share, 4)}
+                        for c in lineage.credits.get(key, ())]}
