@@ -77,5 +77,5 @@ def test_the_workers_settle_what_a_failing_job_could_not_write(settings: Setting
     status, error = _status(store, "story.txt")
     assert status == "failed" and error is not None and f"triage jobs retry {job_id}" in error
     assert _status(store, "cli.txt")[0] == "processing"
-    assert settle_abandoned(store.db, None) == []  # nothing left to settle
+    assert settle_abandoned(store, None) == []  # nothing left to settle
     pool.stop()

@@ -41,12 +41,14 @@ def begin_processing(session: Session, content: Content, *, only: Submission | N
     return True
 
 
-def give_up(session: Session, content: Content, reason: str) -> None:
+def give_up(session: Session, content: Content, reason: str) -> bool:
     """Undo `begin_processing` when its analysis cannot finish: the bytes and every submission still waiting on
-    them become `failed` with the reason (not final: the same file again, or the job retried, tries again)."""
+    them become `failed` with the reason (not final: the same file again, or the job retried, tries again).
+    False (nothing changed) when the bytes were analysed after all."""
     if content.status in submissions.FINAL:
-        return
+        return False
     submissions.set_status(content, Status.FAILED, reason)
     for row in session.scalars(select(Submission).where(Submission.sha256 == content.sha256,
                                                         Submission.status.not_in(submissions.FINAL))):
         submissions.set_status(row, Status.FAILED, reason)
+    return True

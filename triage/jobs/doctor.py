@@ -98,7 +98,9 @@ def _leftovers(store: Store, repair: bool) -> list[Finding]:
     if not stray:
         return []
     removed = store.files.sweep(known, ready) if repair else 0
-    return [Finding("leftovers", f"{len(stray)} files or folders no finished row knows (left by killed runs)"
+    first = stray[0].relative_to(root)
+    return [Finding("leftovers", f"{len(stray)} files or folders no finished row knows (left by killed runs; "
+                                 f"first: {first})"
                     + (f"; removed {removed}" if removed else ""), repaired=repair and removed >= len(stray))]
 
 

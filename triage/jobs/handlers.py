@@ -12,6 +12,7 @@ from typing import Any
 import triage.service.rescore  # the module: the `rescore` handler below has its function's name
 from triage import runtime
 from triage.config import Settings
+from triage.domain import Status
 from triage.encoders.base import Encoders
 from triage.errors import ConfigError, NotFound
 from triage.ingest.claims import begin_processing
@@ -102,8 +103,8 @@ def process_upload(ctx: JobContext, params: dict[str, Any], callout_id: str | No
                 process_content(store, sha256, engine, allow_mislabelled=ctx.settings.allow_mislabelled)
         except Exception as exc:  # a full disk, a read-only database: the submissions must not stay "processing"
             try:
-                settle_abandoned(store.db, [sha256], f"its analysis stopped ({type(exc).__name__}: {exc}); "
-                                                     "send the file again or retry the job")
+                settle_abandoned(store, [sha256], f"its analysis stopped ({type(exc).__name__}: {exc}); "
+                                                  "send the file again or retry the job")
             except Exception:  # the database refuses too: the workers' sweep settles them once it takes writes
                 log.exception("could not mark %s failed", sha256[:12])
             raise
@@ -114,9 +115,22 @@ def process_upload(ctx: JobContext, params: dict[str, Any], callout_id: str | No
         content = session.get(Content, sha256)
         assert content is not None
         waiting = queue.waiting(session, callout_id) if callout_id else 0
+    if content.status == Status.READY.value:
+        match_lineage(store, sha256)
     if callout_id and waiting <= 1:  # the call-out's last upload (this job is still running): its map is due
         map_after(ctx, [callout_id])
     return {"sha256": sha256, "status": content.status, "error": content.error}
+
+
+def match_lineage(store: Store, sha256: str) -> None:
+    """Find what the new piece builds on. The upload is ready whatever happens here: a failure is logged with the
+    command that tries again, and never fails the job."""
+    from triage.service.lineage_update import update_lineage
+
+    try:
+        update_lineage(store, [sha256])
+    except Exception:
+        log.exception("lineage of %s not updated; run: triage lineage rebuild", sha256[:12])
 
 
 def rescore(ctx: JobContext, params: dict[str, Any], callout_id: str | None, report: Report) -> dict[str, Any]:

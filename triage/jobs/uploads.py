@@ -18,7 +18,6 @@ from triage.ingest.claims import give_up, source_key
 from triage.jobs import queue
 from triage.service.views import as_seen_by, submission_summary
 from triage.store import submissions
-from triage.store.db import Database
 from triage.store.schema import Content, Job, Submission
 from triage.store.store import Store
 
@@ -81,14 +80,15 @@ def _in_hand(session: Session, callout_id: str, submission_id: str) -> bool:
                for j in queue.active_for(session, [callout_id]))
 
 
-def settle_abandoned(db: Database, shas: list[str] | None, reason: str | None = None) -> list[str]:
+def settle_abandoned(store: Store, shas: list[str] | None, reason: str | None = None) -> list[str]:
     """Fail, with a reason, the uploads an analysis job left half-way and nothing will finish: its job failed or
     was cancelled (a full disk, a read-only database, a curator's cancel) and no other job is on the way.
 
     `shas`: those bytes only, with `reason` (the job's own error); None: every such upload, each with its last
-    job's error. Uploads no job ever took (a running `triage ingest`) are not touched. Returns the shas settled.
+    job's error. Uploads no job ever took (a running `triage ingest`) are not touched. What the analysis wrote of
+    their derived files goes too (a retry writes it again). Returns the shas settled.
     """
-    with db.session() as session:
+    with store.db.session() as session:
         query = select(Submission.sha256).where(Submission.status.in_((Status.RECEIVED.value,
                                                                         Status.PROCESSING.value)))
         waiting = set(session.scalars(query)) - {None}
@@ -108,6 +108,8 @@ def settle_abandoned(db: Database, shas: list[str] | None, reason: str | None = 
                 continue
             why = reason or f"its analysis job {job.id} {job.status}" + (f" ({job.error})" if job.error else "") + \
                 f"; retry it with: triage jobs retry {job.id}"
-            give_up(session, content, why)
-            settled.append(sha)
+            if give_up(session, content, why):
+                settled.append(sha)
+    for sha in settled:
+        store.files.drop_derived(sha)
     return settled

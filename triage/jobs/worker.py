@@ -193,7 +193,7 @@ class WorkerPool:
     def _settle_abandoned(self) -> None:
         """Uploads whose analysis job failed without settling them (it could not write then) get its reason now."""
         try:
-            settled = settle_abandoned(self.ctx.store.db, None)
+            settled = settle_abandoned(self.ctx.store, None)
         except Exception:
             log.exception("settling abandoned uploads failed")
             return
