@@ -161,8 +161,9 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
         app.include_router(module.router, prefix="/api", responses=errors(401, 403, 404))
     for module in (pages, card_actions, duplicate_pages):
         app.include_router(module.router)
-    from triage.api.routes import pool_map
-    app.include_router(pool_map.router, prefix="/api", responses=errors(401, 403, 404))
+    from triage.api.routes import lineage, pool_map
+    for module in (pool_map, lineage):
+        app.include_router(module.router, prefix="/api", responses=errors(401, 403, 404))
     from triage.api.routes import map_page
     app.include_router(map_page.router)
     app.mount("/static/docs", StaticFiles(directory=_swagger_files()), name="docs-files")

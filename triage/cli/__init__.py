@@ -49,6 +49,7 @@ def main() -> None:
         export,
         ingest,
         jobs,
+        lineage,
         maintain,
         map,
         models,

@@ -1,0 +1,33 @@
+"""Remix lineage over HTTP: a thin wrapper over triage.service.lineage (the same JSON as `triage lineage --json`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from triage.api.deps import Curator, StateDep
+from triage.api.public_lineage import AssetMarkPublic, LineagePublic
+from triage.service.lineage import lineage, mark_asset
+
+router = APIRouter(tags=["triage"])
+
+
+@router.get("/submissions/{ref}/lineage", response_model=LineagePublic)
+def submission_lineage(ref: str, state: StateDep, who: Curator) -> dict[str, Any]:
+    """What the piece (id or external id) contains part of, with the moments on both sides; what contains part of
+    it; and its credits, reaching back through the sources' own sources."""
+    return lineage(state.store, ref)
+
+
+@router.put("/submissions/{ref}/platform-asset", response_model=AssetMarkPublic)
+def mark_platform_asset(ref: str, state: StateDep, who: Curator) -> dict[str, Any]:
+    """Mark the piece's bytes as a platform asset (a theme song the call-out gave everyone, the studio's intro):
+    it and what it matches make no lineage edges."""
+    return mark_asset(state.store, ref, who.name)
+
+
+@router.delete("/submissions/{ref}/platform-asset", response_model=AssetMarkPublic)
+def unmark_platform_asset(ref: str, state: StateDep, who: Curator) -> dict[str, Any]:
+    """Take a platform-asset mark back."""
+    return mark_asset(state.store, ref, who.name, marked=False)

@@ -1,0 +1,216 @@
+"""Finding remix lineage: each new piece matched against the whole archive, and a rebuild of it all.
+
+The matchers' own fingerprints are made from what ingest already stored (the 16 kHz audio, the original video,
+the text, transcript and printed words) and kept as artifacts, so a rebuild or a restart never decodes twice.
+The archive's inverted indexes live in memory, one per database, and take new pieces one at a time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.domain import Transcript
+from triage.lineage import sound, words
+from triage.lineage.landmarks import Peaks, find_peaks
+from triage.lineage.types import Reuse
+from triage.media.encode import read_wav
+from triage.media.ocr import OcrLine
+from triage.store import lineage as rows
+from triage.store.artifacts import artifacts_by_sha, put_artifact
+from triage.store.schema import Artifact, Content
+from triage.store.store import Store
+
+PEAKS = "lineage_peaks"  # artifact kind: the sound's spectral peaks (.npz file)
+PEAKS_FILE = "lineage_peaks.npz"
+_WORD_KINDS = ("text", "transcript", "ocr")
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Archive:
+    """Every ready content's fingerprints, indexed for partial matches."""
+
+    sound: sound.SoundIndex = field(default_factory=sound.SoundIndex)
+    words: words.WordIndex = field(default_factory=words.WordIndex)
+    known: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_ARCHIVES: dict[str, Archive] = {}
+_ARCHIVES_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Prints:
+    """What the matchers need of one content."""
+
+    sha: str
+    peaks: Peaks | None
+    written: str | None  # a text piece's words: indexed as a source
+    heard: list[words.PieceWords]  # every form the piece's words take, matched against written sources
+
+
+def _ready(session: Session) -> list[str]:
+    return list(session.scalars(select(Content.sha256).where(Content.status == "ready")
+                                .order_by(Content.created_at, Content.sha256)))
+
+
+def prints_of(store: Store, shas: list[str]) -> dict[str, Prints]:
+    """The contents' fingerprints, made from their stored files now where a content has none yet."""
+    with store.db.session() as session:
+        arts = artifacts_by_sha(session, shas, (PEAKS, "audio16k", *_WORD_KINDS))
+        probes: dict[str, Any] = dict(session.execute(select(Content.sha256, Content.probe)
+                                                      .where(Content.sha256.in_(shas))).all())
+    made: dict[str, Peaks] = {}
+    found = {}
+    for sha in shas:
+        kinds = arts.get(sha, {})
+        peaks = _stored_peaks(store, kinds.get(PEAKS))
+        if peaks is None and "audio16k" in kinds and kinds["audio16k"].path:
+            peaks = find_peaks(read_wav(store.files.resolve(str(kinds["audio16k"].path))))
+            made[sha] = peaks
+        duration = float((probes.get(sha) or {}).get("duration") or 0.0) or None
+        found[sha] = _prints(sha, peaks, kinds, duration)
+    if made:
+        _save_peaks(store, made)
+    return found
+
+
+def _stored_peaks(store: Store, art: Artifact | None) -> Peaks | None:
+    if art is None or not art.path:
+        return None
+    path = store.files.resolve(str(art.path))
+    return Peaks.from_bytes(path.read_bytes()) if path.is_file() else None
+
+
+def _save_peaks(store: Store, made: dict[str, Peaks]) -> None:
+    paths = {}
+    for sha, peaks in made.items():
+        path = store.files.derived_dir(sha) / PEAKS_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        paths[sha] = store.files.relative(store.files.write_atomic(path, peaks.to_bytes()))
+    with store.db.session() as session:
+        for sha, relative in paths.items():
+            if session.get(Content, sha) is not None:  # erased meanwhile: its folder goes with it
+                put_artifact(session, sha, PEAKS, model="landmarks-1", path=relative)
+
+
+def _prints(sha: str, peaks: Peaks | None, kinds: dict[str, Artifact], duration: float | None) -> Prints:
+    written = (kinds["text"].data or {}).get("text") if "text" in kinds else None
+    heard = [words.text_words(written)] if written else []
+    said = kinds.get("transcript")
+    if said is not None and said.data:
+        heard.append(words.speech_words(Transcript.from_dict(said.data)))
+    printed = kinds.get("ocr")
+    if printed is not None and printed.data and printed.data.get("lines"):
+        lines = [OcrLine.from_dict(line) for line in printed.data["lines"]]
+        heard.append(words.picture_words(lines, duration))
+    return Prints(sha, peaks, written or None, [h for h in heard if h.words])
+
+
+def _archive(store: Store) -> Archive:
+    with _ARCHIVES_LOCK:
+        return _ARCHIVES.setdefault(str(store.db.engine.url), Archive())
+
+
+def forget_archive(store: Store) -> None:
+    """Drop this database's in-memory indexes (tests, a restore): the next match builds them again."""
+    with _ARCHIVES_LOCK:
+        _ARCHIVES.pop(str(store.db.engine.url), None)
+
+
+def _add(archive: Archive, prints: Prints) -> None:
+    if prints.peaks is not None and len(prints.peaks.times):
+        sound.index_peaks(archive.sound, prints.sha, prints.peaks)
+    if prints.written:
+        archive.words.add(prints.sha, prints.written)
+    archive.known.add(prints.sha)
+
+
+def _remove(archive: Archive, sha: str) -> None:
+    archive.sound.remove(sha)
+    archive.words.remove(sha)
+    archive.known.discard(sha)
+
+
+def _caught_up(store: Store, archive: Archive, assets: set[str]) -> None:
+    """Bring the archive in line with the database: ready contents in, erased ones out, assets as marked."""
+    with store.db.session() as session:
+        ready = _ready(session)
+    missing = [sha for sha in ready if sha not in archive.known]
+    for sha in archive.known - set(ready):
+        _remove(archive, sha)
+    for batch in _batches(missing, 200):
+        for prints in prints_of(store, batch).values():
+            _add(archive, prints)
+    archive.sound.assets = set(assets)
+    archive.words.assets = set(assets)
+
+
+def _batches(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def match(archive: Archive, prints: Prints) -> list[Reuse]:
+    """Everything of the archive's pieces that this content contains (its own bytes aside)."""
+    found: list[Reuse] = []
+    if prints.peaks is not None and len(prints.peaks.times):
+        found += sound.match(archive.sound, prints.sha, prints.peaks)
+    for heard in prints.heard:
+        found += [r for r in archive.words.match(prints.sha, heard) if r.source != prints.sha]
+    return found
+
+
+def update_lineage(store: Store, shas: Iterable[str], progress: Progress | None = None) -> dict[str, Any]:
+    """Match each of these (ready) contents against the whole archive and store what each contains, in place of
+    what an earlier run found for it. A pair found from both sides in one batch is kept once."""
+    wanted = list(dict.fromkeys(shas))
+    archive = _archive(store)
+    with archive.lock:
+        with store.db.session() as session:
+            assets = rows.asset_shas(session)
+            ready = set(_ready(session))
+        _caught_up(store, archive, assets)
+        prints = prints_of(store, [sha for sha in wanted if sha in ready])
+        pairs: set[tuple[str, str, str]] = set()
+        stored = 0
+        for done, sha in enumerate(wanted, 1):
+            if sha in prints:
+                found = [r for r in match(archive, prints[sha]) if (r.user, r.source, r.kind.value) not in pairs]
+                pairs |= {(r.source, r.user, r.kind.value) for r in found}
+                with store.db.session() as session:
+                    stored += rows.replace_matches(session, sha, found)
+            if progress:
+                progress(done, len(wanted))
+    return {"matched": len(prints), "reuses": stored}
+
+
+def rebuild_lineage(store: Store, progress: Progress | None = None) -> dict[str, Any]:
+    """Forget every stored reuse and find them all again: each content, oldest first, against those before it."""
+    archive = Archive()
+    with store.db.session() as session:
+        assets = rows.asset_shas(session)
+        ready = _ready(session)
+        rows.clear_matches(session)
+    archive.sound.assets, archive.words.assets = set(assets), set(assets)
+    stored = 0
+    for start in range(0, len(ready), 200):
+        batch = ready[start:start + 200]
+        prints = prints_of(store, batch)
+        for sha in batch:
+            found = match(archive, prints[sha])
+            with store.db.session() as session:
+                stored += rows.replace_matches(session, sha, found)
+            _add(archive, prints[sha])
+            if progress:
+                progress(start + batch.index(sha) + 1, len(ready))
+    with _ARCHIVES_LOCK:
+        _ARCHIVES[str(store.db.engine.url)] = archive
+    return {"matched": len(ready), "reuses": stored}
