@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -264,7 +265,6 @@ class PoolScores:
 
     def __init__(self, items: Sequence[Item], score: np.ndarray, words_similarity: np.ndarray, run: _Pass | None,
                  params: RelevanceParams) -> None:
-        self.ids = [item.submission_id for item in items]
         self.score = score  # (n,) float64
         self.words_similarity = words_similarity  # (n,) float64, nan without words
         self._items = list(items)
@@ -283,8 +283,13 @@ class PoolScores:
         out._made = dict(enumerate(scored))
         return out
 
+    @cached_property
+    def ids(self) -> list[str]:
+        """The pieces' ids, in pool order (made on first use: a search ranks by table index and needs none)."""
+        return [item.submission_id for item in self._items]
+
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.score)
 
     def scored(self, i: int) -> Scored:
         """The i-th piece's `Scored`, exactly as `score_pool` gives it."""

@@ -283,22 +283,28 @@ def _mmr(table: PoolTable, order: np.ndarray, rel_of: np.ndarray, diversity: flo
     """Greedy maximal marginal relevance over `order` (table indices); a prefix of the result never changes when
     more is asked for.
 
-    Each step is one matrix-vector product over the pool's vectors of one space (words with words, frames with
-    frames), made once per pool; only the ranked pieces can be chosen.
+    Each step is one matrix-vector product over the ranked pieces' unit vectors of one space (pieces compare
+    within one space: words with words, frames with frames), taken in rank order from the pool's, made once: the
+    same products, to the bit, as stacking them per ranking gave (a tie between copies resolves as it did).
     """
     n = len(order)
     rel = rel_of[order]
-    dims, spaces = table.spaces()
-    max_sim = np.zeros(len(table))
+    dims_of, pool_spaces = table.spaces()
+    dims = dims_of[order]
+    spaces = {}
+    for d in set(dims.tolist()) - {0}:
+        at = np.flatnonzero(dims == d)
+        idx, matrix = pool_spaces[d]
+        spaces[d] = (at, matrix[np.searchsorted(idx, order[at])])
+    max_sim = np.zeros(n)
     left = np.ones(n, dtype=bool)
     chosen: list[int] = []
     while len(chosen) < min(want, n):
-        gains = np.where(left, (1 - diversity) * rel - diversity * max_sim[order], -np.inf)
+        gains = np.where(left, (1 - diversity) * rel - diversity * max_sim, -np.inf)
         k = int(np.argmax(gains))  # argmax keeps the first of equals: relevance order, then id
         chosen.append(k)
         left[k] = False
-        i = int(order[k])
-        if dims[i]:
-            idx, matrix = spaces[int(dims[i])]
-            max_sim[idx] = np.maximum(max_sim[idx], matrix @ matrix[np.searchsorted(idx, i)])
+        if dims[k]:
+            at, matrix = spaces[int(dims[k])]
+            max_sim[at] = np.maximum(max_sim[at], matrix @ matrix[np.searchsorted(at, k)])
     return np.concatenate([order[chosen], order[left]])
