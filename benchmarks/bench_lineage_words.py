@@ -2,6 +2,7 @@
 10,000 and 100,000 indexed texts, against matching it with every text in turn (all pairs).
 
     .venv/bin/python benchmarks/bench_lineage_words.py --chance      # runs between unrelated fortunes
+    .venv/bin/python benchmarks/bench_lineage_words.py --errors      # quotes read with word errors: found, bounds
     .venv/bin/python benchmarks/bench_lineage_words.py --sizes 10000 100000
 
 Texts are Debian's fortunes (apt install fortunes), the material of ../shared/eval; the archive's texts are drawn
@@ -19,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from triage.lineage.words import MIN_WORDS, WordIndex, _tokens, match_pair, shingle_hashes, text_words
+from triage.domain import Segment, Transcript, Word
+from triage.lineage.words import MIN_WORDS, WordIndex, _tokens, match_pair, shingle_hashes, speech_words, text_words
 
 FORTUNES = Path("/usr/share/games/fortunes")
 
@@ -59,6 +61,48 @@ def chance(texts: list[str]) -> None:
     print("longest ones (read them: a repeated quotation is real reuse, not chance):")
     for score, source, user in sorted(top, reverse=True)[:12]:
         print(f"  {score:.0f}: {texts[int(source)][:70]!r} / {texts[int(user)][:70]!r}")
+
+
+def errors(texts: list[str], quotes: int = 200) -> None:
+    """40-word passages read aloud (0.4 s a word) between unrelated words, with substituted, dropped and added
+    words at several rates: how many are found, and how far the found range's ends are from the truth."""
+    long = [t for t in texts if 60 <= len(t.split()) <= 150]
+    vocab = [w for t in long[:2000] for w in t.split()]
+    rng = random.Random(1)
+
+    def noisy(words: list[str], rate: float) -> list[str]:
+        out: list[str] = []
+        for word in words:
+            roll = rng.random()
+            if roll < rate * 0.6:
+                out.append(rng.choice(vocab))
+            elif roll < rate * 0.8:
+                continue
+            else:
+                out += [word, rng.choice(vocab)] if roll < rate else [word]
+        return out
+
+    for rate in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3):
+        found, misses = 0, []
+        for _ in range(quotes):
+            source = rng.choice(long).split()
+            at = rng.randrange(0, max(1, len(source) - 40))
+            before, after = rng.choice(long).split()[:30], rng.choice(long).split()[:30]
+            said = before + noisy(source[at:at + 40], rate) + after
+            words = tuple(Word(i * 0.4, i * 0.4 + 0.35, f" {w}", 0.9) for i, w in enumerate(said))
+            reading = Transcript(" ".join(said), (Segment(0, words[-1].end, "", 0, 0, words),), "en", words[-1].end,
+                                 "synthetic")
+            matches = match_pair("a", " ".join(source), "b", speech_words(reading))
+            if matches:
+                found += 1
+                best = max(matches, key=lambda r: r.score)
+                misses.append(max(abs(best.user_span.start - len(before) * 0.4),
+                                  abs(best.user_span.end - (len(said) - len(after)) * 0.4 + 0.05)))
+        misses.sort()
+        middle = misses[len(misses) // 2] if misses else 0.0
+        high = misses[int(len(misses) * 0.9)] if misses else 0.0
+        print(f"word errors {rate:.0%}: {found}/{quotes} found; range ends off by {middle:.2f} s (median), "
+              f"{high:.2f} s (90th percentile)")
 
 
 def archive(texts: list[str], size: int, seed: int) -> list[str]:
@@ -115,10 +159,14 @@ def timing(texts: list[str], size: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chance", action="store_true", help="measure runs between unrelated fortunes")
+    parser.add_argument("--errors", action="store_true", help="measure quotes read with word errors")
     parser.add_argument("--limit", type=int, default=0, help="use only this many fortunes for --chance")
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     args = parser.parse_args()
     texts = fortunes()
+    if args.errors:
+        errors(texts)
+        return
     if args.chance:
         chance(texts[:args.limit] if args.limit else texts)
         return
