@@ -1,6 +1,7 @@
 """The pool map in a real browser (Debian's chromium via Playwright) against a real `triage serve` (issue 24): point
-at a dot for its tooltip, click one for its card, box-select three, walk the map by keyboard, axe-core at desktop
-and phone width, and a photograph of each (build/screenshots/map-desktop.png, map-phone.png)."""
+at a dot for its tooltip, click one for its card, box-select three, lasso three, walk the map by keyboard, a finger
+that scrolls the page over the map unless "Select by touch" is on, axe-core at desktop and phone width, and a
+photograph of each (build/screenshots/map-desktop.png, map-phone.png, map-touch.png)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
@@ -72,6 +74,26 @@ def _box(page: Page, p: dict[str, Any], room: float, add: bool) -> None:
         page.keyboard.up("Shift")
 
 
+def _lasso(page: Page, dots: list[dict[str, Any]], room: float) -> None:
+    """A freehand loop around each dot, joined by a path walked there and back again: the even-odd rule leaves
+    exactly the loops inside, whatever lies between the dots."""
+    corners = [(d["x"] - room, d["y"] - room) for d in dots]
+    page.mouse.move(*corners[0])
+    page.mouse.down()
+    for d, start in zip(dots, corners, strict=True):
+        page.mouse.move(*start, steps=4)
+        for x, y in ((d["x"] + room, d["y"] - room), (d["x"] + room, d["y"] + room), (d["x"] - room, d["y"] + room),
+                     start):
+            page.mouse.move(x, y, steps=4)
+    for start in reversed(corners[:-1]):
+        page.mouse.move(*start, steps=4)
+    page.mouse.up()
+
+
+def _listed(page: Page) -> list[str]:
+    return sorted(str(li.get_attribute("data-sid")) for li in page.locator("#picked li[data-sid]").all())
+
+
 def test_the_pool_map_by_pointer_and_by_keyboard(server: Server) -> None:
     ready = _api(server, "GET", "/api/submissions?callout=lawn&status=ready&limit=50")["items"]
     sids = [s["submission_id"] for s in ready]
@@ -107,6 +129,22 @@ def test_the_pool_map_by_pointer_and_by_keyboard(server: Server) -> None:
         assert page.inner_text("#picked-count") == "3"
         for dot in three:
             assert dot["name"] in page.inner_text("#picked")
+
+        # the lasso: a freehand outline around three other dots selects those three, and the list shows them
+        page.click("#picked-clear")
+        assert page.inner_text("#picked-count") == "0"
+        page.click(".map-tools [data-tool=lasso]")
+        assert page.get_attribute(".map-tools [data-tool=lasso]", "aria-pressed") == "true"
+        lassoed = (alone[3:] + alone)[:3]
+        _lasso(page, lassoed, 7)
+        assert _listed(page) == sorted(d["sid"] for d in lassoed)
+        assert page.inner_text("#picked-count") == "3"
+        assert set(page.evaluate("() => triageMap.selected()")) == {d["sid"] for d in lassoed}
+        opened = unquote(str(page.get_attribute("#picked-open", "href")).split("ids=")[1]).split(",")
+        assert sorted(opened) == sorted(d["sid"] for d in lassoed)  # the workbench link opens those three
+        _lasso(page, three, 7)  # a new lasso without Shift replaces the selection: the box's three again
+        assert _listed(page) == sorted(d["sid"] for d in three)
+        page.click(".map-tools [data-tool=box]")
         page.mouse.move(first["x"], first["y"])
         page.wait_for_selector("#map-tip:not([hidden])")
 
@@ -171,4 +209,45 @@ def test_the_pool_map_by_pointer_and_by_keyboard(server: Server) -> None:
         page.mouse.click(target["x"], target["y"])
         page.wait_for_url(f"{server.url}/submissions/{target['sid']}")
         assert said == [], said
+        _by_touch(browser, server)
         browser.close()
+
+
+def _by_touch(browser: Any, server: Server) -> None:
+    """A phone: a finger swiping over the map scrolls the page; a tap shows a dot's title; with "Select by touch"
+    on, the same swipe no longer scrolls (it selects)."""
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = phone.new_page()
+    said = _listen(page)
+    page.set_default_timeout(20_000)
+    sign_in(page, server, "/callouts/lawn/map")
+    points = _drawn(page)
+    assert page.is_visible("#map-touch") and page.get_attribute("#map-touch", "aria-pressed") == "false"
+    assert serious_problems(page) == []
+    shoot(page, "map-touch")
+    cdp = phone.new_cdp_session(page)
+
+    def swipe() -> float:
+        page.evaluate("() => window.scrollTo(0, 0)")
+        box = page.locator("#map-canvas").bounding_box()
+        assert box and box["y"] + 60 < PHONE["height"]
+        x, y = box["x"] + box["width"] / 2, box["y"] + 40
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+        for k in range(1, 11):  # a finger moving up 250 px, as the browser's own input would
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y - 25 * k}]})
+            time.sleep(0.02)
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        time.sleep(0.3)
+        return float(page.evaluate("() => window.scrollY"))
+
+    assert swipe() > 50  # the page scrolled under the finger
+    target = _alone(points, 12)[0]
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.touchscreen.tap(target["x"], target["y"])
+    page.wait_for_selector("#map-tip:not([hidden])")
+    assert target["name"] in page.inner_text("#map-tip") and page.url.endswith("/callouts/lawn/map")
+    page.tap("#map-touch")
+    assert page.get_attribute("#map-touch", "aria-pressed") == "true"
+    assert swipe() < 5  # now the finger selects: the page stays put
+    assert said == [], said
+    phone.close()

@@ -1,8 +1,11 @@
 // triage: the pool map (issue 24). Every piece of a call-out as a dot on one <canvas>: coloured by sub-theme, sized
 // by score, copies joined by a thin line, decided pieces ringed or crossed. The dots are drawn once to an offscreen
 // canvas; hovering, focusing and selecting only copy that picture back and draw their highlights on top. A grid of
-// cells finds the dot under the pointer. Keyboard: arrows walk to the nearest dot that way, Space selects, Enter
-// opens, Escape clears the selection; the focused dot is announced. A hidden table lists the dots for screen readers.
+// cells finds the dot under the pointer. A drag selects with a box or a freehand lasso; a finger scrolls the page
+// unless "Select by touch" is on. Keyboard: arrows walk to the nearest dot that way, Space selects, Enter opens,
+// Escape clears the selection; the focused dot is announced. A hidden table lists the dots for screen readers.
+// While the server lays a large pool out again (status "updating"), the last layout is drawn, the pieces it lacks
+// as hollow dots near their sub-theme, and the page asks again until the layout is done.
 (function () {
   "use strict";
   var canvas = document.getElementById("map-canvas");
@@ -30,7 +33,9 @@
 
   var data = null, points = [], byId = {}, px = null, py = null, radius = null;
   var base = null, ctx = canvas.getContext("2d"), ratio = 1, width = 0, height = 0;
-  var grid = {}, hover = -1, focus = -1, selected = new Set(), drag = null;
+  var grid = {}, hover = -1, focus = -1, selected = new Set(), drag = null, tap = null;
+  var tool = "box", touchSelect = false;
+  var touchButton = document.getElementById("map-touch");
 
   function say(text) {
     if (!announcer || !text) return;
@@ -143,8 +148,10 @@
     order.sort(function (a, b) { return (points[a].score || 0) - (points[b].score || 0); });
     g.globalAlpha = n > 2000 ? 0.8 : 0.9;
     order.forEach(function (k) {
-      g.fillStyle = colour(points[k]);
-      g.beginPath(); g.arc(px[k], py[k], radius[k], 0, 2 * Math.PI); g.fill();
+      g.beginPath(); g.arc(px[k], py[k], radius[k], 0, 2 * Math.PI);
+      if (points[k].placed === false) {  // not laid out yet: shown near its sub-theme, hollow
+        g.fillStyle = "#fff"; g.fill(); g.strokeStyle = colour(points[k]); g.lineWidth = 1.6; g.stroke();
+      } else { g.fillStyle = colour(points[k]); g.fill(); }
     });
     g.globalAlpha = 1;
     order.forEach(function (k) { drawMark(g, points[k], px[k], py[k], radius[k]); });
@@ -170,9 +177,15 @@
     if (drag && drag.moved) {
       ctx.fillStyle = "rgba(10,88,202,0.08)"; ctx.strokeStyle = "#0a58ca"; ctx.lineWidth = 1.5;
       ctx.setLineDash([5, 4]);
-      var x = Math.min(drag.x0, drag.x1), y = Math.min(drag.y0, drag.y1);
-      ctx.fillRect(x, y, Math.abs(drag.x1 - drag.x0), Math.abs(drag.y1 - drag.y0));
-      ctx.strokeRect(x, y, Math.abs(drag.x1 - drag.x0), Math.abs(drag.y1 - drag.y0));
+      if (drag.path) {
+        ctx.beginPath();
+        drag.path.forEach(function (q, k) { if (k) ctx.lineTo(q[0], q[1]); else ctx.moveTo(q[0], q[1]); });
+        ctx.closePath(); ctx.fill(); ctx.stroke();
+      } else {
+        var x = Math.min(drag.x0, drag.x1), y = Math.min(drag.y0, drag.y1);
+        ctx.fillRect(x, y, Math.abs(drag.x1 - drag.x0), Math.abs(drag.y1 - drag.y0));
+        ctx.strokeRect(x, y, Math.abs(drag.x1 - drag.x0), Math.abs(drag.y1 - drag.y0));
+      }
       ctx.setLineDash([]);
     }
   }
@@ -260,18 +273,67 @@
     say(selected.size + (selected.size === 1 ? " piece" : " pieces") + " selected");
   }
 
+  function inside(path, x, y) {
+    // even-odd rule: a ray to the right crosses the outline an odd number of times from inside
+    var hit = false;
+    for (var k = 0, j = path.length - 1; k < path.length; j = k++) {
+      var a = path[k], b = path[j];
+      if ((a[1] > y) !== (b[1] > y) && x < (b[0] - a[0]) * (y - a[1]) / (b[1] - a[1]) + a[0]) hit = !hit;
+    }
+    return hit;
+  }
+  function selectLasso(d) {
+    var path = d.path, x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    path.forEach(function (q) { x0 = Math.min(x0, q[0]); x1 = Math.max(x1, q[0]); y0 = Math.min(y0, q[1]); y1 = Math.max(y1, q[1]); });
+    if (!d.add) selected.clear();
+    for (var i = 0; i < points.length; i++) {
+      if (px[i] >= x0 && px[i] <= x1 && py[i] >= y0 && py[i] <= y1 && inside(path, px[i], py[i])) selected.add(i);
+    }
+    showSelection();
+    say(selected.size + (selected.size === 1 ? " piece" : " pieces") + " selected");
+  }
+
+  // ---- the tools: box or lasso; a finger selects only when asked to ------------------------------------------
+  Array.prototype.forEach.call(document.querySelectorAll(".map-tools [data-tool]"), function (button) {
+    button.addEventListener("click", function () {
+      tool = button.dataset.tool;
+      Array.prototype.forEach.call(document.querySelectorAll(".map-tools [data-tool]"), function (other) {
+        other.setAttribute("aria-pressed", String(other === button));
+      });
+    });
+  });
+  if (touchButton) {
+    // only where there is a touch screen (asked once: a screenshot may emulate another pointer for a moment)
+    touchButton.hidden = !(navigator.maxTouchPoints > 0 || window.matchMedia("(any-pointer: coarse)").matches);
+    touchButton.addEventListener("click", function () {
+      touchSelect = !touchSelect;
+      touchButton.setAttribute("aria-pressed", String(touchSelect));
+      canvas.classList.toggle("touch-select", touchSelect);  // CSS: touch-action none only now
+      say(touchSelect ? "A drag on the map selects" : "A drag on the map scrolls the page");
+    });
+  }
+
   // ---- the pointer -------------------------------------------------------------------------------------------
   canvas.addEventListener("pointerdown", function (event) {
     if (!base || event.button !== 0) return;
     var p = local(event);
-    drag = { x0: p.x, y0: p.y, x1: p.x, y1: p.y, moved: false, add: event.shiftKey, id: event.pointerId };
+    if (event.pointerType === "touch" && !touchSelect) {  // the page scrolls: only a tap is ours
+      tap = { x: p.x, y: p.y, id: event.pointerId };
+      return;
+    }
+    drag = { x0: p.x, y0: p.y, x1: p.x, y1: p.y, moved: false, add: event.shiftKey, id: event.pointerId,
+             path: tool === "lasso" ? [[p.x, p.y]] : null };
     canvas.setPointerCapture(event.pointerId);
   });
   canvas.addEventListener("pointermove", function (event) {
-    if (!base) return;
+    if (!base || (event.pointerType === "touch" && !drag)) return;  // a finger: taps only, no hover
     var p = local(event);
     if (drag) {
       drag.x1 = p.x; drag.y1 = p.y;
+      if (drag.path) {
+        var last = drag.path[drag.path.length - 1];
+        if (Math.abs(p.x - last[0]) + Math.abs(p.y - last[1]) >= 2) drag.path.push([p.x, p.y]);
+      }
       if (Math.abs(drag.x1 - drag.x0) + Math.abs(drag.y1 - drag.y0) > 5) drag.moved = true;
       if (drag.moved) { hover = -1; showTip(-1); redraw(); return; }
     }
@@ -280,18 +342,26 @@
     canvas.style.cursor = found >= 0 ? "pointer" : "crosshair";
   });
   canvas.addEventListener("pointerup", function (event) {
+    if (tap && tap.id === event.pointerId) {  // a tap: the first shows a dot's title, the second opens it
+      var t = local(event), hit = Math.abs(t.x - tap.x) + Math.abs(t.y - tap.y) <= 10 ? at(tap.x, tap.y) : -1;
+      tap = null;
+      if (hit >= 0 && hit === hover) { window.location.href = cardLink(points[hit]); return; }
+      hover = hit; showTip(hit); redraw();
+      return;
+    }
     if (!drag) return;
     var d = drag; drag = null;
     if (canvas.hasPointerCapture(event.pointerId)) canvas.releasePointerCapture(event.pointerId);
+    if (d.moved && d.path && d.path.length >= 3) { selectLasso(d); return; }
     if (d.moved) { selectBox(d); return; }
     var found = at(d.x0, d.y0);
     if (found < 0) return;
     if (event.shiftKey) { if (selected.has(found)) selected.delete(found); else selected.add(found); showSelection(); return; }
     window.location.href = cardLink(points[found]);
   });
-  canvas.addEventListener("pointercancel", function () { drag = null; redraw(); });
-  canvas.addEventListener("pointerleave", function () {
-    if (drag) return;
+  canvas.addEventListener("pointercancel", function () { drag = null; tap = null; redraw(); });
+  canvas.addEventListener("pointerleave", function (event) {
+    if (drag || event.pointerType === "touch") return;  // a finger always "leaves" as it lifts: the tip stays
     if (hover >= 0) { hover = -1; showTip(-1); redraw(); }
   });
 
@@ -385,20 +455,39 @@
     if (window.triageMap) window.triageMap.tabled = performance.now();
   }
 
+  function count(n, one, many) { return n.toLocaleString("en") + " " + (n === 1 ? one : many); }
+  function layoutNote(found) {
+    if (found.status === "updating") {
+      return " The layout is being updated" + (found.pending ? ": " + count(found.pending, "new piece is", "new pieces are") +
+        " shown as hollow dots near their sub-theme until it is done." : ".");
+    }
+    return "";
+  }
+
   var fetched = 0;
   function show(found) {
     fetched = performance.now();
+    // a redraw after the layout was updated keeps the selection and the focused piece
+    var keep = new Set(Array.from(selected).map(function (i) { return points[i].submission_id; }));
+    var focusedId = focus >= 0 ? points[focus].submission_id : null;
     data = found;
     points = found.points || [];
     data.clusters = data.clusters || [];
     byId = {};
     points.forEach(function (p, i) { byId[p.submission_id] = i; });
+    selected = new Set(); hover = -1; showTip(-1);
+    keep.forEach(function (sid) { if (byId[sid] !== undefined) selected.add(byId[sid]); });
+    focus = focusedId !== null && byId[focusedId] !== undefined ? byId[focusedId] : -1;
     fillLegend();
     if (!points.length) {
-      status.textContent = "No piece of this call-out is ready yet: the map fills in as pieces are processed.";
+      status.textContent = found.status === "computing" ?
+        "Laying out " + count(found.count, "piece", "pieces") + " for the first time: the map appears here when it is done " +
+        "(a pool of thousands takes a minute or two)." :
+        "No piece of this call-out is ready yet: the map fills in as pieces are processed.";
       frame.hidden = true;
       return;
     }
+    frame.hidden = false;
     place();
     drawBase();
     redraw();
@@ -415,8 +504,10 @@
                          } };
     requestAnimationFrame(function () { window.triageMap.painted = performance.now(); });  // the frame that shows it
     canvas.dataset.drawn = String(points.length);
-    status.textContent = points.length.toLocaleString("en") + (points.length === 1 ? " piece" : " pieces") + " in " +
-      data.clusters.length + (data.clusters.length === 1 ? " sub-theme" : " sub-themes") + ".";
+    canvas.dataset.status = found.status || "ready";
+    status.textContent = count(points.length, "piece", "pieces") + " in " +
+      count(data.clusters.length, "sub-theme", "sub-themes") + "." + layoutNote(found);
+    if (keep.size) showSelection();
     setTimeout(fillTable, 0);  // after the first picture
   }
 
@@ -431,18 +522,27 @@
     }, 120);
   });
 
-  fetch(canvas.dataset.src, { credentials: "same-origin", headers: { Accept: "application/json" } })
-    .then(function (reply) {
-      if (!reply.ok) {
-        return reply.json().catch(function () { return {}; }).then(function (body) {
-          throw new Error(typeof body.detail === "string" ? body.detail : reply.status + " " + reply.statusText);
-        });
-      }
-      return reply.json();
-    })
-    .then(show)
-    .catch(function (error) {
-      status.textContent = "The map could not be drawn: " + error.message;
-      status.classList.add("error");
-    });
+  // The server answers at once; while it lays the pool out ("updating", "computing") it says when to ask again.
+  function load() {
+    var again = 0;
+    fetch(canvas.dataset.src, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (reply) {
+        if (!reply.ok) {
+          return reply.json().catch(function () { return {}; }).then(function (body) {
+            throw new Error(typeof body.detail === "string" ? body.detail : reply.status + " " + reply.statusText);
+          });
+        }
+        again = Math.min(60, Math.max(2, parseInt(reply.headers.get("Retry-After"), 10) || 5));
+        return reply.json();
+      })
+      .then(function (found) {
+        show(found);
+        if (found.status && found.status !== "ready") setTimeout(load, again * 1000);
+      })
+      .catch(function (error) {
+        status.textContent = "The map could not be drawn: " + error.message;
+        status.classList.add("error");
+      });
+  }
+  load();
 })();
