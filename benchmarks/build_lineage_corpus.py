@@ -67,6 +67,7 @@ TITLES = ["my entry", "untitled", "for the call-out", "take one", "a little some
 PLAN = {"music": 4, "speech": 2, "video": 4, "head": 3, "text": 5, "image": 1, "reader": 2, "blank": 1,
         "sound": 4, "pictures": 3, "both": 1, "quoted": 2, "spoken": 3, "written": 2, "chain": 1}
 BASE_ASSETS = 2
+AT_LEAST = {"reader": 2, "sound": 3, "spoken": 2, "written": 2}  # every variant of these shows at least once
 
 
 @dataclass
@@ -537,9 +538,10 @@ class Pool:
 
     def make_blanks(self) -> None:
         """Failed uploads: black and silent video, and near-silent audio."""
-        for _ in range(self.counts["blank"]):
+        for k in range(self.counts["blank"]):
             p = self.new(".mp4", "video", 1, title="test")
-            write_video(black(6.0, (160, 120)), np.zeros(6 * SR, np.float32), p.path, self.tmp)
+            seconds = 6.0 + k / 2  # no two files alike byte for byte
+            write_video(black(seconds, (160, 120)), np.zeros(int(seconds * SR), np.float32), p.path, self.tmp)
             q = self.new(".wav", "audio", 1, title="test upload")
             write_audio(self.np.standard_normal(8 * SR).astype(np.float32) * 0.0005, q.path, self.tmp)
 
@@ -746,7 +748,7 @@ def _round(r: tuple[float, float] | None) -> list[float] | None:
 def plan(pieces: int) -> dict[str, int]:
     """Counts for a pool of about `pieces` files (assets included), each kind at least once."""
     scale = max(pieces - BASE_ASSETS, 1) / (sum(PLAN.values()) + 0.0)
-    counts = {k: max(1, round(v * scale)) for k, v in PLAN.items()}
+    counts = {k: max(AT_LEAST.get(k, 1), round(v * scale)) for k, v in PLAN.items()}
     counts["reader"] = 2
     counts["text"] = max(counts["text"], math.ceil((counts["quoted"] + counts["spoken"] + counts["written"]) / 2))
     counts["music"] = max(counts["music"], math.ceil(counts["sound"] * 3 / 4 / 2))
