@@ -179,3 +179,14 @@ def test_the_index_finds_the_quoted_text_among_many_and_scales_past_a_merge() ->
     index.add("story", STORY)
     found = index.match("new", text_words(f"{filler(30, 99)} {QUOTED}"))
     assert [r.source for r in found] == ["story"]
+
+
+def test_a_chorus_sung_twice_is_two_passages_on_the_singers_side() -> None:
+    chorus = ("we carried the lanterns down to the water and sang to the boats that were never coming home again, "
+              "oh never coming home, and the tide kept the time")
+    lyrics = (f"In the morning the nets were empty and the gulls were loud above the harbour wall. {chorus}. The baker "
+              f"and his bread and the rain on the roofs of the town. {chorus}.")
+    sung = timed(f"{filler(10, 1)} {chorus} {filler(15, 2)} {chorus} {filler(5, 3)}")
+    found = sorted(match_pair("song", lyrics, "cover", speech_words(sung)), key=lambda r: r.user_span.start)
+    assert [round(r.user_span.start) for r in found] == [4, 22]
+    assert all(lyrics[int(r.source_span.start):].startswith("we carried") for r in found)
