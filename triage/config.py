@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     clip_pretrained: str = "laion2b_s34b_b79k"
     clip_checkpoint: Path | None = None
     clip_batch_size: int = 32
+    # Unload a model no call used for this many seconds; it loads again on its next use (seconds then). 0: never.
+    # For a server that sits idle on a shared machine: its memory (or GPU memory) goes back between sessions.
+    model_idle_s: float = Field(default=0, ge=0)
 
     # batch analysis: "local" runs in the ingest process, "ray" spreads files over Ray workers (one file a task)
     engine: Literal["local", "ray"] = "local"

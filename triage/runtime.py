@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from triage.config import Settings
 from triage.domain import MediaLimits
-from triage.encoders import registry
-from triage.encoders.base import Encoders, ImageTextEncoder, TextEncoder
+from triage.encoders import cache, registry
+from triage.encoders.base import Encoders, ImageTextEncoder, TextEncoder, Transcriber
 from triage.errors import ModelUnavailable
 from triage.ingest.batch import engine_for
 from triage.ingest.engine import Analyser, AnalysisEngine
@@ -66,17 +66,41 @@ def encoders(settings: Settings) -> Encoders:
     """Load the configured models (cached per process). Speech and text models must exist; CLIP may wait."""
     # The text models first: loading one briefly holds its weight file on top of the model, so the process's
     # peak memory is lowest when that happens before Whisper is in memory.
-    text = text_encoder(settings)
+    text = unloadable(settings, lambda: text_encoder(settings))
     return Encoders(
-        transcriber=registry.transcriber(settings.whisper_model, beam_size=settings.whisper_beam_size,
-                                         vad=settings.whisper_vad, device=settings.device,
-                                         threads=settings.threads, models_dir=settings.models_dir,
-                                         other_languages=settings.whisper_other_languages,
-                                         batch_size=settings.whisper_batch_size),
+        transcriber=unloadable(settings, lambda: transcriber(settings)),
         text=text,
-        clip=clip_encoder(settings),
+        clip=_clip(settings, quiet=False),
         vad=settings.whisper_vad,
     )
+
+
+def transcriber(settings: Settings) -> Transcriber:
+    """The configured speech model (cached per process)."""
+    return registry.transcriber(settings.whisper_model, beam_size=settings.whisper_beam_size,
+                                vad=settings.whisper_vad, device=settings.device, threads=settings.threads,
+                                models_dir=settings.models_dir, other_languages=settings.whisper_other_languages,
+                                batch_size=settings.whisper_batch_size)
+
+
+Model = TypeVar("Model")
+
+
+def unloadable(settings: Settings, load: Callable[[], Model]) -> Model:
+    """The model `load` gives. With TRIAGE_MODEL_IDLE_S, a handle instead, which loads it again on the next call
+    after the process's watcher unloaded it for having been idle that long."""
+    if not settings.model_idle_s:
+        return load()
+    handle = cache.Reloading(load)
+    cache.watch(settings.model_idle_s)
+    return cast(Model, handle)
+
+
+def _clip(settings: Settings, *, quiet: bool) -> ImageTextEncoder | None:
+    """CLIP as `clip_encoder` gives it (None without weights); once loaded, an unloadable one must load again."""
+    if (model := clip_encoder(settings, quiet=quiet)) is None or not settings.model_idle_s:
+        return model
+    return unloadable(settings, lambda: clip_encoder(settings, required=True))
 
 
 def analyser(settings: Settings, models: Encoders | Callable[[], Encoders]) -> Analyser:
@@ -123,8 +147,8 @@ def ray_workers(settings: Settings) -> Any:
 
 def query_encoders(settings: Settings) -> Encoders:
     """Models for scoring and search: the text model and CLIP (if installed); no speech model is loaded."""
-    return Encoders(transcriber=None, text=text_encoder(settings),
-                    clip=clip_encoder(settings, quiet=True), vad=settings.whisper_vad)
+    return Encoders(transcriber=None, text=unloadable(settings, lambda: text_encoder(settings)),
+                    clip=_clip(settings, quiet=True), vad=settings.whisper_vad)
 
 
 def encoder_names(settings: Settings) -> dict[str, str]:
