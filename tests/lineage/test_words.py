@@ -108,10 +108,12 @@ def test_words_printed_in_a_still_image_give_character_offsets_in_its_text() -> 
     words = QUOTED.split()
     lines = [OcrLine("POETRY NIGHT", 90.0, (0, 0, 10, 10))]
     lines += [OcrLine(" ".join(words[i:i + 7]), 80.0, (0, 0, 10, 10)) for i in range(0, len(words), 7)]
-    found = match_pair("story", STORY, "poster", picture_words(lines))
-    assert len(found) == 1
-    assert found[0].user_span.unit == "chars"
-    assert found[0].user_span.start == len("POETRY NIGHT\n")
+    for duration in (None, 0.0):  # an image's probe may say no duration or 0
+        found = match_pair("story", STORY, "poster", picture_words(lines, duration))
+        assert len(found) == 1
+        assert found[0].user_span.unit == "chars"
+        assert found[0].user_span.start == len("POETRY NIGHT\n")
+        assert "shown in poster's pictures at chars" in found[0].evidence
 
 
 def test_two_readings_of_one_public_text_are_not_reuse_of_each_other() -> None:

@@ -107,8 +107,8 @@ def speech_words(transcript: Transcript) -> PieceWords:
 
 def picture_words(lines: Sequence[OcrLine], duration: float | None = None) -> PieceWords:
     """Words printed in a piece's pictures: a video's lines at their times (until `duration`, else the last line's
-    end); a still image's (every line at time 0, no duration) at character offsets in ocr_text(lines)."""
-    if duration is None and all(line.time == 0 and line.end == 0 for line in lines):
+    end); a still image's (every line at time 0, no duration or 0) at character offsets in ocr_text(lines)."""
+    if not duration and all(line.time == 0 and line.end == 0 for line in lines):
         return text_words(ocr_text(lines), form="pictures")
     words: list[str] = []
     starts: list[float] = []
