@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from triage.domain import Segment, Transcript, Word
@@ -192,3 +193,23 @@ def test_a_chorus_sung_twice_is_two_passages_on_the_singers_side() -> None:
     found = sorted(match_pair("song", lyrics, "cover", speech_words(sung)), key=lambda r: r.user_span.start)
     assert [round(r.user_span.start) for r in found] == [4, 22]
     assert all(lyrics[int(r.source_span.start):].startswith("we carried") for r in found)
+
+
+def test_a_poster_read_by_tesseract_is_found_quoting_the_story() -> None:
+    """The real reader on a rendered poster: OCR's own misreads must not break the passage."""
+    from tests.media.text_pictures import background, draw_text
+    from triage.errors import OcrUnavailable
+    from triage.media import ocr
+
+    try:
+        reader = ocr.reader()
+    except OcrUnavailable as missing:
+        pytest.skip(str(missing))
+    words = QUOTED.split()
+    lines = ["POETRY NIGHT"] + [" ".join(words[i:i + 6]) for i in range(0, len(words), 6)]
+    poster = draw_text(background("gradient", (900, 620)), lines, font="DejaVuSerif.ttf", size=26,
+                       colour=(255, 255, 255), at=(30, 30))
+    read = reader.read(np.asarray(poster))
+    found = match_pair("story", STORY, "poster", picture_words(read))
+    assert len(found) == 1
+    assert abs(found[0].source_span.start - STORY.index("When the supply")) <= 20
