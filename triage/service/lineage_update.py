@@ -1,5 +1,8 @@
 """Finding remix lineage: each new piece matched against the whole archive, and a rebuild of it all.
 
+Platform assets are ordinary sources here: what matches them is stored like any reuse, and the reading side
+(service/lineage.py) masks it. So marking or unmarking an asset takes effect at once, with no re-matching.
+
 The matchers' own fingerprints are made from what ingest already stored (the 16 kHz audio, the original video,
 the text, transcript and printed words) and kept as artifacts, so a rebuild or a restart never decodes twice.
 The archive's inverted indexes live in memory, one per database, and take new pieces one at a time.
@@ -139,8 +142,8 @@ def _remove(archive: Archive, sha: str) -> None:
     archive.known.discard(sha)
 
 
-def _caught_up(store: Store, archive: Archive, assets: set[str]) -> None:
-    """Bring the archive in line with the database: ready contents in, erased ones out, assets as marked."""
+def _caught_up(store: Store, archive: Archive) -> None:
+    """Bring the archive in line with the database: ready contents in, erased ones out."""
     with store.db.session() as session:
         ready = _ready(session)
     missing = [sha for sha in ready if sha not in archive.known]
@@ -149,8 +152,6 @@ def _caught_up(store: Store, archive: Archive, assets: set[str]) -> None:
     for batch in _batches(missing, 200):
         for prints in prints_of(store, batch).values():
             _add(archive, prints)
-    archive.sound.assets = set(assets)
-    archive.words.assets = set(assets)
 
 
 def _batches(items: list[str], size: int) -> Iterable[list[str]]:
@@ -175,9 +176,8 @@ def update_lineage(store: Store, shas: Iterable[str], progress: Progress | None 
     archive = _archive(store)
     with archive.lock:
         with store.db.session() as session:
-            assets = rows.asset_shas(session)
             ready = set(_ready(session))
-        _caught_up(store, archive, assets)
+        _caught_up(store, archive)
         prints = prints_of(store, [sha for sha in wanted if sha in ready])
         pairs: set[tuple[str, str, str]] = set()
         stored = 0
@@ -196,10 +196,8 @@ def rebuild_lineage(store: Store, progress: Progress | None = None) -> dict[str,
     """Forget every stored reuse and find them all again: each content, oldest first, against those before it."""
     archive = Archive()
     with store.db.session() as session:
-        assets = rows.asset_shas(session)
         ready = _ready(session)
         rows.clear_matches(session)
-    archive.sound.assets, archive.words.assets = set(assets), set(assets)
     stored = 0
     for start in range(0, len(ready), 200):
         batch = ready[start:start + 200]
