@@ -1,0 +1,185 @@
+"""Partial reuse of pictures: a planted segment is found with both ranges through re-encoding, scaling, letterbox,
+mirroring, zoom and a burned-in logo or caption; black frames, fades and two people's talking heads are not.
+
+Videos are made here: numpy frames piped to the ffmpeg command, which also applies each change.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from triage.domain import MediaLimits
+from triage.lineage.frame_track import FrameTrack, frame_track, phash
+from triage.lineage.pictures import PictureIndex, match
+from triage.lineage.types import ReuseKind
+
+pytestmark = pytest.mark.skipif(not shutil.which("ffmpeg"), reason="needs the ffmpeg command")
+
+W, H, FPS = 320, 180, 10  # 10 frames a second: enough for 4 samples a second, cheap to make
+
+
+def moving(seconds: float, seed: int) -> np.ndarray:
+    """Frames of moving content: drifting discs over a blocky background that changes every 1.5 s."""
+    yy, xx = np.mgrid[0:H, 0:W]
+    frames = []
+    for i in range(int(seconds * FPS)):
+        t = i / FPS
+        r = np.random.default_rng(seed * 1000 + int(t / 1.5))
+        bg = np.kron(r.uniform(0, 255, (6, 8)), np.ones((H // 6 + 1, W // 8 + 1)))[:H, :W]
+        img = np.stack([bg, np.roll(bg, 7, 1), np.roll(bg, 13, 0)], -1)
+        for _ in range(4):
+            cx = (r.uniform(0, W) + 40 * t * r.uniform(-1, 1)) % W
+            cy = (r.uniform(0, H) + 30 * t * r.uniform(-1, 1)) % H
+            img[((xx - cx) ** 2 + (yy - cy) ** 2) < r.uniform(15, 40) ** 2] = r.uniform(0, 255, 3)
+        frames.append(img.astype(np.uint8))
+    return np.stack(frames)
+
+
+def talking_head(seconds: float, seed: int) -> np.ndarray:
+    """A near-still face (ellipse, eyes, a mouth that opens and closes, a slight sway) before a plain wall."""
+    r = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:H, 0:W]
+    wall, skin, shirt = r.uniform(60, 200, 3), r.uniform(120, 230, 3), r.uniform(0, 255, 3)
+    fw, fh = r.uniform(35, 50), r.uniform(50, 65)
+    frames = []
+    for i in range(int(seconds * FPS)):
+        t = i / FPS
+        cx, cy = W / 2 + 3 * np.sin(t * r.uniform(0.5, 1.5)), H / 2 - 10
+        img = np.zeros((H, W, 3)) + wall
+        img[yy > H - 40] = shirt
+        img[((xx - cx) / fw) ** 2 + ((yy - cy) / fh) ** 2 < 1] = skin
+        for ex in (-15, 15):
+            img[((xx - cx - ex) ** 2 + (yy - cy + 12) ** 2) < 16] = 20
+        opening = 2 + 4 * abs(np.sin(t * 7 + seed))
+        img[(np.abs(xx - cx) < 12) & (np.abs(yy - cy - 25) < opening)] = 60
+        frames.append(img.astype(np.uint8))
+    return np.stack(frames)
+
+
+def black(seconds: float) -> np.ndarray:
+    return np.zeros((int(seconds * FPS), H, W, 3), np.uint8)
+
+
+def faded(frames: np.ndarray, seconds: float) -> np.ndarray:
+    n = min(int(seconds * FPS), len(frames) // 2)
+    gain = np.ones(len(frames))
+    gain[:n] = np.linspace(0, 1, n)
+    gain[len(frames) - n:] = np.linspace(1, 0, n)
+    return (frames * gain[:, None, None, None]).astype(np.uint8)
+
+
+def encode(frames: np.ndarray, path: Path, filters: str = "", crf: int = 23) -> Path:
+    vf = ["-vf", filters] if filters else []
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s",
+                    f"{W}x{H}", "-r", str(FPS), "-i", "-", *vf, "-c:v", "libx264", "-preset", "veryfast", "-crf",
+                    str(crf), "-pix_fmt", "yuv420p", str(path)], input=frames.tobytes(), check=True)
+    return path
+
+
+def track(frames: np.ndarray, path: Path, filters: str = "", crf: int = 23) -> FrameTrack:
+    return frame_track(encode(frames, path, filters, crf), "mov", "an MP4 video", MediaLimits())
+
+
+def assert_near(span, start: float, end: float) -> None:  # type: ignore[no-untyped-def]
+    assert abs(span.start - start) <= 1.0 and abs(span.end - end) <= 1.0, (span, start, end)
+
+
+@pytest.fixture(scope="module")
+def tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pictures")
+
+
+@pytest.fixture(scope="module")
+def source() -> np.ndarray:
+    return moving(12.0, seed=1)
+
+
+INTRO = moving(3.0, seed=77)
+
+
+@pytest.fixture(scope="module")
+def index(source: np.ndarray, tmp: Path) -> PictureIndex:
+    index = PictureIndex(assets=("intro",))
+    pieces = {"A": source, "head1": talking_head(8.0, seed=1), "intro": INTRO,
+              "P": np.concatenate([INTRO, moving(6.0, seed=50)]),
+              **{f"other{i}": moving(6.0, seed=100 + i) for i in range(3)}}
+    for key, frames in pieces.items():
+        index.add(key, track(frames, tmp / f"{key}.mp4"))
+    return index
+
+
+CHANGES = {
+    "re-encoded": "",
+    "scaled-down": "scale=192:108",
+    "letterboxed": "scale=320:140,pad=320:180:0:20",
+    "mirrored": "hflip",
+    "zoomed": "crop=256:144:32:18,scale=320:180",
+    "logo": "drawbox=x=250:y=10:w=60:h=30:color=white@0.9:t=fill",
+    "caption": "drawbox=x=0:y=150:w=320:h=30:color=black@0.8:t=fill",
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_a_segment_is_found_with_both_ranges(index: PictureIndex, source: np.ndarray, tmp: Path,
+                                             change: str) -> None:
+    # A's 3-8 s at B's 4-9 s, between B's own pictures; then changed and re-encoded at a lower quality.
+    frames = np.concatenate([moving(4.0, seed=60), source[3 * FPS:8 * FPS], moving(3.0, seed=61)])
+    found = match(index, "B", track(frames, tmp / f"B-{change}.mp4", CHANGES[change], crf=30))
+    assert [r.source for r in found] == ["A"], found
+    reuse = found[0]
+    assert reuse.kind == ReuseKind.VIDEO and reuse.user == "B"
+    assert_near(reuse.source_span, 3.0, 8.0)
+    assert_near(reuse.user_span, 4.0, 9.0)
+    assert reuse.share == pytest.approx(reuse.user_span.length / 12.0, abs=0.05)
+    assert ("mirrored" in reuse.evidence) == (change == "mirrored")
+
+
+def test_a_two_second_segment_is_enough(index: PictureIndex, source: np.ndarray, tmp: Path) -> None:
+    frames = np.concatenate([moving(3.0, seed=62), source[6 * FPS:8 * FPS], moving(3.0, seed=63)])
+    found = match(index, "B", track(frames, tmp / "B-short.mp4"))
+    assert [r.source for r in found] == ["A"]
+    assert_near(found[0].user_span, 3.0, 5.0)
+
+
+def test_black_frames_fades_and_other_talking_heads_are_never_evidence(index: PictureIndex, tmp: Path,
+                                                                      source: np.ndarray) -> None:
+    assert match(index, "dark", track(black(6.0), tmp / "black.mp4")) == []
+    assert frame_track(tmp / "black.mp4", "mov", "an MP4 video", MediaLimits()).blank.all()
+    head = talking_head(8.0, seed=2)
+    assert match(index, "head2", track(head, tmp / "head2.mp4")) == []
+    # fades to black between unrelated pictures
+    fades = np.concatenate([faded(moving(3.0, seed=64), 1.0), black(1.0), faded(moving(3.0, seed=65), 1.0)])
+    assert match(index, "fades", track(fades, tmp / "fades.mp4")) == []
+
+
+def test_a_platform_intro_gives_no_edge_to_anyone(index: PictureIndex, tmp: Path, source: np.ndarray) -> None:
+    q = np.concatenate([INTRO, moving(6.0, seed=51)])
+    assert match(index, "Q", track(q, tmp / "Q.mp4")) == []
+    q2 = np.concatenate([INTRO, source[0:4 * FPS]])
+    found = match(index, "Q2", track(q2, tmp / "Q2.mp4"))
+    assert [r.source for r in found] == ["A"]
+    assert_near(found[0].user_span, 3.0, 7.0)
+
+
+def test_the_pure_hash_has_imagehash_layout_for_mirroring() -> None:
+    import imagehash
+    from PIL import Image
+
+    from triage.fingerprints.frames import MIRROR
+
+    picture = moving(0.1, seed=3)[0, :, :, 0]
+    assert bin(phash(picture) ^ int(str(imagehash.phash(Image.fromarray(picture))), 16)).count("1") <= 6
+    flipped = phash(np.ascontiguousarray(picture[:, ::-1]))
+    assert bin(flipped ^ (phash(picture) ^ int(MIRROR))).count("1") <= 6
+
+
+def test_a_track_round_trips_through_bytes(tmp: Path, source: np.ndarray) -> None:
+    t = track(source[: 2 * FPS], tmp / "short.mp4")
+    again = FrameTrack.from_bytes(t.to_bytes())
+    assert np.array_equal(again.plain, t.plain) and np.array_equal(again.times, t.times)
+    assert again.duration == t.duration and 7 <= len(t.times) <= 9

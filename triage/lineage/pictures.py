@@ -1,0 +1,327 @@
+"""Partial reuse of pictures: an inverted index of many videos' frame tracks, and the segments of them a query shows.
+
+Frame hashes are indexed by four 16-bit bands, so a frame re-encoded, scaled or captioned (a few to ~12 bits off)
+almost always shares a band with its original somewhere in a 2 s run of 8 frames. Band hits vote on (piece, view,
+offset); each well-voted cell is checked frame by frame: a stretch of query frames near their aligned source
+frames is evidence only when it is also *specific to that moment*, i.e. clearly nearer than the same source a
+second or more away. A still picture (a talking head, a title card) is as near at every offset and so proves
+nothing, however alike two of them look: stills are left to the duplicate finder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from triage.fingerprints.frames import MATCH_LOOSE, MATCH_STRICT
+from triage.lineage.frame_track import FrameTrack
+from triage.lineage.types import Reuse, ReuseKind, Span
+from triage.timefmt import clock
+
+_BANDS = 4
+_BAND_BITS = 64 // _BANDS
+# Views of the source in the index: its whole picture, and its centre (what a zoomed or cropped copy shows).
+_VIEWS = ("whole", "centre")
+_COARSE_S = 1.0
+_MIN_VOTES = 2
+_CELLS_PER_PIECE = 4
+_MAX_CANDIDATES = 300
+# Frames are sampled at their own moments in each copy (4 a second, keyframe timing aside): a query frame is
+# compared with the source frames within this much of its aligned time, and the nearest counts.
+_SLACK_S = 0.3
+# A frame is the same picture below MATCH_LOOSE bits (fingerprints.frames: re-encodes, resizes and trims move
+# pHash by 0-10 bits, unrelated pictures sit near 32 and rarely come below 20).
+_NEAR = MATCH_LOOSE
+# A stretch may have a few frames hidden (a caption appearing, a flash): up to this long a run of far frames.
+_MAX_GAP_S = 1.0
+_MIN_SEGMENT_S = 1.5  # segments of 2 s are reported; sampling puts the measured ends up to 0.25 s inside each
+# Specificity: on average the aligned frames must be this many bits nearer than the best offset a second or more
+# away. Re-encoding noise is up to MATCH_STRICT bits; moving pictures a second apart differ by more than that
+# again, while a still differs from itself a second later by noise alone.
+_SPECIFIC_BITS = MATCH_STRICT / 2
+_SHIFTS_S = (-3.0, -2.0, -1.0, 1.0, 2.0, 3.0)
+_MIN_FRAMES = 5  # a 2 s run at 4 frames a second has 8; fewer than 5 near frames is too thin to be evidence
+
+
+def _informative(track: FrameTrack) -> np.ndarray:
+    """Frames that can be evidence: not blank, and not a flat picture's hash (nearly all bits on one side)."""
+    ones = np.bitwise_count(track.plain)
+    return ~track.blank & (ones >= 2) & (ones <= 62)
+
+
+def _band_keys(values: np.ndarray) -> np.ndarray:
+    """(n, _BANDS) uint32 keys: band number in the high bits, the band's bits below."""
+    v = values.astype(np.uint64)
+    keys = [((v >> np.uint64(b * _BAND_BITS)) & np.uint64((1 << _BAND_BITS) - 1)).astype(np.uint32)
+            | np.uint32(b << _BAND_BITS) for b in range(_BANDS)]
+    return np.stack(keys, axis=1)
+
+
+@dataclass(frozen=True)
+class _Postings:
+    keys: np.ndarray  # sorted uint32
+    ids: np.ndarray  # int32 piece number
+    times: np.ndarray  # float32 time of the frame in its piece
+    views: np.ndarray  # int8 index into _VIEWS
+
+
+class PictureIndex:
+    """Frame tracks of many videos by hash band. Like sound.SoundIndex: pending adds, tombstoned removals."""
+
+    def __init__(self, assets: Iterable[str] = ()) -> None:
+        self.assets: set[str] = set(assets)
+        self._keys: list[str | None] = []
+        self._ids: dict[str, int] = {}
+        self._tracks: dict[int, FrameTrack] = {}
+        self._main = _postings([])
+        self._pending: list[int] = []
+        self._pending_postings: _Postings | None = None
+        self._dead = np.zeros(0, dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ids
+
+    def add(self, key: str, track: FrameTrack) -> None:
+        """Index a video's frame track under `key` (replacing what it had)."""
+        if key in self._ids:
+            self.remove(key)
+        number = len(self._keys)
+        self._keys.append(key)
+        self._ids[key] = number
+        self._tracks[number] = track
+        self._dead = np.append(self._dead, False)
+        self._pending.append(number)
+        self._pending_postings = None
+        if sum(len(self._tracks[i].times) for i in self._pending) > max(20_000, len(self._main.keys) // 40):
+            self.compact()
+
+    def remove(self, key: str) -> None:
+        """Forget a video (no error when absent)."""
+        number = self._ids.pop(key, None)
+        if number is None:
+            return
+        self._keys[number] = None
+        self._tracks.pop(number)
+        self._dead[number] = True
+        if number in self._pending:
+            self._pending.remove(number)
+            self._pending_postings = None
+
+    def compact(self) -> None:
+        """Merge the pending videos and drop the removed ones from the sorted arrays."""
+        self._main = _postings(sorted(self._tracks.items()))
+        self._pending, self._pending_postings = [], None
+
+    def number(self, key: str) -> int | None:
+        return self._ids.get(key)
+
+    def key(self, number: int) -> str | None:
+        return self._keys[number]
+
+    def track(self, number: int) -> FrameTrack:
+        return self._tracks[number]
+
+    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every posting of every band key: (index into keys, piece number, frame time, view)."""
+        if self._pending_postings is None:
+            self._pending_postings = _postings([(i, self._tracks[i]) for i in self._pending])
+        found = [_lookup(p, keys) for p in (self._main, self._pending_postings)]
+        parts = [np.concatenate([f[k] for f in found]) for k in range(4)]
+        alive = ~self._dead[parts[1]]
+        return parts[0][alive], parts[1][alive], parts[2][alive], parts[3][alive]
+
+
+def _postings(tracks: list[tuple[int, FrameTrack]]) -> _Postings:
+    keys, ids, times, views = [], [], [], []
+    for number, track in tracks:
+        rows = np.nonzero(_informative(track))[0]
+        for v, values in enumerate((track.plain, track.centre)):
+            k = _band_keys(values[rows])
+            keys.append(k.reshape(-1))
+            times.append(np.repeat(track.times[rows], _BANDS).astype(np.float32))
+            ids.append(np.full(k.size, number, np.int32))
+            views.append(np.full(k.size, v, np.int8))
+    if not keys:
+        return _Postings(np.zeros(0, np.uint32), np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int8))
+    all_keys = np.concatenate(keys)
+    order = np.argsort(all_keys, kind="stable")
+    return _Postings(all_keys[order], np.concatenate(ids)[order], np.concatenate(times)[order],
+                     np.concatenate(views)[order])
+
+
+def _lookup(post: _Postings, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    lo = np.searchsorted(post.keys, keys, "left")
+    hi = np.searchsorted(post.keys, keys, "right")
+    counts = hi - lo
+    rows = np.repeat(np.arange(len(keys)), counts)
+    at = np.repeat(lo, counts) + np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+    return rows, post.ids[at], post.times[at], post.views[at]
+
+
+@dataclass(frozen=True)
+class _Cell:
+    piece: int
+    mirrored: bool
+    view: int
+    offset: float  # query time - source time
+
+
+def _candidates(index: PictureIndex, track: FrameTrack, skip: int | None) -> list[_Cell]:
+    """The best-voted (piece, mirrored, view, coarse offset) cells, a few distinct offsets per piece."""
+    rows = np.nonzero(_informative(track))[0]
+    votes: dict[tuple[int, int, int, int], int] = {}
+    for mirrored, values in ((0, track.plain), (1, track.mirrored)):
+        q, piece, t_source, view = index.lookup(_band_keys(values[rows]).reshape(-1))
+        mine = piece != (-1 if skip is None else skip)
+        offset = np.round((track.times[rows[q // _BANDS]] - t_source) / _COARSE_S).astype(np.int64)
+        # one query frame voting for one cell through several bands or source frames is one vote
+        triples = np.stack([q[mine] // _BANDS, piece[mine], view[mine], offset[mine]], axis=1)
+        if not len(triples):
+            continue
+        cells, counts = np.unique(np.unique(triples, axis=0)[:, 1:], axis=0, return_counts=True)
+        for (p, v, o), n in zip(cells.tolist(), counts.tolist(), strict=True):
+            if n >= _MIN_VOTES:
+                votes[(p, mirrored, v, o)] = n
+    chosen: dict[int, list[tuple[int, int, int]]] = {}
+    for (p, m, v, o), _n in sorted(votes.items(), key=lambda kv: -kv[1]):
+        taken = chosen.setdefault(p, [])
+        # a neighbouring offset of the same view is the same segment, which _refine searches
+        if len(taken) < _CELLS_PER_PIECE and not any((m, v) == (mm, vv) and abs(o - oo) <= 1 for mm, vv, oo in taken):
+            taken.append((m, v, o))
+    ranked = sorted(((votes[(p, m, v, o)], p, m, v, o) for p, cells in chosen.items() for m, v, o in cells),
+                    reverse=True)
+    return [_Cell(p, bool(m), v, o * _COARSE_S) for _, p, m, v, o in ranked[:_MAX_CANDIDATES]]
+
+
+def _aligned_distance(query: np.ndarray, t_query: np.ndarray, source: FrameTrack, usable: np.ndarray,
+                      values: np.ndarray, offset: float) -> np.ndarray:
+    """For each query frame, the fewest differing bits to any usable source frame within _SLACK_S of its aligned
+    time (64 where there is none)."""
+    t_src = source.times[usable]
+    h_src = values[usable]
+    want = t_query - offset
+    lo = np.searchsorted(t_src, want - _SLACK_S, "left")
+    hi = np.searchsorted(t_src, want + _SLACK_S, "right")
+    best = np.full(len(query), 64, dtype=np.int64)
+    width = int((hi - lo).max()) if len(lo) else 0
+    for k in range(width):
+        at = lo + k
+        ok = at < hi
+        d = np.bitwise_count(query[ok] ^ h_src[at[ok]]).astype(np.int64)
+        best[ok] = np.minimum(best[ok], d)
+    return best
+
+
+def _refine(q_values: np.ndarray, t_query: np.ndarray, source: FrameTrack, usable: np.ndarray,
+            values: np.ndarray, offset: float) -> tuple[float, np.ndarray]:
+    """The offset within a coarse cell where most query frames are near, and their distances there."""
+    best: tuple[int, float, np.ndarray] = (-1, offset, np.zeros(0))
+    for step in np.arange(-_COARSE_S, _COARSE_S + 1e-9, 0.125):
+        d = _aligned_distance(q_values, t_query, source, usable, values, offset + step)
+        near = int((d < _NEAR).sum())
+        if near > best[0]:
+            best = (near, offset + step, d)
+    return best[1], best[2]
+
+
+def _runs(near: np.ndarray, times: np.ndarray) -> list[np.ndarray]:
+    """Index arrays of the near frames grouped into stretches with gaps of at most _MAX_GAP_S."""
+    idx = np.nonzero(near)[0]
+    if not len(idx):
+        return []
+    cuts = np.nonzero(np.diff(times[idx]) > _MAX_GAP_S)[0] + 1
+    return [r for r in np.split(idx, cuts) if len(r)]
+
+
+def _specific(q_values: np.ndarray, t_query: np.ndarray, source: FrameTrack, usable: np.ndarray,
+              values: np.ndarray, offset: float, aligned: np.ndarray) -> bool:
+    """Whether the frames are clearly nearer at `offset` than the same source at other offsets (see
+    _SPECIFIC_BITS). Shifts that fall off the source entirely are not alternatives."""
+    here = float(np.mean(aligned))
+    others = []
+    for shift in _SHIFTS_S:
+        d = _aligned_distance(q_values, t_query, source, usable, values, offset + shift)
+        covered = d < 64
+        if covered.sum() >= max(2, len(d) // 2):
+            others.append(float(np.mean(d[covered])))
+    return bool(others) and min(others) - here >= _SPECIFIC_BITS
+
+
+def match(index: PictureIndex, key: str, track: FrameTrack) -> list[Reuse]:
+    """Every segment (>= 2 s) of an indexed video that the query video `key` (its frame `track`) shows.
+
+    source = the indexed video, user = the query. Query time that shows a platform asset (index.assets) is masked
+    and gives no edge to anyone; an asset query gives none.
+    """
+    if key in index.assets or not _informative(track).any():
+        return []
+    rows = np.nonzero(_informative(track))[0]
+    t_query = track.times[rows]
+    found: list[tuple[str, _Cell, Span, float, float]] = []  # source, cell, query span, offset, mean distance
+    for cell in _candidates(index, track, index.number(key)):
+        source = index.track(cell.piece)
+        usable = np.nonzero(_informative(source))[0]
+        q_values = (track.mirrored if cell.mirrored else track.plain)[rows]
+        values = source.centre if _VIEWS[cell.view] == "centre" else source.plain
+        offset, dist = _refine(q_values, t_query, source, usable, values, cell.offset)
+        for run in _runs(dist < _NEAR, t_query):
+            if len(run) < _MIN_FRAMES or t_query[run[-1]] - t_query[run[0]] < _MIN_SEGMENT_S:
+                continue
+            if not _specific(q_values[run], t_query[run], source, usable, values, offset, dist[run]):
+                continue
+            use = Span(float(t_query[run[0]]), min(track.duration, float(t_query[run[-1]]) + 1.0 / _rate(track)))
+            found.append((index.key(cell.piece) or "", cell, use, offset, float(np.mean(dist[run]))))
+    mask = [use for name, _, use, _, _ in found if name in index.assets]
+    reuses = []
+    for name, cell, use, offset, mean in found:
+        left = _unmasked(use, mask)
+        if name not in index.assets and left is not None:
+            reuses.append(_reuse(name, key, cell, left, offset, mean, track.duration))
+    return _distinct(reuses)
+
+
+def _reuse(source: str, user: str, cell: _Cell, use: Span, offset: float, mean: float, duration: float) -> Reuse:
+    src = Span(max(0.0, use.start - offset), use.end - offset)
+    how = [w for w, on in (("mirrored", cell.mirrored), ("zoomed or cropped", _VIEWS[cell.view] == "centre")) if on]
+    note = f" ({', '.join(how)})" if how else ""
+    evidence = (f"{source}'s pictures for {clock(src.start)}-{clock(src.end)} in {user}'s "
+                f"{clock(use.start)}-{clock(use.end)}{note}")
+    return Reuse(source=source, user=user, kind=ReuseKind.VIDEO, source_span=src, user_span=use,
+                 share=use.length / duration if duration > 0 else 0.0, score=1.0 - mean / _NEAR, evidence=evidence)
+
+
+def _rate(track: FrameTrack) -> float:
+    gaps = np.diff(track.times)
+    return float(1.0 / np.median(gaps)) if len(gaps) and np.median(gaps) > 0 else 4.0
+
+
+def _unmasked(use: Span, mask: list[Span]) -> Span | None:
+    """The query span less any time an asset covers (its longest remaining part); None when too little is left."""
+    parts = [(use.start, use.end)]
+    for m in mask:
+        parts = [piece for a, b in parts for piece in ((a, min(b, m.start)), (max(a, m.end), b)) if piece[1] > piece[0]]
+    if not parts:
+        return None
+    a, b = max(parts, key=lambda p: p[1] - p[0])
+    return Span(a, b) if b - a >= _MIN_SEGMENT_S else None
+
+
+def _distinct(reuses: list[Reuse]) -> list[Reuse]:
+    """One reuse per stretch: the same source found through several views is kept once, the nearest."""
+    kept: list[Reuse] = []
+    for r in sorted(reuses, key=lambda r: -r.score * r.user_span.length):
+        if any(k.source == r.source and _overlap(k.user_span, r.user_span) > 0.5 * min(k.user_span.length,
+                                                                                       r.user_span.length)
+               for k in kept):
+            continue
+        kept.append(r)
+    return sorted(kept, key=lambda r: (r.user_span.start, r.source))
+
+
+def _overlap(a: Span, b: Span) -> float:
+    return max(0.0, min(a.end, b.end) - max(a.start, b.start))
