@@ -139,6 +139,20 @@ def test_text_edges_share_in_characters() -> None:
     assert credits(found, "essay") == {"critic": 0.7, "writer": 0.3}
 
 
+def test_words_matched_in_a_text_and_in_its_reading_make_one_edge_in_the_unit_that_takes_most() -> None:
+    pieces = {"poem": PieceInfo("poet", 1, chars=300), "video": PieceInfo("maker", 2, chars=1000, duration=60.0)}
+    in_text = Reuse("poem", "video", TEXT, Span(0, 250, "chars"), Span(500, 750, "chars"), 0.25, 40.0, "quoted")
+    read = Reuse("poem", "video", TEXT, Span(0, 300, "chars"), Span(10, 40), 0.5, 50.0, "read aloud")
+    found = build_lineage([in_text, read], pieces)
+    assert len(found.edges) == 1
+    edge = found.edges[0]
+    assert edge.share == pytest.approx(0.5) and edge.user_ranges[0] == Span(10, 40)
+    shown = lineage_dict(found, "video", pieces)["builds_on"][0]
+    assert shown["range"] == [10.0, 40.0] and shown["source_range"] == [0, 300]
+    assert shown["ranges"] == [[10.0, 40.0], [500, 750]]
+    assert credits(found, "video") == {"maker": 0.5, "poet": 0.5}
+
+
 def test_the_json_form_follows_the_cli_contract() -> None:
     pieces = {"a": piece("alice", 1, external_id="ext-a"), "b": piece("bob", 2, external_id="ext-b")}
     found = build_lineage([seconds("a", "b", (12, 31), (40, 59))], pieces)

@@ -32,9 +32,10 @@ class Edge:
     kind: ReuseKind
     source_ranges: tuple[Span, ...]
     user_ranges: tuple[Span, ...]
-    share: float  # the union of user_ranges over the user's length
+    share: float  # the union of user_ranges (in the first one's unit) over the user's length
     score: float  # the strongest match's
     evidence: str
+    user_length: float = 0.0  # the user's length in its first range's unit, where known or implied by the matches
 
 
 @dataclass(frozen=True)
@@ -124,24 +125,45 @@ def union(spans: Iterable[Span]) -> tuple[Span, ...]:
 
 
 def _merged(reuses: Sequence[Reuse], pieces: Mapping[str, PieceInfo]) -> list[Edge]:
-    """One edge per (user, source, kind): ranges unioned; the share is the union's length over the user's length,
-    that length taken from the caller or else read back from a match's own share."""
+    """One edge per (user, source, kind): ranges unioned. A piece's words may be matched in two units (its text in
+    characters, its reading in seconds): the share is taken in the unit where the source covers most of it, and
+    that unit's ranges come first."""
     groups: dict[tuple[str, str, ReuseKind], list[Reuse]] = defaultdict(list)
     for reuse in reuses:
         groups[(reuse.user, reuse.source, reuse.kind)].append(reuse)
     edges = []
     for (user, source, kind), found in groups.items():
-        user_ranges = union(r.user_span for r in found)
-        length = _length(pieces[user], user_ranges[0].unit) or max(
-            (r.user_span.length / r.share for r in found if r.share > 0), default=0.0)
-        used = sum(s.length for s in user_ranges if s.unit == user_ranges[0].unit)
-        share = min(1.0, used / length) if length > 0 else max(r.share for r in found)
+        info = pieces[user]
+        lengths = {unit: _length(info, unit) or _read_back(found, unit) for unit in {r.user_span.unit for r in found}}
+        shares = {unit: _covered([r.user_span for r in found], unit, length) for unit, length in lengths.items()}
+        unit = max(shares, key=lambda u: (shares[u], u))
+        if lengths[unit] <= 0:  # no length known at all: the strongest match's own word for it
+            shares[unit] = max(r.share for r in found if r.user_span.unit == unit)
         best = max(found, key=lambda r: r.score)
         evidence = "; ".join(dict.fromkeys(r.evidence for r in sorted(found, key=lambda r: r.user_span.start)
                                            if r.evidence))
-        edges.append(Edge(user, source, kind, union(r.source_span for r in found), user_ranges, share, best.score,
-                          evidence))
+        first = {r.source_span.unit for r in found if r.user_span.unit == unit}
+        edges.append(Edge(user, source, kind, _units_first(union(r.source_span for r in found), first),
+                          _units_first(union(r.user_span for r in found), {unit}), shares[unit], best.score,
+                          evidence, lengths[unit]))
     return edges
+
+
+def _read_back(found: Sequence[Reuse], unit: str) -> float:
+    """A piece's length in `unit` as its matches imply it (a range's length over its share)."""
+    return max((r.user_span.length / r.share for r in found if r.user_span.unit == unit and r.share > 0),
+               default=0.0)
+
+
+def _covered(spans: Iterable[Span], unit: str, length: float) -> float:
+    """How much of a piece of `length` the spans in `unit` cover together, overlaps counted once."""
+    if length <= 0:
+        return 0.0
+    return min(1.0, sum(s.length for s in union(s for s in spans if s.unit == unit)) / length)
+
+
+def _units_first(spans: tuple[Span, ...], units: set[str]) -> tuple[Span, ...]:
+    return tuple(sorted(spans, key=lambda s: s.unit not in units))
 
 
 def _acyclic(edges: list[Edge], dropped: list[tuple[Reuse, str]]) -> list[Edge]:
@@ -207,21 +229,21 @@ def _credits(edges: Sequence[Edge], pieces: Mapping[str, PieceInfo],
 
 def _used(edges: Sequence[Edge], unit: str, info: PieceInfo) -> float:
     """The share of a piece its sources' ranges in one unit cover together (overlaps counted once)."""
-    ranges = [s for e in edges for s in e.user_ranges if s.unit == unit]
-    if not ranges:
+    mine = [e for e in edges if e.user_ranges[0].unit == unit]
+    if not mine:
         return 0.0
-    length = _length(info, unit) or max(
-        (sum(s.length for s in e.user_ranges if s.unit == unit) / e.share for e in edges
-         if e.share > 0 and any(s.unit == unit for s in e.user_ranges)), default=0.0)
+    length = _length(info, unit) or max(e.user_length for e in mine)
     if length <= 0:
-        return max(e.share for e in edges)
-    return sum(s.length for s in union(ranges)) / length
+        return max(e.share for e in mine)
+    return _covered([s for e in mine for s in e.user_ranges], unit, length)
 
 
 def _hull(spans: Sequence[Span]) -> list[float]:
+    """Outer bounds of the spans in the first one's unit."""
     unit = spans[0].unit
     digits = 3 if unit == "s" else 0
-    return [round(min(s.start for s in spans), digits), round(max(s.end for s in spans), digits)]
+    same = [s for s in spans if s.unit == unit]
+    return [round(min(s.start for s in same), digits), round(max(s.end for s in same), digits)]
 
 
 def edge_dict(edge: Edge, other: str, pieces: Mapping[str, PieceInfo]) -> dict[str, Any]:
