@@ -12,7 +12,7 @@ from typing import Any
 from triage import logs
 from triage.config import Settings
 from triage.encoders.base import Encoders
-from triage.errors import TriageError
+from triage.errors import Degraded, TriageError
 from triage.jobs import queue
 from triage.jobs.handlers import JobCancelled, JobContext, handler_for
 from triage.jobs.uploads import settle_abandoned
@@ -119,7 +119,11 @@ class WorkerPool:
 
     def start(self) -> list[int]:
         """Re-queue what dead workers left running, then start the threads. Returns the resumed job ids."""
-        resumed = queue.requeue_stale(self.ctx.store.db, stale_after=self.heartbeat_every * 4)
+        try:
+            resumed = queue.requeue_stale(self.ctx.store.db, stale_after=self.heartbeat_every * 4)
+        except Degraded as exc:  # a read-only database must not keep the server (and its reads) down
+            log.warning("could not resume stopped jobs yet (%s); the heartbeat tries again", exc)
+            resumed = []
         if resumed:
             log.warning("resuming jobs left running by a stopped server: %s", resumed)
         self._settle_abandoned()
