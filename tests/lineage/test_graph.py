@@ -78,6 +78,16 @@ def test_self_matches_assets_removed_pieces_and_copies_make_no_edge() -> None:
     assert credits(found, "a-copy") == {"ann": 1.0}  # a copy owes nothing to its original: it is not a remix
 
 
+def test_a_piece_using_two_copies_of_one_submission_credits_the_earliest_only() -> None:
+    pieces = {"orig": piece("alice", 1, duplicate_group="g"), "reupload": piece("mallory", 2, duplicate_group="g"),
+              "remix": piece("bob", 3)}
+    found = build_lineage([seconds("orig", "remix", (0, 30), (0, 30)), seconds("reupload", "remix", (0, 30), (0, 30))],
+                          pieces)
+    assert [(e.user, e.source) for e in found.edges] == [("remix", "orig")]
+    assert [why for _, why in found.dropped] == ["a later copy of a source already credited"]
+    assert credits(found, "remix") == {"bob": 0.7, "alice": 0.3}
+
+
 def test_a_cycle_from_bad_clocks_loses_its_weakest_link() -> None:
     pieces = {k: piece(f"{k}-maker", 7) for k in "xyz"}  # equal times: only the coverage orders them
     reuses = [Reuse("x", "y", AUDIO, Span(0, 30), Span(0, 30), 0.3, 5.0),

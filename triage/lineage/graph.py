@@ -61,7 +61,8 @@ def build_lineage(reuses: Iterable[Reuse], pieces: Mapping[str, PieceInfo], *, a
                   aliases: Mapping[str, str] | None = None) -> Lineage:
     """Edges and credits from the matches of every matcher. A match is dropped (and said why in `dropped`) when it
     joins a piece to itself, touches a platform asset or a piece not in `pieces` (removed), joins two copies of one
-    submission, or would close a cycle. `aliases` maps a contributor's other names to one; without it two names
+    submission, or would close a cycle; a piece using several copies of one submission builds on the earliest only
+    (whoever re-uploaded it is owed nothing). `aliases` maps a contributor's other names to one; without it two names
     are two people."""
     assets = set(assets)
     dropped: list[tuple[Reuse, str]] = []
@@ -72,7 +73,7 @@ def build_lineage(reuses: Iterable[Reuse], pieces: Mapping[str, PieceInfo], *, a
             dropped.append((reuse, reason))
         else:
             kept.append(_oriented(reuse, pieces))
-    edges = _acyclic(_merged(kept, pieces), dropped)
+    edges = _acyclic(_one_per_copy_group(_merged(kept, pieces), pieces, dropped), dropped)
     credits = _credits(edges, pieces, aliases or {})
     return Lineage(tuple(edges), credits, tuple(dropped))
 
@@ -166,6 +167,34 @@ def _units_first(spans: tuple[Span, ...], units: set[str]) -> tuple[Span, ...]:
     return tuple(sorted(spans, key=lambda s: s.unit not in units))
 
 
+def _one_per_copy_group(edges: list[Edge], pieces: Mapping[str, PieceInfo],
+                        dropped: list[tuple[Reuse, str]]) -> list[Edge]:
+    """Of the edges from one user and kind to copies of one submission, the one to the earliest copy."""
+    def rank(edge: Edge) -> tuple[float, str]:
+        return pieces[edge.source].created, edge.source
+
+    first: dict[tuple[str, ReuseKind, str], Edge] = {}
+    for edge in sorted(edges, key=rank):
+        group = pieces[edge.source].duplicate_group
+        if group is None:
+            continue
+        slot = (edge.user, edge.kind, group)
+        first.setdefault(slot, edge)
+    kept = []
+    for edge in edges:
+        group = pieces[edge.source].duplicate_group
+        if group is None or first[(edge.user, edge.kind, group)] is edge:
+            kept.append(edge)
+        else:
+            dropped.append((_as_reuse(edge), "a later copy of a source already credited"))
+    return kept
+
+
+def _as_reuse(edge: Edge) -> Reuse:
+    return Reuse(edge.source, edge.user, edge.kind, edge.source_ranges[0], edge.user_ranges[0], edge.share,
+                 edge.score, edge.evidence)
+
+
 def _acyclic(edges: list[Edge], dropped: list[tuple[Reuse, str]]) -> list[Edge]:
     """The edges without cycles. Time order makes a cycle impossible, so one means bad data (clocks equal or wrong):
     edges are taken strongest first and one that would close a cycle is dropped, so the weakest link goes."""
@@ -173,8 +202,7 @@ def _acyclic(edges: list[Edge], dropped: list[tuple[Reuse, str]]) -> list[Edge]:
     kept: list[Edge] = []
     for edge in sorted(edges, key=lambda e: (-e.share, -e.score, e.user, e.source, e.kind)):
         if _reaches(after, edge.source, edge.user):
-            dropped.append((Reuse(edge.source, edge.user, edge.kind, edge.source_ranges[0], edge.user_ranges[0],
-                                  edge.share, edge.score, edge.evidence), "would close a cycle"))
+            dropped.append((_as_reuse(edge), "would close a cycle"))
             continue
         after[edge.user].add(edge.source)
         kept.append(edge)
