@@ -3,16 +3,17 @@
 Every kind the issue names is planted, each with both ranges in the answer key:
   sound     a 3-8 s excerpt of A's audio inside B, mixed under B's speech or music, level-changed, faded,
             up to 10% faster or slower (atempo, or a resample like asetrate), re-encoded (mp3, aac);
-  pictures  a 2-6 s segment of A's video inside B, re-encoded, scaled, letterboxed, mirrored, captioned;
+  pictures  a 2-6 s segment of A's video inside B, re-encoded, scaled, cropped or letterboxed, mirrored,
+            recoloured, with a caption or a logo burned in;
   words     A's text quoted in B's text, read aloud in B's audio, or drawn into B's picture or video.
 Look-alikes that must give no edge: the platform's theme song and intro under several pieces (listed as
-assets), two people reading the same text that is not in the pool, silent and black uploads, talking heads of
-the same layout, texts on the same theme. All words come from made-up word lists.
+assets), two people reading the same text that is not in the pool, countdown beeps and applause, silent and
+black uploads, talking heads of the same layout, texts on the same theme. All words come from made-up word lists.
 
     python3 benchmarks/build_lineage_corpus.py --out /tmp/lineage-corpus [--seed 19] [--pieces 40]
 
 Writes media/, submissions.jsonl (ingest in this order: sources before users), callouts.json and truth.json:
-"edges" [{user, source, kind, source_range, range, source_unit, unit, how}], "tolerated" edges that are not
+"edges" [{user, source, kind, source_range, range, source_unit, unit, share, how}], "tolerated" edges that are not
 wrong (a spoken excerpt's words), "platform_assets", and "files" [{external_id, path, contributor, title,
 media, order, wave}]. Ranges are seconds ("s") or character offsets ("chars") into the file's text; a still
 picture's range is null.
@@ -252,6 +253,23 @@ def _add_drum(out: np.ndarray, start: float, rng: np.random.Generator, kick: boo
     out[a: a + len(seg)] += seg[: len(out) - a].astype(np.float32)
 
 
+def countdown() -> np.ndarray:
+    """Three 1 kHz beeps a second apart, as recorders put before a take (a tone: never evidence)."""
+    t = np.arange(int(0.2 * SR)) / SR
+    beep = (0.1 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+    return np.concatenate([np.concatenate([beep, np.zeros(SR - len(beep), np.float32)]) for _ in range(3)])
+
+
+def applause(rng: np.random.Generator, seconds: float) -> np.ndarray:
+    """Many hands clapping: short noise bursts at random moments, swelling and fading."""
+    out = np.zeros(int(seconds * SR) + SR // 10, np.float32)
+    clap = (rng.standard_normal(SR // 100) * np.exp(-np.arange(SR // 100) / 40)).astype(np.float32)
+    for at in rng.uniform(0, seconds, int(seconds * 40)):
+        a = int(at * SR)
+        out[a: a + len(clap)] += clap * rng.uniform(0.2, 1.0)
+    return faded(at_level(np.diff(out[: int(seconds * SR) + 1]), 0.08), 0.5, 1.0)
+
+
 # --- pictures ----------------------------------------------------------------------------------------------
 
 def grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
@@ -462,8 +480,10 @@ class Pool:
                             np.zeros(SR, np.float32)])
         if k == 0:
             s = s + self.theme_bed(len(s) / SR)
+        head = 3.0 if k == 1 else 0.0  # the second opens on a countdown
+        s = np.concatenate([countdown(), s]) if head else s
         p = self.new(self.rng.choice([".mp3", ".m4a", ".wav"]), "audio", 1)
-        p.speech, p.source_ok, p.length, p.content = True, True, len(s) / SR, (0.7, len(s) / SR - 1.0)
+        p.speech, p.source_ok, p.length, p.content = True, True, len(s) / SR, (head + 0.7, len(s) / SR - 1.0)
         write_audio(s, p.path, self.tmp)
         self.spoken[p.ext_id] = text
 
@@ -496,6 +516,8 @@ class Pool:
             s = s + self.theme_bed(len(s) / SR)
         p = self.new(".mp4", "video", 1)
         p.speech, p.source_ok, p.length, p.content = True, True, len(s) / SR, (0.6, len(s) / SR - 0.6)
+        if k == 2:  # the third ends in applause
+            s = np.concatenate([s, applause(self.np, 3.0)])
         write_video(talking_head(self.np, s, (160, 120)), s, p.path, self.tmp)
         self.spoken[p.ext_id] = text
 
@@ -525,12 +547,13 @@ class Pool:
              "-vf", vf, "-frames:v", "1", *BITEXACT, str(out)], back.tobytes())
 
     def make_readers(self) -> None:
-        """Two people read the same old-style fable, which is not a piece of the pool: no edge either way."""
+        """Two people read the same old-style fable, which is not a piece of the pool: no edge either way. Both
+        open on the same countdown beeps; the first ends in applause."""
         fable = " ".join(story(self.rng, 3, theme=False))
         who: tuple[str, ...] = ()
-        for _ in range(self.counts["reader"]):
-            s = np.concatenate([np.zeros(SR // 3, np.float32), trimmed_speech(fable, *self.voice()),
-                                np.zeros(SR // 2, np.float32)])
+        for k in range(self.counts["reader"]):
+            s = np.concatenate([countdown(), trimmed_speech(fable, *self.voice()), np.zeros(SR // 2, np.float32)])
+            s = np.concatenate([s, applause(self.np, 2.5)]) if k == 0 else s
             p = self.new(self.rng.choice([".m4a", ".mp3"]), "audio", 1, avoid=who, title="a reading")
             who += (p.contributor,)
             write_audio(s, p.path, self.tmp)
@@ -582,7 +605,9 @@ class Pool:
         choices = [("hflip", "mirrored"),
                    ("scale=iw*3/4:ih*3/4,pad=iw*4/3:ih*4/3:(ow-iw)/2:(oh-ih)/2:black", "letterboxed"),
                    (text_filter(caption, self.rng.choice(FONT_NAMES), 14, "h-text_h-6"), "captioned"),
-                   ("eq=brightness=0.05:saturation=1.3", "recoloured")]
+                   ("eq=brightness=0.05:saturation=1.3", "recoloured"),
+                   ("crop=iw*4/5:ih*4/5", "cropped"),
+                   ("drawbox=x=iw-iw/6:y=4:w=iw/8:h=iw/8:color=yellow@0.8:t=fill", "logo")]
         picked = self.rng.sample(choices, 2)
         return ",".join(f for f, _ in picked), "+".join(n for _, n in picked)
 
@@ -726,6 +751,8 @@ class Pool:
         callouts = [{"id": "remix", "title": "Remix studio",
                      "brief": "Build on each other's pieces: stories, songs, films and drawings about the harbour."}]
         (self.out / "callouts.json").write_text(json.dumps(callouts, indent=1))
+        for e in self.edges:
+            e["share"] = share(e, self.out / next(f["path"] for f in files if f["external_id"] == e["user"]))
         truth = {"edges": self.edges, "tolerated": self.tolerated,
                  "platform_assets": [p.ext_id for p in self.assets], "files": files,
                  "category": {p.ext_id: "piece" for p in order}, "duplicate_groups": [],
@@ -739,6 +766,18 @@ def resized(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     ys = (np.arange(h) * frame.shape[0] / h).astype(int)
     xs = (np.arange(w) * frame.shape[1] / w).astype(int)
     return frame[ys][:, xs]
+
+
+def share(edge: dict, user: Path) -> float | None:
+    """How much of the user is the source's: the range's length over the user's length (None for a still)."""
+    if edge["range"] is None:
+        return None
+    if edge["unit"] == "chars":
+        length = len(user.read_text()) - 1  # the file's closing newline
+    else:
+        length = float(run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+                            str(user)]).decode())
+    return round(min(1.0, (edge["range"][1] - edge["range"][0]) / length), 3)
 
 
 def _round(r: tuple[float, float] | None) -> list[float] | None:
