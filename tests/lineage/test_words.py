@@ -175,13 +175,15 @@ def test_numbers_typed_and_spoken_agree() -> None:
     assert len(match_pair("typed", typed, "reading", speech_words(spoken))) == 1
 
 
-def test_the_index_finds_the_quoted_text_among_many_and_scales_past_a_merge() -> None:
+def test_the_index_finds_quoted_texts_among_many_before_and_after_a_merge() -> None:
     index = WordIndex()
-    for i in range(3000):  # past the first merge of the tail into the main arrays
+    early = " ".join(reversed(STORY.split()))  # as many words, none of STORY's shingles
+    index.add("early", early)
+    for i in range(4000):  # past the first merge of the tail into the main arrays
         index.add(f"t{i}", filler(60, 100 + i))
-    index.add("story", STORY)
-    found = index.match("new", text_words(f"{filler(30, 99)} {QUOTED}"))
-    assert [r.source for r in found] == ["story"]
+    index.add("story", STORY)  # in the tail
+    found = index.match("new", text_words(f"{filler(30, 99)} {QUOTED}. {filler(10, 98)} {early[:300]}"))
+    assert sorted(r.source for r in found) == ["early", "story"]
 
 
 def test_a_chorus_sung_twice_is_two_passages_on_the_singers_side() -> None:

@@ -43,6 +43,7 @@ MAX_DRIFT = 3  # words inserted or dropped between two seeds (a "the" added, a l
 # on 40-word quotes read with 10% word errors: 199/200 found, ends exact (median), within 1.2 s (90th percentile).
 X_DROP = 3
 MAX_POSTINGS = 1000  # a shingle in more indexed texts than this is a stock phrase: no seed (it still counts inside)
+_TAIL_POSTINGS = 200_000  # newly added postings searched apart before they are merged into the main arrays
 _TOKEN = re.compile(r"[^\W_]+(?:['\u2019\u02bc][^\W_]+)*")
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 
@@ -152,7 +153,8 @@ class _Passage:
 
 class WordIndex:
     """Inverted index from shingle hash to (text, word position) over written texts, built for 100,000 of them:
-    sorted numpy arrays searched by bisection, plus a small sorted tail for texts added since the last merge."""
+    sorted numpy arrays searched by bisection, plus a tail of the texts added since the last merge (sorted once per
+    change, searched the same way), so ingest can add one text and match the next without re-sorting the archive."""
 
     def __init__(self, assets: Iterable[str] = (), max_postings: int = MAX_POSTINGS,
                  min_words: int = MIN_WORDS) -> None:
@@ -164,8 +166,9 @@ class WordIndex:
         self._ids: dict[str, int] = {}
         self._removed: set[int] = set()
         self._main = _Postings.empty()
-        self._tail: list[_Postings] = []
-        self._tail_size = 0
+        self._tail = _Postings.empty()  # sorted
+        self._pending: list[_Postings] = []  # added since the last search, unsorted
+        self._pending_size = 0
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -179,10 +182,10 @@ class WordIndex:
         self._texts.append(text)
         self._ids[key] = piece
         hashes = shingle_hashes([w for w, _, _ in _tokens(text)])
-        self._tail.append(_Postings(hashes, np.full(len(hashes), piece, np.int32), np.arange(len(hashes),
-                                                                                             dtype=np.int32)))
-        self._tail_size += len(hashes)
-        if self._tail_size > max(50_000, len(self._main.hashes) // 4):
+        self._pending.append(_Postings(hashes, np.full(len(hashes), piece, np.int32),
+                                       np.arange(len(hashes), dtype=np.int32)))
+        self._pending_size += len(hashes)
+        if self._pending_size + len(self._tail.hashes) > _TAIL_POSTINGS:
             self._merge()
 
     def remove(self, key: str) -> None:
@@ -190,20 +193,32 @@ class WordIndex:
         piece = self._ids.pop(key, None)
         if piece is not None:
             self._removed.add(piece)
+            self._texts[piece] = ""
 
     def mark_asset(self, key: str) -> None:
         self.assets.add(key)
 
+    def _sorted_tail(self) -> _Postings:
+        """The tail with what was added since the last search slotted in (sorting only the new postings), so
+        ingest, adding one text and searching with the next, pays a copy of the tail and no sort of it."""
+        if self._pending:
+            fresh = _Postings.concat(self._pending)
+            at = np.searchsorted(self._tail.hashes, fresh.hashes, side="right")
+            self._tail = _Postings(np.insert(self._tail.hashes, at, fresh.hashes),
+                                   np.insert(self._tail.pieces, at, fresh.pieces),
+                                   np.insert(self._tail.positions, at, fresh.positions))
+            self._pending, self._pending_size = [], 0
+        return self._tail
+
     def _merge(self) -> None:
-        self._main = _Postings.concat([self._main, *self._tail])
-        self._tail, self._tail_size = [], 0
+        self._main = _Postings.concat([self._main, self._sorted_tail()])
+        self._tail = _Postings.empty()
 
     def match(self, key: str, words: PieceWords) -> list[Reuse]:
         """Every passage of an indexed text found in `words` (the piece `key`), assets' excepted, longest first."""
-        if self._tail:
-            self._merge()
         hashes = shingle_hashes(words.words)
-        pieces, a_pos, b_pos = self._main.lookup(hashes, self.max_postings)
+        found_in = [part.lookup(hashes, self.max_postings) for part in (self._main, self._sorted_tail())]
+        pieces, a_pos, b_pos = (np.concatenate([f[i] for f in found_in]) for i in range(3))
         own = self._ids.get(key, -1)
         keep = ~np.isin(pieces, np.array([own, *self._removed], dtype=np.int64))
         pieces, a_pos, b_pos = pieces[keep], a_pos[keep], b_pos[keep]
@@ -239,6 +254,8 @@ class _Postings:
 
     @classmethod
     def concat(cls, parts: Sequence[_Postings]) -> _Postings:
+        if not parts:
+            return cls.empty()
         hashes = np.concatenate([p.hashes for p in parts])
         order = np.argsort(hashes, kind="stable")
         return cls(hashes[order], np.concatenate([p.pieces for p in parts])[order],
