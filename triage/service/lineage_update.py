@@ -18,12 +18,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage.domain import Transcript
-from triage.lineage import sound, words
+from triage.domain import MediaLimits, Transcript
+from triage.lineage import pictures, sound, words
+from triage.lineage.frame_track import FrameTrack, frame_track, track_from_frames
 from triage.lineage.landmarks import Peaks, find_peaks
 from triage.lineage.types import Reuse
 from triage.media.encode import read_wav
 from triage.media.ocr import OcrLine
+from triage.media.sniff import HEAD_BYTES, Sniffed, sniff
 from triage.store import lineage as rows
 from triage.store.artifacts import artifacts_by_sha, put_artifact
 from triage.store.schema import Artifact, Content
@@ -31,6 +33,8 @@ from triage.store.store import Store
 
 PEAKS = "lineage_peaks"  # artifact kind: the sound's spectral peaks (.npz file)
 PEAKS_FILE = "lineage_peaks.npz"
+FRAMES = "lineage_frames"  # artifact kind: the video's dense frame hashes (.npz file)
+FRAMES_FILE = "lineage_frames.npz"
 _WORD_KINDS = ("text", "transcript", "ocr")
 Progress = Callable[[int, int], None]
 
@@ -41,6 +45,7 @@ class Archive:
 
     sound: sound.SoundIndex = field(default_factory=sound.SoundIndex)
     words: words.WordIndex = field(default_factory=words.WordIndex)
+    pictures: pictures.PictureIndex = field(default_factory=pictures.PictureIndex)
     known: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -55,6 +60,7 @@ class Prints:
 
     sha: str
     peaks: Peaks | None
+    track: FrameTrack | None
     written: str | None  # a text piece's words: indexed as a source
     heard: list[words.PieceWords]  # every form the piece's words take, matched against written sources
 
@@ -67,44 +73,61 @@ def _ready(session: Session) -> list[str]:
 def prints_of(store: Store, shas: list[str]) -> dict[str, Prints]:
     """The contents' fingerprints, made from their stored files now where a content has none yet."""
     with store.db.session() as session:
-        arts = artifacts_by_sha(session, shas, (PEAKS, "audio16k", *_WORD_KINDS))
-        probes: dict[str, Any] = dict(session.execute(select(Content.sha256, Content.probe)
-                                                      .where(Content.sha256.in_(shas))).all())
-    made: dict[str, Peaks] = {}
+        arts = artifacts_by_sha(session, shas, (PEAKS, FRAMES, "audio16k", *_WORD_KINDS))
+        facts = {sha: (media_type, probe or {}) for sha, media_type, probe in session.execute(
+            select(Content.sha256, Content.media_type, Content.probe).where(Content.sha256.in_(shas)))}
+    made: dict[str, tuple[str, str, bytes]] = {}
     found = {}
     for sha in shas:
         kinds = arts.get(sha, {})
-        peaks = _stored_peaks(store, kinds.get(PEAKS))
+        media_type, probe = facts.get(sha, (None, {}))
+        peaks = _stored(store, kinds.get(PEAKS), Peaks.from_bytes)
         if peaks is None and "audio16k" in kinds and kinds["audio16k"].path:
             peaks = find_peaks(read_wav(store.files.resolve(str(kinds["audio16k"].path))))
-            made[sha] = peaks
-        duration = float((probes.get(sha) or {}).get("duration") or 0.0) or None
-        found[sha] = _prints(sha, peaks, kinds, duration)
+            made[f"{sha}:{PEAKS}"] = (sha, PEAKS, peaks.to_bytes())
+        track = _stored(store, kinds.get(FRAMES), FrameTrack.from_bytes)
+        if track is None and media_type == "video":
+            track = _video_track(store, sha)
+            made[f"{sha}:{FRAMES}"] = (sha, FRAMES, track.to_bytes())
+        duration = float(probe.get("duration") or 0.0) or None
+        found[sha] = _prints(sha, peaks, track, kinds, duration)
     if made:
-        _save_peaks(store, made)
+        _save(store, list(made.values()))
     return found
 
 
-def _stored_peaks(store: Store, art: Artifact | None) -> Peaks | None:
+def _stored(store: Store, art: Artifact | None, load: Callable[[bytes], Any]) -> Any:
     if art is None or not art.path:
         return None
     path = store.files.resolve(str(art.path))
-    return Peaks.from_bytes(path.read_bytes()) if path.is_file() else None
+    return load(path.read_bytes()) if path.is_file() else None
 
 
-def _save_peaks(store: Store, made: dict[str, Peaks]) -> None:
-    paths = {}
-    for sha, peaks in made.items():
-        path = store.files.derived_dir(sha) / PEAKS_FILE
+def _video_track(store: Store, sha: str) -> FrameTrack:
+    path = store.files.original_path(sha)
+    with path.open("rb") as f:
+        found = sniff(f.read(HEAD_BYTES))
+    if not isinstance(found, Sniffed) or found.demuxer is None:
+        return track_from_frames([], [], 0.0)
+    # The original passed the limits when it came in; these only bound the decoder the same way again.
+    return frame_track(path, found.demuxer, found.label, MediaLimits())
+
+
+def _save(store: Store, made: list[tuple[str, str, bytes]]) -> None:
+    names = {PEAKS: PEAKS_FILE, FRAMES: FRAMES_FILE}
+    written = []
+    for sha, kind, data in made:
+        path = store.files.derived_dir(sha) / names[kind]
         path.parent.mkdir(parents=True, exist_ok=True)
-        paths[sha] = store.files.relative(store.files.write_atomic(path, peaks.to_bytes()))
+        written.append((sha, kind, store.files.relative(store.files.write_atomic(path, data))))
     with store.db.session() as session:
-        for sha, relative in paths.items():
+        for sha, kind, relative in written:
             if session.get(Content, sha) is not None:  # erased meanwhile: its folder goes with it
-                put_artifact(session, sha, PEAKS, model="landmarks-1", path=relative)
+                put_artifact(session, sha, kind, model="lineage-1", path=relative)
 
 
-def _prints(sha: str, peaks: Peaks | None, kinds: dict[str, Artifact], duration: float | None) -> Prints:
+def _prints(sha: str, peaks: Peaks | None, track: FrameTrack | None, kinds: dict[str, Artifact],
+            duration: float | None) -> Prints:
     written = (kinds["text"].data or {}).get("text") if "text" in kinds else None
     heard = [words.text_words(written)] if written else []
     said = kinds.get("transcript")
@@ -114,7 +137,7 @@ def _prints(sha: str, peaks: Peaks | None, kinds: dict[str, Artifact], duration:
     if printed is not None and printed.data and printed.data.get("lines"):
         lines = [OcrLine.from_dict(line) for line in printed.data["lines"]]
         heard.append(words.picture_words(lines, duration))
-    return Prints(sha, peaks, written or None, [h for h in heard if h.words])
+    return Prints(sha, peaks, track, written or None, [h for h in heard if h.words])
 
 
 def _archive(store: Store) -> Archive:
@@ -131,6 +154,8 @@ def forget_archive(store: Store) -> None:
 def _add(archive: Archive, prints: Prints) -> None:
     if prints.peaks is not None and len(prints.peaks.times):
         sound.index_peaks(archive.sound, prints.sha, prints.peaks)
+    if prints.track is not None and len(prints.track.times):
+        archive.pictures.add(prints.sha, prints.track)
     if prints.written:
         archive.words.add(prints.sha, prints.written)
     archive.known.add(prints.sha)
@@ -139,6 +164,7 @@ def _add(archive: Archive, prints: Prints) -> None:
 def _remove(archive: Archive, sha: str) -> None:
     archive.sound.remove(sha)
     archive.words.remove(sha)
+    archive.pictures.remove(sha)
     archive.known.discard(sha)
 
 
@@ -164,6 +190,8 @@ def match(archive: Archive, prints: Prints) -> list[Reuse]:
     found: list[Reuse] = []
     if prints.peaks is not None and len(prints.peaks.times):
         found += sound.match(archive.sound, prints.sha, prints.peaks)
+    if prints.track is not None and len(prints.track.times):
+        found += pictures.match(archive.pictures, prints.sha, prints.track)
     for heard in prints.heard:
         found += [r for r in archive.words.match(prints.sha, heard) if r.source != prints.sha]
     return found
