@@ -27,7 +27,8 @@ MARKERS = {"shortlisted": ("o", "#1a7f37"), "starred": ("*", "#bf8700"), "reject
 @click.pass_obj
 def map_command(settings: Settings, callout_id: str, png: Path | None, dpi: int, as_json: bool) -> None:
     """The pool map of a call-out: every ready piece as a point in 2-D, coloured by sub-theme with the labels at
-    their centres, sized by relevance, copies joined by a thin line, decided pieces marked by their decision."""
+    their centres, sized by relevance, copies joined by a thin line, decided pieces marked by their decision. The
+    layout is the one kept for the server, laid out here first when the pool changed since (minutes at 10,000)."""
     from triage.service.pool_map import pool_map
 
     found = pool_map(runtime.open_store(settings), runtime.query_encoders(settings), callout_id)
