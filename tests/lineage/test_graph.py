@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from triage.lineage.graph import Lineage, PieceInfo, build_lineage, lineage_dict, union
+from triage.lineage.graph import Credit, Lineage, PieceInfo, build_lineage, lineage_dict, union
 from triage.lineage.types import Reuse, ReuseKind, Span
 
 AUDIO, TEXT, VIDEO = ReuseKind.AUDIO, ReuseKind.TEXT, ReuseKind.VIDEO
@@ -106,6 +106,15 @@ def test_credits_are_transitive_and_sum_to_one() -> None:
     assert credits(found, "a") == {"alice": 1.0}
     assert credits(found, "b") == {"bob": 0.5, "alice": 0.5}
     assert credits(found, "c") == {"carol": 0.6, "bob": 0.2, "alice": 0.2}
+
+
+def test_a_chain_of_remixes_longer_than_the_stack_still_gets_credits() -> None:
+    pieces = {f"p{i}": piece(f"maker{i}", i) for i in range(3000)}
+    reuses = [seconds(f"p{i}", f"p{i + 1}", (0, 50), (0, 50)) for i in range(2999)]
+    found = build_lineage(reuses, pieces)
+    last = found.credits["p2999"]
+    assert sum(c.share for c in last) == pytest.approx(1.0)
+    assert last[0] == Credit("maker2999", 0.5) and last[1].contributor == "maker2998"
 
 
 def test_overlapping_sources_count_once_in_what_is_taken() -> None:

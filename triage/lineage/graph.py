@@ -4,7 +4,7 @@ kind, and every piece's credits: its contributor plus, transitively, the contrib
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -47,7 +47,7 @@ class Credit:
 @dataclass(frozen=True)
 class Lineage:
     edges: tuple[Edge, ...]
-    credits: Mapping[str, tuple[Credit, ...]]  # every known piece's, largest share first
+    credits: Mapping[str, tuple[Credit, ...]]  # every known piece's, largest share first (see Credits)
     dropped: tuple[tuple[Reuse, str], ...] = field(default=())  # matches that made no edge, and why
 
     def builds_on(self, key: str) -> list[Edge]:
@@ -73,9 +73,8 @@ def build_lineage(reuses: Iterable[Reuse], pieces: Mapping[str, PieceInfo], *, a
             dropped.append((reuse, reason))
         else:
             kept.append(_oriented(reuse, pieces))
-    edges = _acyclic(_one_per_copy_group(_merged(kept, pieces), pieces, dropped), dropped)
-    credits = _credits(edges, pieces, aliases or {})
-    return Lineage(tuple(edges), credits, tuple(dropped))
+    edges = _acyclic(_one_per_copy_group(_merged(kept, pieces), pieces, dropped), pieces, dropped)
+    return Lineage(tuple(edges), Credits(edges, pieces, aliases or {}), tuple(dropped))
 
 
 def _unusable(reuse: Reuse, pieces: Mapping[str, PieceInfo], assets: set[str]) -> str:
@@ -195,13 +194,15 @@ def _as_reuse(edge: Edge) -> Reuse:
                  edge.score, edge.evidence)
 
 
-def _acyclic(edges: list[Edge], dropped: list[tuple[Reuse, str]]) -> list[Edge]:
-    """The edges without cycles. Time order makes a cycle impossible, so one means bad data (clocks equal or wrong):
-    edges are taken strongest first and one that would close a cycle is dropped, so the weakest link goes."""
+def _acyclic(edges: list[Edge], pieces: Mapping[str, PieceInfo], dropped: list[tuple[Reuse, str]]) -> list[Edge]:
+    """The edges without cycles. Time order makes a cycle impossible, so one means bad data (equal clocks): edges
+    are taken strongest first and one that would close a cycle is dropped, so the weakest link goes. Only an edge
+    between pieces of one time is checked: every path from an earlier source goes to pieces earlier still."""
     after: dict[str, set[str]] = defaultdict(set)  # piece -> what it builds on
     kept: list[Edge] = []
     for edge in sorted(edges, key=lambda e: (-e.share, -e.score, e.user, e.source, e.kind)):
-        if _reaches(after, edge.source, edge.user):
+        same_time = pieces[edge.source].created >= pieces[edge.user].created
+        if same_time and _reaches(after, edge.source, edge.user):
             dropped.append((_as_reuse(edge), "would close a cycle"))
             continue
         after[edge.user].add(edge.source)
@@ -222,37 +223,74 @@ def _reaches(after: Mapping[str, set[str]], start: str, goal: str) -> bool:
     return False
 
 
-def _credits(edges: Sequence[Edge], pieces: Mapping[str, PieceInfo],
-             aliases: Mapping[str, str]) -> dict[str, tuple[Credit, ...]]:
-    """Each piece's contributor keeps 1 - the share of it taken from others (the union of the used ranges, in the
-    unit where it takes most: sound and pictures of one second overlap); the rest goes to its sources in proportion
-    to their shares, each source's part split again by that source's own credits."""
-    sources: dict[str, list[Edge]] = defaultdict(list)
-    for edge in edges:
-        sources[edge.user].append(edge)
-    memo: dict[str, dict[str, float]] = {}
+class Credits(Mapping[str, tuple[Credit, ...]]):
+    """Every piece's credits, largest share first, worked out when asked for (a long chain of remixes would make
+    all of them together quadratic). A piece's contributor keeps 1 - the share of it taken from others (the union
+    of the used ranges, in the unit where it takes most: sound and pictures of one second overlap); the rest goes to
+    its sources in proportion to their shares, each source's part split again the same way."""
 
-    def of(key: str) -> dict[str, float]:
-        if key in memo:
-            return memo[key]
-        own = aliases.get(pieces[key].contributor, pieces[key].contributor)
-        found = sources.get(key, [])
-        weights: dict[str, float] = defaultdict(float)
-        for edge in found:
-            weights[edge.source] += edge.share
-        total = sum(weights.values())
-        used = min(1.0, max((_used(found, unit, pieces[key]) for unit in ("s", "chars")), default=0.0))
-        shares: dict[str, float] = defaultdict(float)
-        shares[own] += 1.0 - used if total > 0 else 1.0
-        for source, weight in weights.items():
-            if total > 0:
-                for name, part in of(source).items():
-                    shares[name] += used * weight / total * part
-        memo[key] = dict(shares)
-        return memo[key]
+    def __init__(self, edges: Sequence[Edge], pieces: Mapping[str, PieceInfo], aliases: Mapping[str, str]) -> None:
+        self._pieces = pieces
+        self._aliases = aliases
+        self._sources: dict[str, list[Edge]] = defaultdict(list)
+        for edge in edges:
+            self._sources[edge.user].append(edge)
+        self._splits: dict[str, tuple[str, float, list[tuple[str, float]]]] = {}
+        self._done: dict[str, tuple[Credit, ...]] = {}
 
-    return {key: tuple(Credit(name, share) for name, share in sorted(of(key).items(), key=lambda kv: (-kv[1], kv[0])))
-            for key in pieces}
+    def _split(self, key: str) -> tuple[str, float, list[tuple[str, float]]]:
+        """(its contributor, the part it keeps, [(source, the part passed to it)])."""
+        if key not in self._splits:
+            info = self._pieces[key]
+            found = self._sources.get(key, [])
+            weights: dict[str, float] = defaultdict(float)
+            for edge in found:
+                weights[edge.source] += edge.share
+            total = sum(weights.values())
+            used = min(1.0, max(_used(found, unit, info) for unit in ("s", "chars"))) if total > 0 else 0.0
+            passed = [(source, used * weight / total) for source, weight in weights.items()]
+            self._splits[key] = (self._aliases.get(info.contributor, info.contributor), 1.0 - used, passed)
+        return self._splits[key]
+
+    def __getitem__(self, key: str) -> tuple[Credit, ...]:
+        if key not in self._done:
+            if key not in self._pieces:
+                raise KeyError(key)
+            mass: dict[str, float] = defaultdict(float, {key: 1.0})
+            shares: dict[str, float] = defaultdict(float)
+            for node in reversed(_sources_first([key], self._sources)):  # each piece after all its users
+                name, keeps, passed = self._split(node)
+                shares[name] += mass[node] * keeps
+                for source, part in passed:
+                    mass[source] += mass[node] * part
+            self._done[key] = tuple(Credit(n, v) for n, v in sorted(shares.items(), key=lambda kv: (-kv[1], kv[0])))
+        return self._done[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._pieces)
+
+    def __len__(self) -> int:
+        return len(self._pieces)
+
+
+def _sources_first(roots: Iterable[str], sources: Mapping[str, list[Edge]]) -> list[str]:
+    """The roots and everything they build on, each after all it builds on (the edges hold no cycle), without
+    recursion: a chain of remixes may be longer than Python's stack."""
+    order: list[str] = []
+    placed: set[str] = set()
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            key, ready = stack.pop()
+            if key in placed:
+                continue
+            if ready:
+                placed.add(key)
+                order.append(key)
+                continue
+            stack.append((key, True))
+            stack += [(e.source, False) for e in sources.get(key, ()) if e.source not in placed]
+    return order
 
 
 def _used(edges: Sequence[Edge], unit: str, info: PieceInfo) -> float:
