@@ -5,6 +5,7 @@ originals, pieces that build on them, pieces that build on those), marks the pla
 wave, reads every piece's lineage and scores the "builds on" edges against truth.json. Prints JSON.
 
     python3 benchmarks/eval_lineage.py /tmp/lineage-corpus [--keep DATA_DIR] [--one-by-one] [--rebuild]
+    python3 benchmarks/eval_lineage.py /tmp/lineage-corpus --keep DATA_DIR --read-only   (score a kept data dir again)
 
 The commands it runs, each as `python -m triage.cli ...` with TRIAGE_DATA_DIR set to the fresh folder:
     callouts create CALLOUT --title T --brief B
@@ -113,19 +114,25 @@ def credit_scores(truth: dict, credits: dict[str, dict[str, float]]) -> dict[str
     return {"pieces": len(want), "exact": len(want) - len(wrong), "wrong": wrong}
 
 
-def evaluate(corpus: Path, data_dir: Path, work: Path, one_by_one: bool, rebuild: bool, tolerance_s: float,
-             tolerance_chars: float) -> dict[str, object]:
-    truth = json.loads((corpus / "truth.json").read_text())
+def load_all(data_dir: Path, work: Path, corpus: Path, truth: dict, one_by_one: bool) -> dict[str, int]:
+    """Create the call-out, ingest the waves in order and mark the platform assets as soon as they are in."""
     callout = json.loads((corpus / "callouts.json").read_text())[0]
-    assets = list(truth["platform_assets"])
     cli(data_dir, "callouts", "create", callout["id"], "--title", callout["title"], "--brief", callout["brief"])
     statuses: dict[str, int] = {}
-    began = time.perf_counter()
     for group in waves(truth["files"], one_by_one):
         ingest(data_dir, work, corpus, callout["id"], group, statuses)
         for row in group:
-            if row["external_id"] in assets:
+            if row["external_id"] in truth["platform_assets"]:
                 cli(data_dir, "lineage", "asset", row["external_id"])
+    return statuses
+
+
+def evaluate(corpus: Path, data_dir: Path, work: Path, one_by_one: bool, rebuild: bool, tolerance_s: float,
+             tolerance_chars: float, read_only: bool = False) -> dict[str, object]:
+    truth = json.loads((corpus / "truth.json").read_text())
+    assets = list(truth["platform_assets"])
+    began = time.perf_counter()
+    statuses = {} if read_only else load_all(data_dir, work, corpus, truth, one_by_one)
     if rebuild:
         cli(data_dir, "lineage", "rebuild")
     ingested = time.perf_counter()
@@ -147,17 +154,18 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="use (and keep) this new data dir instead of a temporary one")
     parser.add_argument("--one-by-one", action="store_true", help="one ingest per file, in creation order")
     parser.add_argument("--rebuild", action="store_true", help="run `triage lineage rebuild` before reading")
+    parser.add_argument("--read-only", action="store_true", help="score the --keep data dir as it is (no ingest)")
     parser.add_argument("--tolerance-s", type=float, default=1.0)
     parser.add_argument("--tolerance-chars", type=float, default=20.0)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="triage-lineage-"))
     data_dir = args.keep.resolve() if args.keep else work / "data"
-    if data_dir.exists() and any(data_dir.iterdir()):
-        raise SystemExit(f"{data_dir} is not empty; give a new folder")
+    if args.read_only != (data_dir.exists() and any(data_dir.iterdir())):
+        raise SystemExit(f"{data_dir}: --read-only needs a kept data dir; otherwise give a new folder")
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
         result = evaluate(args.corpus.resolve(), data_dir, work, args.one_by_one, args.rebuild, args.tolerance_s,
-                          args.tolerance_chars)
+                          args.tolerance_chars, args.read_only)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(result, indent=1))
