@@ -179,8 +179,9 @@ def test_the_index_finds_quoted_texts_among_many_before_and_after_a_merge() -> N
     index = WordIndex()
     early = " ".join(reversed(STORY.split()))  # as many words, none of STORY's shingles
     index.add("early", early)
-    for i in range(4000):  # past the first merge of the tail into the main arrays
+    for i in range(4000):
         index.add(f"t{i}", filler(60, 100 + i))
+    assert index.match("probe", text_words(early)) != []  # more than the tail holds: merged into the main arrays
     index.add("story", STORY)  # in the tail
     found = index.match("new", text_words(f"{filler(30, 99)} {QUOTED}. {filler(10, 98)} {early[:300]}"))
     assert sorted(r.source for r in found) == ["early", "story"]

@@ -43,7 +43,7 @@ MAX_DRIFT = 3  # words inserted or dropped between two seeds (a "the" added, a l
 # on 40-word quotes read with 10% word errors: 199/200 found, ends exact (median), within 1.2 s (90th percentile).
 X_DROP = 3
 MAX_POSTINGS = 1000  # a shingle in more indexed texts than this is a stock phrase: no seed (it still counts inside)
-_TAIL_POSTINGS = 200_000  # newly added postings searched apart before they are merged into the main arrays
+_TAIL_POSTINGS = 200_000  # postings in the tail beyond which a search first merges it into the main arrays
 _TOKEN = re.compile(r"[^\W_]+(?:['\u2019\u02bc][^\W_]+)*")
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 
@@ -153,8 +153,9 @@ class _Passage:
 
 class WordIndex:
     """Inverted index from shingle hash to (text, word position) over written texts, built for 100,000 of them:
-    sorted numpy arrays searched by bisection, plus a tail of the texts added since the last merge (sorted once per
-    change, searched the same way), so ingest can add one text and match the next without re-sorting the archive."""
+    sorted numpy arrays searched by bisection, plus a sorted tail of the texts added since the last merge, so ingest
+    can add one text and match the next without re-sorting the archive. Adding only stores; the first search after
+    sorts what was added (one sort for a bulk load)."""
 
     def __init__(self, assets: Iterable[str] = (), max_postings: int = MAX_POSTINGS,
                  min_words: int = MIN_WORDS) -> None:
@@ -168,7 +169,6 @@ class WordIndex:
         self._main = _Postings.empty()
         self._tail = _Postings.empty()  # sorted
         self._pending: list[_Postings] = []  # added since the last search, unsorted
-        self._pending_size = 0
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -184,9 +184,6 @@ class WordIndex:
         hashes = shingle_hashes([w for w, _, _ in _tokens(text)])
         self._pending.append(_Postings(hashes, np.full(len(hashes), piece, np.int32),
                                        np.arange(len(hashes), dtype=np.int32)))
-        self._pending_size += len(hashes)
-        if self._pending_size + len(self._tail.hashes) > _TAIL_POSTINGS:
-            self._merge()
 
     def remove(self, key: str) -> None:
         """Forget a text (a removed piece): its postings stay until the next merge but never match."""
@@ -207,7 +204,7 @@ class WordIndex:
             self._tail = _Postings(np.insert(self._tail.hashes, at, fresh.hashes),
                                    np.insert(self._tail.pieces, at, fresh.pieces),
                                    np.insert(self._tail.positions, at, fresh.positions))
-            self._pending, self._pending_size = [], 0
+            self._pending = []
         return self._tail
 
     def _merge(self) -> None:
@@ -216,8 +213,10 @@ class WordIndex:
 
     def match(self, key: str, words: PieceWords) -> list[Reuse]:
         """Every passage of an indexed text found in `words` (the piece `key`), assets' excepted, longest first."""
+        if len(self._sorted_tail().hashes) > _TAIL_POSTINGS:
+            self._merge()
         hashes = shingle_hashes(words.words)
-        found_in = [part.lookup(hashes, self.max_postings) for part in (self._main, self._sorted_tail())]
+        found_in = [part.lookup(hashes, self.max_postings) for part in (self._main, self._tail)]
         pieces, a_pos, b_pos = (np.concatenate([f[i] for f in found_in]) for i in range(3))
         own = self._ids.get(key, -1)
         keep = ~np.isin(pieces, np.array([own, *self._removed], dtype=np.int64))
