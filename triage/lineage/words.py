@@ -212,7 +212,9 @@ class WordIndex:
         self._tail = _Postings.empty()
 
     def match(self, key: str, words: PieceWords) -> list[Reuse]:
-        """Every passage of an indexed text found in `words` (the piece `key`), assets' excepted, longest first."""
+        """Every passage of an indexed text found in `words` (the piece `key`), assets' excepted, longest first:
+        source = the indexed text (spans in its characters), user = `key` (spans in `words.unit`), score = B's words
+        inside shared shingles (at least min_words), share = the user span over `words.length`."""
         if len(self._sorted_tail().hashes) > _TAIL_POSTINGS:
             self._merge()
         hashes = shingle_hashes(words.words)
