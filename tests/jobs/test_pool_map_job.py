@@ -33,3 +33,17 @@ def test_one_map_job_per_call_out_and_it_needs_one(settings: Settings) -> None:
     handlers.map_after(ctx, ["lawn"])  # fresh (and small): nothing more to queue
     with store.db.session() as session:
         assert [j.id for j in queue.list_jobs(session, callout_id="lawn")] == [first]
+
+
+def test_a_large_pool_whose_layout_is_stale_gets_one_job(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = runtime.open_store(settings)
+    with store.db.session() as session:
+        upsert_callout(session, "lawn", title="Front Lawn Freaks")
+    monkeypatch.setattr(map_layout, "INLINE_MAX", 500)
+    assert handlers.queue_maps(store, None, ["lawn"]) == []  # small: laid out when asked for
+    monkeypatch.setattr(map_layout, "INLINE_MAX", -1)  # every pool is "large" now, the empty one too
+    queued = handlers.queue_maps(store, None, ["lawn"])
+    assert len(queued) == 1 and handlers.queue_maps(store, None, ["lawn"]) == []
+    map_layout.refresh(store, None, "lawn")
+    queue.cancel(store.db, queued[0])
+    assert handlers.queue_maps(store, None, ["lawn"]) == []  # laid out and fresh: nothing to do

@@ -194,16 +194,25 @@ def queue_pool_map(db: Database, callout_id: str) -> int | None:
     return queue.enqueue(db, "pool_map", callout_id=callout_id)
 
 
-def map_after(ctx: JobContext, callout_ids: list[str]) -> None:
-    """After a job changed these pools: queue the layout of each large one whose kept layout is now stale (a small
-    one is laid out when it is next asked for, in about a second). Never fails the job that changed the pool."""
+def queue_maps(store: Store, models: Encoders | None, callout_ids: list[str]) -> list[int]:
+    """Queue the layout of each of these pools that is large and whose kept layout is stale (a small one is laid out
+    when it is next asked for, in about a second); the new jobs' ids. For whatever changed the pools: a job here,
+    or `triage ingest`."""
+    queued = []
     for callout_id in callout_ids:
-        try:
-            stale, size = map_layout.stale(ctx.store, ctx.models(), callout_id)
-            if stale and size > map_layout.INLINE_MAX:
-                queue_pool_map(ctx.store.db, callout_id)
-        except Exception:
-            log.exception("could not queue the pool map of %s", callout_id)
+        stale, size = map_layout.stale(store, models, callout_id)
+        job_id = queue_pool_map(store.db, callout_id) if stale and size > map_layout.INLINE_MAX else None
+        if job_id is not None:
+            queued.append(job_id)
+    return queued
+
+
+def map_after(ctx: JobContext, callout_ids: list[str]) -> None:
+    """`queue_maps` after a job changed these pools; never fails the job that changed them."""
+    try:
+        queue_maps(ctx.store, ctx.models(), callout_ids)
+    except Exception:
+        log.exception("could not queue the pool maps of %s", callout_ids)
 
 
 HANDLERS: dict[str, Handler] = {"process_upload": process_upload, "rescore": rescore, "reprocess": reprocess,
