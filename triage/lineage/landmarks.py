@@ -41,7 +41,7 @@ _FAN_OUT = 4
 _MAX_DT = 40  # 0.64 s
 STEPS_PER_OCTAVE = 24  # log-frequency quantum of 2^(1/24), 2.9%: coarser than a 2% speed step
 _MAX_DF = STEPS_PER_OCTAVE  # one octave either way
-_F_BITS, _DF_BITS, _DT_BITS = 8, 6, 6
+F_BITS, DF_BITS, DT_BITS = 8, 6, 6
 # A hash met more often than this in one piece marks a loop, a steady sound or noise: it votes for several
 # offsets at once and cannot localise anything. Unrelated hashes (2^20 values, ~5,000 a minute) repeat a few times
 # at most by chance, so legitimate material loses almost nothing (a riff looped many times does: see README).
@@ -182,14 +182,14 @@ def hashes(pairs: Pairs, speed: float = 1.0, pitch: float = 1.0) -> tuple[np.nda
     qf = np.round((pairs.logf - np.log2(pitch) - np.log2(_LOW_HZ)) * STEPS_PER_OCTAVE).astype(np.int64)
     qdf = np.round(pairs.dlogf * STEPS_PER_OCTAVE).astype(np.int64) + _MAX_DF
     qdt = np.round(pairs.dt * speed / HOP_S).astype(np.int64)
-    valid = (qf >= 0) & (qf < 1 << _F_BITS) & (qdf >= 0) & (qdf < 1 << _DF_BITS) & (qdt >= 1) & (qdt < 1 << _DT_BITS)
-    packed = (qf << (_DF_BITS + _DT_BITS)) | (qdf << _DT_BITS) | qdt
+    valid = (qf >= 0) & (qf < 1 << F_BITS) & (qdf >= 0) & (qdf < 1 << DF_BITS) & (qdt >= 1) & (qdt < 1 << DT_BITS)
+    packed = (qf << (DF_BITS + DT_BITS)) | (qdf << DT_BITS) | qdt
     return np.where(valid, packed, 0).astype(np.uint32), valid
 
 
 def hash_dt(values: np.ndarray) -> np.ndarray:
     """The time step (s) a hash encodes: where the pair's second peak lies after its anchor."""
-    return (np.asarray(values, dtype=np.uint32) & ((1 << _DT_BITS) - 1)).astype(np.float32) * HOP_S
+    return (np.asarray(values, dtype=np.uint32) & ((1 << DT_BITS) - 1)).astype(np.float32) * HOP_S
 
 
 def drop_repeats(values: np.ndarray) -> np.ndarray:

@@ -73,8 +73,9 @@ class SoundIndex:
         self._pieces: dict[int, Landmarks] = {}
         self._main = _postings([])
         self._pending: list[int] = []
+        self._pending_count = 0  # landmarks in the pending pieces
         self._pending_postings: _Postings | None = None
-        self._dead = np.zeros(0, dtype=bool)
+        self._dead = np.zeros(1024, dtype=bool)  # grown by doubling: one flag per piece number ever given
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -90,10 +91,14 @@ class SoundIndex:
         self._keys.append(key)
         self._ids[key] = number
         self._pieces[number] = marks
-        self._dead = np.append(self._dead, False)
+        if number >= len(self._dead):
+            self._dead = np.concatenate([self._dead, np.zeros(len(self._dead), dtype=bool)])
         self._pending.append(number)
+        self._pending_count += len(marks.hashes)
         self._pending_postings = None
-        if sum(len(self._pieces[i].hashes) for i in self._pending) > max(100_000, len(self._main.hashes) // 10):
+        # Merging re-sorts everything: only when the pending part is a good fraction of the whole, so adding n
+        # pieces one by one costs O(n log n) sorting in all, and a lookup's pending part stays small.
+        if self._pending_count > max(200_000, len(self._main.hashes) // 4):
             self.compact()
 
     def remove(self, key: str) -> None:
@@ -102,16 +107,17 @@ class SoundIndex:
         if number is None:
             return
         self._keys[number] = None
-        self._pieces.pop(number)
+        marks = self._pieces.pop(number)
         self._dead[number] = True
         if number in self._pending:
             self._pending.remove(number)
+            self._pending_count -= len(marks.hashes)
             self._pending_postings = None
 
     def compact(self) -> None:
         """Merge the pending pieces and drop the removed ones from the sorted arrays."""
         self._main = _postings(sorted(self._pieces.items()))
-        self._pending, self._pending_postings = [], None
+        self._pending, self._pending_count, self._pending_postings = [], 0, None
 
     def number(self, key: str) -> int | None:
         return self._ids.get(key)
@@ -134,7 +140,7 @@ class SoundIndex:
         return q[alive], ids[alive], t[alive]
 
     def _common(self) -> int:
-        total = len(self._main.hashes) + sum(len(self._pieces[i].hashes) for i in self._pending)
+        total = len(self._main.hashes) + self._pending_count
         return max(1_000, _COMMON * total // (1 << 19))
 
 
@@ -161,13 +167,31 @@ class _Hits:
     offset: np.ndarray
 
 
-def _hits(index: SoundIndex, peaks: Peaks, skip: int | None) -> tuple[_Hits, np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class Query:
+    """A query piece's pairs hashed under every speed hypothesis, ready to look up in any number of indexes."""
+
+    times: np.ndarray  # each pair's anchor time (s)
+    dt: np.ndarray  # each pair's time step (s)
+    duration: float
+    hypotheses: tuple[tuple[np.ndarray, np.ndarray], ...]  # per hypothesis: (pair numbers, their hashes)
+
+
+def prepare(peaks: Peaks) -> Query:
+    """Hash a query's pairs under every hypothesis once (`match` does it when given peaks)."""
     pairs = pair_peaks(peaks)
-    parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
-    for h, (speed, pitch) in enumerate(_HYPOTHESES):
+    hyps = []
+    for speed, pitch in _HYPOTHESES:
         values, valid = hashes(pairs, speed, pitch)
         keep = np.nonzero(valid & drop_repeats(np.where(valid, values, np.uint32(0xFFFFFFFF))))[0]
-        q, ids, t = index.lookup(values[keep])
+        hyps.append((keep, values[keep]))
+    return Query(pairs.times, pairs.dt, peaks.duration, tuple(hyps))
+
+
+def _hits(index: SoundIndex, query: Query, skip: int | None) -> _Hits:
+    parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+    for h, (keep, values) in enumerate(query.hypotheses):
+        q, ids, t = index.lookup(values)
         parts.append((h, keep[q], ids, t))
     hyp = np.concatenate([np.full(len(p[1]), p[0], np.int32) for p in parts])
     pair = np.concatenate([p[1] for p in parts])
@@ -175,33 +199,48 @@ def _hits(index: SoundIndex, peaks: Peaks, skip: int | None) -> tuple[_Hits, np.
     t_source = np.concatenate([p[3] for p in parts])
     mine = piece != (-1 if skip is None else skip)
     speeds = np.array([s for s, _ in _HYPOTHESES])[hyp]
-    offset = pairs.times[pair] - t_source / speeds
-    hits = _Hits(hyp[mine], pair[mine], piece[mine], t_source[mine], offset[mine])
-    return hits, pairs.times, pairs.dt
+    offset = query.times[pair] - t_source / speeds
+    return _Hits(hyp[mine], pair[mine], piece[mine], t_source[mine], offset[mine])
+
+
+def _by_piece(hits: _Hits, pieces: list[int]) -> dict[int, _Hits]:
+    """The hits of each of `pieces`, split once (a mask per piece over all hits would cost pieces x hits)."""
+    sel = np.nonzero(np.isin(hits.piece, pieces))[0]
+    order = sel[np.argsort(hits.piece[sel], kind="stable")]
+    bounds = np.searchsorted(hits.piece[order], pieces, "left"), np.searchsorted(hits.piece[order], pieces, "right")
+    out = {}
+    for piece, lo, hi in zip(pieces, *bounds, strict=True):
+        at = order[lo:hi]
+        out[piece] = _Hits(hits.hyp[at], hits.pair[at], hits.piece[at], hits.t_source[at], hits.offset[at])
+    return out
 
 
 def _candidates(hits: _Hits) -> list[tuple[int, int, float]]:
     """(piece, hypothesis, offset) of the best-voted coarse cells, a few per piece."""
     if len(hits.piece) == 0:
         return []
-    found: dict[tuple[int, int, int], int] = {}
+    found: list[tuple[np.ndarray, np.ndarray]] = []
     for shift in (0.0, 0.5):  # two staggered grids, so an offset near a cell edge is not split in two
         cell = np.floor(hits.offset / _COARSE_S + shift).astype(np.int64)
-        code = (hits.piece.astype(np.int64) * len(_HYPOTHESES) + hits.hyp) * (1 << 24) + (cell + (1 << 23))
+        # the cell's centre in half-seconds, so both grids' cells share one key space
+        centre = np.round((cell + 0.5 - shift) * _COARSE_S * 2).astype(np.int64) + (1 << 23)
+        code = (hits.piece.astype(np.int64) * len(_HYPOTHESES) + hits.hyp) * (1 << 24) + centre
         codes, counts = np.unique(code, return_counts=True)
         strong = counts >= _MIN_VOTES
-        for c, n in zip(codes[strong].tolist(), counts[strong].tolist(), strict=True):
-            piece_hyp, cell_no = divmod(c, 1 << 24)
-            piece, hyp = divmod(piece_hyp, len(_HYPOTHESES))
-            centre = round(((cell_no - (1 << 23)) + 0.5 - shift) * _COARSE_S * 2) / 2
-            key = (piece, hyp, int(centre * 2))
-            found[key] = max(found.get(key, 0), n)
+        found.append((codes[strong], counts[strong]))
+    codes = np.concatenate([c for c, _ in found])
+    counts = np.concatenate([n for _, n in found])
+    # Only the best-voted cells can make the final list: a few per candidate is plenty for the choice below.
+    top = np.argsort(-counts, kind="stable")[: 8 * _CELLS_PER_PIECE * _MAX_CANDIDATES]
+    piece_hyp, half = np.divmod(codes[top], 1 << 24)
+    piece, hyp = np.divmod(piece_hyp, len(_HYPOTHESES))
+    ranked_cells = zip(piece.tolist(), hyp.tolist(), (half - (1 << 23)).tolist(), counts[top].tolist(), strict=True)
     per_piece: dict[int, list[tuple[int, int, int]]] = {}
-    for (piece, hyp, half), n in sorted(found.items(), key=lambda kv: -kv[1]):
-        chosen = per_piece.setdefault(piece, [])
+    for piece_no, hyp_no, half_s, n in ranked_cells:
+        chosen = per_piece.setdefault(piece_no, [])
         # neighbouring cells and hypotheses are one excerpt, which _fit_line gathers: only other offsets here
-        if len(chosen) < _CELLS_PER_PIECE and all(abs(half - other) > 4 * _COARSE_S for _, _, other in chosen):
-            chosen.append((n, hyp, half))
+        if len(chosen) < _CELLS_PER_PIECE and all(abs(half_s - other) > 4 * _COARSE_S for _, _, other in chosen):
+            chosen.append((n, hyp_no, half_s))
     ranked = sorted(((n, piece, hyp, half) for piece, cells in per_piece.items() for n, hyp, half in cells),
                     reverse=True)[:_MAX_CANDIDATES]
     return [(piece, hyp, half / 2) for _, piece, hyp, half in ranked]
@@ -221,7 +260,7 @@ def _fit_line(hits: _Hits, pair_times: np.ndarray, piece: int, hyp: int, offset:
     speed, pitch = _HYPOTHESES[hyp]
     family = [h for h, (s, p) in enumerate(_HYPOTHESES) if (p == 1.0) == (pitch == 1.0) or s == 1.0]
     near = [h for h in family if abs(np.log(_HYPOTHESES[h][0] / speed)) < 0.03]
-    sel = (hits.piece == piece) & np.isin(hits.hyp, near)
+    sel = np.isin(hits.hyp, near)  # hits holds this piece's hits only
     pair, t_src = hits.pair[sel], hits.t_source[sel]
     # One (query pair, posting) met under several hypotheses is one hit.
     code = pair.astype(np.int64) * (1 << 32) + np.round(t_src * 1000).astype(np.int64)
@@ -298,31 +337,32 @@ def _evidence(source: str, user: str, src: Span, use: Span, speed: float) -> str
             f"{clock(use.start)}-{clock(use.end)}{pace}")
 
 
-def match(index: SoundIndex, key: str, peaks: Peaks) -> list[Reuse]:
-    """Every excerpt (>= 3 s) of an indexed piece that the query `key` (its `peaks`) contains.
+def match(index: SoundIndex, key: str, peaks: Peaks | Query) -> list[Reuse]:
+    """Every excerpt (>= 3 s) of an indexed piece that the query `key` (its peaks, or them `prepare`d) contains.
 
     source = the indexed piece, user = the query; direction is for the graph to decide. Query regions that
     match a platform asset (index.assets) are masked: they give no edge to anyone. An asset query gives none.
     """
-    if key in index.assets or len(peaks.times) == 0:
+    query = peaks if isinstance(peaks, Query) else prepare(peaks)
+    if key in index.assets or len(query.times) == 0:
         return []
-    hits, pair_times, pair_dt = _hits(index, peaks, index.number(key))
+    hits = _hits(index, query, index.number(key))
     candidates = _candidates(hits)
     pieces_voted = max(1, len(np.unique(hits.piece)))
-    lines: list[tuple[int, _Line]] = []
-    for piece, hyp, offset in candidates:
-        lines.append((piece, _fit_line(hits, pair_times, piece, hyp, offset)))
-    found = [(piece, line, run) for piece, line in lines for run in _significant(index, piece, line, peaks,
-                                                                                  pair_times, pieces_voted, [])]
-    mask = [(float(pair_times[line.pairs[run]].min()) - 0.5, float(pair_times[line.pairs[run]].max()) + 1.0)
+    per_piece = _by_piece(hits, sorted({piece for piece, _, _ in candidates}))
+    lines = [(piece, _fit_line(per_piece[piece], query.times, piece, hyp, offset))
+             for piece, hyp, offset in candidates]
+    found = [(piece, line, run) for piece, line in lines
+             for run in _significant(index, piece, line, query, pieces_voted, [])]
+    mask = [(float(query.times[line.pairs[run]].min()) - 0.5, float(query.times[line.pairs[run]].max()) + 1.0)
             for piece, line, run in found if index.key(piece) in index.assets]
     reuses: list[Reuse] = []
     for piece, line in lines:
         source = index.key(piece)
         if source is None or source in index.assets:
             continue
-        for run in _significant(index, piece, line, peaks, pair_times, pieces_voted, mask):
-            reuses.append(_reuse(source, key, line, run, pair_times, pair_dt, peaks.duration))
+        for run in _significant(index, piece, line, query, pieces_voted, mask):
+            reuses.append(_reuse(source, key, line, run, query))
     return _distinct(reuses)
 
 
@@ -332,15 +372,15 @@ def _moments(t: np.ndarray) -> np.ndarray:
     return np.floor(t / _MOMENT_S).astype(np.int64)
 
 
-def _significant(index: SoundIndex, piece: int, line: _Line, peaks: Peaks, pair_times: np.ndarray,
-                 pieces_voted: int, mask: list[tuple[float, float]]) -> list[np.ndarray]:
+def _significant(index: SoundIndex, piece: int, line: _Line, query: Query, pieces_voted: int,
+                 mask: list[tuple[float, float]]) -> list[np.ndarray]:
     """The stretches of a line's hits (indices into line.pairs) beyond chance, outside masked query time."""
-    t_query = pair_times[line.pairs]
+    t_query = query.times[line.pairs]
     keep = ~_masked(t_query, mask)
     source_s = index.landmarks_of(piece).duration
-    reach = source_s / line.speed + peaks.duration  # the offsets a chance hit could take
+    reach = source_s / line.speed + query.duration  # the offsets a chance hit could take
     # Every cell tested: pieces x hypotheses x offset windows x fine speeds x stretches of a query.
-    tests = pieces_voted * len(_HYPOTHESES) * (reach / (2 * _TOL_S)) * len(_FINE) * max(1.0, peaks.duration / 3)
+    tests = pieces_voted * len(_HYPOTHESES) * (reach / (2 * _TOL_S)) * len(_FINE) * max(1.0, query.duration / 3)
     slot_all, per_slot = np.unique(_moments(line.t_hits), return_counts=True)
     # A moment with n hits of this piece puts one on a given line by chance with odds n * window / reach.
     odds = np.minimum(1.0, per_slot * (2 * _TOL_S) / reach)
@@ -357,14 +397,14 @@ def _significant(index: SoundIndex, piece: int, line: _Line, peaks: Peaks, pair_
     return out
 
 
-def _reuse(source: str, user: str, line: _Line, run: np.ndarray, pair_times: np.ndarray, pair_dt: np.ndarray,
-           duration: float) -> Reuse:
+def _reuse(source: str, user: str, line: _Line, run: np.ndarray, query: Query) -> Reuse:
     pairs = line.pairs[run]
     t_src = line.t_source[run]
-    t_use = pair_times[pairs]
-    end_use = float((t_use + pair_dt[pairs]).max())
+    t_use = query.times[pairs]
+    duration = query.duration
+    end_use = float((t_use + query.dt[pairs]).max())
     use = Span(float(t_use.min()), min(duration, end_use))
-    src = Span(float(t_src.min()), float((t_src + pair_dt[pairs] * line.speed).max()))
+    src = Span(float(t_src.min()), float((t_src + query.dt[pairs] * line.speed).max()))
     aligned = len(np.unique(_moments(t_use)))
     return Reuse(source=source, user=user, kind=ReuseKind.AUDIO, source_span=src, user_span=use,
                  share=use.length / duration if duration > 0 else 0.0, score=aligned / max(use.length, 1.0),
