@@ -38,3 +38,14 @@ def test_new_pieces_wait_near_their_sub_theme_apart_from_each_other() -> None:
     assert placed["n1"] != placed["n2"]
     assert 20 < placed["n3"][0] < 50  # no sub-theme: near the centre of everything placed
     assert provisional({}, ["n1"], clusters) == {}
+
+
+def test_the_call_outs_laid_out_are_those_with_a_kept_layout(tmp_path: Path) -> None:
+    from triage.service.map_layout import laid_out
+
+    store: Any = SimpleNamespace(data_dir=tmp_path)
+    assert laid_out(store) == []
+    for callout in ("lawn", "pets"):
+        save(store, callout, KeptLayout("sig", Layout((), (), np.zeros((0, 2))), 1.0))
+    (tmp_path / "scores" / "lawn.json").write_text("{}")  # kept scores are not layouts
+    assert laid_out(store) == ["lawn", "pets"]

@@ -172,8 +172,7 @@ def reprocess(ctx: JobContext, params: dict[str, Any], callout_id: str | None, r
     sync_all(ctx.store, ctx.settings.resolved_index_dir, exact_max=ctx.settings.exact_search_max,
              threads=ctx.settings.threads)
     # new vectors move the pieces: the maps laid out before are due again
-    map_after(ctx, [callout_id] if callout_id else [p.name.removesuffix(".map.json") for p in
-                                                    map_layout.layout_path(ctx.store, "*").parent.glob("*.map.json")])
+    map_after(ctx, [callout_id] if callout_id else map_layout.laid_out(ctx.store))
     return {"contents": len(shas), "recomputed": changed, "errors": errors}
 
 

@@ -51,6 +51,11 @@ def layout_path(store: Store, callout_id: str) -> Path:
     return store.data_dir / "scores" / f"{callout_id}.map.json"
 
 
+def laid_out(store: Store) -> list[str]:
+    """The call-outs that have a kept layout."""
+    return sorted(p.name.removesuffix(".map.json") for p in layout_path(store, "*").parent.glob("*.map.json"))
+
+
 def signature(session: Session, callout_id: str, models: Encoders | None) -> tuple[str, int]:
     """A hash of everything the layout depends on, and the pool's size. Cheap: no vector is read."""
     query = select(Submission.id, Submission.sha256).where(Submission.callout_id == callout_id,
