@@ -27,6 +27,9 @@ def test_a_notebook_opens_an_archive_and_asks_it_what_the_cli_would(settings: Se
     assert {p["submission_id"] for p in archive.pool_map("lawn")["points"]} == \
         {i["submission_id"] for i in archive.shortlist("lawn", limit=10)["items"]}
     assert archive.clusters("lawn")["clusters"]
+    done = archive.decide([first], "shortlisted", by="notebook")
+    assert done.submission_ids == (first,) and done.decided_by == "notebook"
+    assert [i["submission_id"] for i in archive.shortlist("lawn", decision="shortlisted")["items"]] == [first]
 
 
 def test_the_public_names_load_on_first_use() -> None:

@@ -16,6 +16,7 @@ from triage import runtime
 from triage.config import Settings
 from triage.encoders.base import Encoders
 from triage.service import Store
+from triage.service.decisions import Decided
 
 
 def open_archive(data_dir: str | Path = "data", **settings: Any) -> Archive:
@@ -78,6 +79,12 @@ class Archive:
         from triage.service.duplicates import groups
 
         return groups(self.store, callout_id)
+
+    def decide(self, submission_ids: list[str], decision: str, *, by: str, note: str | None = None) -> Decided:
+        """Record a curator's decision (shortlisted, starred, rejected, unrated) on pieces and every copy of them."""
+        from triage.service.deciding import decide
+
+        return decide(self.store, self.models(), submission_ids, decision, by=by, note=note)
 
     def pool_map(self, callout_id: str) -> dict[str, Any]:
         """Every ready piece of a call-out placed on a 2-D map of what it is about, with its cluster and score."""
