@@ -38,12 +38,17 @@ _BANDS = (200.0, 400.0, 800.0, 1_600.0, 3_800.0)
 _PEAKS_PER_BAND_S = 30
 # Pairs: each anchor with the next _FAN_OUT peaks up to _MAX_DT spectra later and within an octave.
 _FAN_OUT = 4
-_MAX_DT = 40  # 0.64 s
-STEPS_PER_OCTAVE = 24  # log-frequency quantum of 2^(1/24), 2.9%: coarser than a 2% speed step
+# Every value a hash can take is shared by the archive's landmarks: 24 steps an octave and time steps up to 40
+# gave ~200 postings a lookup from 2,000 pieces. 36 steps an octave (1.9%, still finer than the 1% a 2% speed grid
+# can be off by only half a step) and steps up to 1 s give ~3.5 times as many values. (Triplets, an anchor with
+# two partners, give millions as many but lost most of their hits when music was mixed at speech level: a voice's
+# peaks take the partners' places. See benchmarks/bench_lineage_sound.py.)
+_MAX_DT = 63  # 1 s
+STEPS_PER_OCTAVE = 36
 _MAX_DF = STEPS_PER_OCTAVE  # one octave either way
-F_BITS, DF_BITS, DT_BITS = 8, 6, 6
+F_BITS, DF_BITS, DT_BITS = 8, 7, 6
 # A hash met more often than this in one piece marks a loop, a steady sound or noise: it votes for several
-# offsets at once and cannot localise anything. Unrelated hashes (2^20 values, ~5,000 a minute) repeat a few times
+# offsets at once and cannot localise anything. Unrelated hashes (~700,000 values, ~5,000 a minute) repeat a few times
 # at most by chance, so legitimate material loses almost nothing (a riff looped many times does: see README).
 MAX_REPEATS = 6
 

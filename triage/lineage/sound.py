@@ -40,9 +40,12 @@ _MOMENT_S = 0.1  # hits within one spectrum-peak neighbourhood of time are one m
 _MIN_SOURCE_S = 2.0
 # Odds of chance alignment allowed per query, after counting every cell tested (Bonferroni).
 _ALPHA = 1e-4
-# A hash with this many times more postings than average is noise or a drone shared by many pieces: its hits
-# would dominate the cost and say nothing (the inverted-index form of a stop word).
-_COMMON = 50
+# A hash with this many times the average postings (over the values in use) is a stop word: music's commonest
+# intervals, a drone shared by many pieces. On 2,000 synthetic pieces the lookups above 4x held 56% of a tune's
+# hits for 29% of its lookups, so skipping them halves the work for a share of the evidence that the other 71%
+# make up for. Small indexes (under _COMMON_FLOOR postings a value) skip nothing.
+_COMMON = 4
+_COMMON_FLOOR = 100
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class SoundIndex:
         self._main = _postings([])
         self._pending: list[int] = []
         self._pending_count = 0  # landmarks in the pending pieces
+        self._per_value = 0.0  # postings per distinct hash in the merged part
         self._pending_postings: _Postings | None = None
         self._dead = np.zeros(1024, dtype=bool)  # grown by doubling: one flag per piece number ever given
 
@@ -118,6 +122,9 @@ class SoundIndex:
         """Merge the pending pieces and drop the removed ones from the sorted arrays."""
         self._main = _postings(sorted(self._pieces.items()))
         self._pending, self._pending_count, self._pending_postings = [], 0, None
+        h = self._main.hashes
+        values = int(np.count_nonzero(h[1:] != h[:-1])) + 1 if len(h) else 1
+        self._per_value = len(h) / values
 
     def number(self, key: str) -> int | None:
         return self._ids.get(key)
@@ -140,8 +147,7 @@ class SoundIndex:
         return q[alive], ids[alive], t[alive]
 
     def _common(self) -> int:
-        total = len(self._main.hashes) + self._pending_count
-        return max(1_000, _COMMON * total // (1 << 19))
+        return int(max(_COMMON_FLOOR, _COMMON * self._per_value))
 
 
 def _lookup(post: _Postings, values: np.ndarray, common: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
