@@ -15,7 +15,7 @@ black uploads, talking heads of the same layout, texts on the same theme. All wo
 Writes media/, submissions.jsonl (ingest in this order: sources before users), callouts.json and truth.json:
 "edges" [{user, source, kind, source_range, range, source_unit, unit, share, how}], "tolerated" edges that are not
 wrong (a spoken excerpt's words), "platform_assets", and "files" [{external_id, path, contributor, title,
-media, order, wave}]. Ranges are seconds ("s") or character offsets ("chars") into the file's text; a still
+media, role, order, wave}]. Ranges are seconds ("s") or character offsets ("chars") into the file's text; a still
 picture's range is null.
 """
 
@@ -41,7 +41,11 @@ BITEXACT = ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitex
 FPS = 12
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
 FONT_NAMES = ["DejaVuSans.ttf", "DejaVuSerif.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf"]
-VOICES = ["en-us", "en-gb", "en-us+f3", "en-gb-x-rp", "en-029", "en-gb-scotland+f2", "en-us-nyc+m3"]
+# Each contributor speaks in one voice of their own (accent, variant, pitch, pace), never another's: espeak-ng says a
+# phrase the same way every time, and two people's recordings never share sound just because they share words.
+ACCENTS = ["en-us", "en-gb", "en-029", "en-gb-x-rp", "en-gb-scotland", "en-us-nyc", "en-gb-x-gbclan", "en-gb-x-gbcwmd"]
+VARIANTS = ["m1", "f1", "m2", "f2", "m3", "f3", "m4", "f4", "m5", "f5", "m6", "klatt", "m7", "klatt2", "edward",
+            "linda"]
 CONTRIBUTORS = ["ama", "bryn", "cato", "dove", "esko", "fenna", "gil", "hana", "ivo", "juno", "kit", "lior",
                 "mori", "nell", "oska", "pim"]
 AUDIO_CODECS = {".mp3": ["-c:a", "libmp3lame", "-b:a", "64k"], ".m4a": ["-c:a", "aac", "-b:a", "64k"],
@@ -88,6 +92,7 @@ class Piece:
     taken: list[tuple[float, float]] = field(default_factory=list)  # ranges already reused by someone
     speech: bool = False  # the sound is someone speaking (its words may match a transcript)
     source_ok: bool = False  # later pieces may reuse it (not an asset, a blank or a reading)
+    role: str = ""
 
 
 # --- processes ---------------------------------------------------------------------------------------------
@@ -100,9 +105,9 @@ def run(cmd: list[str], data: bytes | None = None) -> bytes:
     return done.stdout
 
 
-def speak(text: str, voice: str, speed: int) -> np.ndarray:
+def speak(text: str, voice: str, speed: int, pitch: int) -> np.ndarray:
     """espeak-ng reading `text`, as float32 samples at SR."""
-    wav = run(["espeak-ng", "-v", voice, "-s", str(speed), "--stdout", text])
+    wav = run(["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "--stdout", text])
     raw = run(["ffmpeg", "-v", "error", "-i", "pipe:0", "-f", "f32le", "-ac", "1", "-ar", str(SR), "pipe:1"], wav)
     return np.frombuffer(raw, dtype=np.float32).copy()
 
@@ -208,9 +213,9 @@ def voiced(samples: np.ndarray) -> tuple[float, float]:
     return float(loud[0] * hop / SR), float((loud[-1] + 1) * hop / SR)
 
 
-def trimmed_speech(text: str, voice: str, speed: int) -> np.ndarray:
+def trimmed_speech(text: str, voice: str, speed: int, pitch: int) -> np.ndarray:
     """Speech with espeak's silent ends cut off, at a common level."""
-    s = speak(text, voice, speed)
+    s = speak(text, voice, speed, pitch)
     a, b = voiced(s)
     return at_level(s[int(a * SR): int(b * SR)], 0.08)
 
@@ -395,12 +400,16 @@ class Pool:
         self.tolerated: list[dict] = []
         self.assets: list[Piece] = []
         self.spoken: dict[str, str] = {}
+        self.quoters: list[Piece] = []
+        self.role = ""
 
     # -- bookkeeping
-    def new(self, suffix: str, media: str, wave_: int, avoid: tuple[str, ...] = (), title: str = "") -> Piece:
+    def new(self, suffix: str, media: str, wave_: int, avoid: tuple[str, ...] = (), title: str = "",
+            who: str = "") -> Piece:
         ext_id = f"lin-{self.rng.randrange(16 ** 6):06x}"
-        who = self.rng.choice([c for c in CONTRIBUTORS if c not in avoid])
-        piece = Piece(ext_id, self.media / f"{ext_id}{suffix}", media, who, title or self.rng.choice(TITLES), wave_)
+        who = who or self.who(avoid)
+        piece = Piece(ext_id, self.media / f"{ext_id}{suffix}", media, who, title or self.rng.choice(TITLES), wave_,
+                      role=self.role)
         self.pieces.append(piece)
         return piece
 
@@ -435,8 +444,14 @@ class Pool:
                 return start, end
         raise RuntimeError(f"no free passage left in {source.ext_id}")
 
-    def voice(self) -> tuple[str, int]:
-        return self.rng.choice(VOICES), self.rng.randint(150, 180)
+    def who(self, avoid: tuple[str, ...] = ()) -> str:
+        return self.rng.choice([c for c in CONTRIBUTORS if c not in avoid])
+
+    def voice(self, who: str) -> tuple[str, int, int]:
+        """The contributor's own voice, a little different each recording (pace and pitch)."""
+        i = CONTRIBUTORS.index(who)
+        return (f"{ACCENTS[i % len(ACCENTS)]}+{VARIANTS[i % len(VARIANTS)]}",
+                150 + (i * 7) % 30 + self.rng.randint(-6, 6), 25 + (i * 23) % 50 + self.rng.randint(-5, 5))
 
     def size(self) -> tuple[int, int]:
         return self.rng.choice([(160, 120), (160, 120), (320, 240)])
@@ -449,7 +464,7 @@ class Pool:
         return min(sources, key=lambda p: (len(p.taken), self.rng.random()))
 
     # -- originals
-    def make_assets(self) -> None:
+    def make_assets(self, _: int) -> None:
         theme = self.new(".mp3", "audio", 0, title="studio theme")
         theme.contributor = "studio"
         song = music(self.np, 10.0)
@@ -466,23 +481,23 @@ class Pool:
         loops = np.tile(self.theme, int(seconds // 10) + 1)
         return faded(fit(loops, seconds), 0.5, 1.0) * 0.6
 
-    def make_music(self) -> None:
-        for _ in range(self.counts["music"]):
-            seconds = self.rng.uniform(14, 22)
-            p = self.new(self.rng.choice([".mp3", ".ogg", ".wav", ".flac"]), "audio", 1)
-            write_audio(music(self.np, seconds), p.path, self.tmp)
-            p.length, p.content, p.source_ok = seconds, (0.5, seconds - 0.5), True
+    def make_music(self, _: int) -> None:
+        """A member's song."""
+        seconds = self.rng.uniform(14, 22)
+        p = self.new(self.rng.choice([".mp3", ".ogg", ".wav", ".flac"]), "audio", 1)
+        write_audio(music(self.np, seconds), p.path, self.tmp)
+        p.length, p.content, p.source_ok = seconds, (0.5, seconds - 0.5), True
 
     def make_speech(self, k: int) -> None:
         """Someone reading their own story aloud (not in the pool as text); the first has the theme under it."""
-        text = " ".join(story(self.rng, self.rng.randint(4, 6)))
-        s = np.concatenate([np.zeros(SR // 2, np.float32), trimmed_speech(text, *self.voice()),
+        text, who = " ".join(story(self.rng, self.rng.randint(4, 6))), self.who()
+        s = np.concatenate([np.zeros(SR // 2, np.float32), trimmed_speech(text, *self.voice(who)),
                             np.zeros(SR, np.float32)])
         if k == 0:
             s = s + self.theme_bed(len(s) / SR)
         head = 3.0 if k == 1 else 0.0  # the second opens on a countdown
         s = np.concatenate([countdown(), s]) if head else s
-        p = self.new(self.rng.choice([".mp3", ".m4a", ".wav"]), "audio", 1)
+        p = self.new(self.rng.choice([".mp3", ".m4a", ".wav"]), "audio", 1, who=who)
         p.speech, p.source_ok, p.length, p.content = True, True, len(s) / SR, (head + 0.7, len(s) / SR - 1.0)
         write_audio(s, p.path, self.tmp)
         self.spoken[p.ext_id] = text
@@ -509,12 +524,12 @@ class Pool:
 
     def make_head(self, k: int) -> None:
         """A talking head reading their own words; one has the theme under it."""
-        text = " ".join(story(self.rng, self.rng.randint(2, 4), theme=bool(k % 2)))
-        s = np.concatenate([np.zeros(SR // 2, np.float32), trimmed_speech(text, *self.voice()),
+        text, who = " ".join(story(self.rng, self.rng.randint(2, 4), theme=bool(k % 2))), self.who()
+        s = np.concatenate([np.zeros(SR // 2, np.float32), trimmed_speech(text, *self.voice(who)),
                             np.zeros(SR // 2, np.float32)])
         if k == 1:
             s = s + self.theme_bed(len(s) / SR)
-        p = self.new(".mp4", "video", 1)
+        p = self.new(".mp4", "video", 1, who=who)
         p.speech, p.source_ok, p.length, p.content = True, True, len(s) / SR, (0.6, len(s) / SR - 0.6)
         if k == 2:  # the third ends in applause
             s = np.concatenate([s, applause(self.np, 3.0)])
@@ -532,7 +547,7 @@ class Pool:
         p.path.write_text(text + "\n")
         p.text, p.units, p.length, p.source_ok = text, spans, float(len(text)), True
 
-    def make_image(self) -> None:
+    def make_image(self, _: int) -> None:
         """A poster with its maker's own lines on it (words in a picture that are nobody else's)."""
         lines = "\n".join(poem_line(self.rng) for _ in range(3))
         p = self.new(".png", "image", 1, title="poster")
@@ -546,27 +561,27 @@ class Pool:
         run([*FFMPEG, "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "480x360", "-i", "pipe:0",
              "-vf", vf, "-frames:v", "1", *BITEXACT, str(out)], back.tobytes())
 
-    def make_readers(self) -> None:
+    def make_readers(self, _: int) -> None:
         """Two people read the same old-style fable, which is not a piece of the pool: no edge either way. Both
         open on the same countdown beeps; the first ends in applause."""
         fable = " ".join(story(self.rng, 3, theme=False))
-        who: tuple[str, ...] = ()
+        readers: tuple[str, ...] = ()
         for k in range(self.counts["reader"]):
-            s = np.concatenate([countdown(), trimmed_speech(fable, *self.voice()), np.zeros(SR // 2, np.float32)])
+            who = self.who(avoid=readers)
+            s = np.concatenate([countdown(), trimmed_speech(fable, *self.voice(who)), np.zeros(SR // 2, np.float32)])
             s = np.concatenate([s, applause(self.np, 2.5)]) if k == 0 else s
-            p = self.new(self.rng.choice([".m4a", ".mp3"]), "audio", 1, avoid=who, title="a reading")
-            who += (p.contributor,)
+            p = self.new(self.rng.choice([".m4a", ".mp3"]), "audio", 1, title="a reading", who=who)
+            readers += (who,)
             write_audio(s, p.path, self.tmp)
             self.spoken[p.ext_id] = fable
 
-    def make_blanks(self) -> None:
+    def make_blanks(self, k: int) -> None:
         """Failed uploads: black and silent video, and near-silent audio."""
-        for k in range(self.counts["blank"]):
-            p = self.new(".mp4", "video", 1, title="test")
-            seconds = 6.0 + k / 2  # no two files alike byte for byte
-            write_video(black(seconds, (160, 120)), np.zeros(int(seconds * SR), np.float32), p.path, self.tmp)
-            q = self.new(".wav", "audio", 1, title="test upload")
-            write_audio(self.np.standard_normal(8 * SR).astype(np.float32) * 0.0005, q.path, self.tmp)
+        p = self.new(".mp4", "video", 1, title="test")
+        seconds = 6.0 + k / 2  # no two files alike byte for byte
+        write_video(black(seconds, (160, 120)), np.zeros(int(seconds * SR), np.float32), p.path, self.tmp)
+        q = self.new(".wav", "audio", 1, title="test upload")
+        write_audio(self.np.standard_normal(8 * SR).astype(np.float32) * 0.0005, q.path, self.tmp)
 
     # -- users (planted reuse)
     def make_sound(self, k: int) -> None:
@@ -579,7 +594,8 @@ class Pool:
         excerpt = retimed(decode_audio(source.path, start, length), factor, how, self.tmp)
         excerpt = faded(at_level(excerpt, 0.1 * 10 ** (self.rng.uniform(-8, 0) / 20)), self.rng.uniform(0.2, 0.6),
                         self.rng.uniform(0.2, 0.6))
-        bed = (trimmed_speech(" ".join(story(self.rng, 4)), *self.voice()) if k % 3 != 2
+        who = self.who(avoid=(source.contributor,))
+        bed = (trimmed_speech(" ".join(story(self.rng, 4)), *self.voice(who)) if k % 3 != 2
                else music(self.np, self.rng.uniform(12, 18)))
         at = self.rng.uniform(0.5, max(0.6, len(bed) / SR - len(excerpt) / SR - 0.5))
         total = max(len(bed) / SR, at + len(excerpt) / SR + 0.8)
@@ -587,7 +603,7 @@ class Pool:
         mix[int(at * SR): int(at * SR) + len(excerpt)] += excerpt
         as_video = k % 2 == 1
         user = self.new(".mp4" if as_video else self.rng.choice([".mp3", ".m4a"]), "video" if as_video else "audio",
-                        2, avoid=(source.contributor,))
+                        2, who=who)
         if as_video:
             write_video(animation(self.np, total, self.size()), mix, user.path, self.tmp)
         else:
@@ -611,7 +627,7 @@ class Pool:
         picked = self.rng.sample(choices, 2)
         return ",".join(f for f, _ in picked), "+".join(n for _, n in picked)
 
-    def spliced(self, source: Piece, k: int, size: tuple[int, int], with_sound: bool) -> tuple[
+    def spliced(self, source: Piece, who: str, k: int, size: tuple[int, int], with_sound: bool) -> tuple[
             np.ndarray, np.ndarray, tuple[float, float], tuple[float, float], str]:
         """B's own frames, then A's segment (changed), then B's own again; B's speech under all unless
         `with_sound`, where A's sound plays during the segment."""
@@ -624,16 +640,16 @@ class Pool:
         at, total = round(before * FPS) / FPS, len(frames) / FPS
         if with_sound:
             theirs = decode_audio(source.path, start, count / FPS)
-            words = trimmed_speech(" ".join(story(self.rng, 1)), *self.voice())
+            words = trimmed_speech(" ".join(story(self.rng, 1)), *self.voice(who))
             sound = np.concatenate([fit(words, at), fit(theirs, count / FPS), fit(music(self.np, after), after)])
         else:
-            sound = fit(trimmed_speech(" ".join(story(self.rng, 4)), *self.voice()), total)
+            sound = fit(trimmed_speech(" ".join(story(self.rng, 4)), *self.voice(who)), total)
         return frames, sound, (start, start + count / FPS), (at, at + count / FPS), how
 
     def make_pictures(self, k: int, with_sound: bool = False) -> None:
         source = self.pick("video") if (k % 3 or with_sound) else self.pick_head()
         user = self.new(".mp4", "video", 2, avoid=(source.contributor,))
-        frames, sound, theirs, ours, how = self.spliced(source, k, self.size(), with_sound)
+        frames, sound, theirs, ours, how = self.spliced(source, user.contributor, k, self.size(), with_sound)
         write_video(frames, sound, user.path, self.tmp)
         self.edge(user, source, "video", theirs, ours, how)
         if with_sound:
@@ -642,7 +658,7 @@ class Pool:
     def pick_head(self) -> Piece:
         return self.least_used([p for p in self.pieces if p.source_ok and p.media == "video" and p.speech])
 
-    def make_quoted(self) -> Piece:
+    def make_quoted(self, _: int) -> None:
         """B's text with a passage of A quoted in the middle (a poem's lines may be joined with slashes)."""
         source = self.pick("text")
         a, b = self.claim_units(source, 60, 260)
@@ -656,10 +672,11 @@ class Pool:
         user.path.write_text(text + "\n")
         user.text = text
         self.edge(user, source, "text", (a, b), (len(lead), len(lead) + len(passage)), "quoted", "chars", "chars")
-        return user
+        self.quoters.append(user)
 
-    def make_chain(self, middle: Piece) -> None:
+    def make_chain(self, k: int) -> None:
         """C quotes B's own opening (not the part B took from A): an edge to B only."""
+        middle = self.quoters[k % len(self.quoters)]
         first = middle.text.split("\n\n")[0]
         cut = first.rfind(". ", 0, 200) + 1 or len(first)
         passage = first[:cut]
@@ -675,7 +692,8 @@ class Pool:
         """B reads A's passage between their own words, as audio or as a talking head."""
         source = self.pick("text")
         a, b = self.claim_units(source, 60, 200)
-        voice = self.voice()
+        who = self.who(avoid=(source.contributor,))
+        voice = self.voice(who)
         parts = [trimmed_speech(" ".join(story(self.rng, 2)), *voice), np.zeros(int(0.8 * SR), np.float32),
                  trimmed_speech(source.text[a:b].replace("\n", ". "), *voice), np.zeros(int(0.8 * SR), np.float32),
                  trimmed_speech(" ".join(story(self.rng, 1)), *voice)]
@@ -683,7 +701,7 @@ class Pool:
         s = np.concatenate(parts)
         as_video = k % 2 == 1
         user = self.new(".mp4" if as_video else self.rng.choice([".mp3", ".m4a", ".ogg"]),
-                        "video" if as_video else "audio", 2, avoid=(source.contributor,))
+                        "video" if as_video else "audio", 2, who=who)
         if as_video:
             write_video(talking_head(self.np, s, (160, 120)), s, user.path, self.tmp)
         else:
@@ -711,39 +729,32 @@ class Pool:
 
     # -- the whole
     def build(self) -> None:
-        self.make_assets()
-        self.make_music()
-        for k in range(self.counts["speech"]):
-            self.make_speech(k)
-        for k in range(self.counts["video"]):
-            self.make_video(k)
-        for k in range(self.counts["head"]):
-            self.make_head(k)
-        for k in range(self.counts["text"]):
-            self.make_text(k)
-        for _ in range(self.counts["image"]):
-            self.make_image()
-        self.make_readers()
-        self.make_blanks()
-        for k in range(self.counts["sound"]):
-            self.make_sound(k)
-        for k in range(self.counts["pictures"]):
-            self.make_pictures(k)
-        for k in range(self.counts["both"]):
-            self.make_pictures(k, with_sound=True)
-        quoted = [self.make_quoted() for _ in range(self.counts["quoted"])]
-        for k in range(self.counts["spoken"]):
-            self.make_spoken(k)
-        for k in range(self.counts["written"]):
-            self.make_written(k)
-        for k in range(self.counts["chain"]):
-            self.make_chain(quoted[k % len(quoted)])
+        """Every piece, sources first; `role` names what each is (in truth.json's files, for reading results)."""
+        makers = [("asset", self.make_assets, 1), ("music", self.make_music, self.counts["music"]),
+                  ("speech", self.make_speech, self.counts["speech"]), ("video", self.make_video, self.counts["video"]),
+                  ("talking head", self.make_head, self.counts["head"]), ("text", self.make_text, self.counts["text"]),
+                  ("poster", self.make_image, self.counts["image"]), ("reading", self.make_readers, 1),
+                  ("blank", self.make_blanks, self.counts["blank"]),
+                  ("uses sound", self.make_sound, self.counts["sound"]),
+                  ("uses pictures", self.make_pictures, self.counts["pictures"]),
+                  ("uses pictures and sound", self.make_both, self.counts["both"]),
+                  ("quotes words", self.make_quoted, self.counts["quoted"]),
+                  ("reads words aloud", self.make_spoken, self.counts["spoken"]),
+                  ("shows words", self.make_written, self.counts["written"]),
+                  ("quotes a quoter", self.make_chain, self.counts["chain"])]
+        for role, make, count in makers:
+            self.role = role
+            for k in range(count):
+                make(k)
+
+    def make_both(self, k: int) -> None:
+        self.make_pictures(k, with_sound=True)
 
     def write(self) -> None:
         """submissions.jsonl in ingest order (by wave, shuffled within one), callouts.json and truth.json."""
         order = sorted(self.pieces, key=lambda p: (p.wave, self.rng.random()))
         files = [{"external_id": p.ext_id, "path": str(p.path.relative_to(self.out)), "title": p.title,
-                  "contributor": p.contributor, "media": p.media, "order": i, "wave": p.wave}
+                  "contributor": p.contributor, "media": p.media, "role": p.role, "order": i, "wave": p.wave}
                  for i, p in enumerate(order)]
         with open(self.out / "submissions.jsonl", "w") as f:
             f.writelines(json.dumps({k: row[k] for k in ("external_id", "path", "title", "contributor")}) + "\n"
