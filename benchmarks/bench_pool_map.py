@@ -1,6 +1,6 @@
 """The pool map's projection (issue 24): time and peak memory of the layout at 1,000 and 10,000 pieces.
 
-Usage: python benchmarks/bench_pool_map.py [--sizes 1000 10000] [--dim 384] [--page [--runs 3]]
+Usage: python benchmarks/bench_pool_map.py [--sizes 1000 10000] [--dim 384] [--page [--runs 3]] [--api]
 
 Synthetic pools: unit text vectors around 12 themes (clustered, like real embeddings), plus a frame vector for a
 third of the pieces. Each size runs in a fresh child process so its peak RSS is its own. Per size: a cold layout
@@ -8,6 +8,11 @@ third of the pieces. Each size runs in a fresh child process so its peak RSS is 
 from the old layout, and the PNG `triage map` draws from the points. Then what a request costs now that a large
 pool's layout is a background job (service.map_layout): writing and reading back the kept layout
 (scores/<id>.map.json) and placing the 1% new pieces near their sub-theme while the job works ("updating").
+
+With --api: `GET /api/callouts/bench/map` in-process (fake models, a synthetic call-out of that many texts, as
+bench_api.py makes them): the first request with no layout (answered "computing" at once, the job queued), the
+`pool_map` job's work, the next requests (ready; the first one also scores the pool cold), and one after the pool
+changed (the kept layout marked stale: answered "updating" at once while the job would work).
 
 With --page: the map page's time to first draw in Debian's chromium (Playwright, headless, software canvas) at the
 same sizes. A real `triage serve` (fake models, an empty call-out) serves the page; the browser is handed a
@@ -207,6 +212,46 @@ def page_times(sizes: list[int], runs: int) -> list[dict[str, object]]:
     return rows
 
 
+def api_times(n: int) -> dict[str, object]:
+    """Time the map route around its background layout on a synthetic call-out of `n` texts."""
+    from bench_api import populate
+    from fastapi.testclient import TestClient
+
+    from triage.api.app import create_app
+    from triage.config import Settings
+    from triage.service import map_layout
+
+    def get(client: TestClient, token: str) -> tuple[float, dict[str, Any]]:
+        t0 = time.perf_counter()
+        reply = client.get("/api/callouts/bench/map", headers={"Authorization": f"Bearer {token}"})
+        assert reply.status_code == 200, reply.text
+        return time.perf_counter() - t0, reply.json()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp) / "data", models_dir=Path(tmp) / "models", warm_on_start=False,
+                            whisper_model="fake", text_model="fake", clip_model="fake")  # bench_api's fake models
+        t0 = time.perf_counter()
+        token = populate(settings, n)
+        made = time.perf_counter() - t0
+        app = create_app(settings, workers=0)  # the job is run below, by hand, so its time is its own
+        with TestClient(app) as client:
+            state = app.state.triage
+            first_s, first = get(client, token)
+            t0 = time.perf_counter()
+            job = map_layout.refresh(state.store, state.models(), "bench")
+            job_s = time.perf_counter() - t0
+            ready_cold_s, ready = get(client, token)
+            ready_s, _ = get(client, token)
+            kept = map_layout.load(state.store, "bench")
+            assert kept is not None
+            map_layout.save(state.store, "bench", map_layout.KeptLayout("stale", kept.layout, time.time()))
+            updating_s, updating = get(client, token)
+    return {"n": n, "populate_s": round(made, 1), "computing_s": round(first_s, 2), "computing": first["status"],
+            "job_s": round(float(job["seconds"]), 1), "job_wall_s": round(job_s, 1),
+            "ready_first_s": round(ready_cold_s, 2), "ready": ready["status"], "ready_s": round(ready_s, 2),
+            "updating_s": round(updating_s, 2), "updating": updating["status"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
@@ -214,7 +259,12 @@ def main() -> None:
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--page", action="store_true", help="time the map page in chromium instead")
     parser.add_argument("--runs", type=int, default=3, help="page loads per size (--page)")
+    parser.add_argument("--api", action="store_true", help="time the map route around its background job instead")
     args = parser.parse_args()
+    if args.api:
+        for n in args.sizes:
+            print(json.dumps(api_times(n)), flush=True)
+        return
     if args.page:
         for row in page_times(args.sizes, args.runs):
             print(json.dumps(row), flush=True)
