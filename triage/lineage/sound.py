@@ -19,8 +19,9 @@ from triage.lineage.landmarks import Landmarks, Peaks, drop_repeats, hashes, lan
 from triage.lineage.types import Reuse, ReuseKind, Span
 from triage.timefmt import clock
 
-# Speed hypotheses: 2% apart, so the truth is within 1% of one; a 1% error moves the longest time step (40
-# spectra) by 0.4 of its 1-spectrum quantum, which most hashes survive. Both families share speed 1.
+# Speed hypotheses: 2% apart, so the truth is within 1% of one; a 1% error moves a time step of n spectra by
+# n / 100 of its quantum, so at worst about a third of the pairs (steps up to 63) round to another hash, and
+# neighbouring hypotheses are gathered when the line is fitted. Both families share speed 1.
 SPEEDS = tuple(float(s) for s in 1.02 ** np.arange(-5, 6))
 _HYPOTHESES = tuple([(s, 1.0) for s in SPEEDS] + [(s, s) for s in SPEEDS if s != 1.0])
 _COARSE_S = 1.0  # coarse offset cells: a 1% speed error drifts 0.2 s over a 20 s excerpt
