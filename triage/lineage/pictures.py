@@ -269,6 +269,7 @@ def match(index: PictureIndex, key: str, track: FrameTrack) -> list[Reuse]:
         q_values = (track.mirrored if cell.mirrored else track.plain)[rows]
         values = source.centre if _VIEWS[cell.view] == "centre" else source.plain
         offset, dist = _refine(q_values, t_query, source, usable, values, cell.offset)
+        offset = float(offset)
         for run in _runs(dist < _NEAR, t_query):
             if len(run) < _MIN_FRAMES or t_query[run[-1]] - t_query[run[0]] < _MIN_SEGMENT_S:
                 continue
