@@ -183,3 +183,17 @@ def test_a_track_round_trips_through_bytes(tmp: Path, source: np.ndarray) -> Non
     again = FrameTrack.from_bytes(t.to_bytes())
     assert np.array_equal(again.plain, t.plain) and np.array_equal(again.times, t.times)
     assert again.duration == t.duration and 7 <= len(t.times) <= 9
+
+
+def test_a_removed_source_is_gone_and_a_file_without_video_has_an_empty_track(tmp: Path, source: np.ndarray) -> None:
+    index = PictureIndex()
+    index.add("A", track(source[: 6 * FPS], tmp / "A6.mp4"))
+    query = track(np.concatenate([moving(2.0, seed=68), source[: 4 * FPS]]), tmp / "uses-A.mp4")
+    assert [r.source for r in match(index, "B", query)] == ["A"]
+    index.remove("A")
+    assert match(index, "B", query) == [] and len(index) == 0
+    sound_only = tmp / "tone.m4a"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
+                    "-c:a", "aac", str(sound_only)], check=True)
+    empty = frame_track(sound_only, "mov", "an MP4 audio", MediaLimits())
+    assert len(empty.times) == 0 and match(index, "C", empty) == []

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.frame import VideoFrame
 from PIL import Image
 from scipy.fft import dct
 
@@ -91,8 +92,22 @@ def frame_track(path: Path, demuxer: str, label: str, limits: MediaLimits,
     """Decode a video file (with the demuxer it was sniffed as) into its frame track; empty without video.
 
     Frames that no other frame refers to are skipped by the decoder (most B-frames), which roughly halves the
-    work; the first frame decoded at or after each sampling time stands for it.
+    work; the first frame decoded at or after each sampling time stands for it. A stream where that leaves
+    nothing (a decoder that flags every frame so) is decoded again in full.
     """
+    track = _decode(path, demuxer, label, limits, per_second, skip=True)
+    if not len(track.times):
+        track = _decode(path, demuxer, label, limits, per_second, skip=False)
+    return track
+
+
+def _upright(frame: VideoFrame, grey: np.ndarray) -> np.ndarray:
+    turns = round((frame.rotation or 0) / 90) % 4  # phone videos store a display rotation
+    return np.ascontiguousarray(np.rot90(grey, k=turns)) if turns else grey
+
+
+def _decode(path: Path, demuxer: str, label: str, limits: MediaLimits, per_second: float,
+            skip: bool) -> FrameTrack:
     deadline = Deadline(DECODE_SECONDS, "decoding the frames for lineage")
     times: list[float] = []
     greys: list[np.ndarray] = []
@@ -102,7 +117,8 @@ def frame_track(path: Path, demuxer: str, label: str, limits: MediaLimits,
         if stream is None:
             return track_from_frames([], [], 0.0)
         stream.thread_type = "AUTO"
-        stream.codec_context.skip_frame = "NONREF"
+        if skip:
+            stream.codec_context.skip_frame = "NONREF"
         start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
         due = 0.0
         for packet in container.demux(stream):
@@ -114,10 +130,10 @@ def frame_track(path: Path, demuxer: str, label: str, limits: MediaLimits,
             for frame in frames:
                 t = float(frame.time or 0.0) - start
                 last = max(last, t)
-                if t + 1e-3 < due:
+                if t + 1e-3 < due or not isinstance(frame, VideoFrame):
                     continue
                 height = max(2, round(frame.height * _GREY_WIDTH / max(frame.width, 1) / 2) * 2)
-                greys.append(frame.to_ndarray(format="gray", width=_GREY_WIDTH, height=height))
+                greys.append(_upright(frame, frame.to_ndarray(format="gray", width=_GREY_WIDTH, height=height)))
                 times.append(t)
                 due = (int(t * per_second + 1e-6) + 1) / per_second
     return track_from_frames(times, greys, last + 1.0 / per_second if times else 0.0)
