@@ -369,7 +369,7 @@ def match(index: SoundIndex, key: str, peaks: Peaks | Query) -> list[Reuse]:
         if source is None or source in index.assets:
             continue
         for run in _significant(index, piece, line, query, pieces_voted, mask):
-            reuses.append(_reuse(source, key, line, run, query))
+            reuses.append(_reuse(source, key, line, run, query, index.landmarks_of(piece).duration))
     return _distinct(reuses)
 
 
@@ -404,15 +404,18 @@ def _significant(index: SoundIndex, piece: int, line: _Line, query: Query, piece
     return out
 
 
-def _reuse(source: str, user: str, line: _Line, run: np.ndarray, query: Query) -> Reuse:
+def _reuse(source: str, user: str, line: _Line, run: np.ndarray, query: Query, source_s: float) -> Reuse:
     pairs = line.pairs[run]
-    t_src = line.t_source[run]
     t_use = query.times[pairs]
     duration = query.duration
-    end_use = float((t_use + query.dt[pairs]).max())
-    use = Span(float(t_use.min()), min(duration, end_use))
-    src = Span(float(t_src.min()), float((t_src + query.dt[pairs] * line.speed).max()))
+    first, last = float(t_use.min()), float((t_use + query.dt[pairs]).max())
     aligned = len(np.unique(_moments(t_use)))
+    # The first and last aligned moments lie inside the excerpt, on average one spacing between moments from its
+    # ends (k moments spread over a stretch leave k + 1 gaps): under speech, moments are a second apart and the
+    # raw ends fell up to 0.95 s short.
+    margin = (last - first) / max(aligned - 1, 1)
+    use = Span(max(0.0, first - margin), min(duration, last + margin))
+    src = Span(max(0.0, line.speed * (use.start - line.offset)), min(source_s, line.speed * (use.end - line.offset)))
     return Reuse(source=source, user=user, kind=ReuseKind.AUDIO, source_span=src, user_span=use,
                  share=use.length / duration if duration > 0 else 0.0, score=aligned / max(use.length, 1.0),
                  evidence=_evidence(source, user, src, use, line.speed))
