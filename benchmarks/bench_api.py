@@ -101,23 +101,28 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) * 1000
 
 
-def hammer(url: str, token: str, paths: list[str], clients: int, per_client: int) -> tuple[list[float], float, int]:
-    """`clients` threads each making `per_client` requests; returns latencies, wall time and non-200 replies."""
+def hammer(url: str, token: str, paths: list[str], clients: int, per_client: int,
+           tags: dict[str, str] | None = None) -> tuple[list[float], float, int]:
+    """`clients` threads each making `per_client` requests; returns latencies, wall time and non-200 replies.
+
+    With `tags` ({path: ETag}), each request sends If-None-Match and a 304 counts as an answer."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
+    ok = (200, 304) if tags else (200,)
 
     def one(cid: int) -> None:
         nonlocal errors
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as client:
             for r in range(per_client):
                 path = paths[(cid + r) % len(paths)]
+                headers = {"If-None-Match": tags[path]} if tags and path in tags else None
                 t0 = time.perf_counter()
-                reply = client.get(path)
+                reply = client.get(path, headers=headers)
                 took = time.perf_counter() - t0
                 with lock:
                     latencies.append(took)
-                    errors += reply.status_code != 200
+                    errors += reply.status_code not in ok
 
     t0 = time.perf_counter()
     threads = [threading.Thread(target=one, args=(c,)) for c in range(clients)]
@@ -126,6 +131,12 @@ def hammer(url: str, token: str, paths: list[str], clients: int, per_client: int
     for t in threads:
         t.join()
     return latencies, time.perf_counter() - t0, errors
+
+
+def etags(url: str, token: str, paths: list[str]) -> dict[str, str]:
+    """Each path's ETag now (absent where the server sends none)."""
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as client:
+        return {p: tag for p in paths if (tag := client.get(p).headers.get("etag"))}
 
 
 def wav_file(path: Path, seconds: float) -> None:
@@ -226,17 +237,27 @@ def main() -> None:
         ready = wait_ready(url, deadline=1200)
         print(f"server ready (models loaded, call-outs warmed) after {time.perf_counter() - t:.1f} s: {ready}; "
               f"RSS {rss_mb(server.pid):.0f} MB")
+        searches = [f"/api/search?q=t{i % 40}w1+t{i % 40}w2+t{i // 40}w7&callout=bench" for i in range(args.clients)]
         for name, paths, waves, per in (  # per: requests per client in each wave
             ("health (HTTP floor)", ["/api/health"], 1, 20),
             ("shortlist", ["/api/callouts/bench/shortlist?limit=20"], args.requests, 1),
-            ("search", [f"/api/search?q=t{i % 40}w1+t{i % 40}w2+t{i // 40}w7&callout=bench"
-                        for i in range(args.clients)], args.requests, 1),
+            ("search", searches, args.requests, 1),
         ):
             for wave in range(waves):
                 lat, wall, errors = hammer(url, token, paths, args.clients, per)
                 label = name if per > 1 else f"{name} wave {wave + 1} ({'new' if wave == 0 else 'repeated'})"
                 print(f"{label:30} n={len(lat):4} p50={pct(lat, 50):8.0f} ms p95={pct(lat, 95):8.0f} ms "
                       f"max={max(lat) * 1000:8.0f} ms {len(lat) / wall:7.2f} req/s non-200={errors}")
+        # What a browser or client that keeps its answers sends on a repeat: If-None-Match (304 while current).
+        for name, paths in (("shortlist, If-None-Match", ["/api/callouts/bench/shortlist?limit=20"]),
+                            ("search, If-None-Match", searches)):
+            tags = etags(url, token, paths)
+            if not tags:
+                print(f"{name:30} (the server sends no ETag)")
+                continue
+            lat, wall, errors = hammer(url, token, paths, args.clients, max(args.requests, 1), tags)
+            print(f"{name:30} n={len(lat):4} p50={pct(lat, 50):8.0f} ms p95={pct(lat, 95):8.0f} ms "
+                  f"max={max(lat) * 1000:8.0f} ms {len(lat) / wall:7.2f} req/s non-200/304={errors}")
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as client:
             reply = client.post("/api/submissions/s_0000000000000003/decisions", json={"decision": "starred"})
             assert reply.status_code == 201, reply.text
