@@ -225,11 +225,16 @@ def test_a_platform_asset_gives_no_edge_to_anyone(index: SoundIndex) -> None:
 
 
 def test_a_piece_never_matches_itself_and_removed_pieces_are_gone(source: np.ndarray) -> None:
-    index = index_of({"A": source, "B": place(12.0, (2.0, cut(source, 0.0, 6.0)))})
-    assert [r.source for r in match(index, "A", peaks(source))] == ["B"]
-    index.remove("B")
-    assert match(index, "A", peaks(source)) == []
-    assert "B" not in index and len(index) == 1
+    for merged in (False, True):
+        index = index_of({"A": source, "B": place(12.0, (2.0, cut(source, 0.0, 6.0)))})
+        if merged:
+            index.compact()
+        assert [r.source for r in match(index, "A", peaks(source))] == ["B"]
+        index.remove("B")
+        assert match(index, "A", peaks(source)) == []
+        index.compact()
+        assert match(index, "A", peaks(source)) == []
+        assert "B" not in index and len(index) == 1
 
 
 def test_the_index_merges_pending_pieces_without_changing_answers(source: np.ndarray) -> None:

@@ -66,15 +66,24 @@ def _postings(pieces: list[tuple[int, Landmarks]]) -> _Postings:
     return _Postings(h[order], ids[order], t[order])
 
 
+def _merge(a: _Postings, b: _Postings) -> _Postings:
+    """Two sorted posting lists as one (a stable sort of the two: runs already in order sort fast)."""
+    h = np.concatenate([a.hashes, b.hashes])
+    order = np.argsort(h, kind="stable")
+    return _Postings(h[order], np.concatenate([a.ids, b.ids])[order], np.concatenate([a.times, b.times])[order])
+
+
 class SoundIndex:
     """Landmarks of many pieces by hash. Adds go to a small pending part merged in when it grows; removals are
-    tombstones until then, so ingest can add one piece at a time without re-sorting the whole archive."""
+    tombstones until then, so ingest can add one piece at a time without re-sorting the whole archive. Merged
+    pieces live only in the sorted arrays (about 12 bytes a landmark)."""
 
     def __init__(self, assets: Iterable[str] = ()) -> None:
         self.assets: set[str] = set(assets)
         self._keys: list[str | None] = []
         self._ids: dict[str, int] = {}
-        self._pieces: dict[int, Landmarks] = {}
+        self._durations: dict[int, float] = {}
+        self._waiting: dict[int, Landmarks] = {}  # pending pieces, not merged yet
         self._main = _postings([])
         self._pending: list[int] = []
         self._pending_count = 0  # landmarks in the pending pieces
@@ -95,7 +104,8 @@ class SoundIndex:
         number = len(self._keys)
         self._keys.append(key)
         self._ids[key] = number
-        self._pieces[number] = marks
+        self._durations[number] = marks.duration
+        self._waiting[number] = marks
         if number >= len(self._dead):
             self._dead = np.concatenate([self._dead, np.zeros(len(self._dead), dtype=bool)])
         self._pending.append(number)
@@ -112,17 +122,20 @@ class SoundIndex:
         if number is None:
             return
         self._keys[number] = None
-        marks = self._pieces.pop(number)
+        self._durations.pop(number)
         self._dead[number] = True
-        if number in self._pending:
+        marks = self._waiting.pop(number, None)
+        if marks is not None:
             self._pending.remove(number)
             self._pending_count -= len(marks.hashes)
             self._pending_postings = None
 
     def compact(self) -> None:
         """Merge the pending pieces and drop the removed ones from the sorted arrays."""
-        self._main = _postings(sorted(self._pieces.items()))
-        self._pending, self._pending_count, self._pending_postings = [], 0, None
+        alive = ~self._dead[self._main.ids]
+        merged = _Postings(self._main.hashes[alive], self._main.ids[alive], self._main.times[alive])
+        self._main = _merge(merged, _postings(sorted(self._waiting.items())))
+        self._waiting, self._pending, self._pending_count, self._pending_postings = {}, [], 0, None
         h = self._main.hashes
         values = int(np.count_nonzero(h[1:] != h[:-1])) + 1 if len(h) else 1
         self._per_value = len(h) / values
@@ -133,13 +146,14 @@ class SoundIndex:
     def key(self, number: int) -> str | None:
         return self._keys[number]
 
-    def landmarks_of(self, number: int) -> Landmarks:
-        return self._pieces[number]
+    def duration(self, number: int) -> float:
+        """Seconds of the piece indexed under `number`."""
+        return self._durations[number]
 
     def lookup(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every posting of every hash in `values`: (index into values, piece number, anchor time)."""
         if self._pending_postings is None:
-            self._pending_postings = _postings([(i, self._pieces[i]) for i in self._pending])
+            self._pending_postings = _postings([(i, self._waiting[i]) for i in self._pending])
         found = [_lookup(p, values, self._common()) for p in (self._main, self._pending_postings)]
         q = np.concatenate([f[0] for f in found])
         ids = np.concatenate([f[1] for f in found])
@@ -369,7 +383,7 @@ def match(index: SoundIndex, key: str, peaks: Peaks | Query) -> list[Reuse]:
         if source is None or source in index.assets:
             continue
         for run in _significant(index, piece, line, query, pieces_voted, mask):
-            reuses.append(_reuse(source, key, line, run, query, index.landmarks_of(piece).duration))
+            reuses.append(_reuse(source, key, line, run, query, index.duration(piece)))
     return _distinct(reuses)
 
 
@@ -384,7 +398,7 @@ def _significant(index: SoundIndex, piece: int, line: _Line, query: Query, piece
     """The stretches of a line's hits (indices into line.pairs) beyond chance, outside masked query time."""
     t_query = query.times[line.pairs]
     keep = ~_masked(t_query, mask)
-    source_s = index.landmarks_of(piece).duration
+    source_s = index.duration(piece)
     reach = source_s / line.speed + query.duration  # the offsets a chance hit could take
     # Every cell tested: pieces x hypotheses x offset windows x fine speeds x stretches of a query.
     tests = pieces_voted * len(_HYPOTHESES) * (reach / (2 * _TOL_S)) * len(_FINE) * max(1.0, query.duration / 3)
