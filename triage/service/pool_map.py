@@ -26,24 +26,25 @@ READY, UPDATING, COMPUTING = "ready", "updating", "computing"
 Later = Callable[[], None]  # queues the background job that lays the pool out
 
 
-def layout(view: View, later: Later | None = None) -> tuple[Layout | None, str]:
-    """The kept layout of the view's pool and its status. A missing or stale one is computed here for a small pool
-    (or when there is no `later`, as for `triage map`), else handed to `later` while the last one is shown."""
+def layout(view: View, later: Later | None = None) -> tuple[Layout | None, str, int]:
+    """The kept layout of the view's pool, its status and the pool's size. A missing or stale one is computed here
+    for a small pool (or when there is no `later`, as for `triage map`), else handed to `later` while the last one
+    is shown."""
     callout_id = str(view.callout_id)
     with view.store.db.session() as session:  # before the pool: a piece landing meanwhile makes it stale
         sig, count = map_layout.signature(session, callout_id, view.models)
     kept = map_layout.load(view.store, callout_id, view.layouts)
     if kept is not None and kept.signature == sig and set(view.pool().items) <= set(kept.layout.ids):
-        return kept.layout, READY
+        return kept.layout, READY, count
     if later is None or count <= map_layout.INLINE_MAX:
         def compute() -> Layout:
             with view.gate:
                 found = pool_layout(list(view.pool().items.values()), kept.layout if kept is not None else None)
             map_layout.save(view.store, callout_id, map_layout.KeptLayout(sig, found, time.time()))
             return found
-        return view.get(("map",), compute), READY
+        return view.get(("map",), compute), READY, count
     later()
-    return (kept.layout, UPDATING) if kept is not None else (None, COMPUTING)
+    return (kept.layout, UPDATING, count) if kept is not None else (None, COMPUTING, count)
 
 
 def provisional(where: dict[str, tuple[float, float]], missing: list[str],
@@ -75,9 +76,12 @@ def pool_map(store: Store, models: Encoders, callout_id: str, *, cache: PoolCach
     current decision and duplicate group (its representative's id; null for a piece without copies), each
     cluster's centre on the map, and the layout's status (see the module's note)."""
     view = view if view is not None and view.callout_id == callout_id else View(store, models, callout_id, cache)
-    found, status = layout(view, later)
+    found, status, count = layout(view, later)
+    if found is None:  # nothing to show yet: the pool need not even be loaded
+        return {"callout": callout_id, "status": COMPUTING, "count": count, "pending": count, "clusters": [],
+                "points": []}
     pool = view.pool()
-    where = {} if found is None else {sid: xy for sid, xy in found.position().items() if sid in pool.items}
+    where = {sid: xy for sid, xy in found.position().items() if sid in pool.items}
     if not where and pool.items:  # nothing placed yet (or none of the pieces the kept layout placed is left)
         return {"callout": callout_id, "status": COMPUTING, "count": len(pool.items), "pending": len(pool.items),
                 "clusters": [], "points": []}
