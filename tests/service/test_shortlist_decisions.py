@@ -57,7 +57,8 @@ def test_pages_after_decisions_undos_and_votes_equal_a_fresh_computation(store: 
 def test_a_decision_reuses_the_ranking_unless_a_decision_filter_reads_it(store: Store, models: Encoders,  # noqa: F811
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     cache = PoolCache()
-    plain, filtered = {"limit": 5}, {"limit": 5, "decision": "undecided"}
+    plain: dict[str, Any] = {"limit": 5}
+    filtered: dict[str, Any] = {"limit": 5, "decision": "undecided"}
     first = shortlist(store, models, "lawn", cache=cache, **plain)
     shortlist(store, models, "lawn", cache=cache, **filtered)
     ranks = _ranks(monkeypatch)
