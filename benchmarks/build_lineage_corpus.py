@@ -358,6 +358,12 @@ def sentence(rng: random.Random, theme: bool = True) -> str:
         f"{rng.choice(NAMES)} kept a {rng.choice(ADJECTIVES)} {n1} in a {rng.choice(OTHER_NOUNS)} "
         f"and {rng.choice(VERBS)} it {rng.choice(PLACES)}.",
         f"{rng.choice(TIMES)} the {n1} and the {n2} {rng.choice(VERBS)} {rng.choice(NAMES)} home.",
+        f"In the {rng.choice(ADJECTIVES)} light, {rng.choice(NAMES)} {rng.choice(VERBS)} the {n1} and said nothing "
+        f"about the {n2}.",
+        f"{rng.choice(NAMES)} swore the {n1} had {rng.choice(VERBS)} a {rng.choice(ADJECTIVES)} {n2}.",
+        f"Some say the {n1} still {rng.choice(VERBS_NOW)}s {rng.choice(PLACES)}, {rng.choice(ADJECTIVES)} as ever.",
+        f"There was once a {rng.choice(ADJECTIVES)} {n1} that only {rng.choice(NAMES)} could hear.",
+        f"{rng.choice(TIMES)}, a {n1} fell into the {n2} and nobody minded.",
     ]
     return rng.choice(forms)
 
@@ -367,7 +373,10 @@ def poem_line(rng: random.Random) -> str:
     forms = [f"{rng.choice(ADJECTIVES)} {n1}s {rng.choice(VERBS_NOW)} {rng.choice(PLACES)}",
              f"where the {n1} {rng.choice(VERBS_NOW)}s and the {n2} is {rng.choice(ADJECTIVES)}",
              f"I {rng.choice(VERBS)} the {rng.choice(ADJECTIVES)} {n1}",
-             f"{rng.choice(TIMES).lower()} the {n1} will {rng.choice(VERBS_NOW)} again"]
+             f"{rng.choice(TIMES).lower()} the {n1} will {rng.choice(VERBS_NOW)} again",
+             f"a {rng.choice(ADJECTIVES)} {n1} for every {n2}",
+             f"{rng.choice(NAMES)}, do you see the {n1}",
+             f"nothing {rng.choice(VERBS_NOW)}s like a {rng.choice(ADJECTIVES)} {n1}"]
     line = rng.choice(forms)
     return line[0].upper() + line[1:]
 
@@ -451,7 +460,7 @@ class Pool:
         """The contributor's own voice, a little different each recording (pace and pitch)."""
         i = CONTRIBUTORS.index(who)
         return (f"{ACCENTS[i % len(ACCENTS)]}+{VARIANTS[i % len(VARIANTS)]}",
-                150 + (i * 7) % 30 + self.rng.randint(-6, 6), 25 + (i * 23) % 50 + self.rng.randint(-5, 5))
+                150 + (i * 7) % 30 + self.rng.randint(-15, 15), 25 + (i * 23) % 50 + self.rng.randint(-10, 10))
 
     def size(self) -> tuple[int, int]:
         return self.rng.choice([(160, 120), (160, 120), (320, 240)])
