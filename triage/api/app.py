@@ -66,7 +66,8 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
         if callout_id is None or kind not in ("process_upload", "rescore", "reprocess"):
             return
         with store.db.session() as session:
-            if queue.waiting(session, callout_id):
+            # A map layout queued behind the last upload changes no score: warm the shortlist anyway.
+            if any(job.kind != "pool_map" for job in queue.active_for(session, [callout_id])):
                 return
         shortlist(store, state.models(), callout_id, cache=state.cache)
 
