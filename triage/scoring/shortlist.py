@@ -118,11 +118,6 @@ class Ranking:
     counts: dict[int, int]
     applied: dict[str, object]
 
-    def members(self, k: int) -> tuple[str, ...]:
-        """The ids of the k-th head of `order` and of its copies."""
-        i = int(self.order[k])
-        return (self.table.ids[i], *self.others.get(i, ()))
-
     def page(self, offset: int, limit: int | None, why: Callable[[int], Explanation]) -> Shortlist:
         """Entries `offset` to `offset + limit`; `why(i)` explains table piece i."""
         end = len(self.order) if limit is None else offset + limit
