@@ -313,28 +313,34 @@ def animation(rng: np.random.Generator, seconds: float, size: tuple[int, int]) -
 
 
 def talking_head(rng: np.random.Generator, samples: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """One layout for every speaker (head, eyes, mouth, shoulders); colours and head shape differ by person."""
+    """A person talking to the camera in their own room: the same kind of shot for everyone (a head and shoulders
+    in front of a wall), but each person's room, place in the frame, build, hair, colours and sway are their own."""
     w, h = size
     yy, xx = grid(h, w)
-    back, skin, shirt = rng.integers(30, 220, 3), rng.integers(90, 250, 3), rng.integers(0, 200, 3)
-    round_head = bool(rng.integers(2))
+    room = backdrop(rng, h, w)
+    for _ in range(rng.integers(1, 4)):  # a window, a shelf, a picture on the wall
+        x0, y0 = rng.integers(0, w - w // 5), rng.integers(0, h // 2)
+        room[y0: y0 + rng.integers(h // 8, h // 3), x0: x0 + rng.integers(w // 8, w // 3)] = rng.integers(0, 256, 3)
+    skin, shirt, hair = rng.integers(90, 250, 3), rng.integers(0, 200, 3), rng.integers(0, 120, 3)
+    x0, y0 = rng.uniform(0.3, 0.7) * w, rng.uniform(0.32, 0.45) * h
+    rx, ry = rng.uniform(0.11, 0.19) * w, rng.uniform(0.18, 0.28) * h
+    round_head, hair_drop = bool(rng.integers(2)), rng.uniform(0.2, 0.6)
+    sway, period, shoulders = rng.uniform(1, 5), rng.uniform(4, 12), rng.uniform(0.2, 0.4) * w
     hop = SR // FPS
-    level = np.sqrt(np.mean(fit(samples, len(samples) / SR)[: len(samples) // hop * hop].reshape(-1, hop) ** 2,
-                            axis=1))
+    level = np.sqrt(np.mean(samples[: len(samples) // hop * hop].reshape(-1, hop) ** 2, axis=1))
     level = level / (level.max() or 1.0)
     frames = []
     for k, loud in enumerate(level):
-        img = np.empty((h, w, 3), np.float32)
-        img[:] = back
-        cx, cy = w / 2 + 3 * math.sin(k / 7), h * 0.42
-        rx, ry = w * 0.16, h * 0.24
+        img = room.copy()
+        cx, cy = x0 + sway * math.sin(k / period), y0 + sway / 2 * math.sin(k / (period * 1.7))
         head = ((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2 < 1 if round_head else (
             (abs(xx - cx) < rx) & (abs(yy - cy) < ry))
-        img[(yy > h * 0.72) & (abs(xx - w / 2) < w * 0.3)] = shirt
+        img[(yy > cy + ry * 1.2) & (abs(xx - cx) < shoulders)] = shirt
         img[head] = skin
+        img[head & (yy < cy - ry * (1 - hair_drop))] = hair
         if k % 40 > 2:  # eyes open except a blink
             for ex in (cx - rx * 0.4, cx + rx * 0.4):
-                img[(xx - ex) ** 2 + (yy - (cy - ry * 0.25)) ** 2 < (w / 60) ** 2] = 20
+                img[(xx - ex) ** 2 + (yy - (cy - ry * 0.2)) ** 2 < (w / 60) ** 2] = 20
         img[(abs(xx - cx) < rx * 0.4) & (abs(yy - (cy + ry * 0.45)) < 1 + loud * ry * 0.2)] = (90, 20, 30)
         frames.append(img.astype(np.uint8))
     return np.stack(frames)
@@ -577,12 +583,24 @@ class Pool:
         readers: tuple[str, ...] = ()
         for k in range(self.counts["reader"]):
             who = self.who(avoid=readers)
-            s = np.concatenate([countdown(), trimmed_speech(fable, *self.voice(who)), np.zeros(SR // 2, np.float32)])
+            s = np.concatenate([countdown(), self.reading(fable, who, k), np.zeros(SR // 2, np.float32)])
             s = np.concatenate([s, applause(self.np, 2.5)]) if k == 0 else s
             p = self.new(self.rng.choice([".m4a", ".mp3"]), "audio", 1, title="a reading", who=who)
             readers += (who,)
             write_audio(s, p.path, self.tmp)
             self.spoken[p.ext_id] = fable
+
+    def reading(self, text: str, who: str, k: int) -> np.ndarray:
+        """`who` reads `text` sentence by sentence with pauses of their own, at a pace and pitch far from the other
+        reader's (people differ more than espeak-ng's voices do: one reads slowly and low, the next fast and high)."""
+        voice = self.voice(who)[0]
+        speed, pitch = (self.rng.randint(125, 135), self.rng.randint(15, 30)) if k % 2 == 0 else (
+            self.rng.randint(180, 195), self.rng.randint(65, 80))
+        parts = []
+        for said in text.split(". "):
+            parts += [trimmed_speech(said, voice, speed, pitch), np.zeros(int(self.rng.uniform(0.15, 0.9) * SR),
+                                                                        np.float32)]
+        return np.concatenate(parts)
 
     def make_blanks(self, k: int) -> None:
         """Failed uploads: black and silent video, and near-silent audio."""
@@ -720,7 +738,7 @@ class Pool:
     def make_written(self, k: int) -> None:
         """A's lines drawn into B's poster (no time range) or into part of B's video."""
         source = self.pick("text")
-        a, b = self.claim_units(source, 40, 140)
+        a, b = self.claim_units(source, 60, 140)
         lines = "\n".join(textwrap.wrap(source.text[a:b].replace("\n", " "), 30 if k % 2 else 32))
         if k % 2 == 0:
             user = self.new(".png" if k % 4 == 0 else ".jpg", "image", 2, avoid=(source.contributor,))
