@@ -1,5 +1,6 @@
 """Hand a call-out's chosen pieces to the people who cut the show: the original files in shortlist order, a sheet
-(CSV) of who made each piece, what it is and why it ranked where it did, and a selects timeline of the moments."""
+(CSV) of who made each piece (with the credits its remix lineage owes), what it is and why it ranked where it did,
+and a selects timeline of the moments."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from triage.encoders.base import Encoders
 from triage.errors import ConfigError, ProcessingFailed
 from triage.service import notes, timeline
 from triage.service.decisions import latest
+from triage.service.lineage_counts import credits_text, sheet_lineage
 from triage.service.shortlist import shortlist
 from triage.store.callouts import get_callout
 from triage.store.schema import Submission
@@ -29,7 +31,7 @@ from triage.timefmt import clock
 SHEET = "shortlist.csv"
 COLUMNS = ["rank", "file", "submission_id", "external_id", "title", "contributor", "media_type", "duration",
            "score", "decision", "note", "decided_by", "cluster", "moment_start", "moment_end", "why", "duplicates",
-           "notes", "votes", "team_rating"]
+           "notes", "votes", "team_rating", "credits", "builds_on"]  # the last two: remix lineage (issue 19)
 _ALL = 10**9  # no limit: the whole shortlist
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _EXTENSIONS = {"audio/ogg": ".ogg"}  # what players expect, where mimetypes knows a rarer one (.oga)
@@ -94,6 +96,11 @@ def _chosen(store: Store, models: Encoders, callout_id: str, decision: str | Non
         group = sorted((n for m in (e["submission_id"], *e["duplicate_ids"]) for n in said.get(m, [])),
                        key=lambda n: n.id)
         e["notes"] = " | ".join(f"{clock(n.at) + ' ' if n.at is not None else ''}{n.author}: {n.text}" for n in group)
+    owed = sheet_lineage(store, [r.sha256 for r in rows.values() if r.sha256])  # one graph for every row
+    for e in entries:
+        found = owed.get(rows[e["submission_id"]].sha256 or "")
+        e["credits"] = credits_text(found.credits) if found else ""
+        e["builds_on"] = "; ".join(found.builds_on) if found else ""
     return [(e, rows[e["submission_id"]], decided.get(e["submission_id"], ("", ""))) for e in entries]
 
 
@@ -127,7 +134,8 @@ def _line(entry: dict[str, Any], row: Submission, decided: tuple[str, str], stor
             "moment_end": moment.get("end", ""), "why": _cell((entry.get("why") or {}).get("snippet")),
             "duplicates": _cell(";".join(entry.get("duplicates") or [])), "notes": _cell(entry.get("notes")),
             "votes": _cell("; ".join(f"{who} {r}" for who, r in sorted(team["votes"].items()))),
-            "team_rating": team["mean"] if team["mean"] is not None else ""}
+            "team_rating": team["mean"] if team["mean"] is not None else "", "credits": _cell(entry.get("credits")),
+            "builds_on": _cell(entry.get("builds_on"))}
 
 
 def _selects(chosen: list[tuple[dict[str, Any], Submission, tuple[str, str]]],
