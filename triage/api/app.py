@@ -165,8 +165,9 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
     from triage.api.routes import lineage, pool_map
     for module in (pool_map, lineage):
         app.include_router(module.router, prefix="/api", responses=errors(401, 403, 404))
-    from triage.api.routes import map_page
+    from triage.api.routes import lineage_pages, map_page
     app.include_router(map_page.router)
+    app.include_router(lineage_pages.router)
     app.mount("/static/docs", StaticFiles(directory=_swagger_files()), name="docs-files")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

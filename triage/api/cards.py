@@ -10,6 +10,7 @@ from triage.api.format import clock
 from triage.errors import NotFound
 from triage.service.cache import View
 from triage.service.card_state import CardState, card_states
+from triage.service.lineage_counts import Counts, lineage_counts
 from triage.service.pieces import PieceFacts, facts
 
 
@@ -46,8 +47,18 @@ def _moved(item: dict[str, Any]) -> str | None:
     return f"#{rank} for variety (#{by_score} by score)"
 
 
-def card(item: dict[str, Any], piece: PieceFacts, state: CardState) -> dict[str, Any]:
-    """One card's data for _card.html, from a shortlist or search item, the piece's facts and its state."""
+def lineage_line(counts: Counts | None) -> str:
+    """"builds on 2 pieces · used by 1 piece", or empty for a piece with no lineage."""
+    if counts is None:
+        return ""
+    parts = [f"{verb} {n} piece{'s' if n > 1 else ''}" for verb, n in
+             (("builds on", counts.builds_on), ("used by", counts.used_by)) if n]
+    return " · ".join(parts)
+
+
+def card(item: dict[str, Any], piece: PieceFacts, state: CardState, counts: Counts | None = None) -> dict[str, Any]:
+    """One card's data for _card.html, from a shortlist or search item, the piece's facts, its state and its
+    lineage counts."""
     snippet, line, start, end = where(item)
     duration = piece.duration
     nearest = min(piece.frames, key=lambda f: abs(f.time - (start or 0)), default=None)
@@ -61,7 +72,7 @@ def card(item: dict[str, Any], piece: PieceFacts, state: CardState) -> dict[str,
         "wave": wave_path(piece.peaks),
         "mark": moment_mark(start, duration),
         "frames": piece.frames, "moment_frame": nearest.index if nearest is not None and start is not None else None,
-        "excerpt": piece.excerpt[:280], "state": state,
+        "excerpt": piece.excerpt[:280], "state": state, "lineage": lineage_line(counts),
     }
 
 
@@ -70,8 +81,9 @@ def cards(state: AppState, view: View, items: list[dict[str, Any]], curator: str
     ids = [i["submission_id"] for i in items]
     found = facts(state.store, ids)
     states = card_states(state.store, state.models(), str(view.callout_id), ids, curator, view=view)
-    return [card(i, found[i["submission_id"]], states[i["submission_id"]]) for i in items
-            if i["submission_id"] in found]
+    counts = lineage_counts(state.store, ids)  # one batch for the page: cards are drawn on every decision
+    return [card(i, found[i["submission_id"]], states[i["submission_id"]], counts.get(i["submission_id"]))
+            for i in items if i["submission_id"] in found]
 
 
 def state_card(state: AppState, submission_id: str, curator: str, view: View | None = None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from triage.domain import DECISIONS, UNDECIDED, MediaType
 from triage.errors import BadRequest
 from triage.jobs import queue
 from triage.service.cache import View
+from triage.service.lineage_view import lineage_page
 from triage.service.listing import named, seen_with_history
 from triage.service.pieces import facts
 from triage.service.progress import progress
@@ -142,7 +143,7 @@ def _picked(ids: str | None) -> frozenset[str] | None:
 def submission_page(submission_id: str, page: PageDep,
                     t: Annotated[float | None, Query(ge=0, le=86_400, allow_inf_nan=False)] = None) -> HTMLResponse:
     """One submission: player (from `t`), waveform or keyframes, full transcript (click a line to play it), the
-    shared decision, ratings, timed notes, and the decision's history."""
+    shared decision, ratings, timed notes, its lineage (both sides of each reuse) and the decision's history."""
     state = page.state
     row, data, past = seen_with_history(state.store, submission_id, page.who)
     callout_title = callout_view(state.store, row.callout_id)["title"]
@@ -151,4 +152,4 @@ def submission_page(submission_id: str, page: PageDep,
     card.update(start=t or 0, end=t or 0, has_poster=piece.has_poster, peaks=list(piece.peaks),
                 duration=piece.duration, frames=piece.frames, moment_frame=None)
     return page.render("submission.html", s=data, c=card, history=past, callout_title=callout_title,
-                       here=f"/submissions/{submission_id}")
+                       lineage=lineage_page(state.store, submission_id), here=f"/submissions/{submission_id}")

@@ -1,0 +1,162 @@
+"""Remix lineage where curators work: a submission page's Lineage section in a real browser (a story that quotes a
+poem: the quoted passage highlighted on both sides, the credits, the platform-asset button reached and pressed by
+keyboard alone, axe-core clean, photographed at desktop and phone width), the card's line, and both players cued
+to their matched moments (in-process)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from tests.api.conftest import Service
+from tests.conftest import FAKE_MODELS
+from tests.web.browser import DESKTOP, PHONE, Server, launch, run, serious_problems, serve, shoot, sign_in
+from tests.web.test_pages import sign_in as sign_in_here
+
+POEM = ("The river keeps the names of every stone it carried down from the hills, and at night the lanterns on the "
+        "harbor wall lean over the water to listen, as the wind turns the paper pages of the garden and the violet "
+        "shadows count the boats that never came home before the morning.")
+STORY_OWN = ("My grandmother read us a poem every winter, always the same one, and we pretended to be bored. Years "
+             "later I found it copied in her hand inside a cookbook:")
+STORY = f"{STORY_OWN} \"{' '.join(POEM.split()[4:44])}\" I still cannot read it aloud without stopping twice.\n"
+PLAIN = "A short note about the dog next door, who barks at the postman and at nothing else at all.\n"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict[str, str]]]:
+    """A served call-out with a poem, a story quoting 40 of its words, and a note that borrows nothing."""
+    folder = tmp_path_factory.mktemp("lineage")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
+    env.update(FAKE_MODELS, TRIAGE_DATA_DIR=str(folder / "data"), TRIAGE_MODELS_DIR=str(folder / "models"),
+               HF_HUB_OFFLINE="1")
+    texts = folder / "texts"
+    texts.mkdir()
+    with serve(env, folder, ("photo.jpg",)) as running:
+        for name, text, who in (("poem", POEM, "ann"), ("story", STORY, "bob"), ("note", PLAIN, "cy")):
+            (texts / f"{name}.txt").write_text(text)
+            (texts / f"{name}.jsonl").write_text(json.dumps({"path": f"{name}.txt", "external_id": name,
+                                                             "title": name.capitalize(), "contributor": who}) + "\n")
+            run(env, "ingest", "--callout", "lawn", "--manifest", str(texts / f"{name}.jsonl"))  # one after another
+        found = json.loads(run(env, "lineage", "story", "--json"))
+        poem = json.loads(run(env, "lineage", "poem", "--json"))
+        assert [e["external_id"] for e in found["builds_on"]] == ["poem"], found
+        ids = {"story": found["submission"]["submission_id"], "poem": poem["submission"]["submission_id"]}
+        yield running, ids
+
+
+def _listen(page: Page) -> list[str]:
+    said: list[str] = []
+    page.on("console", lambda m: said.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: said.append(f"pageerror: {e}"))
+    return said
+
+
+def _tab_to(page: Page, element_id: str, most: int = 120) -> int:
+    """Press Tab until `element_id` has the focus; how many presses it took."""
+    for n in range(1, most + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement && document.activeElement.id") == element_id:
+            return n
+    raise AssertionError(f"#{element_id} never got the focus by Tab")
+
+
+def _shoot_both(page: Page, name: str) -> None:
+    assert serious_problems(page) == [], name
+    shoot(page, f"{name}-desktop")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1"), name
+    assert serious_problems(page) == [], f"{name} on a phone"
+    shoot(page, f"{name}-phone")
+    page.set_viewport_size(DESKTOP)
+
+
+@pytest.mark.slow
+def test_the_lineage_section_in_a_browser_and_the_asset_button_by_keyboard(
+        server: tuple[Server, dict[str, str]]) -> None:
+    running, ids = server
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport=DESKTOP)
+        said = _listen(page)
+        page.set_default_timeout(20_000)
+        sign_in(page, running, f"/submissions/{ids['story']}")
+        section = page.locator("#lineage")
+        assert section.locator("h3").first.inner_text() == "Builds on 1 piece"
+        edge = section.locator("article.edge")
+        assert edge.count() == 1 and "by ann" in edge.inner_text() and "words" in edge.inner_text()
+        marks = edge.locator("mark").all_inner_texts()  # the quoted passage on both sides, highlighted
+        assert len(marks) == 2 and all("lanterns on the harbor wall" in m for m in marks)
+        credits = section.locator(".credits li").all_inner_texts()
+        assert [c.split()[0] for c in credits] == ["bob", "ann"]
+        _shoot_both(page, "lineage-story")
+
+        page.goto(running.url + f"/submissions/{ids['story']}")
+        page.wait_for_load_state("networkidle")
+        _tab_to(page, "asset-button")  # keyboard alone, from the top of the page
+        assert page.locator("#asset-button").inner_text() == "Mark as a platform asset"
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r".*/submissions/.*#lineage$"))
+        page.wait_for_load_state("networkidle")
+        assert "Marked as a platform asset" in page.locator("#lineage").inner_text()
+        assert page.locator("#lineage article.edge").count() == 0
+        assert serious_problems(page) == []
+        shoot(page, "lineage-asset-desktop")
+        _tab_to(page, "asset-button")
+        assert page.locator("#asset-button").inner_text() == "Unmark as a platform asset"
+        page.keyboard.press("Enter")
+        page.wait_for_load_state("networkidle")
+        time.sleep(0.2)
+        assert page.locator("#lineage article.edge").count() == 1
+
+        page.goto(running.url + f"/submissions/{ids['poem']}")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("#lineage h3").first.inner_text() == "Used by 1 piece"
+        _shoot_both(page, "lineage-poem")
+
+        page.goto(running.url + "/callouts/lawn?all=1")
+        page.wait_for_load_state("networkidle")
+        line = page.locator(f"#card-{ids['story']} a.badge.lineage")
+        assert line.inner_text() == "builds on 1 piece"
+        assert page.locator(f"#card-{ids['poem']} a.badge.lineage").inner_text() == "used by 1 piece"
+        assert serious_problems(page) == []
+        shoot(page, "lineage-cards-desktop")
+        line.click()
+        page.wait_for_url(re.compile(r".*#lineage$"))
+        assert said == [], said
+        browser.close()
+
+
+def _video(sid: str, title: str) -> Any:
+    from triage.service.pieces import PieceFacts
+
+    return PieceFacts(sid, "lawn", title, title, "ann", "video", "ready", 5.0, False, (), (), "")
+
+
+def test_both_players_are_cued_to_their_matched_moments(service: Service, ready_video: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a browser: each side's player plays its own range (a media fragment, so no script is needed)."""
+    from triage.api.routes import pages
+    from triage.service.lineage_view import Side
+
+    edge = {"external_id": "other", "contributor": "ann", "kind": "video", "source_range": [2.0, 4.0],
+            "range": [1.0, 3.0], "share": 0.4, "evidence": "other's pictures for 0:02-0:04 in this at 0:01-0:03",
+            "mine": Side(_video(ready_video, "This"), 1.0, 3.0, None),
+            "theirs": Side(_video("s_other", "Other"), 2.0, 4.0, None)}
+    found = {"submission": {"submission_id": ready_video, "external_id": "v"}, "builds_on": [edge], "used_by": [],
+             "credits": [{"contributor": "bob", "share": 0.6}, {"contributor": "ann", "share": 0.4}],
+             "platform_asset": False}
+    monkeypatch.setattr(pages, "lineage_page", lambda store, sid: found)
+    sign_in_here(service)
+    page = service.client.get(f"/submissions/{ready_video}").text
+    section = page[page.index('id="lineage"'):]
+    assert f'src="/api/submissions/{ready_video}/media#t=1.0,3.0"' in section
+    assert 'src="/api/submissions/s_other/media#t=2.0,4.0"' in section
+    assert "Play both from the matched moments" in section and "40% of this piece is theirs" in section
+    assert re.search(r'bob</span> <span class="share">60(\.0)?%', section)
