@@ -127,6 +127,17 @@ def load_all(data_dir: Path, work: Path, corpus: Path, truth: dict, one_by_one: 
     return statuses
 
 
+def found_by_role(truth: dict, missed: list[tuple[str, str, str]]) -> dict[str, list[int]]:
+    """[found, planted] edges per role of the piece that builds on another ("uses sound", "reads words aloud")."""
+    role = {f["external_id"]: f.get("role", "") for f in truth["files"]}
+    out: dict[str, list[int]] = {}
+    for e in truth["edges"]:
+        counts = out.setdefault(f"{role[e['user']]} ({e['kind']})", [0, 0])
+        counts[0] += (e["user"], e["source"], e["kind"]) not in missed
+        counts[1] += 1
+    return dict(sorted(out.items()))
+
+
 def evaluate(corpus: Path, data_dir: Path, work: Path, one_by_one: bool, rebuild: bool, tolerance_s: float,
              tolerance_chars: float, read_only: bool = False) -> dict[str, object]:
     truth = json.loads((corpus / "truth.json").read_text())
@@ -144,7 +155,8 @@ def evaluate(corpus: Path, data_dir: Path, work: Path, one_by_one: bool, rebuild
                            tolerance_s=tolerance_s, tolerance_chars=tolerance_chars)
     return {"corpus": str(corpus), "files": len(ext_ids), "ingest": statuses,
             "seconds": {"ingest": round(ingested - began, 1), "lineage": round(time.perf_counter() - ingested, 1)},
-            "edges": scores.to_dict(), "mirror_mismatches": len(used_by ^ built_on),
+            "edges": scores.to_dict(), "found_by_role": found_by_role(truth, scores.missed),
+            "mirror_mismatches": len(used_by ^ built_on),
             "credits": credit_scores(truth, credits)}
 
 
