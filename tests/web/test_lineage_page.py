@@ -8,15 +8,17 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, ViewportSize, sync_playwright
 
 from tests.api.conftest import Service
-from tests.conftest import FAKE_MODELS
+from tests.conftest import FAKE_MODELS, MEDIA
 from tests.web.browser import DESKTOP, PHONE, Server, launch, run, serious_problems, serve, shoot, sign_in
 from tests.web.test_pages import sign_in as sign_in_here
 
@@ -44,11 +46,30 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, d
             (texts / f"{name}.jsonl").write_text(json.dumps({"path": f"{name}.txt", "external_id": name,
                                                              "title": name.capitalize(), "contributor": who}) + "\n")
             run(env, "ingest", "--callout", "lawn", "--manifest", str(texts / f"{name}.jsonl"))  # one after another
+        _remix(texts / "remix.wav")  # a recording with 3.8 s of another's voice in the middle
+        for name, who in (("voice", "dee"), ("remix", "eve")):
+            (texts / f"{name}.jsonl").write_text(json.dumps({"path": str(MEDIA / "good" / "speech.wav") if name ==
+                                                             "voice" else "remix.wav", "external_id": name,
+                                                             "title": name.capitalize(), "contributor": who}) + "\n")
+            run(env, "ingest", "--callout", "lawn", "--allow-outside", "--manifest", str(texts / f"{name}.jsonl"))
+        remix = json.loads(run(env, "lineage", "remix", "--json"))
+        assert [(e["external_id"], e["kind"]) for e in remix["builds_on"]] == [("voice", "audio")], remix
         found = json.loads(run(env, "lineage", "story", "--json"))
         poem = json.loads(run(env, "lineage", "poem", "--json"))
         assert [e["external_id"] for e in found["builds_on"]] == ["poem"], found
-        ids = {"story": found["submission"]["submission_id"], "poem": poem["submission"]["submission_id"]}
+        ids = {"story": found["submission"]["submission_id"], "poem": poem["submission"]["submission_id"],
+               "remix": remix["submission"]["submission_id"]}
         yield running, ids
+
+
+def _remix(path: Path) -> None:
+    """speech.wav's 0.4-4.2 s between two stretches of quiet pink noise, as one 16 kHz recording."""
+    done = subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anoisesrc=d=3:c=pink:a=0.05:r=16000", "-ss", "0.4", "-t", "3.8",
+         "-i", str(MEDIA / "good" / "speech.wav"), "-f", "lavfi", "-i", "anoisesrc=d=3:c=pink:a=0.05:r=16000:seed=5",
+         "-filter_complex", "[1:a]aresample=16000,aformat=channel_layouts=mono[x];[0:a][x][2:a]concat=n=3:v=0:a=1[o]",
+         "-map", "[o]", str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
 
 
 def _listen(page: Page) -> list[str]:
@@ -70,11 +91,11 @@ def _tab_to(page: Page, element_id: str, most: int = 120) -> int:
 def _shoot_both(page: Page, name: str) -> None:
     assert serious_problems(page) == [], name
     shoot(page, f"{name}-desktop")
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size(ViewportSize(width=PHONE["width"], height=PHONE["height"]))
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1"), name
     assert serious_problems(page) == [], f"{name} on a phone"
     shoot(page, f"{name}-phone")
-    page.set_viewport_size(DESKTOP)
+    page.set_viewport_size(ViewportSize(width=DESKTOP["width"], height=DESKTOP["height"]))
 
 
 @pytest.mark.slow
@@ -120,6 +141,22 @@ def test_the_lineage_section_in_a_browser_and_the_asset_button_by_keyboard(
         assert page.locator("#lineage h3").first.inner_text() == "Used by 1 piece"
         _shoot_both(page, "lineage-poem")
 
+        page.goto(running.url + f"/submissions/{ids['remix']}")  # sound: both players, each at its own moment
+        page.wait_for_load_state("networkidle")
+        edge = page.locator("#lineage article.edge")
+        assert edge.count() == 1 and "by dee" in edge.inner_text() and "sound" in edge.inner_text()
+        sources = edge.locator("audio").evaluate_all("ps => ps.map(p => p.getAttribute('src'))")
+        assert len(sources) == 2 and all(re.search(r"/media#t=[0-9.]+,[0-9.]+$", src) for src in sources)
+        edge.locator("button.play-matched").click()
+        time.sleep(1.0)
+        times = edge.locator("audio").evaluate_all("ps => ps.map(p => [p.currentTime, p.muted, p.paused])")
+        starts = [float(s.split("#t=")[1].split(",")[0]) for s in sources]
+        assert [t >= start - 0.3 for (t, _, _), start in zip(times, starts, strict=True)] == [True, True], times
+        assert [(m, p) for _, m, p in times] == [(False, False), (True, False)]  # both play, the other side muted
+        edge.locator("button.play-matched").click()  # again: both pause
+        assert edge.locator("audio").evaluate_all("ps => ps.map(p => p.paused)") == [True, True]
+        _shoot_both(page, "lineage-sound")
+
         page.goto(running.url + "/callouts/lawn?all=1")
         page.wait_for_load_state("networkidle")
         line = page.locator(f"#card-{ids['story']} a.badge.lineage")
@@ -160,3 +197,18 @@ def test_both_players_are_cued_to_their_matched_moments(service: Service, ready_
     assert 'src="/api/submissions/s_other/media#t=2.0,4.0"' in section
     assert "Play both from the matched moments" in section and "40% of this piece is theirs" in section
     assert re.search(r'bob</span> <span class="share">60(\.0)?%', section)
+
+
+def test_the_asset_button_is_a_plain_form(service: Service, ready_video: str) -> None:
+    """Without scripts: the form posts, the CSRF token is checked, the answer goes back to the Lineage section."""
+    csrf = sign_in_here(service)
+    page = service.client.get(f"/submissions/{ready_video}").text
+    assert 'id="lineage"' in page and "No part of another piece was found" in page and ">Mark as a platform" in page
+    url = f"/submissions/{ready_video}/platform-asset"
+    assert service.client.post(url, data={"marked": "1", "csrf": "forged"}).status_code == 403
+    done = service.client.post(url, data={"marked": "1", "csrf": csrf}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == f"/submissions/{ready_video}#lineage"
+    page = service.client.get(f"/submissions/{ready_video}").text
+    assert "Marked as a platform asset" in page and ">Unmark as a platform asset" in page
+    service.client.post(url, data={"marked": "0", "csrf": csrf})
+    assert ">Mark as a platform asset" in service.client.get(f"/submissions/{ready_video}").text
