@@ -39,6 +39,9 @@ SR = 16000
 FFMPEG = ["ffmpeg", "-y", "-v", "error"]
 BITEXACT = ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"]  # same bytes every build
 FPS = 12
+# A reused passage of words is at least this many characters (about 28 words): the words matcher reports passages
+# of 25 words and up, below which unrelated texts share stock lines and proverbs (triage/lineage/words.py).
+MIN_PASSAGE = 170
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
 FONT_NAMES = ["DejaVuSans.ttf", "DejaVuSerif.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf"]
 # Each contributor speaks in one voice of their own (accent, variant, pitch, pace), never another's: espeak-ng says a
@@ -554,9 +557,9 @@ class Pool:
     def make_text(self, k: int) -> None:
         """A story (sentences) or a poem (lines) on the call-out's theme."""
         if k % 2:
-            units, sep = [poem_line(self.rng) for _ in range(self.rng.randint(8, 12))], "\n"
+            units, sep = [poem_line(self.rng) for _ in range(self.rng.randint(16, 22))], "\n"
         else:
-            units, sep = story(self.rng, self.rng.randint(6, 9)), " "
+            units, sep = story(self.rng, self.rng.randint(11, 15)), " "
         text, spans = compose(units, sep)
         p = self.new(".txt", "text", 1)
         p.path.write_text(text + "\n")
@@ -688,7 +691,7 @@ class Pool:
     def make_quoted(self, _: int) -> None:
         """B's text with a passage of A quoted in the middle (a poem's lines may be joined with slashes)."""
         source = self.pick("text")
-        a, b = self.claim_units(source, 60, 260)
+        a, b = self.claim_units(source, MIN_PASSAGE, 400)
         passage = source.text[a:b]
         if "\n" in passage and self.rng.random() < 0.5:
             passage = passage.replace("\n", " / ")
@@ -705,7 +708,7 @@ class Pool:
         """C quotes B's own opening (not the part B took from A): an edge to B only."""
         middle = self.quoters[k % len(self.quoters)]
         first = middle.text.split("\n\n")[0]
-        cut = first.rfind(". ", 0, 200) + 1 or len(first)
+        cut = first.rfind(". ", MIN_PASSAGE, 320) + 1 or len(first)
         passage = first[:cut]
         own = " ".join(story(self.rng, 2))
         text = f"{own}\n\n{passage}\n\n(after {middle.contributor})"
@@ -718,7 +721,7 @@ class Pool:
     def make_spoken(self, k: int) -> None:
         """B reads A's passage between their own words, as audio or as a talking head."""
         source = self.pick("text")
-        a, b = self.claim_units(source, 60, 200)
+        a, b = self.claim_units(source, MIN_PASSAGE, 280)
         who = self.who(avoid=(source.contributor,))
         voice = self.voice(who)
         parts = [trimmed_speech(" ".join(story(self.rng, 2)), *voice), np.zeros(int(0.8 * SR), np.float32),
@@ -738,7 +741,7 @@ class Pool:
     def make_written(self, k: int) -> None:
         """A's lines drawn into B's poster (no time range) or into part of B's video."""
         source = self.pick("text")
-        a, b = self.claim_units(source, 60, 140)
+        a, b = self.claim_units(source, MIN_PASSAGE, 230)
         lines = "\n".join(textwrap.wrap(source.text[a:b].replace("\n", " "), 30 if k % 2 else 32))
         if k % 2 == 0:
             user = self.new(".png" if k % 4 == 0 else ".jpg", "image", 2, avoid=(source.contributor,))
