@@ -212,3 +212,29 @@ def test_the_asset_button_is_a_plain_form(service: Service, ready_video: str) ->
     assert "Marked as a platform asset" in page and ">Unmark as a platform asset" in page
     service.client.post(url, data={"marked": "0", "csrf": csrf})
     assert ">Mark as a platform asset" in service.client.get(f"/submissions/{ready_video}").text
+
+
+def test_a_piece_not_ready_has_no_lineage_section(service: Service, ready_video: str) -> None:
+    """The graph knows only ready pieces: the page of one whose analysis failed after its bytes were stored (or is
+    still running) shows no Lineage section rather than failing."""
+    from sqlalchemy import update
+
+    from triage import runtime
+    from triage.store.schema import Submission
+
+    store = runtime.open_store(service.settings)
+    with store.db.session() as session:
+        session.execute(update(Submission).where(Submission.id == ready_video).values(status="failed"))
+    store.close()
+    sign_in_here(service)
+    page = service.client.get(f"/submissions/{ready_video}")
+    assert page.status_code == 200 and 'id="lineage"' not in page.text
+
+
+def test_the_card_line_counts_both_ways() -> None:
+    from triage.api.cards import lineage_line
+    from triage.service.lineage_counts import Counts
+
+    assert lineage_line(None) == "" and lineage_line(Counts()) == ""
+    assert lineage_line(Counts(2, 0)) == "builds on 2 pieces"
+    assert lineage_line(Counts(1, 3)) == "builds on 1 piece · used by 3 pieces"

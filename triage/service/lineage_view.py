@@ -40,13 +40,16 @@ class Side:
 
 
 def lineage_page(store: Store, submission_id: str) -> dict[str, Any] | None:
-    """What the page's Lineage section shows; None when the piece has no stored file."""
+    """What the page's Lineage section shows; None when the piece is not ready (no stored file, failed, still
+    being analysed: the graph knows only ready pieces)."""
+    mine = facts(store, [submission_id]).get(submission_id)
+    if mine is None or mine.status != "ready":
+        return None
     try:
         found = lineage(store, submission_id)
     except NotFound:
         return None
     far = _far_pieces(store, submission_id)
-    mine = facts(store, [submission_id]).get(submission_id)
     wanted = [p for p in (mine, *far.values()) if p is not None and p.media_type == "text"]
     texts = _texts(store, [p.submission_id for p in wanted])
     found["builds_on"] = [_edge(e, mine, far.get(e["external_id"]), texts, builds_on=True) for e in found["builds_on"]]
