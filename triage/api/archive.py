@@ -91,3 +91,9 @@ class Archive:
         from triage.service.pool_map import pool_map
 
         return pool_map(self.store, self.models(), callout_id)
+
+    def lineage(self, submission: str) -> dict[str, Any]:
+        """What a piece (id or external id) builds on, what builds on it, and its credits (`triage lineage --json`)."""
+        from triage.service.lineage import lineage
+
+        return lineage(self.store, submission)
