@@ -41,6 +41,16 @@ class Service:
             time.sleep(0.1)
 
 
+    def wait_jobs(self, timeout: float = 60) -> None:
+        """Until no job is queued or running: an upload's job goes on (finding its lineage) after it is ready."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            items = self.client.get("/api/jobs", headers=self.h("admin")).json()["items"]
+            if not any(j["status"] in ("queued", "running") for j in items):
+                return
+            time.sleep(0.1)
+
+
 def make_tokens(app: Any) -> dict[str, str]:
     store = app.state.triage.store
     tokens = {}
@@ -67,4 +77,5 @@ def ready_video(service: Service) -> str:
     assert done.status_code == 202, done.text
     sid = done.json()["submission"]["submission_id"]
     assert service.wait_ready(sid)["status"] == "ready"
+    service.wait_jobs()
     return str(sid)
