@@ -182,6 +182,7 @@ def test_a_track_round_trips_through_bytes(tmp: Path, source: np.ndarray) -> Non
     t = track(source[: 2 * FPS], tmp / "short.mp4")
     again = FrameTrack.from_bytes(t.to_bytes())
     assert np.array_equal(again.plain, t.plain) and np.array_equal(again.times, t.times)
+    assert np.array_equal(again.upper, t.upper) and np.array_equal(again.upper_mirrored, t.upper_mirrored)
     assert again.duration == t.duration and 7 <= len(t.times) <= 9
 
 
@@ -197,3 +198,36 @@ def test_a_removed_source_is_gone_and_a_file_without_video_has_an_empty_track(tm
                     "-c:a", "aac", str(sound_only)], check=True)
     empty = frame_track(sound_only, "mov", "an MP4 audio", MediaLimits())
     assert len(empty.times) == 0 and match(index, "C", empty) == []
+
+
+def with_sky(frames: np.ndarray) -> np.ndarray:
+    """The frames under a plain sky (their top quarter one flat light colour): a flat line that is not a bar."""
+    out = frames.copy()
+    out[:, : H // 4] = (170, 200, 235)
+    return out
+
+
+# A phone-sized copy (160x120) with a caption box burned in at the bottom, a fifth of its height, over changes that
+# also move the copy's edges: a logo drawn into the sky, a mirror image, a letterbox whose bottom bar the caption
+# covers. On a 32x32 thumbnail the caption alone moves the whole picture's hash by 15-30 bits.
+SMALL = "scale=160:120"
+SMALL_CAPTION = "drawbox=x=20:y=94:w=120:h=24:color=black@0.6:t=fill,drawbox=x=28:y=100:w=100:h=10:color=white:t=fill"
+SMALL_CHANGES = {
+    "captioned+logo": f"{SMALL},drawbox=x=133:y=4:w=20:h=20:color=yellow@0.8:t=fill,{SMALL_CAPTION}",
+    "captioned+mirrored": f"{SMALL},hflip,{SMALL_CAPTION}",
+    "letterboxed+captioned": f"{SMALL},scale=120:90,pad=160:120:20:15:black,{SMALL_CAPTION}",
+}
+
+
+@pytest.mark.parametrize("change", list(SMALL_CHANGES))
+def test_a_small_captioned_copy_is_found(tmp: Path, change: str) -> None:
+    source = with_sky(moving(12.0, seed=5))
+    index = PictureIndex()
+    index.add("A", track(source, tmp / "A-sky.mp4", SMALL))
+    for i in range(3):
+        index.add(f"other{i}", track(with_sky(moving(6.0, seed=110 + i)), tmp / f"sky-other{i}.mp4", SMALL))
+    frames = np.concatenate([moving(4.0, seed=66), source[3 * FPS:7 * FPS], moving(3.0, seed=67)])
+    found = match(index, "B", track(frames, tmp / f"B-small-{change}.mp4", SMALL_CHANGES[change], crf=28))
+    assert [r.source for r in found] == ["A"], found
+    assert_near(found[0].source_span, 3.0, 7.0)
+    assert_near(found[0].user_span, 4.0, 8.0)

@@ -1,9 +1,10 @@
 """A dense track of 64-bit perceptual hashes of a video (a few per second), for finding reused segments.
 
 Each sampled frame is decoded straight to a small grey picture (FFmpeg scales it, so a 720p frame never exists as
-RGB here), its letterbox or pillarbox bars are trimmed, and three hashes are kept: the picture's pHash, the pHash of
-its mirror image (a flipped copy hashes to it) and the pHash of its central part (a zoomed or cropped copy's whole
-picture hashes near it). Blank frames (black, fades, slates) are flagged: they are never evidence.
+RGB here), its letterbox or pillarbox bars are trimmed, and five hashes are kept: the picture's pHash, the pHash of
+its mirror image (a flipped copy hashes to it), the pHash of its central part (a zoomed or cropped copy's whole
+picture hashes near it), and the pHash of its upper part and that part's mirror image (a copy with a caption burned
+into the bottom hashes near its source there). Blank frames (black, fades, slates) are flagged: they are never evidence.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from PIL import Image
 from scipy.fft import dct
 
 from triage.domain import MediaLimits
-from triage.fingerprints.frames import trim_borders
 from triage.media.container import Deadline, decode_checked, open_input, pick, picture_streams
 from triage.media.frames import is_blank
 
@@ -28,13 +28,22 @@ _GREY_WIDTH = 160  # enough lines to find bars, and more than the 32x32 the hash
 # Central part for the zoom/crop view: a copy cropped by up to ~10% on each side shows about this much of the
 # original, so its whole picture hashes near the original's centre.
 _CENTRE = 0.8
+# Upper part for the caption view: captions and subtitles are burned into the bottom of the picture by convention
+# (the bottom of the title-safe area); on a small frame their box changes the whole picture's pHash by 15-30 bits,
+# since it is a large share of a 32x32 thumbnail. Above the bottom quarter the picture is the source's.
+_UPPER = 0.75
 DECODE_SECONDS = 300.0
+# Bars: lines flatter than this (grey levels' standard deviation, as fingerprints.frames) and darker than
+# _BAR_LEVEL (video black is 16, and coding noise lifts it a little), at most _MAX_BAR of the height or width.
+_BAR_STD = 6.0
+_BAR_LEVEL = 40.0
+_MAX_BAR = 0.35
 
 
 @dataclass(frozen=True)
 class FrameTrack:
-    """Hashes of frames sampled PER_SECOND: times (float32 s), plain, mirrored and centre pHashes (uint64), and
-    whether each frame is blank (bool). duration is the video's length in seconds as decoded."""
+    """Hashes of frames sampled PER_SECOND: times (float32 s), plain, mirrored, centre, upper and mirrored upper
+    pHashes (uint64), and whether each frame is blank (bool). duration is the video's length in seconds as decoded."""
 
     times: np.ndarray
     plain: np.ndarray
@@ -42,18 +51,25 @@ class FrameTrack:
     centre: np.ndarray
     blank: np.ndarray
     duration: float
+    upper: np.ndarray
+    upper_mirrored: np.ndarray
 
     def to_bytes(self) -> bytes:
         """The track as .npz bytes, to store as an artifact."""
         out = io.BytesIO()
         np.savez_compressed(out, times=self.times, plain=self.plain, mirrored=self.mirrored, centre=self.centre,
-                            blank=self.blank, duration=np.float64(self.duration))
+                            blank=self.blank, duration=np.float64(self.duration), upper=self.upper,
+                            upper_mirrored=self.upper_mirrored)
         return out.getvalue()
 
     @staticmethod
     def from_bytes(data: bytes) -> FrameTrack:
         with np.load(io.BytesIO(data)) as z:
-            return FrameTrack(z["times"], z["plain"], z["mirrored"], z["centre"], z["blank"], float(z["duration"]))
+            # a track stored before the upper view stands in with its whole picture (no caption view)
+            upper = z["upper"] if "upper" in z else z["plain"]
+            upper_mirrored = z["upper_mirrored"] if "upper_mirrored" in z else z["mirrored"]
+            return FrameTrack(z["times"], z["plain"], z["mirrored"], z["centre"], z["blank"], float(z["duration"]),
+                              upper, upper_mirrored)
 
 
 def phash(grey: np.ndarray) -> int:
@@ -67,14 +83,46 @@ def phash(grey: np.ndarray) -> int:
     return int(np.packbits(bits).view(">u8")[0])
 
 
-def frame_hashes(grey: np.ndarray) -> tuple[int, int, int, bool]:
-    """(plain, mirrored, centre, blank) for one grey frame."""
+def trim_bars(grey: np.ndarray) -> np.ndarray:
+    """The picture inside black letterbox or pillarbox bars (a view): flat lines that are also dark.
+
+    fingerprints.frames.trim_borders takes any flat line of any level for a border, which suits a whole copy but
+    not a segment: a plain sky or wall at a frame's edge is trimmed in the source and not in a copy where a caption
+    box, a logo or a moving shape reaches that edge (or the other way round), so the two crops differ by a fifth of
+    the picture and their hashes by 20-30 bits. Bars that a letterbox or pillarbox adds are black (pad's default,
+    and what players and platforms draw), so only dark flat lines are taken for them here.
+    """
+    top, bottom = _dark_runs(grey)
+    left, right = _dark_runs(grey.T)
+    h, w = grey.shape
+    return grey[top:h - bottom, left:w - right]
+
+
+def _dark_runs(grey: np.ndarray) -> tuple[int, int]:
+    """How many lines at the start and at the end are bar: flat, and darker than _BAR_LEVEL."""
+    lines = grey.astype(np.float32)
+    bar = (lines.std(axis=1) < _BAR_STD) & (lines.mean(axis=1) < _BAR_LEVEL)
+    limit = int(_MAX_BAR * len(bar))
+
+    def run(flags: np.ndarray) -> int:
+        return min(limit, len(flags) if flags.all() else int(np.argmin(flags)))
+
+    # Bars are centred (pad, players): where one is shorter, something was drawn over it (a caption box over the
+    # bottom bar), and trimming only what shows would leave a crop that its source's does not match.
+    both = max(run(bar), run(bar[::-1]))
+    return both, both
+
+
+def frame_hashes(grey: np.ndarray) -> tuple[int, int, int, bool, int, int]:
+    """(plain, mirrored, centre, blank, upper, mirrored upper) for one grey frame."""
     blank = is_blank(np.repeat(grey[:, :, None], 3, axis=2))
-    picture = trim_borders(grey)
+    picture = trim_bars(grey)
     h, w = picture.shape
     dh, dw = int(h * (1 - _CENTRE) / 2), int(w * (1 - _CENTRE) / 2)
     centre = picture[dh:h - dh, dw:w - dw]
-    return phash(picture), phash(np.ascontiguousarray(picture[:, ::-1])), phash(centre), blank
+    upper = picture[:max(1, round(h * _UPPER))]
+    return (phash(picture), phash(np.ascontiguousarray(picture[:, ::-1])), phash(centre), blank, phash(upper),
+            phash(np.ascontiguousarray(upper[:, ::-1])))
 
 
 def track_from_frames(times: list[float], greys: list[np.ndarray], duration: float) -> FrameTrack:
@@ -84,7 +132,9 @@ def track_from_frames(times: list[float], greys: list[np.ndarray], duration: flo
                       np.array([r[0] for r in rows], dtype=np.uint64),
                       np.array([r[1] for r in rows], dtype=np.uint64),
                       np.array([r[2] for r in rows], dtype=np.uint64),
-                      np.array([r[3] for r in rows], dtype=bool), duration)
+                      np.array([r[3] for r in rows], dtype=bool), duration,
+                      np.array([r[4] for r in rows], dtype=np.uint64),
+                      np.array([r[5] for r in rows], dtype=np.uint64))
 
 
 def frame_track(path: Path, demuxer: str, label: str, limits: MediaLimits,

@@ -22,8 +22,11 @@ from triage.timefmt import clock
 
 _BANDS = 4
 _BAND_BITS = 64 // _BANDS
-# Views of the source in the index: its whole picture, and its centre (what a zoomed or cropped copy shows).
-_VIEWS = ("whole", "centre")
+# Views of the source in the index: its whole picture, its centre (what a zoomed or cropped copy shows) and its
+# upper part (what a copy with a caption burned in at the bottom still shows unchanged). A query's whole picture is
+# looked up in the first two, its upper part in the last.
+_VIEWS = ("whole", "centre", "upper")
+_UPPER_VIEW = 2
 _COARSE_S = 1.0
 # Two query frames agreeing on a piece and offset make a cell worth checking; one band of 16 bits is shared by
 # chance with 1 in 65,536 frames, so a lone hit is mostly chance, and the check below is what decides.
@@ -146,7 +149,7 @@ def _postings(tracks: list[tuple[int, FrameTrack]]) -> _Postings:
     keys, ids, times, views = [], [], [], []
     for number, track in tracks:
         rows = np.nonzero(_informative(track))[0]
-        for v, values in enumerate((track.plain, track.centre)):
+        for v, values in enumerate((track.plain, track.centre, track.upper)):
             k = _band_keys(values[rows])
             keys.append(k.reshape(-1))
             times.append(np.repeat(track.times[rows], _BANDS).astype(np.float32))
@@ -181,9 +184,10 @@ def _candidates(index: PictureIndex, track: FrameTrack, skip: int | None) -> lis
     """The best-voted (piece, mirrored, view, coarse offset) cells, a few distinct offsets per piece."""
     rows = np.nonzero(_informative(track))[0]
     votes: dict[tuple[int, int, int, int], int] = {}
-    for mirrored, values in ((0, track.plain), (1, track.mirrored)):
+    for mirrored, upper in ((0, False), (1, False), (0, True), (1, True)):
+        values = _query_values(track, bool(mirrored), upper)
         q, piece, t_source, view = index.lookup(_band_keys(values[rows]).reshape(-1))
-        mine = piece != (-1 if skip is None else skip)
+        mine = (piece != (-1 if skip is None else skip)) & ((view == _UPPER_VIEW) == upper)
         offset = np.round((track.times[rows[q // _BANDS]] - t_source) / _COARSE_S).astype(np.int64)
         # one query frame voting for one cell through several bands or source frames is one vote
         triples = np.stack([q[mine] // _BANDS, piece[mine], view[mine], offset[mine]], axis=1)
@@ -202,6 +206,17 @@ def _candidates(index: PictureIndex, track: FrameTrack, skip: int | None) -> lis
     ranked = sorted(((votes[(p, m, v, o)], p, m, v, o) for p, cells in chosen.items() for m, v, o in cells),
                     reverse=True)
     return [_Cell(p, bool(m), v, o * _COARSE_S) for _, p, m, v, o in ranked[:_MAX_CANDIDATES]]
+
+
+def _query_values(track: FrameTrack, mirrored: bool, upper: bool) -> np.ndarray:
+    """The query's hashes compared with a view: its upper part's for the upper view, else its whole picture's."""
+    if upper:
+        return track.upper_mirrored if mirrored else track.upper
+    return track.mirrored if mirrored else track.plain
+
+
+def _source_values(track: FrameTrack, view: int) -> np.ndarray:
+    return (track.plain, track.centre, track.upper)[view]
 
 
 def _aligned_distance(query: np.ndarray, t_query: np.ndarray, source: FrameTrack, usable: np.ndarray,
@@ -272,8 +287,8 @@ def match(index: PictureIndex, key: str, track: FrameTrack) -> list[Reuse]:
     for cell in _candidates(index, track, index.number(key)):
         source = index.track(cell.piece)
         usable = np.nonzero(_informative(source))[0]
-        q_values = (track.mirrored if cell.mirrored else track.plain)[rows]
-        values = source.centre if _VIEWS[cell.view] == "centre" else source.plain
+        q_values = _query_values(track, cell.mirrored, cell.view == _UPPER_VIEW)[rows]
+        values = _source_values(source, cell.view)
         offset, dist = _refine(q_values, t_query, source, usable, values, cell.offset)
         offset = float(offset)
         for run in _runs(dist < _NEAR, t_query):
