@@ -67,3 +67,20 @@ def test_peaks_round_trip_through_bytes() -> None:
     assert again.duration == peaks.duration
     assert np.array_equal(landmarks(again).hashes, landmarks(peaks).hashes)
     assert len(peaks.to_bytes()) < 16 * len(peaks.times) + 1_000
+
+
+def test_a_wider_fan_out_keeps_a_sources_pairs_when_other_peaks_fall_between() -> None:
+    # A source's peaks, then the same with as many other peaks again mixed in between (a voice over music).
+    rng = np.random.default_rng(5)
+    t = np.sort(rng.uniform(0.0, 10.0, 150)).astype(np.float32)
+    f = rng.uniform(np.log2(300), np.log2(1200), 150).astype(np.float32)
+    extra_t = np.sort(rng.uniform(0.0, 10.0, 150)).astype(np.float32)
+    extra_f = rng.uniform(np.log2(300), np.log2(1200), 150).astype(np.float32)
+    order = np.argsort(np.concatenate([t, extra_t]), kind="stable")
+    mixed = Peaks(np.concatenate([t, extra_t])[order], np.concatenate([f, extra_f])[order], 10.0)
+    source, _ = hashes(pair_peaks(Peaks(t, f, 10.0)))
+    narrow, _ = hashes(pair_peaks(mixed))
+    wide, _ = hashes(pair_peaks(mixed, fan_out=12))
+    kept_narrow = np.isin(source, narrow).mean()
+    kept_wide = np.isin(source, wide).mean()
+    assert kept_narrow < 0.6 and kept_wide > 0.9, (kept_narrow, kept_wide)

@@ -188,6 +188,22 @@ def test_an_excerpt_played_faster_or_slower_is_found(index: SoundIndex, source: 
     assert ("faster" if speed > 1 else "slower") in found.evidence
 
 
+@needs_tools
+@pytest.mark.parametrize("start", [7.0, 12.0])
+@pytest.mark.parametrize("filters", ["asetrate=15360,aresample=16000", "atempo=1.0"], ids=["resample-0.96", "as-is"])
+def test_a_short_excerpt_under_speech_at_its_level_is_found(index: SoundIndex, source: np.ndarray, talk: np.ndarray,
+                                                           tmp: Path, start: float, filters: str) -> None:
+    # 4.5 s of A at about the voice's level, played as is or 4% slower (resampled), then AAC: the voice's peaks fall
+    # between the excerpt's, which is what the query's wider pairing (sound.QUERY_FAN_OUT) is for.
+    excerpt = transformed(cut(source, start, start + 4.5), tmp, ["-af", filters])
+    mixed = place(14.0, (0.0, talk[: 14 * SR]), (5.0, 0.25 * fade(excerpt, 0.3)))
+    heard = transformed(0.3 * mixed, tmp, ["-c:a", "aac", "-b:a", "64k"], ".m4a")
+    found = only(match(index, "B", peaks(heard)))
+    end = 5.0 + len(excerpt) / SR
+    assert found.user_span.start >= 4.0 and found.user_span.end <= end + 1.0
+    assert found.user_span.length >= 0.6 * (end - 5.0)
+
+
 def test_two_excerpts_of_one_source_are_two_reuses(index: SoundIndex, source: np.ndarray) -> None:
     piece = place(30.0, (1.0, cut(source, 0.0, 4.0)), (20.0, cut(source, 12.0, 18.0)))
     found = match(index, "B", peaks(piece))

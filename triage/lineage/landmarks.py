@@ -151,21 +151,21 @@ def _most_prominent(frame: np.ndarray, band: np.ndarray, prominence: np.ndarray)
     return np.sort(order[rank < _PEAKS_PER_BAND_S])
 
 
-def pair_peaks(peaks: Peaks) -> Pairs:
-    """Each peak (anchor) with the next _FAN_OUT peaks within _MAX_DT spectra and an octave above or below."""
+def pair_peaks(peaks: Peaks, fan_out: int = _FAN_OUT) -> Pairs:
+    """Each peak (anchor) with the next `fan_out` peaks within _MAX_DT spectra and an octave above or below."""
     t, f = peaks.times, peaks.logf
     n = len(t)
     anchors: list[np.ndarray] = []
     partners: list[np.ndarray] = []
     taken = np.zeros(n, dtype=np.int64)
-    # Peaks are sorted by time: walk forward k steps at once for every anchor, keeping the first _FAN_OUT fits.
+    # Peaks are sorted by time: walk forward k steps at once for every anchor, keeping the first `fan_out` fits.
     for k in range(1, 64):
         if k >= n:
             break
         i = np.arange(n - k)
         j = i + k
         dt = (t[j] - t[i]) / HOP_S
-        ok = (dt >= 0.5) & (dt <= _MAX_DT) & (np.abs(f[j] - f[i]) * STEPS_PER_OCTAVE <= _MAX_DF) & (taken[i] < _FAN_OUT)
+        ok = (dt >= 0.5) & (dt <= _MAX_DT) & (np.abs(f[j] - f[i]) * STEPS_PER_OCTAVE <= _MAX_DF) & (taken[i] < fan_out)
         if not (dt <= _MAX_DT).any():
             break  # times only grow with k: no anchor has a partner this far on
         anchors.append(i[ok])

@@ -24,6 +24,14 @@ from triage.timefmt import clock
 # neighbouring hypotheses are gathered when the line is fitted. Both families share speed 1.
 SPEEDS = tuple(float(s) for s in 1.02 ** np.arange(-5, 6))
 _HYPOTHESES = tuple([(s, 1.0) for s in SPEEDS] + [(s, s) for s in SPEEDS if s != 1.0])
+# A query pairs each anchor with more partners than the index does (landmarks._FAN_OUT, 4). An indexed pair is
+# found again only if the query pairs the same two peaks; in a mix, the other sound's peaks fall between them and take
+# the first partners' places, so with the index's fan-out few of a source's pairs survive even when its peaks do
+# (a tune under speech kept 70% of its peaks but 11% of its pairs; 37% when the query pairs 12 wide). Speech or
+# music mixed at a similar level brings about as many peaks again (measured 2-2.5 times the excerpt's own density),
+# so three times the fan-out keeps most source partners within reach. Chance hits grow with it (3 times the
+# lookups), and the chance test counts them: they raise the hits expected on a line by chance.
+QUERY_FAN_OUT = 12
 _COARSE_S = 1.0  # coarse offset cells: a 1% speed error drifts 0.2 s over a 20 s excerpt
 _MIN_VOTES = 5  # a cell with fewer hits cannot pass the chance test below for any realistic index
 _CELLS_PER_PIECE = 4  # excerpts of one source at different offsets
@@ -200,7 +208,7 @@ class Query:
 
 def prepare(peaks: Peaks) -> Query:
     """Hash a query's pairs under every hypothesis once (`match` does it when given peaks)."""
-    pairs = pair_peaks(peaks)
+    pairs = pair_peaks(peaks, QUERY_FAN_OUT)
     hyps = []
     for speed, pitch in _HYPOTHESES:
         values, valid = hashes(pairs, speed, pitch)
@@ -400,8 +408,9 @@ def _significant(index: SoundIndex, piece: int, line: _Line, query: Query, piece
     keep = ~_masked(t_query, mask)
     source_s = index.duration(piece)
     reach = source_s / line.speed + query.duration  # the offsets a chance hit could take
-    # Every cell tested: pieces x hypotheses x offset windows x fine speeds x stretches of a query.
-    tests = pieces_voted * len(_HYPOTHESES) * (reach / (2 * _TOL_S)) * len(_FINE) * max(1.0, query.duration / 3)
+    # Every cell tested: pieces x hypotheses x offset windows x fine speeds x stretches of a query (the fine speeds
+    # per stretch, below).
+    tests = pieces_voted * len(_HYPOTHESES) * (reach / (2 * _TOL_S)) * max(1.0, query.duration / 3)
     slot_all, per_slot = np.unique(_moments(line.t_hits), return_counts=True)
     # A moment with n hits of this piece puts one on a given line by chance with odds n * window / reach.
     odds = np.minimum(1.0, per_slot * (2 * _TOL_S) / reach)
@@ -413,9 +422,19 @@ def _significant(index: SoundIndex, piece: int, line: _Line, query: Query, piece
             continue
         slots = np.unique(_moments(t_query[positions]))
         inside = (slot_all >= slots.min()) & (slot_all <= slots.max())
-        if _chance_ok(len(slots), float(odds[inside].sum()), tests):
+        if _chance_ok(len(slots), float(odds[inside].sum()), tests * _fine_lines(float(ts.max() - ts.min()))):
             out.append(positions)
     return out
+
+
+def _fine_lines(source_s: float) -> float:
+    """How many of the fine speeds give different lines over a stretch of `source_s` seconds of the source.
+
+    Two speeds put a stretch's hits on different lines only where they part by more than the line's width
+    (2 * _TOL_S) within it: over 5 s the whole fine range (2.4%) parts by 0.12 s, so its 25 steps are about 2
+    distinct lines, not 25 independent tests. Counting them all made a 5 s excerpt need ~12 times the evidence.
+    """
+    return float(min(len(_FINE), 1.0 + np.ptp(_FINE) * source_s / (2 * _TOL_S)))
 
 
 def _reuse(source: str, user: str, line: _Line, run: np.ndarray, query: Query, source_s: float) -> Reuse:
