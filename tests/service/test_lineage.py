@@ -157,3 +157,16 @@ def test_the_cli_prints_the_contract(archive: Store, cli_env: dict[str, str]) ->
     assert marked.returncode == 0 and "is a platform asset" in marked.stdout
     missing = subprocess.run([*triage_cmd(), "lineage", "nope"], env=cli_env, capture_output=True, text=True)
     assert missing.returncode != 0 and "no submission" in missing.stderr
+
+
+def test_a_piece_not_ready_has_no_lineage_yet(archive: Store) -> None:
+    from triage.domain import Status
+    from triage.errors import Conflict
+    from triage.store.submissions import lookup, set_status
+
+    with archive.db.session() as session:
+        set_status(lookup(session, "plain"), Status.PROCESSING)
+    with pytest.raises(Conflict, match="once it is ready"):
+        lineage(archive, "plain")
+    story = lineage(archive, "story")
+    assert story["builds_on"][0]["submission_id"] == lineage(archive, "poem")["submission"]["submission_id"]

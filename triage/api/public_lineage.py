@@ -14,6 +14,7 @@ class ReusePublic(BaseModel):
     """One "builds on" edge seen from one side: the piece on the far side, and where its material sits."""
 
     external_id: str = Field(description="the piece on the far side (the source in builds_on, the user in used_by)")
+    submission_id: str = Field(description="the far side's submission: the first ready one of its bytes")
     contributor: str
     kind: str = Field(description="audio | video | text")
     source_range: list[float] = Field(description="[start, end] on the source: seconds, or character offsets for "

@@ -7,13 +7,14 @@ platform asset, erasing a source or a new piece changes the answer at once, and 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage.errors import NotFound
+from triage.domain import Status
+from triage.errors import Conflict, NotFound
 from triage.lineage.graph import PieceInfo, build_lineage, lineage_dict
 from triage.lineage.types import Reuse, Span
 from triage.store import lineage as rows
@@ -27,26 +28,33 @@ MAX_COMPONENT = 5_000
 
 
 def lineage(store: Store, ref: str, callout_id: str | None = None) -> dict[str, Any]:
-    """`triage lineage REF --json`: the piece, what it builds on, what builds on it, and its credits."""
+    """`triage lineage REF --json`: the piece, what it builds on, what builds on it, and its credits. Each item
+    names the piece on the far side by external id and by submission id (its first ready submission)."""
     with store.db.session() as session:
         row = lookup(session, ref, callout_id)
         if row.sha256 is None:
             raise NotFound(f"submission {ref!r} has no stored file (erased, or never received whole)")
-        reuses, shas = _component(session, row.sha256)
-        pieces, names = pieces_of(session, shas)
+        if row.status != Status.READY.value:
+            raise Conflict(f"submission {ref!r} is {row.status}: its lineage is found once it is ready")
+        reuses, shas = components(session, {row.sha256})
+        known = pieces_of(session, shas)
         assets = rows.asset_shas(session)
         submission_id, sha = row.id, row.sha256
-    graph = build_lineage(_unmasked(_named(reuses, names), assets), pieces, assets=assets)
-    found = lineage_dict(graph, sha, pieces, submission_id)
+    graph = build_lineage(unmasked(_named(reuses, known.names), assets), known.pieces, assets=assets)
+    found = lineage_dict(graph, sha, known.pieces, submission_id)
+    for item, edge in zip(found["builds_on"], graph.builds_on(sha), strict=True):
+        item["submission_id"] = known.ids[edge.source]
+    for item, edge in zip(found["used_by"], graph.used_by(sha), strict=True):
+        item["submission_id"] = known.ids[edge.user]
     found["platform_asset"] = sha in assets
     return found
 
 
-def _component(session: Session, sha: str) -> tuple[list[Reuse], set[str]]:
-    """Every stored match reachable from `sha` through matches, and the contents they join."""
-    seen, frontier = {sha}, [sha]
+def components(session: Session, roots: set[str]) -> tuple[list[Reuse], set[str]]:
+    """Every stored match reachable from the roots through matches, and the contents they join."""
+    seen, frontier = set(roots), list(roots)
     found: dict[tuple[Any, ...], Reuse] = {}  # a match between two pieces of the frontier comes back twice
-    while frontier and len(seen) < MAX_COMPONENT:
+    while frontier and len(seen) < MAX_COMPONENT + len(roots):
         step = rows.matches_touching(session, frontier)
         frontier = []
         for reuse in step:
@@ -58,10 +66,19 @@ def _component(session: Session, sha: str) -> tuple[list[Reuse], set[str]]:
     return list(found.values()), seen
 
 
-def pieces_of(session: Session, shas: Iterable[str]) -> tuple[dict[str, PieceInfo], dict[str, str]]:
-    """What the graph needs of each content: the first live submission of it (its contributor and external id),
-    when the bytes arrived, and its length in seconds and characters; and the name a person knows it by. Erased
-    or never-finished ones are left out, so matches to them make no edge."""
+@dataclass(frozen=True)
+class Known:
+    """The live pieces among some contents: what the graph needs of each, the name a person knows it by, and the
+    submission that stands for it (its first ready one)."""
+
+    pieces: dict[str, PieceInfo]
+    names: dict[str, str]
+    ids: dict[str, str]
+
+
+def pieces_of(session: Session, shas: Iterable[str]) -> Known:
+    """Each content's first ready submission (its contributor and external id), when the bytes arrived, and its
+    length in seconds and characters. Erased or never-finished ones are left out, so matches to them make no edge."""
     wanted = list(set(shas))
     first: dict[str, Submission] = {}
     for sub in session.scalars(select(Submission).where(Submission.sha256.in_(wanted), Submission.status == "ready")
@@ -75,7 +92,7 @@ def pieces_of(session: Session, shas: Iterable[str]) -> tuple[dict[str, PieceInf
                              created=arrived[sha].timestamp(), external_id=sub.external_id or sub.id,
                              duration=float((sub.probe or {}).get("duration") or 0.0), chars=chars.get(sha, 0))
               for sha, sub in first.items()}
-    return pieces, names
+    return Known(pieces, names, {sha: sub.id for sha, sub in first.items()})
 
 
 def _named(reuses: list[Reuse], names: dict[str, str]) -> list[Reuse]:
@@ -84,7 +101,7 @@ def _named(reuses: list[Reuse], names: dict[str, str]) -> list[Reuse]:
                     .replace(r.user, names.get(r.user, "a removed piece"))) for r in reuses]
 
 
-def _unmasked(reuses: list[Reuse], assets: set[str]) -> list[Reuse]:
+def unmasked(reuses: list[Reuse], assets: set[str]) -> list[Reuse]:
     """Matches that do not lie inside what both pieces took from a platform asset. Assets marked before a piece
     was matched are masked by the matchers; one marked later is masked here: two pieces that both use the
     call-out's theme song share it with the asset, not with each other."""

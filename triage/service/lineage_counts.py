@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from triage.lineage.graph import build_lineage
 from triage.lineage.types import Reuse
-from triage.service.lineage import MAX_COMPONENT, _unmasked, pieces_of
+from triage.service.lineage import components, pieces_of, unmasked
 from triage.store import lineage as rows
 from triage.store.schema import Content, ReuseMatch, Submission
 from triage.store.store import Store
@@ -46,7 +46,7 @@ def lineage_counts(store: Store, submission_ids: Sequence[str]) -> dict[str, Cou
         created = _ready_times(session, {s for r in found for s in (r.source, r.user)})
     sources: dict[str, set[str]] = defaultdict(set)
     users: dict[str, set[str]] = defaultdict(set)
-    for reuse in _unmasked(found, assets):
+    for reuse in unmasked(found, assets):
         source, user = reuse.source, reuse.user
         if source == user or source in assets or user in assets or source not in created or user not in created:
             continue  # what the graph drops too (see lineage/graph.py, _unusable)
@@ -94,32 +94,15 @@ def sheet_lineage(store: Store, shas: Iterable[str]) -> dict[str, SheetLineage]:
     """Each content's credits and sources, as `lineage()` gives them, from one graph over all their matches."""
     roots = set(shas)
     with store.db.session() as session:
-        reuses, joined = _components(session, roots)
-        pieces, _ = pieces_of(session, joined)
+        reuses, joined = components(session, roots)
+        pieces = pieces_of(session, joined).pieces
         assets = rows.asset_shas(session)
-    graph = build_lineage(_unmasked(reuses, assets), pieces, assets=assets)
+    graph = build_lineage(unmasked(reuses, assets), pieces, assets=assets)
     out = {}
     for sha in roots & set(pieces):
         sources = dict.fromkeys(pieces[e.source].external_id or e.source for e in graph.builds_on(sha))
         out[sha] = SheetLineage(tuple((c.contributor, c.share) for c in graph.credits[sha]), tuple(sources))
     return out
-
-
-def _components(session: Session, roots: set[str]) -> tuple[list[Reuse], set[str]]:
-    """Every stored match reachable from the roots, and the contents they join (service/lineage.py's walk, from
-    many pieces at once)."""
-    seen, frontier = set(roots), list(roots)
-    found: dict[tuple[object, ...], Reuse] = {}
-    while frontier and len(seen) < MAX_COMPONENT + len(roots):
-        step = rows.matches_touching(session, frontier)
-        frontier = []
-        for reuse in step:
-            found.setdefault((reuse.source, reuse.user, reuse.kind, reuse.source_span, reuse.user_span), reuse)
-            for other in (reuse.source, reuse.user):
-                if other not in seen:
-                    seen.add(other)
-                    frontier.append(other)
-    return list(found.values()), seen
 
 
 def credits_text(credits: Iterable[tuple[str, float]]) -> str:

@@ -9,10 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from triage.errors import NotFound
+from triage.errors import Conflict, NotFound
 from triage.service.lineage import lineage
 from triage.service.pieces import PieceFacts, facts
-from triage.store import lineage as rows
 from triage.store.schema import Artifact, Submission
 from triage.store.store import Store
 
@@ -47,13 +46,13 @@ def lineage_page(store: Store, submission_id: str) -> dict[str, Any] | None:
         return None
     try:
         found = lineage(store, submission_id)
-    except NotFound:
+    except (NotFound, Conflict):
         return None
-    far = _far_pieces(store, submission_id)
+    far = facts(store, [e["submission_id"] for e in found["builds_on"] + found["used_by"]])
     wanted = [p for p in (mine, *far.values()) if p is not None and p.media_type == "text"]
     texts = _texts(store, [p.submission_id for p in wanted])
-    found["builds_on"] = [_edge(e, mine, far.get(e["external_id"]), texts, builds_on=True) for e in found["builds_on"]]
-    found["used_by"] = [_edge(e, mine, far.get(e["external_id"]), texts, builds_on=False) for e in found["used_by"]]
+    for key, builds_on in (("builds_on", True), ("used_by", False)):
+        found[key] = [_edge(e, mine, far.get(e["submission_id"]), texts, builds_on=builds_on) for e in found[key]]
     return found
 
 
@@ -81,21 +80,6 @@ def _passage(text: str, start: int, end: int) -> Passage:
     if end + CONTEXT_CHARS < len(text):
         after = re.sub(r"\s+\S*$", "", after, count=1) + "…"
     return Passage(before, quoted, after)
-
-
-def _far_pieces(store: Store, submission_id: str) -> dict[str, PieceFacts]:
-    """The pieces this one shares matches with, by the name `lineage()` gives them (the first ready submission of
-    their bytes: its external id, else its id)."""
-    with store.db.session() as session:
-        sha = session.scalar(select(Submission.sha256).where(Submission.id == submission_id))
-        others = {s for r in rows.matches_touching(session, [sha] if sha else []) for s in (r.source, r.user)} - {sha}
-        first: dict[str, Submission] = {}
-        query = select(Submission).where(Submission.sha256.in_(list(others)), Submission.status == "ready")
-        for sub in session.scalars(query.order_by(Submission.created_at)):
-            first.setdefault(str(sub.sha256), sub)
-        names = {sub.id: sub.external_id or sub.id for sub in first.values()}
-    found = facts(store, names)
-    return {names[sid]: piece for sid, piece in found.items()}
 
 
 def _texts(store: Store, submission_ids: list[str]) -> dict[str, str]:
