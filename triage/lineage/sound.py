@@ -3,8 +3,8 @@
 A query's pairs are hashed under each speed hypothesis (tempo-only and resample-style, 0.9x-1.1x in 2% steps),
 looked up in the index, and every hit votes for (piece, hypothesis, time offset). Well-voted cells are refined
 over a fine speed grid; the hits that agree on one line t_query = offset + t_source / speed are the evidence,
-split into stretches where they run without long gaps. A stretch counts only when that many aligned hits are
-beyond what chance gives that piece (a Poisson tail, corrected for every cell looked at).
+split into stretches where they run without long gaps. A stretch counts only when its moments with two or more
+aligned hits are more than chance gives that piece (a Poisson tail, corrected for every cell looked at).
 """
 
 from __future__ import annotations
@@ -282,6 +282,7 @@ class _Line:
     pairs: np.ndarray  # query pair numbers of the aligned hits
     t_source: np.ndarray
     t_hits: np.ndarray  # query times of all this piece's hits near the hypothesis, aligned or not
+    o_hits: np.ndarray  # their offsets on the line's speed
 
 
 def _fit_line(hits: _Hits, pair_times: np.ndarray, piece: int, hyp: int, offset: float) -> _Line:
@@ -322,7 +323,7 @@ def _fit_line(hits: _Hits, pair_times: np.ndarray, piece: int, hyp: int, offset:
         s = 1.0 / float(slope)
         o_best = float(o_best)
     on = np.abs(t_query - t_src / s - o_best) <= _TOL_S
-    return _Line(s, o_best, pair[on], t_src[on], t_query)
+    return _Line(s, o_best, pair[on], t_src[on], t_query, t_query - t_src / s)
 
 
 def _stretches(t: np.ndarray) -> list[np.ndarray]:
@@ -411,20 +412,40 @@ def _significant(index: SoundIndex, piece: int, line: _Line, query: Query, piece
     # Every cell tested: pieces x hypotheses x offset windows x fine speeds x stretches of a query (the fine speeds
     # per stretch, below).
     tests = pieces_voted * len(_HYPOTHESES) * (reach / (2 * _TOL_S)) * max(1.0, query.duration / 3)
-    slot_all, per_slot = np.unique(_moments(line.t_hits), return_counts=True)
-    # A moment with n hits of this piece puts one on a given line by chance with odds n * window / reach.
-    odds = np.minimum(1.0, per_slot * (2 * _TOL_S) / reach)
+    slot_all, odds = _strong_odds(line, reach)
     out = []
     for run in _stretches(t_query[keep]):
         positions = np.nonzero(keep)[0][run]
         ts = line.t_source[positions]
         if ts.max() - ts.min() < _MIN_SOURCE_S:
             continue
-        slots = np.unique(_moments(t_query[positions]))
+        slots, counts = np.unique(_moments(t_query[positions]), return_counts=True)
+        slots = slots[counts >= 2]
+        if not len(slots):
+            continue
         inside = (slot_all >= slots.min()) & (slot_all <= slots.max())
         if _chance_ok(len(slots), float(odds[inside].sum()), tests * _fine_lines(float(ts.max() - ts.min()))):
             out.append(positions)
     return out
+
+
+def _strong_odds(line: _Line, reach: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each moment of this piece's hits, and its odds of putting two or more hits on a given line by chance.
+
+    A copied moment brings several of its pairs onto the line (a note's partners, its harmonics: the query pairs 12
+    wide); a coincidence mostly brings one, and one-hit moments let synthetic tunes at a related tempo, or one voice's
+    stock phrases, pass as excerpts once the query paired widely. So the evidence is moments with two aligned hits,
+    and their odds are measured, not modelled: the share of the line-wide offset bins that hold two or more of the
+    moment's hits, which counts the coincidences where a chord's harmonics fall together.
+    """
+    slot = _moments(line.t_hits)
+    cell = np.floor(line.o_hits / (2 * _TOL_S)).astype(np.int64)
+    pairs, counts = np.unique(np.stack([slot, cell]), axis=1, return_counts=True)
+    slots = np.unique(slot)
+    strong = np.zeros(len(slots))
+    np.add.at(strong, np.searchsorted(slots, pairs[0][counts >= 2]), 1.0)
+    # a bin's neighbour half overlaps a line's window: both bins' pairs could be the line's
+    return slots, np.minimum(1.0, 2.0 * strong * (2 * _TOL_S) / reach)
 
 
 def _fine_lines(source_s: float) -> float:
