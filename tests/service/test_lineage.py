@@ -170,3 +170,32 @@ def test_a_piece_not_ready_has_no_lineage_yet(archive: Store) -> None:
         lineage(archive, "plain")
     story = lineage(archive, "story")
     assert story["builds_on"][0]["submission_id"] == lineage(archive, "poem")["submission"]["submission_id"]
+
+
+def test_fingerprints_made_by_an_older_recipe_are_made_again(settings: Settings) -> None:
+    from sqlalchemy import select
+
+    from tests.conftest import MEDIA
+    from triage.service.lineage_update import FRAMES, MADE_BY, PEAKS, prints_of
+    from triage.store.schema import Artifact
+
+    store = runtime.open_store(settings)
+    with store.db.session() as session:
+        upsert_callout(session, "lawn", title="Lawn", brief="anything")
+    done = ingest(store, "lawn", [Source("speech.mp4", MEDIA / "good" / "speech.mp4")],
+                  runtime.analyser(settings, runtime.encoders(settings)), max_file_bytes=10**9)
+    sha = str(done[0].sha256)
+    first = prints_of(store, [sha])[sha]
+    assert first.track is not None and len(first.track.times) > 0 and first.peaks is not None
+
+    def models() -> dict[str, str]:
+        with store.db.session() as session:
+            return {a.kind: a.model for a in session.scalars(select(Artifact).where(Artifact.sha256 == sha,
+                                                                                   Artifact.kind.in_((PEAKS, FRAMES))))}
+
+    assert models() == MADE_BY
+    with store.db.session() as session:
+        session.execute(Artifact.__table__.update().where(Artifact.sha256 == sha, Artifact.kind == FRAMES)
+                        .values(model="frames-1"))
+    again = prints_of(store, [sha])[sha]
+    assert models() == MADE_BY and again.track is not None and len(again.track.times) == len(first.track.times)

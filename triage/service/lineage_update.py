@@ -35,6 +35,9 @@ PEAKS = "lineage_peaks"  # artifact kind: the sound's spectral peaks (.npz file)
 PEAKS_FILE = "lineage_peaks.npz"
 FRAMES = "lineage_frames"  # artifact kind: the video's dense frame hashes (.npz file)
 FRAMES_FILE = "lineage_frames.npz"
+# The version of each fingerprint's recipe, kept on its artifact: one made by another recipe is made again (frames 2:
+# bars found by darkness only, and a caption-free view).
+MADE_BY = {PEAKS: "peaks-1", FRAMES: "frames-2"}
 _WORD_KINDS = ("text", "transcript", "ocr")
 Progress = Callable[[int, int], None]
 
@@ -97,7 +100,8 @@ def prints_of(store: Store, shas: list[str]) -> dict[str, Prints]:
 
 
 def _stored(store: Store, art: Artifact | None, load: Callable[[bytes], Any]) -> Any:
-    if art is None or not art.path:
+    """A stored fingerprint, or None when there is none or another recipe made it."""
+    if art is None or not art.path or art.model != MADE_BY[art.kind]:
         return None
     path = store.files.resolve(str(art.path))
     return load(path.read_bytes()) if path.is_file() else None
@@ -123,7 +127,7 @@ def _save(store: Store, made: list[tuple[str, str, bytes]]) -> None:
     with store.db.session() as session:
         for sha, kind, relative in written:
             if session.get(Content, sha) is not None:  # erased meanwhile: its folder goes with it
-                put_artifact(session, sha, kind, model="lineage-1", path=relative)
+                put_artifact(session, sha, kind, model=MADE_BY[kind], path=relative)
 
 
 def _prints(sha: str, peaks: Peaks | None, track: FrameTrack | None, kinds: dict[str, Artifact],
