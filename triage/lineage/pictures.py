@@ -17,7 +17,7 @@ import numpy as np
 
 from triage.fingerprints.frames import MATCH_LOOSE, MATCH_STRICT
 from triage.lineage.frame_track import FrameTrack
-from triage.lineage.types import Reuse, ReuseKind, Span
+from triage.lineage.types import Reuse, ReuseKind, Span, distinct
 from triage.timefmt import clock
 
 _BANDS = 4
@@ -304,7 +304,7 @@ def match(index: PictureIndex, key: str, track: FrameTrack) -> list[Reuse]:
         left = _unmasked(use, mask)
         if name not in index.assets and left is not None:
             reuses.append(_reuse(name, key, cell, left, offset, mean, track.duration))
-    return _distinct(reuses)
+    return distinct(reuses)
 
 
 def _reuse(source: str, user: str, cell: _Cell, use: Span, offset: float, mean: float, duration: float) -> Reuse:
@@ -331,19 +331,3 @@ def _unmasked(use: Span, mask: list[Span]) -> Span | None:
         return None
     a, b = max(parts, key=lambda p: p[1] - p[0])
     return Span(a, b) if b - a >= _MIN_SEGMENT_S else None
-
-
-def _distinct(reuses: list[Reuse]) -> list[Reuse]:
-    """One reuse per stretch: the same source found through several views is kept once, the nearest."""
-    kept: list[Reuse] = []
-    for r in sorted(reuses, key=lambda r: -r.score * r.user_span.length):
-        if any(k.source == r.source and _overlap(k.user_span, r.user_span) > 0.5 * min(k.user_span.length,
-                                                                                       r.user_span.length)
-               for k in kept):
-            continue
-        kept.append(r)
-    return sorted(kept, key=lambda r: (r.user_span.start, r.source))
-
-
-def _overlap(a: Span, b: Span) -> float:
-    return max(0.0, min(a.end, b.end) - max(a.start, b.start))

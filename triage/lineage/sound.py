@@ -16,7 +16,7 @@ import numpy as np
 from scipy.stats import poisson
 
 from triage.lineage.landmarks import Landmarks, Peaks, drop_repeats, hashes, landmarks, pair_peaks
-from triage.lineage.types import Reuse, ReuseKind, Span
+from triage.lineage.types import Reuse, ReuseKind, Span, distinct
 from triage.timefmt import clock
 
 # Speed hypotheses: 2% apart, so the truth is within 1% of one; a 1% error moves a time step of n spectra by
@@ -393,7 +393,7 @@ def match(index: SoundIndex, key: str, peaks: Peaks | Query) -> list[Reuse]:
             continue
         for run in _significant(index, piece, line, query, pieces_voted, mask):
             reuses.append(_reuse(source, key, line, run, query, index.duration(piece)))
-    return _distinct(reuses)
+    return distinct(reuses)
 
 
 def _moments(t: np.ndarray) -> np.ndarray:
@@ -473,22 +473,6 @@ def _reuse(source: str, user: str, line: _Line, run: np.ndarray, query: Query, s
     return Reuse(source=source, user=user, kind=ReuseKind.AUDIO, source_span=src, user_span=use,
                  share=use.length / duration if duration > 0 else 0.0, score=aligned / max(use.length, 1.0),
                  evidence=_evidence(source, user, src, use, line.speed))
-
-
-def _distinct(reuses: list[Reuse]) -> list[Reuse]:
-    """One reuse per stretch: the same source found from neighbouring cells is kept once, the strongest."""
-    kept: list[Reuse] = []
-    for r in sorted(reuses, key=lambda r: -r.score * r.user_span.length):
-        if any(k.source == r.source and _overlap(k.user_span, r.user_span) > 0.5 * min(k.user_span.length,
-                                                                                       r.user_span.length)
-               for k in kept):
-            continue
-        kept.append(r)
-    return sorted(kept, key=lambda r: (r.user_span.start, r.source))
-
-
-def _overlap(a: Span, b: Span) -> float:
-    return max(0.0, min(a.end, b.end) - max(a.start, b.start))
 
 
 def index_peaks(index: SoundIndex, key: str, peaks: Peaks) -> None:

@@ -26,6 +26,10 @@ class Span:
     def length(self) -> float:
         return max(0.0, self.end - self.start)
 
+    def overlap(self, other: Span) -> float:
+        """How much of the two ranges is shared."""
+        return max(0.0, min(self.end, other.end) - max(self.start, other.start))
+
 
 @dataclass(frozen=True)
 class Reuse:
@@ -44,3 +48,16 @@ class Reuse:
     share: float
     score: float
     evidence: str = ""
+
+
+def distinct(reuses: list[Reuse]) -> list[Reuse]:
+    """One reuse per stretch of the user: the same source found several ways (neighbouring cells, several views)
+    is kept once, the strongest; in order of the user's time."""
+    kept: list[Reuse] = []
+    for r in sorted(reuses, key=lambda r: -r.score * r.user_span.length):
+        if any(k.source == r.source and k.user_span.overlap(r.user_span) > 0.5 * min(k.user_span.length,
+                                                                                    r.user_span.length)
+               for k in kept):
+            continue
+        kept.append(r)
+    return sorted(kept, key=lambda r: (r.user_span.start, r.source))
