@@ -181,7 +181,7 @@ def pool_map(ctx: JobContext, params: dict[str, Any], callout_id: str | None, re
     large pool takes minutes, which is why the map is a job and not a request."""
     if not callout_id:
         raise ConfigError("pool_map job needs a call-out")
-    return map_layout.refresh(ctx.store, ctx.models(), callout_id, report)
+    return map_layout.refresh(ctx.store, runtime.query_encoders(ctx.settings), callout_id, report)
 
 
 def queue_pool_map(db: Database, callout_id: str) -> int | None:
@@ -209,7 +209,8 @@ def queue_maps(store: Store, models: Encoders | None, callout_ids: list[str]) ->
 def map_after(ctx: JobContext, callout_ids: list[str]) -> None:
     """`queue_maps` after a job changed these pools; never fails the job that changed them."""
     try:
-        queue_maps(ctx.store, ctx.models(), callout_ids)
+        # The query models name the pool's vectors; the analysis models (Whisper) may live on Ray workers only.
+        queue_maps(ctx.store, runtime.query_encoders(ctx.settings), callout_ids)
     except Exception:
         log.exception("could not queue the pool maps of %s", callout_ids)
 
