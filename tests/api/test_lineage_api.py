@@ -7,16 +7,15 @@ import random
 from pathlib import Path
 
 from tests.api.conftest import Service
-
-WORDS = ("amber", "brook", "cedar", "dune", "ember", "fjord", "grove", "heron", "iris", "jasper", "kelp", "lark",
-         "moss", "nectar", "opal")
+from tests.service.test_lineage import _words
 
 
 def test_an_uploaded_quote_builds_on_its_source(service: Service, tmp_path: Path) -> None:
     rng = random.Random(5)
-    poem = " ".join(rng.choice(WORDS) for _ in range(50))
+    poem = _words(rng, 50)
     (tmp_path / "poem.txt").write_text(poem)
-    (tmp_path / "story.txt").write_text("Once, I read this aloud: " + " ".join(poem.split()[5:40]) + ". Then I left.")
+    quote = " ".join(poem.split()[5:40])
+    (tmp_path / "story.txt").write_text(f"{_words(rng, 60)}. Once, I read this aloud: {quote}. Then I left.")
     ids = {}
     for name, who in (("poem", "ann"), ("story", "bob")):
         sent = service.upload("curator", tmp_path / f"{name}.txt", external_id=name, contributor=who)

@@ -20,13 +20,12 @@ from triage.service.lineage_update import forget_archive, rebuild_lineage, updat
 from triage.store.callouts import upsert_callout
 from triage.store.store import Store
 
-WORDS = ("river", "stone", "lantern", "quiet", "morning", "harbor", "wind", "paper", "garden", "violet", "silver",
-         "thunder", "meadow", "candle", "window", "shadow", "orange", "lemon", "tiger", "whisper", "ocean", "cloud",
-         "mirror", "feather")
+SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "ta", "vo", "zi", "pe", "sha", "dor", "fin", "gal", "hem", "jus")
 
 
 def _words(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n))
+    """Made-up words from a vocabulary of thousands, so unrelated texts share no more than chance allows."""
+    return " ".join("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))) for _ in range(n))
 
 
 def _pieces(folder: Path) -> dict[str, tuple[Path, str]]:
@@ -38,7 +37,7 @@ def _pieces(folder: Path) -> dict[str, tuple[Path, str]]:
     pieces = {
         "poem": f"A poem\n{poem}\n",
         "story": f"It began like this. {story_own}. Then the poem: {' '.join(poem.split()[10:45])}. The end.\n",
-        "sequel": f"A sequel that quotes the story: {story_own}. Nothing else.\n",
+        "sequel": f"A sequel of my own. {_words(rng, 60)} Then the story: {story_own}. Nothing else.\n",
         "plain": "Nothing borrowed at all, a few words about the morning and a dog.\n",
     }
     folder.mkdir()
@@ -108,7 +107,7 @@ def test_credits_survive_a_restart_a_rebuild_a_rescore_and_a_verdict(archive: St
 
     rescore(store, runtime.encoders(settings), "lawn")
     ids = {name: lineage(store, name)["submission"]["submission_id"] for name in ("story", "poem")}
-    set_override(store, ids["story"], ids["poem"], "merge", "cora")
+    set_override(store, ids["story"], ids["poem"], "not_duplicate", "cora")  # what they are: no change
     assert lineage(store, "sequel") == before
 
 
@@ -130,8 +129,8 @@ def test_a_platform_asset_makes_no_edges_marked_before_or_after(settings: Settin
     folder = tmp_path / "assets"
     folder.mkdir()
     pieces = {}
-    for name, text in (("theme", theme), ("one", f"First. {_words(rng, 15)} {theme}"),
-                       ("two", f"Second. {_words(rng, 15)} {theme}")):
+    for name, text in (("theme", theme), ("one", f"First. {_words(rng, 60)} {theme}"),
+                       ("two", f"Second. {_words(rng, 60)} {theme}")):
         (folder / f"{name}.txt").write_text(text)
         pieces[name] = (folder / f"{name}.txt", name)
     _ingest(store, settings, pieces, ["theme", "one", "two"])
@@ -199,3 +198,22 @@ def test_fingerprints_made_by_an_older_recipe_are_made_again(settings: Settings)
                         .values(model="frames-1"))
     again = prints_of(store, [sha])[sha]
     assert models() == MADE_BY and again.track is not None and len(again.track.times) == len(first.track.times)
+
+
+def test_a_copy_is_a_duplicate_not_a_remix_unless_a_curator_says_otherwise(settings: Settings, tmp_path: Path) -> None:
+    from triage.service.duplicates import set_override
+
+    store = runtime.open_store(settings)
+    with store.db.session() as session:
+        upsert_callout(session, "lawn", title="Lawn", brief="anything")
+    forget_archive(store)
+    text = _words(random.Random(13), 60)
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    (folder / "first.txt").write_text(f"{text}\n")
+    (folder / "again.txt").write_text(f"{text}.\n")  # retyped: other bytes, the same words
+    _ingest(store, settings, {n: (folder / f"{n}.txt", n) for n in ("first", "again")}, ["first", "again"])
+    assert lineage(store, "again")["builds_on"] == []
+    ids = [lineage(store, n)["submission"]["submission_id"] for n in ("first", "again")]
+    set_override(store, ids[0], ids[1], "not_duplicate", "cora")
+    assert _sources(lineage(store, "again")) == ["first"]

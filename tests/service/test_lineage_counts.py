@@ -77,8 +77,8 @@ def test_a_platform_asset_is_not_counted_marked_or_matched_through(settings: Set
     folder = tmp_path / "assets"
     folder.mkdir()
     pieces = {}
-    for name, text in (("theme", theme), ("one", f"First. {_words(rng, 15)} {theme}"),
-                       ("two", f"Second. {_words(rng, 15)} {theme}")):
+    for name, text in (("theme", theme), ("one", f"First. {_words(rng, 60)} {theme}"),
+                       ("two", f"Second. {_words(rng, 60)} {theme}")):
         (folder / f"{name}.txt").write_text(text)
         pieces[name] = (folder / f"{name}.txt", name)
     _ingest(store, settings, pieces, ["theme", "one", "two"])

@@ -17,6 +17,8 @@ from triage.domain import Status
 from triage.errors import Conflict, NotFound
 from triage.lineage.graph import PieceInfo, build_lineage, lineage_dict
 from triage.lineage.types import Reuse, Span
+from triage.service.duplicates import pool_groups
+from triage.service.pool import load_pool
 from triage.store import lineage as rows
 from triage.store.schema import Artifact, Content, Submission
 from triage.store.store import Store
@@ -40,6 +42,7 @@ def lineage(store: Store, ref: str, callout_id: str | None = None) -> dict[str, 
         known = pieces_of(session, shas)
         assets = rows.asset_shas(session)
         submission_id, sha = row.id, row.sha256
+        reuses = without_copies(session, reuses)
     graph = build_lineage(unmasked(_named(reuses, known.names), assets), known.pieces, assets=assets)
     found = lineage_dict(graph, sha, known.pieces, submission_id)
     for item, edge in zip(found["builds_on"], graph.builds_on(sha), strict=True):
@@ -99,6 +102,21 @@ def _named(reuses: list[Reuse], names: dict[str, str]) -> list[Reuse]:
     """The evidence with each piece's name where the matcher wrote its key."""
     return [replace(r, evidence=r.evidence.replace(r.source, names.get(r.source, "a removed piece"))
                     .replace(r.user, names.get(r.user, "a removed piece"))) for r in reuses]
+
+
+def without_copies(session: Session, reuses: list[Reuse]) -> list[Reuse]:
+    """The matches that are not between copies of one piece: what the duplicate finder groups (re-uploads,
+    re-encodes, trims, retyped texts, with the curators' "merge" and "not a duplicate" verdicts) is a copy, not a
+    remix, and is shown as a duplicate group instead."""
+    joined = {s for r in reuses for s in (r.source, r.user)}
+    if len(joined) < 2:
+        return reuses
+    pool = load_pool(session, None, shas=joined)
+    group_of: dict[str, str] = {}
+    for group in pool_groups(session, pool):
+        for member in group.members:
+            group_of[str(pool.submissions[member].sha256)] = group.representative
+    return [r for r in reuses if r.source not in group_of or group_of[r.source] != group_of.get(r.user)]
 
 
 def unmasked(reuses: list[Reuse], assets: set[str]) -> list[Reuse]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from triage.lineage.graph import build_lineage
 from triage.lineage.types import Reuse
-from triage.service.lineage import components, pieces_of, unmasked
+from triage.service.lineage import components, pieces_of, unmasked, without_copies
 from triage.store import lineage as rows
 from triage.store.schema import Content, ReuseMatch, Submission
 from triage.store.store import Store
@@ -42,7 +42,8 @@ def lineage_counts(store: Store, submission_ids: Sequence[str]) -> dict[str, Cou
         if not found:  # the common case: nothing on the page is a remix or remixed
             return {}
         assets = rows.asset_shas(session)
-        found = _distinct(found + _asset_matches(session, {s for r in found for s in (r.source, r.user)}, assets))
+        found = _distinct(without_copies(session, found)
+                          + _asset_matches(session, {s for r in found for s in (r.source, r.user)}, assets))
         created = _ready_times(session, {s for r in found for s in (r.source, r.user)})
     sources: dict[str, set[str]] = defaultdict(set)
     users: dict[str, set[str]] = defaultdict(set)
@@ -95,6 +96,7 @@ def sheet_lineage(store: Store, shas: Iterable[str]) -> dict[str, SheetLineage]:
     roots = set(shas)
     with store.db.session() as session:
         reuses, joined = components(session, roots)
+        reuses = without_copies(session, reuses)
         pieces = pieces_of(session, joined).pieces
         assets = rows.asset_shas(session)
     graph = build_lineage(unmasked(reuses, assets), pieces, assets=assets)
