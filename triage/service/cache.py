@@ -30,8 +30,8 @@ from triage.scoring.relevance import Graph, PoolScores, pool_scores, smoothing_g
 from triage.scoring.shortlist import PoolTable, group_decisions
 from triage.scoring.tally import Tally, group_tallies
 from triage.scoring.types import CalloutQuery, Scored
-from triage.service import decisions as dec
 from triage.service import votes
+from triage.service.decisions import latest_with_ids
 from triage.service.duplicates import pool_groups
 from triage.service.ledger import DecisionLedger
 from triage.service.memo import Embeddings, Memo
@@ -169,7 +169,7 @@ class View:
         def read() -> dict[str, str]:
             if self.callout_id is None:  # the archive: no ledger, every piece read once
                 with self.store.db.session() as session:
-                    made = dec.latest_with_ids(session, list(self.pool().items))
+                    made = latest_with_ids(session, list(self.pool().items))
             else:
                 made = self.get(("decision ledger",), DecisionLedger).current(self.store, self.callout_id,
                                                                                list(self.pool().items))
