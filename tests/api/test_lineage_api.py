@@ -22,6 +22,7 @@ def test_an_uploaded_quote_builds_on_its_source(service: Service, tmp_path: Path
         assert sent.status_code == 202, sent.text
         ids[name] = sent.json()["submission"]["submission_id"]
         assert service.wait_ready(ids[name])["status"] == "ready"
+    service.wait_jobs()  # each upload's lineage is found by a job of its own, after the upload is ready
     got = service.client.get(f"/api/submissions/{ids['story']}/lineage", headers=service.h("curator"))
     assert got.status_code == 200, got.text
     found = got.json()

@@ -116,21 +116,26 @@ def process_upload(ctx: JobContext, params: dict[str, Any], callout_id: str | No
         assert content is not None
         waiting = queue.waiting(session, callout_id) if callout_id else 0
     if content.status == Status.READY.value:
-        match_lineage(store, sha256)
+        # Its own job, with no call-out: the upload is done (its place in the submitter's quota freed, its
+        # call-out's map queued) while the archive is searched for what it builds on.
+        queue.enqueue(store.db, "lineage", params={"sha256": sha256}, total=1)
     if callout_id and waiting <= 1:  # the call-out's last upload (this job is still running): its map is due
         map_after(ctx, [callout_id])
     return {"sha256": sha256, "status": content.status, "error": content.error}
 
 
-def match_lineage(store: Store, sha256: str) -> None:
-    """Find what the new piece builds on. The upload is ready whatever happens here: a failure is logged with the
-    command that tries again, and never fails the job."""
+def find_lineage(ctx: JobContext, params: dict[str, Any], callout_id: str | None,
+                 report: Report) -> dict[str, Any]:
+    """Match one new piece against the whole archive and store what it builds on (service.lineage_update)."""
     from triage.service.lineage_update import update_lineage
 
-    try:
-        update_lineage(store, [sha256])
-    except Exception:
-        log.exception("lineage of %s not updated; run: triage lineage rebuild", sha256[:12])
+    sha256 = params.get("sha256")
+    if not isinstance(sha256, str):
+        raise ConfigError("lineage job needs a 'sha256' parameter")
+    report(0, 1)
+    done = update_lineage(ctx.store, [sha256])
+    report(1, 1)
+    return done
 
 
 def rescore(ctx: JobContext, params: dict[str, Any], callout_id: str | None, report: Report) -> dict[str, Any]:
@@ -216,7 +221,7 @@ def map_after(ctx: JobContext, callout_ids: list[str]) -> None:
 
 
 HANDLERS: dict[str, Handler] = {"process_upload": process_upload, "rescore": rescore, "reprocess": reprocess,
-                                "pool_map": pool_map}
+                                "pool_map": pool_map, "lineage": find_lineage}
 
 
 def handler_for(kind: str) -> Handler:
