@@ -25,7 +25,7 @@ def test_an_admin_erases_an_upload_and_a_tombstone_stays(service: Service, ready
     assert report["erased"] == [sid] and report["callouts"] == ["lawn"] and report["decisions_kept"] == 1
     removed = report["removed"]
     assert removed["originals"] == 1 and removed["derived_files"] > 1 and removed["notes"] == 1
-    assert removed["transcripts"] == 1 and removed["vectors"] > 0 and removed["jobs"] == 1  # its upload's job
+    assert removed["transcripts"] == 1 and removed["vectors"] > 0 and removed["jobs"] == 2  # upload + lineage jobs
 
     shown = service.client.get(f"/api/submissions/{sid}", headers=curator).json()
     assert shown["status"] == "erased" and shown["title"] is None and shown["sha256"] is None
