@@ -1,0 +1,1 @@
+"""Rendering programmes (episode rough cut, book, album) from a RenderPlan with FFmpeg."""
