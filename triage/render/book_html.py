@@ -21,7 +21,7 @@ p { margin: 0 0 0.8em 0; text-indent: 0; }
 p.by { font-style: italic; margin-bottom: 1.5em; }
 p.note { color: #555; font-style: italic; }
 figure { margin: 1em 0; text-align: center; }
-figure img { max-width: 100%; max-height: 80vh; height: auto; }
+figure img { max-width: 100%; max-height: 80vh; width: auto; height: auto; }
 ul.credits { list-style: none; padding: 0; }
 ul.credits li { margin-bottom: 0.8em; }
 span.share { color: #555; }
@@ -32,10 +32,10 @@ PRINT_CSS = BOOK_CSS + """@page { size: A5; margin: 18mm 15mm 20mm 15mm; }
 body { margin: 0; font-size: 11pt; }
 .page { break-before: page; page-break-before: always; }
 .title-page { text-align: center; padding-top: 15%; }
-.title-page img { max-height: 110mm; width: auto; }
+.title-page img { max-height: 110mm; }
 nav ol { padding-left: 1.2em; }
 nav a { color: inherit; text-decoration: none; }
-figure img { max-height: 150mm; break-inside: avoid; }
+figure img { max-height: 125mm; break-inside: avoid; }
 """
 
 
