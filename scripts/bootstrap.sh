@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # tesseract-ocr(-eng): the language data triage's OCR reads (the tesserocr wheel carries the library itself);
-# fonts-dejavu-core: the fonts the OCR tests and benchmark draw their posters with.
+# fonts-dejavu-core: the fonts the OCR tests and benchmark draw their posters with, and rough cuts their cards with;
+# epubcheck: the EPUB validator a programme's book is checked with.
 APT_PACKAGES=(ffmpeg espeak-ng libchromaprint-tools pocketsphinx-testdata fortunes chromium tesseract-ocr
-              tesseract-ocr-eng fonts-dejavu-core)
+              tesseract-ocr-eng fonts-dejavu-core epubcheck)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
