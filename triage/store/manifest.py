@@ -24,7 +24,7 @@ FILES = "files"  # DEST/files/ mirrors the data dir's originals/, derived/, scor
 # The tables a manifest counts: what a restore must bring back (checked against the restored database).
 COUNTED = ("callouts", "contents", "submissions", "artifacts", "vectors", "decisions", "notes", "votes",
            "assignments", "duplicate_overrides", "duplicate_keeps", "api_tokens", "jobs", "reuse_matches",
-           "platform_assets")
+           "platform_assets", "programmes", "programme_items", "contributor_aliases")
 
 
 def triage_version() -> str:

@@ -315,3 +315,51 @@ class PlatformAsset(Base):
     sha256: Mapped[str] = mapped_column(ForeignKey("contents.sha256"), primary_key=True)
     marked_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class Programme(Base):
+    """What a call-out becomes (issue 20): an episode, a book or an album, its pieces in running order."""
+
+    __tablename__ = "programmes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # a slug of its name: typed on the command line
+    callout_id: Mapped[str | None] = mapped_column(ForeignKey("callouts.id"))  # its home; pieces may come from others
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(16))  # episode | book | album
+    target: Mapped[float] = mapped_column(Float)  # seconds (episode, album) or words (book)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ProgrammeItem(Base):
+    """One piece in a programme: its place, its in and out points (None: the default cut) and an optional heading
+    that opens a section. The content it was placed with is kept, so a piece re-analysed or replaced since is told."""
+
+    __tablename__ = "programme_items"
+    __table_args__ = (UniqueConstraint("programme_id", "submission_id", name="uq_programme_piece"),
+                      Index("ix_programme_items_order", "programme_id", "position"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    programme_id: Mapped[str] = mapped_column(ForeignKey("programmes.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    start: Mapped[float | None] = mapped_column(Float)  # seconds; words for text pieces
+    end: Mapped[float | None] = mapped_column(Float)
+    heading: Mapped[str | None] = mapped_column(String(300))
+    added_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ContributorAlias(Base):
+    """A curator's word that a contributor name, as submitted, is the same person as another: names that differ
+    only in case or spacing stay apart until someone merges them (credits and payouts follow the merge)."""
+
+    __tablename__ = "contributor_aliases"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    person: Mapped[str] = mapped_column(String(200))
+    merged_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
