@@ -29,6 +29,7 @@ class Segment:
     source: Path | None = None  # the piece's original file, where it has one
     source_start: float = 0.0
     source_duration: float = 0.0  # of the whole original file (0: unknown, a still image)
+    has_sound: bool = False  # the source's own sound is heard (a video with an audio stream, a sound piece)
 
     def seconds(self, fps: int) -> float:
         return self.frames / fps
@@ -67,7 +68,7 @@ def timeline(name: str, fps: int, segments: list[Segment]) -> otio.schema.Timeli
         meta = {"triage": {"kind": segment.kind, "submission_id": segment.submission_id,
                            "media_type": segment.media_type}}
         picture = segment.kind == "piece"  # a video's or an image's own picture
-        sound = segment.source is not None and segment.media_type in ("video", "audio")
+        sound = segment.source is not None and segment.has_sound
         for track, present in ((video, picture), (audio, sound)):
             if present and segment.source is not None:
                 track.append(_clip(segment, fps, length, meta))

@@ -120,11 +120,19 @@ def _piece_step(piece: Placed, s: RenderSettings, warnings: list[str], label: st
     stop = min(piece.end, length)
     if piece.end - stop > 1 / s.fps:
         warnings.append(f"piece {name!r}: out point {piece.end:.2f} s is past its end; cut at {length:.2f} s")
+    sound = piece.media_type == "audio" or _has_sound(path, name)
     segment = Segment("piece" if piece.media_type == "video" else "card", name, _frames(stop - piece.start, s),
-                      piece.submission_id, piece.media_type, path, piece.start, length)
+                      piece.submission_id, piece.media_type, path, piece.start, length, sound)
     if piece.media_type == "video":
         return Step(segment, label)
     return Step(segment, label, card=lambda: cards.piece_card(s, name, piece.contributor, piece.words), sound=path)
+
+
+def _has_sound(path: Path, name: str) -> bool:
+    try:
+        return ffmpeg.has_stream(path, "audio")
+    except ProcessingFailed as e:
+        raise ProcessingFailed(f"piece {name!r} cannot be read: {e}") from e
 
 
 def _frames(seconds: float, s: RenderSettings) -> int:
@@ -147,9 +155,8 @@ def _encode(step: Step, out: Path, s: RenderSettings) -> None:
     silence = ["-f", "lavfi", "-i", f"anullsrc=r={s.sample_rate}:cl=stereo"]
     what = f"piece {seg.name!r}" if seg.submission_id else seg.name
     if seg.media_type == "video" and seg.source is not None:
-        has_sound = ffmpeg.has_stream(seg.source, "audio")
-        inputs = ["-ss", f"{seg.source_start:.6f}", "-i", str(seg.source)] + ([] if has_sound else silence)
-        maps = ["-map", "0:v:0", "-map", "0:a:0" if has_sound else "1:a:0"]
+        inputs = ["-ss", f"{seg.source_start:.6f}", "-i", str(seg.source)] + ([] if seg.has_sound else silence)
+        maps = ["-map", "0:v:0", "-map", "0:a:0" if seg.has_sound else "1:a:0"]
     else:
         if step.card is not None:
             picture = out.with_suffix(".png")
