@@ -20,13 +20,20 @@ LOUDNESS_TOLERANCE_LU = 1.0
 PEAK_TOLERANCE_DB = 0.2  # the true-peak meter's own error at 48 kHz
 LOUDNORM_MIN_S = 3.0  # loudnorm's window: shorter takes get a measured gain
 SHORT_DECODE_S = 0.25  # a decode this much shorter than asked means the file is damaged, not rounded
-# An MP3's container length counts LAME's delay (1105 samples) and its last frame's padding (up to 1152), which
-# decoders drop: at 48 kHz it is up to 47 ms longer than its sound.
-MP3_SLACK_S = (1105 + 1152) / 48000 + 0.002
 COVER_SIDE = 1000  # pixels: players show covers small, and every track carries a copy
 _MP3_RATES = (32000, 44100, 48000)
 
 Progress = Callable[[float, str], None]
+
+
+def _mp3_rate(rate: int) -> int:
+    return rate if rate in _MP3_RATES else 48000  # MPEG-1 layer III has only these rates
+
+
+def mp3_slack_s(rate: int) -> float:
+    """How much longer an MP3's container says it is than its sound: LAME's delay (1105 samples) and its last
+    frame's padding (up to 1152), which decoders drop; 47 ms at 48 kHz."""
+    return (1105 + 1152) / rate + 0.002
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,9 @@ def _what(piece: Placed) -> str:
 def _take(piece: Placed) -> Take:
     """The piece's span, checked: BadRequest for an in point past its end or an out point before its in point."""
     end = min(piece.end, piece.duration) if piece.duration > 0 else piece.end
-    if piece.start < 0 or (piece.duration > 0 and piece.start >= piece.duration):
+    if piece.start < 0:
+        raise BadRequest(f"{_what(piece)}: its in point ({piece.start:.2f} s) is before its start")
+    if piece.duration > 0 and piece.start >= piece.duration:
         raise BadRequest(f"{_what(piece)}: its in point ({piece.start:.2f} s) is past its end ({piece.duration:.2f} s)")
     if end <= piece.start:
         raise BadRequest(f"{_what(piece)}: its out point ({piece.end:.2f} s) is not after its in point "
@@ -110,8 +119,7 @@ def master(wav: Path, level: str, out: tuple[Path, Path], gap: float, settings: 
         chain += f",apad=pad_dur={gap:.6f}"
     ffmpeg.run(["-i", str(wav), "-map", "0:a:0", "-af", chain, "-ar", str(rate), "-c:a", "flac",
                 "-bits_per_raw_sample", "24", "-map_metadata", "-1", str(flac)], what)
-    mp3_rate = rate if rate in _MP3_RATES else 48000
-    ffmpeg.run(["-i", str(flac), "-map", "0:a:0", "-ar", str(mp3_rate), "-c:a", "libmp3lame", "-q:a", "2",
+    ffmpeg.run(["-i", str(flac), "-map", "0:a:0", "-ar", str(_mp3_rate(rate)), "-c:a", "libmp3lame", "-q:a", "2",
                 "-map_metadata", "-1", "-id3v2_version", "0", str(mp3)], what)  # mutagen writes the tags
 
 
@@ -119,7 +127,8 @@ def probe(row: TrackRow, folder: Path, settings: RenderSettings) -> tuple[loudne
     """Check the written track: both files last the take plus its gap (ProcessingFailed if not); its loudness and
     true peak are on target (a warning if not: the track is usable, just off)."""
     what = f"track {row.number} {row.title!r}"
-    for name, tolerance in ((f"{row.stem}.flac", 0.002), (f"{row.stem}.mp3", MP3_SLACK_S)):
+    mp3_slack = mp3_slack_s(_mp3_rate(settings.sample_rate))
+    for name, tolerance in ((f"{row.stem}.flac", 0.002), (f"{row.stem}.mp3", mp3_slack)):
         lasts = ffmpeg.duration(folder / name)
         if not -0.002 <= lasts - row.file_s <= tolerance:
             raise ProcessingFailed(f"{what}: {name} lasts {lasts:.3f} s, not {row.file_s:.3f} s")
