@@ -97,6 +97,14 @@ class Settings(BaseSettings):
     submitter_max_pending: int = Field(default=10, ge=0)  # uploads waiting for analysis (queued or running) at once
     submitter_max_bytes_per_day: int = Field(default=5_000_000_000, ge=0)  # bytes stored in any 24 hours
 
+    # Programmes' renders (issue 20): loudness by EBU R128, web's -16 LUFS by default (broadcast: -23), and the
+    # rough cut's frame.
+    render_loudness_lufs: float = Field(default=-16.0, ge=-40, le=-5)
+    render_true_peak_db: float = Field(default=-1.0, ge=-9, le=0)
+    render_width: int = Field(default=1280, ge=160, le=3840)
+    render_height: int = Field(default=720, ge=90, le=2160)
+    render_fps: int = Field(default=25, ge=1, le=60)
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
