@@ -9,7 +9,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "triage"
 LAYERS = [["cli"], ["api"], ["runtime"], ["jobs", "evaluation"], ["service"], ["ingest"],
           ["scoring", "store", "pipeline", "vectors"],
-          ["encoders", "media", "fingerprints", "lineage", "chunking", "textnorm", "numbers"],
+          ["encoders", "media", "fingerprints", "lineage", "programmes", "render", "chunking", "textnorm", "numbers"],
           ["domain", "errors", "config", "metrics", "logs", "timefmt"]]
 RANK = {name: i for i, names in enumerate(LAYERS) for name in names}
 # Known exceptions to the order: the jobs and the evaluation build their models through the composition root.

@@ -53,6 +53,7 @@ def main() -> None:
         maintain,
         map,
         models,
+        programme,
         query,
         serve,
         tokens,

@@ -138,6 +138,18 @@ def find_lineage(ctx: JobContext, params: dict[str, Any], callout_id: str | None
     return done
 
 
+def render(ctx: JobContext, params: dict[str, Any], callout_id: str | None, report: Report) -> dict[str, Any]:
+    """Render a programme (service.programme_render): its progress is the renderer's, in thousandths."""
+    from triage.jobs.renders import STEPS
+    from triage.service.programme_render import render as render_programme
+
+    programme_id = params.get("programme_id")
+    if not isinstance(programme_id, str):
+        raise ConfigError("render job needs a 'programme_id' parameter")
+    return render_programme(ctx.store, programme_id, ctx.settings,
+                            lambda fraction, _said: report(round(fraction * STEPS), STEPS))
+
+
 def rescore(ctx: JobContext, params: dict[str, Any], callout_id: str | None, report: Report) -> dict[str, Any]:
     """Re-score a call-out's whole pool (service.rescore), reporting progress per step."""
     if not callout_id:
@@ -221,7 +233,7 @@ def map_after(ctx: JobContext, callout_ids: list[str]) -> None:
 
 
 HANDLERS: dict[str, Handler] = {"process_upload": process_upload, "rescore": rescore, "reprocess": reprocess,
-                                "pool_map": pool_map, "lineage": find_lineage}
+                                "pool_map": pool_map, "lineage": find_lineage, "render": render}
 
 
 def handler_for(kind: str) -> Handler:
