@@ -162,8 +162,8 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
         app.include_router(module.router, prefix="/api", responses=errors(401, 403, 404))
     for module in (pages, card_actions, duplicate_pages):
         app.include_router(module.router)
-    from triage.api.routes import lineage, pool_map
-    for module in (pool_map, lineage):
+    from triage.api.routes import lineage, pool_map, programmes
+    for module in (pool_map, lineage, programmes):
         app.include_router(module.router, prefix="/api", responses=errors(401, 403, 404))
     from triage.api.routes import lineage_pages, map_page
     app.include_router(map_page.router)

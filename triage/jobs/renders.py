@@ -3,6 +3,8 @@ cannot render says why at once), with progress a page can show."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -35,3 +37,17 @@ def last_render(session: Session, programme_id: str, *, active_only: bool = Fals
         query = query.where(or_(Job.status == queue.QUEUED, Job.status == queue.RUNNING))
     return next((job for job in session.scalars(query) if (job.params or {}).get("programme_id") == programme_id),
                 None)
+
+
+def render_status(store: Store, programme_id: str) -> dict[str, Any]:
+    """The newest render job (id, status, progress, error) beside the last finished render's manifest."""
+    with store.db.session() as session:
+        rows.get_programme(session, programme_id)
+        job = last_render(session, programme_id)
+        said = ({"job": job.id, "status": job.status, "error": job.error,
+                 "progress": round(job.done / job.total, 4) if job.total else None} if job is not None
+                else {"job": None, "status": None, "error": None, "progress": None})
+    made = programme_render.rendered(store, programme_id) or {}
+    return {**said, "files": made.get("files", []), "duration_s": made.get("duration_s"),
+            "loudness_lufs": made.get("loudness_lufs"), "true_peak_db": made.get("true_peak_db"),
+            "warnings": made.get("warnings", []), "rendered_at": made.get("rendered_at")}
