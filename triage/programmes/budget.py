@@ -11,7 +11,7 @@ from triage.programmes.plan import Placed, ProgrammeKind, RenderSettings
 # Defaults a curator changes per programme: a half-hour slot's 22 minutes, a slim book, one side of a record pair.
 DEFAULT_TARGETS: dict[str, float] = {"episode": 22 * 60.0, "book": 10_000.0, "album": 45 * 60.0}
 UNITS: dict[str, str] = {"episode": "s", "book": "words", "album": "s"}
-MAX_TEXT_CARD_S = 30.0  # a card longer than this is a wall of words: the card shrinks its type instead
+MAX_TEXT_CARD_S = 40.0  # a card longer than this is a wall of words: the card shrinks its type instead
 TIMED = ("video", "audio")
 
 
@@ -78,11 +78,12 @@ def total(kind: ProgrammeKind, pieces: Sequence[Placed], target: float, settings
           has_sound: Sequence[bool] | None = None) -> Total:
     """The whole programme's length: its pieces, and for an episode the section cards and end credits too; for an
     album the gaps between tracks. `has_sound` says which pieces make tracks (None: every timed piece)."""
-    lengths = [length(kind, p, settings) for p in pieces]
+    sound = list(has_sound) if has_sound is not None else [True] * len(pieces)
+    lengths = [length(kind, p, settings) if kind != "album" or heard else 0.0
+               for p, heard in zip(pieces, sound, strict=True)]
     used = sum(lengths)
     if kind == "episode" and pieces:
         used += settings.section_card_s * sum(1 for p in pieces if p.heading) + settings.credits_s
     if kind == "album":
-        tracks = sum(1 for n, sound in zip(lengths, has_sound or [True] * len(lengths), strict=True) if n and sound)
-        used += settings.album_gap_s * max(0, tracks - 1)
+        used += settings.album_gap_s * max(0, sum(1 for n in lengths if n) - 1)
     return Total(round(used, 3), target, UNITS[kind])

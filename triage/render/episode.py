@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
 from PIL import Image
 
 from triage.errors import BadRequest, ProcessingFailed
+from triage.programmes.budget import text_card_s
 from triage.programmes.plan import Placed, Rendered, RenderPlan, RenderSettings
 from triage.render import cards, cut_timeline, ffmpeg, loudness, staging
 from triage.render.cut_timeline import Segment
 
 CUT = "rough-cut.mp4"
-TEXT_CARD_MAX_S = 40.0  # a long text is not read out in full on screen: its card stops here (and its font shrinks)
+# AAC's encoder lifts true peaks by up to about a decibel: loudnorm aims this far under the ceiling, so the encoded
+# cut still keeps it (measured on the encoded file afterwards).
+CODEC_HEADROOM_DB = 1.0
 CRF = "21"  # visually clean at 720p; the cut is a rough cut for review, not a master
 LOUDNESS_SLACK_LU = 1.0
 MEDIA = ("video", "audio", "image", "text")
@@ -103,7 +106,7 @@ def _piece_step(piece: Placed, s: RenderSettings, warnings: list[str], label: st
             raise BadRequest(f"piece {name!r}: its words {int(piece.start)} to {int(piece.end)} are outside its "
                              f"{len(words)} words")
         shown = " ".join(words[start:end])
-        seconds = min(TEXT_CARD_MAX_S, max(s.min_text_card_s, (end - start) / s.words_per_second))
+        seconds = text_card_s(replace(piece, start=start, end=end), s)  # the running total's own length
         return Step(Segment("card", name, _frames(seconds, s), piece.submission_id, "text"), label,
                     card=lambda: cards.piece_card(s, name, piece.contributor, shown))
     if piece.path is None or not Path(piece.path).is_file():
@@ -174,7 +177,7 @@ def _encode(step: Step, out: Path, s: RenderSettings) -> None:
 
 def _normalise(joined: Path, out: Path, s: RenderSettings) -> None:
     """The whole cut's sound to the target loudness in one two-pass loudnorm; the picture is copied, not re-encoded."""
-    norm = loudness.loudnorm_filter(joined, s.loudness_lufs, s.true_peak_db)
+    norm = loudness.loudnorm_filter(joined, s.loudness_lufs, s.true_peak_db - CODEC_HEADROOM_DB)
     ffmpeg.run(["-i", str(joined), "-map", "0:v:0", "-map", "0:a:0", "-c:v", "copy",
                 "-af", f"{norm},aresample={s.sample_rate},aformat=channel_layouts=stereo",
                 "-c:a", "aac", "-b:a", "192k", "-ar", str(s.sample_rate), "-movflags", "+faststart", str(out)],
@@ -190,4 +193,6 @@ def _check(cut: Path, expected: float, s: RenderSettings, warnings: list[str]) -
     if abs(measured.integrated_lufs - s.loudness_lufs) > LOUDNESS_SLACK_LU:
         warnings.append(f"the cut's loudness is {measured.integrated_lufs:.1f} LUFS, not {s.loudness_lufs:.1f} "
                         "(near-silent or very quiet material)")
+    if measured.true_peak_db > s.true_peak_db:
+        warnings.append(f"the cut's true peak is {measured.true_peak_db:.1f} dBTP, over {s.true_peak_db:.1f}")
     return length, measured
