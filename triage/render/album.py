@@ -83,10 +83,25 @@ def choose(plan: RenderPlan) -> tuple[list[Take], list[str]]:
         if not _has_sound(piece):
             warnings.append(f"{_what(piece)} has no sound: an album has no place for it")
             continue
-        takes.append(take)
+        take = _within_sound(take, warnings)
+        if take is not None:
+            takes.append(take)
     if not takes:
         raise BadRequest(f"the programme '{plan.name}' has no pieces with sound to make an album of")
     return takes, warnings
+
+
+def _within_sound(take: Take, warnings: list[str]) -> Take | None:
+    """The take cut where the file's sound ends (a video's sound may stop before its picture): a track is sound."""
+    assert take.piece.path is not None
+    heard = ffmpeg.sound_length(take.piece.path)
+    if heard is None or take.start + take.length <= heard + SHORT_DECODE_S:
+        return take
+    if take.start >= heard - SHORT_DECODE_S:
+        warnings.append(f"{_what(take.piece)}: its sound ends at {heard:.2f} s, before its in point: left out")
+        return None
+    warnings.append(f"{_what(take.piece)}: its sound ends at {heard:.2f} s, before its out point: the track ends there")
+    return Take(take.piece, take.start, heard - take.start)
 
 
 def decode(take: Take, wav: Path, rate: int) -> float:

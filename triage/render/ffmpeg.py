@@ -69,6 +69,16 @@ def duration(path: Path) -> float:
         raise ProcessingFailed(f"probing {path.name}: no duration") from e
 
 
+def sound_length(path: Path) -> float | None:
+    """Seconds of the file's first sound stream, where its container says (a video's sound often stops before its
+    picture does); None when it does not."""
+    streams = _probe(path, ["-select_streams", "a:0", "-show_entries", "stream=duration"]).get("streams", [])
+    try:
+        return float(streams[0]["duration"])
+    except (IndexError, KeyError, TypeError, ValueError):
+        return None
+
+
 def has_stream(path: Path, kind: str) -> bool:
     """Whether the file has at least one stream of `kind` ("audio" or "video"; cover art counts as video)."""
     if kind not in ("audio", "video"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -22,6 +23,7 @@ from typing import Any
 from triage.errors import BadRequest
 from triage.service import erase_rows as rows
 from triage.service.index import SPACES, sync
+from triage.service.programme_render import FOLDER as RENDERS
 from triage.store.files import atomic_write
 from triage.store.schema import Content
 from triage.store.store import Store
@@ -30,7 +32,8 @@ log = logging.getLogger(__name__)
 PENDING = "erasing.json"
 KINDS = ("contents", "originals", "derived_files", "transcripts", "texts", "fingerprints", "waveforms",
          "other_artifacts", "vectors", "index_entries", "score_snapshots", "duplicate_verdicts", "kept_copies",
-         "notes", "votes", "assignments", "exemplar_marks", "decision_notes", "jobs")
+         "notes", "votes", "assignments", "exemplar_marks", "decision_notes", "jobs", "programme_places",
+         "renders", "contributor_merges")
 
 
 @dataclass
@@ -69,6 +72,7 @@ def erase(store: Store, *, submissions: Iterable[str] = (), contributors: Iterab
             done, report.decisions_kept = rows.tombstone(session, targets)
             removed.update(done)
         removed.update(_remove_files(store, targets.gone))
+        removed["renders"] += _drop_renders(store, targets.programmes)
         removed["score_snapshots"] += _drop_scores(store, set(targets.ids) | targets.gone, targets.callouts)
         if removed["vectors"]:
             removed["index_entries"] += _drop_from_indexes(store, index_dir, exact_max, threads)
@@ -91,6 +95,18 @@ def _remove_files(store: Store, shas: Iterable[str]) -> Counter[str]:
         removed["originals"] += originals
         removed["derived_files"] += derived
     return removed
+
+
+def _drop_renders(store: Store, programme_ids: Iterable[str]) -> int:
+    """Delete the renders of programmes an erased piece was in: a rough cut, a book or an album holds its pictures,
+    sound and words (render it again without them)."""
+    dropped = 0
+    for programme_id in sorted(programme_ids):
+        folder = store.data_dir / RENDERS / programme_id
+        if folder.exists():
+            shutil.rmtree(folder)
+            dropped += 1
+    return dropped
 
 
 def _finish_pending(store: Store) -> Counter[str]:

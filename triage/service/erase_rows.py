@@ -23,17 +23,21 @@ from sqlalchemy.orm import Session
 from triage.errors import BadRequest, Conflict, Degraded, NotFound
 from triage.store.db import Database, cannot_write
 from triage.store.lineage import forget_contents
+from triage.store.programmes import items as programme_items
+from triage.store.programmes import renumber
 from triage.store.rows import batches
 from triage.store.schema import (
     Artifact,
     Assignment,
     Callout,
     Content,
+    ContributorAlias,
     Decision,
     DuplicateKeep,
     DuplicateOverride,
     Job,
     Note,
+    ProgrammeItem,
     Submission,
     Vector,
     Vote,
@@ -45,7 +49,8 @@ NAMED_ARTIFACTS = {"transcript": "transcripts", "text": "texts", "fingerprints":
                    "waveform": "waveforms"}  # the rest (poster, thumbs, audio16k, visual) count as other_artifacts
 # The tables an erasure deletes from or rewrites: PostgreSQL vacuums them afterwards.
 TOUCHED = ("submissions", "contents", "artifacts", "vectors", "decisions", "notes", "votes", "assignments",
-           "duplicate_overrides", "duplicate_keeps", "callouts", "jobs", "reuse_matches", "platform_assets")
+           "duplicate_overrides", "duplicate_keeps", "callouts", "jobs", "reuse_matches", "platform_assets",
+           "programme_items", "contributor_aliases")
 
 
 @dataclass
@@ -55,6 +60,7 @@ class Targets:
     shas: set[str] = field(default_factory=set)  # their contents
     gone: set[str] = field(default_factory=set)  # contents nobody else sent: removed with them
     callouts: set[str] = field(default_factory=set)
+    programmes: set[str] = field(default_factory=set)  # programmes the pieces were taken out of
 
 
 def resolve(session: Session, refs: Iterable[str], contributors: Iterable[str]) -> Targets:
@@ -125,12 +131,14 @@ def tombstone(session: Session, targets: Targets) -> tuple[Counter[str], int]:
             callout.exemplars = [sid for sid in callout.exemplars if sid not in ids]
             removed["exemplar_marks"] += len(marks)
     removed["jobs"] = _scrub_jobs(session, ids, targets.gone)
+    removed["programme_places"] = _unplace(session, targets)
     now = datetime.now(UTC)
     for batch in batches(targets.ids):
         session.execute(update(Submission).where(Submission.id.in_(batch)).values(
             source_key=literal("erased:") + Submission.id, external_id=None, title=None, contributor=None,
             media_type=None, original_filename=None, sha256=None, size=None, status=ERASED, error=None,
             probe=None, uploaded_by=None, erased_at=now, updated_at=now))
+    removed["contributor_merges"] = _forget_names(session)
     for batch in batches(targets.gone):
         for kind, n in session.execute(select(Artifact.kind, func.count()).where(Artifact.sha256.in_(batch))
                                        .group_by(Artifact.kind)):
@@ -142,6 +150,26 @@ def tombstone(session: Session, targets: Targets) -> tuple[Counter[str], int]:
         removed["vectors"] += _count(session.execute(delete(Vector).where(Vector.sha256.in_(batch))))
         removed["contents"] += _count(session.execute(delete(Content).where(Content.sha256.in_(batch))))
     return removed, kept
+
+
+def _unplace(session: Session, targets: Targets) -> int:
+    """Take the pieces out of every programme they were placed in (the others close up behind them); the
+    programmes touched are noted in `targets.programmes`, whose renders hold the pieces' pictures and sound."""
+    placed = [item for batch in batches(targets.ids)
+              for item in session.scalars(select(ProgrammeItem).where(ProgrammeItem.submission_id.in_(batch)))]
+    targets.programmes |= {item.programme_id for item in placed}
+    for item in placed:
+        session.delete(item)
+    session.flush()
+    for programme_id in sorted(targets.programmes):
+        renumber(programme_items(session, programme_id))
+    return len(placed)
+
+
+def _forget_names(session: Session) -> int:
+    """Curators' merges of contributor names that no live submission carries any more (its last piece erased)."""
+    live = select(Submission.contributor).where(Submission.contributor.is_not(None))
+    return _count(session.execute(delete(ContributorAlias).where(ContributorAlias.name.not_in(live))))
 
 
 def _scrub_jobs(session: Session, ids: set[str], gone: set[str]) -> int:

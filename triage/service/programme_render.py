@@ -113,8 +113,9 @@ def render(store: Store, programme_id: str, settings: Settings | None = None,
                 "true_peak_db": made.true_peak_db, "warnings": [*checked.warnings, *made.warnings],
                 "pieces": [p.submission_id for p in plan.pieces], "credits": [asdict(c) for c in plan.credits],
                 "rendered_at": datetime.now(UTC).isoformat(timespec="seconds")}
-    atomic_write(dest / MANIFEST, json.dumps(manifest, indent=2).encode("utf-8"))
-    return manifest
+    text = json.dumps(manifest, indent=2)
+    atomic_write(dest / MANIFEST, text.encode("utf-8"))
+    return dict(json.loads(text))  # as `rendered` reads it back
 
 
 def folder_of(store: Store, programme_id: str, kind: str) -> Path:
