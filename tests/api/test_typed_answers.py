@@ -53,7 +53,8 @@ def test_every_json_route_declares_a_model_for_its_answer(service: Service) -> N
             elif not _is_model(content["application/json"].get("schema", {})):
                 untyped.append((method, path))
     assert set(untyped) == UNTYPED, "JSON routes without a model: " + ", ".join(f"{m.upper()} {p}" for m, p in untyped)
-    assert {p.rsplit("/", 1)[-1] for _, p in files} == {"media", "poster", "{index}", "sheet.csv"}
+    assert {p.rsplit("/", 1)[-1] for _, p in files} == {"media", "poster", "{index}", "sheet.csv", "payouts.csv",
+                                                        "{name}"}
 
 
 def test_every_refusal_is_documented_with_the_error_shapes(service: Service) -> None:
@@ -185,7 +186,22 @@ def test_the_routes_answer_what_their_models_say(service: Service, seen: Seen) -
     call("GET", "/api/tokens", "admin")
     token = call("POST", "/api/tokens", "admin", json={"name": "x", "role": "curator"})
     call("DELETE", f"/api/tokens/{token['id']}", "admin")
-    deadline = time.monotonic() + 60  # an erasure waits for the jobs working on its pieces
+    call("POST", "/api/programmes", json={"name": "Episode 1", "kind": "episode", "callout_id": "lawn"})
+    call("POST", "/api/programmes/episode-1/pieces", json={"submission_id": video})
+    call("POST", "/api/programmes/episode-1/pieces", json={"submission_id": text, "heading": "Words", "whole": True})
+    call("PATCH", f"/api/programmes/episode-1/pieces/{video}", json={"start": 0.5, "position": 2})
+    call("PUT", "/api/programmes/episode-1/order", json={"order": [video, text]})
+    call("GET", "/api/programmes", params={"callout": "lawn"})
+    call("GET", "/api/programmes/episode-1")
+    call("GET", "/api/programmes/episode-1/suggestion")
+    call("GET", "/api/programmes/episode-1/credits")
+    call("POST", "/api/programmes/episode-1/render")
+    call("GET", "/api/programmes/episode-1/render")
+    call("DELETE", f"/api/programmes/episode-1/pieces/{text}")
+    call("GET", "/api/contributors", params={"like": "ME"})
+    call("POST", "/api/contributors/merge", json={"names": ["me"], "person": "Me"})
+    call("POST", "/api/contributors/unmerge", json={"names": ["me"]})
+    deadline = time.monotonic() + 90  # an erasure waits for the jobs working on its pieces
     while any(j["status"] in ("queued", "running") for j in call("GET", "/api/jobs")["items"]):
         assert time.monotonic() < deadline
         time.sleep(0.1)

@@ -16,8 +16,9 @@ from triage.service.programme_pieces import Source
 from triage.store import programmes as rows
 from triage.store.store import Store
 
-BASIS = {"episode": "seconds on screen", "book": "words", "album": "tracks"}
+BASIS = {"episode": "seconds on screen", "book": "words (a picture: a page)", "album": "tracks"}
 PAYOUT_COLUMNS = ["name", "role", "share", "basis", "pieces"]
+WORDS_PER_PAGE = 250.0  # a picture fills a page of a book: it earns what a page of words would
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,21 @@ def credits_for(store: Store, kind: ProgrammeKind, placed: Sequence[Placed], sou
         merged = rows.aliases(session)
     weighed = []
     for piece, source in zip(placed, sources, strict=True):
-        weight = (1.0 if piece.path is not None and piece.end > piece.start else 0.0) if kind == "album" \
-            else length(kind, piece, settings)
+        if kind == "album" and not (source.has_audio and piece.path is not None):
+            continue  # not on the record (the render says so): nothing to credit
+        weight = _weight(kind, piece, settings)
         found = owed.get(source.sha256 or "")
         weighed.append(Weighed(piece.title, source.maker, weight, found.credits if found else ()))
     return Credits(BASIS[kind], tuple(credit_lines(weighed, merged)) if weighed else ())
+
+
+def _weight(kind: ProgrammeKind, piece: Placed, settings: RenderSettings) -> float:
+    """A piece's part of the programme: a track each on an album; in a book its words, a picture a page's worth."""
+    if kind == "album":
+        return 1.0
+    if kind == "book" and piece.media_type == "image":
+        return WORDS_PER_PAGE
+    return length(kind, piece, settings)
 
 
 def payout_csv(found: Credits) -> str:

@@ -35,7 +35,9 @@ from triage.service.programme_order import suggestion
 from triage.service.programme_render import credits, output_file, settings_of
 
 router = APIRouter(tags=["programmes"])
+# A change writes to the database (503 while it cannot); a JSON body also answers 400 (unparsable) and 413 (too big).
 WRITE = errors(409, 422, 503)
+WITH_BODY = errors(400, 409, 413, 422, 503)
 
 
 @router.get("/programmes", response_model=ProgrammeListPublic)
@@ -44,7 +46,7 @@ def list_(state: StateDep, who: Curator, callout: str | None = None) -> dict[str
     return {"items": [asdict(p) for p in programmes.listing(state.store, callout)]}
 
 
-@router.post("/programmes", status_code=201, response_model=ProgrammePublic, responses=WRITE)
+@router.post("/programmes", status_code=201, response_model=ProgrammePublic, responses=WITH_BODY)
 def create(body: ProgrammeCreate, state: StateDep, who: Curator) -> dict[str, Any]:
     """A new programme; its id is its name as a slug ("Episode 1" -> "episode-1")."""
     return asdict(programmes.create(state.store, body.name, body.kind, callout_id=body.callout_id,
@@ -56,7 +58,7 @@ def show(programme_id: str, state: StateDep, who: Curator) -> dict[str, Any]:
     return asdict(programmes.view(state.store, programme_id, settings_of(state.settings)))
 
 
-@router.post("/programmes/{programme_id}/pieces", status_code=201, response_model=ProgrammePublic, responses=WRITE)
+@router.post("/programmes/{programme_id}/pieces", status_code=201, response_model=ProgrammePublic, responses=WITH_BODY)
 def add_piece(programme_id: str, body: PieceAdd, state: StateDep, who: Curator) -> dict[str, Any]:
     """Place a piece; without in/out points an episode takes its matched moment with handles."""
     wants_moment = body.start is None and body.end is None and not body.whole
@@ -65,7 +67,7 @@ def add_piece(programme_id: str, body: PieceAdd, state: StateDep, who: Curator) 
                                  cache=state.cache, by=who.name))
 
 
-@router.patch("/programmes/{programme_id}/pieces/{ref}", response_model=ProgrammePublic, responses=WRITE)
+@router.patch("/programmes/{programme_id}/pieces/{ref}", response_model=ProgrammePublic, responses=WITH_BODY)
 def change_piece(programme_id: str, ref: str, body: PieceChange, state: StateDep, who: Curator) -> dict[str, Any]:
     """Trim a piece (in/out points; `whole` for all of it), open or close a section at it, or move it."""
     store = state.store
@@ -87,7 +89,7 @@ def remove_piece(programme_id: str, ref: str, state: StateDep, who: Curator) -> 
     return asdict(programmes.remove(state.store, programme_id, ref))
 
 
-@router.put("/programmes/{programme_id}/order", response_model=ProgrammePublic, responses=WRITE)
+@router.put("/programmes/{programme_id}/order", response_model=ProgrammePublic, responses=WITH_BODY)
 def reorder(programme_id: str, body: OrderChange, state: StateDep, who: Curator) -> dict[str, Any]:
     """Put every piece in this order (a drag, or an accepted suggestion); 409 if the pieces changed meanwhile."""
     return asdict(programmes.reorder(state.store, programme_id, body.order))
@@ -141,12 +143,12 @@ def contributor_names(state: StateDep, who: Curator, like: str | None = None) ->
     return {"items": contributors.names(state.store, like)}
 
 
-@router.post("/contributors/merge", response_model=MergesPublic, responses=WRITE)
+@router.post("/contributors/merge", response_model=MergesPublic, responses=WITH_BODY)
 def merge(body: MergeRequest, state: StateDep, who: Curator) -> dict[str, Any]:
     """Say these names are one person: credits and payouts count them once, as `person`."""
     return {"merged": contributors.merge(state.store, body.names, body.person, who.name)}
 
 
-@router.post("/contributors/unmerge", response_model=MergesPublic, responses=WRITE)
+@router.post("/contributors/unmerge", response_model=MergesPublic, responses=WITH_BODY)
 def unmerge(body: UnmergeRequest, state: StateDep, who: Curator) -> dict[str, Any]:
     return {"merged": contributors.unmerge(state.store, body.names)}
