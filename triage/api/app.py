@@ -168,6 +168,9 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
     from triage.api.routes import lineage_pages, map_page
     app.include_router(map_page.router)
     app.include_router(lineage_pages.router)
+    from triage.api.routes import programme_edits, programme_pages
+    app.include_router(programme_edits.router)  # before the pages: /programmes/add is no programme's id
+    app.include_router(programme_pages.router)
     app.mount("/static/docs", StaticFiles(directory=_swagger_files()), name="docs-files")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

@@ -15,6 +15,7 @@ from triage.api.deps import StateDep
 from triage.api.format import content_stems
 from triage.api.overview import callouts_overview
 from triage.api.page import NEXT_MAX, PageDep, back, html
+from triage.api.programme_view import programme_choices
 from triage.api.workbench import NEAREST, SORTS, Wanted, chips, link, pages, results
 from triage.domain import DECISIONS, UNDECIDED, MediaType
 from triage.errors import BadRequest
@@ -126,6 +127,7 @@ def callout_page(callout_id: str, page: PageDep, q: Annotated[str | None, Query(
         shortlist_link=link(request, q=None, like=None, page=None, all=None),
         everything_link=link(request, all=1, page=None),
         chip_link=lambda k: link(request, cluster=k, page=None),
+        programmes=programme_choices(state, callout_id),
         here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
 
 

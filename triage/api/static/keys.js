@@ -158,6 +158,7 @@
       space: playOrPause, n: writeNote,
       o: function () { var c = current(); var a = c && c.querySelector("h3 a"); if (a) window.location.href = a.href; },
       "shift+x": function () { toggle(current()); },
+      p: function () { var c = current(); var b = c && c.querySelector("form.add-to button"); if (b) b.click(); },
       z: function () { var b = document.querySelector("form.undo button"); if (b) b.click(); },
       "/": function () { var q = document.getElementById("q"); if (q) q.focus(); },
       esc: function () { if (picks().length) { clearSelection(); say("Selection cleared"); } }
