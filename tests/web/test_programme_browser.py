@@ -132,6 +132,21 @@ def test_a_programme_built_by_keyboard_alone_from_the_shortlist(server: Server, 
         page.reload()
         assert _order(page) == [cards[2], cards[0], cards[1]]  # saved, not only moved on the page
 
+        # a suggested order, with how often a contributor follows themself; accepted by keyboard
+        _tab_to(page, "#suggest-button")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#suggestion ol.suggested")
+        time.sleep(0.2)
+        assert _focused(page) == "suggest-title" and "follows themself" in page.inner_text("#suggestion")
+        shoot(page, "programme-suggest-desktop")
+        if page.locator("#accept-order").count():
+            suggested = page.locator("#suggestion ol.suggested li").all_inner_texts()
+            _tab_to(page, "#accept-order")
+            page.keyboard.press("Enter")
+            page.wait_for_function("() => !document.querySelector('#suggestion ol.suggested')")
+            titles = page.locator("#running-order li.slot h3 a").all_inner_texts()
+            assert titles == suggested
+
         # trim the video: its Trim link, then the in and out points typed, Enter saves the cut
         video = page.locator("#running-order li.slot", has=page.locator(".type", has_text="video")).first
         vid = str(video.get_attribute("data-sid"))

@@ -221,3 +221,23 @@ def test_an_unknown_programme_is_a_page_that_says_so(service: Service) -> None:
     sign_in(service)
     page = service.client.get("/programmes/no-such", headers={"Accept": "text/html"})
     assert page.status_code == 404 and "no-such" in page.text and "Traceback" not in page.text
+
+
+def test_a_piece_to_look_at_shows_its_problem_in_words(service: Service, pieces: dict[str, str]) -> None:
+    from sqlalchemy import update
+
+    from triage import runtime
+    from triage.store.schema import ProgrammeItem
+
+    csrf = sign_in(service)
+    programme = _create(service, csrf, "Book", "book", "500")
+    _add(service, csrf, programme, pieces["story.txt"])
+    store = runtime.open_store(service.settings)
+    with store.db.session() as session:  # as if the file had been replaced since it was placed
+        session.execute(update(ProgrammeItem).where(ProgrammeItem.programme_id == programme).values(sha256="0" * 64))
+    page = service.client.get(f"/programmes/{programme}").text
+    piece = page[page.index(f'id="piece-{pieces["story.txt"]}"'):]
+    piece = piece[:piece.index("</li>\n</ol>") if "</li>\n</ol>" in piece else len(piece)]
+    assert 'class="slot trouble' in page and 'class="problems"' in piece
+    assert "its file was replaced since it was placed" in piece
+    assert "of 500 words" in _text(page)
