@@ -83,9 +83,9 @@ def choose(plan: RenderPlan) -> tuple[list[Take], list[str]]:
         if not _has_sound(piece):
             warnings.append(f"{_what(piece)} has no sound: an album has no place for it")
             continue
-        take = _within_sound(take, warnings)
-        if take is not None:
-            takes.append(take)
+        heard = _within_sound(take, warnings)
+        if heard is not None:
+            takes.append(heard)
     if not takes:
         raise BadRequest(f"the programme '{plan.name}' has no pieces with sound to make an album of")
     return takes, warnings

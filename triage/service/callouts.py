@@ -34,6 +34,12 @@ def callouts_with_counts(store: Store) -> list[dict[str, Any]]:
                 for c in list_callouts(session)]
 
 
+def require_callout(store: Store, callout_id: str) -> None:
+    """NotFound, with the command that makes one, unless the call-out exists."""
+    with store.db.session() as session:
+        get_callout(session, callout_id)
+
+
 def callout_detail(store: Store, callout_id: str, *, submitter: bool) -> dict[str, Any]:
     """One call-out: a submitter sees an open one only, without counts; anyone else sees it with them."""
     with store.db.session() as session:

@@ -20,7 +20,7 @@ from triage.api.schemas import OverrideCreate, errors
 from triage.api.workbench import Wanted, only
 from triage.jobs import queue
 from triage.service.cache import View
-from triage.store.callouts import get_callout
+from triage.service.callouts import require_callout
 
 router = APIRouter(tags=["triage"], responses=errors(422))
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
@@ -33,8 +33,7 @@ SortName = Literal["rank", "score", "newest", "rating"]
 
 
 def _callout(state: Any, callout_id: str) -> None:
-    with state.store.db.session() as session:
-        get_callout(session, callout_id)
+    require_callout(state.store, callout_id)
 
 
 @router.get("/callouts/{callout_id}/shortlist", response_model=ShortlistPublic, responses={**MODELS, **NOT_MODIFIED})
