@@ -156,13 +156,15 @@ def test_a_book_and_an_album_render_from_the_sample_media(store: Store, small: S
     checked = subprocess.run([*epubcheck_command(), str(epub)], capture_output=True, text=True, timeout=120)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     album = programmes.create(store, "Lawn album", "album", callout_id="lawn")
-    for name in ("speech.wav", "speech.mp4"):
+    for name in ("speech.wav", "image.png", "speech.mp4"):
         programmes.add(store, album.id, sid[name])
     made = render(store, album.id, small)
     flacs = [output_file(store, album.id, f) for f in made["files"] if f.endswith(".flac")]
     tags = [MutagenFile(path) for path in flacs]
     assert [t["tracknumber"][0] for t in tags] == ["1/2", "2/2"]
     assert [t["album"][0] for t in tags] == ["Lawn album"] * 2
+    assert all(t.pictures and t.pictures[0].type == 3 for t in tags)  # the placed picture is the cover
+    assert not any("image.png" in w for w in made["warnings"])
 
 
 def test_erasing_a_piece_takes_it_out_of_programmes_and_deletes_their_renders(store: Store, small: Settings) -> None:

@@ -75,6 +75,8 @@ def choose(plan: RenderPlan) -> tuple[list[Take], list[str]]:
     """The pieces that become tracks, in order, and a warning for each piece left out."""
     takes, warnings = [], []
     for piece in plan.pieces:
+        if piece.media_type == "image" and piece.path is not None and piece.path == plan.cover:
+            continue  # the album's cover
         if piece.media_type not in ("audio", "video"):
             warnings.append(f"{_what(piece)} is {'an' if piece.media_type[:1] in 'aeiou' else 'a'} "
                             f"{piece.media_type} piece: an album has no place for it")

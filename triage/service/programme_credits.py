@@ -16,7 +16,7 @@ from triage.service.programme_pieces import Source
 from triage.store import programmes as rows
 from triage.store.store import Store
 
-BASIS = {"episode": "seconds on screen", "book": "words (a picture: a page)", "album": "tracks"}
+BASIS = {"episode": "seconds on screen", "book": "words (a picture: a page)", "album": "tracks (the cover: one)"}
 PAYOUT_COLUMNS = ["name", "role", "share", "basis", "pieces"]
 WORDS_PER_PAGE = 250.0  # a picture fills a page of a book: it earns what a page of words would
 
@@ -35,8 +35,10 @@ def credits_for(store: Store, kind: ProgrammeKind, placed: Sequence[Placed], sou
     with store.db.session() as session:
         merged = rows.aliases(session)
     weighed = []
+    cover = next((p.submission_id for p in placed if p.media_type == "image"), None)
     for piece, source in zip(placed, sources, strict=True):
-        if kind == "album" and not (source.has_audio and piece.path is not None):
+        on_record = piece.submission_id == cover or (source.has_audio and piece.path is not None)
+        if kind == "album" and not on_record:
             continue  # not on the record (the render says so): nothing to credit
         weight = _weight(kind, piece, settings)
         found = owed.get(source.sha256 or "")
@@ -45,7 +47,8 @@ def credits_for(store: Store, kind: ProgrammeKind, placed: Sequence[Placed], sou
 
 
 def _weight(kind: ProgrammeKind, piece: Placed, settings: RenderSettings) -> float:
-    """A piece's part of the programme: a track each on an album; in a book its words, a picture a page's worth."""
+    """A piece's part of the programme: on an album a track each (its cover counts as one); in a book its words, a
+    picture a page's worth; in an episode its seconds on screen."""
     if kind == "album":
         return 1.0
     if kind == "book" and piece.media_type == "image":

@@ -94,7 +94,9 @@ def _gather(store: Store, programme_id: str, render_settings: RenderSettings) ->
     if summed.over:
         warnings.append(f"it runs {_amount(summed.over, summed.unit)} over its target of "
                         f"{_amount(summed.target, summed.unit)}")
-    plan = RenderPlan(programme.id, programme.name, kind, tuple(placed), (), render_settings)
+    # An album's picture is its cover (the first, if a curator placed several): a record has no other use for one.
+    cover = next((p.path for p in placed if p.media_type == "image"), None) if kind == "album" else None
+    plan = RenderPlan(programme.id, programme.name, kind, tuple(placed), (), render_settings, cover)
     return _Gathered(plan, tuple(used), tuple(warnings), tuple(blocking))
 
 
