@@ -178,3 +178,16 @@ def test_erasing_a_piece_takes_it_out_of_programmes_and_deletes_their_renders(st
     found = programmes.view(store, made.id)
     assert [(p.position, p.submission_id) for p in found.pieces] == [(1, sid["image.png"])]
     assert rendered(store, made.id) is None
+
+
+def test_a_killed_renders_unfinished_folder_is_swept_and_its_last_render_kept(store: Store, small: Settings) -> None:
+    sid = ids(store)
+    made = programmes.create(store, "Book", "book", callout_id="lawn")
+    programmes.add(store, made.id, sid["story.txt"])
+    render(store, made.id, small)
+    folder = output_file(store, made.id, "payouts.csv").parent
+    killed = folder.parent / ".book.partial-x1y2"  # as render/staging.py names the folder a render is built in
+    (killed / "half").mkdir(parents=True)
+    assert store.files.unfinished_renders() == [killed]
+    assert store.sweep() >= 1
+    assert not killed.exists() and rendered(store, made.id) is not None

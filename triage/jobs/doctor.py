@@ -94,7 +94,8 @@ def _leftovers(store: Store, repair: bool) -> list[Finding]:
             ready = set(session.scalars(select(Content.sha256).where(Content.status == Status.READY.value)))
         root = store.files.root
         stray = [p for p in (root / "originals").glob("*/*/*") if p.name not in known] + \
-            [p for p in (root / "derived").glob("*/*/*") if p.name not in ready] + list(store.files.tmp.iterdir())
+            [p for p in (root / "derived").glob("*/*/*") if p.name not in ready] + list(store.files.tmp.iterdir()) + \
+            store.files.unfinished_renders()
     if not stray:
         return []
     removed = store.files.sweep(known, ready) if repair else 0

@@ -107,7 +107,8 @@ def render(store: Store, programme_id: str, settings: Settings | None = None,
     plan = checked.plan
     dest = folder_of(store, plan.programme_id, plan.kind)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    made = RENDERERS[plan.kind](plan, dest, progress)
+    with store.files.active():  # a sweep meanwhile leaves the render's unfinished folder alone
+        made = RENDERERS[plan.kind](plan, dest, progress)
     credits = Credits(BASIS[plan.kind], plan.credits)
     atomic_write(dest / PAYOUTS, payout_csv(credits).encode("utf-8"))
     manifest = {"programme": plan.programme_id, "name": plan.name, "kind": plan.kind,

@@ -185,6 +185,11 @@ class FileStore:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
+    def unfinished_renders(self) -> list[Path]:
+        """Folders a killed render left beside its programme's output (render/staging.py names them so)."""
+        patterns = ("programmes/*/.*.partial-*", "programmes/*/.*.old-*")
+        return [path for pattern in patterns for path in self.root.glob(pattern)]
+
     def sweep(self, known_originals: set[str], ready_derived: set[str]) -> int:
         """Remove leftovers of killed runs: temp files, originals no row knows, derived files of unfinished work.
 
@@ -204,6 +209,9 @@ class FileStore:
                     if path.name.endswith(".tmp") or path.name not in known_originals:
                         path.unlink()
                         removed += 1
+                for path in self.unfinished_renders():
+                    shutil.rmtree(path, ignore_errors=True)
+                    removed += 1
                 for path in (self.root / "derived").glob("*/*/*"):
                     if path.name not in ready_derived:
                         shutil.rmtree(path, ignore_errors=True)
