@@ -109,7 +109,7 @@ def test_a_piece_analysed_again_or_taken_away_is_told_and_blocks_only_what_it_mu
     assert found.pieces[0].problems == ("it was analysed again since it was placed: check the in and out points",)
     assert check(store, made.id, RenderSettings()).warnings == (
         "piece 1 (speech.wav): it was analysed again since it was placed: check the in and out points",)
-    programmes.trim(store, made.id, sid["speech.wav"], None, None)  # looked at: the warning is answered
+    programmes.whole(store, made.id, sid["speech.wav"])  # looked at: the warning is answered
     assert programmes.view(store, made.id).pieces[0].problems == ()
     with store.db.session() as session:
         session.execute(update(Submission).where(Submission.id == sid["speech.mp4"]).values(status="failed"))

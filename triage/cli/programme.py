@@ -157,18 +157,15 @@ def trim(settings: Settings, programme_id: str, ref: str, start: str | None, end
          as_json: bool) -> None:
     """Set a piece's in and out points (one of them keeps its current value)."""
     from triage.service.programmes import trim as trim_piece
-    from triage.service.programmes import view
+    from triage.service.programmes import whole as whole_piece
 
     store = runtime.open_store(settings)
     if whole:
-        _show(trim_piece(store, programme_id, ref, None, None), as_json)
+        _show(whole_piece(store, programme_id, ref), as_json)
         return
     if start is None and end is None:
         raise BadRequest("give --in, --out or both (or --whole)")
-    now = next((p for p in view(store, programme_id).pieces if ref in (p.submission_id, str(p.position))), None)
-    begin = _length(start) if start is not None else (now.start if now else None)
-    finish = _length(end) if end is not None else (now.end if now else None)
-    _show(trim_piece(store, programme_id, ref, begin, finish), as_json)
+    _show(trim_piece(store, programme_id, ref, _length(start), _length(end)), as_json)
 
 
 @programme_group.command(name="heading")

@@ -16,20 +16,18 @@ _NOISE = ("Conversion failed!", "Exiting normally", "Press [q]", "frame=", "size
 
 def run(args: list[str], what: str) -> None:
     """Run `ffmpeg -hide_banner -nostdin -y <args>`; ProcessingFailed naming `what` and FFmpeg's reason if it fails."""
-    cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", "error", *args]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
-    except FileNotFoundError as e:
-        raise ProcessingFailed(f"{what}: ffmpeg is not installed") from e
-    if done.returncode != 0:
-        raise ProcessingFailed(f"{what}: {last_line(done.stderr) or f'ffmpeg exited {done.returncode}'}")
+    _ffmpeg(["-loglevel", "error", *args], what)
 
 
 def output(args: list[str], what: str) -> str:
     """Run FFmpeg (as `run`, but at info level) and return its stderr, which filters like ebur128 report on."""
-    cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-nostats", *args]
+    return _ffmpeg(["-nostats", *args], what)
+
+
+def _ffmpeg(args: list[str], what: str) -> str:
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
+        done = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-y", *args], capture_output=True, text=True,
+                              errors="replace")
     except FileNotFoundError as e:
         raise ProcessingFailed(f"{what}: ffmpeg is not installed") from e
     if done.returncode != 0:

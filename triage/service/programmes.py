@@ -3,6 +3,7 @@ against the target. Every change returns the programme as it now stands."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -177,16 +178,26 @@ def reorder(store: Store, programme_id: str, order: list[str]) -> ProgrammeView:
 
 
 def trim(store: Store, programme_id: str, ref: str, start: float | None, end: float | None) -> ProgrammeView:
-    """Set a piece's in and out points (seconds, or word indexes for a text); None for both: the whole piece."""
+    """Set a piece's in and out points (seconds, or word numbers for a text); None keeps that point as it is."""
+    return _cut(store, programme_id, ref, lambda now: (now[0] if start is None else start,
+                                                       now[1] if end is None else end))
+
+
+def whole(store: Store, programme_id: str, ref: str) -> ProgrammeView:
+    """Use the whole piece again."""
+    return _cut(store, programme_id, ref, lambda _now: (None, None))
+
+
+def _cut(store: Store, programme_id: str, ref: str,
+         choose: Callable[[tuple[float, float]], tuple[float | None, float | None]]) -> ProgrammeView:
     with store.db.session() as session:
         item = _item(session, programme_id, rows.items(session, programme_id), ref)
         submission_id = item.submission_id
+        session.expunge(item)
     source = pieces.sources(store, [submission_id]).get(submission_id)
     if source is None or source.path is None:
         raise Conflict("this piece was removed or is not ready: take it out of the programme instead")
-    if start is None and end is None:
-        start, end = 0.0, source.length
-    start, end = _checked_cut(source, start, end)
+    start, end = _checked_cut(source, *choose(pieces.cut_of(source, item)))
     with store.db.session() as session:
         item = _item(session, programme_id, rows.items(session, programme_id), submission_id)
         item.start, item.end, item.sha256 = start, end, source.sha256

@@ -72,11 +72,10 @@ def change_piece(programme_id: str, ref: str, body: PieceChange, state: StateDep
     """Trim a piece (in/out points; `whole` for all of it), open or close a section at it, or move it."""
     store = state.store
     found = programmes.view(store, programme_id)
-    if body.whole or body.start is not None or body.end is not None:
-        now = next((p for p in found.pieces if ref in (p.submission_id, str(p.position))), None)
-        start = None if body.whole else (body.start if body.start is not None else (now.start if now else None))
-        end = None if body.whole else (body.end if body.end is not None else (now.end if now else None))
-        found = programmes.trim(store, programme_id, ref, start, end)
+    if body.whole:
+        found = programmes.whole(store, programme_id, ref)
+    elif body.start is not None or body.end is not None:
+        found = programmes.trim(store, programme_id, ref, body.start, body.end)
     if body.heading is not None:
         found = programmes.set_heading(store, programme_id, ref, body.heading)
     if body.position is not None:
