@@ -86,7 +86,10 @@ def trim(programme_id: str, sid: str, page: PageDep, start: Point = "", end: Poi
         finish = None if whole else parse_length(end, "the out point")
         if (begin is None) != (finish is None):
             raise BadRequest("give both the in and the out point (or use the whole piece)")
-        programmes.trim(page.state.store, programme_id, sid, begin, finish)
+        if begin is None:
+            programmes.whole(page.state.store, programme_id, sid)
+        else:
+            programmes.trim(page.state.store, programme_id, sid, begin, finish)
 
     return change(page, programme_id, act, at="cut", focus="cut-title", anchor="trim", selected=sid,
                   say="Whole piece used" if whole else "Cut saved")
