@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from triage.encoders.base import Encoders
@@ -97,7 +98,7 @@ def view(store: Store, programme_id: str, settings: RenderSettings | None = None
             continue
         start, end = pieces.cut_of(source, item)
         adds = 0.0
-        if not any("past the end" in t or "before the out" in t for t in trouble):
+        if source.path is not None and pieces.cut_problem(source, start, end) is None:  # it would render
             put = pieces.placed(source, item)
             adds = length(kind, put, settings)
             counted.append(put)
@@ -147,7 +148,10 @@ def add(store: Store, programme_id: str, ref: str, *, start: float | None = None
         place = len(placed_rows) if at is None else min(max(at, 1), len(placed_rows) + 1) - 1
         rows.renumber([*placed_rows[:place], item, *placed_rows[place:]])
         _touch(session, programme_id)
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:  # a second curator placed it a moment ago
+            raise Conflict(f"{ref!r} is in the programme already") from None
     return view(store, programme_id)
 
 
