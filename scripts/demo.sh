@@ -22,8 +22,20 @@ for callout in $callouts; do
   triage score "$callout" >/dev/null
   triage shortlist "$callout" --limit 5
 done
+first=$(echo "$callouts" | cut -d' ' -f1)
+echo "== a programme: $first's top five pieces as an episode, in a suggested order, rendered as a rough cut"
+if ! triage programme show demo-episode >/dev/null 2>&1; then  # a second `make demo` keeps the first one's
+  triage programme create "Demo episode" --kind episode --callout "$first" >/dev/null
+  # shellcheck disable=SC2046  # one argument per submission id
+  triage programme add demo-episode $(triage shortlist "$first" --limit 5 --json | .venv/bin/python -c \
+    'import json, sys; print(" ".join(i["submission_id"] for i in json.load(sys.stdin)["items"]))') >/dev/null
+fi
+triage programme suggest demo-episode --apply
+triage programme render demo-episode 2>/dev/null
+triage programme credits demo-episode
+
 echo "== duplicate groups"
-triage duplicates --callout "$(echo "$callouts" | cut -d' ' -f1)"
+triage duplicates --callout "$first"
 
 token=$(triage tokens create --role curator --name demo-curator)
 echo
