@@ -10,7 +10,7 @@ from urllib.parse import quote
 from triage.api.deps import AppState
 from triage.errors import BadRequest
 from triage.jobs import queue
-from triage.jobs.renders import last_render
+from triage.jobs.renders import render_status
 from triage.service import programme_render
 from triage.service.programme_order import suggestion
 from triage.service.programme_pieces import sources
@@ -101,16 +101,13 @@ def cut_panel(state: AppState, piece: PlacedPiece | None) -> dict[str, Any] | No
 
 def render_state(state: AppState, programme_id: str) -> dict[str, Any]:
     """The programme's newest render job and the manifest of its last finished render, with download links."""
-    with state.store.db.session() as session:
-        job = last_render(session, programme_id)
-        found = queue.job_dict(job) if job is not None else None
-    manifest = programme_render.rendered(state.store, programme_id)
-    files = []
-    if manifest is not None:
-        for name in manifest.get("files", []):
-            files.append({"name": name, "href": f"/api/programmes/{quote(programme_id)}/files/{quote(name)}"})
-    return {"job": found, "active": found is not None and found["status"] in ACTIVE, "manifest": manifest,
-            "files": files, "percent": round(100 * found["done"] / found["total"]) if found and found["total"] else 0,
+    said = render_status(state.store, programme_id)
+    job = {"status": said["status"], "error": said["error"]} if said["job"] is not None else None
+    manifest = said if said["rendered_at"] else None  # the last finished render's facts, beside its job's
+    files = [{"name": name, "href": f"/api/programmes/{quote(programme_id)}/files/{quote(name)}"}
+             for name in said["files"]]
+    return {"job": job, "active": said["status"] in ACTIVE, "manifest": manifest, "files": files,
+            "percent": round(100 * (said["progress"] or 0)),
             "length": clock(manifest.get("duration_s")) if manifest and manifest.get("duration_s") else ""}
 
 
