@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import quote
 
 from triage.api.deps import AppState
-from triage.errors import BadRequest
 from triage.jobs import queue
 from triage.jobs.renders import render_status
 from triage.service import programme_render
@@ -35,24 +34,6 @@ def point(value: float, unit: str) -> str:
     whole = clock(value)
     tenths = round((value - int(value)) * 10)
     return f"{whole}.{tenths}" if 0 < tenths < 10 else whole
-
-
-def parse_length(text: str, what: str) -> float | None:
-    """A length as typed: seconds ("90", "12.5"), a clock ("22:00", "1:02:03"), or words ("800"); blank: None."""
-    text = text.strip().replace(",", "")
-    if not text:
-        return None
-    try:
-        parts = [float(p) for p in text.split(":")]
-    except ValueError:
-        raise BadRequest(f"{what} {text!r} is not a length: give seconds (90), a clock (22:00) or a number of "
-                         "words (800)") from None
-    if len(parts) > 3 or any(p < 0 or p != p or p in (float("inf"),) for p in parts):
-        raise BadRequest(f"{what} {text!r} is not a length: give seconds (90), a clock (22:00) or words (800)")
-    seconds = 0.0
-    for part in parts:
-        seconds = seconds * 60 + part
-    return seconds
 
 
 @dataclass(frozen=True)

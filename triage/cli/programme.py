@@ -14,26 +14,12 @@ from triage.cli.output import emit_json, table
 from triage.config import Settings
 from triage.errors import BadRequest
 from triage.service.programmes import ProgrammeView
-from triage.timefmt import clock
+from triage.timefmt import clock, parse_length
 
 
 @cli.group(name="programme")
 def programme_group() -> None:
     """Programmes: the episode, book or album a call-out becomes, with its running order, cuts and credits."""
-
-
-def _length(value: str | None) -> float | None:
-    """A target or in/out point as typed: seconds ("90", "12.5"), a clock ("22:00", "1:02:03") or words ("800")."""
-    if value is None:
-        return None
-    try:
-        parts = [float(p) for p in value.split(":")]
-    except ValueError:
-        raise BadRequest(f"{value!r} is not a length: give seconds (90), a clock (22:00) or a word count") from None
-    seconds = 0.0
-    for part in parts:
-        seconds = seconds * 60 + part
-    return seconds
 
 
 def _show(found: ProgrammeView, as_json: bool) -> None:
@@ -71,8 +57,8 @@ def create(settings: Settings, name: str, kind: str, callout_id: str | None, tar
     """A new programme called NAME; its id is NAME as a slug."""
     from triage.service.programmes import create as create_programme
 
-    _show(create_programme(runtime.open_store(settings), name, kind, callout_id=callout_id, target=_length(target),
-                           by="cli"), as_json)
+    _show(create_programme(runtime.open_store(settings), name, kind, callout_id=callout_id,
+                           target=parse_length(target, "--target"), by="cli"), as_json)
 
 
 @programme_group.command(name="list")
@@ -127,7 +113,8 @@ def add(settings: Settings, programme_id: str, refs: tuple[str, ...], start: str
     models = runtime.query_encoders(settings) if wants_moment else None  # the moments come from the ranking
     cache = PoolCache()  # one ranking per call-out, however many pieces are added
     for n, ref in enumerate(refs):
-        found = add_piece(store, programme_id, ref, start=_length(start), end=_length(end), models=models, cache=cache,
+        found = add_piece(store, programme_id, ref, start=parse_length(start, "--in"),
+                          end=parse_length(end, "--out"), models=models, cache=cache,
                           heading=heading if n == 0 else None, at=None if at is None else at + n, by="cli")
     _show(found, as_json)
 
@@ -165,7 +152,7 @@ def trim(settings: Settings, programme_id: str, ref: str, start: str | None, end
         return
     if start is None and end is None:
         raise BadRequest("give --in, --out or both (or --whole)")
-    _show(trim_piece(store, programme_id, ref, _length(start), _length(end)), as_json)
+    _show(trim_piece(store, programme_id, ref, parse_length(start, "--in"), parse_length(end, "--out")), as_json)
 
 
 @programme_group.command(name="heading")

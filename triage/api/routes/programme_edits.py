@@ -10,10 +10,11 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from triage.api.page import NEXT_MAX, PageDep, back_to_card, fragment, in_place
-from triage.api.programme_view import amount, parse_length
+from triage.api.programme_view import amount
 from triage.api.routes.programme_pages import Refusal, change
 from triage.errors import BadRequest
 from triage.service import programmes
+from triage.timefmt import parse_length
 
 router = APIRouter(include_in_schema=False)
 Csrf = Annotated[str, Form()]

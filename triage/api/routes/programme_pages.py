@@ -16,11 +16,12 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from triage.api.page import Page, PageDep, fragment, in_place
-from triage.api.programme_view import KINDS, board, parse_length, render_state, total_of
+from triage.api.programme_view import KINDS, board, render_state, total_of
 from triage.errors import BadRequest, Conflict
 from triage.jobs.renders import queue_render
 from triage.service.programmes import create, listing
 from triage.service.views import callout_view
+from triage.timefmt import parse_length
 
 router = APIRouter(include_in_schema=False)
 Csrf = Annotated[str, Form()]
