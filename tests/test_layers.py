@@ -56,3 +56,14 @@ def test_the_api_reaches_the_store_only_where_it_did() -> None:
     into_store = {name for name, package, target in imports() if package == "api" and target == "store"}
     assert into_store <= API_INTO_STORE, "ask service/ instead of importing triage.store in api/"
     assert into_store == API_INTO_STORE, "a module no longer imports the store: take it off API_INTO_STORE"
+
+
+def test_no_route_module_imports_another() -> None:
+    # What two routes share lives beside them in api/ (page.py, programme_answers.py...), never in a route module.
+    routes = {name for name, _package, _target in imports() if name.startswith("triage/api/routes/")}
+    crossing = set()
+    for path in sorted((PACKAGE / "api" / "routes").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("triage.api.routes"):
+                crossing.add(str(path.relative_to(PACKAGE.parent)))
+    assert routes and crossing == set(), f"route modules importing other routes: {sorted(crossing)}"

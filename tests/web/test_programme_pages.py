@@ -241,3 +241,30 @@ def test_a_piece_to_look_at_shows_its_problem_in_words(service: Service, pieces:
     assert 'class="slot trouble' in page and 'class="problems"' in piece
     assert "its file was replaced since it was placed" in piece
     assert "of 500 words" in _text(page)
+
+
+def test_names_written_two_ways_are_merged_and_unmerged_from_the_credits(service: Service) -> None:
+    csrf = sign_in(service)
+    ids = {}
+    for name, who in (("speech.wav", "Ann Lee"), ("story.txt", "ann  lee")):
+        done = service.upload("curator", MEDIA / "good" / name, title=name, contributor=who)
+        ids[name] = str(done.json()["submission"]["submission_id"])
+        assert service.wait_ready(ids[name])["status"] == "ready"
+    service.wait_jobs()
+    programme = _create(service, csrf, name="Book", kind="book", target="800")
+    for sid in ids.values():
+        _add(service, csrf, programme, sid)
+    before = _text(service.client.get(f"/programmes/{programme}").text)
+    assert "Merge names that are one person" in before and "ann lee" in before
+    blank = service.client.post(f"/programmes/{programme}/credits/merge", headers=HX,
+                                data={"names": ["ann  lee"], "person": "  ", "csrf": csrf})
+    assert blank.status_code == 422 and 'id="error-credits"' in blank.text
+    merged = service.client.post(f"/programmes/{programme}/credits/merge", headers=HX,
+                                 data={"names": ["Ann Lee", "ann  lee"], "person": "Ann Lee", "csrf": csrf})
+    assert merged.status_code == 200, merged.text
+    shown = _text(merged.text)
+    assert "“ann lee” is credited as “Ann Lee”" in shown and "100.0%" in shown
+    undone = service.client.post(f"/programmes/{programme}/credits/unmerge", data={"names": "ann  lee", "csrf": csrf},
+                                 follow_redirects=False)
+    assert undone.status_code == 303
+    assert "is credited as" not in _text(service.client.get(f"/programmes/{programme}").text)

@@ -10,7 +10,8 @@ from urllib.parse import quote
 from triage.api.deps import AppState
 from triage.jobs import queue
 from triage.jobs.renders import render_status
-from triage.service import programme_render
+from triage.service import contributors, programme_render
+from triage.service.programme_credits import Credits
 from triage.service.programme_order import suggestion
 from triage.service.programme_pieces import sources
 from triage.service.programmes import PlacedPiece, ProgrammeView, listing, view
@@ -92,6 +93,12 @@ def render_state(state: AppState, programme_id: str) -> dict[str, Any]:
             "length": clock(manifest.get("duration_s")) if manifest and manifest.get("duration_s") else ""}
 
 
+def merges_among(state: AppState, credits: Credits) -> list[tuple[str, str]]:
+    """The curators' name merges that show in these credits: (name as submitted, the person credited)."""
+    people = {line.name for line in credits.lines}
+    return sorted((name, person) for name, person in contributors.merged(state.store).items() if person in people)
+
+
 def programme_choices(state: AppState, callout_id: str) -> list[dict[str, str]]:
     """The call-out's programmes, for the cards' "add to programme" control."""
     return [{"id": p.id, "name": p.name, "kind": p.kind} for p in listing(state.store, callout_id)]
@@ -107,6 +114,7 @@ def board(state: AppState, programme_id: str, *, selected: str | None = None, su
         chosen = next((x for x in p.pieces if x.media_type in ("video", "audio", "text")), None)
     callout = callout_view(state.store, p.callout_id) if p.callout_id else None
     titles = {x.submission_id: x.title for x in p.pieces}
+    credits = programme_render.credits(state.store, programme_id, settings)
     suggested = None
     if suggest and p.pieces:
         found = suggestion(state.store, state.models(), programme_id, state.cache)
@@ -115,6 +123,6 @@ def board(state: AppState, programme_id: str, *, selected: str | None = None, su
                      "same": list(found.order) == [x.submission_id for x in p.pieces]}
     return {"p": p, "callout": callout, "pieces": [piece_row(x, p.unit) for x in p.pieces],
             "total": total_of(p), "cut": cut_panel(state, chosen), "selected": chosen.submission_id if chosen else None,
-            "credits": programme_render.credits(state.store, programme_id, settings),
+            "credits": credits, "merges": merges_among(state, credits),
             "render": render_state(state, programme_id), "suggested": suggested, "error": error,
             "error_at": error_at, "order_value": ",".join(x.submission_id for x in p.pieces)}

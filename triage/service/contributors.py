@@ -35,6 +35,12 @@ def unmerge(store: Store, names: list[str]) -> dict[str, str]:
         return rows.aliases(session)
 
 
+def merged(store: Store) -> dict[str, str]:
+    """Every merge in force: {name as submitted: the person it is credited as}."""
+    with store.db.session() as session:
+        return rows.aliases(session)
+
+
 def names(store: Store, like: str | None = None, limit: int = 200) -> list[dict[str, object]]:
     """Contributor names as submitted, with how many pieces each sent and the person a curator merged it into;
     `like` finds names that differ only in case and spacing from it (merging candidates, for a person to judge)."""

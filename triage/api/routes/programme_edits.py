@@ -10,10 +10,10 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from triage.api.page import NEXT_MAX, PageDep, back_to_card, fragment, in_place
+from triage.api.programme_answers import Refusal, change
 from triage.api.programme_view import amount
-from triage.api.routes.programme_pages import Refusal, change
 from triage.errors import BadRequest
-from triage.service import programmes
+from triage.service import contributors, programmes
 from triage.timefmt import parse_length
 
 router = APIRouter(include_in_schema=False)
@@ -112,3 +112,25 @@ def remove(programme_id: str, sid: str, page: PageDep, csrf: Csrf = "") -> Respo
     page.check(csrf)
     return change(page, programme_id, lambda: programmes.remove(page.state.store, programme_id, sid), at=sid,
                   focus="running-order", anchor="running-order", say="Taken out of the programme")
+
+
+Names = Annotated[list[str], Form(max_length=100)]
+
+
+@router.post("/programmes/{programme_id}/credits/merge")
+def merge_names(programme_id: str, page: PageDep, person: Annotated[str, Form(max_length=200)] = "",
+                names: Names = [], csrf: Csrf = "") -> Response:  # noqa: B006  (FastAPI copies a form's default)
+    """Say that the ticked names are one person, credited as `person` (credits and payouts count them once)."""
+    page.check(csrf)
+    chosen = [n for n in names if n != person.strip()] or names
+    return change(page, programme_id, lambda: contributors.merge(page.state.store, chosen, person, page.who.name),
+                  at="credits", focus="credits-title", anchor="credits",
+                  say=f"{len(chosen)} name{'s' if len(chosen) != 1 else ''} now credited as {person.strip()}")
+
+
+@router.post("/programmes/{programme_id}/credits/unmerge")
+def unmerge_names(programme_id: str, page: PageDep, names: Names = [], csrf: Csrf = "") -> Response:  # noqa: B006
+    """Credit names under their own names again."""
+    page.check(csrf)
+    return change(page, programme_id, lambda: contributors.unmerge(page.state.store, names), at="credits",
+                  focus="credits-title", anchor="credits", say="Credited under their own names again")

@@ -7,8 +7,6 @@ placed twice) is shown beside what was acted on, in words, with its status code 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -16,8 +14,8 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from triage.api.page import Page, PageDep, fragment, in_place
+from triage.api.programme_answers import Refusal
 from triage.api.programme_view import KINDS, board, render_state, total_of
-from triage.errors import BadRequest, Conflict
 from triage.jobs.renders import queue_render
 from triage.service.programmes import create, listing
 from triage.service.views import callout_view
@@ -25,7 +23,6 @@ from triage.timefmt import parse_length
 
 router = APIRouter(include_in_schema=False)
 Csrf = Annotated[str, Form()]
-Refusal = (BadRequest, Conflict)
 
 
 def _home(page: Page, callout: str | None, status_code: int = 200, error: str | None = None,
@@ -76,41 +73,6 @@ def programme_page(programme_id: str, page: PageDep, piece: Annotated[str, Query
     """The workbench of one programme; `piece` picks the piece whose cut is shown, `suggest=1` a suggested order."""
     return page.render("programme.html", **board(page.state, programme_id, selected=piece or None,
                                                   suggest=suggest == "1"))
-
-
-def answer(page: Page, programme_id: str, *, focus: str, say: str, selected: str | None = None,
-           anchor: str | None = None) -> Response:
-    """A change done: a plain form goes back to the workbench at what it acted on; the page's script gets the new
-    board, and an event saying where the focus goes and what to announce."""
-    if not in_place(page.request):
-        query = f"?piece={quote(selected)}" if selected else ""
-        return RedirectResponse(f"/programmes/{quote(programme_id)}{query}#{anchor or focus}", status_code=303)
-    response = page.render("_programme_board.html", **board(page.state, programme_id, selected=selected))
-    response.headers["HX-Trigger-After-Settle"] = json.dumps({"triage:programme": {"focus": focus, "say": say}})
-    return fragment(response)
-
-
-def refused(page: Page, programme_id: str, exc: BadRequest | Conflict, *, at: str | None,
-            selected: str | None = None) -> Response:
-    """A change the service refused: the workbench again with the reason beside `at` (a piece's id, or a part of
-    the page), under the refusal's own status; the page's script swaps it in like any other answer."""
-    context = board(page.state, programme_id, selected=selected, error=str(exc), error_at=at)
-    if not in_place(page.request):
-        return page.render("programme.html", status_code=exc.http_status, **context)
-    response = page.render("_programme_board.html", status_code=exc.http_status, **context)
-    response.headers["HX-Trigger-After-Settle"] = json.dumps(
-        {"triage:programme": {"focus": f"error-{at or 'board'}", "say": f"Not saved: {exc}"}})
-    return fragment(response)
-
-
-def change(page: Page, programme_id: str, act: Callable[[], object], *, at: str | None, focus: str, say: str,
-           selected: str | None = None, anchor: str | None = None) -> Response:
-    """Do one change to a programme and answer it (refused(), when the service says no)."""
-    try:
-        act()
-    except Refusal as exc:
-        return refused(page, programme_id, exc, at=at, selected=selected)
-    return answer(page, programme_id, focus=focus, say=say, selected=selected, anchor=anchor)
 
 
 def _render_state(page: Page, programme_id: str, status_code: int = 200, error: str | None = None) -> Response:
