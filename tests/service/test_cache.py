@@ -5,15 +5,19 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from triage import runtime
 from triage.chunking import chunk_text
 from triage.config import Settings
-from triage.domain import Status
+from triage.domain import Embedding, Status
 from triage.encoders.base import Encoders
 from triage.encoders.fake import FakeTextEncoder
 from triage.service import cache as cache_module
@@ -21,10 +25,13 @@ from triage.service.cache import PoolCache, pool_signature
 from triage.service.clusters import clusters
 from triage.service.decisions import record
 from triage.service.duplicates import set_override
+from triage.service.erase import erase
 from triage.service.memo import Memo
 from triage.service.search import search
 from triage.service.shortlist import shortlist
-from triage.store.callouts import upsert_callout
+from triage.service.verdicts import keep, take_back, unkeep
+from triage.store.artifacts import put_artifact, replace_vectors
+from triage.store.callouts import set_exemplar, upsert_callout
 from triage.store.schema import Artifact, Content, Submission, Vector
 from triage.store.store import Store
 
@@ -207,3 +214,117 @@ def test_a_submission_leaving_the_pool_disappears(store: Store, models: Encoders
         row.status = Status.FAILED.value
     cached, fresh = both(shortlist, cache, store, models, "lawn", limit=3)
     assert cached == fresh and top["submission_id"] not in [i["submission_id"] for i in cached["items"]]
+
+
+def signatures(store: Store, models: Encoders | None) -> dict[str | None, tuple[str, int]]:
+    with store.db.session() as session:
+        return {c: pool_signature(session, c, models) for c in ("lawn", "water", None)}
+
+
+def changed(store: Store, models: Encoders, before: dict[str | None, tuple[str, int]]) -> set[str | None]:
+    after = signatures(store, models)
+    return {c for c in before if after[c] != before[c]}
+
+
+def test_the_signature_changes_with_every_write_that_changes_a_pool(store: Store, models: Encoders) -> None:
+    """Each kind of write that can change a pool's scores, groups or clusters changes its signature (and the
+    archive's), whether or not it touches the newest rows: the signature reads no count of artifacts, so the
+    artifact and vector writes are checked in the middle of the tables as well as at their ends."""
+    time.sleep(0.01)  # updated_at has microseconds, but be sure the clock moved between writes
+    water = add_text(store, 200, "a boat on the river bank", callout="water")
+    with store.db.session() as session:
+        first = session.get(Submission, "s_000000")  # the oldest piece: its rows are none of the tables' newest
+        assert first is not None and first.sha256 is not None
+        sha = first.sha256
+        newest_sha = session.get(Submission, water).sha256  # type: ignore[union-attr]
+        assert newest_sha is not None
+
+    def step(write: Callable[[], object], expected: set[str | None]) -> None:
+        before = signatures(store, models)
+        time.sleep(0.002)
+        write()
+        assert expected <= changed(store, models, before), write  # archive-wide marks change the others too
+
+    def in_session(do: Callable[[Session], object]) -> Callable[[], object]:
+        def write() -> None:
+            with store.db.session() as session:
+                do(session)
+        return write
+
+    both_ = {"lawn", None}
+    # a piece's artifact replaced (reprocessing), in the middle of the table and at its end
+    step(in_session(lambda s: put_artifact(s, sha, "text", data={"text": "a guitar chord"})), both_)
+    step(in_session(lambda s: put_artifact(s, newest_sha, "text", data={"text": "a boat"})), {"water", None})
+    step(in_session(lambda s: put_artifact(s, sha, "fingerprints", data={"new": "kind"})), both_)
+    # a piece's vectors replaced: more, fewer, none (a stage that found no words) and back, mid-table and at the end
+    fake = FakeTextEncoder()
+
+    def vectors(n: int) -> list[Embedding]:
+        return [Embedding(space="text", source="text", kind="chunk", ordinal=k, model=fake.name,
+                          vector=fake.encode([f"river boat {k}"])[0]) for k in range(n)]
+
+    for n in (3, 1, 0, 2):  # the newest content's: the table's end
+        step(in_session(lambda s, n=n: replace_vectors(s, newest_sha, "text", vectors(n))), {"water", None})
+    with store.db.session() as session:
+        middle = [session.get(Submission, f"s_{i:06d}").sha256 for i in (0, 5, 7)]  # type: ignore[union-attr]
+    for target, n in zip(middle, (0, 1, 3), strict=True):  # none, fewer, more: rows in the table's middle
+        step(in_session(lambda s, t=target, n=n: replace_vectors(s, t, "text", vectors(n))), both_)
+    # a content's row changed (its state or probe)
+    step(in_session(lambda s: setattr(s.get(Content, sha), "status", Status.PROCESSING.value)), both_)
+    step(in_session(lambda s: setattr(s.get(Content, sha), "status", Status.READY.value)), both_)
+    # a piece leaving and rejoining the pool, moving to another call-out, added
+    step(in_session(lambda s: setattr(s.get(Submission, "s_000001"), "status", Status.FAILED.value)), both_)
+    step(in_session(lambda s: setattr(s.get(Submission, "s_000001"), "status", Status.READY.value)), both_)
+    step(in_session(lambda s: setattr(s.get(Submission, "s_000002"), "callout_id", "water")), {"lawn", "water", None})
+    step(lambda: add_text(store, 201, "a fox in the den", callout="lawn"), both_)
+    # curators' verdicts and kept copies
+    step(lambda: set_override(store, "s_000003", "s_000006", "merge", "test"), both_)
+    step(lambda: take_back(store, "s_000003", "s_000006"), both_)
+    step(lambda: keep(store, "s_000003", by="test"), {"lawn", "water", None})
+    step(lambda: unkeep(store, "s_000003"), {"lawn", "water", None})
+    # a call-out's words and exemplars (every pool's scores contrast with the other call-outs')
+    step(in_session(lambda s: upsert_callout(s, "water", prompts=["a canoe"])), {"lawn", "water", None})
+    step(in_session(lambda s: set_exemplar(s, "lawn", s.get(Submission, "s_000003"), True)), {"lawn", "water", None})
+    # the models
+    assert signatures(store, None) != signatures(store, models)
+
+
+def test_erasing_a_piece_changes_its_pools(store: Store, models: Encoders, tmp_path: Path) -> None:
+    """Erasure deletes the piece's artifacts and vectors (the signature counts no artifacts): its call-out's pool
+    and the archive's change through the tombstone."""
+    add_text(store, 200, "a boat on the river bank", callout="water")
+    before = signatures(store, models)
+    time.sleep(0.002)
+    erase(store, submissions=["s_000004"], index_dir=tmp_path / "indexes")
+    assert {"lawn", None} <= changed(store, models, before)
+
+
+def test_the_signature_reads_indexes_not_tables(store: Store, models: Encoders) -> None:
+    """Every statement of the signature is an index lookup or a range of one index, except the scans of the small
+    tables (verdicts, kept copies, call-outs) and the vectors' count: at 1,000,000 pieces a scan of submissions,
+    contents or artifacts costs a tenth of a second or more on every request."""
+    set_override(store, "s_000003", "s_000006", "merge", "test")
+    statements: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(store.db.engine, "before_cursor_execute", seen)
+    try:
+        signatures(store, models)
+    finally:
+        event.remove(store.db.engine, "before_cursor_execute", seen)
+    assert statements
+    small = ("duplicate_overrides", "duplicate_keeps", "callouts")
+    with store.db.engine.connect() as connection:
+        for statement, parameters in statements:
+            plan = [row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+            for step in plan:
+                if not step.startswith("SCAN"):
+                    continue
+                table = step.split()[1]
+                assert table in small or step.startswith("SCAN vectors USING COVERING INDEX"), (statement, plan)
+            if "submissions.status" in statement and "count" in statement:
+                assert any("COVERING INDEX ix_submissions_ready_mark" in step for step in plan), plan
+            if "max(contents.updated_at)" in statement:
+                assert any("ix_contents_updated" in step for step in plan), plan

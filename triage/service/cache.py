@@ -1,11 +1,11 @@
 """One call-out's pool as of one cheap signature, and what is computed from it, remembered between requests.
 
 The signature reads no vectors, nor any submission row: the count and newest update time of the ready
-submissions, the content rows' newest update time, the vector and artifact tables' sizes and newest ids
-(reprocessing deletes and re-inserts rows), the curators' duplicate verdicts on the pool's submissions and the
-pieces they chose to keep, every
-call-out's words (the others give contrast) and the model names. Anything that changes a result changes the
-signature, so a remembered result is always the one a fresh computation would give.
+submissions, the content rows' newest update time, the vector table's size and the vector and artifact tables'
+newest ids (reprocessing deletes and re-inserts rows), the curators' duplicate verdicts on the pool's
+submissions and the pieces they chose to keep, every call-out's words (the others give contrast) and the model
+names. Anything that changes a result changes the signature, so a remembered result is always the one a fresh
+computation would give.
 Decisions and votes do not change scores: they have their own cheap marks, read on every request.
 """
 
@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from triage.domain import Status
 from triage.encoders.base import Encoders
@@ -84,23 +84,38 @@ def pool_signature(session: Session, callout_id: str | None, models: Encoders | 
 
 def _signature(session: Session, callout_id: str | None,
                models: Encoders | None) -> tuple[str, int, tuple[object, ...]]:
-    """`pool_signature`, and the vectors table's count and newest id (what the FAISS indexes are made from)."""
+    """`pool_signature`, and the vectors table's count and newest id (what the FAISS indexes are made from).
+
+    Every request reads it, so each part is one index lookup or a range of one index, never a table's rows (at
+    1,000,000 pieces three scans made it 0.7-0.9 s; see benchmarks/RESULTS.md, issue 21)."""
     # Every insert or update stamps updated_at with the current time, so count + newest stamp change with any
-    # added, removed, moved or re-processed submission, without reading 10,000 rows into Python.
+    # added, removed, moved or re-processed submission, without reading 10,000 rows into Python. Both are read from
+    # ix_submissions_ready_mark (status, call-out, updated_at) alone: no submission row is looked up.
     query = select(func.count(), func.max(Submission.updated_at)).where(Submission.status == Status.READY.value)
     if callout_id:
         query = query.where(Submission.callout_id == callout_id)
     count, newest = session.execute(query).one()
-    # Count and newest id asked apart: together SQLite scans the table for both, apart the newest id is one lookup
-    # (80 ms of 160 at 2,000,000 vectors).
-    marks: list[tuple[object, ...]] = [(session.scalar(select(func.count()).select_from(table)),
-                                        session.scalar(select(func.max(table.id)))) for table in (Vector, Artifact)]
-    marks.append((session.scalar(select(func.max(Content.updated_at))),))
+    # The vectors' count and newest id, asked apart: together SQLite scans the table for both, apart the newest id
+    # is one lookup (80 ms of 160 at 2,000,000 vectors). The count stays although it is a scan of an index: a
+    # re-processed content that gets fewer vectors than it had (none, for a stage that found no words) removes rows
+    # without adding any above the newest id, and nothing else read here need change then.
+    vectors = (session.scalar(select(func.count()).select_from(Vector)), session.scalar(select(func.max(Vector.id))))
+    # The artifacts' newest id without their count (a scan of a row per content): artifacts are removed in two
+    # places only, and both change something else read here. `store.artifacts.put_artifact` replaces the one
+    # artifact of a kind of a content: the count is the same after it whatever it did, and the new row takes an id
+    # above every other (the newest id changes) or, when it replaced the newest row itself, that row's id again
+    # (which the count did not see either). Erasure (`service.erase_rows.tombstone`) deletes a content's artifacts
+    # only when every submission holding those bytes is erased, and makes each of those submissions a tombstone
+    # (status erased, updated_at now): every pool that held one loses a ready piece, so its count above changes.
+    marks: list[tuple[object, ...]] = [vectors, (session.scalar(select(func.max(Artifact.id))),)]
+    marks.append((session.scalar(select(func.max(Content.updated_at))),))  # ix_contents_updated: one lookup
     verdicts_q = select(DuplicateOverride.submission_a, DuplicateOverride.submission_b, DuplicateOverride.verdict)
     if callout_id:  # a verdict on other call-outs' submissions changes nothing here
-        members = select(Submission.id).where(Submission.callout_id == callout_id)
-        verdicts_q = verdicts_q.where(or_(DuplicateOverride.submission_a.in_(members),
-                                          DuplicateOverride.submission_b.in_(members)))
+        # each verdict's two submissions looked up by id: `IN (the call-out's ids)` would list the whole pool first
+        a, b = aliased(Submission), aliased(Submission)
+        verdicts_q = (verdicts_q.outerjoin(a, a.id == DuplicateOverride.submission_a)
+                      .outerjoin(b, b.id == DuplicateOverride.submission_b)
+                      .where(or_(a.callout_id == callout_id, b.callout_id == callout_id)))
     verdicts: list[object] = list(session.execute(verdicts_q.order_by(DuplicateOverride.id)).all())
     verdicts += session.execute(select(DuplicateKeep.submission_id, DuplicateKeep.id).order_by(DuplicateKeep.id)).all()
     callouts = session.execute(select(Callout.id, Callout.title, Callout.brief, Callout.prompts,

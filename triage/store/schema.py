@@ -71,6 +71,8 @@ class Content(Base):
     """One set of unique bytes. Processed once, however many submissions share it."""
 
     __tablename__ = "contents"
+    # The newest change to any content, one index lookup: part of every pool's signature (service/cache.py).
+    __table_args__ = (Index("ix_contents_updated", "updated_at"),)
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
@@ -90,6 +92,9 @@ class Submission(Base):
         Index("ix_submissions_external", "external_id"),
         Index("ix_submissions_sha", "sha256"),
         Index("ix_submissions_uploader", "uploaded_by", "created_at"),  # a submitter's bytes in the last 24 h
+        # A pool's size and newest change (status ready, one call-out or all) read from this index alone, every
+        # shortlist and search (the pool signature, service/cache.py).
+        Index("ix_submissions_ready_mark", "status", "callout_id", "updated_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
