@@ -3,11 +3,14 @@ the tour and the evaluation with the real bundled ones too."""
 
 from __future__ import annotations
 
+import ast
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
+import triage
 from tests.conftest import FAKE_MODELS, ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -60,6 +63,52 @@ def test_evaluation_runs_with_the_bundled_models(monkeypatch: pytest.MonkeyPatch
     assert average["ingest"]["by_status"] == {"ready": len(namespace["corpus"].category)}  # type: ignore[attr-defined]
     assert average["search"]["ndcg@10"] > average["bm25"]["ndcg@10"]
     assert average["repeats"] == 0
+
+
+# What a notebook's code may import: the public surface (`import triage`, its names in triage.__all__), the standard
+# library, and plotting and array libraries. Never triage's internal modules: they may move, the surface stays.
+PLOTTING = {"matplotlib", "numpy", "PIL", "pandas"}
+
+
+def surface_problems(source: str, name: str) -> list[str]:
+    """What a code cell reaches past the public surface for: an import of a triage module, or of anything but the
+    standard library and the plotting libraries, or a `triage.<name>` not in triage.__all__."""
+    public = set(triage.__all__) | {"__version__"}
+    problems = []
+    for node in ast.walk(ast.parse(source, name)):
+        if isinstance(node, ast.Import):
+            modules = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            modules = [node.module or ""]
+            if node.module == "triage":
+                problems += [f"from triage import {a.name}" for a in node.names if a.name not in public]
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "triage":
+            problems += [f"triage.{node.attr}"] if node.attr not in public else []
+            continue
+        else:
+            continue
+        problems += [f"import {m}" for m in modules if m.startswith("triage.")
+                     or m.split(".")[0] not in {"triage", *sys.stdlib_module_names, *PLOTTING}]
+    return sorted(f"{name}: {p}" for p in problems)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_use_only_the_public_surface(notebook: Path) -> None:
+    cells = [c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code"]
+    problems = [p for number, cell in enumerate(cells)
+                for p in surface_problems("".join(cell["source"]), f"{notebook.name}[{number}]")]
+    assert problems == [], "use `import triage` and its names (triage/api/archive.py), not internal modules"
+
+
+def test_the_surface_check_catches_internal_imports() -> None:
+    bad = ("from triage import runtime\nimport triage.config\nfrom triage.service.search import search\n"
+           "import triage\ntriage.runtime.open_store\nimport requests\n")
+    assert surface_problems(bad, "x") == ["x: from triage import runtime", "x: import requests",
+                                          "x: import triage.config", "x: import triage.service.search",
+                                          "x: triage.runtime"]
+    good = ("import json\nimport triage\nimport matplotlib.pyplot as plt\nfrom PIL import Image\n"
+            "triage.open_archive('d')\n")
+    assert surface_problems(good, "x") == []
 
 
 def test_there_is_a_notebook() -> None:

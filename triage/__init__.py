@@ -7,6 +7,7 @@ For notebooks and scripts (triage/api/archive.py)::
     archive = triage.open_archive("data")
     archive.shortlist("lawn", limit=10)
     archive.search("a dog on a beach")
+    report = triage.open_archive("eval-data").evaluate(triage.open_corpus("corpus"))
 
 The names below are the stable ones; they load on first use, so `import triage.config` stays as cheap as before.
 """
@@ -17,7 +18,7 @@ from importlib import import_module
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Archive", "open_archive"]
+__all__ = ["Archive", "open_archive", "open_corpus"]
 
 
 def __getattr__(name: str) -> Any:

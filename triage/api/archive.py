@@ -1,22 +1,29 @@
 """triage for Python (notebooks, scripts): open a data directory and ask what the CLI and the server answer.
 
 The answers are the same dicts as `triage ... --json` prints and the HTTP API sends. `triage/__init__.py`
-re-exports `open_archive` and `Archive`, so `import triage; archive = triage.open_archive("data")` is all a
-notebook needs; the modules behind it may move, these names stay.
+re-exports `open_archive`, `Archive` and `open_corpus` (a labelled corpus for `Archive.evaluate`), so
+`import triage; archive = triage.open_archive("data")` is all a notebook needs; the modules behind it may move, these
+names stay. The longer parts live in api/archive_more.py.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from triage import runtime
+from triage.api.archive_more import checked_callouts, draw_map, ingest_files, open_corpus, pair_evidence
 from triage.config import Settings
 from triage.encoders.base import Encoders
+from triage.errors import ConfigError, Conflict
+from triage.evaluation.corpus import Corpus
 from triage.service import Store
 from triage.service.decisions import Decided
+
+__all__ = ["Archive", "open_archive", "open_corpus"]
 
 
 def open_archive(data_dir: str | Path = "data", **settings: Any) -> Archive:
@@ -97,3 +104,76 @@ class Archive:
         from triage.service.lineage import lineage
 
         return lineage(self.store, submission)
+
+    def create_callout(self, callout_id: str, *, title: str | None = None, brief: str | None = None,
+                       prompts: list[str] | None = None, negative_prompts: list[str] | None = None) -> dict[str, Any]:
+        """Create a call-out, or update the fields given (as `triage callouts create --json`)."""
+        from triage.service.callouts import create_callout, update_callout
+
+        try:
+            return create_callout(self.store, callout_id, title=title, brief=brief, prompts=prompts,
+                                  negative_prompts=negative_prompts)[0]
+        except Conflict:
+            return update_callout(self.store, callout_id, title=title, brief=brief, prompts=prompts,
+                                  negative_prompts=negative_prompts, is_open=None)[0]
+
+    def import_callouts(self, path: str | Path) -> list[dict[str, Any]]:
+        """Create or update the call-outs of a JSON list (`triage callouts import`), each checked before any is
+        written; the call-outs as `create_callout` gives them."""
+        return [self.create_callout(c.id, title=c.title, brief=c.brief, prompts=c.prompts,
+                                    negative_prompts=c.negative_prompts) for c in checked_callouts(Path(path))]
+
+    def ingest(self, callout_id: str, *, manifest: str | Path | None = None,
+               paths: Sequence[str | Path] | None = None, allow_outside: bool = False) -> dict[str, Any]:
+        """Ingest files and folders, or a manifest (JSONL), into a call-out: {"callout", "results": one outcome
+        per file (status, action, error...), "summary"}, as `triage ingest --json`. Bad files are rejected with a
+        reason; identical bytes are analysed once."""
+        return ingest_files(self.settings, self.store, callout_id, manifest=manifest, paths=paths,
+                            allow_outside=allow_outside)
+
+    def piece(self, submission: str, *, callout_id: str | None = None) -> dict[str, Any]:
+        """One submission (id or external id) as `triage show --json` tells it: status, error, probe, transcript,
+        text, the words in its pictures, its derived files..."""
+        from triage.service.listing import named
+        from triage.service.views import submission_dict
+
+        row = named(self.store, submission, callout_id)
+        with self.store.db.session() as session:
+            return submission_dict(session, row)
+
+    def file(self, submission: str, kind: str = "poster") -> Path | None:
+        """Where a derived file of a piece lies ("poster" for pictures and videos, "audio16k"), or None."""
+        found = self.piece(submission)["files"].get(kind)
+        return self.store.files.resolve(found) if found else None
+
+    def map_figure(self, callout_id: str, ax: Any = None) -> dict[str, Any]:
+        """Draw the pool map of a call-out (as `triage map --png`) on a matplotlib Axes, on a new 7x5 in figure
+        when none is given; returns the map drawn (`pool_map`'s answer)."""
+        found = self.pool_map(callout_id)
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            _, ax = plt.subplots(figsize=(7, 5))
+        draw_map(found, ax)
+        return found
+
+    def duplicate_evidence(self, callout_id: str | None = None) -> list[dict[str, Any]]:
+        """Every pair of pieces the duplicate grouping compares on one kind of evidence (words, or the sound of
+        pieces that speak): {"a", "b" (external ids), "kind", "similarity", "bar"}. All pairs: for studying the
+        bar on a corpus, not for a big archive."""
+        from triage.service.pool import load_pool
+
+        with self.store.db.session() as session:
+            pool = load_pool(session, callout_id)
+        return pair_evidence(pool)
+
+    def evaluate(self, corpus: str | Path | Corpus) -> dict[str, Any]:
+        """Ingest a labelled corpus (a folder, or `triage.open_corpus`'s answer) into this archive, which must be
+        empty, and measure search, shortlist, duplicates and transcripts as `triage eval --json` reports them.
+        The archive keeps the corpus, so its rankings can be studied after."""
+        from triage.evaluation.run import run_eval
+
+        if self.callouts():
+            raise ConfigError(f"{self.settings.data_dir} already holds call-outs: evaluate into a fresh archive, "
+                              "so the figures start from nothing")
+        return run_eval(corpus if isinstance(corpus, Corpus) else open_corpus(corpus), self.settings)

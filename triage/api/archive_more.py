@@ -1,0 +1,165 @@
+"""The parts of `triage.Archive` (api/archive.py) longer than a call: ingesting files as `triage ingest --json`
+reports them, drawing a pool map as `triage map --png` does, and the evidence each pair of pieces gives the
+duplicate grouping (for notebooks that study its bar). Also `open_corpus`, a labelled corpus for `Archive.evaluate`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from triage import runtime
+from triage.api.schemas import CalloutCreate
+from triage.config import Settings
+from triage.domain import MediaType
+from triage.errors import ConfigError
+from triage.evaluation.corpus import Corpus, load_corpus
+from triage.fingerprints import audio_match, minhash_similarity
+from triage.scoring.dedup import DedupParams
+from triage.scoring.types import Fingerprint
+from triage.service import Store
+from triage.service.pool import Pool
+
+log = logging.getLogger(__name__)
+
+MARKERS = {"shortlisted": ("o", "#1a7f37"), "starred": ("*", "#bf8700"), "rejected": ("x", "#cf222e"),
+           "unrated": ("s", "#57606a")}
+
+
+def open_corpus(root: str | Path) -> Corpus:
+    """A labelled evaluation corpus (the format of shared/eval/README.md): its call-outs, and the answer key as
+    `category` ({external id: topic}), `duplicate_groups` (lists of external ids) and `relevant_ids(callout_id)`."""
+    return load_corpus(Path(root))
+
+
+def checked_callouts(path: Path) -> list[CalloutCreate]:
+    """The call-outs of a JSON list of {"id", "title", "brief", "prompts", "negative_prompts"}, every entry checked
+    with the API's rules before any is written (as `triage callouts import`)."""
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        assert isinstance(rows, list) and all(isinstance(r, dict) and r.get("id") for r in rows)
+    except (ValueError, AssertionError) as exc:
+        raise ConfigError(f"{path} must be a JSON list of objects with an \"id\"") from exc
+    checked = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            checked.append(CalloutCreate.model_validate(row))
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(p) for p in problem["loc"])
+            raise ConfigError(f"{path}, call-out {number} ({row.get('id')!r}): {where}: {problem['msg']}") from exc
+    return checked
+
+
+def ingest_files(settings: Settings, store: Store, callout_id: str, *, manifest: str | Path | None,
+                 paths: Sequence[str | Path] | None, allow_outside: bool) -> dict[str, Any]:
+    """`triage ingest --json`: analyse the files into the call-out, bring the search indexes up to date and find
+    what the new pieces build on."""
+    from triage.ingest.runner import ingest
+    from triage.ingest.sources import from_manifest, from_paths
+    from triage.service.callouts import require_callout
+    from triage.service.index import sync_all
+
+    if (manifest is None) == (not paths):
+        raise ConfigError("give either paths or a manifest")
+    items = list(from_manifest(Path(manifest), allow_outside=allow_outside) if manifest is not None
+                 else from_paths([Path(p) for p in paths or ()], allow_outside=allow_outside))
+    require_callout(store, callout_id)  # before any model loads
+    analysis = runtime.analysis_engine(settings)
+    try:
+        results = ingest(store, callout_id, items, analysis, max_file_bytes=settings.max_file_bytes,
+                         allow_mislabelled=settings.allow_mislabelled)
+    finally:
+        analysis.close()
+    sync_all(store, settings.resolved_index_dir, exact_max=settings.exact_search_max, threads=settings.threads)
+    _match_lineage(store, [r.sha256 for r in results if r.status == "ready" and r.action != "unchanged" and r.sha256])
+    return {"callout": callout_id, "results": [r.to_dict() for r in results],
+            "summary": {"total": len(results), "by_status": dict(Counter(r.status for r in results)),
+                        "by_action": dict(Counter(r.action for r in results))}}
+
+
+def _match_lineage(store: Store, shas: list[str]) -> None:
+    # As the CLI: the files are in and ready whatever happens here, so a failure is a warning, not a failed ingest.
+    from triage.service.lineage_update import update_lineage
+
+    if not shas:
+        return
+    try:
+        update_lineage(store, shas)
+    except Exception as exc:  # noqa: BLE001  (any failure: the ingest itself has succeeded)
+        log.warning("lineage not updated (%s: %s); run: triage lineage rebuild", type(exc).__name__, exc)
+
+
+def draw_map(found: dict[str, Any], ax: Any) -> None:
+    """Draw a pool map (`Archive.pool_map`'s answer) on a matplotlib Axes as `triage map --png` does: points
+    coloured by cluster, sized by score, copies joined by thin lines, decided pieces ringed in their decision's
+    colour and shape."""
+    import matplotlib.pyplot as plt
+
+    points = found["points"]
+    colours = plt.get_cmap("tab10" if len(found["clusters"]) <= 10 else "tab20")
+    by_id = {p["submission_id"]: p for p in points}
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for p in points:
+        if p["group"]:
+            groups[p["group"]].append(p)
+    for members in groups.values():
+        head = by_id.get(members[0]["group"], members[0])
+        for p in members:
+            if p is not head:
+                ax.plot([head["x"], p["x"]], [head["y"], p["y"]], color="#888888", linewidth=0.6, zorder=1)
+    if points:
+        ax.scatter([p["x"] for p in points], [p["y"] for p in points],
+                   c=[colours(p["cluster"] % colours.N) if p["cluster"] is not None else "#bbbbbb" for p in points],
+                   s=[12 + 140 * (p["score"] or 0.0) for p in points], alpha=0.8, linewidths=0, zorder=2)
+    for decision, (marker, colour) in MARKERS.items():
+        decided = [p for p in points if p["decision"] == decision]
+        if decided:
+            ax.scatter([p["x"] for p in decided], [p["y"] for p in decided], marker=marker, s=60,
+                       facecolors="none" if marker in "os" else colour, edgecolors=colour, linewidths=1.2,
+                       label=decision, zorder=3)
+    for c in found["clusters"]:
+        ax.annotate(f"{c['label']} ({c['size']})", (c["x"], c["y"]), ha="center", va="center", fontsize=8,
+                    zorder=4, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": colours(c["id"] % colours.N),
+                                    "alpha": 0.85})
+    if any(p["decision"] for p in points):
+        ax.legend(loc="best", fontsize=7, frameon=False)
+    ax.set_title(f"{found['callout']}: {found['count']} pieces (size: relevance; lines join copies)", fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def pair_evidence(pool: Pool) -> list[dict[str, Any]]:
+    """Every pair of pieces (one submission per external id) that the grouping compares on one kind of
+    evidence, with that evidence's similarity and the bar it must clear (`DedupParams`): the words' MinHash for two
+    texts ("minhash"), the sound for pieces that speak: Chromaprint when both are long enough ("chromaprint"),
+    else the band hash of their first seconds ("band"). Silent pictures (compared on frames) are left out."""
+    bar = DedupParams()
+    one_each: dict[str, str] = {}  # a piece filed under several call-outs is one piece
+    for sid in sorted(pool.fingerprints):
+        one_each.setdefault(pool.external(sid), sid)
+    out = []
+    for (ea, a), (eb, b) in combinations(sorted(one_each.items()), 2):
+        found = _evidence(pool.fingerprints[a], pool.fingerprints[b], bar)
+        if found is not None:
+            out.append({"a": ea, "b": eb, "kind": found[0], "similarity": found[1], "bar": found[2]})
+    return out
+
+
+def _evidence(x: Fingerprint, y: Fingerprint, bar: DedupParams) -> tuple[str, float, float] | None:
+    if MediaType.TEXT in (x.media_type, y.media_type):
+        if x.media_type == y.media_type and x.minhash is not None and y.minhash is not None:
+            return "minhash", minhash_similarity(x.minhash, y.minhash), bar.text_min
+        return None
+    if x.audio is not None and y.audio is not None and min(len(x.audio), len(y.audio)) >= bar.chromaprint_min_items:
+        return "chromaprint", audio_match(x.audio, y.audio).score, bar.audio_min
+    if x.audio_bands is not None and y.audio_bands is not None and len(x.audio_bands) and len(y.audio_bands):
+        return "band", audio_match(x.audio_bands, y.audio_bands).score, bar.band_min
+    return None
