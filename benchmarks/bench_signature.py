@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from triage import runtime  # noqa: E402
@@ -66,6 +66,7 @@ def main() -> None:
     models = runtime.query_encoders(settings)
     pool_signature = signature_function(args.cache_module)
     statements: dict[str, list[float]] = defaultdict(list)
+    parameters: dict[str, Any] = {}
 
     @event.listens_for(engine, "before_cursor_execute")
     def before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
@@ -74,6 +75,7 @@ def main() -> None:
     @event.listens_for(engine, "after_cursor_execute")
     def after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
         statements[statement].append(time.perf_counter() - conn.info.pop("t"))
+        parameters[statement] = params
 
     sessions = sessionmaker(engine)
     for callout in ("bench", None):
@@ -90,12 +92,12 @@ def main() -> None:
         print(f"pool_signature({callout!r}): {count:,} pieces, p50 {np.percentile(took, 50) * 1000:.1f} ms, "
               f"p95 {np.percentile(took, 95) * 1000:.1f} ms (n={len(took)}), load {os.getloadavg()[0]:.2f}",
               flush=True)
+        timed = list(statements.items())
         with engine.connect() as connection:
-            for statement, times in statements.items():
+            for statement, times in timed:
                 print(f"  {statistics.median(times) * 1000:8.2f} ms  {' '.join(statement.split())[:150]}")
-                if statement.lstrip().upper().startswith("SELECT") and "?" not in statement:
-                    for row in connection.execute(text("EXPLAIN QUERY PLAN " + statement)):
-                        print(f"{'':14}plan: {row[-1]}")
+                for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters[statement]):
+                    print(f"{'':14}plan: {row[-1]}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

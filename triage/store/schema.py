@@ -143,6 +143,9 @@ class Vector(Base):
         # Which models made the pooled vectors (one per content and source), read from the index alone: how the
         # health check and the query commands tell that stored vectors belong to another model (model_drift.py).
         Index("ix_vectors_pooled_model", "kind", "space", "model", "sha256"),
+        # The narrowest index, so that count(*) reads it (a few MB) rather than one of a sha per row: the pool
+        # signature counts the vectors on every shortlist and search (service/cache.py), 9 ms at 2,000,000 rows.
+        Index("ix_vectors_ordinal", "ordinal"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
