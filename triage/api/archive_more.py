@@ -64,8 +64,8 @@ def ingest_files(settings: Settings, store: Store, callout_id: str, *, manifest:
     what the new pieces build on."""
     from triage.ingest.runner import ingest
     from triage.ingest.sources import from_manifest, from_paths
+    from triage.service.after_ingest import bring_up_to_date
     from triage.service.callouts import require_callout
-    from triage.service.index import sync_all
 
     if (manifest is None) == (not paths):
         raise ConfigError("give either paths or a manifest")
@@ -78,23 +78,11 @@ def ingest_files(settings: Settings, store: Store, callout_id: str, *, manifest:
                          allow_mislabelled=settings.allow_mislabelled)
     finally:
         analysis.close()
-    sync_all(store, settings.resolved_index_dir, exact_max=settings.exact_search_max, threads=settings.threads)
-    _match_lineage(store, [r.sha256 for r in results if r.status == "ready" and r.action != "unchanged" and r.sha256])
+    bring_up_to_date(store, results, index_dir=settings.resolved_index_dir, exact_max=settings.exact_search_max,
+                     threads=settings.threads)
     return {"callout": callout_id, "results": [r.to_dict() for r in results],
             "summary": {"total": len(results), "by_status": dict(Counter(r.status for r in results)),
                         "by_action": dict(Counter(r.action for r in results))}}
-
-
-def _match_lineage(store: Store, shas: list[str]) -> None:
-    # As the CLI: the files are in and ready whatever happens here, so a failure is a warning, not a failed ingest.
-    from triage.service.lineage_update import update_lineage
-
-    if not shas:
-        return
-    try:
-        update_lineage(store, shas)
-    except Exception as exc:  # noqa: BLE001  (any failure: the ingest itself has succeeded)
-        log.warning("lineage not updated (%s: %s); run: triage lineage rebuild", type(exc).__name__, exc)
 
 
 def draw_map(found: dict[str, Any], ax: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections import Counter
 from pathlib import Path
@@ -19,11 +18,8 @@ from triage.errors import ConfigError
 from triage.ingest import sources as src
 from triage.ingest.runner import ItemResult
 from triage.ingest.runner import ingest as run_ingest
-from triage.service.index import sync_all
+from triage.service.after_ingest import bring_up_to_date
 from triage.store.callouts import get_callout
-from triage.store.store import Store
-
-log = logging.getLogger(__name__)
 
 
 @cli.command()
@@ -58,8 +54,8 @@ def ingest(settings: Settings, callout_id: str, manifest: Path | None, allow_out
                                  allow_mislabelled=settings.allow_mislabelled, on_result=report)
     finally:
         analysis.close()
-    sync_all(store, settings.resolved_index_dir, exact_max=settings.exact_search_max, threads=settings.threads)
-    match_lineage(store, [r.sha256 for r in results if r.status == "ready" and r.action != "unchanged" and r.sha256])
+    bring_up_to_date(store, results, index_dir=settings.resolved_index_dir, exact_max=settings.exact_search_max,
+                     threads=settings.threads)
     if as_json:
         emit_json({"callout": callout_id, "results": [r.to_dict() for r in results], "summary": summarise(results)})
     else:
@@ -82,16 +78,3 @@ def print_summary(results: list[ItemResult], elapsed: float) -> None:
     for r in results:
         if r.status in ("rejected", "failed"):
             click.echo(one_line(f"  {r.status}: {r.source}: {r.error}"))
-
-
-def match_lineage(store: Store, shas: list[str]) -> None:
-    """Find what the new pieces build on. The files are in and ready whatever happens here, so a failure is a
-    warning with the command that tries again, not a failed ingest."""
-    from triage.service.lineage_update import update_lineage
-
-    if not shas:
-        return
-    try:
-        update_lineage(store, shas)
-    except Exception as exc:  # noqa: BLE001  (any failure: the ingest itself has succeeded)
-        log.warning("lineage not updated (%s: %s); run: triage lineage rebuild", type(exc).__name__, exc)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +13,6 @@ from triage import runtime
 from triage.cli import cli
 from triage.cli.output import emit_json
 from triage.config import Settings
-
-MARKERS = {"shortlisted": ("o", "#1a7f37"), "starred": ("*", "#bf8700"), "rejected": ("x", "#cf222e"),
-           "unrated": ("s", "#57606a")}
 
 
 @cli.command(name="map")
@@ -48,9 +44,11 @@ def save_png(found: dict[str, Any], path: Path, *, dpi: int = 100) -> None:
     matplotlib.use("Agg")  # a file, never a window
     import matplotlib.pyplot as plt
 
+    from triage.api.archive_more import draw_map  # loaded when drawing: every `triage` command imports this file
+
     fig, ax = plt.subplots(figsize=(8, 6), dpi=dpi)
     try:
-        draw(found, ax)
+        draw_map(found, ax)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
         try:
@@ -64,41 +62,3 @@ def save_png(found: dict[str, Any], path: Path, *, dpi: int = 100) -> None:
             raise
     finally:
         plt.close(fig)
-
-
-def draw(found: dict[str, Any], ax: Any) -> None:
-    """Draw a pool map (`service.pool_map`'s answer) on a matplotlib Axes: points coloured by cluster, sized by
-    score, copies joined by thin lines, decided pieces ringed in their decision's colour and shape."""
-    import matplotlib.pyplot as plt
-
-    points = found["points"]
-    colours = plt.get_cmap("tab10" if len(found["clusters"]) <= 10 else "tab20")
-    by_id = {p["submission_id"]: p for p in points}
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for p in points:
-        if p["group"]:
-            groups[p["group"]].append(p)
-    for members in groups.values():
-        head = by_id.get(members[0]["group"], members[0])
-        for p in members:
-            if p is not head:
-                ax.plot([head["x"], p["x"]], [head["y"], p["y"]], color="#888888", linewidth=0.6, zorder=1)
-    if points:
-        ax.scatter([p["x"] for p in points], [p["y"] for p in points],
-                   c=[colours(p["cluster"] % colours.N) if p["cluster"] is not None else "#bbbbbb" for p in points],
-                   s=[12 + 140 * (p["score"] or 0.0) for p in points], alpha=0.8, linewidths=0, zorder=2)
-    for decision, (marker, colour) in MARKERS.items():
-        decided = [p for p in points if p["decision"] == decision]
-        if decided:
-            ax.scatter([p["x"] for p in decided], [p["y"] for p in decided], marker=marker, s=60,
-                       facecolors="none" if marker in "os" else colour, edgecolors=colour, linewidths=1.2,
-                       label=decision, zorder=3)
-    for c in found["clusters"]:
-        ax.annotate(f"{c['label']} ({c['size']})", (c["x"], c["y"]), ha="center", va="center", fontsize=8,
-                    zorder=4, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": colours(c["id"] % colours.N),
-                                    "alpha": 0.85})
-    if any(p["decision"] for p in points):
-        ax.legend(loc="best", fontsize=7, frameon=False)
-    ax.set_title(f"{found['callout']}: {found['count']} pieces (size: relevance; lines join copies)", fontsize=9)
-    ax.set_xticks([])
-    ax.set_yticks([])
