@@ -63,6 +63,22 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/api/tokens", {"name": "x", "role": "curator"}, {A}),
     ("DELETE", "/api/tokens/999", None, {A}),
     ("POST", "/api/erasures", {"submission_ids": ["{sid}"]}, {A}),
+    ("GET", "/api/programmes", None, {A, C}),
+    ("POST", "/api/programmes", {"name": "Ep", "kind": "episode"}, {A, C}),
+    ("GET", "/api/programmes/p", None, {A, C}),
+    ("POST", "/api/programmes/p/pieces", {"submission_id": "{sid}"}, {A, C}),
+    ("PATCH", "/api/programmes/p/pieces/{sid}", {"heading": "x"}, {A, C}),
+    ("DELETE", "/api/programmes/p/pieces/{sid}", None, {A, C}),
+    ("PUT", "/api/programmes/p/order", {"order": []}, {A, C}),
+    ("GET", "/api/programmes/p/suggestion", None, {A, C}),
+    ("GET", "/api/programmes/p/credits", None, {A, C}),
+    ("GET", "/api/programmes/p/payouts.csv", None, {A, C}),
+    ("POST", "/api/programmes/p/render", None, {A, C}),
+    ("GET", "/api/programmes/p/render", None, {A, C}),
+    ("GET", "/api/programmes/p/files/x", None, {A, C}),
+    ("GET", "/api/contributors", None, {A, C}),
+    ("POST", "/api/contributors/merge", {"names": ["a"], "person": "b"}, {A, C}),
+    ("POST", "/api/contributors/unmerge", {"names": ["a"]}, {A, C}),
 ]
 
 
@@ -89,7 +105,9 @@ def test_table_covers_every_api_route(service: Service) -> None:
     for method, path, _, _ in ENDPOINTS:
         template = path.split("?")[0].replace("{sid}", "{submission_id}")
         template = template.replace("/lawn", "/{callout_id}").replace("/shut", "/{callout_id}")
-        template = template.replace("/frames/0", "/frames/{index}")
+        template = template.replace("/frames/0", "/frames/{index}").replace("/files/x", "/files/{name}")
+        template = template.replace("/programmes/p", "/programmes/{programme_id}").replace("/pieces/{submission_id}",
+                                                                                           "/pieces/{ref}")
         for n in ("1", "999"):
             template = template.replace(f"/jobs/{n}", "/jobs/{job_id}").replace(f"/tokens/{n}", "/tokens/{token_id}")
             template = template.replace(f"/notes/{n}", "/notes/{note_id}")
