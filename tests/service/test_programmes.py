@@ -191,3 +191,25 @@ def test_a_killed_renders_unfinished_folder_is_swept_and_its_last_render_kept(st
     assert store.files.unfinished_renders() == [killed]
     assert store.sweep() >= 1
     assert not killed.exists() and rendered(store, made.id) is not None
+
+
+def test_a_reprocess_of_a_ready_piece_is_seen_by_its_pools_and_its_programmes(store: Store, small: Settings) -> None:
+    """Reprocessing rewrites a piece's derived rows without changing its status: the content's stamp still moves,
+    so the pool signature and a programme's "analysed again" warning both see it (the same number of vectors may
+    reuse the freed ids, which no count or newest id would notice)."""
+    from triage import runtime
+    from triage.ingest.reprocess import reprocess_one
+    from triage.service.cache import pool_signature
+
+    sid = ids(store)
+    made = programmes.create(store, "Episode", "episode", callout_id="lawn")
+    programmes.add(store, made.id, sid["story.txt"])
+    with store.db.session() as session:
+        sha = session.get(Submission, sid["story.txt"]).sha256
+        before = pool_signature(session, "lawn", None)
+    assert sha is not None
+    done = reprocess_one(store, sha, ("text",), runtime.analyser(small, runtime.encoders(small)))
+    assert done.error is None
+    with store.db.session() as session:
+        assert pool_signature(session, "lawn", None) != before
+    assert "analysed again" in programmes.view(store, made.id).pieces[0].problems[0]

@@ -8,7 +8,7 @@ from triage.domain import MediaType, Status
 from triage.media.ocr_frames import ocr_text
 from triage.pipeline import FINGERPRINTS_MODEL, Analysis
 from triage.store.artifacts import put_artifact, replace_vectors
-from triage.store.schema import Content
+from triage.store.schema import Content, utcnow
 from triage.store.store import Store
 from triage.store.submissions import set_status, settle_from_content
 
@@ -58,6 +58,9 @@ def save_rows(session: Session, content: Content, analysis: Analysis, files: dic
     if "fingerprints" in stages:
         put_artifact(session, sha, "fingerprints", model=FINGERPRINTS_MODEL, data=analysis.fingerprints)
     set_status(content, Status.READY)
+    # Stamped even when nothing on the row itself changed (a reprocess of a ready piece): the pools' signature and
+    # the programmes ("analysed again since it was placed") read this stamp to tell that its derived rows changed.
+    content.updated_at = utcnow()
     settle_from_content(session, content, allow_mislabelled=allow_mislabelled)
 
 
