@@ -54,7 +54,9 @@ def checked_callouts(path: Path) -> list[CalloutCreate]:
         except ValidationError as exc:
             problem = exc.errors()[0]
             where = ".".join(str(p) for p in problem["loc"])
-            raise ConfigError(f"{path}, call-out {number} ({row.get('id')!r}): {where}: {problem['msg']}") from exc
+            rule = CalloutCreate.model_fields["id"].description if where == "id" else None
+            said = f"use {rule}" if rule and problem["type"] == "string_pattern_mismatch" else problem["msg"]
+            raise ConfigError(f"{path}, call-out {number} ({row.get('id')!r}): {where}: {said}") from exc
     return checked
 
 

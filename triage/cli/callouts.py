@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
-from pydantic import ValidationError
 
 from triage import runtime
-from triage.api.schemas import CalloutCreate
 from triage.cli import cli
 from triage.cli.output import emit_json, table
 from triage.config import Settings
-from triage.errors import ConfigError
 from triage.service import exemplars
 from triage.service.views import callout_dict, submission_dict
 from triage.store.callouts import list_callouts, status_counts, upsert_callout
@@ -131,13 +127,10 @@ def show(settings: Settings, ref: str, callout_id: str | None, as_json: bool) ->
 @click.pass_obj
 def import_(settings: Settings, file: Path) -> None:
     """Create or update call-outs from a JSON list of {"id", "title", "brief", "prompts", "negative_prompts"}."""
-    try:
-        rows = json.loads(file.read_text(encoding="utf-8"))
-        assert isinstance(rows, list) and all(isinstance(r, dict) and r.get("id") for r in rows)
-    except (ValueError, AssertionError) as exc:
-        raise ConfigError(f"{file} must be a JSON list of objects with an \"id\"") from exc
-    # Check every entry before writing any, with the API's rules: a string of prompts is not a list of them.
-    checked = [_checked(file, number, row) for number, row in enumerate(rows, start=1)]
+    from triage.api.archive_more import checked_callouts
+
+    # Every entry checked before any is written, with the API's rules: a string of prompts is not a list of them.
+    checked = checked_callouts(file)
     store = runtime.open_store(settings)
     done = []
     with store.db.session() as session:
@@ -146,15 +139,3 @@ def import_(settings: Settings, file: Path) -> None:
                                         negative_prompts=c.negative_prompts)
             done.append(f"{'created' if created else 'updated'} call-out {c.id}")
     click.echo("\n".join(done))  # only once committed: a failed import changes nothing
-
-
-def _checked(file: Path, number: int, row: dict) -> CalloutCreate:
-    try:
-        return CalloutCreate.model_validate(row)
-    except ValidationError as exc:
-        problem = exc.errors()[0]
-        where = ".".join(str(p) for p in problem["loc"])
-        rule = CalloutCreate.model_fields["id"].description if where == "id" else None
-        raise ConfigError(f"{file}, call-out {number} ({row.get('id')!r}): {where}: "
-                          + (f"use {rule}" if rule and problem["type"] == "string_pattern_mismatch"
-                             else problem["msg"])) from exc
