@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from triage import runtime
-from triage.api.archive_more import checked_callouts, draw_map, ingest_files, open_corpus, pair_evidence
+from triage.api.archive_more import checked_callouts, draw_map, ingest_files, open_corpus
 from triage.config import Settings
 from triage.encoders.base import Encoders
 from triage.errors import ConfigError, Conflict
@@ -161,11 +161,9 @@ class Archive:
         """Every pair of pieces the duplicate grouping compares on one kind of evidence (words, or the sound of
         pieces that speak): {"a", "b" (external ids), "kind", "similarity", "bar"}. All pairs: for studying the
         bar on a corpus, not for a big archive."""
-        from triage.service.pool import load_pool
+        from triage.service.duplicate_evidence import pair_evidence
 
-        with self.store.db.session() as session:
-            pool = load_pool(session, callout_id)
-        return pair_evidence(pool)
+        return pair_evidence(self.store, callout_id)
 
     def evaluate(self, corpus: str | Path | Corpus) -> dict[str, Any]:
         """Ingest a labelled corpus (a folder, or `triage.open_corpus`'s answer) into this archive, which must be

@@ -9,7 +9,6 @@ import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +17,9 @@ from pydantic import ValidationError
 from triage import runtime
 from triage.api.schemas import CalloutCreate
 from triage.config import Settings
-from triage.domain import MediaType
 from triage.errors import ConfigError
 from triage.evaluation.corpus import Corpus, load_corpus
-from triage.fingerprints import audio_match, minhash_similarity
-from triage.scoring.dedup import DedupParams
-from triage.scoring.types import Fingerprint
 from triage.service import Store
-from triage.service.pool import Pool
 
 log = logging.getLogger(__name__)
 
@@ -124,32 +118,3 @@ def draw_map(found: dict[str, Any], ax: Any) -> None:
     ax.set_title(f"{found['callout']}: {found['count']} pieces (size: relevance; lines join copies)", fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
-
-
-def pair_evidence(pool: Pool) -> list[dict[str, Any]]:
-    """Every pair of pieces (one submission per external id) that the grouping compares on one kind of
-    evidence, with that evidence's similarity and the bar it must clear (`DedupParams`): the words' MinHash for two
-    texts ("minhash"), the sound for pieces that speak: Chromaprint when both are long enough ("chromaprint"),
-    else the band hash of their first seconds ("band"). Silent pictures (compared on frames) are left out."""
-    bar = DedupParams()
-    one_each: dict[str, str] = {}  # a piece filed under several call-outs is one piece
-    for sid in sorted(pool.fingerprints):
-        one_each.setdefault(pool.external(sid), sid)
-    out = []
-    for (ea, a), (eb, b) in combinations(sorted(one_each.items()), 2):
-        found = _evidence(pool.fingerprints[a], pool.fingerprints[b], bar)
-        if found is not None:
-            out.append({"a": ea, "b": eb, "kind": found[0], "similarity": found[1], "bar": found[2]})
-    return out
-
-
-def _evidence(x: Fingerprint, y: Fingerprint, bar: DedupParams) -> tuple[str, float, float] | None:
-    if MediaType.TEXT in (x.media_type, y.media_type):
-        if x.media_type == y.media_type and x.minhash is not None and y.minhash is not None:
-            return "minhash", minhash_similarity(x.minhash, y.minhash), bar.text_min
-        return None
-    if x.audio is not None and y.audio is not None and min(len(x.audio), len(y.audio)) >= bar.chromaprint_min_items:
-        return "chromaprint", audio_match(x.audio, y.audio).score, bar.audio_min
-    if x.audio_bands is not None and y.audio_bands is not None and len(x.audio_bands) and len(y.audio_bands):
-        return "band", audio_match(x.audio_bands, y.audio_bands).score, bar.band_min
-    return None
