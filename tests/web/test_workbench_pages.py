@@ -122,6 +122,7 @@ def test_the_server_is_ready_once_models_are_loaded_and_call_outs_warmed(service
                                                                          pile: dict[str, str]) -> None:  # noqa: F811
     from triage.api.app import create_app
 
+    service.wait_jobs()  # the uploads' lineage jobs write fingerprints after the pieces are ready: let them finish
     with TestClient(create_app(service.settings, workers=0)) as restarted:  # the same data, a server just started
         deadline = time.monotonic() + 30
         while (reply := restarted.get("/api/ready")).status_code == 503 and time.monotonic() < deadline:
