@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.lineage.test_sound import SR, melody, noise, place, tone
+from tests.lineage.helpers import SR, melody, noise, place, tone
 from triage.lineage.landmarks import (
     MAX_REPEATS,
     Peaks,

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.lineage.helpers import assert_near
 from triage.domain import MediaLimits
 from triage.lineage.frame_track import FrameTrack, frame_track, phash
 from triage.lineage.pictures import PictureIndex, match
@@ -83,15 +84,6 @@ def encode(frames: np.ndarray, path: Path, filters: str = "", crf: int = 23) -> 
 
 def track(frames: np.ndarray, path: Path, filters: str = "", crf: int = 23) -> FrameTrack:
     return frame_track(encode(frames, path, filters, crf), "mov", "an MP4 video", MediaLimits())
-
-
-def assert_near(span, start: float, end: float) -> None:  # type: ignore[no-untyped-def]
-    assert abs(span.start - start) <= 1.0 and abs(span.end - end) <= 1.0, (span, start, end)
-
-
-@pytest.fixture(scope="module")
-def tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("pictures")
 
 
 @pytest.fixture(scope="module")

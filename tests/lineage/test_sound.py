@@ -1,6 +1,7 @@
 """Partial reuse of sound: planted excerpts are found with their ranges on both sides, look-alikes are not.
 
-Media are made here: numpy melodies and noise, espeak-ng speech, ffmpeg for speed changes and lossy codecs.
+Media are made here: numpy melodies and noise (tests/lineage/helpers.py), espeak-ng speech, ffmpeg for speed
+changes and lossy codecs.
 """
 
 from __future__ import annotations
@@ -12,45 +13,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from triage.lineage.landmarks import SAMPLE_RATE, Peaks, find_peaks, landmarks
-from triage.lineage.sound import SoundIndex, match
+from tests.lineage.helpers import SR, assert_near, melody, noise, place, tone
+from triage.lineage.landmarks import Peaks, find_peaks, landmarks
+from triage.lineage.sound import match
+from triage.lineage.sound_index import SoundIndex
 from triage.lineage.types import ReuseKind
 
-SR = SAMPLE_RATE
 needs_tools = pytest.mark.skipif(not (shutil.which("ffmpeg") and shutil.which("espeak-ng")),
                                  reason="needs the ffmpeg and espeak-ng commands")
-
-
-def melody(seconds: float, seed: int) -> np.ndarray:
-    """A random tune (no repeated phrase): harmonic notes with decaying envelopes, and a soft click track."""
-    rng = np.random.default_rng(seed)
-    out = np.zeros(int(seconds * SR), dtype=np.float32)
-    t = 0.0
-    scale = 220.0 * 2 ** (np.array([0, 2, 4, 7, 9, 12, 14, 16, 19, 21, 24]) / 12)
-    while t < seconds:
-        length = float(rng.uniform(0.12, 0.4))
-        n = int(min(length, seconds - t) * SR)
-        tt = np.arange(n) / SR
-        f0 = float(rng.choice(scale)) * float(rng.choice([0.5, 1.0, 1.0]))
-        env = np.exp(-tt * rng.uniform(3, 9)) * np.minimum(1.0, tt / 0.005)
-        note = sum(np.sin(2 * np.pi * f0 * k * tt + rng.uniform(0, 6)) / k for k in range(1, 6))
-        start = int(t * SR)
-        out[start:start + n] += (0.25 * env * note).astype(np.float32)
-        t += length
-    return out
-
-
-def noise(seconds: float, seed: int, level: float = 0.2) -> np.ndarray:
-    """Broadband noise with a random clapping envelope: what applause looks like to a spectrogram."""
-    rng = np.random.default_rng(seed)
-    n = int(seconds * SR)
-    claps = np.repeat(rng.uniform(0.3, 1.0, n // 400 + 1), 400)[:n]
-    return (level * claps * rng.standard_normal(n)).astype(np.float32)
-
-
-def tone(seconds: float, *freqs: float) -> np.ndarray:
-    t = np.arange(int(seconds * SR)) / SR
-    return (0.3 * sum(np.sin(2 * np.pi * f * t) for f in freqs) / len(freqs)).astype(np.float32)
 
 
 def speech(text: str, voice: str, tmp: Path) -> np.ndarray:
@@ -83,16 +53,6 @@ def transformed(audio: np.ndarray, tmp: Path, args: list[str], suffix: str = ".w
     return ffmpeg_audio(write_wav(audio, tmp / f"in-{abs(hash(audio.tobytes())) % 10**10}.wav"), tmp, args, suffix)
 
 
-def place(length_s: float, *parts: tuple[float, np.ndarray]) -> np.ndarray:
-    """A track of `length_s` seconds with each (start, audio) part mixed in."""
-    out = np.zeros(int(length_s * SR), dtype=np.float32)
-    for start, audio in parts:
-        i = int(start * SR)
-        piece = audio[: len(out) - i]
-        out[i:i + len(piece)] += piece
-    return out
-
-
 def fade(audio: np.ndarray, seconds: float) -> np.ndarray:
     n = min(int(seconds * SR), len(audio) // 2)
     ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
@@ -122,11 +82,6 @@ TEXT = ("Once upon a time a lighthouse keeper lived alone on a small island. Eve
 
 
 @pytest.fixture(scope="module")
-def tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("sound")
-
-
-@pytest.fixture(scope="module")
 def source() -> np.ndarray:
     return melody(20.0, seed=1)
 
@@ -150,10 +105,6 @@ THEME = melody(6.0, seed=77)
 def only(found: list, source: str = "A"):  # type: ignore[no-untyped-def]
     assert [r.source for r in found] == [source], found
     return found[0]
-
-
-def assert_near(span, start: float, end: float) -> None:  # type: ignore[no-untyped-def]
-    assert abs(span.start - start) <= 1.0 and abs(span.end - end) <= 1.0, (span, start, end)
 
 
 @needs_tools

@@ -77,7 +77,7 @@ class _Postings:
 
 
 class PictureIndex:
-    """Frame tracks of many videos by hash band. Like sound.SoundIndex: pending adds, tombstoned removals."""
+    """Frame tracks of many videos by hash band. Like sound_index.SoundIndex: pending adds, tombstoned removals."""
 
     def __init__(self, assets: Iterable[str] = ()) -> None:
         self.assets: set[str] = set(assets)

@@ -22,6 +22,7 @@ from triage.domain import MediaLimits, Transcript
 from triage.lineage import pictures, sound, words
 from triage.lineage.frame_track import FrameTrack, frame_track, track_from_frames
 from triage.lineage.landmarks import Peaks, find_peaks
+from triage.lineage.sound_index import SoundIndex
 from triage.lineage.types import Reuse
 from triage.media.encode import read_wav
 from triage.media.ocr import OcrLine
@@ -46,7 +47,7 @@ Progress = Callable[[int, int], None]
 class Archive:
     """Every ready content's fingerprints, indexed for partial matches."""
 
-    sound: sound.SoundIndex = field(default_factory=sound.SoundIndex)
+    sound: SoundIndex = field(default_factory=SoundIndex)
     words: words.WordIndex = field(default_factory=words.WordIndex)
     pictures: pictures.PictureIndex = field(default_factory=pictures.PictureIndex)
     known: set[str] = field(default_factory=set)
