@@ -21,6 +21,7 @@ from triage.domain import Embedding, Status
 from triage.encoders.base import Encoders
 from triage.encoders.fake import FakeTextEncoder
 from triage.service import cache as cache_module
+from triage.service import lineage_update
 from triage.service.cache import PoolCache, pool_signature
 from triage.service.clusters import clusters
 from triage.service.decisions import record
@@ -32,7 +33,7 @@ from triage.service.shortlist import shortlist
 from triage.service.verdicts import keep, take_back, unkeep
 from triage.store.artifacts import put_artifact, replace_vectors
 from triage.store.callouts import set_exemplar, upsert_callout
-from triage.store.schema import Artifact, Content, Submission, Vector
+from triage.store.schema import LINEAGE_KINDS, POOL_ARTIFACTS, Artifact, Content, Submission, Vector
 from triage.store.store import Store
 
 THEMES = (["fox", "den", "burrow", "tail", "cub"], ["river", "boat", "paddle", "bank", "current"],
@@ -297,6 +298,32 @@ def test_erasing_a_piece_changes_its_pools(store: Store, models: Encoders, tmp_p
     time.sleep(0.002)
     erase(store, submissions=["s_000004"], index_dir=tmp_path / "indexes")
     assert {"lawn", None} <= changed(store, models, before)
+
+
+def test_lineage_fingerprints_leave_every_pool_as_it_was(store: Store, models: Encoders) -> None:
+    """Lineage's job writes its fingerprint files after a piece is ready; no pool reads them, so no pool's cache is
+    thrown away for them. The same write of a kind pools read changes the signature (the test can fail)."""
+    with store.db.session() as session:
+        sha = session.get(Submission, "s_000003").sha256  # type: ignore[union-attr]
+        assert sha is not None
+    for kind in LINEAGE_KINDS:
+        before = signatures(store, models)
+        with store.db.session() as session:
+            put_artifact(session, sha, kind, model="test-1", path=f"derived/{kind}.npz")
+        assert changed(store, models, before) == set(), kind
+    before = signatures(store, models)
+    with store.db.session() as session:
+        put_artifact(session, sha, "fingerprints", data={"new": "kind"})
+    assert {"lawn", None} <= changed(store, models, before)  # artifacts are marked archive-wide
+
+
+def test_the_lineage_kinds_are_the_ones_lineage_writes(store: Store) -> None:
+    """The kinds left out of the signature are exactly lineage's, and the migrated index holds the schema's text."""
+    assert set(LINEAGE_KINDS) == {lineage_update.PEAKS, lineage_update.FRAMES}
+    with store.db.engine.connect() as connection:
+        made = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_artifacts_pool_newest'").scalar_one()
+    assert made.endswith(POOL_ARTIFACTS)
 
 
 def test_the_signature_reads_indexes_not_tables(store: Store, models: Encoders) -> None:

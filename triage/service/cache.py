@@ -17,7 +17,7 @@ from collections.abc import Callable, Hashable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from triage.domain import Status
@@ -41,6 +41,7 @@ from triage.service.rescore import load_snapshot
 from triage.service.rescore import signature as snapshot_signature
 from triage.store.callouts import get_callout
 from triage.store.schema import (
+    POOL_ARTIFACTS,
     Artifact,
     Callout,
     Content,
@@ -114,7 +115,10 @@ def _signature(session: Session, callout_id: str | None,
     # (which the count did not see either). Erasure (`service.erase_rows.tombstone`) deletes a content's artifacts
     # only when every submission holding those bytes is erased, and makes each of those submissions a tombstone
     # (status erased, updated_at now): every pool that held one loses a ready piece, so its count above changes.
-    marks: list[tuple[object, ...]] = [vectors, (session.scalar(select(func.max(Artifact.id))),)]
+    # Lineage's fingerprint files are left out (ix_artifacts_pool_newest, one lookup): their job writes them after a
+    # piece is ready, no pool reads them, and counting them would throw every pool's cache away once more.
+    pool_artifacts = select(func.max(Artifact.id)).where(text(POOL_ARTIFACTS))
+    marks: list[tuple[object, ...]] = [vectors, (session.scalar(pool_artifacts),)]
     marks.append((session.scalar(select(func.max(Content.updated_at))),))  # ix_contents_updated: one lookup
     verdicts_q = select(DuplicateOverride.submission_a, DuplicateOverride.submission_b, DuplicateOverride.verdict)
     if callout_id:  # a verdict on other call-outs' submissions changes nothing here

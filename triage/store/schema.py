@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -119,11 +120,24 @@ class Submission(Base):
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
+# Artifact kinds that only remix lineage reads (service.lineage_update writes them), and the condition that leaves
+# them out. A partial index holds this exact text, and a query must repeat it literally (not with bound
+# parameters) for SQLite to use that index.
+LINEAGE_KINDS = ("lineage_peaks", "lineage_frames")
+POOL_ARTIFACTS = "kind NOT IN ('lineage_peaks', 'lineage_frames')"
+
+
 class Artifact(Base):
     """Something derived from one content: a transcript, a thumbnail file, fingerprints. Records its model."""
 
     __tablename__ = "artifacts"
-    __table_args__ = (UniqueConstraint("sha256", "kind", name="uq_artifact_kind"),)
+    __table_args__ = (
+        UniqueConstraint("sha256", "kind", name="uq_artifact_kind"),
+        # The newest artifact a pool can depend on, as one lookup (service.cache's signature): lineage's fingerprint
+        # files are made after a piece is ready, by their own job, and no pool reads them.
+        Index("ix_artifacts_pool_newest", "id", sqlite_where=text(POOL_ARTIFACTS),
+              postgresql_where=text(POOL_ARTIFACTS)),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     sha256: Mapped[str] = mapped_column(ForeignKey("contents.sha256"))
