@@ -132,14 +132,11 @@ class Archive:
                             allow_outside=allow_outside)
 
     def piece(self, submission: str, *, callout_id: str | None = None) -> dict[str, Any]:
-        """One submission (id or external id) as `triage show --json` tells it: status, error, probe, transcript,
-        text, the words in its pictures, its derived files..."""
-        from triage.service.listing import named
-        from triage.service.views import submission_dict
+        """One submission (id or external id, only within `callout_id` when given) as `triage show --json` tells it:
+        status, error, probe, transcript, text, the words in its pictures, its derived files..."""
+        from triage.service.pieces import shown
 
-        row = named(self.store, submission, callout_id)
-        with self.store.db.session() as session:
-            return submission_dict(session, row)
+        return shown(self.store, submission, callout_id)
 
     def file(self, submission: str, kind: str = "poster") -> Path | None:
         """Where a derived file of a piece lies ("poster" for pictures and videos, "audio16k"), or None."""

@@ -11,9 +11,9 @@ from triage.cli import cli
 from triage.cli.output import emit_json, table
 from triage.config import Settings
 from triage.service import exemplars
-from triage.service.views import callout_dict, submission_dict
+from triage.service.pieces import shown
+from triage.service.views import callout_dict
 from triage.store.callouts import list_callouts, status_counts, upsert_callout
-from triage.store.submissions import lookup
 from triage.timefmt import clock
 
 
@@ -106,9 +106,7 @@ def status(settings: Settings, as_json: bool) -> None:
 def show(settings: Settings, ref: str, callout_id: str | None, as_json: bool) -> None:
     """Show one submission by id or external id: status, error, media type, duration, probe, transcript, and
     the words printed in its pictures."""
-    store = runtime.open_store(settings)
-    with store.db.session() as session:
-        data = submission_dict(session, lookup(session, ref, callout_id))
+    data = shown(runtime.open_store(settings), ref, callout_id)
     if as_json:
         emit_json(data)
         return

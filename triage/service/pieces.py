@@ -1,16 +1,19 @@
-"""What the pages show about a piece itself, whatever the ranking: who made it, what it is, its waveform,
-keyframes and words."""
+"""What the pages, `triage show` and `Archive.piece` tell about a piece itself, whatever the ranking: who made it,
+what it is, its waveform, keyframes and words."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
+from triage.service.views import submission_dict
 from triage.store.artifacts import artifacts_by_sha
 from triage.store.schema import Submission
 from triage.store.store import Store
+from triage.store.submissions import lookup
 
 EXCERPT_CHARS = 600
 
@@ -35,6 +38,13 @@ class PieceFacts:
     peaks: tuple[float, ...]  # the waveform, loudest = 1, for pieces with sound
     frames: tuple[Frame, ...]  # keyframe thumbnails of videos, in time order
     excerpt: str  # the start of a text's words
+
+
+def shown(store: Store, ref: str, callout_id: str | None = None) -> dict[str, Any]:
+    """Everything `triage show --json` tells of one submission (id or external id; only within `callout_id` when
+    one is given), for the CLI and `Archive.piece` alike. NotFound when there is none."""
+    with store.db.session() as session:
+        return submission_dict(session, lookup(session, ref, callout_id))
 
 
 def facts(store: Store, submission_ids: Iterable[str]) -> dict[str, PieceFacts]:
