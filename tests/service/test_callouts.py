@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from triage import runtime
+from triage.api.schemas import CalloutCreate
 from triage.config import Settings
-from triage.errors import Conflict, InvalidSubmission, NotFound
+from triage.errors import BadRequest, Conflict, InvalidSubmission, NotFound
 from triage.service.callouts import (
     callout_detail,
     callouts_with_counts,
     close_callout,
     create_callout,
+    import_callouts,
     open_callouts,
     update_callout,
 )
 from triage.service.uploads import FIELD_LIMITS, field_value
+from triage.store.callouts import upsert_callout
 
 
 def test_create_update_and_close_say_which_scores_go_stale(settings: Settings) -> None:
@@ -46,3 +51,24 @@ def test_an_upload_field_is_stripped_and_bounded_by_its_column() -> None:
     assert field_value({}, "title") is None and field_value({"title": "   "}, "title") is None
     with pytest.raises(InvalidSubmission, match="title is longer than"):
         field_value({"title": "x" * (FIELD_LIMITS["title"] + 1)}, "title")
+
+
+def test_an_import_creates_and_updates_in_one_transaction(settings: Settings,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    store = runtime.open_store(settings)
+    create_callout(store, "lawn", title="Lawn", brief="foxes", prompts=None, negative_prompts=None)
+    done = import_callouts(store, [
+        CalloutCreate(id="river", title="River", prompts=["water"]), CalloutCreate(id="lawn", brief="dogs")])
+    assert [(c["id"], c["title"], c["brief"], c["prompts"], created) for c, created in done] == [
+        ("river", "River", "", ["water"], True), ("lawn", "Lawn", "dogs", [], False)]
+    assert [c["id"] for c in callouts_with_counts(store)] == ["lawn", "river"]
+
+    def refuse_sea(session: Any, callout_id: str, **fields: Any) -> Any:
+        if callout_id == "sea":
+            raise BadRequest("the database refused it")
+        return upsert_callout(session, callout_id, **fields)
+
+    monkeypatch.setattr("triage.service.callouts.upsert_callout", refuse_sea)
+    with pytest.raises(BadRequest):
+        import_callouts(store, [CalloutCreate(id="pond"), CalloutCreate(id="sea")])
+    assert [c["id"] for c in callouts_with_counts(store)] == ["lawn", "river"]  # "pond" went with "sea"

@@ -119,9 +119,10 @@ class Archive:
 
     def import_callouts(self, path: str | Path) -> list[dict[str, Any]]:
         """Create or update the call-outs of a JSON list (`triage callouts import`), each checked before any is
-        written; the call-outs as `create_callout` gives them."""
-        return [self.create_callout(c.id, title=c.title, brief=c.brief, prompts=c.prompts,
-                                    negative_prompts=c.negative_prompts) for c in checked_callouts(Path(path))]
+        written and all in one transaction; the call-outs as `create_callout` gives them."""
+        from triage.service.callouts import import_callouts
+
+        return [callout for callout, _ in import_callouts(self.store, checked_callouts(Path(path)))]
 
     def ingest(self, callout_id: str, *, manifest: str | Path | None = None,
                paths: Sequence[str | Path] | None = None, allow_outside: bool = False) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from triage.cli import cli
 from triage.cli.output import emit_json, table
 from triage.config import Settings
 from triage.service import exemplars
+from triage.service.callouts import import_callouts
 from triage.service.pieces import shown
 from triage.service.views import callout_dict
 from triage.store.callouts import list_callouts, status_counts, upsert_callout
@@ -128,12 +129,6 @@ def import_(settings: Settings, file: Path) -> None:
     from triage.api.archive_more import checked_callouts
 
     # Every entry checked before any is written, with the API's rules: a string of prompts is not a list of them.
-    checked = checked_callouts(file)
-    store = runtime.open_store(settings)
-    done = []
-    with store.db.session() as session:
-        for c in checked:
-            _, created = upsert_callout(session, c.id, title=c.title, brief=c.brief, prompts=c.prompts,
-                                        negative_prompts=c.negative_prompts)
-            done.append(f"{'created' if created else 'updated'} call-out {c.id}")
-    click.echo("\n".join(done))  # only once committed: a failed import changes nothing
+    done = import_callouts(runtime.open_store(settings), checked_callouts(file))
+    # only once committed: a failed import changes nothing
+    click.echo("\n".join(f"{'created' if created else 'updated'} call-out {c['id']}" for c, created in done))

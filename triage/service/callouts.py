@@ -3,7 +3,8 @@ saved scores a change makes stale (the caller queues their re-scoring)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -74,6 +75,28 @@ def update_callout(store: Store, callout_id: str, *, title: str | None, brief: s
         callout, _ = upsert_callout(session, callout_id, title=title, brief=brief, prompts=prompts,
                                     negative_prompts=negative_prompts, is_open=is_open)
         return callout_dict(callout), _words(callout) != before, _scored_others(store, session, callout_id)
+
+
+class CalloutFields(Protocol):
+    """A call-out's fields as a file of them gives them (the API's CalloutCreate, checked)."""
+
+    id: str
+    title: str | None
+    brief: str | None
+    prompts: list[str] | None
+    negative_prompts: list[str] | None
+
+
+def import_callouts(store: Store, callouts: Iterable[CalloutFields]) -> list[tuple[dict[str, Any], bool]]:
+    """Create each call-out, or update the fields given, for `triage callouts import` and `Archive.import_callouts`.
+    One transaction, so a failure writes none of them. Returns each call-out with whether it was created."""
+    done = []
+    with store.db.session() as session:
+        for c in callouts:
+            callout, created = upsert_callout(session, c.id, title=c.title, brief=c.brief, prompts=c.prompts,
+                                              negative_prompts=c.negative_prompts)
+            done.append((callout_dict(callout), created))
+    return done
 
 
 def close_callout(store: Store, callout_id: str) -> dict[str, Any]:
