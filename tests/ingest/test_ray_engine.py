@@ -3,8 +3,10 @@ missing model is handled as locally (one file failed, or the batch stopped and r
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -25,13 +27,16 @@ from triage.api.app import create_app
 from triage.config import Settings
 from triage.errors import ModelUnavailable, ProcessingFailed
 from triage.ingest.engine import Request
-from triage.ingest.ray_engine import RayEngine, RayWorkerPool
+from triage.ingest.ray_engine import RayEngine, RayWorkerPool, spread
 from triage.ingest.runner import ItemResult, ingest
 from triage.ingest.sources import Source, from_paths
 from triage.jobs import handlers
 from triage.jobs.handlers import JobContext
+from triage.lineage.types import Reuse, ReuseKind
 from triage.runtime import worker_analyser
+from triage.service.lineage_update import rebuild_lineage
 from triage.store.callouts import upsert_callout
+from triage.store.lineage import all_matches
 from triage.store.schema import Submission, Vector
 from triage.store.store import Store
 
@@ -95,6 +100,43 @@ def test_ray_batch_stores_what_a_local_batch_stores(tmp_path: Path, cluster: Non
     assert local_vectors.keys() == remote_vectors.keys() and local_vectors
     for key, vector in local_vectors.items():
         np.testing.assert_array_equal(remote_vectors[key], vector)
+
+
+def _texts(folder: Path) -> list[Path]:
+    """A poem, a story quoting 35 of its words, and a sequel quoting the story: text reuse for the rebuild."""
+    rng = random.Random(7)
+    made_up = [a + b for a in ("ka", "lo", "mi", "ne", "ru", "ta", "vo", "zi") for b in ("dor", "fin", "gal", "hem")]
+    poem, own = (" ".join(rng.choice(made_up) for _ in range(n)) for n in (60, 40))
+    texts = {"poem": f"A poem. {poem}", "story": f"It began. {own}. Then: {' '.join(poem.split()[10:45])}. End.",
+             "sequel": f"My own words first. Then the story: {own}. Nothing else."}
+    folder.mkdir()
+    for name, text in texts.items():
+        (folder / f"{name}.txt").write_text(text)
+    return [folder / f"{name}.txt" for name in texts]
+
+
+def test_a_lineage_rebuild_on_ray_stores_what_a_local_rebuild_stores(tmp_path: Path, cluster: None) -> None:
+    settings = _settings(tmp_path, "data")
+    store = _store(settings)
+    # The same speech three ways (sound), a video's frames after a black intro (pictures), quoted texts (words).
+    media = [MEDIA / "good" / name for name in ("speech.wav", "speech.mp3", "speech.mp4", "scene_cut.mp4",
+                                                 "black_intro.mp4")]
+    ingest(store, "lawn", list(from_paths([*media, *_texts(tmp_path / "texts")])), runtime.analysis_engine(settings),
+           max_file_bytes=settings.max_file_bytes)
+
+    def stored() -> list[Reuse]:
+        with store.db.session() as session:
+            return all_matches(session)
+
+    local = rebuild_lineage(store)
+    found = stored()
+    assert {r.kind for r in found} == {ReuseKind.AUDIO, ReuseKind.VIDEO, ReuseKind.TEXT}
+    heard: list[tuple[int, int]] = []
+    on_ray = rebuild_lineage(store, progress=lambda done, total: heard.append((done, total)),
+                             spread=functools.partial(spread, workers=2))
+    assert on_ray == local and stored() == found  # the same reuses, written in the same order
+    assert heard[-1] == (local["matched"], local["matched"])
+    assert _cpus_back(2)  # the tasks let go of the cluster's CPUs
 
 
 def _crash_while_queued(engine: RayEngine, request: Request) -> None:
@@ -272,6 +314,26 @@ def test_cli_ingest_with_the_ray_engine(tmp_path: Path, cli_env: dict[str, str],
     assert job["status"] == "done" and job["result"]["recomputed"] == 1 and job["result"]["errors"] == []
     local_only = subprocess.run([*triage_cmd(), "reprocess", "--workers", "2"], env=env, capture_output=True,
                                 text=True, timeout=300)
+    assert local_only.returncode == 2 and "--workers and --ray-address need --engine ray" in local_only.stderr
+
+
+def test_cli_lineage_rebuild_with_the_ray_engine(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """`triage lineage rebuild --engine ray`, on a private Ray instance, finds what the local rebuild finds."""
+    settings = _settings(tmp_path, "data")  # the folders cli_env names
+    store = _store(settings)
+    ingest(store, "lawn", list(from_paths(_texts(tmp_path / "texts"))), runtime.analysis_engine(settings),
+           max_file_bytes=settings.max_file_bytes)
+    env = {**cli_env, "TRIAGE_THREADS": "1"}
+    runs = []
+    for engine in ([], ["--engine", "ray", "--workers", "2"]):
+        done = subprocess.run([*triage_cmd(), "lineage", "rebuild", *engine], env=env, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        with store.db.session() as session:
+            runs.append((done.stdout, all_matches(session)))
+    assert runs[0] == runs[1] and runs[0][0] == "matched 3 pieces: 2 reuses found\n"
+    local_only = subprocess.run([*triage_cmd(), "lineage", "rebuild", "--workers", "2"], env=env,
+                                capture_output=True, text=True, timeout=300)
     assert local_only.returncode == 2 and "--workers and --ray-address need --engine ray" in local_only.stderr
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import click
 
 from triage import runtime
 from triage.cli import cli
+from triage.cli.engine import engine_options, with_engine
 from triage.cli.output import emit_json, one_line, table
 from triage.config import Settings
 
@@ -55,12 +57,23 @@ def show(settings: Settings, ref: str, callout_id: str | None, as_json: bool) ->
 
 
 @lineage_group.command(name="rebuild")
+@engine_options
 @click.pass_obj
-def rebuild(settings: Settings) -> None:
-    """Find every reuse again, over the whole archive (after a change of matcher, or to check)."""
+def rebuild(settings: Settings, engine: str | None, workers: int | None, ray_address: str | None) -> None:
+    """Find every reuse again, over the whole archive (after a change of matcher, or to check). With the Ray
+    engine, the matching is shared out over Ray tasks (--workers of them) with the same result."""
     from triage.service.lineage_update import rebuild_lineage
 
-    done = rebuild_lineage(runtime.open_store(settings))
+    settings = with_engine(settings, engine, workers, ray_address)
+    spread = None
+    if settings.engine == "ray":
+        from triage.ingest.ray_engine import require_ray
+        from triage.ingest.ray_engine import spread as ray_spread
+
+        require_ray()  # before the fingerprints are read, not after
+        spread = functools.partial(ray_spread, address=settings.ray_address, workers=settings.ray_workers,
+                                   threads=settings.threads)
+    done = rebuild_lineage(runtime.open_store(settings), spread=spread)
     click.echo(f"matched {done['matched']} pieces: {done['reuses']} reuses found")
 
 

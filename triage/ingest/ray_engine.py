@@ -7,6 +7,7 @@ pipeline code runs in both places; only where `analyse` executes changes.
 
 A batch job owns its `RayWorkerPool` through one `RayEngine`. The server starts one pool and gives each job
 its own `RayEngine` over it, so several job threads wait on their own files while sharing the workers.
+`spread` runs a batch's pure computation in shares as plain Ray tasks (the lineage rebuild's matching).
 
 Install with `pip install 'triage[ray]'`. Without an address (argument or RAY_ADDRESS), a private Ray instance
 is started on this machine for the batch and stopped after it; with one (`host:6379`, `ray://host:10001` or
@@ -298,3 +299,31 @@ class RayEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def spread(work: Callable[[Any, int, int], Any], shared: Any, *, address: str | None = None,
+           workers: int | None = None, threads: int = 1) -> list[Any]:
+    """Run `work(shared, share, shares)` for every share as a Ray task, `threads` CPUs each, and return the
+    results in share order: a batch's pure computation (the lineage rebuild's matching) spread over the cluster.
+
+    `shared` goes through the object store once, and the caller writes the results, so tasks need neither the
+    data directory nor the database. Shares: `workers`, else the cluster's CPUs / threads. Ray starts or is
+    joined as for the workers (`RayWorkerPool`), and a private instance is stopped after.
+    """
+    ray = _ray()
+    started_here = not ray.is_initialized()
+    if started_here:
+        with _own_signal_handlers():
+            ray.init(address=address or os.environ.get("RAY_ADDRESS") or "local", include_dashboard=False,
+                     log_to_driver=False, logging_level=logging.WARNING, configure_logging=False)
+    try:
+        shares = workers or max(1, int(ray.cluster_resources().get("CPU", 1)) // threads)
+        task = ray.remote(num_cpus=threads)(work)
+        everything = ray.put(shared)
+        try:
+            return list(ray.get([task.remote(everything, share, shares) for share in range(shares)]))
+        except ray.exceptions.RayError as exc:
+            raise ProcessingFailed(f"a share of the batch failed on Ray: {type(exc).__name__}: {exc}") from exc
+    finally:
+        if started_here:
+            ray.shutdown()

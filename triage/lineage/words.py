@@ -207,6 +207,12 @@ class WordIndex:
             self._pending = []
         return self._tail
 
+    def settle(self) -> None:
+        """What every search does first: slot the added texts into the tail, and merge the tail into the main
+        arrays once it has grown. (A rebuild that skips a search calls it, to keep the index as a search leaves it.)"""
+        if len(self._sorted_tail().hashes) > _TAIL_POSTINGS:
+            self._merge()
+
     def _merge(self) -> None:
         self._main = _Postings.concat([self._main, self._sorted_tail()])
         self._tail = _Postings.empty()
@@ -215,8 +221,7 @@ class WordIndex:
         """Every passage of an indexed text found in `words` (the piece `key`), assets' excepted, longest first:
         source = the indexed text (spans in its characters), user = `key` (spans in `words.unit`), score = B's words
         inside shared shingles (at least min_words), share = the user span over `words.length`."""
-        if len(self._sorted_tail().hashes) > _TAIL_POSTINGS:
-            self._merge()
+        self.settle()
         hashes = shingle_hashes(words.words)
         found_in = [part.lookup(hashes, self.max_postings) for part in (self._main, self._tail)]
         pieces, a_pos, b_pos = (np.concatenate([f[i] for f in found_in]) for i in range(3))

@@ -6,6 +6,10 @@ Platform assets are ordinary sources here: what matches them is stored like any 
 The matchers' own fingerprints are made from what ingest already stored (the 16 kHz audio, the original video,
 the text, transcript and printed words) and kept as artifacts, so a rebuild or a restart never decodes twice.
 The archive's inverted indexes live in memory, one per database, and take new pieces one at a time.
+
+A rebuild matches each piece against those before it. Given a `Spread` (Ray tasks, chosen by the caller), the
+matching is shared out: every share builds the same archive piece by piece and matches every n-th piece, and this
+process writes what they found as the local rebuild does.
 """
 
 from __future__ import annotations
@@ -67,6 +71,13 @@ class Prints:
     track: FrameTrack | None
     written: str | None  # a text piece's words: indexed as a source
     heard: list[words.PieceWords]  # every form the piece's words take, matched against written sources
+
+
+# A rebuild's share of the matching: work(prints of every ready content, oldest first, share, shares) -> what the
+# share's pieces contain, by their number in that list.
+ShareWork = Callable[[list[Prints], int, int], dict[int, list[Reuse]]]
+# Runs a ShareWork for every share somewhere (ingest/ray_engine.spread: Ray tasks) and returns the shares' results.
+Spread = Callable[[ShareWork, list[Prints]], list[dict[int, list[Reuse]]]]
 
 
 def _ready(session: Session) -> list[str]:
@@ -225,8 +236,11 @@ def update_lineage(store: Store, shas: Iterable[str], progress: Progress | None 
     return {"matched": len(prints), "reuses": stored}
 
 
-def rebuild_lineage(store: Store, progress: Progress | None = None) -> dict[str, Any]:
-    """Forget every stored reuse and find them all again: each content, oldest first, against those before it."""
+def rebuild_lineage(store: Store, progress: Progress | None = None, spread: Spread | None = None) -> dict[str, Any]:
+    """Forget every stored reuse and find them all again: each content, oldest first, against those before it.
+    Here, or shared out by `spread` with the same result."""
+    if spread is not None:
+        return _rebuild_spread(store, spread, progress)
     archive = Archive()
     with store.db.session() as session:
         ready = _ready(session)
@@ -244,4 +258,40 @@ def rebuild_lineage(store: Store, progress: Progress | None = None) -> dict[str,
                 progress(start + batch.index(sha) + 1, len(ready))
     with _ARCHIVES_LOCK:
         _ARCHIVES[str(store.db.engine.url)] = archive
+    return {"matched": len(ready), "reuses": stored}
+
+
+def match_share(prints: list[Prints], share: int, shares: int) -> dict[int, list[Reuse]]:
+    """What pieces number share, share + shares, ... of `prints` (oldest first) contain of the pieces before them:
+    the local rebuild's answers, since this builds its archive the same way, adding every piece in turn."""
+    archive = Archive()
+    found = {}
+    for number, piece in enumerate(prints):
+        if number % shares == share:
+            found[number] = match(archive, piece)
+        elif piece.heard:
+            # Matching a piece's words lets the words index merge its grown tail, which changes which stock phrases
+            # it skips: do it here too, so the next piece of this share meets the index the local rebuild has.
+            archive.words.settle()
+        _add(archive, piece)
+    return found
+
+
+def _rebuild_spread(store: Store, spread: Spread, progress: Progress | None) -> dict[str, Any]:
+    with store.db.session() as session:
+        ready = _ready(session)
+    prints: list[Prints] = []
+    for batch in _batches(ready, 200):  # the missing fingerprints are made and stored here, as locally
+        made = prints_of(store, batch)
+        prints += [made[sha] for sha in batch]
+    found = {number: reuses for share in spread(match_share, prints) for number, reuses in share.items()}
+    with store.db.session() as session:
+        rows.clear_matches(session)  # only now: a spread that fails leaves the stored reuses as they were
+    stored = 0
+    for number, sha in enumerate(ready):
+        with store.db.session() as session:
+            stored += rows.replace_matches(session, sha, found[number])
+        if progress:
+            progress(number + 1, len(ready))
+    forget_archive(store)  # this process built no archive: the next match here builds it from the database
     return {"matched": len(ready), "reuses": stored}

@@ -1,0 +1,61 @@
+"""A rebuild shared out (as on Ray) finds what the local rebuild finds: every share builds the archive piece by
+piece as the local rebuild does, and matches its own pieces only."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from tests.lineage.helpers import melody, place
+from triage.lineage import words
+from triage.lineage.landmarks import find_peaks
+from triage.lineage.types import Reuse, ReuseKind
+from triage.service.lineage_update import Prints, match_share
+
+
+def _text(sha: str, text: str) -> Prints:
+    return Prints(sha, None, None, text, [words.text_words(text)])
+
+
+def _sound(sha: str, audio: np.ndarray) -> Prints:
+    return Prints(sha, find_peaks(audio), None, None, [])
+
+
+def _archive() -> list[Prints]:
+    """Texts that quote a public passage and each other, between tunes that reuse each other's sound."""
+    rng = random.Random(3)
+    vocab = [f"{a}{b}" for a in ("ka", "lo", "mi", "ne", "ru", "ta", "vo", "zi") for b in ("dor", "fin", "gal", "hem")]
+
+    def filler(n: int) -> str:
+        return " ".join(rng.choice(vocab) for _ in range(n))
+
+    public = filler(40)
+    tune = melody(12.0, seed=5)
+    prints = [_sound("tune", tune)]
+    for i in range(8):
+        prints.append(_text(f"text{i}", f"{filler(30)} {public} {filler(30)}"))
+        if i % 3 == 0:
+            prints.append(_sound(f"remix{i}", place(14.0, (2.0 + i / 4, tune[16000 * i // 2:16000 * (i // 2 + 6)]))))
+    prints.append(_text("sequel", f"{filler(20)} {prints[1].written} {filler(20)}"))
+    return prints
+
+
+def _everything(prints: list[Prints], shares: int) -> dict[int, list[Reuse]]:
+    return {number: found for share in range(shares) for number, found in match_share(prints, share, shares).items()}
+
+
+@pytest.mark.parametrize("max_postings", [words.MAX_POSTINGS, 3])
+def test_shares_find_what_one_rebuild_finds(monkeypatch: pytest.MonkeyPatch, max_postings: int) -> None:
+    # A tail merged every few texts, and (in the second case) the public passage a stock phrase once 3 texts hold
+    # it in one part of the index: whether a text finds it depends on when the merges happened.
+    monkeypatch.setattr(words, "_TAIL_POSTINGS", 100)
+    monkeypatch.setattr(words.WordIndex.__init__, "__defaults__", ((), max_postings, words.MIN_WORDS))
+    prints = _archive()
+    alone = _everything(prints, 1)
+    assert set(alone) == set(range(len(prints)))
+    kinds = {r.kind for found in alone.values() for r in found}
+    assert kinds == {ReuseKind.AUDIO, ReuseKind.TEXT}
+    for shares in (2, 3):
+        assert _everything(prints, shares) == alone
