@@ -22,7 +22,7 @@ from triage.encoders.base import Encoders
 from triage.encoders.fake import FakeTextEncoder
 from triage.service import cache as cache_module
 from triage.service import lineage_update
-from triage.service.cache import PoolCache, pool_signature
+from triage.service.cache import PoolCache, View, pool_signature
 from triage.service.clusters import clusters
 from triage.service.decisions import record
 from triage.service.duplicates import set_override
@@ -215,6 +215,22 @@ def test_a_submission_leaving_the_pool_disappears(store: Store, models: Encoders
         row.status = Status.FAILED.value
     cached, fresh = both(shortlist, cache, store, models, "lawn", limit=3)
     assert cached == fresh and top["submission_id"] not in [i["submission_id"] for i in cached["items"]]
+
+
+def test_a_request_reads_one_pool_while_newer_ones_push_it_out(store: Store, models: Encoders) -> None:
+    """A request that began before a piece arrived keeps the pool it loaded, and everything it computes comes from
+    that pool, even after a newer request's entries pushed the old signature's out of the memo. (Loading the pool
+    again found one piece more, and scoring mixed arrays of two pools: an IndexError under uploads.)"""
+    cache = PoolCache()
+    early = View(store, models, "lawn", cache)
+    pool = early.pool()
+    time.sleep(0.002)
+    add_text(store, 300, "a fox in the den", callout="lawn")
+    late = View(store, models, "lawn", cache)
+    assert late.sig != early.sig and len(late.features().items) == len(pool.items) + 1
+    assert early.pool() is pool
+    scores, _, _ = early.scores()
+    assert len(early.features().items) == len(pool.items) and sorted(scores.ids) == sorted(pool.items)
 
 
 def signatures(store: Store, models: Encoders | None) -> dict[str | None, tuple[str, int]]:

@@ -12,13 +12,15 @@ Decisions and votes do not change scores: they have their own cheap marks, read 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import threading
 from collections.abc import Callable, Hashable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import bindparam, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import BindParameter
 
 from triage.domain import Status
 from triage.encoders.base import Encoders
@@ -54,6 +56,7 @@ from triage.store.schema import (
 from triage.store.store import Store
 
 T = TypeVar("T")
+_LOADINGS = itertools.count()  # each loading of a pool gets its own number (View.of_pool)
 Ranked = tuple[list[Scored], list[DuplicateGroup], list[Cluster]]
 Scores = tuple[PoolScores, list[DuplicateGroup], list[Cluster]]
 
@@ -83,31 +86,60 @@ def pool_signature(session: Session, callout_id: str | None, models: Encoders | 
     return sig, count
 
 
+# The signature's statements, built once: every request runs them, and building an ORM statement (the aliased
+# joins most) cost more Python time than SQLite took to answer it (a quarter of a warm page's request).
+_CALLOUT: BindParameter[str] = bindparam("callout_id")
+_READY = Submission.status == Status.READY.value
+_NEWEST_IN_CALLOUT = select(func.max(Submission.updated_at)).where(_READY, Submission.callout_id == _CALLOUT)
+_NEWEST_IN_ARCHIVE = select(func.max(
+    select(func.max(Submission.updated_at)).where(_READY, Submission.callout_id == Callout.id).scalar_subquery()
+)).select_from(Callout)
+_COUNT_IN_CALLOUT = select(func.count()).select_from(Submission).where(_READY, Submission.callout_id == _CALLOUT)
+_COUNT_IN_ARCHIVE = select(func.count()).select_from(Submission).where(_READY)
+_VECTORS_COUNT = select(func.count()).select_from(Vector)
+_VECTORS_NEWEST = select(func.max(Vector.id))
+_POOL_ARTIFACTS_NEWEST = select(func.max(Artifact.id)).where(text(POOL_ARTIFACTS))
+_CONTENTS_NEWEST = select(func.max(Content.updated_at))
+_VERDICTS = select(DuplicateOverride.submission_a, DuplicateOverride.submission_b, DuplicateOverride.verdict)
+_A, _B = aliased(Submission), aliased(Submission)
+# each verdict's two submissions looked up by id: `IN (the call-out's ids)` would list the whole pool first
+_VERDICTS_IN_CALLOUT = (_VERDICTS.outerjoin(_A, _A.id == DuplicateOverride.submission_a)
+                        .outerjoin(_B, _B.id == DuplicateOverride.submission_b)
+                        .where(or_(_A.callout_id == _CALLOUT, _B.callout_id == _CALLOUT)))
+_KEPT = select(DuplicateKeep.submission_id, DuplicateKeep.id).order_by(DuplicateKeep.id)
+_DECISIONS_MARK = select(func.count(), func.max(Decision.id), func.max(Decision.created_at))
+_CALLOUTS = select(Callout.id, Callout.title, Callout.brief, Callout.prompts, Callout.negative_prompts,
+                   Callout.exemplars, Callout.updated_at).order_by(Callout.id)
+
+
 def _signature(session: Session, callout_id: str | None,
                models: Encoders | None) -> tuple[str, int, tuple[object, ...]]:
     """`pool_signature`, and the vectors table's count and newest id (what the FAISS indexes are made from).
 
     Every request reads it, so each part is one index lookup or a range of one index, never a table's rows (at
-    1,000,000 pieces three scans made it 0.7-0.9 s; see benchmarks/RESULTS.md, issue 21)."""
+    1,000,000 pieces three scans made it 0.7-0.9 s; see benchmarks/RESULTS.md, issue 21). An unknown call-out is
+    a NotFound, found from the call-outs read here anyway."""
     # Every insert or update stamps updated_at with the current time, so count + newest stamp change with any
     # added, removed, moved or re-processed submission, without reading 10,000 rows into Python. Both are read from
     # ix_submissions_ready_mark (status, call-out, updated_at) alone, no submission row, and asked apart: the
     # newest is then one lookup per call-out, the count a walk along the index (together, 200 ms at 1,000,000
     # pieces; the archive's newest as one max over the index, 110 ms).
-    ready = Submission.status == Status.READY.value
+    callouts = session.execute(_CALLOUTS).all()
     if callout_id:
-        ready = ready & (Submission.callout_id == callout_id)
-        newest = session.scalar(select(func.max(Submission.updated_at)).where(ready))
+        if callout_id not in {row.id for row in callouts}:
+            get_callout(session, callout_id)  # its NotFound, with the hint how to create one
+        params = {"callout_id": callout_id}
+        newest = session.scalar(_NEWEST_IN_CALLOUT, params)
+        count = session.scalar(_COUNT_IN_CALLOUT, params) or 0
     else:
-        each = select(func.max(Submission.updated_at)).where(ready, Submission.callout_id == Callout.id)
-        newest = session.scalar(select(func.max(each.scalar_subquery())).select_from(Callout))
-    count = session.scalar(select(func.count()).select_from(Submission).where(ready)) or 0
+        newest = session.scalar(_NEWEST_IN_ARCHIVE)
+        count = session.scalar(_COUNT_IN_ARCHIVE) or 0
     # The vectors' count and newest id, asked apart: together SQLite scans the table for both, apart the newest id
     # is one lookup and the count reads the narrowest index, ix_vectors_ordinal (9 ms at 2,000,000 vectors, 135 ms
     # from the index of shas). The count stays: a re-processed content that gets fewer vectors than it had (none,
     # for a stage that found no words) removes rows without adding any above the newest id, and nothing else read
     # here need change then.
-    vectors = (session.scalar(select(func.count()).select_from(Vector)), session.scalar(select(func.max(Vector.id))))
+    vectors = (session.scalar(_VECTORS_COUNT), session.scalar(_VECTORS_NEWEST))
     # The artifacts' newest id without their count (a scan of a row per content): artifacts are removed in two
     # places only, and both change something else read here. `store.artifacts.put_artifact` replaces the one
     # artifact of a kind of a content: the count is the same after it whatever it did, and the new row takes an id
@@ -117,21 +149,13 @@ def _signature(session: Session, callout_id: str | None,
     # (status erased, updated_at now): every pool that held one loses a ready piece, so its count above changes.
     # Lineage's fingerprint files are left out (ix_artifacts_pool_newest, one lookup): their job writes them after a
     # piece is ready, no pool reads them, and counting them would throw every pool's cache away once more.
-    pool_artifacts = select(func.max(Artifact.id)).where(text(POOL_ARTIFACTS))
-    marks: list[tuple[object, ...]] = [vectors, (session.scalar(pool_artifacts),)]
-    marks.append((session.scalar(select(func.max(Content.updated_at))),))  # ix_contents_updated: one lookup
-    verdicts_q = select(DuplicateOverride.submission_a, DuplicateOverride.submission_b, DuplicateOverride.verdict)
-    if callout_id:  # a verdict on other call-outs' submissions changes nothing here
-        # each verdict's two submissions looked up by id: `IN (the call-out's ids)` would list the whole pool first
-        a, b = aliased(Submission), aliased(Submission)
-        verdicts_q = (verdicts_q.outerjoin(a, a.id == DuplicateOverride.submission_a)
-                      .outerjoin(b, b.id == DuplicateOverride.submission_b)
-                      .where(or_(a.callout_id == callout_id, b.callout_id == callout_id)))
-    verdicts: list[object] = list(session.execute(verdicts_q.order_by(DuplicateOverride.id)).all())
-    verdicts += session.execute(select(DuplicateKeep.submission_id, DuplicateKeep.id).order_by(DuplicateKeep.id)).all()
-    callouts = session.execute(select(Callout.id, Callout.title, Callout.brief, Callout.prompts,
-                                      Callout.negative_prompts, Callout.exemplars,
-                                      Callout.updated_at).order_by(Callout.id)).all()
+    marks: list[tuple[object, ...]] = [vectors, (session.scalar(_POOL_ARTIFACTS_NEWEST),)]
+    marks.append((session.scalar(_CONTENTS_NEWEST),))  # ix_contents_updated: one lookup
+    # a verdict on other call-outs' submissions changes nothing here
+    verdicts_q = _VERDICTS_IN_CALLOUT if callout_id else _VERDICTS
+    verdicts: list[object] = list(session.execute(verdicts_q.order_by(DuplicateOverride.id),
+                                                  {"callout_id": callout_id} if callout_id else {}).all())
+    verdicts += session.execute(_KEPT).all()
     models_ = (models.text.name, models.clip.name if models.clip else None) if models is not None else None
     parts = (count, newest, marks, verdicts, callouts, models_)
     return hashlib.sha256(repr(parts).encode()).hexdigest(), int(count), marks[0]
@@ -140,8 +164,7 @@ def _signature(session: Session, callout_id: str | None,
 def decisions_mark(session: Session) -> tuple[int, int | None, object]:
     """Changes whenever a decision is recorded or undone. An undo removes rows, and SQLite then hands the next row
     the id it freed: the newest time tells that row from the one undone."""
-    count, newest, when = session.execute(select(func.count(), func.max(Decision.id),
-                                                 func.max(Decision.created_at))).one()
+    count, newest, when = session.execute(_DECISIONS_MARK).one()
     return int(count), newest, when
 
 
@@ -160,35 +183,53 @@ class View:
         self.indexes = cache.indexes if cache is not None else Memo()
         self.gate: AbstractContextManager[object] = cache.gate if cache is not None else nullcontext()
         self.layouts: dict[str, object] = cache.layouts if cache is not None else {}
-        with store.db.session() as session:
-            if callout_id:
-                get_callout(session, callout_id)
+        self._pinned: tuple[int, Pool] | None = None
+        with store.db.session() as session:  # one session (one pooled connection) for all the marks
             self.sig, self.count, self.vectors_mark = _signature(session, callout_id, models)
-        self.marks_changed()
+            self._read_marks(session)
 
     def marks_changed(self) -> None:
         """Read the decisions' and votes' marks again (after this request recorded some): the pool's signature
         stands, so the request goes on with the same view."""
         with self.store.db.session() as session:
-            self.decisions_mark = decisions_mark(session)
-            self.votes_mark = votes.mark(session)
+            self._read_marks(session)
+
+    def _read_marks(self, session: Session) -> None:
+        self.decisions_mark = decisions_mark(session)
+        self.votes_mark = votes.mark(session)
 
     def get(self, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
-        """A value computed from this pool, remembered under `key` while the signature holds."""
+        """A value that depends on this signature but not on the whole pool (a query's embedding, a search narrowed
+        to an index's candidates), remembered under `key` while the signature holds."""
         return self.memo.get((self.callout_id or "*", self.sig, *key), compute)
 
+    def of_pool(self, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+        """A value computed from this view's pool, remembered with that very loading of it.
+
+        A newer signature's entries push this one's out of the memo, perhaps while this request runs; loading the
+        pool again then finds the pieces as they are now, which may be more. Keyed by the loading, the parts one
+        request reads (features, graph, scores, table) always come from one pool, never from two."""
+        loading, _ = self._loaded()
+        return self.get((*key, loading), compute)
+
+    def _loaded(self) -> tuple[int, Pool]:
+        if self._pinned is None:
+            def load() -> tuple[int, Pool]:
+                with self.gate, self.store.db.session() as session:
+                    return next(_LOADINGS), load_pool(session, self.callout_id, models=model_names(self.models))
+            self._pinned = self.get(("pool",), load)
+        return self._pinned
+
     def pool(self) -> Pool:
-        def load() -> Pool:
-            with self.gate, self.store.db.session() as session:
-                return load_pool(session, self.callout_id, models=model_names(self.models))
-        return self.get(("pool",), load)
+        """The pool as this view first loaded it (or found it remembered): the same object for the whole request."""
+        return self._loaded()[1]
 
     def groups(self) -> list[DuplicateGroup]:
         def compute() -> list[DuplicateGroup]:
             pool = self.pool()
             with self.gate, self.store.db.session() as session:
                 return pool_groups(session, pool)
-        return self.get(("groups",), compute)
+        return self.of_pool(("groups",), compute)
 
     def decisions(self) -> dict[str, str]:
         """Each piece's current decision, duplicate groups decided as one (the newest decision on a member)."""
@@ -197,10 +238,10 @@ class View:
                 with self.store.db.session() as session:
                     made = latest_with_ids(session, list(self.pool().items))
             else:
-                made = self.get(("decision ledger",), DecisionLedger).current(self.store, self.callout_id,
+                made = self.of_pool(("decision ledger",), DecisionLedger).current(self.store, self.callout_id,
                                                                                list(self.pool().items))
             return group_decisions(self.groups(), made)
-        return self.get(("decisions", self.decisions_mark), read)
+        return self.of_pool(("decisions", self.decisions_mark), read)
 
     def tallies(self) -> dict[str, Tally]:
         """Each piece's team votes, duplicate groups counted as one piece (pieces nobody rated are absent)."""
@@ -208,7 +249,7 @@ class View:
             with self.store.db.session() as session:
                 cast = votes.of(session, list(self.pool().items))
             return group_tallies(self.groups(), cast)
-        return self.get(("tallies", self.votes_mark), read)
+        return self.of_pool(("tallies", self.votes_mark), read)
 
     def _models(self) -> Encoders:
         if self.models is None:
@@ -222,7 +263,7 @@ class View:
             items = list(self.pool().items.values())
             with self.gate:
                 return smoothing_graph(items)
-        return self.get(("graph",), compute)
+        return self.of_pool(("graph",), compute)
 
     def features(self) -> PoolFeatures:
         """The pool's vectors stacked for scoring (views into the loaded pool's buffers, plus the pairs' norms): it
@@ -233,7 +274,7 @@ class View:
                 for modality in MODALITIES:  # now, not in the first search that needs it
                     features.rows(modality)
             return features
-        return self.get(("features",), compute)
+        return self.of_pool(("features",), compute)
 
     def callout_query(self) -> CalloutQuery:
         def embed() -> CalloutQuery:
@@ -254,16 +295,16 @@ class View:
             embed = self.models.text.encode if self.models is not None else None  # it helps name them, if given
             with self.gate:
                 return cluster_pool(items, k=k, embed=embed)
-        return self.get(("clusters", k), compute)
+        return self.of_pool(("clusters", k), compute)
 
     def table(self) -> PoolTable:
         """The pool's pieces as arrays for ranking (and their vectors for variety, made on first use): it depends on
         the pool only, so a ranking after a decision or a new search costs array work, not a pass per piece."""
-        return self.get(("table",), lambda: PoolTable(list(self.pool().items.values())))
+        return self.of_pool(("table",), lambda: PoolTable(list(self.pool().items.values())))
 
     def cluster_of(self, k: int | None = None) -> dict[str, int]:
         """{piece: cluster id} of `clusters(k)`, one mapping per pool (the table keeps its array by its identity)."""
-        return self.get(("cluster_of", k), lambda: {m: c.id for c in self.clusters(k) for m in c.members})
+        return self.of_pool(("cluster_of", k), lambda: {m: c.id for c in self.clusters(k) for m in c.members})
 
     def scores(self, k: int | None = None) -> Scores:
         """Scores (as arrays: a piece is explained when a page shows it), duplicate groups and clusters of the
@@ -281,11 +322,11 @@ class View:
             features = self.features()
             with self.gate:
                 return pool_scores(list(pool.items.values()), query, graph=graph, features=features), groups, clusters
-        return self.get(("scores", k), compute)
+        return self.of_pool(("scores", k), compute)
 
     def ranked(self, k: int | None = None) -> Ranked:
         """`scores(k)` with every piece's `Scored` built (the pool map and the workbench read them all)."""
         def compute() -> Ranked:
             scores, groups, clusters = self.scores(k)
             return scores.all(), groups, clusters
-        return self.get(("ranked", k), compute)
+        return self.of_pool(("ranked", k), compute)

@@ -42,7 +42,7 @@ def layout(view: View, later: Later | None = None) -> tuple[Layout | None, str, 
                 found = pool_layout(list(view.pool().items.values()), kept.layout if kept is not None else None)
             map_layout.save(view.store, callout_id, map_layout.KeptLayout(sig, found, time.time()))
             return found
-        return view.get(("map",), compute), READY, count
+        return view.of_pool(("map",), compute), READY, count
     later()
     return (kept.layout, UPDATING, count) if kept is not None else (None, COMPUTING, count)
 

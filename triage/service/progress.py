@@ -38,7 +38,7 @@ def progress(store: Store, models: Encoders | None, callout_id: str, curator: st
     """The call-out's progress as `curator` sees it (no scoring: only the pool, its groups, decisions, votes)."""
     view = view or View(store, models, callout_id, cache)
     items = list(view.pool().items)
-    card = view.get(("cards",), lambda: _cards(items, view.groups()))
+    card = view.of_pool(("cards",), lambda: _cards(items, view.groups()))
     decided = view.decisions()
     tallies = view.tallies()
     with store.db.session() as session:

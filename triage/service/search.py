@@ -67,7 +67,8 @@ def search(store: Store, models: Encoders, text: str, *, callout_id: str | None 
                       decisions=decision_filter(decision), submission_ids=only)
     key = ("search", text, limit, offset, str(index_dir) if narrow else None, exact_max if narrow else None,
            media_type, decision, only, view.decisions_mark if decision else None)
-    found = view.get(key, lambda: _search(view, text, limit, offset, index_dir if narrow else None, exact_max,
+    remember = view.get if narrow else view.of_pool  # a narrowed search scores a pool of its own
+    found = remember(key, lambda: _search(view, text, limit, offset, index_dir if narrow else None, exact_max,
                                           filters))
     return copy.deepcopy(found)
 
@@ -145,7 +146,8 @@ def similar(store: Store, models: Encoders, ref: str, *, callout_id: str | None 
         return {"like": like, "callout": view.callout_id, "total": page.total, "good": None, "floor": None,
                 "items": _items(pool, page, {})}
 
-    return copy.deepcopy(view.get(key, compute))
+    remember = view.get if narrow else view.of_pool  # a narrowed search scores a pool of its own
+    return copy.deepcopy(remember(key, compute))
 
 
 def _ranked(view: View, query: CalloutQuery, limit: int, offset: int, index_dir: Path | None, exact_max: int,

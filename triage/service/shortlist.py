@@ -34,7 +34,7 @@ def shortlist(store: Store, models: Encoders, callout_id: str, *, limit: int = 2
     params: Params = (limit, offset, diversity, media_type, cluster, decision, min_duration, max_duration, k, sort,
                       only)
     marks = (view.decisions_mark, view.votes_mark)
-    found = view.get(("shortlist", marks, params), lambda: _shortlist(view, params))
+    found = view.of_pool(("shortlist", marks, params), lambda: _shortlist(view, params))
     return copy.deepcopy(found)  # callers may change their copy; the remembered one stays as computed
 
 
@@ -60,7 +60,7 @@ def ranking(view: View, params: Params) -> Ranking:
             return rank(table, score, groups=groups, diversity=diversity, filters=filters,
                         clusters=view.cluster_of(k), decisions=decided, want=offset + limit, sort=sort,
                         ratings=ratings)
-    return view.get(key, compute)
+    return view.of_pool(key, compute)
 
 
 def _shortlist(view: View, params: Params) -> dict[str, Any]:

@@ -42,7 +42,10 @@ def of(session: Session, submission_ids: Iterable[str]) -> dict[str, dict[str, t
     return out
 
 
+_MARK = select(func.count(), func.max(Vote.updated_at))  # built once: every page request reads it
+
+
 def mark(session: Session) -> tuple[int, object]:
     """Changes whenever a vote is cast, changed or withdrawn: cached tallies are keyed by it."""
-    count, newest = session.execute(select(func.count(), func.max(Vote.updated_at))).one()
+    count, newest = session.execute(_MARK).one()
     return int(count), newest
