@@ -7,6 +7,7 @@ import numpy as np
 from triage.domain import MediaType
 from triage.scoring.cluster import cluster_pool
 from triage.scoring.labels import (
+    OPENING_TRIES,
     candidates,
     cluster_label,
     kinds_label,
@@ -70,6 +71,20 @@ def test_a_cluster_whose_members_share_nothing_is_named_by_its_central_piece():
     for members, label in (([1, 0, 2], "\u201cVolcanoes erupt rarely\u2026\u201d"),
                            ([2, 1, 0], "\u201cSubmarines dive deep below the ice\u201d")):
         assert cluster_label(members, candidates(members, pool), texts, kinds) == label
+
+
+def test_only_the_most_central_pieces_lend_their_opening_words() -> None:
+    """A cluster whose few hundred most central pieces say nothing is named by its kinds of media, however many
+    members follow (a 100,000-piece pool read every one of them)."""
+    silent = ["123 456.", "... !!!"] * (OPENING_TRIES // 2)
+    texts = [*silent, "Penguins waddle home."]
+    members = list(range(len(texts)))
+    pool = pool_phrases(texts)
+    assert cluster_label(members, candidates(members, pool), texts, ["text"] * len(texts)) \
+        == f"{len(texts)} texts"
+    members = [len(texts) - 1, *members[:-1]]  # the same piece among the most central
+    assert cluster_label(members, candidates(members, pool), texts, ["text"] * len(texts)) \
+        == "\u201cPenguins waddle home\u201d"
 
 
 def test_a_cluster_without_words_is_named_by_its_kinds_of_media():

@@ -66,9 +66,11 @@ def kmeans(x: np.ndarray, k: int, seed: int = 0, iters: int = 50) -> np.ndarray:
         if step and np.array_equal(new, labels):
             break
         labels = new
-        member = (labels[None, :] == np.arange(k)[:, None]).astype(x.dtype)
-        sums = member @ x  # every centre in one matrix product instead of a mask per cluster
-        filled = member.sum(axis=1) > 0
+        member = (labels[:, None] == np.arange(k)[None, :]).astype(x.dtype)
+        # Every centre in one matrix product instead of a mask per cluster; as (d, n) @ (n, k), which BLAS does
+        # about 4x faster than (k, n) @ (n, d) when n is 100,000 and k a dozen.
+        sums = (x.T @ member).T
+        filled = member.sum(axis=0) > 0
         c[filled] = unit(sums[filled])
     return labels
 
@@ -144,11 +146,12 @@ def cluster_pool(items: Sequence[Item], k: int | None = None, k_min: int = 2, k_
     phrases = pool_phrases(texts)
     word_vectors = text_space_vectors(items) if embed is not None else []
     groups = []
+    pool_words = PoolWords.of(docs)
     for j in np.unique(labels):
         idx = np.flatnonzero(labels == j)
         centre = unit(x[idx].mean(axis=0))
         at = [int(i) for i in idx[np.argsort(-(x[idx] @ centre), kind="stable")]]
-        words = _key_words([docs[i] for i in at], docs, label_words if embed is None else label_candidates)
+        words = _key_words([docs[i] for i in at], pool_words, label_words if embed is None else label_candidates)
         groups.append((at, words, candidates(at, phrases, label_candidates)))
     groups.sort(key=lambda g: (-len(g[0]), items[g[0][0]].submission_id))
     if embed is not None:  # one encoder call for every cluster's candidates, not two per cluster
@@ -214,16 +217,30 @@ def _stems(all_docs: list[list[str]]) -> dict[str, str]:
     return out
 
 
-def _key_words(member_docs: list[list[str]], all_docs: list[list[str]], n: int) -> list[str]:
+@dataclass(frozen=True)
+class PoolWords:
+    """The pool's word keys (plurals folded into singulars) and in how many pieces each occurs: counted once per
+    pool, not once per cluster (at 100,000 pieces a dozen passes over every piece's words took seconds)."""
+
+    stem: dict[str, str]
+    everywhere: Counter[str]
+    total: int
+
+    @classmethod
+    def of(cls, all_docs: list[list[str]]) -> PoolWords:
+        stem = _stems(all_docs)
+        return cls(stem, Counter(w for d in all_docs for w in {stem.get(w, w) for w in d}), len(all_docs))
+
+
+def _key_words(member_docs: list[list[str]], pool: PoolWords, n: int) -> list[str]:
     """c-TF-IDF with a floor: words that several members share (at least 2, and a fifth of the cluster) and
     that are more common here than in the pool, counted once per member so one long or quirky piece cannot
     name the cluster alone."""
-    stem = _stems(all_docs)
+    stem, everywhere, total = pool.stem, pool.everywhere, pool.total
     def keys(d: list[str]) -> set[str]:
         return {stem.get(w, w) for w in d}
     inside = Counter(w for d in member_docs for w in keys(d))
-    everywhere = Counter(w for d in all_docs for w in keys(d))
-    size, total = len(member_docs), len(all_docs)
+    size = len(member_docs)
     floor = min(size, max(2, math.ceil(0.2 * size)))
     scored = {}
     for w, c in inside.items():
