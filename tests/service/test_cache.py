@@ -176,6 +176,31 @@ def test_a_new_brief_rescores(store: Store, models: Encoders) -> None:
     assert any(word in (cached["items"][0]["why"]["snippet"] or "") for word in THEMES[2])
 
 
+def test_a_verdict_or_new_words_recompute_only_what_depends_on_them(store: Store, models: Encoders,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A duplicate verdict regroups and re-ranks without loading or clustering the pool again; a call-out's new
+    words re-score without regrouping either. Every answer is the one a fresh computation gives."""
+    calls: dict[str, int] = {"load_pool": 0, "cluster_pool": 0, "pool_groups": 0}
+    for name in calls:
+        real = getattr(cache_module, name)
+        monkeypatch.setattr(cache_module, name, lambda *a, name=name, real=real, **k: (
+            calls.__setitem__(name, calls[name] + 1), real(*a, **k))[1])
+    cache = PoolCache()
+    top = shortlist(store, models, "lawn", limit=2, diversity=0.0, cache=cache)["items"]
+    assert calls == {"load_pool": 1, "cluster_pool": 1, "pool_groups": 1}
+    set_override(store, top[0]["submission_id"], top[1]["submission_id"], "merge", "test")
+    assert shortlist(store, models, "lawn", limit=5, cache=cache) == shortlist(store, models, "lawn", limit=5)
+    # one more load and clustering, the fresh computation's; the cached answer only regrouped
+    assert calls == {"load_pool": 2, "cluster_pool": 2, "pool_groups": 3}
+    time.sleep(0.01)
+    with store.db.session() as session:
+        upsert_callout(session, "lawn", brief="a guitar chord in a song with a melody")
+    before = dict(calls)
+    cached = shortlist(store, models, "lawn", limit=5, cache=cache)
+    assert calls == before, "nothing loaded, clustered or grouped again for new words"
+    assert cached == shortlist(store, models, "lawn", limit=5)
+
+
 def test_memo_single_flight_errors_and_bounds() -> None:
     memo = Memo(max_entries=3, max_scopes=2)
     calls = []

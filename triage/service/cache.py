@@ -16,6 +16,7 @@ import itertools
 import threading
 from collections.abc import Callable, Hashable
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import bindparam, func, or_, select, text
@@ -56,6 +57,7 @@ from triage.store.schema import (
 from triage.store.store import Store
 
 T = TypeVar("T")
+_LAYERS = ("whole", "pool", "groups")  # Signature's layers, each its own scope in the memo
 _LOADINGS = itertools.count()  # each loading of a pool gets its own number (View.of_pool)
 Ranked = tuple[list[Scored], list[DuplicateGroup], list[Cluster]]
 Scores = tuple[PoolScores, list[DuplicateGroup], list[Cluster]]
@@ -68,7 +70,7 @@ class PoolCache:
                  embedding_bytes: int = 64 << 20) -> None:
         # The big entries (a pool, its features, its scores) are bounded by `max_scopes`; the count bounds the small
         # ones (a page of results): a curator cycling through dozens of searches finds each one still here.
-        self.memo = Memo(max_entries, max_scopes)
+        self.memo = Memo(max_entries, max_scopes * len(_LAYERS))
         self.embeddings = Embeddings(embedding_bytes)
         # The FAISS indexes a big pool's search is narrowed with: archive-wide, so one copy whatever the call-out,
         # kept while the vectors table stays as it was (service.search).
@@ -80,10 +82,22 @@ class PoolCache:
         self.layouts: dict[str, object] = {}
 
 
+@dataclass(frozen=True)
+class Signature:
+    """What a pool's cached results depend on, in layers: a duplicate verdict changes `groups` and `whole` but
+    not `pool`; a call-out's words change `whole` only. Each layer keys what depends on it and nothing more."""
+
+    whole: str  # everything: scores, rankings, pages
+    pool: str  # the pool's pieces, vectors, words and fingerprints, and the models: features, graph, clusters
+    groups: str  # the pool and the curators' verdicts and kept copies: duplicate groups
+    count: int  # the pool's size
+    vectors_mark: tuple[object, ...]  # the vectors table's count and newest id (what FAISS indexes are made from)
+
+
 def pool_signature(session: Session, callout_id: str | None, models: Encoders | None) -> tuple[str, int]:
     """A hash of everything a call-out's pool, scores, groups and clusters depend on, and the pool's size."""
-    sig, count, _ = _signature(session, callout_id, models)
-    return sig, count
+    sig = _signature(session, callout_id, models)
+    return sig.whole, sig.count
 
 
 # The signature's statements, built once: every request runs them, and building an ORM statement (the aliased
@@ -112,9 +126,8 @@ _CALLOUTS = select(Callout.id, Callout.title, Callout.brief, Callout.prompts, Ca
                    Callout.exemplars, Callout.updated_at).order_by(Callout.id)
 
 
-def _signature(session: Session, callout_id: str | None,
-               models: Encoders | None) -> tuple[str, int, tuple[object, ...]]:
-    """`pool_signature`, and the vectors table's count and newest id (what the FAISS indexes are made from).
+def _signature(session: Session, callout_id: str | None, models: Encoders | None) -> Signature:
+    """`pool_signature` in its layers, and the vectors table's count and newest id.
 
     Every request reads it, so each part is one index lookup or a range of one index, never a table's rows (at
     1,000,000 pieces three scans made it 0.7-0.9 s; see benchmarks/RESULTS.md, issue 21). An unknown call-out is
@@ -157,8 +170,13 @@ def _signature(session: Session, callout_id: str | None,
                                                   {"callout_id": callout_id} if callout_id else {}).all())
     verdicts += session.execute(_KEPT).all()
     models_ = (models.text.name, models.clip.name if models.clip else None) if models is not None else None
-    parts = (count, newest, marks, verdicts, callouts, models_)
-    return hashlib.sha256(repr(parts).encode()).hexdigest(), int(count), marks[0]
+    pool = _hash((count, newest, marks, models_))
+    groups = _hash((pool, verdicts))
+    return Signature(_hash((groups, callouts)), pool, groups, int(count), marks[0])
+
+
+def _hash(parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def decisions_mark(session: Session) -> tuple[int, int | None, object]:
@@ -185,8 +203,9 @@ class View:
         self.layouts: dict[str, object] = cache.layouts if cache is not None else {}
         self._pinned: tuple[int, Pool] | None = None
         with store.db.session() as session:  # one session (one pooled connection) for all the marks
-            self.sig, self.count, self.vectors_mark = _signature(session, callout_id, models)
+            self.signature = sig = _signature(session, callout_id, models)
             self._read_marks(session)
+        self.sig, self.count, self.vectors_mark = sig.whole, sig.count, sig.vectors_mark
 
     def marks_changed(self) -> None:
         """Read the decisions' and votes' marks again (after this request recorded some): the pool's signature
@@ -203,21 +222,28 @@ class View:
         to an index's candidates), remembered under `key` while the signature holds."""
         return self.memo.get((self.callout_id or "*", self.sig, *key), compute)
 
-    def of_pool(self, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
-        """A value computed from this view's pool, remembered with that very loading of it.
+    def of_pool(self, key: tuple[Hashable, ...], compute: Callable[[], T], layer: str = "whole") -> T:
+        """A value computed from this view's pool, remembered with that very loading of it, while the signature's
+        `layer` holds (`Signature`: what depends on the pool alone outlives a verdict or a call-out's new words).
 
         A newer signature's entries push this one's out of the memo, perhaps while this request runs; loading the
         pool again then finds the pieces as they are now, which may be more. Keyed by the loading, the parts one
         request reads (features, graph, scores, table) always come from one pool, never from two."""
         loading, _ = self._loaded()
-        return self.get((*key, loading), compute)
+        return self._in_layer(layer, (*key, loading), compute)
+
+    def _in_layer(self, layer: str, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+        if layer == "whole":
+            return self.get(key, compute)
+        # a scope of its own per layer: storing a newer `pool` layer's entry drops only the older pool's entries
+        return self.memo.get(((self.callout_id or "*", layer), getattr(self.signature, layer), *key), compute)
 
     def _loaded(self) -> tuple[int, Pool]:
         if self._pinned is None:
             def load() -> tuple[int, Pool]:
                 with self.gate, self.store.db.session() as session:
                     return next(_LOADINGS), load_pool(session, self.callout_id, models=model_names(self.models))
-            self._pinned = self.get(("pool",), load)
+            self._pinned = self._in_layer("pool", ("pool",), load)
         return self._pinned
 
     def pool(self) -> Pool:
@@ -229,7 +255,7 @@ class View:
             pool = self.pool()
             with self.gate, self.store.db.session() as session:
                 return pool_groups(session, pool)
-        return self.of_pool(("groups",), compute)
+        return self.of_pool(("groups",), compute, "groups")
 
     def decisions(self) -> dict[str, str]:
         """Each piece's current decision, duplicate groups decided as one (the newest decision on a member)."""
@@ -238,10 +264,10 @@ class View:
                 with self.store.db.session() as session:
                     made = latest_with_ids(session, list(self.pool().items))
             else:
-                made = self.of_pool(("decision ledger",), DecisionLedger).current(self.store, self.callout_id,
+                made = self.of_pool(("decision ledger",), DecisionLedger, "pool").current(self.store, self.callout_id,
                                                                                list(self.pool().items))
             return group_decisions(self.groups(), made)
-        return self.of_pool(("decisions", self.decisions_mark), read)
+        return self.of_pool(("decisions", self.decisions_mark), read, "groups")
 
     def tallies(self) -> dict[str, Tally]:
         """Each piece's team votes, duplicate groups counted as one piece (pieces nobody rated are absent)."""
@@ -249,7 +275,7 @@ class View:
             with self.store.db.session() as session:
                 cast = votes.of(session, list(self.pool().items))
             return group_tallies(self.groups(), cast)
-        return self.of_pool(("tallies", self.votes_mark), read)
+        return self.of_pool(("tallies", self.votes_mark), read, "groups")
 
     def _models(self) -> Encoders:
         if self.models is None:
@@ -263,7 +289,7 @@ class View:
             items = list(self.pool().items.values())
             with self.gate:
                 return smoothing_graph(items)
-        return self.of_pool(("graph",), compute)
+        return self.of_pool(("graph",), compute, "pool")
 
     def features(self) -> PoolFeatures:
         """The pool's vectors stacked for scoring (views into the loaded pool's buffers, plus the pairs' norms): it
@@ -274,7 +300,7 @@ class View:
                 for modality in MODALITIES:  # now, not in the first search that needs it
                     features.rows(modality)
             return features
-        return self.of_pool(("features",), compute)
+        return self.of_pool(("features",), compute, "pool")
 
     def callout_query(self) -> CalloutQuery:
         def embed() -> CalloutQuery:
@@ -295,16 +321,17 @@ class View:
             embed = self.models.text.encode if self.models is not None else None  # it helps name them, if given
             with self.gate:
                 return cluster_pool(items, k=k, embed=embed)
-        return self.of_pool(("clusters", k), compute)
+        return self.of_pool(("clusters", k), compute, "pool")
 
     def table(self) -> PoolTable:
         """The pool's pieces as arrays for ranking (and their vectors for variety, made on first use): it depends on
         the pool only, so a ranking after a decision or a new search costs array work, not a pass per piece."""
-        return self.of_pool(("table",), lambda: PoolTable(list(self.pool().items.values())))
+        return self.of_pool(("table",), lambda: PoolTable(list(self.pool().items.values())), "pool")
 
     def cluster_of(self, k: int | None = None) -> dict[str, int]:
         """{piece: cluster id} of `clusters(k)`, one mapping per pool (the table keeps its array by its identity)."""
-        return self.of_pool(("cluster_of", k), lambda: {m: c.id for c in self.clusters(k) for m in c.members})
+        return self.of_pool(("cluster_of", k), lambda: {m: c.id for c in self.clusters(k) for m in c.members},
+                            "pool")
 
     def scores(self, k: int | None = None) -> Scores:
         """Scores (as arrays: a piece is explained when a page shows it), duplicate groups and clusters of the
