@@ -21,7 +21,8 @@ import time
 import numpy as np
 
 from triage.lineage.landmarks import DT_BITS, SAMPLE_RATE, Landmarks, find_peaks, landmarks
-from triage.lineage.sound import SoundIndex, match, prepare
+from triage.lineage.sound import match, prepare
+from triage.lineage.sound_index import SoundIndex
 
 SR = SAMPLE_RATE
 RATE = 80  # landmarks a second: music 50-60, speech ~130, noise capped near 300

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from triage.config import Settings
 from triage.domain import MediaLimits
@@ -15,6 +16,9 @@ from triage.ingest.batch import engine_for
 from triage.ingest.engine import Analyser, AnalysisEngine
 from triage.store.store import Store
 from triage.vectors import set_threads
+
+if TYPE_CHECKING:
+    from triage.service.lineage_update import Spread
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +140,18 @@ def analysis_engine(settings: Settings, models: Encoders | Callable[[], Encoders
             return RayEngine(pool=ray_pool)
         return RayEngine(settings, worker_analyser, address=settings.ray_address, workers=settings.ray_workers)
     return engine_for(analyser(settings, models or (lambda: encoders(settings))))
+
+
+def batch_spread(settings: Settings) -> Spread | None:
+    """How a batch's pure computation (the lineage rebuild's matching) is shared out: over Ray tasks with the Ray
+    engine, else None (in this process). Chosen here, beside `analysis_engine`, from the same setting."""
+    if settings.engine != "ray":
+        return None
+    from triage.ingest.ray_engine import require_ray, spread
+
+    require_ray()  # before the caller reads its inputs, not after
+    return functools.partial(spread, address=settings.ray_address, workers=settings.ray_workers,
+                             threads=settings.threads)
 
 
 def ray_workers(settings: Settings) -> Any:

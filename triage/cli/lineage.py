@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import click
@@ -65,15 +64,7 @@ def rebuild(settings: Settings, engine: str | None, workers: int | None, ray_add
     from triage.service.lineage_update import rebuild_lineage
 
     settings = with_engine(settings, engine, workers, ray_address)
-    spread = None
-    if settings.engine == "ray":
-        from triage.ingest.ray_engine import require_ray
-        from triage.ingest.ray_engine import spread as ray_spread
-
-        require_ray()  # before the fingerprints are read, not after
-        spread = functools.partial(ray_spread, address=settings.ray_address, workers=settings.ray_workers,
-                                   threads=settings.threads)
-    done = rebuild_lineage(runtime.open_store(settings), spread=spread)
+    done = rebuild_lineage(runtime.open_store(settings), spread=runtime.batch_spread(settings))
     click.echo(f"matched {done['matched']} pieces: {done['reuses']} reuses found")
 
 

@@ -121,6 +121,20 @@ def _own_signal_handlers() -> Iterator[None]:
                 signal.signal(sig, handler)
 
 
+def _join(ray: Any, address: str | None) -> bool:
+    """Start a private Ray instance, or join `address`'s cluster, unless this process has joined one already.
+    Whether it started here (and is to be shut down by whoever started it)."""
+    if ray.is_initialized():
+        return False
+    # Ray's own logs stay in its session folder; the driver prints triage's progress only.
+    # "local" forces a private instance: left to itself, Ray would join whatever cluster `ray start`
+    # last recorded on this machine, even one long gone (and then wait for it).
+    with _own_signal_handlers():
+        ray.init(address=address or os.environ.get("RAY_ADDRESS") or "local", include_dashboard=False,
+                 log_to_driver=False, logging_level=logging.WARNING, configure_logging=False)
+    return True
+
+
 class RayWorkerPool:
     """Ray actors that analyse stored files, `threads` CPU cores each. Thread-safe: the server's job threads
     share one pool, each job seeing it through its own RayEngine."""
@@ -130,20 +144,13 @@ class RayWorkerPool:
         ray = _ray()
         self.max_attempts, self.restart_wait_s = max_attempts, restart_wait_s
         self._ray = ray
-        self._started_here = not ray.is_initialized()
+        self._started_here = _join(ray, address)
         self._lock = threading.Lock()
         self.workers: list[Any] = []
         self.capacity = 0
         self._sent: dict[Any, tuple[Request, int, int]] = {}  # object ref -> (request, worker index, attempt)
         self._load: list[int] = []
         self._lost: set[int] = set()  # workers that did not come back after dying
-        if self._started_here:
-            # Ray's own logs stay in its session folder; the driver prints triage's progress only.
-            # "local" forces a private instance: left to itself, Ray would join whatever cluster `ray start`
-            # last recorded on this machine, even one long gone (and then wait for it).
-            with _own_signal_handlers():
-                ray.init(address=address or os.environ.get("RAY_ADDRESS") or "local", include_dashboard=False,
-                         log_to_driver=False, logging_level=logging.WARNING, configure_logging=False)
         try:
             self._start_workers(settings, make_analyser, workers)
         except BaseException:
@@ -311,11 +318,7 @@ def spread(work: Callable[[Any, int, int], Any], shared: Any, *, address: str | 
     joined as for the workers (`RayWorkerPool`), and a private instance is stopped after.
     """
     ray = _ray()
-    started_here = not ray.is_initialized()
-    if started_here:
-        with _own_signal_handlers():
-            ray.init(address=address or os.environ.get("RAY_ADDRESS") or "local", include_dashboard=False,
-                     log_to_driver=False, logging_level=logging.WARNING, configure_logging=False)
+    started_here = _join(ray, address)
     try:
         shares = workers or max(1, int(ray.cluster_resources().get("CPU", 1)) // threads)
         task = ray.remote(num_cpus=threads)(work)
