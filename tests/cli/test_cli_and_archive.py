@@ -75,6 +75,24 @@ def test_an_import_writes_the_same_callouts_from_the_cli_and_the_archive(tmp_pat
         "lawn": ("Lawn", "Dogs."), "river": ("River", "Water."), "sea": ("sea", "")}
 
 
+def test_a_create_writes_and_answers_as_the_archive_does(tmp_path: Path) -> None:
+    """`triage callouts create` and `Archive.create_callout` (one service function, `put_callout`): the same rows
+    and the same JSON, for a new call-out and for an update of the fields given."""
+    by_cli, by_archive = tmp_path / "by-cli", tmp_path / "by-archive"
+    archive = _archive(by_archive)
+    for args, kwargs in ((["--title", "Lawn", "--brief", "Foxes.", "--prompt", "a den"],
+                          {"title": "Lawn", "brief": "Foxes.", "prompts": ["a den"]}),
+                         (["--brief", "Dogs."], {"brief": "Dogs."})):
+        done = _invoke(by_cli, "callouts", "create", "lawn", "--json", *args)
+        assert done.exit_code == 0, done.output
+        given = archive.create_callout("lawn", **kwargs)
+        times = ("created_at", "updated_at")
+        assert {k: v for k, v in json.loads(done.output).items() if k not in times} == \
+            {k: v for k, v in _as_printed(given).items() if k not in times}
+    assert _callouts(by_cli) == _callouts(by_archive)
+    assert [(c["title"], c["brief"], c["prompts"]) for c in _callouts(by_archive)] == [("Lawn", "Dogs.", ["a den"])]
+
+
 def test_an_import_that_fails_on_writing_writes_nothing_from_either(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     listed = tmp_path / "callouts.json"

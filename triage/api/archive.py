@@ -18,7 +18,7 @@ from triage import runtime
 from triage.api.archive_more import checked_callouts, draw_map, ingest_files, open_corpus
 from triage.config import Settings
 from triage.encoders.base import Encoders
-from triage.errors import ConfigError, Conflict
+from triage.errors import ConfigError
 from triage.evaluation.corpus import Corpus
 from triage.service import Store
 from triage.service.decisions import Decided
@@ -108,14 +108,10 @@ class Archive:
     def create_callout(self, callout_id: str, *, title: str | None = None, brief: str | None = None,
                        prompts: list[str] | None = None, negative_prompts: list[str] | None = None) -> dict[str, Any]:
         """Create a call-out, or update the fields given (as `triage callouts create --json`)."""
-        from triage.service.callouts import create_callout, update_callout
+        from triage.service.callouts import put_callout
 
-        try:
-            return create_callout(self.store, callout_id, title=title, brief=brief, prompts=prompts,
-                                  negative_prompts=negative_prompts)[0]
-        except Conflict:
-            return update_callout(self.store, callout_id, title=title, brief=brief, prompts=prompts,
-                                  negative_prompts=negative_prompts, is_open=None)[0]
+        return put_callout(self.store, callout_id, title=title, brief=brief, prompts=prompts,
+                           negative_prompts=negative_prompts)[0]
 
     def import_callouts(self, path: str | Path) -> list[dict[str, Any]]:
         """Create or update the call-outs of a JSON list (`triage callouts import`), each checked before any is

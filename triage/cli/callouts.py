@@ -11,10 +11,10 @@ from triage.cli import cli
 from triage.cli.output import emit_json, table
 from triage.config import Settings
 from triage.service import exemplars
-from triage.service.callouts import import_callouts
+from triage.service.callouts import import_callouts, put_callout
 from triage.service.pieces import shown
 from triage.service.views import callout_dict
-from triage.store.callouts import list_callouts, status_counts, upsert_callout
+from triage.store.callouts import list_callouts, status_counts
 from triage.timefmt import clock
 
 
@@ -34,12 +34,9 @@ def callouts() -> None:
 def create(settings: Settings, callout_id: str, title: str | None, brief: str | None,
            prompts: tuple[str, ...], negatives: tuple[str, ...], as_json: bool) -> None:
     """Create a call-out, or update the fields given (idempotent)."""
-    store = runtime.open_store(settings)
-    with store.db.session() as session:
-        callout, created = upsert_callout(session, callout_id, title=title, brief=brief,
-                                          prompts=list(prompts) if prompts else None,
-                                          negative_prompts=list(negatives) if negatives else None)
-        data = callout_dict(callout)
+    data, created = put_callout(runtime.open_store(settings), callout_id, title=title, brief=brief,
+                                prompts=list(prompts) if prompts else None,
+                                negative_prompts=list(negatives) if negatives else None)
     if as_json:
         emit_json(data)
     else:

@@ -87,9 +87,20 @@ class CalloutFields(Protocol):
     negative_prompts: list[str] | None
 
 
+def put_callout(store: Store, callout_id: str, *, title: str | None = None, brief: str | None = None,
+                prompts: list[str] | None = None,
+                negative_prompts: list[str] | None = None) -> tuple[dict[str, Any], bool]:
+    """Create a call-out, or update the fields given (`triage callouts create`, `Archive.create_callout`). Returns
+    it with whether it was created."""
+    with store.db.session() as session:
+        callout, created = upsert_callout(session, callout_id, title=title, brief=brief, prompts=prompts,
+                                          negative_prompts=negative_prompts)
+        return callout_dict(callout), created
+
+
 def import_callouts(store: Store, callouts: Iterable[CalloutFields]) -> list[tuple[dict[str, Any], bool]]:
-    """Create each call-out, or update the fields given, for `triage callouts import` and `Archive.import_callouts`.
-    One transaction, so a failure writes none of them. Returns each call-out with whether it was created."""
+    """`put_callout` for each call-out of a file (`triage callouts import`, `Archive.import_callouts`), in one
+    transaction, so a failure writes none of them. Returns each call-out with whether it was created."""
     done = []
     with store.db.session() as session:
         for c in callouts:
