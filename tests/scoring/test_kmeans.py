@@ -5,20 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from triage.scoring.cluster import PoolWords, _key_words, _stems, kmeans
+from triage.scoring.cluster import PoolWords, _key_words, _stems, kmeans, kmeans_starts
 from triage.scoring.types import unit
 
 
 def reference_kmeans(x: np.ndarray, k: int, seed: int = 0, iters: int = 50) -> np.ndarray:
     """The textbook loop: the same k-means++ starts, each centre the unit mean of its members by a mask."""
-    rng = np.random.default_rng(seed)
-    n = len(x)
-    centres = [x[int(rng.integers(n))]]
-    for _ in range(1, k):
-        d = np.clip(1 - np.max(x @ np.stack(centres).T, axis=1), 0, None)
-        centres.append(x[int(rng.choice(n, p=d / d.sum()))] if d.sum() > 0 else x[int(rng.integers(n))])
-    c = np.stack(centres)
-    labels = np.zeros(n, dtype=int)
+    c = kmeans_starts(x, k, seed)
+    labels = np.zeros(len(x), dtype=int)
     for step in range(iters):
         new = np.argmax(x @ c.T, axis=1)
         if step and np.array_equal(new, labels):

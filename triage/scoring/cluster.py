@@ -51,15 +51,21 @@ def item_features(items: Sequence[Item], frames_weight: float = 0.5) -> np.ndarr
     return unit(np.concatenate(pieces, axis=1))
 
 
-def kmeans(x: np.ndarray, k: int, seed: int = 0, iters: int = 50) -> np.ndarray:
-    """Spherical k-means (cosine) with k-means++ starts; deterministic for a given seed."""
+def kmeans_starts(x: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """k-means++ starting centres (rows of `x`), each drawn with odds growing with its distance from those before."""
     rng = np.random.default_rng(seed)
     n = len(x)
     centres = [x[int(rng.integers(n))]]
     for _ in range(1, k):
         d = np.clip(1 - np.max(x @ np.stack(centres).T, axis=1), 0, None)
         centres.append(x[int(rng.choice(n, p=d / d.sum()))] if d.sum() > 0 else x[int(rng.integers(n))])
-    c = np.stack(centres)
+    return np.stack(centres)
+
+
+def kmeans(x: np.ndarray, k: int, seed: int = 0, iters: int = 50) -> np.ndarray:
+    """Spherical k-means (cosine) with k-means++ starts; deterministic for a given seed."""
+    n = len(x)
+    c = kmeans_starts(x, k, seed)
     labels = np.zeros(n, dtype=int)
     for step in range(iters):
         new = np.argmax(x @ c.T, axis=1)
