@@ -5,7 +5,8 @@ submissions, the content rows' newest update time, the vector table's size and t
 newest ids (reprocessing deletes and re-inserts rows), the curators' duplicate verdicts on the pool's
 submissions and the pieces they chose to keep, every call-out's words (the others give contrast) and the model
 names. Anything that changes a result changes the signature, so a remembered result is always the one a fresh
-computation would give.
+computation would give. It comes in layers (`Signature`): what depends on the pool alone outlives a duplicate
+verdict or a call-out's new words, so those recompute only what depends on them.
 Decisions and votes do not change scores: they have their own cheap marks, read on every request.
 """
 
@@ -264,8 +265,8 @@ class View:
                 with self.store.db.session() as session:
                     made = latest_with_ids(session, list(self.pool().items))
             else:
-                made = self.of_pool(("decision ledger",), DecisionLedger, "pool").current(self.store, self.callout_id,
-                                                                               list(self.pool().items))
+                ledger = self.of_pool(("decision ledger",), DecisionLedger, "pool")
+                made = ledger.current(self.store, self.callout_id, list(self.pool().items))
             return group_decisions(self.groups(), made)
         return self.of_pool(("decisions", self.decisions_mark), read, "groups")
 
