@@ -7,9 +7,14 @@ The matchers' own fingerprints are made from what ingest already stored (the 16 
 the text, transcript and printed words) and kept as artifacts, so a rebuild or a restart never decodes twice.
 The archive's inverted indexes live in memory, one per database, and take new pieces one at a time.
 
-A rebuild matches each piece against those before it. Given a `Spread` (Ray tasks, chosen by the caller), the
-matching is shared out: every share builds the same archive piece by piece and matches every n-th piece, and this
-process writes what they found as the local rebuild does.
+A words match has a written text as its source, and the search goes both ways: a piece's spoken and printed words
+are matched against the texts already indexed, and a text against the spoken and printed words already indexed (the
+heard index), so a reading that arrived before its text is found when the text arrives, stored as the reading's own
+match (added to what the reading contains) exactly as if it had come second.
+
+A rebuild matches each piece against those before it (both ways, so the order of arrival changes nothing). Given a
+`Spread` (Ray tasks, chosen by the caller), the matching is shared out: every share builds the same archive piece by
+piece and matches every n-th piece, and this process writes what they found as the local rebuild does.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from triage.lineage import pictures, sound, words
 from triage.lineage.frame_track import FrameTrack, frame_track, track_from_frames
 from triage.lineage.landmarks import Peaks, find_peaks
 from triage.lineage.sound_index import SoundIndex
-from triage.lineage.types import Reuse
+from triage.lineage.types import Reuse, ReuseKind
 from triage.media.encode import read_wav
 from triage.media.ocr import OcrLine
 from triage.media.sniff import HEAD_BYTES, Sniffed, sniff
@@ -52,7 +57,8 @@ class Archive:
     """Every ready content's fingerprints, indexed for partial matches."""
 
     sound: SoundIndex = field(default_factory=SoundIndex)
-    words: words.WordIndex = field(default_factory=words.WordIndex)
+    heard: words.HeardIndex = field(default_factory=words.HeardIndex)  # spoken and printed words, for later texts
+    words: words.WordIndex = field(default_factory=words.WordIndex)  # written texts, the sources of words matches
     pictures: pictures.PictureIndex = field(default_factory=pictures.PictureIndex)
     known: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -174,12 +180,14 @@ def _add(archive: Archive, prints: Prints) -> None:
         archive.pictures.add(prints.sha, prints.track)
     if prints.written:
         archive.words.add(prints.sha, prints.written)
+    archive.heard.add(prints.sha, prints.heard)  # indexed only where the piece's words are spoken or printed
     archive.known.add(prints.sha)
 
 
 def _remove(archive: Archive, sha: str) -> None:
     archive.sound.remove(sha)
     archive.words.remove(sha)
+    archive.heard.remove(sha)
     archive.pictures.remove(sha)
     archive.known.discard(sha)
 
@@ -202,7 +210,9 @@ def _batches(items: list[str], size: int) -> Iterable[list[str]]:
 
 
 def match(archive: Archive, prints: Prints) -> list[Reuse]:
-    """Everything of the archive's pieces that this content contains (its own bytes aside)."""
+    """Everything of the archive's pieces that this content contains (its own bytes aside), then, for a written
+    text, every passage of it that the archive's pieces speak or print: reuses whose user is another piece, found
+    as that piece's own search would find them (see store_found)."""
     found: list[Reuse] = []
     if prints.peaks is not None and len(prints.peaks.times):
         found += sound.match(archive.sound, prints.sha, prints.peaks)
@@ -210,12 +220,28 @@ def match(archive: Archive, prints: Prints) -> list[Reuse]:
         found += pictures.match(archive.pictures, prints.sha, prints.track)
     for heard in prints.heard:
         found += [r for r in archive.words.match(prints.sha, heard) if r.source != prints.sha]
+    if prints.written:
+        found += [r for r in archive.heard.match(prints.sha, prints.written) if r.user != prints.sha]
     return found
+
+
+def store_found(session: Session, sha: str, found: list[Reuse]) -> int:
+    """Store what matching `sha` found: what it contains in place of what was stored for it; what other pieces
+    contain of it (a text found in earlier readings) added to theirs, in place of the same pair's earlier rows."""
+    stored = rows.replace_matches(session, sha, [r for r in found if r.user == sha])
+    theirs: dict[tuple[str, ReuseKind], list[Reuse]] = {}
+    for reuse in found:
+        if reuse.user != sha:
+            theirs.setdefault((reuse.user, reuse.kind), []).append(reuse)
+    for (user, kind), reuses in theirs.items():
+        stored += rows.replace_pair(session, user, sha, kind, reuses)
+    return stored
 
 
 def update_lineage(store: Store, shas: Iterable[str], progress: Progress | None = None) -> dict[str, Any]:
     """Match each of these (ready) contents against the whole archive and store what each contains, in place of
-    what an earlier run found for it. A pair found from both sides in one batch is kept once."""
+    what an earlier run found for it, and what the archive's readings contain of each text among them (added to the
+    readings' own). A pair found from both sides in one batch is kept once."""
     wanted = list(dict.fromkeys(shas))
     archive = _archive(store)
     with archive.lock:
@@ -230,15 +256,16 @@ def update_lineage(store: Store, shas: Iterable[str], progress: Progress | None 
                 found = [r for r in match(archive, prints[sha]) if (r.user, r.source, r.kind.value) not in pairs]
                 pairs |= {(r.source, r.user, r.kind.value) for r in found}
                 with store.db.session() as session:
-                    stored += rows.replace_matches(session, sha, found)
+                    stored += store_found(session, sha, found)
             if progress:
                 progress(done, len(wanted))
     return {"matched": len(prints), "reuses": stored}
 
 
 def rebuild_lineage(store: Store, progress: Progress | None = None, spread: Spread | None = None) -> dict[str, Any]:
-    """Forget every stored reuse and find them all again: each content, oldest first, against those before it.
-    Here, or shared out by `spread` with the same result."""
+    """Forget every stored reuse and find them all again: each content, oldest first, against those before it (a
+    text also against the readings before it, so the order of arrival changes nothing). Here, or shared out by
+    `spread` with the same result."""
     if spread is not None:
         return _rebuild_spread(store, spread, progress)
     archive = Archive()
@@ -252,7 +279,7 @@ def rebuild_lineage(store: Store, progress: Progress | None = None, spread: Spre
         for sha in batch:
             found = match(archive, prints[sha])
             with store.db.session() as session:
-                stored += rows.replace_matches(session, sha, found)
+                stored += store_found(session, sha, found)
             _add(archive, prints[sha])
             if progress:
                 progress(start + batch.index(sha) + 1, len(ready))
@@ -263,7 +290,8 @@ def rebuild_lineage(store: Store, progress: Progress | None = None, spread: Spre
 
 def match_share(prints: list[Prints], share: int, shares: int) -> dict[int, list[Reuse]]:
     """What pieces number share, share + shares, ... of `prints` (oldest first) contain of the pieces before them:
-    the local rebuild's answers, since this builds its archive the same way, adding every piece in turn."""
+    the local rebuild's answers, since this builds its archive the same way, adding every piece in turn. (The heard
+    index counts stock phrases over all of itself, so when its tail merged changes nothing and needs no mirroring.)"""
     archive = Archive()
     found = {}
     for number, piece in enumerate(prints):
@@ -290,7 +318,7 @@ def _rebuild_spread(store: Store, spread: Spread, progress: Progress | None) -> 
     stored = 0
     for number, sha in enumerate(ready):
         with store.db.session() as session:
-            stored += rows.replace_matches(session, sha, found[number])
+            stored += store_found(session, sha, found[number])
         if progress:
             progress(number + 1, len(ready))
     forget_archive(store)  # this process built no archive: the next match here builds it from the database

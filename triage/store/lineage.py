@@ -14,6 +14,22 @@ from triage.store.schema import PlatformAsset, ReuseMatch
 def replace_matches(session: Session, user_sha: str, found: Iterable[Reuse]) -> int:
     """Store what matching `user_sha` against the archive found, in place of what an earlier run found for it."""
     session.execute(delete(ReuseMatch).where(ReuseMatch.user_sha == user_sha))
+    return _insert(session, found)
+
+
+def replace_pair(session: Session, user_sha: str, source_sha: str, kind: ReuseKind, found: Iterable[Reuse]) -> int:
+    """Store what `user_sha` was found to contain of `source_sha` (by one kind) when the source was matched after
+    it (a text arriving after a reading of it), in place of what was stored for that pair and kind: the user's other
+    matches stay, and a pair found from both sides is stored once."""
+    found = list(found)
+    if any((r.user, r.source, r.kind) != (user_sha, source_sha, kind) for r in found):
+        raise ValueError(f"replace_pair({user_sha}, {source_sha}, {kind.value}) was given another pair's match")
+    session.execute(delete(ReuseMatch).where(ReuseMatch.user_sha == user_sha, ReuseMatch.source_sha == source_sha,
+                                             ReuseMatch.kind == kind.value))
+    return _insert(session, found)
+
+
+def _insert(session: Session, found: Iterable[Reuse]) -> int:
     count = 0
     for reuse in found:
         if reuse.source == reuse.user:
