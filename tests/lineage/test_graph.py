@@ -50,6 +50,17 @@ def test_the_earlier_piece_is_the_source_whatever_order_the_matcher_gave() -> No
     assert edge.share == pytest.approx(25 / 50)  # recomputed from the new user's own length
 
 
+def test_a_text_uploaded_after_its_reading_is_still_its_source() -> None:
+    """The words a film speaks came from the text, whatever the upload order; two texts go by time."""
+    pieces = {"film": piece("maker", 1, duration=300.0), "poem": PieceInfo("poet", 5, chars=200)}
+    read = Reuse("poem", "film", TEXT, Span(0, 190, "chars"), Span(10, 40), 0.1, 30.0)
+    edge = build_lineage([read], pieces).edges[0]
+    assert (edge.user, edge.source) == ("film", "poem") and edge.share == pytest.approx(0.1)
+    pieces = {"quote": PieceInfo("ann", 1, chars=400), "poem": PieceInfo("poet", 5, chars=200)}
+    quoted = Reuse("poem", "quote", TEXT, Span(0, 190, "chars"), Span(10, 200, "chars"), 0.475, 30.0)
+    assert [(e.user, e.source) for e in build_lineage([quoted], pieces).edges] == [("poem", "quote")]
+
+
 def test_at_equal_times_the_piece_covered_more_is_the_source() -> None:
     pieces = {"poem": PieceInfo("poet", 3, chars=200), "film": PieceInfo("maker", 3, duration=300.0)}
     reuse = Reuse("film", "poem", TEXT, Span(10, 40), Span(0, 190, "chars"), 0.95, 30.0)  # matcher's order reversed

@@ -111,6 +111,9 @@ def test_update_lineage_finds_a_reading_whichever_came_first(settings: Settings,
     update_lineage(later, [reading, poem])
     _same(_edge(later, poem, reading), usual)
     assert len(_edge(later, older, reading).evidence) and len(_stored(later)) == 2
+    # and the graph reads it the same way round: the reading builds on the poem uploaded after it
+    assert sorted(b["external_id"] for b in lineage(later, "reading")["builds_on"]) == ["older", "poem"]
+    assert [u["external_id"] for u in lineage(later, "poem")["used_by"]] == ["reading"]
 
 
 def test_a_rebuild_finds_a_reading_whichever_came_first(settings: Settings, tmp_path: Path) -> None:

@@ -102,15 +102,21 @@ def _coverage(span: Span, info: PieceInfo) -> float:
 def _oriented(reuse: Reuse, pieces: Mapping[str, PieceInfo]) -> Reuse:
     """The match with the earlier piece as its source; at equal times, the piece the match covers more of (a poem
     read whole inside a longer film), then the matcher's own order (also where the source's length is unknown).
-    Turned round, the share is recomputed from the new user's length (0 where the caller did not give it)."""
+    Turned round, the share is recomputed from the new user's length (0 where the caller did not give it).
+    A written text heard or seen in a recording (characters in the source, seconds in the user) keeps its direction
+    whatever the upload order: the reading uses the words, even when the text was uploaded after it."""
     source, user = pieces[reuse.source], pieces[reuse.user]
-    if source.created < user.created:
+    if source.created < user.created or _read_aloud(reuse):
         return reuse
     if source.created == user.created and (_length(source, reuse.source_span.unit) <= 0
                                            or _coverage(reuse.source_span, source) >= reuse.share):
         return reuse
     return replace(reuse, source=reuse.user, user=reuse.source, source_span=reuse.user_span,
                    user_span=reuse.source_span, share=min(1.0, _coverage(reuse.source_span, source)))
+
+
+def _read_aloud(reuse: Reuse) -> bool:
+    return reuse.kind is ReuseKind.TEXT and reuse.source_span.unit == "chars" and reuse.user_span.unit == "s"
 
 
 def union(spans: Iterable[Span]) -> tuple[Span, ...]:
