@@ -28,6 +28,7 @@ from triage.service.decisions import record
 from triage.service.duplicates import set_override
 from triage.service.erase import erase
 from triage.service.memo import Memo
+from triage.service.rescore import rescore, snapshot_path
 from triage.service.search import search
 from triage.service.shortlist import shortlist
 from triage.service.verdicts import keep, take_back, unkeep
@@ -199,6 +200,22 @@ def test_a_verdict_or_new_words_recompute_only_what_depends_on_them(store: Store
     cached = shortlist(store, models, "lawn", limit=5, cache=cache)
     assert calls == before, "nothing loaded, clustered or grouped again for new words"
     assert cached == shortlist(store, models, "lawn", limit=5)
+
+
+def test_saved_scores_spare_the_clustering(store: Store, models: Encoders, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `triage score`'s snapshot of the pool, a cold cache ranks and lists clusters without clustering (the
+    snapshot's clusters are the ones it would compute)."""
+    rescore(store, models, "lawn")
+    calls: list[int] = []
+    real = cache_module.cluster_pool
+    monkeypatch.setattr(cache_module, "cluster_pool", lambda *a, **k: calls.append(1) or real(*a, **k))
+    cache = PoolCache()
+    ranked = shortlist(store, models, "lawn", limit=10, cache=cache)
+    listed = clusters(store, models, "lawn", cache=cache)
+    assert calls == []
+    snapshot_path(store, "lawn").unlink()
+    assert shortlist(store, models, "lawn", limit=10) == ranked and clusters(store, models, "lawn") == listed
+    assert calls == [1, 1]  # each fresh computation (no cache) clustered
 
 
 def test_memo_single_flight_errors_and_bounds() -> None:

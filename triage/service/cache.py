@@ -317,6 +317,13 @@ class View:
         return self.get(("prompt_query", text), embed)
 
     def clusters(self, k: int | None = None) -> list[Cluster]:
+        """The pool's sub-theme clusters: those of `triage score`'s snapshot when it matches (the default k, with the
+        models; clustering 100,000 pieces takes seconds), else computed once per pool (`_clusters`)."""
+        if k is None and self.models is not None:
+            return self.scores()[2]
+        return self._clusters(k)
+
+    def _clusters(self, k: int | None) -> list[Cluster]:
         def compute() -> list[Cluster]:
             items = list(self.pool().items.values())
             embed = self.models.text.encode if self.models is not None else None  # it helps name them, if given
@@ -330,9 +337,9 @@ class View:
         return self.of_pool(("table",), lambda: PoolTable(list(self.pool().items.values())), "pool")
 
     def cluster_of(self, k: int | None = None) -> dict[str, int]:
-        """{piece: cluster id} of `clusters(k)`, one mapping per pool (the table keeps its array by its identity)."""
-        return self.of_pool(("cluster_of", k), lambda: {m: c.id for c in self.clusters(k) for m in c.members},
-                            "pool")
+        """{piece: cluster id} of `clusters(k)`, one mapping per signature (the table keeps its array by its
+        identity)."""
+        return self.of_pool(("cluster_of", k), lambda: {m: c.id for c in self.clusters(k) for m in c.members})
 
     def scores(self, k: int | None = None) -> Scores:
         """Scores (as arrays: a piece is explained when a page shows it), duplicate groups and clusters of the
@@ -346,7 +353,7 @@ class View:
                                          snapshot_signature(session, callout, pool, self._models()))
                 if kept is not None:  # `triage score` computed exactly this pool against exactly this call-out
                     return PoolScores.of(kept[0]), kept[1], kept[2]
-            query, groups, clusters, graph = self.callout_query(), self.groups(), self.clusters(k), self.graph()
+            query, groups, clusters, graph = self.callout_query(), self.groups(), self._clusters(k), self.graph()
             features = self.features()
             with self.gate:
                 return pool_scores(list(pool.items.values()), query, graph=graph, features=features), groups, clusters
