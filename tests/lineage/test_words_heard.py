@@ -8,8 +8,9 @@ import pytest
 
 from tests.lineage.test_words import QUOTED, STORY, filler, timed
 from triage.lineage import words
+from triage.lineage.heard import HeardIndex
 from triage.lineage.types import Reuse
-from triage.lineage.words import HeardIndex, PieceWords, WordIndex, picture_words, speech_words, text_words
+from triage.lineage.words import PieceWords, WordIndex, picture_words, speech_words, text_words
 from triage.media.ocr import OcrLine
 
 
@@ -93,7 +94,7 @@ def test_stock_phrases_are_counted_over_the_whole_index_whenever_it_merged(monke
                                                                            max_postings: int, found: list[str]) -> None:
     """A rebuild shared out must find what one finds: which shingles are stock (here STORY's, read by four pieces)
     cannot depend on when the tail was merged (one index searched after every piece, the other once)."""
-    monkeypatch.setattr(words, "_TAIL_POSTINGS", 150)
+    monkeypatch.setattr(words, "TAIL_POSTINGS", 150)
     often, once = HeardIndex(max_postings=max_postings), HeardIndex(max_postings=max_postings)
     for i in range(8):
         heard = [speech_words(timed(f"{filler(30, 20 + i)} {STORY if i % 2 == 0 else ''} {filler(10, 40 + i)}"))]

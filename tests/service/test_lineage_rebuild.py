@@ -50,7 +50,7 @@ def _everything(prints: list[Prints], shares: int) -> dict[int, list[Reuse]]:
 def test_shares_find_what_one_rebuild_finds(monkeypatch: pytest.MonkeyPatch, max_postings: int) -> None:
     # A tail merged every few texts, and (in the second case) the public passage a stock phrase once 3 texts hold
     # it in one part of the index: whether a text finds it depends on when the merges happened.
-    monkeypatch.setattr(words, "_TAIL_POSTINGS", 100)
+    monkeypatch.setattr(words, "TAIL_POSTINGS", 100)
     monkeypatch.setattr(words.WordIndex.__init__, "__defaults__", ((), max_postings, words.MIN_WORDS))
     prints = _archive()
     alone = _everything(prints, 1)

@@ -45,7 +45,7 @@ MAX_DRIFT = 3  # words inserted or dropped between two seeds (a "the" added, a l
 # on 40-word quotes read with 10% word errors: 199/200 found, ends exact (median), within 1.2 s (90th percentile).
 X_DROP = 3
 MAX_POSTINGS = 1000  # a shingle in more indexed texts than this is a stock phrase: no seed (it still counts inside)
-_TAIL_POSTINGS = 200_000  # postings in the tail beyond which a search first merges it into the main arrays
+TAIL_POSTINGS = 200_000  # postings in the tail beyond which a search first merges it into the main arrays
 _TOKEN = re.compile(r"[^\W_]+(?:['\u2019\u02bc][^\W_]+)*")
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 
@@ -63,7 +63,7 @@ class PieceWords:
     form: str  # "text", "speech" or "pictures": how the words are in the piece, for the evidence
 
 
-def _tokens(text: str) -> Iterator[tuple[str, int, int]]:
+def word_tokens(text: str) -> Iterator[tuple[str, int, int]]:
     """(normalised word, start, end in `text`): normalize_text per token, so a word's offsets survive it. Numbers
     under 100 are spelled out, so "10" typed and "ten" transcribed agree; larger ones stay one token (a year
     spelled "one thousand nine hundred..." would be five words that no speaker says, inflating every match)."""
@@ -81,7 +81,7 @@ def _tokens(text: str) -> Iterator[tuple[str, int, int]]:
 
 def text_words(text: str, form: str = "text") -> PieceWords:
     """A written text's words, at character offsets."""
-    found = list(_tokens(text))
+    found = list(word_tokens(text))
     return PieceWords(tuple(w for w, _, _ in found), tuple(float(s) for _, s, _ in found),
                       tuple(float(e) for _, _, e in found), "chars", float(len(text)), form)
 
@@ -94,13 +94,13 @@ def speech_words(transcript: Transcript) -> PieceWords:
     for segment in transcript.segments:
         if segment.words:
             for word in segment.words:
-                for norm, _, _ in _tokens(word.word):
+                for norm, _, _ in word_tokens(word.word):
                     words.append(norm)
                     starts.append(word.start)
                     ends.append(word.end)
             continue
         per_char = (segment.end - segment.start) / max(1, len(segment.text))
-        for norm, begin, end in _tokens(segment.text):
+        for norm, begin, end in word_tokens(segment.text):
             words.append(norm)
             starts.append(segment.start + begin * per_char)
             ends.append(segment.start + end * per_char)
@@ -117,7 +117,7 @@ def picture_words(lines: Sequence[OcrLine], duration: float | None = None) -> Pi
     starts: list[float] = []
     ends: list[float] = []
     for line in sorted(lines, key=lambda line: line.time):
-        for norm, _, _ in _tokens(line.text):
+        for norm, _, _ in word_tokens(line.text):
             words.append(norm)
             starts.append(line.time)
             ends.append(max(line.end, line.time))
@@ -168,9 +168,9 @@ class WordIndex:
         self._texts: list[str] = []
         self._ids: dict[str, int] = {}
         self._removed: set[int] = set()
-        self._main = _Postings.empty()
-        self._tail = _Postings.empty()  # sorted
-        self._pending: list[_Postings] = []  # added since the last search, unsorted
+        self._main = Postings.empty()
+        self._tail = Postings.empty()  # sorted
+        self._pending: list[Postings] = []  # added since the last search, unsorted
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -183,9 +183,9 @@ class WordIndex:
         self._keys.append(key)
         self._texts.append(text)
         self._ids[key] = piece
-        hashes = shingle_hashes([w for w, _, _ in _tokens(text)])
-        self._pending.append(_Postings(hashes, np.full(len(hashes), piece, np.int32),
-                                       np.arange(len(hashes), dtype=np.int32)))
+        hashes = shingle_hashes([w for w, _, _ in word_tokens(text)])
+        self._pending.append(Postings(hashes, np.full(len(hashes), piece, np.int32),
+                                      np.arange(len(hashes), dtype=np.int32)))
 
     def remove(self, key: str) -> None:
         """Forget a text (a removed piece): its postings stay until the next merge but never match."""
@@ -197,27 +197,27 @@ class WordIndex:
     def mark_asset(self, key: str) -> None:
         self.assets.add(key)
 
-    def _sorted_tail(self) -> _Postings:
+    def _sorted_tail(self) -> Postings:
         """The tail with what was added since the last search slotted in (sorting only the new postings), so
         ingest, adding one text and searching with the next, pays a copy of the tail and no sort of it."""
         if self._pending:
-            fresh = _Postings.concat(self._pending)
+            fresh = Postings.concat(self._pending)
             at = np.searchsorted(self._tail.hashes, fresh.hashes, side="right")
-            self._tail = _Postings(np.insert(self._tail.hashes, at, fresh.hashes),
-                                   np.insert(self._tail.pieces, at, fresh.pieces),
-                                   np.insert(self._tail.positions, at, fresh.positions))
+            self._tail = Postings(np.insert(self._tail.hashes, at, fresh.hashes),
+                                  np.insert(self._tail.pieces, at, fresh.pieces),
+                                  np.insert(self._tail.positions, at, fresh.positions))
             self._pending = []
         return self._tail
 
     def settle(self) -> None:
         """What every search does first: slot the added texts into the tail, and merge the tail into the main
         arrays once it has grown. (A rebuild that skips a search calls it, to keep the index as a search leaves it.)"""
-        if len(self._sorted_tail().hashes) > _TAIL_POSTINGS:
+        if len(self._sorted_tail().hashes) > TAIL_POSTINGS:
             self._merge()
 
     def _merge(self) -> None:
-        self._main = _Postings.concat([self._main, self._sorted_tail()])
-        self._tail = _Postings.empty()
+        self._main = Postings.concat([self._main, self._sorted_tail()])
+        self._tail = Postings.empty()
 
     def match(self, key: str, words: PieceWords) -> list[Reuse]:
         """Every passage of an indexed text found in `words` (the piece `key`), assets' excepted, longest first:
@@ -251,17 +251,19 @@ class WordIndex:
 
 
 @dataclass(frozen=True)
-class _Postings:
+class Postings:
+    """Shingle postings sorted by hash: (hash, piece number, word position), for WordIndex and heard.HeardIndex."""
+
     hashes: np.ndarray  # uint64, sorted
     pieces: np.ndarray  # int32
     positions: np.ndarray  # int32
 
     @classmethod
-    def empty(cls) -> _Postings:
+    def empty(cls) -> Postings:
         return cls(np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.int32))
 
     @classmethod
-    def concat(cls, parts: Sequence[_Postings]) -> _Postings:
+    def concat(cls, parts: Sequence[Postings]) -> Postings:
         if not parts:
             return cls.empty()
         hashes = np.concatenate([p.hashes for p in parts])
@@ -390,136 +392,3 @@ def match_pair(source: str, source_text: str, user: str, words: PieceWords) -> l
     index = WordIndex()
     index.add(source, source_text)
     return index.match(user, words)
-
-
-@dataclass(frozen=True)
-class _Heard:
-    """One form of an indexed piece's words, kept compactly (a transcript of 100,000 pieces must fit in memory):
-    its words joined by spaces (a normalised word holds none) and their places as arrays."""
-
-    words: str
-    starts: np.ndarray  # float64, as the PieceWords had them
-    ends: np.ndarray
-    unit: str
-    length: float
-    form: str
-
-    @classmethod
-    def of(cls, piece: PieceWords) -> _Heard:
-        return cls(" ".join(piece.words), np.asarray(piece.starts, dtype=np.float64),
-                   np.asarray(piece.ends, dtype=np.float64), piece.unit, piece.length, piece.form)
-
-    def piece_words(self) -> PieceWords:
-        return PieceWords(tuple(self.words.split(" ")) if self.words else (), tuple(self.starts.tolist()),
-                          tuple(self.ends.tolist()), self.unit, self.length, self.form)
-
-
-class HeardIndex:
-    """WordIndex turned round: an inverted index from shingle hash to the pieces whose heard words (a transcript,
-    the words printed in pictures) hold it, so a written text that arrives after a reading of it still finds the
-    reading. Written texts' own words are not indexed (a text quoting a text is found from the later one's side,
-    by WordIndex). A candidate (enough of the text's shingles in one piece) is confirmed by the pairwise matcher
-    over every form of the piece's words, so what is found is what the piece's own search (WordIndex.match) finds
-    of the text: source = the text (characters), user = the piece (its units).
-
-    Sorted postings plus a sorted tail, as in WordIndex; a shingle in more than max_postings pieces (counted over
-    the whole index, so when merges happened changes nothing) is a stock phrase and seeds nothing."""
-
-    def __init__(self, assets: Iterable[str] = (), max_postings: int = MAX_POSTINGS,
-                 min_words: int = MIN_WORDS) -> None:
-        self.assets = set(assets)
-        self.max_postings = max_postings
-        self.min_words = min_words
-        self._keys: list[str] = []
-        self._heard: list[tuple[_Heard, ...]] = []
-        self._ids: dict[str, int] = {}
-        self._removed: set[int] = set()
-        self._main = _Postings.empty()
-        self._tail = _Postings.empty()
-        self._pending: list[_Postings] = []
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._ids
-
-    def add(self, key: str, heard: Sequence[PieceWords]) -> None:
-        """Index a piece's spoken and printed words (its other forms are kept only to confirm a match as its own
-        search would find it); a piece with none is not indexed."""
-        if key in self._ids:
-            self.remove(key)
-        said = [h for h in heard if h.form != "text" and h.words]
-        if not said:
-            return
-        entry = len(self._keys)
-        self._keys.append(key)
-        self._heard.append(tuple(_Heard.of(h) for h in heard if h.words))
-        self._ids[key] = entry
-        hashes = np.unique(np.concatenate([shingle_hashes(h.words) for h in said]))  # once per piece: seeds count
-        self._pending.append(_Postings(hashes, np.full(len(hashes), entry, np.int32),
-                                       np.zeros(len(hashes), np.int32)))
-
-    def remove(self, key: str) -> None:
-        """Forget a piece (removed, erased): its postings stay until the next merge but never match."""
-        entry = self._ids.pop(key, None)
-        if entry is not None:
-            self._removed.add(entry)
-            self._heard[entry] = ()
-
-    def mark_asset(self, key: str) -> None:
-        self.assets.add(key)
-
-    def settle(self) -> None:
-        """Slot what was added into the tail; merge the tail into the main arrays once it has grown."""
-        if self._pending:
-            fresh = _Postings.concat(self._pending)
-            at = np.searchsorted(self._tail.hashes, fresh.hashes, side="right")
-            self._tail = _Postings(np.insert(self._tail.hashes, at, fresh.hashes),
-                                   np.insert(self._tail.pieces, at, fresh.pieces),
-                                   np.insert(self._tail.positions, at, fresh.positions))
-            self._pending = []
-        if len(self._tail.hashes) > _TAIL_POSTINGS:
-            self._main = _Postings.concat([self._main, self._tail])
-            self._tail = _Postings.empty()
-
-    def candidates(self, key: str, text: str) -> list[str]:
-        """The indexed pieces (not `key`) holding enough distinct shingles of `text` to hold a long enough passage
-        of it, most shared first: the only ones the pairwise matcher is run on."""
-        self.settle()
-        query = shingle_hashes([w for w, _, _ in _tokens(text)])
-        parts = (self._main, self._tail)
-        bounds = [(np.searchsorted(p.hashes, query, side="left"), np.searchsorted(p.hashes, query, side="right"))
-                  for p in parts]
-        stock = sum((right - left for left, right in bounds), np.zeros(len(query), np.int64)) > self.max_postings
-        entries = []
-        for part, (left, right) in zip(parts, bounds, strict=True):
-            counts = np.where(stock, 0, right - left)
-            total = int(counts.sum())
-            if total:
-                rows = np.repeat(left - np.cumsum(counts) + counts, counts) + np.arange(total)
-                entries.append(part.pieces[rows].astype(np.int64))
-        if not entries:
-            return []
-        found = np.concatenate(entries)  # one posting per (piece, query position): a piece's hashes are unique
-        found = found[~np.isin(found, np.array([self._ids.get(key, -1), *self._removed], dtype=np.int64))]
-        ids, counts = np.unique(found, return_counts=True)
-        ranked = sorted(zip(counts.tolist(), ids.tolist(), strict=True), key=lambda c: (-c[0], c[1]))
-        return [self._keys[entry] for count, entry in ranked if count >= self.min_words // SHINGLE]
-
-    def match(self, key: str, text: str) -> list[Reuse]:
-        """Every passage of the written text `key` found in an indexed piece's heard words, each confirmed by the
-        pairwise matcher (as match_pair): for each piece, in the order of its forms, what WordIndex.match finds
-        of this text in it. A platform asset (in `assets`) makes nothing."""
-        if key in self.assets:
-            return []
-        chosen = self.candidates(key, text)
-        if not chosen:
-            return []
-        pair = WordIndex(min_words=self.min_words)
-        pair.add(key, text)
-        found: list[Reuse] = []
-        for user in chosen:
-            for heard in self._heard[self._ids[user]]:
-                found += pair.match(user, heard.piece_words())
-        return found

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from triage.domain import MediaLimits, Transcript
 from triage.lineage import pictures, sound, words
 from triage.lineage.frame_track import FrameTrack, frame_track, track_from_frames
+from triage.lineage.heard import HeardIndex
 from triage.lineage.landmarks import Peaks, find_peaks
 from triage.lineage.sound_index import SoundIndex
 from triage.lineage.types import Reuse, ReuseKind
@@ -57,7 +58,7 @@ class Archive:
     """Every ready content's fingerprints, indexed for partial matches."""
 
     sound: SoundIndex = field(default_factory=SoundIndex)
-    heard: words.HeardIndex = field(default_factory=words.HeardIndex)  # spoken and printed words, for later texts
+    heard: HeardIndex = field(default_factory=HeardIndex)  # spoken and printed words, for later texts
     words: words.WordIndex = field(default_factory=words.WordIndex)  # written texts, the sources of words matches
     pictures: pictures.PictureIndex = field(default_factory=pictures.PictureIndex)
     known: set[str] = field(default_factory=set)
