@@ -9,7 +9,11 @@ works too. Loads never touch the network.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -113,6 +117,39 @@ def uses_bf16(precision: str, device: str) -> bool:
 
 
 PRECISIONS = ("auto", "float32", "bfloat16")
+_LOADING = threading.Lock()
+
+
+@contextmanager
+def weights_read_not_mapped() -> Iterator[None]:
+    """While a model loads here, transformers reads each tensor of a safetensors file with pread instead of
+    mapping the whole file. Mapped, every page of the file counts in the process's resident memory until the
+    load ends, on top of the model it fills: mpnet's 438 MB file made the load peak 0.4 GB above where the
+    process settles (benchmarks/RESULTS.md, "Short clips at Whisper's pace": "Memory of the models"). Both
+    ways read the same bytes. A safetensors without the pread backend, or a transformers that opens its files
+    some other way, loads as before."""
+    try:
+        from transformers import modeling_utils
+
+        mapped: Any = modeling_utils.safe_open
+    except (ImportError, AttributeError):
+        yield
+        return
+
+    def read(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("backend", "mmap") != "mmap" or str(kwargs.get("device", "cpu")) != "cpu":
+            return mapped(*args, **kwargs)
+        try:
+            return mapped(*args, **{**kwargs, "backend": "pread"})
+        except TypeError:  # a safetensors without the pread backend
+            return mapped(*args, **kwargs)
+
+    with _LOADING:  # one load at a time swaps the function, and always puts it back
+        setattr(modeling_utils, "safe_open", read)  # noqa: B010 - a module's function, not a class's type
+        try:
+            yield
+        finally:
+            setattr(modeling_utils, "safe_open", mapped)  # noqa: B010
 
 
 class SentenceEncoder:
@@ -128,9 +165,13 @@ class SentenceEncoder:
 
         if device == "cpu":
             torch.set_num_threads(threads)
+        # Loaded straight into bfloat16, each weight rounded as `.to(torch.bfloat16)` rounds it (the same bits),
+        # so the float32 model never exists beside the bfloat16 one.
+        options: dict[str, Any] = {"dtype": torch.bfloat16} if bf16 else {}
         try:
-            with hub_offline():
-                self._model = SentenceTransformer(str(path), device=device, local_files_only=True)
+            with hub_offline(), weights_read_not_mapped():
+                self._model = SentenceTransformer(str(path), device=device, local_files_only=True,
+                                                  model_kwargs=options)
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelUnavailable(f"Could not load text model from {path}: {exc}") from exc
         if bf16:
