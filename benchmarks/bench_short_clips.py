@@ -7,7 +7,8 @@ Each figure is measured in a fresh child process (so its peak RSS is its own), w
   with `--whisper-batches` over 1, Whisper's batched decoding across the clips;
 - "ingest": `triage.ingest.runner.ingest` of every clip into a fresh data dir through `runtime.analysis_engine`
   (probe, decode, derived files, Whisper, both text models, fingerprints, every row written), models loaded
-  before the clock starts (their load time is printed beside it).
+  before the clock starts (their load time is printed beside it; peak RSS includes loading them). Each clip's
+  transcript, and a digest of every vector stored for it, are compared across the runs at the end.
 With `--baseline DIR` (a tree of other code, such as `git archive HEAD | tar -x -C DIR`) the same children run that
 code too, alternating with this tree's in every round, so before and after share the machine's load.
 
@@ -98,12 +99,32 @@ def ingest_all(corpus: Path, threads: int, batch: int, whisper_batch: int) -> di
         finally:
             engine.close()
         wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
-        texts = {}
+        texts, vectors = {}, {}
         with store.db.session() as session:
             for r in results:
                 transcript = art.transcript_of(session, r.sha256) if r.sha256 else None
                 texts[r.external_id] = transcript.text if transcript else ""
-    return {"wall": wall, "cpu": cpu, "load": load, "statuses": sorted({r.status for r in results}), "texts": texts}
+                vectors[r.external_id] = vector_digest(session, r.sha256)
+    return {"wall": wall, "cpu": cpu, "load": load, "statuses": sorted({r.status for r in results}), "texts": texts,
+            "vectors": vectors}
+
+
+def vector_digest(session: Any, sha256: str | None) -> str:
+    """SHA-256 of every vector stored for a content, bytes and labels, in a fixed order: equal only when the
+    vectors are bit for bit the same."""
+    import hashlib
+
+    from sqlalchemy import select
+
+    from triage.store.schema import Vector
+
+    digest = hashlib.sha256()
+    if sha256:
+        rows = session.execute(select(Vector.space, Vector.source, Vector.kind, Vector.ordinal, Vector.model,
+                                      Vector.vector).where(Vector.sha256 == sha256)).all()
+        for *labels, data in sorted(rows):
+            digest.update(repr(labels).encode() + bytes(data))
+    return digest.hexdigest()
 
 
 def child(mode: str, args: argparse.Namespace) -> None:
@@ -169,11 +190,14 @@ def main() -> None:
     if args.baseline:
         runs += [("baseline", args.baseline.resolve(), mode, 1) for mode in ("whisper-one", "ingest")]
     texts: dict[str, dict[str, str]] = {}
+    vectors: dict[str, dict[str, str]] = {}
     for round_ in range(1, args.rounds + 1):
         for label, tree, mode, whisper_batch in runs:
             before = load_average()
             out = run_child(tree, mode, whisper_batch, args)
             texts[f"{label} {mode} {whisper_batch}"] = out["texts"]
+            if "vectors" in out:
+                vectors[f"{label} {mode} {whisper_batch}"] = out["vectors"]
             extra = f" (+{out['load']:.1f} s loading models; {','.join(out['statuses'])})" if mode == "ingest" else ""
             print(f"| {round_} | {label} | {mode}{extra} | {whisper_batch} | {out['wall']:.1f} | "
                   f"{seconds / out['wall']:.1f} | {out['cpu']:.1f} | {out['peak_mb']:.0f} | "
@@ -184,6 +208,11 @@ def main() -> None:
         for b in keys[keys.index(a) + 1:]:
             same = sum(texts[a].get(k) == texts[b].get(k) for k in spoken)
             print(f"same transcripts, {a} vs {b}: {same} of {len(spoken)} clips")
+    keys = list(vectors)
+    for a in keys:
+        for b in keys[keys.index(a) + 1:]:
+            same = sum(vectors[a].get(k) == vectors[b].get(k) for k in spoken)
+            print(f"same vectors (bit for bit), {a} vs {b}: {same} of {len(spoken)} clips")
 
 
 if __name__ == "__main__":
