@@ -21,7 +21,15 @@ from pathlib import Path
 import numpy as np
 
 from triage.domain import Segment, Transcript, Word
-from triage.lineage.words import MIN_WORDS, WordIndex, _tokens, match_pair, shingle_hashes, speech_words, text_words
+from triage.lineage.words import (
+    MIN_WORDS,
+    WordIndex,
+    match_pair,
+    shingle_hashes,
+    speech_words,
+    text_words,
+    word_tokens,
+)
 
 FORTUNES = Path("/usr/share/games/fortunes")
 
@@ -35,7 +43,7 @@ def fortunes() -> list[str]:
         for entry in path.read_text(encoding="utf-8", errors="replace").split("\n%\n"):
             words = " ".join(entry.split())
             if len(words.split()) >= 8:
-                seen.setdefault(" ".join(w for w, _, _ in _tokens(words)), words)
+                seen.setdefault(" ".join(w for w, _, _ in word_tokens(words)), words)
     return list(seen.values())
 
 
@@ -157,7 +165,7 @@ def timing(texts: list[str], size: int) -> None:
     wanted = set(shingle_hashes(words.words).tolist())
     hits = 0
     for i, text in enumerate(pool):  # all pairs: every text tokenised and compared, then the shared ones aligned
-        shared = wanted.intersection(shingle_hashes([w for w, _, _ in _tokens(text)]).tolist())
+        shared = wanted.intersection(shingle_hashes([w for w, _, _ in word_tokens(text)]).tolist())
         if len(shared) >= MIN_WORDS // 3:
             hits += len(match_pair(str(i), text, "new", words))
     print(f"{'':>7}        all pairs: {time.perf_counter() - started:.2f} s for the same piece ({hits} passage(s))")
