@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import MEDIA
 from tests.lineage.test_words import timed
 from tests.service.test_lineage import _words
+from tests.service.test_lineage_counts import _store
 from triage import runtime
 from triage.config import Settings
 from triage.ingest.runner import ingest
@@ -23,13 +24,11 @@ from triage.service.lineage import lineage, mark_asset
 from triage.service.lineage_update import (
     Prints,
     _archive,
-    forget_archive,
     match_share,
     rebuild_lineage,
     update_lineage,
 )
 from triage.store.artifacts import put_artifact
-from triage.store.callouts import upsert_callout
 from triage.store.lineage import all_matches
 from triage.store.store import Store
 
@@ -37,14 +36,6 @@ RNG = random.Random(29)
 POEM = _words(RNG, 70)
 OLDER = _words(RNG, 60)  # a text the reading also reads, there before it
 READ = " ".join(POEM.split()[10:50])
-
-
-def _store(settings: Settings) -> Store:
-    store = runtime.open_store(settings)
-    with store.db.session() as session:
-        upsert_callout(session, "lawn", title="Lawn", brief="anything")
-    forget_archive(store)
-    return store
 
 
 def _arrive(store: Store, settings: Settings, folder: Path, name: str, *, match: bool = True) -> str:

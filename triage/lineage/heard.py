@@ -106,11 +106,7 @@ class HeardIndex:
     def settle(self) -> None:
         """Slot what was added into the tail; merge the tail into the main arrays once it has grown."""
         if self._pending:
-            fresh = Postings.concat(self._pending)
-            at = np.searchsorted(self._tail.hashes, fresh.hashes, side="right")
-            self._tail = Postings(np.insert(self._tail.hashes, at, fresh.hashes),
-                                  np.insert(self._tail.pieces, at, fresh.pieces),
-                                  np.insert(self._tail.positions, at, fresh.positions))
+            self._tail = self._tail.with_added(self._pending)
             self._pending = []
         if len(self._tail.hashes) > words.TAIL_POSTINGS:  # read when used: tests lower it
             self._main = Postings.concat([self._main, self._tail])

@@ -201,11 +201,7 @@ class WordIndex:
         """The tail with what was added since the last search slotted in (sorting only the new postings), so
         ingest, adding one text and searching with the next, pays a copy of the tail and no sort of it."""
         if self._pending:
-            fresh = Postings.concat(self._pending)
-            at = np.searchsorted(self._tail.hashes, fresh.hashes, side="right")
-            self._tail = Postings(np.insert(self._tail.hashes, at, fresh.hashes),
-                                  np.insert(self._tail.pieces, at, fresh.pieces),
-                                  np.insert(self._tail.positions, at, fresh.positions))
+            self._tail = self._tail.with_added(self._pending)
             self._pending = []
         return self._tail
 
@@ -270,6 +266,13 @@ class Postings:
         order = np.argsort(hashes, kind="stable")
         return cls(hashes[order], np.concatenate([p.pieces for p in parts])[order],
                    np.concatenate([p.positions for p in parts])[order])
+
+    def with_added(self, parts: Sequence[Postings]) -> Postings:
+        """These postings with `parts` slotted in: only the new ones are sorted, then each is put in its place."""
+        fresh = Postings.concat(parts)
+        at = np.searchsorted(self.hashes, fresh.hashes, side="right")
+        return Postings(np.insert(self.hashes, at, fresh.hashes), np.insert(self.pieces, at, fresh.pieces),
+                        np.insert(self.positions, at, fresh.positions))
 
     def lookup(self, query: np.ndarray, max_postings: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(piece, position in it, position in the query) of every posting of the query's shingles, stock
