@@ -72,9 +72,14 @@ def _map_jobs(service: Service) -> list[Any]:
 
 
 def _settled(service: Service, timeout: float = 60) -> None:
+    """Wait for every job of the call-out: an upload is ready before its job (which queues the map) has ended."""
+    store = service.client.app.state.triage.store  # type: ignore[attr-defined]
     deadline = time.monotonic() + timeout
-    while any(j.status in (queue.QUEUED, queue.RUNNING) for j in _map_jobs(service)):
-        assert time.monotonic() < deadline, "the pool_map job did not finish"
+    while True:
+        with store.db.session() as session:
+            if not queue.active_for(session, ["lawn"]):
+                return
+        assert time.monotonic() < deadline, "the call-out's jobs did not finish"
         time.sleep(0.05)
 
 

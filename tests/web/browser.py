@@ -90,6 +90,8 @@ def sign_in(page: Any, server: Server, path: str, token: str | None = None) -> N
     """Open `path`, meet the sign-in page, and sign in by keyboard alone (the token field has the focus)."""
     page.goto(server.url + path)
     assert "/login" in page.url
+    # autofocus lands at the browser's next rendering step, which a loaded machine may reach after "load"
+    page.wait_for_function("() => document.activeElement && document.activeElement.name === 'token'")
     page.keyboard.type(token or server.token)
     page.keyboard.press("Enter")
     page.wait_for_url(server.url + path)
