@@ -9,13 +9,14 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from tests.media.text_pictures import background, draw_text
 from triage.domain import Frame
 from triage.errors import OcrUnavailable
 from triage.media import ocr
 from triage.media.ocr_frames import line_chunks, ocr_text, read_frames
-from triage.media.text_presence import may_hold_text
+from triage.media.text_presence import is_texture, may_hold_text, plate_lines, text_regions, tile_pixels
 from triage.textnorm import normalize_words, word_error_rate
 
 POSTERS = [  # (lines, font, size, background, colour, caption plate)
@@ -71,6 +72,39 @@ def test_the_presence_check_lets_a_small_caption_through() -> None:
                       box=(0, 0, 0), at=(150, 250))
     assert may_hold_text(np.asarray(frame))
     assert not may_hold_text(np.asarray(background("photo", (512, 288))))
+
+
+def test_a_texture_is_not_read_but_lines_and_a_caption_over_it_are(reader: ocr.OcrReader) -> None:
+    """A sharp texture passes the cheap presence test (strokes and flat pixels side by side), and Tesseract spent
+    about a second a frame on one to find nothing or junk; `is_texture` skips it. Lines of text, and a one-line
+    caption over the texture itself, are still read."""
+    cells = background("cells", (512, 288), seed=2)
+    assert may_hold_text(np.asarray(cells))
+    reader.read(np.asarray(cells))  # warm
+    started = time.perf_counter()
+    for _ in range(3):
+        assert reader.read(np.asarray(cells)) == []
+    assert (time.perf_counter() - started) / 3 < 0.25  # reading it took 0.9-1.5 s before
+    grey, tile = np.asarray(cells.convert("L")), tile_pixels((288, 512))
+    assert is_texture(grey, tile)
+    assert not is_texture(grey[:4 * tile], tile)  # a region a line tall is always read
+
+    poster = np.asarray(draw_text(background("flat", (512, 288)), ["One summer evening", "on the front lawn",
+                                                                   "bring a chair"], size=28, at=(24, 30)))
+    regions = text_regions(poster)
+    assert regions and not any(is_texture(np.asarray(poster.mean(axis=2))[y0:y1, x0:x1], tile)
+                               for x0, y0, x1, y1 in regions)
+    captioned = draw_text(cells, ["see you on the lawn"], size=20, colour=(255, 255, 255), box=(0, 0, 0),
+                          at=(120, 240))
+    assert ocr_text(reader.read(np.asarray(captioned))) == "see you on the lawn"
+    assert plate_lines(grey, tile) == []
+    [(x0, y0, x1, y1)] = plate_lines(np.asarray(captioned.convert("L")), tile)
+    assert x0 <= 120 and y0 <= 240 and x1 >= 300 and y1 >= 260  # the plate around the line, not the texture
+    darker = np.asarray(cells).copy()
+    darker[darker > 128] = 120  # no white in the texture: an outlined caption's white alone is its letters
+    subtitled = draw_text(Image.fromarray(darker), ["see you on the lawn"], font="DejaVuSans-Bold.ttf", size=24,
+                          colour=(255, 255, 255), at=(110, 236), outline=2)
+    assert ocr_text(reader.read(np.asarray(subtitled))) == "see you on the lawn"
 
 
 def test_a_caption_over_several_frames_is_kept_once_with_its_times(reader: ocr.OcrReader) -> None:

@@ -14,16 +14,17 @@ import glob
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from triage.errors import OcrUnavailable
-from triage.media.text_presence import text_regions
+from triage.media.text_presence import is_texture, plate_lines, text_regions, tile_pixels
 
 log = logging.getLogger(__name__)
 
@@ -109,18 +110,48 @@ class OcrReader:
         side = max(height, width)
         scale = _MIN_SIDE / side if side < _MIN_SIDE else min(1.0, _MAX_SIDE / side)
         picture = Image.fromarray(np.ascontiguousarray(rgb[..., :3]))
+        tile = tile_pixels(rgb.shape) if check else 0
         lines: list[OcrLine] = []
-        for x0, y0, x1, y1 in regions:
-            crop = picture.crop((x0, y0, x1, y1))
-            if scale != 1.0:
-                crop = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))),
-                                   Image.Resampling.LANCZOS)
-            # Read twice: as it is, and with only its white kept (white letters outlined in black over a busy
-            # scene, as subtitles are, read badly as they are); keep the reading with more confident letters.
-            plain = self._recognise(crop, scale, (x0, y0), time)
-            white = self._recognise(_white_only(crop), scale, (x0, y0), time)
-            lines += plain if _letters(plain) >= _letters(white) else white
+        for box in regions:
+            grey = np.asarray(picture.crop(box).convert("L"))
+            if tile and is_texture(grey, tile):
+                # Tesseract would spend seconds on the texture to find nothing: read the lines on plates inside
+                # it, and its white alone where that shows lines (white captions over a darker texture)
+                x0, y0 = box[:2]
+                plates = [(x0 + a, y0 + b, x0 + c, y0 + d) for a, b, c, d in plate_lines(grey, tile)]
+                for plate in plates:
+                    lines += self._read_region(picture, plate, scale, time, tile)
+                white = np.where(grey >= _WHITE, 255, 0).astype(np.uint8)
+                for a, b, c, d in plates:
+                    white[b - y0:d - y0, a - x0:c - x0] = 0
+                for a, b, c, d in text_regions(np.repeat(white[..., None], 3, axis=2)):
+                    lines += self._read_region(picture, (x0 + a, y0 + b, x0 + c, y0 + d), scale, time, tile,
+                                               plain=False, hide=plates)
+            else:
+                lines += self._read_region(picture, box, scale, time, tile)
         return lines
+
+    def _read_region(self, picture: Image.Image, box: tuple[int, int, int, int], scale: float, time: float,
+                     tile: int, *, plain: bool = True, hide: Sequence[tuple[int, int, int, int]] = ()) -> list[OcrLine]:
+        """Read one region twice: as it is (unless not `plain`), and with only its white kept (white letters
+        outlined in black over a busy scene, as subtitles are, read badly as they are); the reading with more
+        confident letters wins. The white reading is skipped where the white alone is a texture (`tile` 0: never
+        skipped). `hide`: boxes of the picture already read, blacked out first."""
+        crop = picture.crop(box)
+        if hide:
+            draw = ImageDraw.Draw(crop)
+            for x0, y0, x1, y1 in hide:
+                draw.rectangle((x0 - box[0], y0 - box[1], x1 - box[0] - 1, y1 - box[1] - 1), fill=(0, 0, 0))
+        white_ink = np.asarray(crop.convert("L")) >= _WHITE
+        if scale != 1.0:
+            crop = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))),
+                               Image.Resampling.LANCZOS)
+        origin = (box[0], box[1])
+        as_is = self._recognise(crop, scale, origin, time) if plain else []
+        if tile and is_texture(white_ink.astype(np.uint8) * 255, tile):
+            return as_is
+        white = self._recognise(_white_only(crop), scale, origin, time)
+        return as_is if _letters(as_is) >= _letters(white) else white
 
     def _recognise(self, image: Image.Image, scale: float, origin: tuple[int, int], time: float) -> list[OcrLine]:
         api = self._api()
