@@ -8,7 +8,9 @@ The generator draws, with the DejaVu fonts of Debian's fonts-dejavu-core:
   gradient background or light on a dark one;
 - keyframes: 512x288 (the size triage decodes frames at), a soft "scene" (blurred muted blobs) with a caption of
   3-7 words at the bottom, 14-24 px, white on a black plate or white with a black outline (subtitle style);
-- pictures without text: flat, gradient, soft scene and grain at 512x288 and 1280x720.
+- pictures without text: flat, gradient, soft scene and grain at 512x288 and 1280x720;
+- the same captions over a sharp texture (coloured cells 1-3 px wide, as cellular patterns, gravel or leaves are),
+  and that texture alone at both sizes (drawn after the others, so a seed's other pictures stay as they were).
 Each picture is read twice: the way ingest reads it (`OcrReader.read`: the cheap text-presence check, then Tesseract
 on the regions it found), and whole, without the check (Tesseract's own layout), for comparison.
 """
@@ -54,6 +56,12 @@ def background(kind: str, size: tuple[int, int], rng: np.random.Generator) -> Im
         blobs = rng.integers(0, 256, (max(2, h // 32), max(2, w // 32), 3)).astype(np.float32)
         muted = (0.6 * blobs + 0.4 * blobs.mean(axis=2, keepdims=True)).astype(np.uint8)
         return Image.fromarray(muted).resize(size, Image.Resampling.BICUBIC).filter(ImageFilter.GaussianBlur(8))
+    if kind == "cells":  # a sharp texture: two colours in cells 1-3 px wide, a third to a half of them lit
+        cell, lit = int(rng.integers(1, 4)), float(rng.uniform(0.3, 0.5))
+        grid = rng.random((-(-h // cell), -(-w // cell))) < lit
+        dark, light = rng.integers(0, 110, 3), rng.integers(150, 256, 3)
+        cells = np.where(grid[..., None], light, dark).astype(np.uint8)
+        return Image.fromarray(cells.repeat(cell, axis=0).repeat(cell, axis=1)[:h, :w])
     if kind == "grain":
         base = np.asarray(background("scene", size, rng), dtype=np.int16)
         return Image.fromarray(np.clip(base + rng.normal(0, 25, base.shape), 0, 255).astype(np.uint8))
@@ -82,10 +90,10 @@ def poster(rng: np.random.Generator) -> tuple[np.ndarray, str, str]:
     return np.asarray(picture), "\n".join(lines), f"poster {kind} {face} {size}px"
 
 
-def keyframe(rng: np.random.Generator) -> tuple[np.ndarray, str, str]:
+def keyframe(rng: np.random.Generator, scene: str = "scene") -> tuple[np.ndarray, str, str]:
     style = str(rng.choice(["plate", "outline"]))
     face, size = str(rng.choice(FACES)), int(rng.choice([14, 16, 18, 20, 24]))
-    picture = background("scene", (512, 288), rng)
+    picture = background(scene, (512, 288), rng)
     draw, font = ImageDraw.Draw(picture), ImageFont.truetype(str(FONTS / face), size)
     caption = phrase(rng, 3, 7, font, 512 - 24)
     left, top, right, bottom = draw.textbbox((0, 0), caption, font=font)
@@ -95,13 +103,25 @@ def keyframe(rng: np.random.Generator) -> tuple[np.ndarray, str, str]:
         draw.text((x, y), caption, font=font, fill=(255, 255, 255))
     else:
         draw.text((x, y), caption, font=font, fill=(255, 255, 255), stroke_width=2, stroke_fill=(0, 0, 0))
-    return np.asarray(picture), caption, f"keyframe {style} {face} {size}px"
+    kind = "keyframe" if scene == "scene" else f"keyframe-on-{scene}"
+    return np.asarray(picture), caption, f"{kind} {style} {face} {size}px"
 
 
 def blank(rng: np.random.Generator, i: int) -> tuple[np.ndarray, str, str]:
     kind = ["light", "gradient", "scene", "grain"][i % 4]
     size = (512, 288) if i % 8 < 4 else (1280, 720)
     return np.asarray(background(kind, size, rng)), "", f"no text {kind} {size[0]}x{size[1]}"
+
+
+def texture(rng: np.random.Generator, i: int) -> tuple[np.ndarray, str, str]:
+    size = (512, 288) if i % 2 else (1280, 720)
+    return np.asarray(background("cells", size, rng)), "", f"no text cells {size[0]}x{size[1]}"
+
+
+def _time_key(truth: str, label: str) -> str:
+    if truth:
+        return label.split(" ")[0]
+    return "texture" if " cells " in label else "no text"
 
 
 def _grouped(rows: list[tuple[float, str, str, str]], key: Callable[[str], str]) -> dict[str, float]:
@@ -118,12 +138,13 @@ def measure(pictures: list[tuple[np.ndarray, str, str]], check: bool) -> dict[st
     ocr = reader()
     ocr.read(pictures[0][0], check=check)  # the thread's Tesseract instance made outside the clock
     errors = ref_words = false_words = 0
-    ms: dict[str, list[float]] = {"poster": [], "keyframe": [], "no text": []}
+    false_on: dict[str, int] = {}
+    ms: dict[str, list[float]] = {}
     worst: list[tuple[float, str, str, str]] = []
     for rgb, truth, label in pictures:
         started = time.perf_counter()
         found = ocr_text(ocr.read(rgb, check=check))
-        ms[label.split(" ")[0] if truth else "no text"].append((time.perf_counter() - started) * 1000)
+        ms.setdefault(_time_key(truth, label), []).append((time.perf_counter() - started) * 1000)
         ref, hyp = normalize_words(truth), normalize_words(found)
         if truth:
             wrong = edit_distance(ref, hyp)
@@ -131,12 +152,13 @@ def measure(pictures: list[tuple[np.ndarray, str, str]], check: bool) -> dict[st
             worst.append((wrong / len(ref), label, truth.replace("\n", " / "), found.replace("\n", " / ")))
         else:
             false_words += len(hyp)
+            false_on[_time_key(truth, label)] = false_on.get(_time_key(truth, label), 0) + len(hyp)
     return {
         "check": check, "wer": round(errors / max(1, ref_words), 4),
         # word-weighted WER by kind and background or caption style, and by kind and type size
         "wer_by_style": _grouped(worst, lambda label: " ".join(label.split()[:2])),
         "wer_by_size": _grouped(worst, lambda label: f"{label.split()[0]} {label.split()[-1]}"),
-        "words": ref_words, "false_words_without_text": false_words,
+        "words": ref_words, "false_words_without_text": false_words, "false_words_by_kind": false_on,
         "ms": {k: {"mean": round(statistics.mean(v), 1), "p95": round(float(np.percentile(v, 95)), 1),
                    "max": round(max(v), 1)} for k, v in ms.items() if v},
         "worst": [{"wer": round(w, 2), "picture": lab, "truth": t, "read": f} for w, lab, t, f in sorted(worst)[-5:]],
@@ -145,15 +167,18 @@ def measure(pictures: list[tuple[np.ndarray, str, str]], check: bool) -> dict[st
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--count", type=int, default=40, help="posters, keyframes and pictures without text, each")
+    parser.add_argument("--count", type=int, default=40, help="pictures of each kind: posters, keyframes, "
+                        "pictures without text, keyframes on a texture, textures")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--ingest-only", action="store_true", help="skip the whole-picture reading (the slow one)")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     pictures = ([poster(rng) for _ in range(args.count)] + [keyframe(rng) for _ in range(args.count)]
                 + [blank(rng, i) for i in range(args.count)])
+    pictures += [keyframe(rng, "cells") for _ in range(args.count)] + [texture(rng, i) for i in range(args.count)]
     print(f"reader: {reader().name}; {len(pictures)} pictures")
-    results = [measure(pictures, check=True), measure(pictures, check=False)]
+    results = [measure(pictures, check=True)] + ([] if args.ingest_only else [measure(pictures, check=False)])
     for r in results:
         print(json.dumps(r, indent=1))
     if args.json:
