@@ -6,17 +6,20 @@ Videos are made here: numpy frames piped to the ffmpeg command, which also appli
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from tests.lineage.helpers import assert_near
 from triage.domain import MediaLimits
-from triage.lineage.frame_track import FrameTrack, frame_track, phash
-from triage.lineage.pictures import PictureIndex, match
+from triage.fingerprints.frames import MATCH_STRICT
+from triage.lineage.frame_track import FrameTrack, frame_hashes, frame_track, phash
+from triage.lineage.pictures import PictureIndex, _postings, match
 from triage.lineage.types import ReuseKind
 
 pytestmark = pytest.mark.skipif(not shutil.which("ffmpeg"), reason="needs the ffmpeg command")
@@ -175,7 +178,31 @@ def test_a_track_round_trips_through_bytes(tmp: Path, source: np.ndarray) -> Non
     again = FrameTrack.from_bytes(t.to_bytes())
     assert np.array_equal(again.plain, t.plain) and np.array_equal(again.times, t.times)
     assert np.array_equal(again.upper, t.upper) and np.array_equal(again.upper_mirrored, t.upper_mirrored)
+    assert np.array_equal(again.centre_upper, t.centre_upper)
+    # a track stored before the centre's upper view: that view repeats its upper one, and is not indexed twice
+    stored = io.BytesIO()
+    np.savez_compressed(stored, **{k: v for k, v in np.load(io.BytesIO(t.to_bytes())).items() if k != "centre_upper"})
+    older = FrameTrack.from_bytes(stored.getvalue())
+    assert np.array_equal(older.centre_upper, older.upper)
+    assert set(_postings([(0, older)]).views.tolist()) == {0, 1, 2}
+    assert set(_postings([(0, t)]).views.tolist()) == {0, 1, 2, 3}
     assert again.duration == t.duration and 7 <= len(t.times) <= 9
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_cropped_copy_with_a_caption_hashes_near_its_source_centre_upper_view(seed: int) -> None:
+    """A copy cropped by a tenth each side with a caption burned in: its upper part shows what the source's centre
+    shows above the caption, and the source's own upper part (the caption view of uncropped copies) is far."""
+    def distance(a: int, b: int) -> int:
+        return bin(a ^ b).count("1")
+
+    grey = np.asarray(Image.fromarray(moving(1.0, seed=seed)[0]).convert("L").resize((160, 120)))
+    copy = np.array(Image.fromarray(grey[12:108, 16:144]).resize((160, 120)))
+    copy[96:118, 20:140], copy[102:110, 30:130] = 20, 240  # the caption's dark box and its line of letters
+    _, _, _, _, upper, _, centre_upper = frame_hashes(grey)
+    copy_upper = frame_hashes(copy)[4]
+    assert distance(copy_upper, centre_upper) <= MATCH_STRICT
+    assert distance(copy_upper, centre_upper) + 6 <= distance(copy_upper, upper)
 
 
 def test_a_removed_source_is_gone_and_a_file_without_video_has_an_empty_track(tmp: Path, source: np.ndarray) -> None:
@@ -201,13 +228,15 @@ def with_sky(frames: np.ndarray) -> np.ndarray:
 
 # A phone-sized copy (160x120) with a caption box burned in at the bottom, a fifth of its height, over changes that
 # also move the copy's edges: a logo drawn into the sky, a mirror image, a letterbox whose bottom bar the caption
-# covers. On a 32x32 thumbnail the caption alone moves the whole picture's hash by 15-30 bits.
+# covers, a crop of a tenth each side. On a 32x32 thumbnail the caption alone moves the whole picture's hash by
+# 15-30 bits.
 SMALL = "scale=160:120"
 SMALL_CAPTION = "drawbox=x=20:y=94:w=120:h=24:color=black@0.6:t=fill,drawbox=x=28:y=100:w=100:h=10:color=white:t=fill"
 SMALL_CHANGES = {
     "captioned+logo": f"{SMALL},drawbox=x=133:y=4:w=20:h=20:color=yellow@0.8:t=fill,{SMALL_CAPTION}",
     "captioned+mirrored": f"{SMALL},hflip,{SMALL_CAPTION}",
     "letterboxed+captioned": f"{SMALL},scale=120:90,pad=160:120:20:15:black,{SMALL_CAPTION}",
+    "cropped+captioned": f"{SMALL},crop=128:96,scale=160:120,{SMALL_CAPTION}",
 }
 
 

@@ -1,10 +1,11 @@
 """A dense track of 64-bit perceptual hashes of a video (a few per second), for finding reused segments.
 
 Each sampled frame is decoded straight to a small grey picture (FFmpeg scales it, so a 720p frame never exists as
-RGB here), its letterbox or pillarbox bars are trimmed, and five hashes are kept: the picture's pHash, the pHash of
+RGB here), its letterbox or pillarbox bars are trimmed, and six hashes are kept: the picture's pHash, the pHash of
 its mirror image (a flipped copy hashes to it), the pHash of its central part (a zoomed or cropped copy's whole
-picture hashes near it), and the pHash of its upper part and that part's mirror image (a copy with a caption burned
-into the bottom hashes near its source there). Blank frames (black, fades, slates) are flagged: they are never evidence.
+picture hashes near it), the pHash of its upper part and that part's mirror image (a copy with a caption burned
+into the bottom hashes near its source there), and the pHash of the central part's upper part (a cropped copy with
+a caption burned in). Blank frames (black, fades, slates) are flagged: they are never evidence.
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ _MAX_BAR = 0.35
 
 @dataclass(frozen=True)
 class FrameTrack:
-    """Hashes of frames sampled PER_SECOND: times (float32 s), plain, mirrored, centre, upper and mirrored upper
-    pHashes (uint64), and whether each frame is blank (bool). duration is the video's length in seconds as decoded."""
+    """Hashes of frames sampled PER_SECOND: times (float32 s), plain, mirrored, centre, upper, mirrored upper and
+    centre upper pHashes (uint64), and whether each frame is blank (bool). duration is the video's length in seconds
+    as decoded."""
 
     times: np.ndarray
     plain: np.ndarray
@@ -53,23 +55,26 @@ class FrameTrack:
     duration: float
     upper: np.ndarray
     upper_mirrored: np.ndarray
+    centre_upper: np.ndarray
 
     def to_bytes(self) -> bytes:
         """The track as .npz bytes, to store as an artifact."""
         out = io.BytesIO()
         np.savez_compressed(out, times=self.times, plain=self.plain, mirrored=self.mirrored, centre=self.centre,
                             blank=self.blank, duration=np.float64(self.duration), upper=self.upper,
-                            upper_mirrored=self.upper_mirrored)
+                            upper_mirrored=self.upper_mirrored, centre_upper=self.centre_upper)
         return out.getvalue()
 
     @staticmethod
     def from_bytes(data: bytes) -> FrameTrack:
         with np.load(io.BytesIO(data)) as z:
-            # a track stored before the upper view stands in with its whole picture (no caption view)
+            # a track stored before the upper view stands in with its whole picture (no caption view), one stored
+            # before the centre's upper view with its upper view (the index skips a view that repeats another)
             upper = z["upper"] if "upper" in z else z["plain"]
             upper_mirrored = z["upper_mirrored"] if "upper_mirrored" in z else z["mirrored"]
+            centre_upper = z.get("centre_upper", upper)
             return FrameTrack(z["times"], z["plain"], z["mirrored"], z["centre"], z["blank"], float(z["duration"]),
-                              upper, upper_mirrored)
+                              upper, upper_mirrored, centre_upper)
 
 
 def phash(grey: np.ndarray) -> int:
@@ -113,16 +118,17 @@ def _dark_runs(grey: np.ndarray) -> tuple[int, int]:
     return both, both
 
 
-def frame_hashes(grey: np.ndarray) -> tuple[int, int, int, bool, int, int]:
-    """(plain, mirrored, centre, blank, upper, mirrored upper) for one grey frame."""
+def frame_hashes(grey: np.ndarray) -> tuple[int, int, int, bool, int, int, int]:
+    """(plain, mirrored, centre, blank, upper, mirrored upper, centre upper) for one grey frame."""
     blank = is_blank(np.repeat(grey[:, :, None], 3, axis=2))
     picture = trim_bars(grey)
     h, w = picture.shape
     dh, dw = int(h * (1 - _CENTRE) / 2), int(w * (1 - _CENTRE) / 2)
     centre = picture[dh:h - dh, dw:w - dw]
     upper = picture[:max(1, round(h * _UPPER))]
+    centre_upper = centre[:max(1, round(centre.shape[0] * _UPPER))]
     return (phash(picture), phash(np.ascontiguousarray(picture[:, ::-1])), phash(centre), blank, phash(upper),
-            phash(np.ascontiguousarray(upper[:, ::-1])))
+            phash(np.ascontiguousarray(upper[:, ::-1])), phash(np.ascontiguousarray(centre_upper)))
 
 
 def track_from_frames(times: list[float], greys: list[np.ndarray], duration: float) -> FrameTrack:
@@ -134,7 +140,8 @@ def track_from_frames(times: list[float], greys: list[np.ndarray], duration: flo
                       np.array([r[2] for r in rows], dtype=np.uint64),
                       np.array([r[3] for r in rows], dtype=bool), duration,
                       np.array([r[4] for r in rows], dtype=np.uint64),
-                      np.array([r[5] for r in rows], dtype=np.uint64))
+                      np.array([r[5] for r in rows], dtype=np.uint64),
+                      np.array([r[6] for r in rows], dtype=np.uint64))
 
 
 def frame_track(path: Path, demuxer: str, label: str, limits: MediaLimits,

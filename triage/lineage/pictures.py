@@ -22,11 +22,13 @@ from triage.timefmt import clock
 
 _BANDS = 4
 _BAND_BITS = 64 // _BANDS
-# Views of the source in the index: its whole picture, its centre (what a zoomed or cropped copy shows) and its
-# upper part (what a copy with a caption burned in at the bottom still shows unchanged). A query's whole picture is
-# looked up in the first two, its upper part in the last.
-_VIEWS = ("whole", "centre", "upper")
-_UPPER_VIEW = 2
+# Views of the source in the index: its whole picture, its centre (what a zoomed or cropped copy shows), its upper
+# part (what a copy with a caption burned in at the bottom still shows unchanged) and its centre's upper part (what a
+# cropped copy with a caption still shows). A query's whole picture is looked up in the first two, its upper part in
+# the last two.
+_VIEWS = ("whole", "centre", "upper", "centre upper")
+_UPPER_VIEWS = (2, 3)
+_CROPPED_VIEWS = (1, 3)
 _COARSE_S = 1.0
 # Two query frames agreeing on a piece and offset make a cell worth checking; one band of 16 bits is shared by
 # chance with 1 in 65,536 frames, so a lone hit is mostly chance, and the check below is what decides.
@@ -149,7 +151,10 @@ def _postings(tracks: list[tuple[int, FrameTrack]]) -> _Postings:
     keys, ids, times, views = [], [], [], []
     for number, track in tracks:
         rows = np.nonzero(_informative(track))[0]
-        for v, values in enumerate((track.plain, track.centre, track.upper)):
+        hashes = _view_values(track)
+        for v, values in enumerate(hashes):
+            if any(np.array_equal(values, other) for other in hashes[:v]):
+                continue  # a track stored before this view stands in with another: it would only repeat its hits
             k = _band_keys(values[rows])
             keys.append(k.reshape(-1))
             times.append(np.repeat(track.times[rows], _BANDS).astype(np.float32))
@@ -187,7 +192,7 @@ def _candidates(index: PictureIndex, track: FrameTrack, skip: int | None) -> lis
     for mirrored, upper in ((0, False), (1, False), (0, True), (1, True)):
         values = _query_values(track, bool(mirrored), upper)
         q, piece, t_source, view = index.lookup(_band_keys(values[rows]).reshape(-1))
-        mine = (piece != (-1 if skip is None else skip)) & ((view == _UPPER_VIEW) == upper)
+        mine = (piece != (-1 if skip is None else skip)) & (np.isin(view, _UPPER_VIEWS) == upper)
         offset = np.round((track.times[rows[q // _BANDS]] - t_source) / _COARSE_S).astype(np.int64)
         # one query frame voting for one cell through several bands or source frames is one vote
         triples = np.stack([q[mine] // _BANDS, piece[mine], view[mine], offset[mine]], axis=1)
@@ -215,8 +220,13 @@ def _query_values(track: FrameTrack, mirrored: bool, upper: bool) -> np.ndarray:
     return track.mirrored if mirrored else track.plain
 
 
+def _view_values(track: FrameTrack) -> tuple[np.ndarray, ...]:
+    """A source's hashes in each of _VIEWS, in that order."""
+    return track.plain, track.centre, track.upper, track.centre_upper
+
+
 def _source_values(track: FrameTrack, view: int) -> np.ndarray:
-    return (track.plain, track.centre, track.upper)[view]
+    return _view_values(track)[view]
 
 
 def _aligned_distance(query: np.ndarray, t_query: np.ndarray, source: FrameTrack, usable: np.ndarray,
@@ -287,7 +297,7 @@ def match(index: PictureIndex, key: str, track: FrameTrack) -> list[Reuse]:
     for cell in _candidates(index, track, index.number(key)):
         source = index.track(cell.piece)
         usable = np.nonzero(_informative(source))[0]
-        q_values = _query_values(track, cell.mirrored, cell.view == _UPPER_VIEW)[rows]
+        q_values = _query_values(track, cell.mirrored, cell.view in _UPPER_VIEWS)[rows]
         values = _source_values(source, cell.view)
         offset, dist = _refine(q_values, t_query, source, usable, values, cell.offset)
         offset = float(offset)
@@ -309,7 +319,7 @@ def match(index: PictureIndex, key: str, track: FrameTrack) -> list[Reuse]:
 
 def _reuse(source: str, user: str, cell: _Cell, use: Span, offset: float, mean: float, duration: float) -> Reuse:
     src = Span(max(0.0, use.start - offset), use.end - offset)
-    how = [w for w, on in (("mirrored", cell.mirrored), ("zoomed or cropped", _VIEWS[cell.view] == "centre")) if on]
+    how = [w for w, on in (("mirrored", cell.mirrored), ("zoomed or cropped", cell.view in _CROPPED_VIEWS)) if on]
     note = f" ({', '.join(how)})" if how else ""
     evidence = (f"{source}'s pictures for {clock(src.start)}-{clock(src.end)} in {user}'s "
                 f"{clock(use.start)}-{clock(use.end)}{note}")

@@ -47,8 +47,8 @@ PEAKS_FILE = "lineage_peaks.npz"
 FRAMES = "lineage_frames"  # artifact kind: the video's dense frame hashes (.npz file)
 FRAMES_FILE = "lineage_frames.npz"
 # The version of each fingerprint's recipe, kept on its artifact: one made by another recipe is made again (frames 2:
-# bars found by darkness only, and a caption-free view).
-MADE_BY = {PEAKS: "peaks-1", FRAMES: "frames-2"}
+# bars found by darkness only, and a caption-free view; frames 3: the centre's caption-free view).
+MADE_BY = {PEAKS: "peaks-1", FRAMES: "frames-3"}
 _WORD_KINDS = ("text", "transcript", "ocr")
 Progress = Callable[[int, int], None]
 
