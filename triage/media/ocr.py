@@ -115,20 +115,27 @@ class OcrReader:
         for box in regions:
             grey = np.asarray(picture.crop(box).convert("L"))
             if tile and is_texture(grey, tile):
-                # Tesseract would spend seconds on the texture to find nothing: read the lines on plates inside
-                # it, and its white alone where that shows lines (white captions over a darker texture)
-                x0, y0 = box[:2]
-                plates = [(x0 + a, y0 + b, x0 + c, y0 + d) for a, b, c, d in plate_lines(grey, tile)]
-                for plate in plates:
-                    lines += self._read_region(picture, plate, scale, time, tile)
-                white = np.where(grey >= _WHITE, 255, 0).astype(np.uint8)
-                for a, b, c, d in plates:
-                    white[b - y0:d - y0, a - x0:c - x0] = 0
-                for a, b, c, d in text_regions(np.repeat(white[..., None], 3, axis=2)):
-                    lines += self._read_region(picture, (x0 + a, y0 + b, x0 + c, y0 + d), scale, time, tile,
-                                               plain=False, hide=plates)
+                lines += self._read_texture(picture, box, grey, scale, time, tile)
             else:
                 lines += self._read_region(picture, box, scale, time, tile)
+        return lines
+
+    def _read_texture(self, picture: Image.Image, box: tuple[int, int, int, int], grey: np.ndarray, scale: float,
+                      time: float, tile: int) -> list[OcrLine]:
+        """A region that is a texture (`grey`: its grey levels): Tesseract would spend seconds on it to find nothing,
+        so only the lines on plates inside it are read, and its white alone where that shows lines (a white
+        caption over a darker texture)."""
+        x0, y0 = box[0], box[1]
+        plates = [(x0 + a, y0 + b, x0 + c, y0 + d) for a, b, c, d in plate_lines(grey, tile)]
+        lines: list[OcrLine] = []
+        for plate in plates:
+            lines += self._read_region(picture, plate, scale, time, tile)
+        white = np.where(grey >= _WHITE, 255, 0).astype(np.uint8)
+        for a, b, c, d in plates:
+            white[b - y0:d - y0, a - x0:c - x0] = 0
+        for a, b, c, d in text_regions(np.repeat(white[..., None], 3, axis=2)):
+            lines += self._read_region(picture, (x0 + a, y0 + b, x0 + c, y0 + d), scale, time, tile, plain=False,
+                                       hide=plates)
         return lines
 
     def _read_region(self, picture: Image.Image, box: tuple[int, int, int, int], scale: float, time: float,

@@ -5,8 +5,8 @@ Printed text is sharp strokes on a calm background, several of them side by side
 text line is a run of neighbouring tiles that each hold some strong edges (not a wall of them, as noise does) and
 many flat pixels between them. Smooth pictures (gradients, sky, blur) have no strong edges; noise and grain have
 edges everywhere and no flat pixels; both fail the test. Busy natural scenes sometimes pass, and then Tesseract's
-confidence filter has the last word. Sharp textures (cellular patterns, gravel, leaves) pass it over whole frames,
-and Tesseract spent a second or more on each to find nothing: `is_texture` tells them from lines of text, and
+confidence filter has the last word. Sharp textures (such as cellular patterns) pass it over whole frames, and
+Tesseract spent a second or more on each to find nothing: `is_texture` tells them from lines of text, and
 `plate_lines` finds the captions printed on plates inside them.
 """
 
@@ -27,7 +27,7 @@ _RUN = 3  # neighbouring text-like tiles in one row of tiles that make a line of
 _LINE_TILES = 4  # a region this many tiles tall is one line of text with its margins: always worth reading
 _CALM_ROW = 0.02  # a pixel row with at most this share of strong steps across is calm (between lines, around them)
 _MIN_CALM = 0.05  # a taller region with fewer calm rows than this share is a texture, not lines of text
-_PLATE_ROWS = 3  # calm rows above and below a line that make the plate it is printed on, inside a texture
+_PLATE_ROWS = 3  # flat rows above and below a line that make the plate it is printed on, inside a texture
 
 
 def tile_pixels(shape: tuple[int, ...]) -> int:
@@ -114,7 +114,7 @@ def is_texture(ink: np.ndarray, tile: int) -> bool:
     picture's pixels; `tile`: `tile_pixels` of the picture) is a texture rather than lines of text, and reading it
     would cost Tesseract seconds to find nothing. Lines of text, on any background calm enough to read them on,
     leave calm pixel rows between and around them (at least 59% of the rows of every poster and caption region in
-    benchmarks/bench_ocr.py); sharp textures such as cellular patterns, gravel or leaves have none. A region one
+    benchmarks/bench_ocr.py, seed 0); sharp textures such as cellular patterns have none. A region one
     line tall is always read, however busy: a caption over a busy scene must not be lost to save a little."""
     if ink.shape[0] <= _LINE_TILES * tile or ink.shape[1] <= 2 * tile:
         return False
