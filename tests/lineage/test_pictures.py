@@ -19,7 +19,7 @@ from tests.lineage.helpers import assert_near
 from triage.domain import MediaLimits
 from triage.fingerprints.frames import MATCH_STRICT
 from triage.lineage.frame_track import FrameTrack, frame_hashes, frame_track, phash
-from triage.lineage.pictures import PictureIndex, _postings, match
+from triage.lineage.pictures import PictureIndex, _postings, enough_evidence, match
 from triage.lineage.types import ReuseKind
 
 pytestmark = pytest.mark.skipif(not shutil.which("ffmpeg"), reason="needs the ffmpeg command")
@@ -132,6 +132,14 @@ def test_a_segment_is_found_with_both_ranges(index: PictureIndex, source: np.nda
     assert_near(reuse.user_span, 4.0, 9.0)
     assert reuse.share == pytest.approx(reuse.user_span.length / 12.0, abs=0.05)
     assert ("mirrored" in reuse.evidence) == (change == "mirrored")
+
+
+def test_frames_near_the_bar_must_be_more_of_them() -> None:
+    """Five frames at re-encoding noise are evidence; six frames each just under the bar (two unrelated animations
+    a mirror image apart came so near, measured) are not, and a long stretch of them is."""
+    assert enough_evidence(np.full(5, MATCH_STRICT))
+    assert not enough_evidence(np.array([14, 14, 10, 14, 14, 14]))
+    assert enough_evidence(np.full(20, 14))
 
 
 def test_a_two_second_segment_is_enough(index: PictureIndex, source: np.ndarray, tmp: Path) -> None:

@@ -12,7 +12,7 @@ from tests.lineage.helpers import melody, place
 from triage.lineage import words
 from triage.lineage.landmarks import find_peaks
 from triage.lineage.types import Reuse, ReuseKind
-from triage.service.lineage_update import Prints, match_share
+from triage.service.lineage_update import Archive, Prints, _add, as_rebuilt, match, match_share
 
 
 def _text(sha: str, text: str) -> Prints:
@@ -59,3 +59,27 @@ def test_shares_find_what_one_rebuild_finds(monkeypatch: pytest.MonkeyPatch, max
     assert kinds == {ReuseKind.AUDIO, ReuseKind.TEXT}
     for shares in (2, 3):
         assert _everything(prints, shares) == alone
+
+
+def test_an_older_piece_finding_a_newer_one_is_searched_the_way_a_rebuild_searches() -> None:
+    """At ingest a piece is matched against the whole archive, newer pieces too (they may have been matched before
+    it was ready). An older piece's search finding a newer one is the matcher looking the wrong way round (it finds
+    an excerpt of an indexed piece inside the query): what counts is the newer piece's search for the older one, as
+    a rebuild (oldest first) makes it."""
+    tune = melody(12.0, seed=5)
+    older, newer = _sound("older", tune), _sound("newer", tune[16000 * 3:16000 * 8])  # newer: 5 s of older
+    archive = Archive()
+    _add(archive, newer)
+    wrong_way = match(archive, older)
+    assert [(r.source, r.user) for r in wrong_way] == [("newer", "older")]  # the excerpt "inside" the older piece
+    order = {"older": 0, "newer": 1}
+    found = as_rebuilt(older, wrong_way, order, lambda shas: {sha: {"newer": newer}[sha] for sha in shas})
+    assert [(r.source, r.user, r.kind) for r in found] == [("older", "newer", ReuseKind.AUDIO)]
+    assert found[0].source_span.start == pytest.approx(3.0, abs=0.5) and found[0].source_span.end == pytest.approx(
+        8.0, abs=0.5)
+    rebuilt = Archive()
+    _add(rebuilt, older)
+    assert [(r.source, r.user, r.source_span) for r in match(rebuilt, newer)] == [
+        (r.source, r.user, r.source_span) for r in found]
+    # a piece's search finding only older pieces is left as it was
+    assert as_rebuilt(newer, found, order, lambda shas: {}) == found

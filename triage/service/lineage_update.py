@@ -214,16 +214,42 @@ def match(archive: Archive, prints: Prints) -> list[Reuse]:
     """Everything of the archive's pieces that this content contains (its own bytes aside), then, for a written
     text, every passage of it that the archive's pieces speak or print: reuses whose user is another piece, found
     as that piece's own search would find them (see store_found)."""
-    found: list[Reuse] = []
-    if prints.peaks is not None and len(prints.peaks.times):
-        found += sound.match(archive.sound, prints.sha, prints.peaks)
-    if prints.track is not None and len(prints.track.times):
-        found += pictures.match(archive.pictures, prints.sha, prints.track)
+    found = _media_matches(archive, prints)
     for heard in prints.heard:
         found += [r for r in archive.words.match(prints.sha, heard) if r.source != prints.sha]
     if prints.written:
         found += [r for r in archive.heard.match(prints.sha, prints.written) if r.user != prints.sha]
     return found
+
+
+def _media_matches(archive: Archive, prints: Prints) -> list[Reuse]:
+    """The sound and the pictures of the archive's pieces that this content contains."""
+    found: list[Reuse] = []
+    if prints.peaks is not None and len(prints.peaks.times):
+        found += sound.match(archive.sound, prints.sha, prints.peaks)
+    if prints.track is not None and len(prints.track.times):
+        found += pictures.match(archive.pictures, prints.sha, prints.track)
+    return found
+
+
+def as_rebuilt(prints: Prints, found: list[Reuse], order: dict[str, int],
+               load: Callable[[list[str]], dict[str, Prints]]) -> list[Reuse]:
+    """`found` with what this content's sound and pictures matched in pieces newer than it searched again the way a
+    rebuild finds it: the newer piece searched for this one. Both matchers look one way (an excerpt of the source
+    inside the user, the source's centre inside the user's picture), so the other way round gives chance a second
+    try: on an unseen lineage corpus both false edges came so, and a rebuild found neither. What the newer piece
+    contains is stored as its own (see store_found). `order`: every ready content's place, oldest first; `load`:
+    the fingerprints of contents (prints_of)."""
+    mine = order.get(prints.sha, len(order))
+    media = (ReuseKind.AUDIO, ReuseKind.VIDEO)
+    later = sorted({r.source for r in found if r.kind in media and r.user == prints.sha
+                    and order.get(r.source, -1) > mine})
+    if not later:
+        return found
+    alone = Archive()
+    _add(alone, prints)
+    again = [r for newer in load(later).values() for r in _media_matches(alone, newer)]
+    return [r for r in found if not (r.kind in media and r.source in later)] + again
 
 
 def store_found(session: Session, sha: str, found: list[Reuse]) -> int:
@@ -247,14 +273,16 @@ def update_lineage(store: Store, shas: Iterable[str], progress: Progress | None 
     archive = _archive(store)
     with archive.lock:
         with store.db.session() as session:
-            ready = set(_ready(session))
+            order = {sha: i for i, sha in enumerate(_ready(session))}  # oldest first, as a rebuild goes
         _caught_up(store, archive)
-        prints = prints_of(store, [sha for sha in wanted if sha in ready])
+        prints = prints_of(store, [sha for sha in wanted if sha in order])
         pairs: set[tuple[str, str, str]] = set()
         stored = 0
         for done, sha in enumerate(wanted, 1):
             if sha in prints:
-                found = [r for r in match(archive, prints[sha]) if (r.user, r.source, r.kind.value) not in pairs]
+                found = as_rebuilt(prints[sha], match(archive, prints[sha]), order,
+                                   lambda shas: prints_of(store, shas))
+                found = [r for r in found if (r.user, r.source, r.kind.value) not in pairs]
                 pairs |= {(r.source, r.user, r.kind.value) for r in found}
                 with store.db.session() as session:
                     stored += store_found(session, sha, found)
