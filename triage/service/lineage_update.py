@@ -175,14 +175,19 @@ def forget_archive(store: Store) -> None:
 
 
 def _add(archive: Archive, prints: Prints) -> None:
-    if prints.peaks is not None and len(prints.peaks.times):
-        sound.index_peaks(archive.sound, prints.sha, prints.peaks)
-    if prints.track is not None and len(prints.track.times):
-        archive.pictures.add(prints.sha, prints.track)
+    _add_media(archive, prints)
     if prints.written:
         archive.words.add(prints.sha, prints.written)
     archive.heard.add(prints.sha, prints.heard)  # indexed only where the piece's words are spoken or printed
     archive.known.add(prints.sha)
+
+
+def _add_media(archive: Archive, prints: Prints) -> None:
+    """Index the content's sound and pictures (what `_media_matches` searches)."""
+    if prints.peaks is not None and len(prints.peaks.times):
+        sound.index_peaks(archive.sound, prints.sha, prints.peaks)
+    if prints.track is not None and len(prints.track.times):
+        archive.pictures.add(prints.sha, prints.track)
 
 
 def _remove(archive: Archive, sha: str) -> None:
@@ -247,7 +252,7 @@ def as_rebuilt(prints: Prints, found: list[Reuse], order: dict[str, int],
     if not later:
         return found
     alone = Archive()
-    _add(alone, prints)
+    _add_media(alone, prints)  # its words are not searched again here
     again = [r for newer in load(later).values() for r in _media_matches(alone, newer)]
     return [r for r in found if not (r.kind in media and r.source in later)] + again
 
