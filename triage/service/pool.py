@@ -7,7 +7,8 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import func, select
@@ -26,7 +27,6 @@ from triage.store.schema import Artifact, Submission, Vector
 # burned into one copy only must not tell them apart), and a poster's is its printed words.
 SOURCE_TO_MODALITY = {"text": "text", "transcript": "transcript", "frames": "frames", "image": "frames",
                       "ocr": "text"}
-_Row = Any  # a row of selected columns (sqlalchemy.Row): attributes by column name
 _COLUMNS = (Vector.sha256, Vector.space, Vector.source, Vector.kind, Vector.model, Vector.vector, Vector.snippet,
             Vector.char_start, Vector.char_end, Vector.start, Vector.end)  # rows, not ORM objects: 3x faster
 
@@ -35,7 +35,7 @@ _COLUMNS = (Vector.sha256, Vector.space, Vector.source, Vector.kind, Vector.mode
 class Pool:
     """Ready submissions of one call-out (or of the whole archive), keyed by submission id."""
 
-    submissions: dict[str, Submission]
+    submissions: dict[str, PoolRow]
     items: dict[str, Item]
     fingerprints: dict[str, Fingerprint] = field(default_factory=dict)
 
@@ -50,16 +50,39 @@ class Pool:
         return [e for e in dict.fromkeys(self.external(d) for d in duplicates) if e != own]
 
 
-def ready_submissions(session: Session, callout_id: str | None, shas: set[str] | None = None) -> list[Submission]:
+class PoolRow(NamedTuple):
+    """What the pool's readers use of a ready submission: a plain row, not an ORM object (a pool reads 100,000s),
+    with the three numbers of its probe read by the database instead of parsing each probe's JSON here."""
+
+    id: str
+    external_id: str | None
+    title: str | None
+    contributor: str | None
+    media_type: str | None
+    sha256: str | None
+    size: int | None
+    created_at: datetime
+    duration: float | None
+    width: float | None
+    height: float | None
+
+
+_POOL_ROW = select(Submission.id, Submission.external_id, Submission.title, Submission.contributor,
+                   Submission.media_type, Submission.sha256, Submission.size, Submission.created_at,
+                   *(Submission.probe[key].as_float() for key in ("duration", "width", "height")))
+
+
+def ready_submissions(session: Session, callout_id: str | None, shas: set[str] | None = None) -> list[PoolRow]:
     if shas is None:
-        query = select(Submission).where(Submission.status == Status.READY.value)
+        query = _POOL_ROW.where(Submission.status == Status.READY.value)
         if callout_id:
             query = query.where(Submission.callout_id == callout_id)
-        return list(session.scalars(query.order_by(Submission.created_at, Submission.id)))
+        return [PoolRow(*r) for r in session.execute(query.order_by(Submission.created_at, Submission.id))]
     # A few candidates of a big archive: read those rows by their bytes' hash alone (with the call-out and status
     # in the query, SQLite walks the call-out's index instead: a second per batch at 1,000,000 pieces).
-    rows = [r for batch in batches(sorted(shas))
-            for r in session.scalars(select(Submission).where(Submission.sha256.in_(batch)))
+    query = _POOL_ROW.add_columns(Submission.status, Submission.callout_id)
+    rows = [PoolRow(*r[:-2]) for batch in batches(sorted(shas))
+            for r in session.execute(query.where(Submission.sha256.in_(batch)))
             if r.status == Status.READY.value and (not callout_id or r.callout_id == callout_id)]
     return sorted(rows, key=lambda r: (r.created_at, r.id))
 
@@ -83,7 +106,7 @@ def load_pool(session: Session, callout_id: str | None, *, with_fingerprints: bo
     rows = ready_submissions(session, callout_id, shas)
     present = sorted({r.sha256 for r in rows if r.sha256})
     vectors = _vectors_by_sha(session, present, models or {})
-    arts = _artifacts(session, present)
+    arts = _artifacts(session, present, with_fingerprints)
     items, fps = {}, {}
     for row, stacked in zip(rows, _stacked(rows, vectors), strict=True):
         sha = row.sha256 or ""
@@ -101,14 +124,22 @@ def model_names(models: Encoders | None) -> dict[str, str]:
     return {"text": models.text.name, **({"clip": models.clip.name} if models.clip is not None else {})}
 
 
-def _artifacts(session: Session, shas: list[str]) -> dict[str, dict[str, _Row]]:
-    """{sha256: {kind: (kind, data)}} of the words and fingerprints (rows, not ORM objects: a pool reads 100,000s)."""
-    out: dict[str, dict[str, _Row]] = defaultdict(dict)
+_WORDS = ("transcript", "text", "ocr")
+
+
+def _artifacts(session: Session, shas: list[str], with_fingerprints: bool) -> dict[str, dict[str, Any]]:
+    """{sha256: {kind: value}}: the words of its text, transcript and printed lines (each artifact's "text", read
+    by the database: a transcript's segments and word times are not parsed here) and its fingerprints' data."""
+    out: dict[str, dict[str, Any]] = defaultdict(dict)
+    words = select(Artifact.sha256, Artifact.kind, Artifact.data["text"].as_string())
+    fingerprints = select(Artifact.sha256, Artifact.kind, Artifact.data).where(Artifact.kind == "fingerprints")
     for batch in batches(shas):
-        query = select(Artifact.sha256, Artifact.kind, Artifact.data).where(
-            Artifact.sha256.in_(batch), Artifact.kind.in_(("transcript", "text", "fingerprints", "ocr")))
-        for row in session.execute(query):
-            out[row.sha256][row.kind] = row
+        queries = [words.where(Artifact.sha256.in_(batch), Artifact.kind.in_(_WORDS))]
+        if with_fingerprints:
+            queries.append(fingerprints.where(Artifact.sha256.in_(batch)))
+        for query in queries:
+            for sha, kind, value in session.execute(query):
+                out[sha][kind] = value
     return out
 
 
@@ -134,9 +165,12 @@ def _vectors_by_sha(session: Session, shas: list[str], models: Mapping[str, str]
             if not ok:
                 continue
             modality = SOURCE_TO_MODALITY[source]
-            if source == "ocr" and "transcript" in out[sha]:  # rows come in id order: a transcript's first
+            of_sha = out[sha]
+            if source == "ocr" and "transcript" in of_sha:  # rows come in id order: a transcript's first
                 modality = "transcript"
-            found = out[sha].setdefault(modality, _Found())
+            found = of_sha.get(modality)
+            if found is None:
+                found = of_sha[modality] = _Found()
             if kind != "pooled":
                 found.blobs.append(blob)
                 found.chunks.append(Chunk(snippet or "", char_start or 0, char_end or 0, start, end))
@@ -145,7 +179,7 @@ def _vectors_by_sha(session: Session, shas: list[str], models: Mapping[str, str]
     return out
 
 
-def _stacked(rows: list[Submission], vectors: Mapping[str, Mapping[str, _Found]]) -> list[dict[str, Vectors]]:
+def _stacked(rows: list[PoolRow], vectors: Mapping[str, Mapping[str, _Found]]) -> list[dict[str, Vectors]]:
     """Each submission's Vectors per modality. A modality's rows of the whole pool lie in one read-only buffer, one
     piece after another, and each piece's matrix is a view into it: scoring stacks them without a copy."""
     plan: list[tuple[int, str, _Found, bool]] = []
@@ -154,7 +188,7 @@ def _stacked(rows: list[Submission], vectors: Mapping[str, Mapping[str, _Found]]
     for i, row in enumerate(rows):
         for modality, found in vectors.get(row.sha256 or "", {}).items():
             size = len(found.blobs[0]) if found.blobs else 0
-            if not size or any(len(b) != size for b in found.blobs):
+            if not size or (len(found.blobs) > 1 and any(len(b) != size for b in found.blobs)):
                 vecs = _modality(found)  # none, or of several sizes: as it comes
                 if vecs is not None:
                     out[i][modality] = vecs
@@ -172,7 +206,7 @@ def _stacked(rows: list[Submission], vectors: Mapping[str, Mapping[str, _Found]]
         key = (modality, len(found.blobs[0]))
         (matrix, pooled_matrix), (chunk_at, pooled_at) = matrices[key], at[key]
         n = len(found.blobs)
-        out[i][modality] = Vectors(matrix=matrix[chunk_at:chunk_at + n], chunks=list(found.chunks),
+        out[i][modality] = Vectors(matrix=matrix[chunk_at:chunk_at + n], chunks=found.chunks,  # read once: no copy
                                    pooled=pooled_matrix[pooled_at] if stacked else _vector(found.pooled))
         at[key] = [chunk_at + n, pooled_at + stacked]
     return out
@@ -189,43 +223,35 @@ def _modality(found: _Found) -> Vectors | None:
     return Vectors(matrix=matrix, chunks=list(found.chunks), pooled=_vector(found.pooled))
 
 
-def _item(row: Submission, vectors: dict[str, Vectors], arts: Mapping[str, _Row]) -> Item:
-    probe = row.probe or {}
-    transcript = arts.get("transcript")
-    text = arts.get("text")
-    words = (text.data or {}).get("text", "") if text else ""
-    if not words and transcript and transcript.data:
-        words = transcript.data.get("text", "")
+def _item(row: PoolRow, vectors: dict[str, Vectors], arts: Mapping[str, Any]) -> Item:
+    words = arts.get("text") or arts.get("transcript") or ""
     if not words.strip() and "ocr" in arts:  # a poster's or a silent video's only words are those printed in it
-        words = (arts["ocr"].data or {}).get("text", "")
+        words = arts["ocr"] or ""
     return Item(
         submission_id=row.id, external_id=row.external_id or row.id, media_type=MediaType(row.media_type or "text"),
-        duration=probe.get("duration"), created_at=row.created_at.timestamp(), quality=quality(probe, row.size),
+        duration=row.duration, created_at=row.created_at.timestamp(), quality=quality(row),
         text=vectors.get("text"), transcript=vectors.get("transcript"), frames=vectors.get("frames"), words=words,
     )
 
 
-def quality(probe: dict, size: int | None) -> float:
+def quality(row: PoolRow) -> float:
     """Higher for more pixels and a higher bitrate: picks the best copy in a duplicate group."""
-    pixels = (probe.get("width") or 0) * (probe.get("height") or 0)
-    duration = probe.get("duration") or 0
-    bitrate = (size or 0) * 8 / duration if duration else 0
+    pixels = (row.width or 0) * (row.height or 0)
+    duration = row.duration or 0
+    bitrate = (row.size or 0) * 8 / duration if duration else 0
     return math.log1p(pixels) + 0.1 * math.log1p(bitrate)
 
 
-def _fingerprint(row: Submission, arts: Mapping[str, _Row]) -> Fingerprint:
-    data = (arts["fingerprints"].data or {}) if "fingerprints" in arts else {}
-    probe = row.probe or {}
-    transcript = arts.get("transcript")
-    words = ((arts["text"].data or {}).get("text", "") if "text" in arts else "") or (
-        (transcript.data or {}).get("text", "") if transcript and transcript.data else "")
+def _fingerprint(row: PoolRow, arts: Mapping[str, Any]) -> Fingerprint:
+    data = arts.get("fingerprints") or {}
+    words = arts.get("text") or arts.get("transcript") or ""
     return Fingerprint(
         submission_id=row.id, media_type=MediaType(row.media_type or "text"), sha256=row.sha256 or "",
         frames=[(float(t), int(h, 16)) for t, h in data.get("frames", [])],
         audio=_uint32(data.get("audio")),
         minhash=(np.frombuffer(base64.b64decode(data["minhash"]), dtype="<u8").astype(np.uint64)
                  if data.get("minhash") else None),
-        text_len=len(words), duration=probe.get("duration"),
+        text_len=len(words), duration=row.duration,
         has_speech=bool(words.strip()) if row.media_type in ("audio", "video") else None,
         audio_bands=_uint32(data.get("audio_bands")),
     )
