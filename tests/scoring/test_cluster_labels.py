@@ -1,6 +1,7 @@
 """Cluster labels a curator can read: shared phrases as people say them, or an honest stand-in."""
 
 import random
+import re
 
 import numpy as np
 
@@ -162,3 +163,34 @@ def test_the_encoder_is_asked_once_for_every_cluster_together():
 
     labels = [c.label for c in cluster_pool(items, k=2, embed=embed)]
     assert len(calls) == 1 and sorted(labels) == ["kettle", "penguins"]
+
+
+def _tokens_by_regex(text: str) -> list[str]:
+    """The tokens as one regex match per token says them: the definition `tokens` is written faster."""
+    found = re.findall(r"[a-z][a-z']*|[^\sa-z']", text.lower().replace("\u2019", "'"))
+    return [t.rstrip("'") if "a" <= t[0] <= "z" else "|" for t in found]
+
+
+def test_tokens_are_those_of_one_match_per_token() -> None:
+    alphabet = "abcxyzAB '\u2019\t\n.,!?0123\u00e9|\u00a0\u2028\u017fK\u0130-"
+    rng = random.Random(0)
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert tokens(text) == _tokens_by_regex(text), text
+    assert tokens("Don't stop: 3 dogs' bones\u2019 caf\u00e9") == ["don't", "stop", "|", "|", "dogs", "bones",
+                                                               "caf", "|"]
+
+
+def test_item_features_are_each_items_unit_vector() -> None:
+    from triage.scoring.cluster import item_features
+    from triage.scoring.types import unit
+
+    rng = np.random.default_rng(1)
+    items = [item(f"s{i}", text=words([rng.standard_normal(16).astype(np.float32)]) if i % 3 else None,
+                  transcript=words([rng.standard_normal(16).astype(np.float32)]) if i % 2 else None)
+             for i in range(12)]
+    x = item_features(items)
+    for k, it in enumerate(items):
+        parts = [unit(v.pooled_vector()) for v in (it.text, it.transcript) if v is not None]
+        expected = unit(sum(parts)) if parts else np.zeros(16, dtype=np.float32)
+        assert np.array_equal(x[k], expected)
