@@ -34,7 +34,7 @@ from triage.scoring.relevance import Graph, PoolScores, pool_scores, smoothing_g
 from triage.scoring.shortlist import PoolTable, group_decisions
 from triage.scoring.tally import Tally, group_tallies
 from triage.scoring.types import CalloutQuery, Scored
-from triage.service import votes
+from triage.service import kept_clusters, votes
 from triage.service.decisions import latest_with_ids
 from triage.service.duplicates import pool_groups
 from triage.service.ledger import DecisionLedger
@@ -190,8 +190,9 @@ def decisions_mark(session: Session) -> tuple[int, int | None, object]:
 class View:
     """A call-out's pool (or the archive's when `callout_id` is None) as of now; each part computed once.
 
-    Without a cache every part is computed afresh for this one request, exactly as with one. Scoring needs
-    `models`; pools, groups and clusters do not.
+    Without a cache every part is computed afresh for this one request, exactly as with one; with one, clusters are
+    also kept on disk for the next process (`kept_clusters`). Scoring needs `models`; pools, groups and clusters do
+    not.
     """
 
     def __init__(self, store: Store, models: Encoders | None, callout_id: str | None,
@@ -203,6 +204,7 @@ class View:
         self.gate: AbstractContextManager[object] = cache.gate if cache is not None else nullcontext()
         self.layouts: dict[str, object] = cache.layouts if cache is not None else {}
         self._pinned: tuple[int, Pool] | None = None
+        self.keeps = cache is not None  # a cache's clusters are kept on disk; without one, all is computed afresh
         with store.db.session() as session:  # one session (one pooled connection) for all the marks
             self.signature = sig = _signature(session, callout_id, models)
             self._read_marks(session)
@@ -327,8 +329,17 @@ class View:
         def compute() -> list[Cluster]:
             items = list(self.pool().items.values())
             embed = self.models.text.encode if self.models is not None else None  # it helps name them, if given
-            with self.gate:
-                return cluster_pool(items, k=k, embed=embed)
+            if not self.keeps:
+                with self.gate:
+                    return cluster_pool(items, k=k, embed=embed)
+            # Kept on disk by a process before this one (a restart) when the pool is still the same.
+            expected = kept_clusters.stamp(self.signature.pool, k, embed is not None)
+            found = kept_clusters.kept(self.store, self.callout_id, expected)
+            if found is None:
+                with self.gate:
+                    found = cluster_pool(items, k=k, embed=embed)
+                kept_clusters.keep(self.store, self.callout_id, expected, found)
+            return found
         return self.of_pool(("clusters", k), compute, "pool")
 
     def table(self) -> PoolTable:

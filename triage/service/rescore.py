@@ -27,6 +27,7 @@ from triage.scoring.dedup import DuplicateEdge, DuplicateGroup
 from triage.scoring.relevance import score_pool
 from triage.scoring.types import Explanation, Scored
 from triage.service.duplicates import pool_groups
+from triage.service.kept_clusters import as_cluster
 from triage.service.pool import Pool, load_pool, model_names
 from triage.service.queries import callout_query
 from triage.service.verdicts import kept
@@ -108,6 +109,5 @@ def load_snapshot(store: Store, callout_id: str,
     scored = [Scored(s["item_id"], s["score"], s["per_modality"], Explanation(**s["why"])) for s in data["scored"]]
     groups = [DuplicateGroup(g["representative"], tuple(g["members"]), tuple(DuplicateEdge(**e) for e in g["edges"]))
               for g in data["groups"]]
-    clusters = [Cluster(c["id"], c["label"], c["size"], tuple(c["members"]), tuple(c["key_words"]))
-                for c in data["clusters"]]
+    clusters = [as_cluster(c) for c in data["clusters"]]
     return scored, groups, clusters
