@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.service.test_cache import add_text, models, store  # noqa: F401  (fixtures)
 from triage.encoders.base import Encoders
 from triage.service import cache as cache_module
 from triage.service.cache import PoolCache, View
@@ -16,8 +17,6 @@ from triage.service.erase import erase
 from triage.service.kept_clusters import clusters_path
 from triage.service.shortlist import shortlist
 from triage.store.store import Store
-
-from tests.service.test_cache import add_text, models, store  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
@@ -29,7 +28,7 @@ def clusterings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-def test_a_restart_reads_the_clusters_kept_by_the_last_process(store: Store, models: Encoders,
+def test_a_restart_reads_the_clusters_kept_by_the_last_process(store: Store, models: Encoders,  # noqa: F811
                                                                clusterings: list[int]) -> None:
     ranked = shortlist(store, models, "lawn", limit=10, cache=PoolCache())
     listed = clusters(store, models, "lawn", cache=PoolCache())  # a new process: a cache of its own
@@ -41,7 +40,7 @@ def test_a_restart_reads_the_clusters_kept_by_the_last_process(store: Store, mod
     assert clusterings == [1, 1, 1]
 
 
-def test_a_changed_pool_clusters_again(store: Store, models: Encoders, clusterings: list[int]) -> None:
+def test_a_changed_pool_clusters_again(store: Store, models: Encoders, clusterings: list[int]) -> None:  # noqa: F811
     clusters(store, models, "lawn", cache=PoolCache())
     time.sleep(0.002)
     add_text(store, 100, "a fox and a cub in the burrow by the den")
@@ -51,7 +50,7 @@ def test_a_changed_pool_clusters_again(store: Store, models: Encoders, clusterin
     assert listed == clusters(store, models, "lawn")
 
 
-def test_another_k_or_no_encoder_is_not_read_from_the_kept_clusters(store: Store, models: Encoders,
+def test_another_k_or_no_encoder_is_not_read_from_the_kept_clusters(store: Store, models: Encoders,  # noqa: F811
                                                                     clusterings: list[int]) -> None:
     named = clusters(store, models, "lawn", cache=PoolCache())
     assert clusters(store, models, "lawn", k=2, cache=PoolCache()) == clusters(store, models, "lawn", k=2)
@@ -61,7 +60,7 @@ def test_another_k_or_no_encoder_is_not_read_from_the_kept_clusters(store: Store
 
 
 @pytest.mark.parametrize("damage", [b"", b"{not json", b"[]", b'{"stamp": "x", "clusters": []}'])
-def test_a_damaged_or_foreign_file_is_ignored(store: Store, models: Encoders, clusterings: list[int],
+def test_a_damaged_or_foreign_file_is_ignored(store: Store, models: Encoders, clusterings: list[int],  # noqa: F811
                                               damage: bytes) -> None:
     fresh = clusters(store, models, "lawn")
     path = clusters_path(store, "lawn")
@@ -71,14 +70,14 @@ def test_a_damaged_or_foreign_file_is_ignored(store: Store, models: Encoders, cl
     assert clusterings == [1, 1] and json.loads(path.read_text())["clusters"]
 
 
-def test_the_archive_keeps_its_own(store: Store, models: Encoders, clusterings: list[int]) -> None:
+def test_the_archive_keeps_its_own(store: Store, models: Encoders, clusterings: list[int]) -> None:  # noqa: F811
     clusters(store, models, "lawn", cache=PoolCache())
     archive = View(store, None, None, PoolCache()).clusters()
     assert View(store, None, None, PoolCache()).clusters() == archive and clusterings == [1, 1]
     assert clusters_path(store, None).is_file() and clusters_path(store, None) != clusters_path(store, "lawn")
 
 
-def test_erasing_a_member_drops_the_kept_clusters(store: Store, models: Encoders, tmp_path: Path) -> None:
+def test_erasing_a_member_drops_the_kept_clusters(store: Store, models: Encoders, tmp_path: Path) -> None:  # noqa: F811
     clusters(store, models, "lawn", cache=PoolCache())
     assert "s_000004" in clusters_path(store, "lawn").read_text()
     erase(store, submissions=["s_000004"], index_dir=tmp_path / "indexes")
