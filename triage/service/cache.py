@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from triage.service.duplicates import pool_groups
 from triage.service.ledger import DecisionLedger
 from triage.service.memo import Embeddings, Memo
 from triage.service.pool import Pool, load_pool, model_names
+from triage.service.pool_delta import PoolMarks, refreshed
 from triage.service.queries import callout_query, prompt_query
 from triage.service.rescore import load_snapshot
 from triage.service.rescore import signature as snapshot_signature
@@ -81,6 +83,10 @@ class PoolCache:
         self.gate = threading.BoundedSemaphore(workers)
         # Each call-out's last pool map (service.pool_map): a changed pool starts from it, so points keep their place.
         self.layouts: dict[str, object] = {}
+        # Each call-out's last loaded pool and what it was up to date with: a changed pool reads only what changed.
+        self.last_pools: OrderedDict[str, tuple[PoolMarks, Pool]] = OrderedDict()
+        self.max_scopes = max_scopes
+        self.lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ class Signature:
     groups: str  # the pool and the curators' verdicts and kept copies: duplicate groups
     count: int  # the pool's size
     vectors_mark: tuple[object, ...]  # the vectors table's count and newest id (what FAISS indexes are made from)
+    marks: PoolMarks  # what the pool layer was read from: what a pool loaded now is up to date with
 
 
 def pool_signature(session: Session, callout_id: str | None, models: Encoders | None) -> tuple[str, int]:
@@ -163,8 +170,8 @@ def _signature(session: Session, callout_id: str | None, models: Encoders | None
     # (status erased, updated_at now): every pool that held one loses a ready piece, so its count above changes.
     # Lineage's fingerprint files are left out (ix_artifacts_pool_newest, one lookup): their job writes them after a
     # piece is ready, no pool reads them, and counting them would throw every pool's cache away once more.
-    marks: list[tuple[object, ...]] = [vectors, (session.scalar(_POOL_ARTIFACTS_NEWEST),)]
-    marks.append((session.scalar(_CONTENTS_NEWEST),))  # ix_contents_updated: one lookup
+    artifacts_newest, contents_newest = session.scalar(_POOL_ARTIFACTS_NEWEST), session.scalar(_CONTENTS_NEWEST)
+    marks: list[tuple[object, ...]] = [vectors, (artifacts_newest,), (contents_newest,)]  # ix_contents_updated
     # a verdict on other call-outs' submissions changes nothing here
     verdicts_q = _VERDICTS_IN_CALLOUT if callout_id else _VERDICTS
     verdicts: list[object] = list(session.execute(verdicts_q.order_by(DuplicateOverride.id),
@@ -173,7 +180,9 @@ def _signature(session: Session, callout_id: str | None, models: Encoders | None
     models_ = (models.text.name, models.clip.name if models.clip else None) if models is not None else None
     pool = _hash((count, newest, marks, models_))
     groups = _hash((pool, verdicts))
-    return Signature(_hash((groups, callouts)), pool, groups, int(count), marks[0])
+    pool_marks = PoolMarks(int(count), newest, (int(vectors[0] or 0), vectors[1]), artifacts_newest, contents_newest,
+                           models_)
+    return Signature(_hash((groups, callouts)), pool, groups, int(count), vectors, pool_marks)
 
 
 def _hash(parts: object) -> str:
@@ -204,6 +213,7 @@ class View:
         self.gate: AbstractContextManager[object] = cache.gate if cache is not None else nullcontext()
         self.layouts: dict[str, object] = cache.layouts if cache is not None else {}
         self._pinned: tuple[int, Pool] | None = None
+        self.cache = cache
         self.keeps = cache is not None  # a cache's clusters are kept on disk; without one, all is computed afresh
         with store.db.session() as session:  # one session (one pooled connection) for all the marks
             self.signature = sig = _signature(session, callout_id, models)
@@ -244,10 +254,32 @@ class View:
     def _loaded(self) -> tuple[int, Pool]:
         if self._pinned is None:
             def load() -> tuple[int, Pool]:
+                scope, marks, models = self.callout_id or "*", self.signature.marks, model_names(self.models)
+                last = self._last_pools(scope)
                 with self.gate, self.store.db.session() as session:
-                    return next(_LOADINGS), load_pool(session, self.callout_id, models=model_names(self.models))
+                    pool = (refreshed(session, self.callout_id, last[1], last[0], marks.models, models)
+                            if last else None)
+                    if pool is None:
+                        pool = load_pool(session, self.callout_id, models=models)
+                self._keep_last(scope, marks, pool)
+                return next(_LOADINGS), pool
             self._pinned = self._in_layer("pool", ("pool",), load)
         return self._pinned
+
+    def _last_pools(self, scope: str) -> tuple[PoolMarks, Pool] | None:
+        if self.cache is None:
+            return None
+        with self.cache.lock:
+            return self.cache.last_pools.get(scope)
+
+    def _keep_last(self, scope: str, marks: PoolMarks, pool: Pool) -> None:
+        if self.cache is None:
+            return
+        with self.cache.lock:
+            self.cache.last_pools[scope] = (marks, pool)
+            self.cache.last_pools.move_to_end(scope)
+            while len(self.cache.last_pools) > self.cache.max_scopes:
+                self.cache.last_pools.popitem(last=False)
 
     def pool(self) -> Pool:
         """The pool as this view first loaded it (or found it remembered): the same object for the whole request."""
