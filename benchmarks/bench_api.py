@@ -61,16 +61,17 @@ def synthetic_texts(n: int, seed: int = 0) -> list[str]:
     return out
 
 
-def populate(settings: Settings, n: int) -> str:
-    """Insert N ready submissions with text vectors; returns a curator token."""
+def populate(settings: Settings, n: int, first: int = 0) -> str:
+    """Insert N ready submissions with text vectors (numbered from `first`: more of the same pool); returns a
+    curator token."""
     store = runtime.open_store(settings)
     encoder = FakeTextEncoder()
-    texts = synthetic_texts(n)
+    texts = synthetic_texts(first + n)
     with store.db.session() as session:
         upsert_callout(session, "bench", title="Bench", brief="t3w1 t3w2 t3w3 t3w4 t3w5")
         _, token = create_token(session, "bench", "curator")
-    for start in range(0, n, 1000):
-        batch = texts[start:start + 1000]
+    for start in range(first, first + n, 1000):
+        batch = texts[start:min(start + 1000, first + n)]
         contents, subs, arts, vecs = [], [], [], []
         for i, text in enumerate(batch, start=start):
             sha = hashlib.sha256(text.encode() + str(i).encode()).hexdigest()

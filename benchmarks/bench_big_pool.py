@@ -11,7 +11,8 @@ call-out "bench"); `--data-dir` reuses a pool made before (populating 1M takes m
 index options (a pool above 20,000 pieces is narrowed by the FAISS index first, then scored). The floor: a FAISS
 top-10 of the same index for the same query rows.
 `shortlist`: the first shortlist of the call-out in a fresh process (pool loaded, grouped, clustered, scored,
-ranked), then a real server on the data: the time until /api/ready (it warms the call-out: the same cold work),
+ranked; clusters kept on disk by an earlier run are read), the first after an upload (the pool read as a delta, and
+loaded whole), then a real server on the data: the time until /api/ready (it warms the call-out: the same cold work),
 its RSS, and a wave of new searches beside /api/health.
 """
 
@@ -36,6 +37,7 @@ from bench_api import FAKE, hammer, pct, peak_rss_mb, populate, rss_mb, wait_rea
 from triage import runtime  # noqa: E402
 from triage.api.tokens import create_token  # noqa: E402
 from triage.config import Settings  # noqa: E402
+from triage.store.schema import Submission  # noqa: E402
 
 
 def settings_for(data_dir: Path) -> Settings:
@@ -102,18 +104,34 @@ def bench_search(args: argparse.Namespace) -> None:
           f"p50 {pct(floor, 50):.1f} ms, p95 {pct(floor, 95):.1f} ms")
 
 
+def in_process(data_dir: str, n: int) -> None:
+    """The cold shortlist in a process of its own (its peak memory is the shortlist's), then the first shortlist
+    after an upload: with the cache that held the pool (read as a delta) and with a fresh one (loaded whole)."""
+    from triage.service.cache import PoolCache
+    from triage.service.shortlist import shortlist
+
+    settings = settings_for(Path(data_dir))
+    store = runtime.open_store(settings)
+    models = runtime.query_encoders(settings)
+    cache = PoolCache()
+    t = time.perf_counter()
+    shortlist(store, models, "bench", limit=20, cache=cache)
+    print(f"cold shortlist, one caller, in-process: {time.perf_counter() - t:.1f} s, "
+          f"peak RSS {peak_rss_mb(os.getpid()):.0f} MB", flush=True)
+    with store.db.session() as session:
+        have = session.query(Submission).count()
+    for label, fresh in (("the same cache (the pool read as a delta)", False), ("a fresh cache (loaded whole)", True)):
+        populate(settings, 1, first=have)
+        have += 1
+        t = time.perf_counter()
+        shortlist(store, models, "bench", limit=20, cache=PoolCache() if fresh else cache)
+        print(f"shortlist after an upload, {label}: {time.perf_counter() - t:.1f} s", flush=True)
+
+
 def bench_shortlist(args: argparse.Namespace) -> None:
     settings, token = prepared(args)
-    # the cold shortlist in a process of its own: its peak memory is the shortlist's
-    code = ("import sys, time, os; sys.path.insert(0, {root!r}); sys.path.insert(0, {root!r} + '/benchmarks');"
-            "from bench_api import peak_rss_mb; from bench_big_pool import settings_for; from pathlib import Path;"
-            "from triage import runtime; from triage.service.cache import PoolCache;"
-            "from triage.service.shortlist import shortlist;"
-            "s = settings_for(Path({data!r})); store = runtime.open_store(s); m = runtime.query_encoders(s);"
-            "t = time.perf_counter(); shortlist(store, m, 'bench', limit=20, cache=PoolCache());"
-            "print(f'cold shortlist, one caller, in-process: {{time.perf_counter() - t:.1f}} s, '"
-            "f'peak RSS {{peak_rss_mb(os.getpid()):.0f}} MB')")
-    subprocess.run([sys.executable, "-c", code.format(root=str(ROOT), data=str(settings.data_dir.parent))],
+    subprocess.run([sys.executable, "-c", f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'benchmarks')!r}];"
+                    f"from bench_big_pool import in_process; in_process({str(settings.data_dir.parent)!r}, {args.n})"],
                    check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     port = socket.socket()
     port.bind(("127.0.0.1", 0))
