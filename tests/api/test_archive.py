@@ -41,6 +41,28 @@ def test_a_notebook_opens_an_archive_and_asks_it_what_the_cli_would(settings: Se
     assert [i["submission_id"] for i in archive.shortlist("lawn", decision="shortlisted")["items"]] == [first]
 
 
+def test_an_archive_loads_a_pool_once_for_its_calls_and_sees_every_write(settings: Settings,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from triage.service import cache as cache_module
+
+    loads: list[str | None] = []
+    real = cache_module.load_pool
+    monkeypatch.setattr(cache_module, "load_pool", lambda session, callout_id, **k: (
+        loads.append(callout_id), real(session, callout_id, **k))[1])
+    ingested(settings, "story.txt", "lyrics.md").close()
+    archive = triage.open_archive(settings.data_dir, whisper_model="fake", text_model="fake", clip_model="fake",
+                                  models_dir=settings.models_dir)
+    first = archive.shortlist("lawn", limit=5)
+    archive.clusters("lawn")
+    archive.search("fox", callout_id="lawn")
+    assert loads == ["lawn"]
+    done = archive.ingest("lawn", paths=[MEDIA / "good" / "latin1.txt"], allow_outside=True)
+    assert done["summary"]["by_status"] == {"ready": 1}
+    again = archive.shortlist("lawn", limit=5)
+    assert len(again["items"]) == len(first["items"]) + 1
+    assert again == shortlist(archive.store, archive.models(), "lawn", limit=5)  # as a fresh computation gives it
+
+
 def test_the_public_names_load_on_first_use() -> None:
     assert set(triage.__all__) == {"Archive", "open_archive", "open_corpus"}
     assert triage.Archive.__name__ == "Archive" and callable(triage.open_corpus)

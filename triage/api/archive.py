@@ -21,6 +21,7 @@ from triage.encoders.base import Encoders
 from triage.errors import ConfigError
 from triage.evaluation.corpus import Corpus
 from triage.service import Store
+from triage.service.cache import PoolCache
 from triage.service.decisions import Decided
 
 __all__ = ["Archive", "open_archive", "open_corpus"]
@@ -41,6 +42,9 @@ class Archive:
     store: Store
     _models: Encoders | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Pools and their scores, shared by this archive's calls as the server's requests share them: a notebook that
+    # asks for a shortlist, the clusters and the map of one call-out loads and scores its pool once.
+    _cache: PoolCache = field(default_factory=PoolCache, repr=False)
 
     def models(self) -> Encoders:
         """The text model and CLIP (if installed): what scoring and search use; no speech model."""
@@ -59,27 +63,27 @@ class Archive:
         """The ranked, de-duplicated, diverse shortlist of a call-out (options as `triage shortlist`'s)."""
         from triage.service.shortlist import shortlist
 
-        return shortlist(self.store, self.models(), callout_id, **options)
+        return shortlist(self.store, self.models(), callout_id, **{"cache": self._cache, **options})
 
     def search(self, text: str, *, callout_id: str | None = None, **options: Any) -> dict[str, Any]:
         """Submissions matching a text prompt, each with the moment that matched (the whole archive by default)."""
         from triage.service.search import search
 
         return search(self.store, self.models(), text, callout_id=callout_id,
-                      **{**runtime.index_options(self.settings), **options})
+                      **{**runtime.index_options(self.settings), "cache": self._cache, **options})
 
     def similar(self, submission: str, *, callout_id: str | None = None, **options: Any) -> dict[str, Any]:
         """Submissions like one submission (id or external id)."""
         from triage.service.search import similar
 
         return similar(self.store, self.models(), submission, callout_id=callout_id,
-                       **{**runtime.index_options(self.settings), **options})
+                       **{**runtime.index_options(self.settings), "cache": self._cache, **options})
 
     def clusters(self, callout_id: str, *, k: int | None = None) -> dict[str, Any]:
         """Sub-themes of a call-out's pool with readable labels."""
         from triage.service.clusters import clusters
 
-        return clusters(self.store, self.models(), callout_id, k=k)
+        return clusters(self.store, self.models(), callout_id, k=k, cache=self._cache)
 
     def duplicates(self, callout_id: str | None = None) -> dict[str, Any]:
         """Groups of re-uploads, re-encodes, trims and re-typed copies (one call-out, or the whole archive)."""
@@ -97,7 +101,7 @@ class Archive:
         """Every ready piece of a call-out placed on a 2-D map of what it is about, with its cluster and score."""
         from triage.service.pool_map import pool_map
 
-        return pool_map(self.store, self.models(), callout_id)
+        return pool_map(self.store, self.models(), callout_id, cache=self._cache)
 
     def lineage(self, submission: str) -> dict[str, Any]:
         """What a piece (id or external id) builds on, what builds on it, and its credits (`triage lineage --json`)."""

@@ -112,12 +112,14 @@ def shortlist(settings: Settings, callout_id: str, limit: int, offset: int, dive
               cluster: int | None, decision: str | None, min_duration: float | None, max_duration: float | None,
               as_json: bool) -> None:
     """The ranked, de-duplicated, diverse shortlist of a call-out, each entry with its reason."""
+    from triage.service.cache import PoolCache
     from triage.service.shortlist import shortlist
 
     store = runtime.open_store(settings)
+    # a cache: the clusters the server (or an earlier run) kept on disk for this very pool are read, not recomputed
     result = shortlist(store, _models(settings, store), callout_id, limit=limit, offset=offset,
                        diversity=diversity, media_type=media_type, cluster=cluster, decision=decision,
-                       min_duration=min_duration, max_duration=max_duration)
+                       min_duration=min_duration, max_duration=max_duration, cache=PoolCache())
     if as_json:
         emit_json(result)
         return
@@ -165,10 +167,12 @@ def duplicates(settings: Settings, callout_id: str | None, split: tuple[str, str
 @click.pass_obj
 def clusters(settings: Settings, callout_id: str, k: int | None, as_json: bool) -> None:
     """Sub-themes of a call-out's pool with readable labels."""
+    from triage.service.cache import PoolCache
     from triage.service.clusters import clusters
 
     store = runtime.open_store(settings)
-    result = clusters(store, _models(settings, store), callout_id, k=k)  # the encoder helps name them
+    # the encoder helps name them; a cache reads the clusters kept on disk for this very pool
+    result = clusters(store, _models(settings, store), callout_id, k=k, cache=PoolCache())
     if as_json:
         emit_json(result)
         return
