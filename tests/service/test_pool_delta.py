@@ -147,3 +147,16 @@ def test_without_a_cache_every_pool_is_loaded_whole(store: Store, models: Encode
     add_text(store, 500, "a fox in the den")
     View(store, models, "lawn", None).pool()
     assert full_loads == ["lawn", "lawn"]
+
+
+def test_a_pool_the_memo_let_go_is_not_kept_for_a_delta(store: Store, models: Encoders,  # noqa: F811
+                                                        full_loads: list[str | None]) -> None:
+    """The cache holds no pool beyond its memo's bound: with room for one call-out, reading another lets the first
+    go, and the first's next change loads it whole."""
+    cache = PoolCache(max_scopes=1)
+    View(store, models, "lawn", cache).pool()
+    View(store, models, "water", cache).pool()
+    time.sleep(0.002)
+    add_text(store, 600, "a fox in the den")
+    same(View(store, models, "lawn", cache).pool(), full(store, models, "lawn"))
+    assert full_loads == ["lawn", "water", "lawn"]

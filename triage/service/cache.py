@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -83,10 +82,9 @@ class PoolCache:
         self.gate = threading.BoundedSemaphore(workers)
         # Each call-out's last pool map (service.pool_map): a changed pool starts from it, so points keep their place.
         self.layouts: dict[str, object] = {}
-        # Each call-out's last loaded pool and what it was up to date with: a changed pool reads only what changed.
-        self.last_pools: OrderedDict[str, tuple[PoolMarks, Pool]] = OrderedDict()
-        self.max_scopes = max_scopes
-        self.lock = threading.Lock()
+        # Each call-out's last loaded pool: the marks it was up to date with and its key in the memo, so a changed
+        # pool reads only what changed. The pool itself stays in the memo alone: one the memo let go is not kept.
+        self.last_pools: dict[str, tuple[PoolMarks, str]] = {}
 
 
 @dataclass(frozen=True)
@@ -255,31 +253,25 @@ class View:
         if self._pinned is None:
             def load() -> tuple[int, Pool]:
                 scope, marks, models = self.callout_id or "*", self.signature.marks, model_names(self.models)
-                last = self._last_pools(scope)
+                last = self._last_pool(scope)
                 with self.gate, self.store.db.session() as session:
                     pool = (refreshed(session, self.callout_id, last[1], last[0], marks.models, models)
                             if last else None)
                     if pool is None:
                         pool = load_pool(session, self.callout_id, models=models)
-                self._keep_last(scope, marks, pool)
+                if self.cache is not None:
+                    self.cache.last_pools[scope] = (marks, self.signature.pool)
                 return next(_LOADINGS), pool
             self._pinned = self._in_layer("pool", ("pool",), load)
         return self._pinned
 
-    def _last_pools(self, scope: str) -> tuple[PoolMarks, Pool] | None:
-        if self.cache is None:
+    def _last_pool(self, scope: str) -> tuple[PoolMarks, Pool] | None:
+        """The call-out's pool loaded before this one, if the memo still holds it, and what it is up to date with."""
+        last = self.cache.last_pools.get(scope) if self.cache is not None else None
+        if last is None:
             return None
-        with self.cache.lock:
-            return self.cache.last_pools.get(scope)
-
-    def _keep_last(self, scope: str, marks: PoolMarks, pool: Pool) -> None:
-        if self.cache is None:
-            return
-        with self.cache.lock:
-            self.cache.last_pools[scope] = (marks, pool)
-            self.cache.last_pools.move_to_end(scope)
-            while len(self.cache.last_pools) > self.cache.max_scopes:
-                self.cache.last_pools.popitem(last=False)
+        held = self.memo.peek(((scope, "pool"), last[1], "pool"))
+        return (last[0], held[1]) if held is not None else None
 
     def pool(self) -> Pool:
         """The pool as this view first loaded it (or found it remembered): the same object for the whole request."""

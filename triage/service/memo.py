@@ -68,6 +68,11 @@ class Memo:
         flight.done.set()
         return flight.value  # type: ignore[no-any-return]
 
+    def peek(self, key: Key) -> Any:
+        """The remembered value of `key`, or None; nothing is computed, and the entry's place in the LRU stays."""
+        with self._lock:
+            return self._values.get(key)
+
     def _store(self, key: Key, value: Any) -> None:
         scope, sig = key[0], key[1]
         for old in [k for k in self._values if k[0] == scope and k[1] != sig]:
