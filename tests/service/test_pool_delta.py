@@ -153,10 +153,12 @@ def test_a_pool_the_memo_let_go_is_not_kept_for_a_delta(store: Store, models: En
                                                         full_loads: list[str | None]) -> None:
     """The cache holds no pool beyond its memo's bound: with room for one call-out, reading another lets the first
     go, and the first's next change loads it whole."""
-    cache = PoolCache(max_scopes=1)
+    cache = PoolCache(max_scopes=1)  # room for one call-out's pool, groups and scores: three scopes of the memo
     View(store, models, "lawn", cache).pool()
-    View(store, models, "water", cache).pool()
+    View(store, models, "water", cache).groups()  # the water pool's and groups' scopes
+    View(store, None, None, cache).pool()  # the archive's: lawn's pool is the least recently used, and goes
+    assert cache.memo.peek((("lawn", "pool"), View(store, models, "lawn", cache).signature.pool, "pool")) is None
     time.sleep(0.002)
     add_text(store, 600, "a fox in the den")
     same(View(store, models, "lawn", cache).pool(), full(store, models, "lawn"))
-    assert full_loads == ["lawn", "water", "lawn"]
+    assert full_loads == ["lawn", "water", None, "lawn"]
