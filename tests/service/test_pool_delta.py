@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.service.test_cache import add_text, models, store  # noqa: F401  (fixtures)
+from triage.config import Settings
 from triage.domain import Embedding, Status
 from triage.encoders.base import Encoders
 from triage.encoders.fake import FakeTextEncoder
@@ -24,6 +25,14 @@ from triage.service.pool import Pool, load_pool, model_names
 from triage.store.artifacts import put_artifact, replace_vectors
 from triage.store.schema import Content, Submission
 from triage.store.store import Store
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """The fake models, on each database triage supports: the deltas' queries compare stamps and ids in SQL."""
+    url = None if request.param == "sqlite" else str(request.getfixturevalue("postgres_url"))
+    return Settings(data_dir=tmp_path / "data", whisper_model="fake", text_model="fake", clip_model="fake",
+                    models_dir=tmp_path / "models", database_url=url)
 
 
 def same(a: Any, b: Any, where: str = "pool") -> None:

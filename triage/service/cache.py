@@ -211,8 +211,7 @@ class View:
         self.gate: AbstractContextManager[object] = cache.gate if cache is not None else nullcontext()
         self.layouts: dict[str, object] = cache.layouts if cache is not None else {}
         self._pinned: tuple[int, Pool] | None = None
-        self.cache = cache
-        self.keeps = cache is not None  # a cache's clusters are kept on disk; without one, all is computed afresh
+        self.cache = cache  # with one, clusters are kept on disk too; without, everything is computed afresh
         with store.db.session() as session:  # one session (one pooled connection) for all the marks
             self.signature = sig = _signature(session, callout_id, models)
             self._read_marks(session)
@@ -353,7 +352,7 @@ class View:
         def compute() -> list[Cluster]:
             items = list(self.pool().items.values())
             embed = self.models.text.encode if self.models is not None else None  # it helps name them, if given
-            if not self.keeps:
+            if self.cache is None:
                 with self.gate:
                     return cluster_pool(items, k=k, embed=embed)
             # Kept on disk by a process before this one (a restart) when the pool is still the same.

@@ -14,13 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import Integer, bindparam, func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
 from triage.domain import Status
 from triage.service.pool import Pool, count_ready, load_pool
-from triage.store.schema import POOL_ARTIFACTS, Artifact, Content, Submission, Vector
+from triage.store.schema import POOL_ARTIFACTS, Artifact, Content, Submission, UtcDateTime, Vector
 
 # Past this share of the pool changed, reading it whole is as quick and simpler.
 MOST = 0.25
@@ -40,12 +40,13 @@ class PoolMarks:
 
 
 _READY = Submission.status == Status.READY.value
-_SINCE: BindParameter[object] = bindparam("since")
-_CHANGED_PIECES = select(Submission.id, Submission.sha256).where(_READY, Submission.updated_at >= _SINCE)
-_CHANGED_CONTENTS = select(Content.sha256).where(Content.updated_at > _SINCE)
-_NEW_VECTORS = select(Vector.sha256).where(Vector.id > _SINCE).distinct()
-_NEW_VECTORS_COUNT = select(func.count()).select_from(Vector).where(Vector.id > _SINCE)
-_NEW_ARTIFACTS = select(Artifact.sha256).where(Artifact.id > _SINCE, text(POOL_ARTIFACTS)).distinct()
+_AFTER: BindParameter[datetime] = bindparam("since", type_=UtcDateTime())
+_ABOVE: BindParameter[int] = bindparam("since", type_=Integer())
+_CHANGED_PIECES = select(Submission.id, Submission.sha256).where(_READY, Submission.updated_at >= _AFTER)
+_CHANGED_CONTENTS = select(Content.sha256).where(Content.updated_at > _AFTER)
+_NEW_VECTORS = select(Vector.sha256).where(Vector.id > _ABOVE).distinct()
+_NEW_VECTORS_COUNT = select(func.count()).select_from(Vector).where(Vector.id > _ABOVE)
+_NEW_ARTIFACTS = select(Artifact.sha256).where(Artifact.id > _ABOVE, text(POOL_ARTIFACTS)).distinct()
 _READY_IDS = select(Submission.id).where(_READY)
 _VECTORS_COUNT = select(func.count()).select_from(Vector)
 
