@@ -92,10 +92,7 @@ def test_a_bad_file_in_a_batch_is_rejected_alone_with_its_reason(tmp_path: Path,
 
 
 class _Poisoned(FakeTranscriber):
-    """Fails on clips of one length, and counts the clips of each call. It decodes several clips in one pass (as
-    Whisper on a GPU), so the engine waits for whole batches."""
-
-    batch_size = 8
+    """Fails on clips of one length, and counts the clips of each call."""
 
     def __init__(self, poison: int) -> None:
         super().__init__()
@@ -154,14 +151,11 @@ class _Stages:
 
     batch_size = 4
 
-    def __init__(self, seconds: dict[str, float], prepare_s: float = 0.0, fill: bool = True) -> None:
-        self.seconds, self.prepare_s, self.fill = seconds, prepare_s, fill
+    def __init__(self, seconds: dict[str, float], prepare_s: float = 0.0) -> None:
+        self.seconds, self.prepare_s = seconds, prepare_s
         self.batches: list[list[str]] = []
         self.outstanding = self.most_outstanding = 0
         self._lock = threading.Lock()
-
-    def fills_batches(self) -> bool:
-        return self.fill
 
     def prepare(self, request: Request) -> _Piece:
         time.sleep(self.prepare_s)
@@ -216,15 +210,3 @@ def test_closing_while_the_thread_waits_for_room_does_not_hang() -> None:
     started = time.monotonic()
     engine.close()
     assert time.monotonic() - started < 2 and engine.in_flight() == 0
-
-
-def test_without_batched_decoding_the_models_start_on_the_files_ready() -> None:
-    """On a CPU (Whisper one clip at a time) the first batch is the first file, not the first four: the models do
-    not sit idle while the rest are decoded. Once preparing runs ahead, batches fill up again."""
-    stages = _Stages({}, prepare_s=0.05, fill=False)
-    names = [f"f{i}" for i in range(12)]
-    assert _drain(BatchEngine(stages), names) == names  # type: ignore[arg-type]
-    assert stages.batches[0] == ["f0"] and sum(len(b) for b in stages.batches) == 12
-    waited = _Stages({}, prepare_s=0.05)
-    _drain(BatchEngine(waited), names)  # type: ignore[arg-type]
-    assert waited.batches == [names[0:4], names[4:8], names[8:12]]

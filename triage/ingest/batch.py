@@ -47,7 +47,6 @@ class BatchEngine:
         self._held = 0  # bytes of prepared files not yet taken into a batch
         self._room = threading.Condition()
         self._closed = False
-        self._fill: bool | None = None  # wait for whole batches (asked of the analyser at the first batch)
 
     def submit(self, request: Request) -> None:
         self._pending.append((request.sha256, self._pool.submit(self._prepare, request)))
@@ -95,16 +94,10 @@ class BatchEngine:
 
     def _next_batch(self) -> list[tuple[str, Prepared]]:
         """The next files in order: up to `batch_size` short ones, or one long one. A file that could not be
-        prepared (a bad file, mostly) goes straight to the outcomes, with its reason. Unless the analyser's models
-        decode a batch in one pass, only the files prepared by now join the first: at the start of a run Whisper
-        begins with the first file instead of waiting for eight to be decoded (3 s of 40 short clips)."""
+        prepared (a bad file, mostly) goes straight to the outcomes, with its reason."""
         batch: list[tuple[str, Prepared]] = []
-        if self._fill is None:
-            self._fill = self._analyser.fills_batches()
         while self._pending and len(batch) < self.batch_size:
             sha256, future = self._pending[0]
-            if batch and not self._fill and not future.done():
-                break  # the models start on what is ready rather than wait idle for the rest of a batch
             try:
                 long = future.result().seconds > SHORT_S
             except Exception as exc:

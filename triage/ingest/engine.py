@@ -69,15 +69,6 @@ class Analyser:
                     raise
             return self._models
 
-    def fills_batches(self) -> bool:
-        """Whether a whole batch is worth waiting for: the speech model decodes several clips in one pass (on a
-        GPU). On a CPU it takes them one at a time, so the models may start on the files prepared so far."""
-        try:
-            transcriber = self.models().transcriber
-        except Exception:  # noqa: BLE001 - finishing the batch reports it, with each file
-            return True
-        return int(getattr(transcriber, "batch_size", None) or 1) > 1
-
     def prepare(self, request: Request) -> Prepared:
         """The stages of one file that need no model; its frames are kept only for CLIP."""
         keep_frames = "visual" in request.stages and self.models().clip is not None
