@@ -53,8 +53,9 @@ _VECTORS_COUNT = select(func.count()).select_from(Vector)
 
 def refreshed(session: Session, callout_id: str | None, old: Pool, was: PoolMarks,
               models: tuple[str | None, ...] | None, model_filter: dict[str, str]) -> Pool | None:
-    """The pool as a full load in this session would give it, from `old` (up to date with `was`) and what changed
-    since; None when a full load is due. Every count here is read in this session, so it agrees with the rows read."""
+    """The pool as a full load would give it now, from `old` (up to date with `was`) and what changed since; None
+    when a full load is due. The counts are read here beside the rows, not taken from a signature read earlier, and
+    a pool whose size is not the count just read is refused: a write landing between two reads costs a full load."""
     if models != was.models or was.newest is None:
         return None
     old_vectors, old_newest_vector = was.vectors
