@@ -19,6 +19,7 @@ from triage.domain import Embedding, Status
 from triage.encoders.base import Encoders
 from triage.encoders.fake import FakeTextEncoder
 from triage.service import cache as cache_module
+from triage.service import pool_delta
 from triage.service.cache import PoolCache, View
 from triage.service.erase import erase
 from triage.service.pool import Pool, load_pool, model_names
@@ -135,8 +136,8 @@ def test_an_upload_reads_only_the_new_piece(store: Store, models: Encoders,  # n
     cache = PoolCache()
     before = View(store, models, "lawn", cache).pool()
     narrowed: list[set[str]] = []
-    real = cache_module.refreshed.__globals__["load_pool"]
-    monkeypatch.setitem(cache_module.refreshed.__globals__, "load_pool", lambda session, callout_id, **k: (
+    real = pool_delta.load_pool
+    monkeypatch.setattr(pool_delta, "load_pool", lambda session, callout_id, **k: (
         narrowed.append(set(k["shas"])), real(session, callout_id, **k))[1])
     time.sleep(0.002)
     new = add_text(store, 400, "a fox cub asleep in the den")

@@ -352,17 +352,14 @@ class View:
         def compute() -> list[Cluster]:
             items = list(self.pool().items.values())
             embed = self.models.text.encode if self.models is not None else None  # it helps name them, if given
-            if self.cache is None:
+            def cluster() -> list[Cluster]:
                 with self.gate:
                     return cluster_pool(items, k=k, embed=embed)
-            # Kept on disk by a process before this one (a restart) when the pool is still the same.
-            expected = kept_clusters.stamp(self.signature.pool, k, embed is not None)
-            found = kept_clusters.kept(self.store, self.callout_id, expected)
-            if found is None:
-                with self.gate:
-                    found = cluster_pool(items, k=k, embed=embed)
-                kept_clusters.keep(self.store, self.callout_id, expected, found)
-            return found
+            if self.cache is None:
+                return cluster()
+            # a restarted process finds those kept by the one before it, while the pool is the same
+            stamp = kept_clusters.stamp(self.signature.pool, k, embed is not None)
+            return kept_clusters.kept_or_made(self.store, self.callout_id, stamp, cluster)
         return self.of_pool(("clusters", k), compute, "pool")
 
     def table(self) -> PoolTable:

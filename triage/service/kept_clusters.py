@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import asdict
 from functools import cache
 from pathlib import Path
@@ -43,6 +44,16 @@ def _code() -> str:
 
 def clusters_path(store: Store, callout_id: str | None) -> Path:
     return store.data_dir / "scores" / f"{callout_id or ARCHIVE}.clusters.json"
+
+
+def kept_or_made(store: Store, callout_id: str | None, expected: str,
+                 make: Callable[[], list[Cluster]]) -> list[Cluster]:
+    """The clusters kept for what `expected` (a `stamp`) stands for, else `make()`'s, kept for next time."""
+    found = kept(store, callout_id, expected)
+    if found is None:
+        found = make()
+        keep(store, callout_id, expected, found)
+    return found
 
 
 def kept(store: Store, callout_id: str | None, expected: str) -> list[Cluster] | None:
