@@ -1,3 +1,6 @@
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import ctranslate2
@@ -40,8 +43,24 @@ def test_known_but_unpulled_whisper_size_says_how_to_get_it(tmp_path: Path) -> N
 def test_unknown_clip_architecture_and_tag_are_config_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="Unknown CLIP architecture"):
         registry.image_text_encoder("ViT-Nope-1", "x", models_dir=tmp_path)
+    # the tags are known to open_clip only once imported, which happens when some weights may be on disk
+    (tmp_path / "clip").mkdir()
+    (tmp_path / "clip" / "other.bin").write_bytes(b"x")
     with pytest.raises(ConfigError, match="Unknown pretrained tag 'nope'"):
         registry.image_text_encoder("ViT-B-32", "nope", models_dir=tmp_path)
+    with pytest.raises(ConfigError, match="Unknown CLIP architecture"):
+        registry.image_text_encoder("ViT-Nope-1", "x", models_dir=tmp_path)
+
+
+def test_missing_clip_weights_are_known_without_importing_open_clip(tmp_path: Path) -> None:
+    """open_clip brings torchvision, timm and torch._dynamo (250 MB): a process without weights never imports it."""
+    code = ("import sys; from pathlib import Path; from triage.encoders import registry\n"
+            "try:\n    registry.image_text_encoder('ViT-B-32', 'laion2b_s34b_b79k', models_dir=Path(sys.argv[1]))\n"
+            "except Exception as exc:\n"
+            "    print(type(exc).__name__, 'open_clip' in sys.modules, 'torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120,
+                          check=True, env={**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub")})
+    assert done.stdout.split() == ["ModelUnavailable", "False", "False"]
 
 
 def test_missing_clip_weights_give_exactly_the_remedy(tmp_path: Path) -> None:

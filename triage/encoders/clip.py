@@ -81,6 +81,30 @@ def find_local_weights(cfg: dict[str, Any], models_dir: Path) -> Path | None:
     return None
 
 
+def weights_may_be_here(models_dir: Path) -> bool:
+    """False only when no place `find_local_weights` looks holds anything: models_dir/clip and ~/.cache/clip hold
+    no file, and the Hugging Face cache holds no model at all."""
+    from huggingface_hub import constants
+
+    for folder in (cache_dir(models_dir), Path("~/.cache/clip").expanduser()):
+        if folder.is_dir() and any(p.is_file() for p in folder.rglob("*")):
+            return True
+    hub = Path(constants.HF_HUB_CACHE)
+    return hub.is_dir() and any(hub.glob("models--*"))
+
+
+def arch_config_exists(arch: str) -> bool:
+    """Whether open_clip ships a config for `arch`, read from its package folder without importing it (an
+    architecture registered some other way is found once open_clip is imported, when weights may be here)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("open_clip")
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    return any((Path(folder) / "model_configs" / f"{arch}.json").is_file()
+               for folder in spec.submodule_search_locations)
+
+
 def resolve_weights(arch: str, pretrained: str, checkpoint: Path | None,
                     models_dir: Path) -> tuple[Path, dict[str, Any]]:
     """The weights file to load and the tag config whose preprocessing it needs; raise if missing."""
@@ -91,6 +115,12 @@ def resolve_weights(arch: str, pretrained: str, checkpoint: Path | None,
                                    "to a .pt or .safetensors state dict for this architecture")
         cfg = check_known(arch, pretrained) if pretrained and _is_tag(arch, pretrained) else {}
         return Path(checkpoint), cfg
+    if not weights_may_be_here(models_dir):
+        # Known missing without importing open_clip: it brings torchvision, timm and torch._dynamo (250 MB of a
+        # process that cannot use them). The architecture is still checked, from open_clip's config files.
+        if not arch_config_exists(arch):
+            raise ConfigError(f"Unknown CLIP architecture {arch!r}; see open_clip.list_models() for the names")
+        raise ModelUnavailable(missing_message(arch, pretrained))
     cfg = check_known(arch, pretrained)
     found = find_local_weights(cfg, models_dir)
     if found is None:

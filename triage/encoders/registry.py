@@ -174,7 +174,7 @@ def text_encoder(name: str, *, device: str = "auto", threads: int = 2, precision
 
     "a+b" names several models whose vectors are joined into one space (joined.py).
     """
-    from triage.encoders import text
+    from triage.encoders import plain_sentence, text
 
     if len(parts := text.part_names(name)) > 1:
         from triage.encoders.joined import JoinedTextEncoder
@@ -195,6 +195,9 @@ def text_encoder(name: str, *, device: str = "auto", threads: int = 2, precision
         return cache.get_or_load(key, lambda: NomicEncoder(weights, label=_text_label(name), device=dev,
                                                            threads=threads, bf16=bf16))
     key = ("text", str(path.resolve()), dev, threads, bf16)
+    if plain_sentence.runs_here(path):  # the same vectors without importing transformers (plain_sentence.py)
+        return cache.get_or_load(key, lambda: plain_sentence.PlainSentenceEncoder(
+            path, label=_text_label(name), device=dev, threads=threads, bf16=bf16))
     return cache.get_or_load(key, lambda: text.SentenceEncoder(path, label=_text_label(name), device=dev,
                                                                threads=threads, bf16=bf16))
 

