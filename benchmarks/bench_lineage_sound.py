@@ -7,7 +7,11 @@ The baseline compares the query with every piece in turn (the same hypotheses an
 once, each piece in an index of its own built beforehand): it is timed on --baseline-sample pieces and scaled
 to the archive, since running it whole takes minutes.
 
-    .venv/bin/python benchmarks/bench_lineage_sound.py [--pieces 10000] [--baseline-sample 300]
+    .venv/bin/python benchmarks/bench_lineage_sound.py [--pieces 10000] [--baseline-sample 300] [--folder DIR]
+
+With --folder, the index keeps its sorted postings in files there once past sound_index.DISK_ABOVE landmarks, as the
+service's does (in the data dir's tmp/); the RSS printed after the build is then what the process holds, not the
+postings (their pages are the operating system's to keep or drop).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import os
 import platform
 import resource
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -68,11 +73,17 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def current_rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pieces", type=int, default=10_000)
     parser.add_argument("--baseline-sample", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--folder", type=Path, help="keep the sorted postings on disk here (the service's way)")
     args = parser.parse_args()
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
 
@@ -87,7 +98,7 @@ def main() -> None:
 
     before = rss_mb()
     t0 = time.perf_counter()
-    index = SoundIndex()
+    index = SoundIndex(folder=args.folder)
     pieces = []  # the baseline's sample; the index keeps its own copy of the rest
     postings = 0
     for i in range(args.pieces - 1):
@@ -99,8 +110,10 @@ def main() -> None:
     index.add("planted", landmarks(find_peaks(planted)))
     index.compact()
     built = time.perf_counter() - t0
+    on_disk = sum(f.stat().st_size for f in args.folder.rglob("*.bin")) if args.folder else 0
     print(f"index: {args.pieces:,} pieces, {postings / 1e6:.1f} M landmarks, built in {built:.1f} s, "
-          f"peak RSS +{rss_mb() - before:.0f} MB")
+          f"peak RSS +{rss_mb() - before:.0f} MB, RSS now {current_rss_mb():.0f} MB, "
+          f"{on_disk / 2**30:.2f} GiB of postings on disk")
 
     times, cpu = [], []
     found = []
@@ -128,6 +141,8 @@ def main() -> None:
     print(f"all pairs: {per_pair * 1000:.2f} ms a pair ({cpu_pair * 1000:.2f} ms CPU) on {len(singles)} pieces, "
           f"{per_pair * args.pieces:.1f} s scaled to {args.pieces:,} pieces "
           f"({per_pair * args.pieces / min(times):.0f}x the index; CPU {cpu_pair * args.pieces / min(cpu):.0f}x)")
+    print(f"peak RSS of the whole run: {rss_mb():.0f} MB")
+    index.close()
 
 
 if __name__ == "__main__":

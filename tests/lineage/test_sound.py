@@ -215,3 +215,20 @@ def test_the_index_merges_pending_pieces_without_changing_answers(source: np.nda
     before = match(index, "B", query)
     index.compact()
     assert match(index, "B", query) == before and len(before) == 1
+
+
+@needs_tools
+def test_a_query_looked_up_a_few_hashes_at_a_time_finds_exactly_the_same(
+        index: SoundIndex, source: np.ndarray, talk: np.ndarray, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Against a big archive a query's hits come a chunk at a time and the candidates' are looked up again; the
+    excerpts found, their ranges and scores are those of one lookup of everything."""
+    from triage.lineage import sound
+
+    mixed = place(30.0, (0.0, talk[: 30 * SR]), (3.0, 0.3 * cut(source, 2.0, 9.0)),
+                  (18.0, transformed(cut(source, 10.0, 18.0), tmp, ["-af", "atempo=1.06"])))
+    query = sound.prepare(peaks(mixed))
+    whole = match(index, "B", query)
+    assert len(whole) == 2
+    monkeypatch.setattr(sound, "_CHUNK_HITS", 1)  # 256 hashes a lookup
+    monkeypatch.setattr(sound, "_HOLD_HITS", 10)  # and the candidates' hits looked up a second time
+    assert match(index, "B", query) == whole

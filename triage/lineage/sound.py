@@ -9,6 +9,7 @@ aligned hits are more than chance gives that piece (a Poisson tail, corrected fo
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,12 @@ _HYPOTHESES = tuple([(s, 1.0) for s in SPEEDS] + [(s, s) for s in SPEEDS if s !=
 QUERY_FAN_OUT = 12
 _COARSE_S = 1.0  # coarse offset cells: a 1% speed error drifts 0.2 s over a 20 s excerpt
 _MIN_VOTES = 5  # a cell with fewer hits cannot pass the chance test below for any realistic index
+# Query hashes are looked up so many at a time that about this many hits come back (by the index's postings a hash):
+# their hits, not all the query's, are in memory together, and a small archive does it in one go per hypothesis.
+_CHUNK_HITS = 2_000_000
+# Up to this many hits a query keeps them all for the candidates' fits (0.2 GB); past it, it looks the candidates'
+# up again rather than hold gigabytes (a 60 s query meets some 40 million postings among 10,000 pieces).
+_HOLD_HITS = 8_000_000
 _CELLS_PER_PIECE = 4  # excerpts of one source at different offsets
 _MAX_CANDIDATES = 300
 _FINE = np.linspace(-0.012, 0.012, 25)  # fine speed steps (0.1%) around a coarse hypothesis
@@ -83,19 +90,27 @@ def prepare(peaks: Peaks) -> Query:
     return Query(pairs.times, pairs.dt, peaks.duration, tuple(hyps))
 
 
-def _hits(index: SoundIndex, query: Query, skip: int | None) -> _Hits:
-    parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+def _hit_chunks(index: SoundIndex, query: Query, skip: int | None) -> Iterator[tuple[int, _Hits]]:
+    """The query's hits under every hypothesis, a chunk of its hashes at a time (_CHUNK_HITS): against a big archive
+    all of them at once would take gigabytes (a 60 s query meets tens of millions of postings among 10,000 pieces)."""
+    size = max(256, int(_CHUNK_HITS / max(index.postings_per_value(), 1.0)))
     for h, (keep, values) in enumerate(query.hypotheses):
-        q, ids, t = index.lookup(values)
-        parts.append((h, keep[q], ids, t))
-    hyp = np.concatenate([np.full(len(p[1]), p[0], np.int32) for p in parts])
-    pair = np.concatenate([p[1] for p in parts])
-    piece = np.concatenate([p[2] for p in parts])
-    t_source = np.concatenate([p[3] for p in parts])
-    mine = piece != (-1 if skip is None else skip)
-    speeds = np.array([s for s, _ in _HYPOTHESES])[hyp]
-    offset = query.times[pair] - t_source / speeds
-    return _Hits(hyp[mine], pair[mine], piece[mine], t_source[mine], offset[mine])
+        speed = np.float64(_HYPOTHESES[h][0])  # float64, as the times are divided by it
+        for lo in range(0, len(values), size):
+            q, piece, t_source = index.lookup(values[lo:lo + size])
+            pair = keep[lo:lo + size][q]
+            mine = piece != (-1 if skip is None else skip)
+            pair, piece, t_source = pair[mine], piece[mine], t_source[mine]
+            yield h, _Hits(np.full(len(pair), h, np.int32), pair, piece, t_source,
+                           query.times[pair] - t_source / speed)
+
+
+def _joined(chunks: Iterable[_Hits]) -> _Hits:
+    found = list(chunks)
+    if not found:
+        return _Hits(*(np.zeros(0, dtype) for dtype in (np.int32, np.int64, np.int32, np.float32, np.float64)))
+    return _Hits(*(np.concatenate([getattr(c, name) for c in found])
+                   for name in ("hyp", "pair", "piece", "t_source", "offset")))
 
 
 def _by_piece(hits: _Hits, pieces: list[int]) -> dict[int, _Hits]:
@@ -110,21 +125,62 @@ def _by_piece(hits: _Hits, pieces: list[int]) -> dict[int, _Hits]:
     return out
 
 
-def _candidates(hits: _Hits) -> list[tuple[int, int, float]]:
+class _Votes:
+    """The coarse cells' votes, gathered a chunk of hits at a time. A cell's code holds its hypothesis, so the chunks
+    of one hypothesis are summed and cut to the strong cells (_MIN_VOTES or more) as soon as the next begins: what
+    is kept is the strong cells, per grid, by hypothesis."""
+
+    def __init__(self) -> None:
+        self.strong_cells: tuple[list[tuple[np.ndarray, np.ndarray]], ...] = ([], [])
+        self._open: tuple[list[tuple[np.ndarray, np.ndarray]], ...] = ([], [])  # the current hypothesis's chunks
+        self._hyp = -1
+        self.pieces: list[np.ndarray] = []
+
+    def add(self, hyp: int, hits: _Hits) -> None:
+        if hyp != self._hyp:
+            self._close()
+            self._hyp = hyp
+        self.pieces.append(np.unique(hits.piece))
+        for grid, shift in zip(self._open, (0.0, 0.5), strict=True):  # two staggered grids, so an offset near a
+            cell = np.floor(hits.offset / _COARSE_S + shift).astype(np.int64)  # cell edge is not split in two
+            # the cell's centre in half-seconds, so both grids' cells share one key space
+            centre = np.round((cell + 0.5 - shift) * _COARSE_S * 2).astype(np.int64) + (1 << 23)
+            code = (hits.piece.astype(np.int64) * len(_HYPOTHESES) + hits.hyp) * (1 << 24) + centre
+            grid.append(np.unique(code, return_counts=True))
+
+    def _close(self) -> None:
+        for grid, kept in zip(self._open, self.strong_cells, strict=True):
+            if len(grid) == 1:  # one chunk: its cells are already distinct and in order
+                codes, counts = grid[0]
+            elif grid:
+                codes, at = np.unique(np.concatenate([c for c, _ in grid]), return_inverse=True)
+                counts = np.bincount(at, weights=np.concatenate([n for _, n in grid])).astype(np.int64)
+            else:
+                continue
+            kept.append((codes[counts >= _MIN_VOTES], counts[counts >= _MIN_VOTES]))
+            grid.clear()
+
+    def pieces_voted(self) -> int:
+        return len(np.unique(np.concatenate(self.pieces))) if self.pieces else 0
+
+    def strong(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every grid's strong cells, by grid and then by code (as one count over all hits would list them)."""
+        self._close()
+        codes, counts = [], []
+        for kept in self.strong_cells:
+            if kept:
+                grid_codes = np.concatenate([c for c, _ in kept])
+                order = np.argsort(grid_codes)  # distinct codes: any sort gives the one order
+                codes.append(grid_codes[order])
+                counts.append(np.concatenate([n for _, n in kept])[order])
+        if not codes:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(codes), np.concatenate(counts)
+
+
+def _candidates(votes: _Votes) -> list[tuple[int, int, float]]:
     """(piece, hypothesis, offset) of the best-voted coarse cells, a few per piece."""
-    if len(hits.piece) == 0:
-        return []
-    found: list[tuple[np.ndarray, np.ndarray]] = []
-    for shift in (0.0, 0.5):  # two staggered grids, so an offset near a cell edge is not split in two
-        cell = np.floor(hits.offset / _COARSE_S + shift).astype(np.int64)
-        # the cell's centre in half-seconds, so both grids' cells share one key space
-        centre = np.round((cell + 0.5 - shift) * _COARSE_S * 2).astype(np.int64) + (1 << 23)
-        code = (hits.piece.astype(np.int64) * len(_HYPOTHESES) + hits.hyp) * (1 << 24) + centre
-        codes, counts = np.unique(code, return_counts=True)
-        strong = counts >= _MIN_VOTES
-        found.append((codes[strong], counts[strong]))
-    codes = np.concatenate([c for c, _ in found])
-    counts = np.concatenate([n for _, n in found])
+    codes, counts = votes.strong()
     # Only the best-voted cells can make the final list: a few per candidate is plenty for the choice below.
     top = np.argsort(-counts, kind="stable")[: 8 * _CELLS_PER_PIECE * _MAX_CANDIDATES]
     piece_hyp, half = np.divmod(codes[top], 1 << 24)
@@ -242,10 +298,21 @@ def match(index: SoundIndex, key: str, peaks: Peaks | Query) -> list[Reuse]:
     query = peaks if isinstance(peaks, Query) else prepare(peaks)
     if key in index.assets or len(query.times) == 0:
         return []
-    hits = _hits(index, query, index.number(key))
-    candidates = _candidates(hits)
-    pieces_voted = max(1, len(np.unique(hits.piece)))
-    per_piece = _by_piece(hits, sorted({piece for piece, _, _ in candidates}))
+    skip = index.number(key)
+    votes, held, count = _Votes(), list[_Hits](), 0
+    for hyp, chunk in _hit_chunks(index, query, skip):
+        votes.add(hyp, chunk)
+        count += len(chunk.piece)
+        held = held if count <= _HOLD_HITS else []  # too many to keep: the candidates' are looked up again below
+        if count <= _HOLD_HITS:
+            held.append(chunk)
+    candidates = _candidates(votes)
+    pieces_voted = max(1, votes.pieces_voted())
+    wanted = np.array(sorted({piece for piece, _, _ in candidates}), dtype=np.int32)
+    chunks = held if count <= _HOLD_HITS else (chunk for _, chunk in _hit_chunks(index, query, skip))
+    hits = _joined(_Hits(c.hyp[keep], c.pair[keep], c.piece[keep], c.t_source[keep], c.offset[keep])
+                   for c in chunks if len(wanted) for keep in [np.isin(c.piece, wanted)])
+    per_piece = _by_piece(hits, wanted.tolist())
     lines = [(piece, _fit_line(per_piece[piece], query.times, piece, hyp, offset))
              for piece, hyp, offset in candidates]
     found = [(piece, line, run) for piece, line in lines

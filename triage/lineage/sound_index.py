@@ -2,17 +2,23 @@
 
 Adds go to a small pending part that is merged into the sorted arrays when it grows, and removals are tombstones
 until then, so ingest can add one piece at a time without re-sorting the whole archive. A lookup skips hashes too
-common to be evidence (stop words).
+common to be evidence (stop words). Given a folder, an index grown past `DISK_ABOVE` landmarks keeps its sorted
+postings in files there instead of in memory (sound_runs.py), with the same lookups.
 """
 
 from __future__ import annotations
 
+import shutil
+import uuid
+import weakref
 from collections.abc import Iterable
-from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from triage.lineage import sound_runs
 from triage.lineage.landmarks import Landmarks
+from triage.lineage.sound_runs import Postings
 
 # A hash with this many times the average postings (over the values in use) is a stop word: music's commonest
 # intervals, a drone shared by many pieces. On 2,000 synthetic pieces the lookups above 4x held 56% of a tune's
@@ -20,39 +26,46 @@ from triage.lineage.landmarks import Landmarks
 # make up for. Small indexes (under _COMMON_FLOOR postings a value) skip nothing.
 _COMMON = 4
 _COMMON_FLOOR = 100
+# Past this many landmarks (100 MB of postings; about 1,700 pieces of a minute) an index given a folder keeps its
+# sorted postings on disk: merging them in memory peaks at several times their size. Its pending pieces then stay
+# under PENDING_MAX landmarks in memory: more go to disk as a sorted run of their own, merged with the rest once the
+# runs hold a quarter of the archive.
+DISK_ABOVE = 8_000_000
+PENDING_MAX = 2_000_000
+_MAX_RUNS = 8
 
 
-@dataclass(frozen=True)
-class _Postings:
-    hashes: np.ndarray  # sorted uint32
-    ids: np.ndarray  # int32 piece number
-    times: np.ndarray  # float32 anchor time
-
-
-def _postings(pieces: list[tuple[int, Landmarks]]) -> _Postings:
+def _postings(pieces: list[tuple[int, Landmarks]]) -> Postings:
     if not pieces:
-        return _Postings(np.zeros(0, np.uint32), np.zeros(0, np.int32), np.zeros(0, np.float32))
+        return sound_runs.empty()
     h = np.concatenate([lm.hashes for _, lm in pieces])
     ids = np.concatenate([np.full(len(lm.hashes), i, np.int32) for i, lm in pieces])
     t = np.concatenate([lm.times for _, lm in pieces])
     order = np.argsort(h, kind="stable")
-    return _Postings(h[order], ids[order], t[order])
+    return Postings(h[order], ids[order], t[order])
 
 
-def _merge(a: _Postings, b: _Postings) -> _Postings:
+def _merge(a: Postings, b: Postings) -> Postings:
     """Two sorted posting lists as one (a stable sort of the two: runs already in order sort fast)."""
     h = np.concatenate([a.hashes, b.hashes])
     order = np.argsort(h, kind="stable")
-    return _Postings(h[order], np.concatenate([a.ids, b.ids])[order], np.concatenate([a.times, b.times])[order])
+    return Postings(h[order], np.concatenate([a.ids, b.ids])[order], np.concatenate([a.times, b.times])[order])
 
 
 class SoundIndex:
     """Landmarks of many pieces by hash. Adds go to a small pending part merged in when it grows; removals are
     tombstones until then, so ingest can add one piece at a time without re-sorting the whole archive. Merged
-    pieces live only in the sorted arrays (about 12 bytes a landmark)."""
+    pieces live only in the sorted arrays (about 12 bytes a landmark): in memory, or, for an index given a
+    `folder` once it holds more than `disk_above` landmarks, in files there (sound_runs.py) that the index owns."""
 
-    def __init__(self, assets: Iterable[str] = ()) -> None:
+    def __init__(self, assets: Iterable[str] = (), *, folder: Path | None = None,
+                 disk_above: int = DISK_ABOVE, pending_max: int = PENDING_MAX) -> None:
         self.assets: set[str] = set(assets)
+        self._folder = folder / uuid.uuid4().hex if folder is not None else None  # its own: others may share `folder`
+        self._disk_above, self._pending_max = disk_above, pending_max
+        if self._folder is not None:  # an index dropped without close() takes its files with it
+            weakref.finalize(self, shutil.rmtree, self._folder, ignore_errors=True)
+        self._runs: list[Postings] = []  # on disk: sorted runs of pieces not merged into the main part yet
         self._keys: list[str | None] = []
         self._ids: dict[str, int] = {}
         self._durations: dict[int, float] = {}
@@ -61,7 +74,7 @@ class SoundIndex:
         self._pending: list[int] = []
         self._pending_count = 0  # landmarks in the pending pieces
         self._per_value = 0.0  # postings per distinct hash in the merged part
-        self._pending_postings: _Postings | None = None
+        self._pending_postings: Postings | None = None
         self._dead = np.zeros(1024, dtype=bool)  # grown by doubling: one flag per piece number ever given
 
     def __len__(self) -> int:
@@ -86,8 +99,10 @@ class SoundIndex:
         self._pending_postings = None
         # Merging re-sorts everything: only when the pending part is a good fraction of the whole, so adding n
         # pieces one by one costs O(n log n) sorting in all, and a lookup's pending part stays small.
-        if self._pending_count > max(200_000, len(self._main.hashes) // 4):
+        if self._pending_count > max(200_000, self._merged_count() // 4):
             self.compact()
+        elif self._on_disk() and self._pending_count > self._pending_max:
+            self._spill()
 
     def remove(self, key: str) -> None:
         """Forget a piece (no error when absent)."""
@@ -105,13 +120,51 @@ class SoundIndex:
 
     def compact(self) -> None:
         """Merge the pending pieces and drop the removed ones from the sorted arrays."""
+        if self._folder is not None and self._merged_count() + self._pending_count > self._disk_above:
+            self._spill()
+            self._merge_runs()
+            return
         alive = ~self._dead[self._main.ids]
-        merged = _Postings(self._main.hashes[alive], self._main.ids[alive], self._main.times[alive])
+        merged = Postings(self._main.hashes[alive], self._main.ids[alive], self._main.times[alive])
         self._main = _merge(merged, _postings(sorted(self._waiting.items())))
-        self._waiting, self._pending, self._pending_count, self._pending_postings = {}, [], 0, None
+        self._clear_pending()
         h = self._main.hashes
         values = int(np.count_nonzero(h[1:] != h[:-1])) + 1 if len(h) else 1
         self._per_value = len(h) / values
+
+    def close(self) -> None:
+        """Remove the index's files (an index in memory has none); its merged part is empty afterwards."""
+        self._main, self._runs = sound_runs.empty(), []
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+    def _on_disk(self) -> bool:
+        return self._main.folder is not None
+
+    def _merged_count(self) -> int:
+        return len(self._main) + sum(len(run) for run in self._runs)
+
+    def _clear_pending(self) -> None:
+        self._waiting, self._pending, self._pending_count, self._pending_postings = {}, [], 0, None
+
+    def _spill(self) -> None:
+        """The pending pieces to disk as a sorted run of their own; merged with the rest once the runs are many or
+        hold a quarter of the archive."""
+        assert self._folder is not None
+        if self._pending:
+            self._runs.append(sound_runs.write_run(self._folder, _postings(sorted(self._waiting.items()))))
+            self._clear_pending()
+        if len(self._runs) > _MAX_RUNS or sum(len(r) for r in self._runs) > max(200_000, len(self._main) // 4):
+            self._merge_runs()
+
+    def _merge_runs(self) -> None:
+        assert self._folder is not None
+        old = [self._main, *self._runs]
+        self._main, distinct = sound_runs.merge(old, self._dead, self._folder)
+        self._runs = []
+        for run in old:
+            sound_runs.delete(run)
+        self._per_value = len(self._main) / max(distinct, 1)
 
     def number(self, key: str) -> int | None:
         return self._ids.get(key)
@@ -127,24 +180,34 @@ class SoundIndex:
         """Every posting of every hash in `values`: (index into values, piece number, anchor time)."""
         if self._pending_postings is None:
             self._pending_postings = _postings([(i, self._waiting[i]) for i in self._pending])
-        found = [_lookup(p, values, self._common()) for p in (self._main, self._pending_postings)]
+        # The merged part's runs count together for stop words (as one merged array would); pending on its own.
+        found = [*_lookup([self._main, *self._runs], values, self._common()),
+                 *_lookup([self._pending_postings], values, self._common())]
         q = np.concatenate([f[0] for f in found])
         ids = np.concatenate([f[1] for f in found])
         t = np.concatenate([f[2] for f in found])
         alive = ~self._dead[ids]
         return q[alive], ids[alive], t[alive]
 
+    def postings_per_value(self) -> float:
+        """The merged part's postings per distinct hash: how many postings a lookup of one hash meets, on average."""
+        return self._per_value
+
     def _common(self) -> int:
         return int(max(_COMMON_FLOOR, _COMMON * self._per_value))
 
 
-def _lookup(post: _Postings, values: np.ndarray, common: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    lo = np.searchsorted(post.hashes, values, "left")
-    hi = np.searchsorted(post.hashes, values, "right")
-    counts = hi - lo
-    counts[counts > common] = 0
-    rows = np.repeat(np.arange(len(values)), counts)
-    starts = np.repeat(lo, counts)
-    within = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
-    at = starts + within
-    return rows, post.ids[at], post.times[at]
+def _lookup(parts: list[Postings], values: np.ndarray, common: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Each part's postings of `values`, leaving out a hash that has more than `common` in the parts together."""
+    bounds = [(np.searchsorted(p.hashes, values, "left"), np.searchsorted(p.hashes, values, "right")) for p in parts]
+    too_common = sum(hi - lo for lo, hi in bounds) > common
+    out = []
+    for post, (lo, hi) in zip(parts, bounds, strict=True):
+        counts = hi - lo
+        counts[too_common] = 0
+        rows = np.repeat(np.arange(len(values)), counts)
+        starts = np.repeat(lo, counts)
+        within = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+        at = starts + within
+        out.append((rows, np.asarray(post.ids[at]), np.asarray(post.times[at])))
+    return out

@@ -165,13 +165,25 @@ def _prints(sha: str, peaks: Peaks | None, track: FrameTrack | None, kinds: dict
 
 def _archive(store: Store) -> Archive:
     with _ARCHIVES_LOCK:
-        return _ARCHIVES.setdefault(str(store.db.engine.url), Archive())
+        key = str(store.db.engine.url)
+        if key not in _ARCHIVES:
+            _ARCHIVES[key] = _new_archive(store)
+        return _ARCHIVES[key]
+
+
+def _new_archive(store: Store) -> Archive:
+    """An empty archive whose sound index moves its sorted postings to the data dir's tmp/ once it grows past
+    memory's share (sound_index.DISK_ABOVE): an archive of 100,000 recordings holds gigabytes of them."""
+    return Archive(sound=SoundIndex(folder=store.files.tmp / "lineage-sound"))
 
 
 def forget_archive(store: Store) -> None:
     """Drop this database's in-memory indexes (tests, a restore): the next match builds them again."""
     with _ARCHIVES_LOCK:
-        _ARCHIVES.pop(str(store.db.engine.url), None)
+        dropped = _ARCHIVES.pop(str(store.db.engine.url), None)
+    if dropped is not None:
+        with dropped.lock:
+            dropped.sound.close()
 
 
 def _add(archive: Archive, prints: Prints) -> None:
@@ -302,7 +314,7 @@ def rebuild_lineage(store: Store, progress: Progress | None = None, spread: Spre
     `spread` with the same result."""
     if spread is not None:
         return _rebuild_spread(store, spread, progress)
-    archive = Archive()
+    archive = _new_archive(store)
     with store.db.session() as session:
         ready = _ready(session)
         rows.clear_matches(session)
