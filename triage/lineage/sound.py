@@ -9,7 +9,7 @@ aligned hits are more than chance gives that piece (a Poisson tail, corrected fo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,11 +90,15 @@ def prepare(peaks: Peaks) -> Query:
     return Query(pairs.times, pairs.dt, peaks.duration, tuple(hyps))
 
 
-def _hit_chunks(index: SoundIndex, query: Query, skip: int | None) -> Iterator[tuple[int, _Hits]]:
-    """The query's hits under every hypothesis, a chunk of its hashes at a time (_CHUNK_HITS): against a big archive
-    all of them at once would take gigabytes (a 60 s query meets tens of millions of postings among 10,000 pieces)."""
+def _hit_chunks(index: SoundIndex, query: Query, skip: int | None,
+                hyps: Collection[int] | None = None) -> Iterator[tuple[int, _Hits]]:
+    """The query's hits under every hypothesis (or those in `hyps`), a chunk of its hashes at a time (_CHUNK_HITS):
+    against a big archive all of them at once would take gigabytes (a 60 s query meets tens of millions of postings
+    among 10,000 pieces)."""
     size = max(256, int(_CHUNK_HITS / max(index.postings_per_value(), 1.0)))
     for h, (keep, values) in enumerate(query.hypotheses):
+        if hyps is not None and h not in hyps:
+            continue
         speed = np.float64(_HYPOTHESES[h][0])  # float64, as the times are divided by it
         for lo in range(0, len(values), size):
             q, piece, t_source = index.lookup(values[lo:lo + size])
@@ -207,12 +211,18 @@ class _Line:
     o_hits: np.ndarray  # their offsets on the line's speed
 
 
-def _fit_line(hits: _Hits, pair_times: np.ndarray, piece: int, hyp: int, offset: float) -> _Line:
-    """The best speed and offset near a coarse cell, and the hits that lie on it."""
+def _near(hyp: int) -> list[int]:
+    """The hypotheses whose hits a line fitted near `hyp` looks at: of its family (speed and pitch changed together,
+    or speed alone), within 3% of its speed."""
     speed, pitch = _HYPOTHESES[hyp]
     family = [h for h, (s, p) in enumerate(_HYPOTHESES) if (p == 1.0) == (pitch == 1.0) or s == 1.0]
-    near = [h for h in family if abs(np.log(_HYPOTHESES[h][0] / speed)) < 0.03]
-    sel = np.isin(hits.hyp, near)  # hits holds this piece's hits only
+    return [h for h in family if abs(np.log(_HYPOTHESES[h][0] / speed)) < 0.03]
+
+
+def _fit_line(hits: _Hits, pair_times: np.ndarray, piece: int, hyp: int, offset: float) -> _Line:
+    """The best speed and offset near a coarse cell, and the hits that lie on it."""
+    speed = _HYPOTHESES[hyp][0]
+    sel = np.isin(hits.hyp, _near(hyp))  # hits holds this piece's hits only
     pair, t_src = hits.pair[sel], hits.t_source[sel]
     # One (query pair, posting) met under several hypotheses is one hit.
     code = pair.astype(np.int64) * (1 << 32) + np.round(t_src * 1000).astype(np.int64)
@@ -299,19 +309,20 @@ def match(index: SoundIndex, key: str, peaks: Peaks | Query) -> list[Reuse]:
     if key in index.assets or len(query.times) == 0:
         return []
     skip = index.number(key)
-    votes, held, count = _Votes(), list[_Hits](), 0
+    votes, held, count = _Votes(), list[tuple[int, _Hits]](), 0
     for hyp, chunk in _hit_chunks(index, query, skip):
         votes.add(hyp, chunk)
         count += len(chunk.piece)
         held = held if count <= _HOLD_HITS else []  # too many to keep: the candidates' are looked up again below
         if count <= _HOLD_HITS:
-            held.append(chunk)
+            held.append((hyp, chunk))
     candidates = _candidates(votes)
     pieces_voted = max(1, votes.pieces_voted())
     wanted = np.array(sorted({piece for piece, _, _ in candidates}), dtype=np.int32)
-    chunks = held if count <= _HOLD_HITS else (chunk for _, chunk in _hit_chunks(index, query, skip))
+    needed = {h for _, hyp, _ in candidates for h in _near(hyp)}  # the hypotheses the candidates' fits look at
+    chunks = held if count <= _HOLD_HITS else _hit_chunks(index, query, skip, needed)
     hits = _joined(_Hits(c.hyp[keep], c.pair[keep], c.piece[keep], c.t_source[keep], c.offset[keep])
-                   for c in chunks if len(wanted) for keep in [np.isin(c.piece, wanted)])
+                   for h, c in chunks if h in needed for keep in [np.isin(c.piece, wanted)])
     per_piece = _by_piece(hits, wanted.tolist())
     lines = [(piece, _fit_line(per_piece[piece], query.times, piece, hyp, offset))
              for piece, hyp, offset in candidates]

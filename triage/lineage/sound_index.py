@@ -148,14 +148,20 @@ class SoundIndex:
         self._waiting, self._pending, self._pending_count, self._pending_postings = {}, [], 0, None
 
     def _spill(self) -> None:
-        """The pending pieces to disk as a sorted run of their own; merged with the rest once the runs are many or
-        hold a quarter of the archive."""
+        """The pending pieces to disk as a sorted run of their own. Many runs are merged into one (the main part
+        is not rewritten for that); all of them into the main part once they hold a quarter of the archive, as the
+        pending part is in memory."""
         assert self._folder is not None
         if self._pending:
             self._runs.append(sound_runs.write_run(self._folder, _postings(sorted(self._waiting.items()))))
             self._clear_pending()
-        if len(self._runs) > _MAX_RUNS or sum(len(r) for r in self._runs) > max(200_000, len(self._main) // 4):
+        if sum(len(r) for r in self._runs) > max(200_000, len(self._main) // 4):
             self._merge_runs()
+        elif len(self._runs) > _MAX_RUNS:
+            runs = self._runs
+            self._runs = [sound_runs.merge(runs, self._dead, self._folder)[0]]
+            for run in runs:
+                sound_runs.delete(run)
 
     def _merge_runs(self) -> None:
         assert self._folder is not None
