@@ -313,9 +313,10 @@ def match(index: SoundIndex, key: str, peaks: Peaks | Query) -> list[Reuse]:
     for hyp, chunk in _hit_chunks(index, query, skip):
         votes.add(hyp, chunk)
         count += len(chunk.piece)
-        held = held if count <= _HOLD_HITS else []  # too many to keep: the candidates' are looked up again below
         if count <= _HOLD_HITS:
             held.append((hyp, chunk))
+        elif held:
+            held = []  # too many to keep: the candidates' are looked up again below
     candidates = _candidates(votes)
     pieces_voted = max(1, votes.pieces_voted())
     wanted = np.array(sorted({piece for piece, _, _ in candidates}), dtype=np.int32)

@@ -179,11 +179,8 @@ def _new_archive(store: Store) -> Archive:
 
 def forget_archive(store: Store) -> None:
     """Drop this database's in-memory indexes (tests, a restore): the next match builds them again."""
-    with _ARCHIVES_LOCK:
-        dropped = _ARCHIVES.pop(str(store.db.engine.url), None)
-    if dropped is not None:
-        with dropped.lock:
-            dropped.sound.close()
+    with _ARCHIVES_LOCK:  # a match still holding it finishes with it; its sound index's files go when it does
+        _ARCHIVES.pop(str(store.db.engine.url), None)
 
 
 def _add(archive: Archive, prints: Prints) -> None:
