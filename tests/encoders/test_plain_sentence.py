@@ -103,7 +103,13 @@ def test_folders_it_cannot_run_exactly_go_to_sentence_transformers(tmp_path: Pat
          modules[2]]))
     untokenized = _copy_settings(src, tmp_path / "untokenized")
     (untokenized / "tokenizer.json").unlink()
-    for folder in (cls, lower, other, relative, dense, untokenized):
+    prefixed = _copy_settings(src, tmp_path / "prefixed")  # its tensors saved as "bert.embeddings...."
+    (prefixed / "model.safetensors").unlink()
+    from safetensors.numpy import save_file
+
+    save_file({"bert.embeddings.word_embeddings.weight": np.zeros((4, 4), np.float32)},
+              str(prefixed / "model.safetensors"))
+    for folder in (cls, lower, other, relative, dense, untokenized, prefixed):
         assert not plain_sentence.runs_here(folder), folder.name
     with pytest.raises(ModelUnavailable, match="not a BERT or MPNet"):
         plain_sentence.PlainSentenceEncoder(cls, label="cls")
@@ -118,5 +124,8 @@ def test_unreadable_weights_are_a_clear_error(tmp_path: Path) -> None:
     folder = _copy_settings(_minilm(), tmp_path / "broken")
     (folder / "model.safetensors").unlink()
     (folder / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}garbage")
+    import torch
+
+    assert not plain_sentence.runs_here(folder)  # the registry leaves it to sentence-transformers, which says so
     with pytest.raises(ModelUnavailable, match="Could not read the weights"):
-        plain_sentence.PlainSentenceEncoder(folder, label="broken")
+        plain_sentence.read_weights(folder / "model.safetensors", torch.float32, "cpu")

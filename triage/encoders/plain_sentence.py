@@ -50,8 +50,31 @@ def runs_here(path: Path) -> bool:
         return False
     if any(pooling.get(key) for key in pooling if key.startswith("pooling_mode_") and key not in _MEAN_ONLY):
         return False
+    if [m.get("path") for m in modules] != ["", "1_Pooling", "2_Normalize"]:
+        return False
     lower = isinstance(settings, dict) and settings.get("do_lower_case", False)
-    return not lower and (path / "model.safetensors").is_file() and (path / "tokenizer.json").is_file()
+    if lower or not (path / "tokenizer.json").is_file():
+        return False
+    return _names_fit(path / "model.safetensors", config)
+
+
+_NAMES = {"bert": ("embeddings.token_type_embeddings.weight", "encoder.layer.0.attention.self.query.weight"),
+          "mpnet": ("encoder.relative_attention_bias.weight", "encoder.layer.0.attention.attn.q.weight")}
+
+
+def _names_fit(weights: Path, config: dict[str, Any]) -> bool:
+    """Whether the safetensors file names its tensors as the network reads them (a model saved with a prefix such
+    as "bert." is left to sentence-transformers): its header only is read."""
+    from safetensors import SafetensorError, safe_open
+
+    last = int(config.get("num_hidden_layers") or 0) - 1
+    wanted = {"embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight",
+              f"encoder.layer.{last}.output.dense.weight", *_NAMES[str(config["model_type"])]}
+    try:
+        with safe_open(str(weights), framework="pt") as found:
+            return wanted <= set(found.keys())
+    except (OSError, SafetensorError):
+        return False
 
 
 def max_tokens(path: Path, config: dict[str, Any]) -> int:
