@@ -24,6 +24,7 @@ from triage.errors import ModelUnavailable
 ARCHITECTURES = ("bert", "mpnet")
 _MODULES = ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
             "sentence_transformers.models.Normalize"]
+_PATHS = ["", "1_Pooling", "2_Normalize"]  # where sentence-transformers puts them, and where this reads them
 _MEAN_ONLY = {"pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False,
               "pooling_mode_mean_sqrt_len_tokens": False}
 
@@ -40,7 +41,9 @@ def runs_here(path: Path) -> bool:
     MPNet with GELU, mean pooling over tokens, normalised, with safetensors weights and a tokenizer.json."""
     modules, config = _json(path / "modules.json"), _json(path / "config.json")
     pooling, settings = _json(path / "1_Pooling" / "config.json"), _json(path / "sentence_bert_config.json")
-    if not isinstance(modules, list) or [m.get("type") for m in modules if isinstance(m, dict)] != _MODULES:
+    if not isinstance(modules, list) or not all(isinstance(m, dict) for m in modules):
+        return False
+    if [m.get("type") for m in modules] != _MODULES or [m.get("path") for m in modules] != _PATHS:
         return False
     if not isinstance(config, dict) or config.get("model_type") not in ARCHITECTURES:
         return False
@@ -49,8 +52,6 @@ def runs_here(path: Path) -> bool:
     if not isinstance(pooling, dict) or any(pooling.get(key, False) != want for key, want in _MEAN_ONLY.items()):
         return False
     if any(pooling.get(key) for key in pooling if key.startswith("pooling_mode_") and key not in _MEAN_ONLY):
-        return False
-    if [m.get("path") for m in modules] != ["", "1_Pooling", "2_Normalize"]:
         return False
     lower = isinstance(settings, dict) and settings.get("do_lower_case", False)
     if lower or not (path / "tokenizer.json").is_file():
