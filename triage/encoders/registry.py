@@ -194,12 +194,12 @@ def text_encoder(name: str, *, device: str = "auto", threads: int = 2, precision
         key = ("gguf", str(weights.resolve()), dev, threads, bf16)
         return cache.get_or_load(key, lambda: NomicEncoder(weights, label=_text_label(name), device=dev,
                                                            threads=threads, bf16=bf16))
-    key = ("text", str(path.resolve()), dev, threads, bf16)
-    if plain_sentence.runs_here(path):  # the same vectors without importing transformers (plain_sentence.py)
-        return cache.get_or_load(key, lambda: plain_sentence.PlainSentenceEncoder(
-            path, label=_text_label(name), device=dev, threads=threads, bf16=bf16))
-    return cache.get_or_load(key, lambda: text.SentenceEncoder(path, label=_text_label(name), device=dev,
-                                                               threads=threads, bf16=bf16))
+    def load() -> TextEncoder:
+        # the same vectors without importing transformers, where plain_sentence.py runs the folder
+        runner = plain_sentence.PlainSentenceEncoder if plain_sentence.runs_here(path) else text.SentenceEncoder
+        return runner(path, label=_text_label(name), device=dev, threads=threads, bf16=bf16)
+
+    return cache.get_or_load(("text", str(path.resolve()), dev, threads, bf16), load)
 
 
 def _text_label(name: str) -> str:

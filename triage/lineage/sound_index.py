@@ -121,7 +121,7 @@ class SoundIndex:
     def compact(self) -> None:
         """Merge the pending pieces and drop the removed ones from the sorted arrays."""
         if self._folder is not None and self._merged_count() + self._pending_count > self._disk_above:
-            self._spill()
+            self._write_pending()
             self._merge_runs()
             return
         alive = ~self._dead[self._main.ids]
@@ -151,26 +151,31 @@ class SoundIndex:
         """The pending pieces to disk as a sorted run of their own. Many runs are merged into one (the main part
         is not rewritten for that); all of them into the main part once they hold a quarter of the archive, as the
         pending part is in memory."""
+        self._write_pending()
+        if sum(len(r) for r in self._runs) > max(200_000, len(self._main) // 4):
+            self._merge_runs()
+        elif len(self._runs) > _MAX_RUNS:
+            self._runs = [self._merged(self._runs)[0]]
+
+    def _write_pending(self) -> None:
         assert self._folder is not None
         if self._pending:
             self._runs.append(sound_runs.write_run(self._folder, _postings(sorted(self._waiting.items()))))
             self._clear_pending()
-        if sum(len(r) for r in self._runs) > max(200_000, len(self._main) // 4):
-            self._merge_runs()
-        elif len(self._runs) > _MAX_RUNS:
-            runs = self._runs
-            self._runs = [sound_runs.merge(runs, self._dead, self._folder)[0]]
-            for run in runs:
-                sound_runs.delete(run)
 
     def _merge_runs(self) -> None:
-        assert self._folder is not None
-        old = [self._main, *self._runs]
-        self._main, distinct = sound_runs.merge(old, self._dead, self._folder)
+        self._main, distinct = self._merged([self._main, *self._runs])
         self._runs = []
-        for run in old:
-            sound_runs.delete(run)
         self._per_value = len(self._main) / max(distinct, 1)
+
+    def _merged(self, runs: list[Postings]) -> tuple[Postings, int]:
+        """`runs` (oldest first) as one new run without the removed pieces, and its distinct hashes; the old
+        runs' files are removed."""
+        assert self._folder is not None
+        merged = sound_runs.merge(runs, self._dead, self._folder)
+        for run in runs:
+            sound_runs.delete(run)
+        return merged
 
     def number(self, key: str) -> int | None:
         return self._ids.get(key)
