@@ -143,8 +143,8 @@ def test_an_excerpt_played_faster_or_slower_is_found(index: SoundIndex, source: 
 def test_short_excerpts_under_speech_at_its_level_are_mostly_found(index: SoundIndex, source: np.ndarray,
                                                                     talk: np.ndarray, tmp: Path) -> None:
     # 4.5 s of A from four places, at about the voice's level, as is or 4% slower (resampled), then AAC: the voice's
-    # peaks fall between the excerpt's, which is what the query's wider pairing (sound.QUERY_FAN_OUT) is for. Before
-    # it none of these was found; a few seconds of a tune under a voice stay near the limit of the evidence.
+    # peaks fall between the excerpt's, which is what the query's wider pairing (sound_query.QUERY_FAN_OUT) is for.
+    # Before it none of these was found; a few seconds of a tune under a voice stay near the limit of the evidence.
     found = 0
     for start in (2.0, 7.0, 12.0, 15.0):
         for filters in ("asetrate=15360,aresample=16000", "atempo=1.0"):
@@ -222,13 +222,13 @@ def test_a_query_looked_up_a_few_hashes_at_a_time_finds_exactly_the_same(
         index: SoundIndex, source: np.ndarray, talk: np.ndarray, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Against a big archive a query's hits come a chunk at a time and the candidates' are looked up again; the
     excerpts found, their ranges and scores are those of one lookup of everything."""
-    from triage.lineage import sound
+    from triage.lineage import sound_query
 
     mixed = place(30.0, (0.0, talk[: 30 * SR]), (3.0, 0.3 * cut(source, 2.0, 9.0)),
                   (18.0, transformed(cut(source, 10.0, 18.0), tmp, ["-af", "atempo=1.06"])))
-    query = sound.prepare(peaks(mixed))
+    query = sound_query.prepare(peaks(mixed))
     whole = match(index, "B", query)
     assert len(whole) == 2
-    monkeypatch.setattr(sound, "_CHUNK_HITS", 1)  # 256 hashes a lookup
-    monkeypatch.setattr(sound, "_HOLD_HITS", 10)  # and the candidates' hits looked up a second time
+    monkeypatch.setattr(sound_query, "_CHUNK_HITS", 1)  # 256 hashes a lookup
+    monkeypatch.setattr(sound_query, "_HOLD_HITS", 10)  # and the candidates' hits looked up a second time
     assert match(index, "B", query) == whole
