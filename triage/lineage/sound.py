@@ -2,9 +2,10 @@
 
 A query's pairs are hashed under each speed hypothesis (tempo-only and resample-style, 0.9x-1.1x in 2% steps),
 looked up in the index, and every hit votes for (piece, hypothesis, time offset): sound_query.py. Here the
-well-voted cells are refined over a fine speed grid; the hits that agree on one line
-t_query = offset + t_source / speed are the evidence, split into stretches where they run without long gaps. A stretch counts only when its moments with two or more
-aligned hits are more than chance gives that piece (a Poisson tail, corrected for every cell looked at).
+well-voted cells are refined over a fine speed grid; the hits that agree on one line t_query = offset +
+t_source / speed are the evidence, split into stretches where they run without long gaps. A stretch counts only
+when its moments with two or more aligned hits are more than chance gives that piece (a Poisson tail, corrected
+for every cell looked at).
 """
 
 from __future__ import annotations
