@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import math
-import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from triage.scoring.key_words import PoolWords, key_words
 from triage.scoring.labels import Embed, candidates, cluster_label, pool_phrases
 from triage.scoring.modality import text_space_vectors
-from triage.scoring.stopwords import STOP_WORDS
 from triage.scoring.types import Item, unit
-
-_WORD = re.compile(r"[a-z][a-z']+")
 
 
 @dataclass(frozen=True)
@@ -145,17 +141,16 @@ def cluster_pool(items: Sequence[Item], k: int | None = None, k_min: int = 2, k_
     x = item_features(items)
     chosen = choose_k(x, k_min, k_max, seed, sample) if k is None else max(1, min(k, n))
     labels = kmeans(x, chosen, seed) if chosen > 1 else np.zeros(n, dtype=int)
-    docs = [_words(i.words) for i in items]
     texts, kinds = [i.words for i in items], [i.media_type.value for i in items]
     phrases = pool_phrases(texts)
     word_vectors = _unit_rows(text_space_vectors(items)) if embed is not None else []
     groups = []
-    pool_words = PoolWords.of(docs)
+    pool_words = PoolWords.of(texts)
     for j in np.unique(labels):
         idx = np.flatnonzero(labels == j)
         centre = unit(x[idx].mean(axis=0))
         at = [int(i) for i in idx[np.argsort(-(x[idx] @ centre), kind="stable")]]
-        words = _key_words([docs[i] for i in at], pool_words, label_words if embed is None else label_candidates)
+        words = key_words(at, pool_words, label_words if embed is None else label_candidates)
         groups.append((at, words, candidates(at, phrases, label_candidates)))
     groups.sort(key=lambda g: (-len(g[0]), items[g[0][0]].submission_id))
     if embed is not None:  # one encoder call for every cluster's candidates, not two per cluster
@@ -214,56 +209,3 @@ def _nearest_words(candidates: list[str], member_vectors: list[np.ndarray | None
     closeness_rank = np.argsort(np.argsort(-closeness, kind="stable"), kind="stable")
     order = np.argsort(np.arange(len(candidates)) + closeness_rank, kind="stable")
     return [candidates[i] for i in order[:n]]
-
-
-def _words(text: str) -> list[str]:
-    return [w.strip("'") for w in _WORD.findall(text.lower()) if w.strip("'") not in STOP_WORDS and len(w) > 2]
-
-
-def _stems(all_docs: list[list[str]]) -> dict[str, str]:
-    """A plural or possessive and its singular share one key when both occur in the pool ("dogs" -> "dog")."""
-    vocab = {w for d in all_docs for w in d}
-    out = {}
-    for w in vocab:
-        for suffix in ("'s", "es", "s"):
-            if w.endswith(suffix) and w[: -len(suffix)] in vocab:
-                out[w] = w[: -len(suffix)]
-                break
-    return out
-
-
-@dataclass(frozen=True)
-class PoolWords:
-    """The pool's word keys (plurals folded into singulars) and in how many pieces each occurs: counted once per
-    pool, not once per cluster (at 100,000 pieces a dozen passes over every piece's words took seconds)."""
-
-    stem: dict[str, str]
-    everywhere: Counter[str]
-    total: int
-
-    @classmethod
-    def of(cls, all_docs: list[list[str]]) -> PoolWords:
-        stem = _stems(all_docs)
-        return cls(stem, Counter(w for d in all_docs for w in {stem.get(w, w) for w in d}), len(all_docs))
-
-
-def _key_words(member_docs: list[list[str]], pool: PoolWords, n: int) -> list[str]:
-    """c-TF-IDF with a floor: words that several members share (at least 2, and a fifth of the cluster) and
-    that are more common here than in the pool, counted once per member so one long or quirky piece cannot
-    name the cluster alone."""
-    stem, everywhere, total = pool.stem, pool.everywhere, pool.total
-    def keys(d: list[str]) -> set[str]:
-        return {stem.get(w, w) for w in d}
-    inside = Counter(w for d in member_docs for w in keys(d))
-    size = len(member_docs)
-    floor = min(size, max(2, math.ceil(0.2 * size)))
-    scored = {}
-    for w, c in inside.items():
-        share, base = c / size, everywhere[w] / total
-        if c >= floor and share > base:
-            scored[w] = share * math.log(share / base)
-    broad = [w for w, _ in sorted(scored.items(), key=lambda t: (-t[1], t[0]))]
-    # then words that at least two members share, so a label is rarely a single word
-    pairs = {w: (c / size) * math.log(1 + total / everywhere[w]) for w, c in inside.items()
-             if c >= min(2, size) and w not in scored}
-    return (broad + [w for w, _ in sorted(pairs.items(), key=lambda t: (-t[1], t[0]))])[:n]

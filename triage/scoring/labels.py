@@ -1,13 +1,11 @@
 """Cluster labels a person can read: a phrase or two that several members share, in their own words.
 
-Candidates are runs of up to three content words, cut at punctuation, that neither start nor end on a word
-the pool uses as a verb or an adverb, nor end on an adjective: a word said after "the", "my" or "with" counts
-as a noun, after "I", "to" or "will" as a verb, after "is" or "very" as an adjective (a few fixed function
-words, no tagger, no model). They are scored as the keywords are (c-TF-IDF, each member counted once, shared
-by at least two members and a fifth of the cluster); a phrase replaces its own words when the same members say
-it; with the text encoder they are also ranked by closeness to the members' words. Two that share no word make
-"cheddar cheese and sandwiches". A cluster whose members share nothing is named by the opening words of its
-central piece, quoted, or by its kinds of media.
+Candidates are the pool's phrases (phrases.py: runs of up to three content words that the pool's own usage
+says are nouns and their modifiers, plurals folded into the singular). They are scored as the keywords are
+(c-TF-IDF, each member counted once, shared by at least two members and a fifth of the cluster); a phrase
+replaces its own words when the same members say it; with the text encoder they are also ranked by closeness to
+the members' words. Two that share no word make "cheddar cheese and sandwiches". A cluster whose members share
+nothing is named by the opening words of its central piece, quoted, or by its kinds of media.
 """
 
 from __future__ import annotations
@@ -16,171 +14,17 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 
-from triage.scoring.stopwords import STOP_WORDS
+from triage.scoring.phrases import Key, PoolPhrases, is_content, pool_phrases, tokens, word_set
 from triage.scoring.types import unit
 
+__all__ = ["Embed", "candidates", "cluster_label", "kinds_label", "phrase_label", "pool_phrases",
+           "quoted_opening", "shared_phrases", "tokens"]
+
 Embed = Callable[[list[str]], np.ndarray]
-Key = tuple[str, ...]
-
-BREAK = "|"  # stands for punctuation and digits: a phrase never spans one
-_NOT_WORD = re.compile(r"[^\sa-z']")
-_SPACED_BREAK = f" {BREAK} "
-MAX_PHRASE = 3
-# Words read per piece: an hour-long transcript is named by its first minutes as well, at a bounded cost.
-MAX_TOKENS = 600
-
-
-def _set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
-# Function words that tell a noun from a verb by the word that follows them; a small fixed list, no tagger.
-_NOUN_CUES = _set("a an the my your his her its our their this these those some any every each no another "
-                  "of with for in on at from into about by")
-_VERB_CUES = _set("i you we they he she it who which to will would can could should must might may not never "
-                  "don't didn't doesn't won't can't")
-_OBJECT_CUES = _set("the a an it them him me us")
-_ADJECTIVE_CUES = _set("is are was were be been being very too so how quite")  # "is expensive"
-# Indefinite pronouns and adverbs the stop list lacks: a label never holds them.
-_GENERAL = _set("nothing nobody anybody somebody everybody everyone someone anyone often perhaps maybe "
-                "rather quite almost soon later ago else instead away around")
-# General adjectives that say nothing on their own: they may lead a phrase ("good cup", "real programmers")
-# but never end one, so no label is just "good" or "real".
-_VAGUE = _set("good bad real great new old big little small long short high low right wrong true sure "
-              "whole best better worse worst first next nice fine hard easy full able")
-_NEVER = STOP_WORDS | _GENERAL
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-case words (of a-z and apostrophes) with BREAK where a clause breaks (punctuation, digits) and for
-    each letter outside a-z (a word of one letter, which no label may hold)."""
-    # Each character that is not in a-z, an apostrophe or a space becomes a BREAK of its own, and a word is what
-    # lies between, without the apostrophes at its ends. Done by `re.sub` and `str.split`, not a regex
-    # match per word and a test per token: a pool of 100,000 pieces holds millions of words.
-    spaced = _NOT_WORD.sub(_SPACED_BREAK, text.lower().replace("\u2019", "'")).split()
-    if "'" not in text and "\u2019" not in text:
-        return spaced
-    return [w for w in (t.strip("'") for t in spaced) if w]
-
-
-def _base(word: str) -> str:
-    return word[:-2] if word.endswith("'s") else word
-
-
-@lru_cache(maxsize=1 << 16)  # a pool says the same words many times: decided once per word
-def is_content(word: str) -> bool:
-    """A word a label may hold: three letters or more, and not a stop word."""
-    b = _base(word)
-    return len(b) > 2 and b.isalpha() and word not in _NEVER and b not in _NEVER
-
-
-@dataclass(frozen=True)
-class PoolPhrases:
-    """Every piece's candidate phrases, by folded key, and what the pool says about its words."""
-
-    counts: list[Counter[Key]]  # per piece: key -> times said
-    # per piece: key -> the words as said there, and how often, where they differ from the key ("dogs")
-    variants: list[dict[Key, Counter[str]]]
-    df: Counter[Key]  # key -> pieces that say it
-
-
-def _folds(vocab: set[str]) -> dict[str, str]:
-    """Each word's key: possessives and plurals fold into the singular when the pool says it too ("dogs",
-    "dog's" -> "dog")."""
-    bases = {_base(w) for w in vocab}
-    out = {}
-    for w in vocab:
-        b = out[w] = _base(w)
-        for suffix, repl in (("ies", "y"), ("es", ""), ("s", "")):
-            if b.endswith(suffix) and len(b) > len(suffix) + 2 and b[: -len(suffix)] + repl in bases:
-                out[w] = b[: -len(suffix)] + repl
-                break
-    return out
-
-
-class Roles(NamedTuple):
-    """How often the pool says each word as a noun (right after a noun cue), as a verb (right after a verb
-    cue, or right before an object: "let it", "heat the") and as an adjective (after "is", "very")."""
-
-    noun: Counter[str]
-    verb: Counter[str]
-    adjective: Counter[str]
-
-
-def _roles(docs: list[list[str]], fold: dict[str, str]) -> Roles:
-    roles = Roles(Counter(), Counter(), Counter())
-    for d in docs:
-        for prev, w, after in zip([BREAK, *d], d, [*d[1:], BREAK], strict=False):
-            if prev in _NOUN_CUES:
-                roles.noun[fold[w]] += 1
-            elif prev in _VERB_CUES or after in _OBJECT_CUES:
-                roles.verb[fold[w]] += 1
-            elif prev in _ADJECTIVE_CUES:
-                roles.adjective[fold[w]] += 1
-    return roles
-
-
-def _can_start(word: str, roles: Roles) -> bool:
-    """Whether a phrase may start on `word`: not one the pool uses as a verb, nor an adverb, past tense or
-    participle it never puts after a noun cue ("honestly", "barked", "prohibiting"; "the morning" is fine)."""
-    noun = roles.noun[word]
-    if roles.verb[word] > noun:
-        return False
-    past = word.endswith("ed") and not word.endswith("eed") and len(word) > 4
-    return noun > 0 or not (word.endswith("ly") or past or (word.endswith("ing") and len(word) > 5))
-
-
-def _can_end(word: str, roles: Roles) -> bool:
-    """Whether a phrase may end on `word`, its head: as it may start, and not an adjective ("expensive")."""
-    return _can_start(word, roles) and word not in _VAGUE and roles.adjective[word] <= roles.noun[word]
-
-
-def pool_phrases(texts: Sequence[str]) -> PoolPhrases:
-    """The candidate phrases of every piece of the pool (one entry per text, in order)."""
-    docs = [tokens(t)[:MAX_TOKENS] for t in texts]
-    vocab = {w for d in docs for w in d}
-    fold = _folds(vocab)
-    roles = _roles(docs, fold)
-    # Decided once per word, not once per occurrence: a pool of thousands says the same words many times.
-    content = {w for w in vocab if is_content(w)}
-    keys = {fold[w] for w in content}
-    starts = {k for k in keys if _can_start(k, roles)}
-    ends = {k for k in starts if _can_end(k, roles)}
-    counts, variants = [], []
-    for d in docs:
-        count: Counter[Key] = Counter()
-        variant: dict[Key, Counter[str]] = {}
-        for run in _runs(d, content):
-            folded = [fold[w] for w in run]
-            for i in range(len(run)):
-                if folded[i] not in starts:
-                    continue
-                for j in range(i + 1, min(i + MAX_PHRASE, len(run)) + 1):
-                    if folded[j - 1] in ends:
-                        key = tuple(folded[i:j])
-                        count[key] += 1
-                        if run[i:j] != folded[i:j]:
-                            variant.setdefault(key, Counter())[" ".join(run[i:j])] += 1
-        counts.append(count)
-        variants.append(variant)
-    return PoolPhrases(counts, variants, Counter(k for c in counts for k in c))
-
-
-def _runs(words: list[str], content: set[str]) -> list[list[str]]:
-    """Maximal runs of content words."""
-    out: list[list[str]] = [[]]
-    for w in words:
-        if w in content:
-            out[-1].append(w)
-        elif out[-1]:
-            out.append([])
-    return [r for r in out if r]
 
 
 class Weight(NamedTuple):
@@ -192,20 +36,25 @@ class Weight(NamedTuple):
 def shared_phrases(members: Sequence[int], pool: PoolPhrases) -> dict[Key, Weight]:
     """Phrases several members share, with their weight: c-TF-IDF over members (at least two, and a fifth of
     the cluster, and more common here than in the pool), then how often the members say it."""
-    size, total = len(members), len(pool.counts)
+    return _shared(members, pool)[0]
+
+
+def _shared(members: Sequence[int], pool: PoolPhrases) -> tuple[dict[Key, Weight], dict[Key, int]]:
+    """`shared_phrases`, and each phrase's key id in the pool."""
+    size, total = len(members), pool.size
     if size < 2:
-        return {}
+        return {}, {}
     floor = max(2, math.ceil(0.2 * size))
-    inside = Counter(k for i in members for k in pool.counts[i])
-    said: Counter[Key] = Counter()
-    for i in members:
-        said.update(pool.counts[i])
-    out = {}
-    for k, c in inside.items():
-        share, base = c / size, pool.df[k] / total
-        if c >= floor and share > base:
-            out[k] = Weight(round(share * math.log(share / base), 9), c, said[k])
-    return _maximal(out)
+    inside, said = pool.said_by(pool.members_mask(members))
+    out, ids = {}, {}
+    for k in np.flatnonzero(inside >= floor):
+        c = int(inside[k])
+        share, base = c / size, int(pool.df[k]) / total
+        if share > base:
+            key = pool.key(int(k))
+            ids[key] = int(k)
+            out[key] = Weight(round(share * math.log(share / base), 9), c, int(said[k]))
+    return _maximal(out), ids
 
 
 def _maximal(weights: dict[Key, Weight]) -> dict[Key, Weight]:
@@ -241,16 +90,9 @@ def _by_closeness(keys: list[Key], weights: dict[Key, Weight], texts: list[str],
     return [keys[i] for i in order]
 
 
-def _surface(key: Key, members: Sequence[int], pool: PoolPhrases) -> str:
+def _surface(forms: dict[str, int]) -> str:
     """The form the members say most ("sandwiches" or "sandwich"), never a possessive when another form is
     said; a tie goes to the shorter ("coffee" over "coffees"), then the first in spelling."""
-    forms: Counter[str] = Counter()
-    for i in members:
-        said = pool.counts[i].get(key, 0)
-        other = pool.variants[i].get(key, Counter())
-        forms.update(other)
-        if said > other.total():
-            forms[" ".join(key)] += said - other.total()
     return min(forms, key=lambda f: ("'" in f, -forms[f], len(f), f))
 
 
@@ -264,9 +106,10 @@ class Candidates(NamedTuple):
 
 def candidates(members: Sequence[int], pool: PoolPhrases, n: int = 12) -> Candidates:
     """The `n` best phrases the `members` (indexes into the pool) share, best first."""
-    weights = shared_phrases(members, pool)
+    weights, ids = _shared(members, pool)
     keys = _ranked(weights)[:n]
-    return Candidates(keys, {k: _surface(k, members, pool) for k in keys}, weights)
+    member = pool.members_mask(members)
+    return Candidates(keys, {k: _surface(pool.forms_said(ids[k], member)) for k in keys}, weights)
 
 
 def phrase_label(found: Candidates, centre: np.ndarray | None = None, embed: Embed | None = None,
@@ -291,7 +134,7 @@ def phrase_label(found: Candidates, centre: np.ndarray | None = None, embed: Emb
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"'\u201d\u2019)])\s+")  # also after a closing quote
 _QUOTES = "\"'\u201c\u201d\u2018\u2019"
 # A quote never ends on one of these: "a note…", not "a note to…".
-_DANGLING = _set("a an the to of and or but for from in on at by with as that than")
+_DANGLING = word_set("a an the to of and or but for from in on at by with as that than")
 
 
 def quoted_opening(text: str, max_words: int = 6, max_chars: int = 60) -> str:
