@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from triage.scoring import cluster, labels, stopwords
+from triage.scoring import cluster, key_words, labels, phrases, stopwords
 from triage.scoring.cluster import Cluster
 from triage.store.files import atomic_write
 from triage.store.store import Store
@@ -37,7 +37,7 @@ def stamp(pool_signature: str, k: int | None, named: bool) -> str:
 def _code() -> str:
     """A hash of the source of the modules that make clusters: a changed recipe never reads an older one's."""
     digest = hashlib.sha256()
-    for module in (cluster, labels, stopwords):
+    for module in (cluster, key_words, labels, phrases, stopwords):
         digest.update(Path(str(module.__file__)).read_bytes())
     return digest.hexdigest()
 
