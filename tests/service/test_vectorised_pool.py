@@ -9,10 +9,13 @@ import pytest
 from tests.conftest import ingested
 from tests.scoring import reference_relevance as ref
 from tests.scoring.test_vectorised import assert_same
+from tests.service.test_cache import add_text
+from tests.service.test_pool_delta import same
 from triage import runtime
 from triage.config import Settings
 from triage.scoring.modality import MODALITIES, PoolFeatures
 from triage.scoring.relevance import RelevanceParams, score_pool
+from triage.service import pool as pool_module
 from triage.service.cache import PoolCache, View
 from triage.service.memo import Embeddings
 from triage.service.pool import load_pool, model_names
@@ -116,3 +119,23 @@ def test_a_narrowed_search_keeps_the_index_until_the_vectors_change(store, tmp_p
     assert syncs.count("text") == 2  # the uncached search synced once more; the kept index served the rest
     sid = add_text(store, 990_001, "otters otters otters in the weir")
     assert sid in found("otters in the weir") and syncs.count("text") == 3
+
+
+def test_a_pool_read_by_scanning_the_tables_is_the_pool_read_by_hash(store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A pool that is most of the archive is read in one pass over each table; a small one by its hashes, in
+    batches. Both give the same pool, to the order of each piece's rows."""
+    store, models = store
+    add_text(store, 90_001, "A piece of another call-out, never in this pool.", callout="river")
+    pools = []
+    for scan in (True, False):
+        monkeypatch.setattr(pool_module, "scans_whole_tables", lambda session, contents, scan=scan: scan)
+        with store.db.session() as session:
+            pools.append(load_pool(session, "lawn", models=model_names(models)))
+    assert len(pools[0].items) >= len(FILES)
+    same(pools[0], pools[1])
+    monkeypatch.undo()
+    contents = len({row.sha256 for row in pools[0].submissions.values()})
+    with store.db.session() as session:  # the one call-out is the whole archive; an empty pool reads nothing
+        assert pool_module.scans_whole_tables(session, contents)
+        assert not pool_module.scans_whole_tables(session, (contents - 1) // 2)
+        assert not pool_module.scans_whole_tables(session, 0)
