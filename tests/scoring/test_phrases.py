@@ -120,3 +120,15 @@ def test_an_empty_pool_and_pieces_without_words_have_no_phrases() -> None:
     assert shared_phrases([], pool_phrases([])) == {}
     pool = pool_phrases(["", "123 456", "!!!"])
     assert shared_phrases([0, 1, 2], pool) == {} and candidates([0, 1, 2], pool).keys == []
+
+
+def test_a_big_pool_counts_every_piece() -> None:
+    """50,000 pieces each saying a word of its own: pieces x forms passes 2**31, where int32 arithmetic wrapped."""
+    def word(i: int) -> str:
+        return "".join(chr(97 + (i // 26 ** p) % 26) for p in range(4))
+    texts = [f"The {word(i)} lantern." for i in range(50_000)]
+    pool = pool_phrases(texts)
+    inside, said = pool.said_by(pool.members_mask(range(len(texts))))
+    lantern = next(k for k in range(len(pool.df)) if pool.key(k) == ("lantern",))
+    assert pool.df[lantern] == inside[lantern] == said[lantern] == len(texts)
+    assert sorted(inside.tolist()).count(1) >= len(texts)  # each piece's own word, and its own "... lantern"

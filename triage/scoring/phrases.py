@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 
@@ -29,6 +30,7 @@ _SPACED_BREAK = f" {BREAK} "
 MAX_PHRASE = 3
 # Words read per piece: an hour-long transcript is named by its first minutes as well, at a bounded cost.
 MAX_TOKENS = 600
+_TEXTS_AT_ONCE = 10_000
 
 
 def word_set(words: str) -> frozenset[str]:
@@ -159,7 +161,7 @@ def pool_phrases(texts: Sequence[str]) -> PoolPhrases:
     folded = _folds(words)
     key_words = list(dict.fromkeys(folded))
     key_index = {w: i for i, w in enumerate(key_words)}
-    fold_of = np.array([key_index[f] for f in folded], dtype=np.int64)  # word id -> folded id
+    fold_of = np.array([key_index[f] for f in folded], dtype=np.int32)  # word id -> folded id
     content = np.array([is_content(w) for w in words], dtype=bool)
     starts, ends = _heads(words, seq, fold_of, content, key_words)
     # Candidates: positions where a run of 1-3 content words starts on a start word and ends on an end word.
@@ -185,26 +187,44 @@ def _word_ids(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     """The pool as one array of word ids, each piece's `tokens` (at most MAX_TOKENS) with a BREAK (id 0) before,
     between and after the pieces, and each position's piece."""
     raw: dict[str, int] = {}
-    spaced = [_NOT_WORD.sub(_SPACED_BREAK, t.lower().replace("\u2019", "'")).split() for t in texts]
-    flat = np.array([raw.setdefault(w, len(raw)) for words in spaced for w in words], dtype=np.int32)
+    sizes: list[int] = []
+    parts = [np.zeros(0, dtype=np.int32)]
+    for start in range(0, len(texts), _TEXTS_AT_ONCE):  # a part at a time: the words of all would take 100s of MB
+        spaced = [_NOT_WORD.sub(_SPACED_BREAK, t.lower().replace("\u2019", "'")).split()
+                  for t in texts[start:start + _TEXTS_AT_ONCE]]
+        for w in dict.fromkeys(chain.from_iterable(spaced)):
+            raw.setdefault(w, len(raw))
+        sizes += [len(words) for words in spaced]
+        # ids by C-level iteration, with no list of ints beside the words
+        parts.append(np.fromiter(map(raw.__getitem__, chain.from_iterable(spaced)), dtype=np.int32,
+                                 count=sum(sizes[-len(spaced):])))
+    flat = np.concatenate(parts)
+    del parts
     # A word's apostrophes at its ends go, and one of apostrophes only is no word (as `tokens` does): decided
     # once per distinct word, not per occurrence.
     index: dict[str, int] = {BREAK: 0}
     word_of = np.array([index.setdefault(w.strip("'"), len(index)) if w.strip("'") else -1 for w in raw],
                        dtype=np.int32)
     ids = word_of[flat] if len(flat) else flat
-    piece = np.repeat(np.arange(len(texts), dtype=np.int32), [len(words) for words in spaced])
-    kept = ids >= 0
-    ids, piece = ids[kept], piece[kept]
-    lengths = np.bincount(piece, minlength=len(texts))
-    rank = np.arange(len(ids)) - np.concatenate([[0], np.cumsum(lengths)[:-1]])[piece] if len(ids) else ids
-    ids, piece = ids[rank < MAX_TOKENS], piece[rank < MAX_TOKENS]
-    lengths = np.minimum(lengths, MAX_TOKENS)
+    del flat
+    piece = np.repeat(np.arange(len(texts), dtype=np.int32), sizes)
+    if (ids < 0).any():
+        kept = ids >= 0
+        ids, piece = ids[kept], piece[kept]
+    lengths = np.bincount(piece, minlength=len(texts)).astype(np.int32)
+    if len(ids) and lengths.max() > MAX_TOKENS:  # each position's rank in its piece, in int32 (millions of them)
+        rank = np.arange(len(ids), dtype=np.int32)
+        rank -= (np.cumsum(lengths, dtype=np.int32) - lengths)[piece]
+        ids, piece = ids[rank < MAX_TOKENS], piece[rank < MAX_TOKENS]
+        lengths = np.minimum(lengths, MAX_TOKENS)
+    del piece  # each array here is as long as the pool's words: each goes as soon as it is used
     seq = np.zeros(len(ids) + len(texts) + 1, dtype=np.int32)
     keep = np.ones(len(seq), dtype=bool)
     keep[np.concatenate([[0], np.cumsum(lengths + 1)])] = False
     seq[keep] = ids
-    where = np.concatenate([[-1], np.repeat(np.arange(len(texts), dtype=np.int32), lengths + 1)])
+    del ids, keep
+    where = np.concatenate([np.array([-1], dtype=np.int32),
+                            np.repeat(np.arange(len(texts), dtype=np.int32), lengths + 1)])
     return list(index), seq, where
 
 
@@ -239,7 +259,7 @@ def _tables(size: int, words: list[str], key_words: list[str], pieces: np.ndarra
     key_of_form, key_rows = _row_ids(folded)
     keys = len(key_rows)
     # (piece, form) with counts, then (piece, key) with counts
-    pf, pf_count = np.unique(pieces * len(form_rows) + form_at, return_counts=True)
+    pf, pf_count = np.unique(pieces.astype(np.int64) * len(form_rows) + form_at, return_counts=True)  # no overflow
     pf_piece, pf_form = pf // len(form_rows), pf % len(form_rows)
     pk, pk_at = np.unique(pf_piece * keys + key_of_form[pf_form], return_inverse=True)
     pk_count = np.bincount(pk_at, weights=pf_count, minlength=len(pk)).astype(np.int64)

@@ -125,6 +125,7 @@ def model_names(models: Encoders | None) -> dict[str, str]:
 
 
 _WORDS = ("transcript", "text", "ocr")
+_SCAN_ROWS = 2000  # rows fetched at a time by a scan
 
 
 def scans_whole_tables(session: Session, contents: int) -> bool:
@@ -147,9 +148,9 @@ class _Contents:
         """The rows of `query` (its first column the sha256) for these contents, each content's in query order.
         `narrowing`: conditions for the batches only (an index they let SQLite use; a scan leaves them to the
         caller, since with them SQLite would walk that index and sort the whole table)."""
-        if self.scan:
+        if self.scan:  # streamed: the ORM would otherwise fetch the whole table's rows before the first one
             wanted = self.wanted
-            return (row for row in session.execute(query) if row[0] in wanted)
+            return (row for row in session.execute(query.execution_options(yield_per=_SCAN_ROWS)) if row[0] in wanted)
         return (row for batch in batches(self.shas)
                 for row in session.execute(query.where(column.in_(batch), *narrowing)))
 
