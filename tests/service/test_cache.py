@@ -218,6 +218,20 @@ def test_saved_scores_spare_the_clustering(store: Store, models: Encoders, monke
     assert calls == [1, 1]  # each fresh computation (no cache) clustered
 
 
+def test_without_a_snapshot_no_signature_is_computed(store: Store, models: Encoders,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The snapshot's signature reads every derived row of the call-out: a pool never scored by `triage score` does
+    not pay for it."""
+    signed: list[str] = []
+    real = cache_module.snapshot_signature
+    monkeypatch.setattr(cache_module, "snapshot_signature", lambda *a, **k: signed.append("x") or real(*a, **k))
+    snapshot_path(store, "lawn").unlink(missing_ok=True)
+    fresh = shortlist(store, models, "lawn", limit=10, cache=PoolCache())
+    assert signed == []
+    rescore(store, models, "lawn")
+    assert shortlist(store, models, "lawn", limit=10, cache=PoolCache()) == fresh and signed == ["x"]
+
+
 def test_memo_single_flight_errors_and_bounds() -> None:
     memo = Memo(max_entries=3, max_scopes=2)
     calls = []
