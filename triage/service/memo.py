@@ -13,6 +13,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from triage.service.gc_pause import collector_paused
+
 T = TypeVar("T")
 Key = tuple[Hashable, ...]
 
@@ -54,7 +56,8 @@ class Memo:
                 raise flight.error
             return flight.value  # type: ignore[no-any-return]
         try:
-            flight.value = compute()
+            with collector_paused():  # a pool's structures are millions of objects: no full collections meanwhile
+                flight.value = compute()
         except BaseException as exc:
             # Waiters see the same error; nothing is remembered, so the next request tries again.
             flight.error = exc

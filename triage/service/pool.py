@@ -77,7 +77,8 @@ def ready_submissions(session: Session, callout_id: str | None, shas: set[str] |
         query = _POOL_ROW.where(Submission.status == Status.READY.value)
         if callout_id:
             query = query.where(Submission.callout_id == callout_id)
-        return [PoolRow(*r) for r in session.execute(query.order_by(Submission.created_at, Submission.id))]
+        return [PoolRow(*r) for r in session.connection().execute(query.order_by(Submission.created_at,
+                                                                                    Submission.id))]
     # A few candidates of a big archive: read those rows by their bytes' hash alone (with the call-out and status
     # in the query, SQLite walks the call-out's index instead: a second per batch at 1,000,000 pieces).
     query = _POOL_ROW.add_columns(Submission.status, Submission.callout_id)
@@ -148,11 +149,14 @@ class _Contents:
         """The rows of `query` (its first column the sha256) for these contents, each content's in query order.
         `narrowing`: conditions for the batches only (an index they let SQLite use; a scan leaves them to the
         caller, since with them SQLite would walk that index and sort the whole table)."""
-        if self.scan:  # streamed: the ORM would otherwise fetch the whole table's rows before the first one
+        # Core rows, not the ORM's (a third faster to fetch: these are plain columns, no objects to load)
+        connection = session.connection()
+        if self.scan:  # streamed, a few thousand rows at a time, rather than the whole table fetched first
             wanted = self.wanted
-            return (row for row in session.execute(query.execution_options(yield_per=_SCAN_ROWS)) if row[0] in wanted)
+            return (row for row in connection.execute(query.execution_options(yield_per=_SCAN_ROWS))
+                    if row[0] in wanted)
         return (row for batch in batches(self.shas)
-                for row in session.execute(query.where(column.in_(batch), *narrowing)))
+                for row in connection.execute(query.where(column.in_(batch), *narrowing)))
 
 
 def _artifacts(session: Session, shas: _Contents, with_fingerprints: bool) -> dict[str, dict[str, Any]]:
@@ -250,12 +254,20 @@ def _modality(found: _Found) -> Vectors | None:
     return Vectors(matrix=matrix, chunks=list(found.chunks), pooled=_vector(found.pooled))
 
 
+_MEDIA_TYPES = {m.value: m for m in MediaType}
+
+
+def _media_type(value: str | None) -> MediaType:
+    """MediaType(value or "text"), by a dict (the Enum's own lookup costs a few seconds a million calls)."""
+    return _MEDIA_TYPES.get(value or "text") or MediaType(value or "text")
+
+
 def _item(row: PoolRow, vectors: dict[str, Vectors], arts: Mapping[str, Any]) -> Item:
     words = arts.get("text") or arts.get("transcript") or ""
     if not words.strip() and "ocr" in arts:  # a poster's or a silent video's only words are those printed in it
         words = arts["ocr"] or ""
     return Item(
-        submission_id=row.id, external_id=row.external_id or row.id, media_type=MediaType(row.media_type or "text"),
+        submission_id=row.id, external_id=row.external_id or row.id, media_type=_media_type(row.media_type),
         duration=row.duration, created_at=row.created_at.timestamp(), quality=quality(row),
         text=vectors.get("text"), transcript=vectors.get("transcript"), frames=vectors.get("frames"), words=words,
     )
@@ -273,7 +285,7 @@ def _fingerprint(row: PoolRow, arts: Mapping[str, Any]) -> Fingerprint:
     data = arts.get("fingerprints") or {}
     words = arts.get("text") or arts.get("transcript") or ""
     return Fingerprint(
-        submission_id=row.id, media_type=MediaType(row.media_type or "text"), sha256=row.sha256 or "",
+        submission_id=row.id, media_type=_media_type(row.media_type), sha256=row.sha256 or "",
         frames=[(float(t), int(h, 16)) for t, h in data.get("frames", [])],
         audio=_uint32(data.get("audio")),
         minhash=(np.frombuffer(base64.b64decode(data["minhash"]), dtype="<u8").astype(np.uint64)
