@@ -18,6 +18,7 @@ from triage.domain import Chunk, MediaType, Status
 from triage.encoders.base import Encoders
 from triage.pipeline import encoder_of
 from triage.scoring.types import Fingerprint, Item, Vectors
+from triage.service.gc_pause import collector_paused
 from triage.service.index import SPACES
 from triage.store.rows import batches
 from triage.store.schema import Artifact, Content, Submission, Vector
@@ -104,18 +105,19 @@ def load_pool(session: Session, callout_id: str | None, *, with_fingerprints: bo
     archive to another text model, or after it was stopped half-way, a piece whose words the current model has
     not embedded yet lacks that modality instead of mixing vectors of two sizes into one comparison.
     """
-    rows = ready_submissions(session, callout_id, shas)
-    present = _Contents(sorted({r.sha256 for r in rows if r.sha256}), session)
-    vectors = _vectors_by_sha(session, present, models or {})
-    arts = _artifacts(session, present, with_fingerprints)
-    items, fps = {}, {}
-    for row, stacked in zip(rows, _stacked(rows, vectors), strict=True):
-        sha = row.sha256 or ""
-        found = arts.get(sha, {})
-        items[row.id] = _item(row, stacked, found)
-        if with_fingerprints:
-            fps[row.id] = _fingerprint(row, found)
-    return Pool({r.id: r for r in rows}, items, fps)
+    with collector_paused():  # a big pool is millions of objects: no full collections while they are built
+        rows = ready_submissions(session, callout_id, shas)
+        present = _Contents(sorted({r.sha256 for r in rows if r.sha256}), session)
+        vectors = _vectors_by_sha(session, present, models or {})
+        arts = _artifacts(session, present, with_fingerprints)
+        items, fps = {}, {}
+        for row, stacked in zip(rows, _stacked(rows, vectors), strict=True):
+            sha = row.sha256 or ""
+            found = arts.get(sha, {})
+            items[row.id] = _item(row, stacked, found)
+            if with_fingerprints:
+                fps[row.id] = _fingerprint(row, found)
+        return Pool({r.id: r for r in rows}, items, fps)
 
 
 def model_names(models: Encoders | None) -> dict[str, str]:

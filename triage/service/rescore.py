@@ -27,6 +27,7 @@ from triage.scoring.dedup import DuplicateEdge, DuplicateGroup
 from triage.scoring.relevance import score_pool
 from triage.scoring.types import Explanation, Scored
 from triage.service.duplicates import pool_groups
+from triage.service.gc_pause import collector_paused
 from triage.service.kept_clusters import as_cluster
 from triage.service.pool import Pool, load_pool, model_names
 from triage.service.queries import callout_query
@@ -76,6 +77,16 @@ def rescore(store: Store, models: Encoders, callout_id: str, progress: Progress 
     report = progress or (lambda done, total: None)
     started = time.monotonic()
     report(0, steps)
+    with collector_paused():  # millions of objects built: no full collections meanwhile (service/gc_pause.py)
+        data, counts = _rescored(store, models, callout_id, report, steps)
+    atomic_write(snapshot_path(store, callout_id), json.dumps(data).encode())
+    report(4, steps)
+    return {"callout": callout_id, **counts, "seconds": round(time.monotonic() - started, 2)}
+
+
+def _rescored(store: Store, models: Encoders, callout_id: str, report: Progress,
+              steps: int) -> tuple[dict[str, Any], dict[str, int]]:
+    """The snapshot of one call-out's scores, groups and clusters, and how many of each."""
     with store.db.session() as session:
         callout = get_callout(session, callout_id)
         derived = derived_mark(session, callout_id)
@@ -90,10 +101,7 @@ def rescore(store: Store, models: Encoders, callout_id: str, progress: Progress 
     clusters = cluster_pool(list(pool.items.values()), embed=models.text.encode)
     data = {"signature": sig, "computed_at": time.time(), "scored": [asdict(s) for s in scored],
             "groups": [asdict(g) for g in groups], "clusters": [asdict(c) for c in clusters]}
-    atomic_write(snapshot_path(store, callout_id), json.dumps(data).encode())
-    report(4, steps)
-    return {"callout": callout_id, "submissions": len(pool.items), "duplicate_groups": len(groups),
-            "clusters": len(clusters), "seconds": round(time.monotonic() - started, 2)}
+    return data, {"submissions": len(pool.items), "duplicate_groups": len(groups), "clusters": len(clusters)}
 
 
 def load_snapshot(store: Store, callout_id: str,
