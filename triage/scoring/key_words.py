@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from triage.scoring.phrases import distinct_pairs
 from triage.scoring.stopwords import STOP_WORDS
 
 _WORD = re.compile(r"[a-z][a-z']+")
@@ -55,10 +56,8 @@ class PoolWords:
                           dtype=np.int64)
         piece = np.repeat(np.arange(len(texts), dtype=np.int64), [len(f) for f in found])
         key = key_of[flat] if len(flat) else flat
-        pairs = np.unique(piece[key >= 0] * max(len(keys), 1) + key[key >= 0])
-        pair_word = pairs % max(len(keys), 1)
-        return cls(list(keys), pairs // max(len(keys), 1), pair_word, np.bincount(pair_word, minlength=len(keys)),
-                   len(texts))
+        pair_piece, pair_word, _ = distinct_pairs(piece[key >= 0], key[key >= 0], len(keys))
+        return cls(list(keys), pair_piece, pair_word, np.bincount(pair_word, minlength=len(keys)), len(texts))
 
 
 def key_words(members: Sequence[int], pool: PoolWords, n: int) -> list[str]:

@@ -36,16 +36,16 @@ class Weight(NamedTuple):
 def shared_phrases(members: Sequence[int], pool: PoolPhrases) -> dict[Key, Weight]:
     """Phrases several members share, with their weight: c-TF-IDF over members (at least two, and a fifth of
     the cluster, and more common here than in the pool), then how often the members say it."""
-    return _shared(members, pool)[0]
+    return _shared(len(members), pool.members_mask(members), pool)[0]
 
 
-def _shared(members: Sequence[int], pool: PoolPhrases) -> tuple[dict[Key, Weight], dict[Key, int]]:
-    """`shared_phrases`, and each phrase's key id in the pool."""
-    size, total = len(members), pool.size
+def _shared(size: int, member: np.ndarray, pool: PoolPhrases) -> tuple[dict[Key, Weight], dict[Key, int]]:
+    """`shared_phrases` of the `size` pieces marked in `member`, and each phrase's key id in the pool."""
+    total = pool.size
     if size < 2:
         return {}, {}
     floor = max(2, math.ceil(0.2 * size))
-    inside, said = pool.said_by(pool.members_mask(members))
+    inside, said = pool.said_by(member)
     out, ids = {}, {}
     for k in np.flatnonzero(inside >= floor):
         c = int(inside[k])
@@ -106,9 +106,9 @@ class Candidates(NamedTuple):
 
 def candidates(members: Sequence[int], pool: PoolPhrases, n: int = 12) -> Candidates:
     """The `n` best phrases the `members` (indexes into the pool) share, best first."""
-    weights, ids = _shared(members, pool)
-    keys = _ranked(weights)[:n]
     member = pool.members_mask(members)
+    weights, ids = _shared(len(members), member, pool)
+    keys = _ranked(weights)[:n]
     return Candidates(keys, {k: _surface(pool.forms_said(ids[k], member)) for k in keys}, weights)
 
 

@@ -60,10 +60,15 @@ def tokens(text: str) -> list[str]:
     # Each character that is not in a-z, an apostrophe or a space becomes a BREAK of its own, and a word is what
     # lies between, without the apostrophes at its ends. Done by `re.sub` and `str.split`, not a regex
     # match per word and a test per token: a pool of 100,000 pieces holds millions of words.
-    spaced = _NOT_WORD.sub(_SPACED_BREAK, text.lower().replace("\u2019", "'")).split()
+    spaced = _spaced(text)
     if "'" not in text and "\u2019" not in text:
         return spaced
     return [w for w in (t.strip("'") for t in spaced) if w]
+
+
+def _spaced(text: str) -> list[str]:
+    """`tokens` before the apostrophes at a word's ends are stripped."""
+    return _NOT_WORD.sub(_SPACED_BREAK, text.lower().replace("\u2019", "'")).split()
 
 
 def _base(word: str) -> str:
@@ -190,8 +195,7 @@ def _word_ids(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     sizes: list[int] = []
     parts = [np.zeros(0, dtype=np.int32)]
     for start in range(0, len(texts), _TEXTS_AT_ONCE):  # a part at a time: the words of all would take 100s of MB
-        spaced = [_NOT_WORD.sub(_SPACED_BREAK, t.lower().replace("\u2019", "'")).split()
-                  for t in texts[start:start + _TEXTS_AT_ONCE]]
+        spaced = [_spaced(t) for t in texts[start:start + _TEXTS_AT_ONCE]]
         for w in dict.fromkeys(chain.from_iterable(spaced)):
             raw.setdefault(w, len(raw))
         sizes += [len(words) for words in spaced]
@@ -259,8 +263,7 @@ def _tables(size: int, words: list[str], key_words: list[str], pieces: np.ndarra
     key_of_form, key_rows = _row_ids(folded)
     keys = len(key_rows)
     # (piece, form) with counts, then (piece, key) with counts
-    pf, pf_count = np.unique(pieces.astype(np.int64) * len(form_rows) + form_at, return_counts=True)  # no overflow
-    pf_piece, pf_form = pf // len(form_rows), pf % len(form_rows)
+    pf_piece, pf_form, pf_count = distinct_pairs(pieces, form_at, len(form_rows))
     pk, pk_at = np.unique(pf_piece * keys + key_of_form[pf_form], return_inverse=True)
     pk_count = np.bincount(pk_at, weights=pf_count, minlength=len(pk)).astype(np.int64)
     pair_key = pk % keys
@@ -269,6 +272,14 @@ def _tables(size: int, words: list[str], key_words: list[str], pieces: np.ndarra
     return PoolPhrases(size, words, key_words, form_ids, folded[key_rows], pk // keys, pair_key, pk_count,
                        np.bincount(pair_key, minlength=keys), pf_piece[order], pf_form[order], pf_count[order],
                        key_starts)
+
+
+def distinct_pairs(pieces: np.ndarray, ids: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (piece, id) pairs, by piece then id, and how often each occurs (ids below `width`). One int64
+    code per pair: in int32, 100,000 pieces x a million ids would wrap."""
+    width = max(width, 1)
+    code, counts = np.unique(pieces.astype(np.int64) * width + ids, return_counts=True)
+    return code // width, code % width, counts
 
 
 def _row_ids(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
