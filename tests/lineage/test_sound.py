@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tests.lineage.helpers import SR, assert_near, melody, noise, place, tone
-from triage.lineage.landmarks import Peaks, find_peaks, landmarks
+from triage.lineage.landmarks import Landmarks, Peaks, find_peaks, landmarks
 from triage.lineage.sound import match
 from triage.lineage.sound_index import SoundIndex
 from triage.lineage.types import ReuseKind
@@ -232,3 +232,38 @@ def test_a_query_looked_up_a_few_hashes_at_a_time_finds_exactly_the_same(
     monkeypatch.setattr(sound_query, "_CHUNK_HITS", 1)  # 256 hashes a lookup
     monkeypatch.setattr(sound_query, "_HOLD_HITS", 10)  # and the candidates' hits looked up a second time
     assert match(index, "B", query) == whole
+
+
+@pytest.mark.parametrize("votes", [1, 2, 5])
+def test_strong_cells_counted_through_buckets_are_those_plain_counting_gives(votes: int) -> None:
+    """A query's votes are first counted into hashed buckets (sound_query.at_least): every code met `votes` times or
+    more, and no other, comes back with its exact count, whatever shares a bucket with it."""
+    from triage.lineage.sound_query import at_least
+
+    rng = np.random.default_rng(votes)
+    # chance votes scattered wide, a few cells voted for many times, and codes past 32 bits (piece numbers x cells)
+    codes = np.concatenate([rng.integers(0, 1 << 40, 50_000), np.repeat(rng.integers(0, 1 << 40, 30), 7),
+                            rng.integers(0, 3000, 20_000)]).astype(np.int64)
+    rng.shuffle(codes)
+    values, counts = np.unique(codes, return_counts=True)
+    found, found_counts = at_least(codes, votes)
+    assert np.array_equal(found, values[counts >= votes]) and np.array_equal(found_counts, counts[counts >= votes])
+    empty, none = at_least(np.zeros(0, np.int64), votes)
+    assert len(empty) == len(none) == 0
+
+
+def test_a_lookup_returns_postings_in_the_order_of_the_values_asked() -> None:
+    """The index searches a lookup's hashes in sorted order (a sweep through the arrays); what comes back is in the
+    order of the values asked, each value's postings in index order, as a lookup one value at a time gives."""
+    rng = np.random.default_rng(3)
+    index = SoundIndex()
+    for i in range(40):
+        times = np.sort(rng.uniform(0, 30, 400)).astype(np.float32)
+        index.add(f"p{i}", Landmarks(rng.integers(0, 500, 400).astype(np.uint32), times, 30.0))
+    index.compact()
+    values = rng.integers(0, 520, 300).astype(np.uint32)
+    rows, ids, times = index.lookup(values)
+    one_by_one = [index.lookup(values[i:i + 1]) for i in range(len(values))]
+    assert np.array_equal(rows, np.concatenate([np.full(len(r), i) for i, (r, _, _) in enumerate(one_by_one)]))
+    assert np.array_equal(ids, np.concatenate([p for _, p, _ in one_by_one]))
+    assert np.array_equal(times, np.concatenate([t for _, _, t in one_by_one]))

@@ -210,7 +210,14 @@ class SoundIndex:
 
 def _lookup(parts: list[Postings], values: np.ndarray, common: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Each part's postings of `values`, leaving out a hash that has more than `common` in the parts together."""
-    bounds = [(np.searchsorted(p.hashes, values, "left"), np.searchsorted(p.hashes, values, "right")) for p in parts]
+    # Searched in order (a sweep through the big arrays, not jumps to and fro), the bounds put back in values' order.
+    order = np.argsort(values, kind="stable")
+    bounds = []
+    for post in parts:
+        lo, hi = np.empty(len(values), np.intp), np.empty(len(values), np.intp)
+        lo[order] = np.searchsorted(post.hashes, values[order], "left")
+        hi[order] = np.searchsorted(post.hashes, values[order], "right")
+        bounds.append((lo, hi))
     too_common = sum(hi - lo for lo, hi in bounds) > common
     out = []
     for post, (lo, hi) in zip(parts, bounds, strict=True):

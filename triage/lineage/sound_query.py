@@ -110,42 +110,42 @@ def _by_piece(hits: Hits, pieces: list[int]) -> dict[int, Hits]:
 
 
 class _Votes:
-    """The coarse cells' votes, gathered a chunk of hits at a time. A cell's code holds its hypothesis, so the chunks
-    of one hypothesis are summed and cut to the strong cells (MIN_VOTES or more) as soon as the next begins: what
-    is kept is the strong cells, per grid, by hypothesis."""
+    """The coarse cells' votes, gathered a chunk of hits at a time. A cell's code holds its hypothesis, so the codes
+    of one hypothesis's chunks are counted, and cut to the strong cells (MIN_VOTES or more), as soon as the next
+    begins: what is kept is the strong cells, per grid, by hypothesis."""
 
     def __init__(self) -> None:
         self.strong_cells: tuple[list[tuple[np.ndarray, np.ndarray]], ...] = ([], [])
-        self._open: tuple[list[tuple[np.ndarray, np.ndarray]], ...] = ([], [])  # the current hypothesis's chunks
+        self._open: tuple[list[np.ndarray], ...] = ([], [])  # the current hypothesis's cell codes, per grid
         self._hyp = -1
-        self.pieces: list[np.ndarray] = []
+        self._voted = np.zeros(0, dtype=bool)  # by piece number: whether any hit voted for it
 
     def add(self, hyp: int, hits: Hits) -> None:
         if hyp != self._hyp:
             self._close()
             self._hyp = hyp
-        self.pieces.append(np.unique(hits.piece))
+        self._mark(hits.piece)
         for grid, shift in zip(self._open, (0.0, 0.5), strict=True):  # two staggered grids, so an offset near a
             cell = np.floor(hits.offset / COARSE_S + shift).astype(np.int64)  # cell edge is not split in two
             # the cell's centre in half-seconds, so both grids' cells share one key space
             centre = np.round((cell + 0.5 - shift) * COARSE_S * 2).astype(np.int64) + (1 << 23)
-            code = (hits.piece.astype(np.int64) * len(HYPOTHESES) + hits.hyp) * (1 << 24) + centre
-            grid.append(np.unique(code, return_counts=True))
+            grid.append((hits.piece.astype(np.int64) * len(HYPOTHESES) + hits.hyp) * (1 << 24) + centre)
+
+    def _mark(self, pieces: np.ndarray) -> None:
+        if len(pieces) and pieces.max() >= len(self._voted):
+            grown = np.zeros(2 * int(pieces.max()) + 1, dtype=bool)
+            grown[:len(self._voted)] = self._voted
+            self._voted = grown
+        self._voted[pieces] = True
 
     def _close(self) -> None:
         for grid, kept in zip(self._open, self.strong_cells, strict=True):
-            if len(grid) == 1:  # one chunk: its cells are already distinct and in order
-                codes, counts = grid[0]
-            elif grid:
-                codes, at = np.unique(np.concatenate([c for c, _ in grid]), return_inverse=True)
-                counts = np.bincount(at, weights=np.concatenate([n for _, n in grid])).astype(np.int64)
-            else:
-                continue
-            kept.append((codes[counts >= MIN_VOTES], counts[counts >= MIN_VOTES]))
-            grid.clear()
+            if grid:
+                kept.append(at_least(np.concatenate(grid), MIN_VOTES))
+                grid.clear()
 
     def pieces_voted(self) -> int:
-        return len(np.unique(np.concatenate(self.pieces))) if self.pieces else 0
+        return int(np.count_nonzero(self._voted))
 
     def strong(self) -> tuple[np.ndarray, np.ndarray]:
         """Every grid's strong cells, by grid and then by code (as one count over all hits would list them)."""
@@ -160,6 +160,24 @@ class _Votes:
         if not codes:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(codes), np.concatenate(counts)
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: a code times this, top bits, spreads codes evenly
+
+
+def at_least(codes: np.ndarray, votes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct int64 `codes` met `votes` times or more, in order, with their counts.
+
+    Chance hits scatter over millions of cells, so almost every code is met once or twice and sorting them all (what
+    np.unique does) was most of a big query's time. They are first counted into hashed buckets, about one code a
+    bucket: a bucket's count is at least that of every code in it, so only the codes of buckets that reach `votes`
+    can, and only they are sorted and counted exactly.
+    """
+    bits = max(10, len(codes).bit_length())
+    bucket = ((codes.view(np.uint64) * _MIX) >> np.uint64(64 - bits)).view(np.int64)  # codes are >= 0
+    maybe = codes[(np.bincount(bucket, minlength=1 << bits) >= votes)[bucket]]
+    values, counts = np.unique(maybe, return_counts=True)
+    return values[counts >= votes], counts[counts >= votes]
 
 
 def _candidates(votes: _Votes) -> list[Candidate]:
