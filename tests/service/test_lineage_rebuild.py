@@ -4,6 +4,9 @@ piece as the local rebuild does, and matches its own pieces only."""
 from __future__ import annotations
 
 import random
+import tempfile
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,7 +14,9 @@ import pytest
 from tests.lineage.helpers import melody, place
 from triage.lineage import words
 from triage.lineage.landmarks import find_peaks
+from triage.lineage.sound_index import SoundIndex
 from triage.lineage.types import Reuse, ReuseKind
+from triage.service import lineage_update
 from triage.service.lineage_update import Archive, Prints, _add, as_rebuilt, match, match_share
 
 
@@ -83,3 +88,25 @@ def test_an_older_piece_finding_a_newer_one_is_searched_the_way_a_rebuild_search
         (r.source, r.user, r.source_span) for r in found]
     # a piece's search finding only older pieces is left as it was
     assert as_rebuilt(newer, found, order, lambda shas: {}) == found
+
+
+def test_a_share_keeps_big_sound_postings_in_its_temp_dir_with_the_same_answers(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A share of a rebuild runs on a Ray worker: its sound index is given that machine's temp dir for its sorted
+    postings once big (the spilled index's lookups equal the in-memory one's: tests/lineage/test_sound_runs.py), finds
+    what one rebuild finds, and leaves nothing there."""
+    prints = _archive()
+    alone = _everything(prints, 1)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folders: list[Path | None] = []
+
+    class Recorded(SoundIndex):
+        def __init__(self, *args: Any, folder: Path | None = None, **kwargs: Any) -> None:
+            folders.append(folder)
+            super().__init__(*args, folder=folder, **kwargs)
+            (self._folder or tmp_path).mkdir(parents=True, exist_ok=True)  # as a spill would make it
+
+    monkeypatch.setattr(lineage_update, "SoundIndex", Recorded)
+    assert _everything(prints, 2) == alone
+    assert folders == [tmp_path / "triage-lineage-sound"] * 2
+    assert list((tmp_path / "triage-lineage-sound").iterdir()) == []

@@ -19,9 +19,11 @@ piece and matches every n-th piece, and this process writes what they found as t
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -334,17 +336,22 @@ def rebuild_lineage(store: Store, progress: Progress | None = None, spread: Spre
 def match_share(prints: list[Prints], share: int, shares: int) -> dict[int, list[Reuse]]:
     """What pieces number share, share + shares, ... of `prints` (oldest first) contain of the pieces before them:
     the local rebuild's answers, since this builds its archive the same way, adding every piece in turn. (The heard
-    index counts stock phrases over all of itself, so when its tail merged changes nothing and needs no mirroring.)"""
-    archive = Archive()
+    index counts stock phrases over all of itself, so when its tail merged changes nothing and needs no mirroring.)
+    Its sound index keeps its sorted postings in the temp dir of the machine it runs on once it is big, as the
+    service's does in the data dir's: a share of a 100,000-recording rebuild would otherwise hold some 6 GB."""
+    archive = Archive(sound=SoundIndex(folder=Path(tempfile.gettempdir()) / "triage-lineage-sound"))
     found = {}
-    for number, piece in enumerate(prints):
-        if number % shares == share:
-            found[number] = match(archive, piece)
-        elif piece.heard:
-            # Matching a piece's words lets the words index merge its grown tail, which changes which stock phrases
-            # it skips: do it here too, so the next piece of this share meets the index the local rebuild has.
-            archive.words.settle()
-        _add(archive, piece)
+    try:
+        for number, piece in enumerate(prints):
+            if number % shares == share:
+                found[number] = match(archive, piece)
+            elif piece.heard:
+                # Matching a piece's words lets the words index merge its grown tail, which changes which stock
+                # phrases it skips: do it here too, so the next piece of this share meets the local rebuild's index.
+                archive.words.settle()
+            _add(archive, piece)
+    finally:
+        archive.sound.close()
     return found
 
 
