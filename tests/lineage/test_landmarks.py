@@ -6,7 +6,10 @@ import numpy as np
 
 from tests.lineage.helpers import SR, melody, noise, place, tone
 from triage.lineage.landmarks import (
+    HOP_S,
     MAX_REPEATS,
+    STEPS_PER_OCTAVE,
+    Pairs,
     Peaks,
     audio_landmarks,
     find_peaks,
@@ -84,3 +87,35 @@ def test_a_wider_fan_out_keeps_a_sources_pairs_when_other_peaks_fall_between() -
     kept_narrow = np.isin(source, narrow).mean()
     kept_wide = np.isin(source, wide).mean()
     assert kept_narrow < 0.6 and kept_wide > 0.9, (kept_narrow, kept_wide)
+
+
+def _pairs_one_step_at_a_time(peaks: Peaks, fan_out: int) -> Pairs:
+    """pair_peaks written plainly: each step k = 1, 2, ... on, every anchor that still has room takes its partner
+    if that one fits."""
+    t, f = peaks.times, peaks.logf
+    taken = np.zeros(len(t), dtype=int)
+    anchors, partners = [], []
+    for k in range(1, 64):
+        for i in range(len(t) - k):
+            dt = (t[i + k] - t[i]) / HOP_S
+            fits = 0.5 <= dt <= 63 and abs(f[i + k] - f[i]) * STEPS_PER_OCTAVE <= STEPS_PER_OCTAVE
+            if fits and taken[i] < fan_out:
+                anchors.append(i)
+                partners.append(i + k)
+                taken[i] += 1
+    a, b = np.array(anchors, dtype=int), np.array(partners, dtype=int)
+    return Pairs(t[a], f[a], f[b] - f[a], t[b] - t[a])
+
+
+def test_peaks_are_paired_as_one_step_at_a_time_pairs_them_in_the_same_order() -> None:
+    rng = np.random.default_rng(5)
+    cases = [find_peaks(melody(8.0, seed=3)), find_peaks(noise(3.0, seed=4)), Peaks(np.zeros(0, np.float32),
+             np.zeros(0, np.float32), 0.0), Peaks(np.array([1.0], np.float32), np.array([9.0], np.float32), 2.0)]
+    for n in (2, 70, 300):  # dense enough that some anchors have more than 63 peaks within a second
+        times = np.sort(rng.uniform(0, n / 200, n)).astype(np.float32)
+        cases.append(Peaks(times, rng.uniform(7.6, 11.9, n).astype(np.float32), n / 200))
+    for peaks in cases:
+        for fan_out in (4, 12):
+            got, want = pair_peaks(peaks, fan_out), _pairs_one_step_at_a_time(peaks, fan_out)
+            for name in ("times", "logf", "dlogf", "dt"):
+                assert np.array_equal(getattr(got, name), getattr(want, name)), name
