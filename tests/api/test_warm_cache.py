@@ -46,28 +46,3 @@ def test_a_duplicate_verdict_rescores_the_callout_and_leaves_it_warm(service: Se
     page = c.get("/api/callouts/lawn/shortlist", headers=curator).json()
     assert len(page["items"]) == 1 and len(page["items"][0]["duplicates"]) == 1  # the merge is applied
     assert cache.memo.misses == computed, "the first request after the verdict was served from the job's work"
-
-
-def test_a_restarted_server_builds_the_lineage_indexes_before_the_first_upload(service: Service) -> None:
-    """After a restart the lineage indexes are built in the background once the server is ready, from what is
-    stored: the first upload's lineage job finds them built instead of building them itself."""
-    from fastapi.testclient import TestClient
-
-    from triage.api.app import create_app
-    from triage.service.lineage_update import _archive, forget_archive
-
-    done = service.upload("submitter", MEDIA / "good" / "story.txt", title="A story")
-    sid = done.json()["submission"]["submission_id"]
-    assert service.wait_ready(sid)["status"] == "ready"
-    service.wait_jobs()
-    store = service.client.app.state.triage.store  # type: ignore[attr-defined]
-    forget_archive(store)  # what a new process starts with
-    with TestClient(create_app(service.settings, workers=1)) as restarted:
-        deadline = time.monotonic() + 60
-        report = restarted.get("/api/ready").json()
-        while "lineage_pieces" not in report and "lineage_error" not in report and time.monotonic() < deadline:
-            time.sleep(0.1)
-            report = restarted.get("/api/ready").json()
-        assert report["ready"] and report["lineage_pieces"] == 1 and report["lineage_s"] >= 0, report
-        sha = service.client.get(f"/api/submissions/{sid}", headers=service.h("curator")).json()["sha256"]
-        assert sha in _archive(store).known

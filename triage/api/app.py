@@ -214,8 +214,7 @@ def create_app(settings: Settings | None = None, *, models: Encoders | None = No
     def ready(response: Response) -> dict[str, object]:
         """Readiness for a load balancer: 200 once the models are loaded and each call-out's first page is
         computed (the first curator then waits no longer than the tenth) and the database can be written; 503
-        with Retry-After before, and while it cannot (reads still work there: see /api/health). The timings of
-        the warm-up come with it; `lineage_s` once the lineage indexes are built too, after ready."""
+        with Retry-After before, and while it cannot (reads still work there: see /api/health)."""
         trouble = problems(store, settings.min_free_bytes)
         if not state.ready.is_set() or trouble:
             response.status_code = 503

@@ -55,8 +55,7 @@ class AppState:
 
     def warm_up(self) -> threading.Thread:
         """Load the models, then compute every call-out's first page, in a thread of its own; `ready` is set when
-        done (or failed: the server then works as before, loading on first use). Then, ready already, build the
-        lineage indexes, so the first upload's lineage job does not build them (minutes for a big archive)."""
+        done (or failed: the server then works as before, loading on first use)."""
         def run() -> None:
             from triage.service.warm import warm_callouts
 
@@ -73,22 +72,10 @@ class AppState:
             finally:
                 self.warm_report["seconds"] = round(time.monotonic() - started, 2)
                 self.ready.set()
-            self._warm_lineage()
 
         thread = threading.Thread(target=run, name="triage-warm-up", daemon=True)
         thread.start()
         return thread
-
-    def _warm_lineage(self) -> None:
-        from triage.service.lineage_update import warm_archive
-
-        started = time.monotonic()
-        try:
-            self.warm_report["lineage_pieces"] = warm_archive(self.store)
-            self.warm_report["lineage_s"] = round(time.monotonic() - started, 2)
-        except Exception as exc:  # a lineage job builds them again when it runs, and says what failed
-            log.exception("building the lineage indexes failed")
-            self.warm_report["lineage_error"] = str(exc)
 
     def wake_workers(self) -> None:
         if self.pool is not None:

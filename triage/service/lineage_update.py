@@ -179,15 +179,6 @@ def _new_archive(store: Store) -> Archive:
     return Archive(sound=SoundIndex(folder=store.files.tmp / "lineage-sound"))
 
 
-def warm_archive(store: Store) -> int:
-    """Build this database's indexes now, from the stored fingerprints (a server at start, in the background), so the
-    first new piece's match does not wait for them: how many contents they hold."""
-    archive = _archive(store)
-    with archive.lock:
-        _caught_up(store, archive)
-        return len(archive.known)
-
-
 def forget_archive(store: Store) -> None:
     """Drop this database's in-memory indexes (tests, a restore): the next match builds them again."""
     with _ARCHIVES_LOCK:  # a match still holding it finishes with it; its sound index's files go when it does
