@@ -128,7 +128,8 @@ def test_a_whole_call_out_triaged_by_keyboard_alone(server: Server) -> None:
         position = float(page.locator(f"#{talk} video").evaluate("v => v.currentTime"))
         assert position > 0.3 and page.locator(f"#{talk} video").evaluate("v => v.paused")
         page.keyboard.press("n")
-        assert page.locator(f"#{talk} .note .at").is_visible()
+        # the moment is shown by the player's "pause" event, dispatched after `paused` turns true: wait for it
+        page.locator(f"#{talk} .note .at").wait_for(state="visible", timeout=5000)
         page.keyboard.type("the dog enters")
         page.keyboard.press("Enter")
         _settled(page, f"#{talk} .notes li:has-text('the dog enters') button.at")
