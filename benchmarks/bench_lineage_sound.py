@@ -8,6 +8,7 @@ once, each piece in an index of its own built beforehand): it is timed on --base
 to the archive, since running it whole takes minutes.
 
     .venv/bin/python benchmarks/bench_lineage_sound.py [--pieces 10000] [--baseline-sample 300] [--folder DIR]
+        [--build catch-up|one-at-a-time]
 
 With --folder, the index keeps its sorted postings in files there once past sound_index.DISK_ABOVE landmarks, as the
 service's does (in the data dir's tmp/); the RSS printed after the build is then what the process holds, not the
@@ -17,6 +18,7 @@ postings (their pages are the operating system's to keep or drop).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import resource
@@ -99,6 +101,9 @@ def main() -> None:
     parser.add_argument("--baseline-sample", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--folder", type=Path, help="keep the sorted postings on disk here (the service's way)")
+    parser.add_argument("--build", choices=["catch-up", "one-at-a-time"], default="catch-up",
+                        help="add the pieces as a process catching up with the archive does (merges deferred to the "
+                             "end), or one at a time as ingest adds them (the same index)")
     args = parser.parse_args()
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
 
@@ -117,17 +122,18 @@ def main() -> None:
     index = SoundIndex(folder=args.folder)
     pieces = []  # the baseline's sample; the index keeps its own copy of the rest
     postings = 0
-    for i in range(args.pieces - 1):
-        piece = synthetic(pool, rng)
-        index.add(f"p{i}", piece)
-        postings += len(piece.hashes)
-        if i < args.baseline_sample:
-            pieces.append(piece)
-    index.add("planted", landmarks(find_peaks(planted)))
-    index.compact()
+    with index.merges_deferred() if args.build == "catch-up" else contextlib.nullcontext():
+        for i in range(args.pieces - 1):
+            piece = synthetic(pool, rng)
+            index.add(f"p{i}", piece)
+            postings += len(piece.hashes)
+            if i < args.baseline_sample:
+                pieces.append(piece)
+        index.add("planted", landmarks(find_peaks(planted)))
+        index.compact()
     built = time.perf_counter() - t0
     on_disk = sum(f.stat().st_size for f in args.folder.rglob("*.bin")) if args.folder else 0
-    print(f"index: {args.pieces:,} pieces, {postings / 1e6:.1f} M landmarks, built in {built:.1f} s, "
+    print(f"index: {args.pieces:,} pieces, {postings / 1e6:.1f} M landmarks, built ({args.build}) in {built:.1f} s, "
           f"peak RSS +{rss_mb() - before:.0f} MB, peak anonymous memory {anon.peak:.0f} MB, RSS now "
           f"{current_rss_mb():.0f} MB, {on_disk / 2**30:.2f} GiB of postings on disk")
 

@@ -117,3 +117,88 @@ def test_an_index_without_a_folder_or_under_the_bar_stays_in_memory(tmp_path: Pa
     small.compact()
     assert not small._on_disk() and not (tmp_path / "sound").exists()
     assert not sound_runs.empty().folder
+
+
+def _adds_only(seed: int) -> list[tuple[str, str, Landmarks | None]]:
+    """_history's pieces from the 41st on, each added once: no removals."""
+    first = {step[1]: step for step in reversed(_history(seed)) if step[0] == "add" and int(step[1][1:]) > 40}
+    return sorted(first.values(), key=lambda step: int(step[1][1:]))
+
+
+def _same_index(a: SoundIndex, b: SoundIndex) -> None:
+    assert len(a._runs) == len(b._runs) and a._per_value == b._per_value and list(a._waiting) == list(b._waiting)
+    for part_a, part_b in zip([a._main, *a._runs], [b._main, *b._runs], strict=True):
+        for field in ("hashes", "ids", "times"):
+            assert np.array_equal(np.asarray(getattr(part_a, field)), np.asarray(getattr(part_b, field))), field
+    values = np.asarray(a._main.hashes)[:: max(1, len(a._main) // 300)]  # type: ignore[union-attr]
+    for x, y in zip(a.lookup(values), b.lookup(values), strict=True):
+        assert np.array_equal(x, y)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_adds_with_merges_deferred_build_the_index_one_at_a_time_builds_writing_less(
+        tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process catching up adds thousands of pieces: with merges deferred, the main part is merged once instead of
+    each time it grows by a quarter, and the index (main part, runs, pending pieces, stop-word bar, lookups) is the
+    one the adds give one at a time, from an empty index and from one already on disk (with removed pieces' postings
+    still in it, merges go on as usual)."""
+    merged: list[int] = []
+    merge = sound_runs.merge
+
+    def counting(runs: list[sound_runs.Postings], dead: np.ndarray, parent: Path) -> tuple[sound_runs.Postings, int]:
+        merged.append(sum(len(run) for run in runs))
+        return merge(runs, dead, parent)
+
+    monkeypatch.setattr(sound_runs, "merge", counting)
+    options: dict[str, object] = {"disk_above": 300_000, "pending_max": 100_000}
+    on_disk = [(what, f"old{key}", marks) for what, key, marks in _adds_only(seed + 5)[:25]]
+    with_removals = _history(seed + 5)[:40]  # their postings still merged: merges are not deferred, same index
+    for start in ([], on_disk, with_removals):
+        one_by_one = _built(start + _adds_only(seed), folder=tmp_path / "one", **options)
+        written_one = sum(merged)
+        merged.clear()
+        deferred = _built(start, folder=tmp_path / "deferred", **options)
+        with deferred.merges_deferred():
+            for _, key, marks in _adds_only(seed):
+                assert marks is not None
+                deferred.add(key, marks)
+        assert deferred._on_disk()
+        _same_index(deferred, one_by_one)
+        if start is not with_removals:
+            assert sum(merged) < written_one / 2, (sum(merged), written_one)
+        merged.clear()
+
+
+def test_a_removal_while_merges_are_deferred_merges_first(tmp_path: Path) -> None:
+    steps = _adds_only(3)
+    one_by_one = _built(steps + [("remove", steps[30][1], None)], folder=tmp_path / "one", disk_above=300_000,
+                        pending_max=100_000)
+    deferred = SoundIndex(folder=tmp_path / "deferred", disk_above=300_000, pending_max=100_000)
+    with deferred.merges_deferred():
+        for _, key, marks in steps:
+            assert marks is not None
+            deferred.add(key, marks)
+        deferred.remove(steps[30][1])
+        assert not deferred._deferring
+    _same_index(deferred, one_by_one)
+
+
+def test_a_merge_of_many_small_runs_reads_buckets_of_about_the_bucket_size(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hashes crowd into part of their range; with one cut a run, 60 runs of 1,500 postings were cut near one
+    median. The cuts are quantiles over all runs, so no bucket is much over BUCKET, and the merge is one sort."""
+    monkeypatch.setattr(sound_runs, "BUCKET", 1000)
+    rng = np.random.default_rng(8)
+    runs = []
+    for number in range(60):
+        hashes = np.sort((rng.pareto(1.5, 1500) * 1e5).astype(np.uint32))
+        runs.append(sound_runs.write_run(tmp_path, sound_runs.Postings(
+            hashes, np.full(1500, number, np.int32), rng.uniform(0, 60, 1500).astype(np.float32))))
+    edges = sound_runs._edges(runs)
+    everything = np.sort(np.concatenate([np.asarray(run.hashes) for run in runs]))
+    sizes = np.diff(np.concatenate([[0], np.searchsorted(everything, edges), [len(everything)]]))
+    assert sizes.max() <= 2 * 1000 + np.unique(everything, return_counts=True)[1].max(), sizes.max()
+    merged, distinct = sound_runs.merge(runs, np.zeros(60, dtype=bool), tmp_path)
+    order = np.argsort(np.concatenate([np.asarray(run.hashes) for run in runs]), kind="stable")
+    assert np.array_equal(np.asarray(merged.ids), np.concatenate([np.asarray(run.ids) for run in runs])[order])
+    assert np.array_equal(np.asarray(merged.hashes), everything) and distinct == len(np.unique(everything))

@@ -11,8 +11,11 @@ from __future__ import annotations
 import shutil
 import uuid
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -45,6 +48,25 @@ def _postings(pieces: list[tuple[int, Landmarks]]) -> Postings:
     return Postings(h[order], ids[order], t[order])
 
 
+@dataclass(frozen=True)
+class _Planned:
+    """A merge of runs on disk planned while merges are deferred (SoundIndex.merges_deferred): its parts, oldest
+    first, and the removed pieces to leave out, as they were when it was planned."""
+
+    parts: tuple[Postings, ...]
+    dead: np.ndarray
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self.parts)
+
+
+Part = Postings | _Planned
+
+
+def _parts(part: Part) -> tuple[Postings, ...]:
+    return part.parts if isinstance(part, _Planned) else (part,)
+
+
 def _merge(a: Postings, b: Postings) -> Postings:
     """Two sorted posting lists as one (a stable sort of the two: runs already in order sort fast)."""
     h = np.concatenate([a.hashes, b.hashes])
@@ -65,17 +87,20 @@ class SoundIndex:
         self._disk_above, self._pending_max = disk_above, pending_max
         if self._folder is not None:  # an index dropped without close() takes its files with it
             weakref.finalize(self, shutil.rmtree, self._folder, ignore_errors=True)
-        self._runs: list[Postings] = []  # on disk: sorted runs of pieces not merged into the main part yet
+        self._runs: list[Part] = []  # on disk: sorted runs of pieces not merged into the main part yet
         self._keys: list[str | None] = []
         self._ids: dict[str, int] = {}
         self._durations: dict[int, float] = {}
         self._waiting: dict[int, Landmarks] = {}  # pending pieces, not merged yet
-        self._main = _postings([])
+        self._main: Part = _postings([])
         self._pending: list[int] = []
         self._pending_count = 0  # landmarks in the pending pieces
         self._per_value = 0.0  # postings per distinct hash in the merged part
         self._pending_postings: Postings | None = None
         self._dead = np.zeros(1024, dtype=bool)  # grown by doubling: one flag per piece number ever given
+        self._dead_merged = False  # whether a removed piece's postings are still in the merged part
+        self._distinct = 0  # distinct hashes of the last run merged
+        self._deferring = False
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -109,11 +134,15 @@ class SoundIndex:
         number = self._ids.pop(key, None)
         if number is None:
             return
+        if self._deferring and number not in self._waiting:
+            self._settle()  # a planned merge's length would count the removed piece's postings: merge now
         self._keys[number] = None
         self._durations.pop(number)
         self._dead[number] = True
         marks = self._waiting.pop(number, None)
-        if marks is not None:
+        if marks is None:
+            self._dead_merged = True
+        else:
             self._pending.remove(number)
             self._pending_count -= len(marks.hashes)
             self._pending_postings = None
@@ -124,13 +153,44 @@ class SoundIndex:
             self._write_pending()
             self._merge_runs()
             return
-        alive = ~self._dead[self._main.ids]
-        merged = Postings(self._main.hashes[alive], self._main.ids[alive], self._main.times[alive])
+        main = self._main
+        assert isinstance(main, Postings)  # a merge is planned only on disk, past the bar
+        alive = ~self._dead[main.ids]
+        merged = Postings(main.hashes[alive], main.ids[alive], main.times[alive])
         self._main = _merge(merged, _postings(sorted(self._waiting.items())))
         self._clear_pending()
+        self._dead_merged = False
         h = self._main.hashes
         values = int(np.count_nonzero(h[1:] != h[:-1])) + 1 if len(h) else 1
         self._per_value = len(h) / values
+
+    @contextmanager
+    def merges_deferred(self) -> Iterator[None]:
+        """Within, merges of the runs on disk are planned, not done, and done on leaving: adding many pieces (a
+        process catching up with the archive) then writes each posting about twice, not once for every merge of
+        the growing main part. The index is the one the same adds give one at a time: the merges are the same,
+        with the same parts, only later. No lookups within. (An index holding removed pieces' postings, or a
+        removal within, merges as usual: a planned part's length would count those postings.)"""
+        self._deferring = not self._dead_merged
+        try:
+            yield
+        finally:
+            self._settle()
+
+    def _settle(self) -> None:
+        """Do the planned merges; merges are no longer deferred."""
+        self._deferring = False
+        if isinstance(self._main, _Planned):
+            self._main, distinct = self._done(self._main)
+            self._per_value = len(self._main) / max(distinct, 1)
+        self._runs = [self._done(run)[0] if isinstance(run, _Planned) else run for run in self._runs]
+
+    def _done(self, planned: _Planned) -> tuple[Postings, int]:
+        assert self._folder is not None
+        merged = sound_runs.merge(list(planned.parts), planned.dead, self._folder)
+        for part in planned.parts:
+            sound_runs.delete(part)
+        return merged
 
     def close(self) -> None:
         """Remove the index's files (an index in memory has none); its merged part is empty afterwards."""
@@ -139,7 +199,7 @@ class SoundIndex:
             shutil.rmtree(self._folder, ignore_errors=True)
 
     def _on_disk(self) -> bool:
-        return self._main.folder is not None
+        return isinstance(self._main, _Planned) or self._main.folder is not None
 
     def _merged_count(self) -> int:
         return len(self._main) + sum(len(run) for run in self._runs)
@@ -155,7 +215,7 @@ class SoundIndex:
         if sum(len(r) for r in self._runs) > max(200_000, len(self._main) // 4):
             self._merge_runs()
         elif len(self._runs) > _MAX_RUNS:
-            self._runs = [self._merged(self._runs)[0]]
+            self._runs = [self._merged(self._runs)]
 
     def _write_pending(self) -> None:
         assert self._folder is not None
@@ -164,17 +224,18 @@ class SoundIndex:
             self._clear_pending()
 
     def _merge_runs(self) -> None:
-        self._main, distinct = self._merged([self._main, *self._runs])
-        self._runs = []
-        self._per_value = len(self._main) / max(distinct, 1)
+        merged = self._merged([self._main, *self._runs])
+        self._main, self._runs, self._dead_merged = merged, [], False
+        if isinstance(merged, Postings):
+            self._per_value = len(merged) / max(self._distinct, 1)
 
-    def _merged(self, runs: list[Postings]) -> tuple[Postings, int]:
-        """`runs` (oldest first) as one new run without the removed pieces, and its distinct hashes; the old
-        runs' files are removed."""
-        assert self._folder is not None
-        merged = sound_runs.merge(runs, self._dead, self._folder)
-        for run in runs:
-            sound_runs.delete(run)
+    def _merged(self, runs: list[Part]) -> Part:
+        """`runs` (oldest first) as one new run without the removed pieces (its distinct hashes in `_distinct`),
+        the old runs' files removed; or, while merges are deferred, that merge planned."""
+        planned = _Planned(tuple(part for run in runs for part in _parts(run)), self._dead.copy())
+        if self._deferring:
+            return planned
+        merged, self._distinct = self._done(planned)
         return merged
 
     def number(self, key: str) -> int | None:
@@ -192,7 +253,9 @@ class SoundIndex:
         if self._pending_postings is None:
             self._pending_postings = _postings([(i, self._waiting[i]) for i in self._pending])
         # The merged part's runs count together for stop words (as one merged array would); pending on its own.
-        found = [*_lookup([self._main, *self._runs], values, self._common()),
+        merged = [self._main, *self._runs]
+        assert not self._deferring and all(isinstance(part, Postings) for part in merged), "merges are deferred"
+        found = [*_lookup(cast(list[Postings], merged), values, self._common()),
                  *_lookup([self._pending_postings], values, self._common())]
         q = np.concatenate([f[0] for f in found])
         ids = np.concatenate([f[1] for f in found])

@@ -84,11 +84,17 @@ def merge(runs: list[Postings], dead: np.ndarray, parent: Path) -> tuple[Posting
 
 
 def _edges(runs: list[Postings]) -> np.ndarray:
-    """Hash values that cut the runs into buckets of about BUCKET postings: each run's hashes at even steps, since
-    hashes are far from even over their range (a landmark's frequency is in its top bits, and music's are low).
-    uint32 like the hashes: a wider type would make searchsorted copy a whole memory-mapped run to compare."""
-    cuts = [np.asarray(run.hashes[BUCKET::BUCKET]) for run in runs if len(run) > BUCKET]
-    return np.unique(np.concatenate(cuts)).astype(np.uint32) if cuts else np.zeros(0, np.uint32)
+    """Hash values that cut the runs into buckets of about BUCKET postings in all. Hashes are far from even over
+    their range (a landmark's frequency is in its top bits, and music's are low), so the cuts are quantiles of a
+    sample of every run, each sampled hash standing for `step` postings: with every run cut at its own BUCKET-th
+    postings instead, 240 runs of 2 million (a process catching up with 100,000 recordings) gave 240 cuts near one
+    median and a bucket of half of everything. uint32 like the hashes: a wider type would make searchsorted copy a
+    whole memory-mapped run to compare."""
+    if sum(len(run) for run in runs) <= BUCKET:
+        return np.zeros(0, np.uint32)
+    step = max(1, BUCKET // (4 * len(runs)))
+    sample = np.sort(np.concatenate([np.asarray(run.hashes[step // 2::step]) for run in runs]))
+    return np.unique(sample[BUCKET // step::BUCKET // step]).astype(np.uint32)
 
 
 def _read(run: Postings, name: str, lo: int, hi: int) -> np.ndarray:

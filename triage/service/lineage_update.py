@@ -216,9 +216,10 @@ def _caught_up(store: Store, archive: Archive) -> None:
     missing = [sha for sha in ready if sha not in archive.known]
     for sha in archive.known - set(ready):
         _remove(archive, sha)
-    for batch in _batches(missing, 200):
-        for prints in prints_of(store, batch).values():
-            _add(archive, prints)
+    with archive.sound.merges_deferred():  # a new process adds the whole archive here: one merge, not dozens
+        for batch in _batches(missing, 200):
+            for prints in prints_of(store, batch).values():
+                _add(archive, prints)
 
 
 def _batches(items: list[str], size: int) -> Iterable[list[str]]:
