@@ -169,6 +169,26 @@ def test_adds_with_merges_deferred_build_the_index_one_at_a_time_builds_writing_
         merged.clear()
 
 
+def test_a_deferred_merge_of_many_runs_merges_the_newest_first_to_the_same_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each run holds three files open: past _MAX_PARTS runs a deferred merge merges its newest ones at once (an
+    intermediate run), and the index is still the one the adds give one at a time."""
+    from triage.lineage import sound_index
+
+    steps = _adds_only(4)
+    one_by_one = _built(steps, folder=tmp_path / "one", disk_above=300_000, pending_max=50_000)
+    monkeypatch.setattr(sound_index, "_MAX_PARTS", 3)
+    deferred = SoundIndex(folder=tmp_path / "deferred", disk_above=300_000, pending_max=50_000)
+    most = 0
+    with deferred.merges_deferred():
+        for _, key, marks in steps:
+            assert marks is not None
+            deferred.add(key, marks)
+            most = max(most, *(len(sound_index._parts(part)) for part in [deferred._main, *deferred._runs]))
+    assert 2 <= most <= 3  # merges were planned, never over three runs
+    _same_index(deferred, one_by_one)
+
+
 def test_a_removal_while_merges_are_deferred_merges_first(tmp_path: Path) -> None:
     steps = _adds_only(3)
     one_by_one = _built(steps + [("remove", steps[30][1], None)], folder=tmp_path / "one", disk_above=300_000,

@@ -36,6 +36,9 @@ _COMMON_FLOOR = 100
 DISK_ABOVE = 8_000_000
 PENDING_MAX = 2_000_000
 _MAX_RUNS = 8
+# A deferred merge holds at most this many runs (three open files each) before merging the newest of them: some
+# systems allow a process 1,024 open files, and catching up with 100,000 recordings writes some 240 runs.
+_MAX_PARTS = 64
 
 
 def _postings(pieces: list[tuple[int, Landmarks]]) -> Postings:
@@ -167,8 +170,8 @@ class SoundIndex:
     @contextmanager
     def merges_deferred(self) -> Iterator[None]:
         """Within, merges of the runs on disk are planned, not done, and done on leaving: adding many pieces (a
-        process catching up with the archive) then writes each posting about twice, not once for every merge of
-        the growing main part. The index is the one the same adds give one at a time: the merges are the same,
+        process catching up with the archive) then writes each posting two or three times, not once for every merge
+        of the growing main part. The index is the one the same adds give one at a time: the merges are the same,
         with the same parts, only later. No lookups within. (An index holding removed pieces' postings, or a
         removal within, merges as usual: a planned part's length would count those postings.)"""
         self._deferring = not self._dead_merged
@@ -234,6 +237,10 @@ class SoundIndex:
         the old runs' files removed; or, while merges are deferred, that merge planned."""
         planned = _Planned(tuple(part for run in runs for part in _parts(run)), self._dead.copy())
         if self._deferring:
+            while len(planned.parts) > _MAX_PARTS:  # their files are held open: the newest merged into one now
+                # (with no removals while deferred, merging any neighbours first leaves the same postings)
+                newest, _ = self._done(_Planned(planned.parts[-_MAX_PARTS:], planned.dead))
+                planned = _Planned((*planned.parts[:-_MAX_PARTS], newest), planned.dead)
             return planned
         merged, self._distinct = self._done(planned)
         return merged
