@@ -11,11 +11,10 @@ Run: .venv/bin/python benchmarks/bench_cluster_labels.py [--n 100000] [--baselin
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
+
+from child_json import run_child
 
 CHILD = """
 import hashlib, json, random, resource, sys, time
@@ -47,10 +46,7 @@ print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUS
 
 
 def measure(tree: Path, n: int, folder: Path) -> dict[str, object]:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    done = subprocess.run([sys.executable, "-c", CHILD, str(n), str(folder)], capture_output=True, text=True,
-                          env=env, cwd="/tmp", check=True)
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return run_child(CHILD, tree, str(n), str(folder))
 
 
 def main() -> None:

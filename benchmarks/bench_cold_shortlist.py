@@ -19,9 +19,9 @@ import os
 import random
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
+
+from child_json import run_child
 
 CHILD = """
 import hashlib, json, resource, sys, time
@@ -65,10 +65,7 @@ def with_sentences(data_dir: Path, folder: Path) -> Path:
 
 def measure(tree: Path, data_dir: Path) -> dict[str, object]:
     (data_dir / "data" / "scores" / "bench.clusters.json").unlink(missing_ok=True)  # nothing kept
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    done = subprocess.run([sys.executable, "-c", CHILD, str(data_dir)], capture_output=True, text=True, env=env,
-                          cwd="/tmp", check=True)
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return run_child(CHILD, tree, str(data_dir))
 
 
 def main() -> None:

@@ -11,14 +11,12 @@ Run: .venv/bin/python benchmarks/bench_landmarks.py [--pieces 100] [--baseline /
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
+from child_json import run_child
 
 HERE = Path(__file__).resolve().parent
 
@@ -58,10 +56,7 @@ def make_peaks(count: int, path: Path) -> None:
 
 
 def measure(tree: Path, peaks: Path) -> dict[str, object]:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    done = subprocess.run([sys.executable, "-c", CHILD, str(peaks)], capture_output=True, text=True, env=env,
-                          cwd="/tmp", check=True)
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return run_child(CHILD, tree, str(peaks))
 
 
 def main() -> None:

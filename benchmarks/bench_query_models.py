@@ -9,11 +9,9 @@ Run: TRIAGE_MODELS_DIR=models HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from child_json import run_child
 
 CHILD = """
 import json, resource, sys, time
@@ -31,10 +29,7 @@ print(json.dumps({"seconds": time.perf_counter() - started,
 
 
 def measure(tree: Path) -> dict[str, object]:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    done = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, env=env, cwd="/tmp",
-                          check=True)
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return run_child(CHILD, tree)
 
 
 def main() -> None:
