@@ -102,7 +102,6 @@ class SoundIndex:
         self._pending_postings: Postings | None = None
         self._dead = np.zeros(1024, dtype=bool)  # grown by doubling: one flag per piece number ever given
         self._dead_merged = False  # whether a removed piece's postings are still in the merged part
-        self._distinct = 0  # distinct hashes of the last run merged
         self._deferring = False
 
     def __len__(self) -> int:
@@ -218,7 +217,7 @@ class SoundIndex:
         if sum(len(r) for r in self._runs) > max(200_000, len(self._main) // 4):
             self._merge_runs()
         elif len(self._runs) > _MAX_RUNS:
-            self._runs = [self._merged(self._runs)]
+            self._runs = [self._merged(self._runs)[0]]
 
     def _write_pending(self) -> None:
         assert self._folder is not None
@@ -227,23 +226,22 @@ class SoundIndex:
             self._clear_pending()
 
     def _merge_runs(self) -> None:
-        merged = self._merged([self._main, *self._runs])
+        merged, distinct = self._merged([self._main, *self._runs])
         self._main, self._runs, self._dead_merged = merged, [], False
         if isinstance(merged, Postings):
-            self._per_value = len(merged) / max(self._distinct, 1)
+            self._per_value = len(merged) / max(distinct, 1)
 
-    def _merged(self, runs: list[Part]) -> Part:
-        """`runs` (oldest first) as one new run without the removed pieces (its distinct hashes in `_distinct`),
-        the old runs' files removed; or, while merges are deferred, that merge planned."""
+    def _merged(self, runs: list[Part]) -> tuple[Part, int]:
+        """`runs` (oldest first) as one new run without the removed pieces, and its distinct hashes, the old runs'
+        files removed; or, while merges are deferred, that merge planned (its distinct hashes not known yet: 0)."""
         planned = _Planned(tuple(part for run in runs for part in _parts(run)), self._dead.copy())
         if self._deferring:
             while len(planned.parts) > _MAX_PARTS:  # their files are held open: the newest merged into one now
                 # (with no removals while deferred, merging any neighbours first leaves the same postings)
                 newest, _ = self._done(_Planned(planned.parts[-_MAX_PARTS:], planned.dead))
                 planned = _Planned((*planned.parts[:-_MAX_PARTS], newest), planned.dead)
-            return planned
-        merged, self._distinct = self._done(planned)
-        return merged
+            return planned, 0
+        return self._done(planned)
 
     def number(self, key: str) -> int | None:
         return self._ids.get(key)
