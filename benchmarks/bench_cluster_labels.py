@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from child_json import run_child
+from common.child_json import run_child
 
 CHILD = """
 import hashlib, json, random, resource, sys, time

@@ -21,7 +21,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from child_json import run_child
+from common.child_json import run_child
 
 CHILD = """
 import hashlib, json, resource, sys, time

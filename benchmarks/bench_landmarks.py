@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from child_json import run_child
+from common.child_json import run_child
 
 HERE = Path(__file__).resolve().parent
 

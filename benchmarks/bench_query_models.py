@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from child_json import run_child
+from common.child_json import run_child
 
 CHILD = """
 import json, resource, sys, time

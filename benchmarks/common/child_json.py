@@ -1,5 +1,5 @@
-"""Benchmark code run in a fresh child process on a tree of code (its own peak memory, that tree's `triage`), and
-the JSON object it prints last."""
+"""Shared by the benchmark scripts, not a script itself: benchmark code run in a fresh child process on a tree of
+code (its own peak memory, that tree's `triage`), and the JSON object it prints last."""
 
 from __future__ import annotations
 
