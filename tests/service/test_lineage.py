@@ -117,6 +117,7 @@ def test_an_erased_source_makes_no_edge(archive: Store, settings: Settings) -> N
     erase(archive, submissions=["poem"], index_dir=settings.resolved_index_dir)
     story = lineage(archive, "story")
     assert story["builds_on"] == [] and _credits(story) == {"bob": 1.0}
+    assert (archive.data_dir / "lineage" / "sound" / "generation").is_file()  # a saved sound index dropped
 
 
 def test_a_platform_asset_makes_no_edges_marked_before_or_after(settings: Settings, tmp_path: Path) -> None:

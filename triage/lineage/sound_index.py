@@ -36,6 +36,9 @@ _COMMON_FLOOR = 100
 DISK_ABOVE = 8_000_000
 PENDING_MAX = 2_000_000
 _MAX_RUNS = 8
+# Pending landmarks below this are never merged for the sake of a quarter of the archive: a merge would cost more
+# than the lookups of a small pending part save.
+MERGE_FLOOR = 200_000
 # A deferred merge holds at most this many runs (three open files each) before merging the newest of them: some
 # systems allow a process 1,024 open files, and catching up with 100,000 recordings writes some 240 runs.
 _MAX_PARTS = 64
@@ -66,6 +69,17 @@ class _Planned:
 Part = Postings | _Planned
 
 
+@dataclass(frozen=True)
+class Saved:
+    """What a snapshot keeps of an index on disk (sound_snapshot.py): its sorted runs, the main part first, and by
+    piece number each piece's key and seconds (None for a number given up, or a piece not merged yet)."""
+
+    runs: list[Postings]
+    keys: list[str | None]
+    durations: list[float | None]
+    per_value: float
+
+
 def _parts(part: Part) -> tuple[Postings, ...]:
     return part.parts if isinstance(part, _Planned) else (part,)
 
@@ -84,10 +98,11 @@ class SoundIndex:
     `folder` once it holds more than `disk_above` landmarks, in files there (sound_runs.py) that the index owns."""
 
     def __init__(self, assets: Iterable[str] = (), *, folder: Path | None = None,
-                 disk_above: int = DISK_ABOVE, pending_max: int = PENDING_MAX) -> None:
+                 disk_above: int | None = None, pending_max: int | None = None) -> None:
         self.assets: set[str] = set(assets)
         self._folder = folder / uuid.uuid4().hex if folder is not None else None  # its own: others may share `folder`
-        self._disk_above, self._pending_max = disk_above, pending_max
+        self._disk_above = DISK_ABOVE if disk_above is None else disk_above  # read now: tests lower the bars
+        self._pending_max = PENDING_MAX if pending_max is None else pending_max
         if self._folder is not None:  # an index dropped without close() takes its files with it
             weakref.finalize(self, shutil.rmtree, self._folder, ignore_errors=True)
         self._runs: list[Part] = []  # on disk: sorted runs of pieces not merged into the main part yet
@@ -110,6 +125,10 @@ class SoundIndex:
     def __contains__(self, key: object) -> bool:
         return key in self._ids
 
+    def indexed(self) -> set[str]:
+        """The keys of the pieces it holds."""
+        return set(self._ids)
+
     def add(self, key: str, marks: Landmarks) -> None:
         """Index a piece's landmarks under `key` (replacing what it had)."""
         if key in self._ids:
@@ -126,7 +145,7 @@ class SoundIndex:
         self._pending_postings = None
         # Merging re-sorts everything: only when the pending part is a good fraction of the whole, so adding n
         # pieces one by one costs O(n log n) sorting in all, and a lookup's pending part stays small.
-        if self._pending_count > max(200_000, self._merged_count() // 4):
+        if self._pending_count > max(MERGE_FLOOR, self._merged_count() // 4):
             self.compact()
         elif self._on_disk() and self._pending_count > self._pending_max:
             self._spill()
@@ -214,7 +233,7 @@ class SoundIndex:
         is not rewritten for that); all of them into the main part once they hold a quarter of the archive, as the
         pending part is in memory."""
         self._write_pending()
-        if sum(len(r) for r in self._runs) > max(200_000, len(self._main) // 4):
+        if sum(len(r) for r in self._runs) > max(MERGE_FLOOR, len(self._main) // 4):
             self._merge_runs()
         elif len(self._runs) > _MAX_RUNS:
             self._runs = [self._merged(self._runs)[0]]
@@ -242,6 +261,36 @@ class SoundIndex:
                 planned = _Planned((*planned.parts[:-_MAX_PARTS], newest), planned.dead)
             return planned, 0
         return self._done(planned)
+
+    @property
+    def folder(self) -> Path | None:
+        """The index's own folder (its runs' files), when it was given one."""
+        return self._folder
+
+    def saved(self) -> Saved | None:
+        """The merged part as it stands, for a snapshot; None while merges are deferred, for an index in memory, and
+        for one whose runs still hold a removed piece's postings (an erased piece must not outlive its erasure in a
+        snapshot). Pending pieces are left out: a snapshot is caught up from the database when it is loaded."""
+        runs = [self._main, *self._runs]
+        if self._deferring or self._dead_merged or not self._on_disk() or \
+                not all(isinstance(run, Postings) for run in runs):
+            return None
+        keys = [None if number in self._waiting else key for number, key in enumerate(self._keys)]
+        durations = [None if key is None else self._durations[number] for number, key in enumerate(keys)]
+        return Saved(cast(list[Postings], runs), keys, durations, self._per_value)
+
+    def restore(self, saved: Saved) -> None:
+        """Take a snapshot's merged part as this empty index's own: its runs must be files in `folder`, which the
+        index then owns (merges and close() remove them)."""
+        assert not self._keys and self._folder is not None, "restored into an empty index with a folder"
+        assert all(run.folder is not None and run.folder.parent == self._folder for run in saved.runs)
+        self._main, self._runs = saved.runs[0], list(saved.runs[1:])
+        self._keys = list(saved.keys)
+        self._ids = {key: number for number, key in enumerate(self._keys) if key is not None}
+        self._durations = {number: s for number, s in enumerate(saved.durations) if s is not None}
+        self._dead = np.zeros(max(1024, 2 * len(self._keys)), dtype=bool)
+        self._dead[:len(self._keys)] = [key is None for key in self._keys]
+        self._per_value = saved.per_value
 
     def number(self, key: str) -> int | None:
         return self._ids.get(key)

@@ -20,7 +20,7 @@ from typing import BinaryIO
 import numpy as np
 
 BUCKET = 1 << 20  # postings a run gives each bucket of a merge: 12 MB
-_FIELDS = (("hashes", np.uint32), ("ids", np.int32), ("times", np.float32))
+FIELDS = (("hashes", np.uint32), ("ids", np.int32), ("times", np.float32))
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,9 @@ def open_run(folder: Path, count: int) -> Postings:
     if count == 0:
         return Postings(np.zeros(0, np.uint32), np.zeros(0, np.int32), np.zeros(0, np.float32), folder=folder)
     hashes, ids, times = (np.memmap(folder / f"{name}.bin", dtype=dtype, mode="r", shape=(count,))
-                          for name, dtype in _FIELDS)
+                          for name, dtype in FIELDS)
     return Postings(hashes, ids, times, folder=folder, files={name: (folder / f"{name}.bin").open("rb")
-                                                              for name, _ in _FIELDS})
+                                                              for name, _ in FIELDS})
 
 
 def write_run(parent: Path, postings: Postings) -> Postings:
@@ -125,7 +125,7 @@ class _Writer:
     """Appends postings to a run's three files."""
 
     def __init__(self, folder: Path) -> None:
-        self.files = [(folder / f"{name}.bin").open("wb") for name, _ in _FIELDS]
+        self.files = [(folder / f"{name}.bin").open("wb") for name, _ in FIELDS]
         self.count = 0
 
     def __enter__(self) -> _Writer:
@@ -136,6 +136,6 @@ class _Writer:
             f.close()
 
     def append(self, hashes: np.ndarray, ids: np.ndarray, times: np.ndarray) -> None:
-        for f, values, (_, dtype) in zip(self.files, (hashes, ids, times), _FIELDS, strict=True):
+        for f, values, (_, dtype) in zip(self.files, (hashes, ids, times), FIELDS, strict=True):
             f.write(np.ascontiguousarray(values, dtype=dtype).tobytes())
         self.count += len(hashes)

@@ -2,10 +2,10 @@
 them; their submissions stay as tombstones (erase_rows.py says what a tombstone keeps).
 
 The order makes a kill harmless: the content hashes whose files must go are written to `erasing.json` in the
-data dir, then one transaction makes the tombstones and deletes the rows, then the files go, then the kept
-scores that name the pieces and the index entries of their vectors, and last the database's own leftovers
-(compact). An erasure killed after its transaction is finished by the next one (an idempotent run again does
-it), which deletes the listed files whose contents no row names any more.
+data dir, then one transaction makes the tombstones and deletes the rows, then the files go (and lineage's saved
+sound index), then the kept scores that name the pieces and the index entries of their vectors, and last the
+database's own leftovers (compact). An erasure killed after its transaction is finished by the next one (an
+idempotent run again does it), which deletes the listed files whose contents no row names any more.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 from triage.errors import BadRequest
 from triage.service import erase_rows as rows
 from triage.service.index import SPACES, sync
+from triage.service.lineage_update import drop_saved_sound
 from triage.service.programme_render import FOLDER as RENDERS
 from triage.store.files import atomic_write
 from triage.store.schema import Content
@@ -72,6 +73,8 @@ def erase(store: Store, *, submissions: Iterable[str] = (), contributors: Iterab
             done, report.decisions_kept = rows.tombstone(session, targets)
             removed.update(done)
         removed.update(_remove_files(store, targets.gone))
+        if targets.gone:
+            drop_saved_sound(store)  # the saved sound index holds their landmarks; the next catch-up saves anew
         removed["renders"] += _drop_renders(store, targets.programmes)
         removed["score_snapshots"] += _drop_scores(store, set(targets.ids) | targets.gone, targets.callouts)
         if removed["vectors"]:
@@ -121,6 +124,8 @@ def _finish_pending(store: Store) -> Counter[str]:
     with store.db.session() as session:
         gone = [sha for sha in listed if isinstance(sha, str) and session.get(Content, sha) is None]
     removed = _remove_files(store, gone)
+    if gone:
+        drop_saved_sound(store)
     path.unlink(missing_ok=True)
     if gone:
         log.warning("finished an earlier erasure that was interrupted: removed the files of %d contents", len(gone))

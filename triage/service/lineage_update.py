@@ -5,7 +5,9 @@ Platform assets are ordinary sources here: what matches them is stored like any 
 
 The matchers' own fingerprints are made from what ingest already stored (the 16 kHz audio, the original video,
 the text, transcript and printed words) and kept as artifacts, so a rebuild or a restart never decodes twice.
-The archive's inverted indexes live in memory, one per database, and take new pieces one at a time.
+The archive's inverted indexes live in memory, one per database, and take new pieces one at a time. The sound
+index, the one whose making costs minutes at archive scale, is saved for the next process once a process has
+indexed many recordings (sound_snapshot.py); a process starts from it and catches up with the database.
 
 A words match has a written text as its source, and the search goes both ways: a piece's spoken and printed words
 are matched against the texts already indexed, and a text against the spoken and printed words already indexed (the
@@ -19,9 +21,10 @@ piece and matches every n-th piece, and this process writes what they found as t
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.domain import MediaLimits, Transcript
-from triage.lineage import pictures, sound, words
+from triage.lineage import landmarks, pictures, sound, sound_snapshot, words
 from triage.lineage.frame_track import FrameTrack, frame_track, track_from_frames
 from triage.lineage.heard import HeardIndex
 from triage.lineage.landmarks import Peaks, find_peaks
@@ -52,7 +55,11 @@ FRAMES_FILE = "lineage_frames.npz"
 # bars found by darkness only, and a caption-free view; frames 3: the centre's caption-free view).
 MADE_BY = {PEAKS: "peaks-1", FRAMES: "frames-3"}
 _WORD_KINDS = ("text", "transcript", "ocr")
+log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
+# A catch-up or rebuild that indexed this many recordings' sound saves the index for the next process (a few
+# seconds of landmarks or less are not worth a snapshot's manifest).
+_SAVE_AFTER = 1_000
 
 
 @dataclass
@@ -94,8 +101,9 @@ def _ready(session: Session) -> list[str]:
                                 .order_by(Content.created_at, Content.sha256)))
 
 
-def prints_of(store: Store, shas: list[str]) -> dict[str, Prints]:
-    """The contents' fingerprints, made from their stored files now where a content has none yet."""
+def prints_of(store: Store, shas: list[str], peaks_known: Container[str] = ()) -> dict[str, Prints]:
+    """The contents' fingerprints, made from their stored files now where a content has none yet; without the
+    peaks of those in `peaks_known` (a sound index loaded from a snapshot holds their landmarks already)."""
     with store.db.session() as session:
         arts = artifacts_by_sha(session, shas, (PEAKS, FRAMES, "audio16k", *_WORD_KINDS))
         facts = {sha: (media_type, probe or {}) for sha, media_type, probe in session.execute(
@@ -105,8 +113,9 @@ def prints_of(store: Store, shas: list[str]) -> dict[str, Prints]:
     for sha in shas:
         kinds = arts.get(sha, {})
         media_type, probe = facts.get(sha, (None, {}))
-        peaks = _stored(store, kinds.get(PEAKS), Peaks.from_bytes)
-        if peaks is None and "audio16k" in kinds and kinds["audio16k"].path:
+        known = sha in peaks_known
+        peaks = None if known else _stored(store, kinds.get(PEAKS), Peaks.from_bytes)
+        if peaks is None and not known and "audio16k" in kinds and kinds["audio16k"].path:
             peaks = find_peaks(read_wav(store.files.resolve(str(kinds["audio16k"].path))))
             made[f"{sha}:{PEAKS}"] = (sha, PEAKS, peaks.to_bytes())
         track = _stored(store, kinds.get(FRAMES), FrameTrack.from_bytes)
@@ -169,14 +178,40 @@ def _archive(store: Store) -> Archive:
     with _ARCHIVES_LOCK:
         key = str(store.db.engine.url)
         if key not in _ARCHIVES:
-            _ARCHIVES[key] = _new_archive(store)
+            sound = sound_snapshot.load(_snapshot_dir(store), _recipe(), _sound_folder(store))
+            _ARCHIVES[key] = Archive(sound=sound) if sound is not None else _new_archive(store)
         return _ARCHIVES[key]
 
 
 def _new_archive(store: Store) -> Archive:
     """An empty archive whose sound index moves its sorted postings to the data dir's tmp/ once it grows past
     memory's share (sound_index.DISK_ABOVE): an archive of 100,000 recordings holds gigabytes of them."""
-    return Archive(sound=SoundIndex(folder=store.files.tmp / "lineage-sound"))
+    return Archive(sound=SoundIndex(folder=_sound_folder(store)))
+
+
+def _sound_folder(store: Store) -> Path:
+    return store.files.tmp / "lineage-sound"
+
+
+def _snapshot_dir(store: Store) -> Path:
+    """Where the sound index is saved between processes (not in backups: it is made again from the peaks)."""
+    return store.data_dir / "lineage" / "sound"
+
+
+def _recipe() -> str:
+    """What made a saved index's landmarks: the peaks' recipe and the landmarks' own (a digest of their output)."""
+    return f"{MADE_BY[PEAKS]}+{landmarks.recipe()}"
+
+
+def _save_sound(store: Store, archive: Archive, since: str) -> None:
+    if sound_snapshot.save(archive.sound, _snapshot_dir(store), _recipe(), since):
+        log.info("saved the sound index of %d recordings for the next process", len(archive.sound))
+
+
+def drop_saved_sound(store: Store) -> None:
+    """Remove the saved sound index (an erasure: it holds the erased pieces' landmarks); the next process that
+    catches up with the archive saves a new one."""
+    sound_snapshot.drop(_snapshot_dir(store))
 
 
 def forget_archive(store: Store) -> None:
@@ -210,16 +245,24 @@ def _remove(archive: Archive, sha: str) -> None:
 
 
 def _caught_up(store: Store, archive: Archive) -> None:
-    """Bring the archive in line with the database: ready contents in, erased ones out."""
+    """Bring the archive in line with the database: ready contents in, erased ones out. One that indexed many
+    recordings' sound saves its sound index for the next process."""
+    since = sound_snapshot.generation(_snapshot_dir(store))  # before the database: see sound_snapshot.py
     with store.db.session() as session:
         ready = _ready(session)
-    missing = [sha for sha in ready if sha not in archive.known]
     for sha in archive.known - set(ready):
         _remove(archive, sha)
+    for sha in archive.sound.indexed() - archive.known - set(ready):  # a loaded snapshot's, erased (or failed) since
+        archive.sound.remove(sha)
+    missing = [sha for sha in ready if sha not in archive.known]
+    indexed = 0
     with archive.sound.merges_deferred():  # a new process adds the whole archive here: one merge, not dozens
         for batch in _batches(missing, 200):
-            for prints in prints_of(store, batch).values():
+            for prints in prints_of(store, batch, peaks_known=archive.sound).values():
+                indexed += prints.peaks is not None
                 _add(archive, prints)
+    if indexed >= _SAVE_AFTER:
+        _save_sound(store, archive, since)
 
 
 def _batches(items: list[str], size: int) -> Iterable[list[str]]:
@@ -315,6 +358,7 @@ def rebuild_lineage(store: Store, progress: Progress | None = None, spread: Spre
     if spread is not None:
         return _rebuild_spread(store, spread, progress)
     archive = _new_archive(store)
+    since = sound_snapshot.generation(_snapshot_dir(store))
     with store.db.session() as session:
         ready = _ready(session)
         rows.clear_matches(session)
@@ -329,6 +373,8 @@ def rebuild_lineage(store: Store, progress: Progress | None = None, spread: Spre
             _add(archive, prints[sha])
             if progress:
                 progress(start + batch.index(sha) + 1, len(ready))
+    if len(archive.sound) >= _SAVE_AFTER:
+        _save_sound(store, archive, since)
     with _ARCHIVES_LOCK:
         _ARCHIVES[str(store.db.engine.url)] = archive
     return {"matched": len(ready), "reuses": stored}

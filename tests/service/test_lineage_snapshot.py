@@ -1,0 +1,111 @@
+"""The service's saved sound index: a process that catches up with many recordings saves it, the next process starts
+from it without reading those recordings' peaks and finds the same reuses; a saved piece no longer in the archive
+leaves the loaded index; an erasure drops the snapshot."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from tests.lineage.helpers import melody, noise, place
+from triage import runtime
+from triage.config import Settings
+from triage.lineage import sound_index
+from triage.lineage.landmarks import find_peaks
+from triage.lineage.types import Reuse
+from triage.service import lineage_update
+from triage.service.lineage_update import PEAKS, forget_archive, prints_of, rebuild_lineage, update_lineage
+from triage.store.schema import Artifact, Content
+from triage.store.store import Store
+
+SR = 16_000
+
+
+@pytest.fixture
+def store(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Store:
+    monkeypatch.setattr(sound_index, "DISK_ABOVE", 3_000)  # a dozen tunes count as a big archive
+    monkeypatch.setattr(sound_index, "PENDING_MAX", 1_000)
+    monkeypatch.setattr(sound_index, "MERGE_FLOOR", 1_000)
+    monkeypatch.setattr(lineage_update, "_SAVE_AFTER", 5)
+    opened = runtime.open_store(settings)
+    forget_archive(opened)
+    yield opened
+    forget_archive(opened)
+    opened.close()
+
+
+def _tunes(store: Store) -> dict[str, str]:
+    """Ten tunes with their peaks stored, and a remix holding 8 s of the third under noise. Name -> sha."""
+    audio = {f"tune{i}": melody(20.0, seed=20 + i) for i in range(10)}
+    audio["remix"] = place(20.0, (5.0, audio["tune2"][3 * SR:11 * SR]), (0.0, noise(20.0, seed=3, level=0.05)))
+    shas = {name: hashlib.sha256(name.encode()).hexdigest() for name in audio}
+    for name, sound in audio.items():
+        with store.db.session() as session:
+            session.add(Content(sha256=shas[name], size=1, media_type="audio", probe={"duration": 20.0},
+                                status="ready"))
+        lineage_update._save(store, [(shas[name], PEAKS, find_peaks(sound).to_bytes())])
+    return shas
+
+
+def _found(store: Store, sha: str) -> list[Reuse]:
+    return lineage_update.match(lineage_update._archive(store), prints_of(store, [sha])[sha])
+
+
+def _snapshot(store: Store) -> Path:
+    return store.data_dir / "lineage" / "sound" / "snapshot.json"
+
+
+def _peak_files(store: Store, shas: list[str]) -> list[Path]:
+    with store.db.session() as session:
+        return [store.files.resolve(str(art.path)) for art in session.query(Artifact)
+                .filter(Artifact.kind == PEAKS, Artifact.sha256.in_(shas))]
+
+
+def test_the_next_process_starts_from_the_saved_sound_and_finds_the_same(store: Store) -> None:
+    shas = _tunes(store)
+    update_lineage(store, [shas["remix"]])  # catches up with 11 recordings: saves them
+    assert _snapshot(store).is_file()
+    first = _found(store, shas["remix"])
+    assert [r.source for r in first] == [shas["tune2"]]
+    forget_archive(store)  # a new process
+    for path in _peak_files(store, [sha for name, sha in shas.items() if name != "remix"]):
+        path.unlink()  # only the snapshot holds the tunes' sound now
+    saved_at = _snapshot(store).stat().st_mtime_ns
+    update_lineage(store, [shas["remix"]])
+    assert _found(store, shas["remix"]) == first
+    assert _snapshot(store).stat().st_mtime_ns == saved_at  # nothing new indexed: not saved again
+
+
+def test_a_saved_piece_gone_from_the_archive_leaves_the_loaded_index(store: Store) -> None:
+    shas = _tunes(store)
+    update_lineage(store, [shas["remix"]])
+    forget_archive(store)
+    with store.db.session() as session:  # the source failed a re-analysis (or was erased while this one slept)
+        session.get(Content, shas["tune2"]).status = "failed"
+    update_lineage(store, [shas["remix"]])
+    assert _found(store, shas["remix"]) == []
+    assert shas["tune2"] not in lineage_update._archive(store).sound
+
+
+def test_a_rebuild_saves_the_index_it_built(store: Store) -> None:
+    shas = _tunes(store)
+    rebuild_lineage(store)
+    assert _snapshot(store).is_file()
+    first = _found(store, shas["remix"])
+    forget_archive(store)
+    assert lineage_update._archive(store).sound.indexed() == set(shas.values())
+    assert _found(store, shas["remix"]) == first and first
+
+
+def test_an_erasure_drops_the_saved_sound(store: Store) -> None:
+    shas = _tunes(store)
+    update_lineage(store, [shas["remix"]])
+    assert _snapshot(store).is_file()
+    from triage.service.erase import _finish_pending
+
+    gone = hashlib.sha256(b"an erased recording").hexdigest()  # its rows went in the erasure's transaction
+    (store.data_dir / "erasing.json").write_text(f'["{gone}"]')  # killed then: the next erasure finishes it
+    _finish_pending(store)
+    assert not _snapshot(store).exists()

@@ -1,0 +1,166 @@
+"""A saved copy of a big sound index, so that a new process loads the archive's sound in seconds instead of
+deriving every landmark again from the stored peaks (at 100,000 recordings: minutes before the first match).
+
+A snapshot folder holds `snapshot.json` (the recipe that made the landmarks, each piece's key and seconds by number,
+the runs in order) and one folder per sorted run (sound_runs.py: three flat files). A run's files are never
+rewritten once written, so saving hard-links the index's own files and copies nothing, and loading hard-links the
+snapshot's files into the loading index's own folder: every process owns and removes its own links, and none can
+pull a file from under another. A snapshot made by another recipe is ignored. A lock file orders saves, loads and
+drops between processes.
+
+Erasure drops the snapshot and moves its generation on. A process that read the database before an erasure and
+saves after it would otherwise put the erased piece's landmarks back: `save` refuses when the generation is not
+the one read before the database was. Snapshots are derived data, like the FAISS indexes: not in backups.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from triage.lineage import sound_runs
+from triage.lineage.sound_index import Saved, SoundIndex
+from triage.store.files import atomic_write
+
+log = logging.getLogger(__name__)
+SNAPSHOT = "snapshot.json"
+GENERATION = "generation"
+_LOCK = ".lock"
+_FORMAT = 1
+
+
+@contextmanager
+def _locked(folder: Path, exclusive: bool) -> Iterator[None]:
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / _LOCK, "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def generation(folder: Path) -> str:
+    """The snapshot folder's generation: read it before reading the database, give it to `save`."""
+    try:
+        return (folder / GENERATION).read_text().strip()
+    except OSError:
+        return ""
+
+
+def save(index: SoundIndex, folder: Path, recipe: str, since: str) -> bool:
+    """Keep the index's merged part as the snapshot in `folder`, in place of the one there; False when the index
+    cannot be saved as it stands (SoundIndex.saved) or the generation moved on since `since` (an erasure)."""
+    saved = index.saved()
+    if saved is None:
+        return False
+    with _locked(folder, exclusive=True):
+        if generation(folder) != since:
+            return False
+        names = [uuid.uuid4().hex for _ in saved.runs]
+        try:
+            for run, name in zip(saved.runs, names, strict=True):
+                _link_run(run, folder / name)
+        except OSError as exc:
+            for name in names:
+                shutil.rmtree(folder / name, ignore_errors=True)
+            log.warning("could not save the sound index's snapshot in %s: %s", folder, exc)
+            return False
+        before = _manifest(folder)
+        manifest = {"format": _FORMAT, "recipe": recipe, "per_value": saved.per_value, "keys": saved.keys,
+                    "durations": saved.durations,
+                    "runs": [{"folder": name, "count": len(run)} for run, name in zip(saved.runs, names, strict=True)]}
+        atomic_write(folder / SNAPSHOT, json.dumps(manifest).encode())
+        for old in (before or {}).get("runs", []):
+            shutil.rmtree(folder / old["folder"], ignore_errors=True)
+    return True
+
+
+def load(folder: Path, recipe: str, parent: Path) -> SoundIndex | None:
+    """A new index (its own files under `parent`, like SoundIndex(folder=parent)) holding the snapshot in `folder`;
+    None when there is none, or it was made by another recipe or cannot be read (the caller builds the index)."""
+    if not (folder / SNAPSHOT).is_file():
+        return None
+    with _locked(folder, exclusive=False):
+        manifest = _manifest(folder)
+        if manifest is None or manifest.get("recipe") != recipe:
+            return None
+        index = SoundIndex(folder=parent)
+        assert index.folder is not None
+        try:
+            runs = [_linked_in(folder / run["folder"], index.folder / run["folder"], run["count"])
+                    for run in manifest["runs"]]
+        except (OSError, ValueError) as exc:
+            index.close()
+            log.warning("the sound index's snapshot in %s cannot be read (%s): building the index again", folder, exc)
+            return None
+    index.restore(Saved(runs, manifest["keys"], manifest["durations"], float(manifest["per_value"])))
+    return index
+
+
+def drop(folder: Path) -> None:
+    """Remove the snapshot and move the generation on (an erasure): no save begun before this one lands."""
+    with _locked(folder, exclusive=True):
+        atomic_write(folder / GENERATION, uuid.uuid4().hex.encode())
+        (folder / SNAPSHOT).unlink(missing_ok=True)
+        for child in folder.iterdir():
+            if child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
+
+
+def _manifest(folder: Path) -> dict[str, Any] | None:
+    """The snapshot's manifest, checked for shape (runs named by plain folder names, keys and seconds alike)."""
+    try:
+        manifest = json.loads((folder / SNAPSHOT).read_text())
+    except (OSError, ValueError):
+        return None
+    try:
+        ok = manifest["format"] == _FORMAT and len(manifest["keys"]) == len(manifest["durations"]) and \
+            len(manifest["runs"]) >= 1 and all(str(run["folder"]).isalnum() and int(run["count"]) >= 0
+                                               for run in manifest["runs"])
+    except (KeyError, TypeError, ValueError):
+        ok = False
+    return manifest if ok else None
+
+
+def _link_run(run: sound_runs.Postings, target: Path) -> None:
+    """The run's files in `target`: hard links, or copies read from the run's open files (another file system, or
+    files a sweep of tmp/ has unlinked while the run kept them open)."""
+    assert run.folder is not None
+    target.mkdir()
+    for name, _ in sound_runs.FIELDS:
+        file = f"{name}.bin"
+        try:
+            os.link(run.folder / file, target / file)
+        except OSError:
+            opened = run.files.get(name)
+            if opened is None and len(run):
+                raise
+            with open(target / file, "wb") as out:
+                if opened is not None:
+                    opened.seek(0)
+                    shutil.copyfileobj(opened, out)
+
+
+def _linked_in(source: Path, target: Path, count: int) -> sound_runs.Postings:
+    """The snapshot's run in `source` linked into `target` (the loading index's folder) and opened there."""
+    target.mkdir(parents=True)
+    for name, dtype in sound_runs.FIELDS:
+        file = f"{name}.bin"
+        if (source / file).stat().st_size != count * np.dtype(dtype).itemsize:
+            raise ValueError(f"{source.name}/{file} is not {count:,} postings long")
+        try:
+            os.link(source / file, target / file)
+        except OSError:  # another file system
+            shutil.copyfile(source / file, target / file)
+    return sound_runs.open_run(target, count)
