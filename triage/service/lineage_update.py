@@ -104,8 +104,9 @@ def _ready(session: Session) -> list[str]:
 def prints_of(store: Store, shas: list[str], peaks_known: Container[str] = ()) -> dict[str, Prints]:
     """The contents' fingerprints, made from their stored files now where a content has none yet; without the
     peaks of those in `peaks_known` (a sound index loaded from a snapshot holds their landmarks already)."""
+    sound_wanted = any(sha not in peaks_known for sha in shas)
     with store.db.session() as session:
-        arts = artifacts_by_sha(session, shas, (PEAKS, FRAMES, "audio16k", *_WORD_KINDS))
+        arts = artifacts_by_sha(session, shas, (FRAMES, *_WORD_KINDS) + ((PEAKS, "audio16k") if sound_wanted else ()))
         facts = {sha: (media_type, probe or {}) for sha, media_type, probe in session.execute(
             select(Content.sha256, Content.media_type, Content.probe).where(Content.sha256.in_(shas)))}
     made: dict[str, tuple[str, str, bytes]] = {}
