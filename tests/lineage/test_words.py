@@ -175,6 +175,25 @@ def test_numbers_typed_and_spoken_agree() -> None:
     assert len(match_pair("typed", typed, "reading", speech_words(spoken))) == 1
 
 
+def test_tokens_are_normalize_text_of_each_token_with_small_numbers_spelled() -> None:
+    # the fast path for ASCII tokens must say what the definition says, offsets included
+    from triage.fingerprints.text import normalize_text
+    from triage.lineage.words import _TOKEN, word_tokens
+    from triage.numbers import spell
+
+    rng = random.Random(4)
+    parts = ["Don't", "O'Brien's", "rock'n'roll", "7", "42", "99", "100", "2024", "x2", "Ünïcödé", "naïve", "ÉCOLE",
+             "l’homme", "snake_case", "ﬁne", "Straße", "İstanbul", "...", "—", "a-b", "3rd", "٣", "中文"]
+    for _ in range(300):
+        text = " ".join(rng.choice(parts) for _ in range(rng.randint(0, 12)))
+        expected = []
+        for m in _TOKEN.finditer(text):
+            raw = m.group(0)
+            small = raw.isascii() and raw.isdigit() and int(raw) < 100
+            expected += [(w, m.start(), m.end()) for w in (spell(int(raw)) if small else normalize_text(raw)).split()]
+        assert list(word_tokens(text)) == expected, text
+
+
 def test_the_index_finds_quoted_texts_among_many_before_and_after_a_merge() -> None:
     index = WordIndex()
     early = " ".join(reversed(STORY.split()))  # as many words, none of STORY's shingles

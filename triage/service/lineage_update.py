@@ -224,7 +224,8 @@ def forget_archive(store: Store) -> None:
 def _add(archive: Archive, prints: Prints) -> None:
     _add_media(archive, prints)
     if prints.written:
-        archive.words.add(prints.sha, prints.written)
+        said = next((h.words for h in prints.heard if h.form == "text"), None)  # text_words(written), by _prints
+        archive.words.add(prints.sha, prints.written, said)
     archive.heard.add(prints.sha, prints.heard)  # indexed only where the piece's words are spoken or printed
     archive.known.add(prints.sha)
 
