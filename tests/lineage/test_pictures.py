@@ -6,6 +6,7 @@ Videos are made here: numpy frames piped to the ffmpeg command, which also appli
 
 from __future__ import annotations
 
+import contextlib
 import io
 import shutil
 import subprocess
@@ -19,7 +20,7 @@ from tests.lineage.helpers import assert_near
 from triage.domain import MediaLimits
 from triage.fingerprints.frames import MATCH_STRICT
 from triage.lineage.frame_track import FrameTrack, frame_hashes, frame_track, phash
-from triage.lineage.pictures import PictureIndex, _postings, enough_evidence, match
+from triage.lineage.pictures import PictureIndex, _postings, _voted_cells, enough_evidence, match
 from triage.lineage.types import ReuseKind
 
 pytestmark = pytest.mark.skipif(not shutil.which("ffmpeg"), reason="needs the ffmpeg command")
@@ -260,3 +261,51 @@ def test_a_small_captioned_copy_is_found(tmp: Path, change: str) -> None:
     assert [r.source for r in found] == ["A"], found
     assert_near(found[0].source_span, 3.0, 7.0)
     assert_near(found[0].user_span, 4.0, 8.0)
+
+
+def _random_track(rng: np.random.Generator, frames: int) -> FrameTrack:
+    # few distinct hashes, so band keys repeat across videos and within one; a few blank frames
+    pool = rng.integers(0, 2**63, 400, dtype=np.int64).astype(np.uint64)
+    views = [rng.choice(pool, frames) for _ in range(6)]
+    views[2] = views[0]  # a track whose centre view stands in with its whole one
+    return FrameTrack(np.arange(frames, dtype=np.float32) / 4, views[0], views[1], views[2], rng.random(frames) < 0.05,
+                      frames / 4, views[3], views[4], views[5])
+
+
+@pytest.mark.parametrize("deferred", [False, True])
+def test_merged_postings_are_those_of_all_live_tracks_sorted_again(deferred: bool) -> None:
+    rng = np.random.default_rng(5)
+    index, live = PictureIndex(), {}
+    with index.adds_deferred() if deferred else contextlib.nullcontext():
+        for n in range(160):
+            track = _random_track(rng, int(rng.integers(40, 900)))
+            index.add(f"v{n}", track)
+            live[f"v{n}"] = track
+            if n % 11 == 4:  # removed: merged or still pending
+                gone = f"v{int(rng.integers(0, n + 1))}"
+                index.remove(gone)
+                live.pop(gone, None)
+            if n % 13 == 6:  # added again under the same key: a new number
+                again = f"v{int(rng.integers(0, n + 1))}"
+                index.add(again, live.setdefault(again, _random_track(rng, 300)))
+    keys = np.concatenate([index._main.keys[::97], rng.integers(0, 2**32, 50, dtype=np.uint64).astype(np.uint32)])
+    before = index.lookup(keys)
+    index.compact()
+    expected = _postings(sorted((index.number(k), t) for k, t in live.items()))
+    for field in ("keys", "ids", "times", "views"):
+        assert np.array_equal(getattr(index._main, field), getattr(expected, field)), field
+    after = index.lookup(keys)
+    order_a, order_b = np.lexsort(before), np.lexsort(after)  # the same hits, whatever the layout
+    assert all(np.array_equal(a[order_a], b[order_b]) for a, b in zip(before, after, strict=True))
+
+
+def test_voted_cells_are_those_of_counting_each_frames_distinct_votes() -> None:
+    rng = np.random.default_rng(8)
+    for size in (1, 50, 20_000):
+        frame, piece = rng.integers(0, 240, size), rng.integers(0, 60, size).astype(np.int32)
+        view, offset = rng.integers(0, 4, size).astype(np.int8), rng.integers(-40, 90, size)
+        frame[: size // 2], piece[: size // 2] = frame[0], piece[0]  # many repeated votes of one frame
+        triples = np.stack([frame, piece, view, offset], axis=1)
+        cells, counts = np.unique(np.unique(triples, axis=0)[:, 1:], axis=0, return_counts=True)
+        expected = [(tuple(c), n) for c, n in zip(cells.tolist(), counts.tolist(), strict=True) if n >= 2]
+        assert _voted_cells(frame, piece, view, offset) == expected

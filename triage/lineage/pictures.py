@@ -10,7 +10,8 @@ nothing, however alike two of them look: stills are left to the duplicate finder
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,8 +84,18 @@ class _Postings:
     views: np.ndarray  # int8 index into _VIEWS
 
 
+_FIELDS = ("keys", "ids", "times", "views")  # keys first: a merge places the others where the keys go
+# Pending videos are merged once their frames pass a _PENDING_SHARE-th of the merged ones (or _PENDING_FLOOR).
+_PENDING_SHARE = 40
+_PENDING_FLOOR = 20_000
+
+
 class PictureIndex:
-    """Frame tracks of many videos by hash band. Like sound_index.SoundIndex: pending adds, tombstoned removals."""
+    """Frame tracks of many videos by hash band. Like sound_index.SoundIndex: pending adds, tombstoned removals.
+    Pending videos are merged into the sorted arrays once their frames are a fortieth of the merged ones (a lookup
+    sorts the pending part again after each add, so it stays small), or, while adds are deferred (a process catching
+    up with the archive), a quarter of them: a merge moves every posting, and 100,000 videos hold hundreds of
+    millions."""
 
     def __init__(self, assets: Iterable[str] = ()) -> None:
         self.assets: set[str] = set(assets)
@@ -92,9 +103,13 @@ class PictureIndex:
         self._ids: dict[str, int] = {}
         self._tracks: dict[int, FrameTrack] = {}
         self._main = _postings([])
+        self._main_frames = 0
         self._pending: list[int] = []
+        self._pending_frames = 0
         self._pending_postings: _Postings | None = None
         self._dead = np.zeros(0, dtype=bool)
+        self._dead_merged = False  # whether a removed video's postings are still in the merged arrays
+        self._share = _PENDING_SHARE
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -110,10 +125,12 @@ class PictureIndex:
         self._keys.append(key)
         self._ids[key] = number
         self._tracks[number] = track
-        self._dead = np.append(self._dead, False)
+        if number >= len(self._dead):
+            self._dead = np.concatenate([self._dead, np.zeros(max(1024, len(self._dead)), dtype=bool)])
         self._pending.append(number)
+        self._pending_frames += len(track.times)
         self._pending_postings = None
-        if sum(len(self._tracks[i].times) for i in self._pending) > max(20_000, len(self._main.keys) // 40):
+        if self._pending_frames > max(_PENDING_FLOOR, self._main_frames // self._share):
             self.compact()
 
     def remove(self, key: str) -> None:
@@ -122,16 +139,37 @@ class PictureIndex:
         if number is None:
             return
         self._keys[number] = None
-        self._tracks.pop(number)
+        track = self._tracks.pop(number)
         self._dead[number] = True
         if number in self._pending:
             self._pending.remove(number)
+            self._pending_frames -= len(track.times)
             self._pending_postings = None
+        else:
+            self._main_frames -= len(track.times)
+            self._dead_merged = True
 
     def compact(self) -> None:
-        """Merge the pending videos and drop the removed ones from the sorted arrays."""
-        self._main = _postings(sorted(self._tracks.items()))
-        self._pending, self._pending_postings = [], None
+        """Merge the pending videos and drop the removed ones from the sorted arrays: the arrays that sorting every
+        live track by number again would give, without deriving the merged tracks' postings again."""
+        self._main = _merged(self._main, self._pending_part(), self._dead if self._dead_merged else None)
+        self._main_frames += self._pending_frames
+        self._pending, self._pending_frames, self._pending_postings, self._dead_merged = [], 0, None, False
+
+    @contextmanager
+    def adds_deferred(self) -> Iterator[None]:
+        """Within, pending videos are merged when they are a quarter of the merged ones, not a fortieth (see the
+        class)."""
+        self._share = 4
+        try:
+            yield
+        finally:
+            self._share = _PENDING_SHARE
+
+    def _pending_part(self) -> _Postings:
+        if self._pending_postings is None:
+            self._pending_postings = _postings([(i, self._tracks[i]) for i in self._pending])
+        return self._pending_postings
 
     def number(self, key: str) -> int | None:
         return self._ids.get(key)
@@ -144,9 +182,7 @@ class PictureIndex:
 
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Every posting of every band key: (index into keys, piece number, frame time, view)."""
-        if self._pending_postings is None:
-            self._pending_postings = _postings([(i, self._tracks[i]) for i in self._pending])
-        found = [_lookup(p, keys) for p in (self._main, self._pending_postings)]
+        found = [_lookup(p, keys) for p in (self._main, self._pending_part())]
         parts = [np.concatenate([f[k] for f in found]) for k in range(4)]
         alive = ~self._dead[parts[1]]
         return parts[0][alive], parts[1][alive], parts[2][alive], parts[3][alive]
@@ -171,6 +207,22 @@ def _postings(tracks: list[tuple[int, FrameTrack]]) -> _Postings:
     order = np.argsort(all_keys, kind="stable")
     return _Postings(all_keys[order], np.concatenate(ids)[order], np.concatenate(times)[order],
                      np.concatenate(views)[order])
+
+
+def _merged(main: _Postings, new: _Postings, dead: np.ndarray | None) -> _Postings:
+    """`main` without the videos flagged in `dead`, and `new`, as one sorted array. New videos have the highest
+    numbers, so their postings go after main's of an equal key, where one stable sort of all tracks by number puts
+    them. Field by field, so memory holds one field's copy at a time, not an argsort of everything."""
+    alive = ~dead[main.ids] if dead is not None and len(main.ids) else None
+    at = None
+    fields = {}
+    for name in _FIELDS:
+        old = getattr(main, name)
+        old = old[alive] if alive is not None else old
+        if at is None:  # the keys come first
+            at = np.searchsorted(old, new.keys, "right")
+        fields[name] = np.insert(old, at, getattr(new, name))
+    return _Postings(**fields)
 
 
 def _lookup(post: _Postings, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -199,14 +251,10 @@ def _candidates(index: PictureIndex, track: FrameTrack, skip: int | None) -> lis
         q, piece, t_source, view = index.lookup(_band_keys(values[rows]).reshape(-1))
         mine = (piece != (-1 if skip is None else skip)) & (np.isin(view, _UPPER_VIEWS) == upper)
         offset = np.round((track.times[rows[q // _BANDS]] - t_source) / _COARSE_S).astype(np.int64)
-        # one query frame voting for one cell through several bands or source frames is one vote
-        triples = np.stack([q[mine] // _BANDS, piece[mine], view[mine], offset[mine]], axis=1)
-        if not len(triples):
+        if not mine.any():
             continue
-        cells, counts = np.unique(np.unique(triples, axis=0)[:, 1:], axis=0, return_counts=True)
-        for (p, v, o), n in zip(cells.tolist(), counts.tolist(), strict=True):
-            if n >= _MIN_VOTES:
-                votes[(p, mirrored, v, o)] = n
+        for (p, v, o), n in _voted_cells(q[mine] // _BANDS, piece[mine], view[mine], offset[mine]):
+            votes[(p, mirrored, v, o)] = n
     chosen: dict[int, list[tuple[int, int, int]]] = {}
     for (p, m, v, o), _n in sorted(votes.items(), key=lambda kv: -kv[1]):
         taken = chosen.setdefault(p, [])
@@ -216,6 +264,26 @@ def _candidates(index: PictureIndex, track: FrameTrack, skip: int | None) -> lis
     ranked = sorted(((votes[(p, m, v, o)], p, m, v, o) for p, cells in chosen.items() for m, v, o in cells),
                     reverse=True)
     return [_Cell(p, bool(m), v, o * _COARSE_S) for _, p, m, v, o in ranked[:_MAX_CANDIDATES]]
+
+
+def _voted_cells(frame: np.ndarray, piece: np.ndarray, view: np.ndarray,
+                 offset: np.ndarray) -> list[tuple[tuple[int, int, int], int]]:
+    """The (piece, view, offset) cells that _MIN_VOTES query frames or more vote for, in that order, with their
+    votes: one query frame voting for one cell through several bands or source frames is one vote. The hits are
+    coded as one int64 each, (piece, view, offset, frame) in that order of significance, so one sort of the codes
+    finds both the distinct votes and, in order, the cells."""
+    low = int(offset.min())
+    spans = (len(_VIEWS), int(offset.max()) - low + 1, int(frame.max()) + 1)
+    assert (int(piece.max()) + 1) * spans[0] * spans[1] * spans[2] < 2**63, "cells beyond int64"
+    code = ((piece.astype(np.int64) * spans[0] + view) * spans[1] + (offset - low)) * spans[2] + frame
+    cell = np.unique(code) // spans[2]  # sorted, so each cell's distinct frames lie together
+    starts = np.flatnonzero(np.concatenate([[True], cell[1:] != cell[:-1]]))
+    counts = np.diff(np.append(starts, len(cell)))
+    strong = counts >= _MIN_VOTES
+    found, n = cell[starts[strong]], counts[strong]
+    piece_view, off = np.divmod(found, spans[1])
+    p, v = np.divmod(piece_view, spans[0])
+    return [((a, b, c + low), k) for a, b, c, k in zip(p.tolist(), v.tolist(), off.tolist(), n.tolist(), strict=True)]
 
 
 def _query_values(track: FrameTrack, mirrored: bool, upper: bool) -> np.ndarray:

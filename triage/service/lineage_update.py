@@ -258,7 +258,8 @@ def _caught_up(store: Store, archive: Archive) -> None:
         archive.sound.remove(sha)
     missing = [sha for sha in ready if sha not in archive.known]
     indexed = 0
-    with archive.sound.merges_deferred():  # a new process adds the whole archive here: one merge, not dozens
+    # a new process adds the whole archive here: a few merges, not dozens
+    with archive.sound.merges_deferred(), archive.pictures.adds_deferred():
         for batch in _batches(missing, 200):
             for prints in prints_of(store, batch, peaks_known=archive.sound).values():
                 indexed += prints.peaks is not None
