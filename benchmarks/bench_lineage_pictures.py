@@ -117,8 +117,8 @@ def main() -> None:
         index.add(f"upload{n}", track)
         pictures.match(index, f"upload{n}", track)
         uploads.append(time.perf_counter() - t0)
-    print(f"an upload (added, then matched): {min(uploads) * 1000:.0f}-{max(uploads) * 1000:.0f} ms, the pending "
-          f"videos' frames {index._pending_frames:,} of {index._main_frames + index._pending_frames:,}", flush=True)
+    print(f"an upload (added, then matched): {min(uploads) * 1000:.0f}-{max(uploads) * 1000:.0f} ms, "
+          f"{len(index._pending)} videos pending", flush=True)
 
     singles = []
     for i, track in enumerate(sample):

@@ -88,6 +88,8 @@ _FIELDS = ("keys", "ids", "times", "views")  # keys first: a merge places the ot
 # Pending videos are merged once their frames pass a _PENDING_SHARE-th of the merged ones (or _PENDING_FLOOR).
 _PENDING_SHARE = 40
 _PENDING_FLOOR = 20_000
+# ...and always past this many frames (32 million postings): sorting them when merged peaks at about 1.5 GB.
+_PENDING_MAX = 2_000_000
 
 
 class PictureIndex:
@@ -130,7 +132,7 @@ class PictureIndex:
         self._pending.append(number)
         self._pending_frames += len(track.times)
         self._pending_postings = None
-        if self._pending_frames > max(_PENDING_FLOOR, self._main_frames // self._share):
+        if self._pending_frames > max(_PENDING_FLOOR, min(self._main_frames // self._share, _PENDING_MAX)):
             self.compact()
 
     def remove(self, key: str) -> None:
@@ -152,7 +154,9 @@ class PictureIndex:
     def compact(self) -> None:
         """Merge the pending videos and drop the removed ones from the sorted arrays: the arrays that sorting every
         live track by number again would give, without deriving the merged tracks' postings again."""
-        self._main = _merged(self._main, self._pending_part(), self._dead if self._dead_merged else None)
+        new, old = self._pending_part(), {name: getattr(self._main, name) for name in _FIELDS}
+        self._main = self._pending_postings = _postings([])  # the merge alone holds the old arrays: it frees each
+        self._main = _merged(old, new, self._dead if self._dead_merged else None)
         self._main_frames += self._pending_frames
         self._pending, self._pending_frames, self._pending_postings, self._dead_merged = [], 0, None, False
 
@@ -209,19 +213,21 @@ def _postings(tracks: list[tuple[int, FrameTrack]]) -> _Postings:
                      np.concatenate(views)[order])
 
 
-def _merged(main: _Postings, new: _Postings, dead: np.ndarray | None) -> _Postings:
-    """`main` without the videos flagged in `dead`, and `new`, as one sorted array. New videos have the highest
-    numbers, so their postings go after main's of an equal key, where one stable sort of all tracks by number puts
-    them. Field by field, so memory holds one field's copy at a time, not an argsort of everything."""
-    alive = ~dead[main.ids] if dead is not None and len(main.ids) else None
+def _merged(old: dict[str, np.ndarray], new: _Postings, dead: np.ndarray | None) -> _Postings:
+    """The merged arrays `old` (by field; emptied as they are used) without the videos flagged in `dead`, and `new`,
+    as one sorted array. New videos have the highest numbers, so their postings go after the old ones of an equal key,
+    where one stable sort of all tracks by number puts them. Field by field, each old field dropped once its new one is
+    made: at 100,000 videos the arrays hold 5 GB, and holding the old and the new at once peaked at 13 GB."""
+    alive = ~dead[old["ids"]] if dead is not None and len(old["ids"]) else None
     at = None
     fields = {}
     for name in _FIELDS:
-        old = getattr(main, name)
-        old = old[alive] if alive is not None else old
+        values = old.pop(name)
+        values = values[alive] if alive is not None else values
         if at is None:  # the keys come first
-            at = np.searchsorted(old, new.keys, "right")
-        fields[name] = np.insert(old, at, getattr(new, name))
+            at = np.searchsorted(values, new.keys, "right")
+        fields[name] = np.insert(values, at, getattr(new, name))
+        del values
     return _Postings(**fields)
 
 
