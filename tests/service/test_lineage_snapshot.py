@@ -109,3 +109,19 @@ def test_an_erasure_drops_the_saved_sound(store: Store) -> None:
     (store.data_dir / "erasing.json").write_text(f'["{gone}"]')  # killed then: the next erasure finishes it
     _finish_pending(store)
     assert not _snapshot(store).exists()
+
+
+def test_a_catch_up_cut_short_leaves_no_half_built_index(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    shas = _tunes(store)
+    first_try = lineage_update._archive(store)
+
+    def full_disk(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(sound_index.SoundIndex, "compact", full_disk)
+        with pytest.raises(OSError):
+            update_lineage(store, [shas["remix"]])
+    assert lineage_update._archive(store) is not first_try  # dropped: the next match builds it again
+    update_lineage(store, [shas["remix"]])
+    assert [r.source for r in _found(store, shas["remix"])] == [shas["tune2"]]

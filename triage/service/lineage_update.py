@@ -337,7 +337,11 @@ def update_lineage(store: Store, shas: Iterable[str], progress: Progress | None 
     with archive.lock:
         with store.db.session() as session:
             order = {sha: i for i, sha in enumerate(_ready(session))}  # oldest first, as a rebuild goes
-        _caught_up(store, archive)
+        try:
+            _caught_up(store, archive)
+        except BaseException:
+            forget_archive(store)  # caught up halfway (a merge cut short): the next match starts again
+            raise
         prints = prints_of(store, [sha for sha in wanted if sha in order])
         pairs: set[tuple[str, str, str]] = set()
         stored = 0
