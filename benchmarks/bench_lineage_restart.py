@@ -40,7 +40,6 @@ import json, resource, sys, time
 from pathlib import Path
 from triage import runtime
 from triage.config import Settings
-from triage.lineage import sound_snapshot
 from triage.service import lineage_update
 root, mode, query = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 if mode == "text":
@@ -53,6 +52,7 @@ settings = Settings(data_dir=root / "data", whisper_model="fake", text_model="fa
                     models_dir=root / "models")
 store = runtime.open_store(settings)
 if mode == "build":
+    from triage.service import sound_snapshot
     sound_snapshot.drop(lineage_update._snapshot_dir(store))
 if mode == "text":
     with store.db.session() as session:

@@ -71,8 +71,8 @@ Part = Postings | _Planned
 
 @dataclass(frozen=True)
 class Saved:
-    """What a snapshot keeps of an index on disk (sound_snapshot.py): its sorted runs, the main part first, and by
-    piece number each piece's key and seconds (None for a number given up, or a piece not merged yet)."""
+    """What a snapshot keeps of an index on disk (service/sound_snapshot.py): its sorted runs, the main part first,
+    and by piece number each piece's key and seconds (None for a number given up, or a piece not merged yet)."""
 
     runs: list[Postings]
     keys: list[str | None]

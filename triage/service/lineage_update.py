@@ -33,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.domain import MediaLimits, Transcript
-from triage.lineage import landmarks, pictures, sound, sound_snapshot, words
+from triage.lineage import landmarks, pictures, sound, words
 from triage.lineage.frame_track import FrameTrack, frame_track, track_from_frames
 from triage.lineage.heard import HeardIndex
 from triage.lineage.landmarks import Peaks, find_peaks
@@ -42,6 +42,7 @@ from triage.lineage.types import Reuse, ReuseKind
 from triage.media.encode import read_wav
 from triage.media.ocr import OcrLine
 from triage.media.sniff import HEAD_BYTES, Sniffed, sniff
+from triage.service import sound_snapshot
 from triage.store import lineage as rows
 from triage.store.artifacts import artifacts_by_sha, put_artifact
 from triage.store.schema import Artifact, Content

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from tests.lineage.test_sound_runs import _built, _history, _landmarks, _same_index
-from triage.lineage import sound_snapshot
 from triage.lineage.sound_index import SoundIndex
+from triage.service import sound_snapshot
 
 BARS = {"disk_above": 300_000, "pending_max": 100_000}
 
