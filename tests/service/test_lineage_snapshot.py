@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.lineage.helpers import melody, noise, place
@@ -40,13 +41,16 @@ def _tunes(store: Store) -> dict[str, str]:
     """Ten tunes with their peaks stored, and a remix holding 8 s of the third under noise. Name -> sha."""
     audio = {f"tune{i}": melody(20.0, seed=20 + i) for i in range(10)}
     audio["remix"] = place(20.0, (5.0, audio["tune2"][3 * SR:11 * SR]), (0.0, noise(20.0, seed=3, level=0.05)))
-    shas = {name: hashlib.sha256(name.encode()).hexdigest() for name in audio}
-    for name, sound in audio.items():
-        with store.db.session() as session:
-            session.add(Content(sha256=shas[name], size=1, media_type="audio", probe={"duration": 20.0},
-                                status="ready"))
-        lineage_update._save(store, [(shas[name], PEAKS, find_peaks(sound).to_bytes())])
-    return shas
+    return {name: _stored_tune(store, name, sound) for name, sound in audio.items()}
+
+
+def _stored_tune(store: Store, name: str, sound: np.ndarray) -> str:
+    """A ready recording with its peaks stored, as ingest leaves it; its sha."""
+    sha = hashlib.sha256(name.encode()).hexdigest()
+    with store.db.session() as session:
+        session.add(Content(sha256=sha, size=1, media_type="audio", probe={"duration": 20.0}, status="ready"))
+    lineage_update._save(store, [(sha, PEAKS, find_peaks(sound).to_bytes())])
+    return sha
 
 
 def _found(store: Store, sha: str) -> list[Reuse]:
@@ -76,6 +80,23 @@ def test_the_next_process_starts_from_the_saved_sound_and_finds_the_same(store: 
     update_lineage(store, [shas["remix"]])
     assert _found(store, shas["remix"]) == first
     assert _snapshot(store).stat().st_mtime_ns == saved_at  # nothing new indexed: not saved again
+
+
+def test_a_process_that_merges_its_main_part_saves_again_and_the_old_files_go(store: Store) -> None:
+    shas = _tunes(store)
+    update_lineage(store, [shas["remix"]])
+    forget_archive(store)  # a new process: it loads the snapshot, then uploads come one by one
+    runs = {p.name for p in _snapshot(store).parent.iterdir() if p.is_dir()}
+    main = lineage_update._archive(store).sound.main_folder
+    for n in range(6):
+        update_lineage(store, [_stored_tune(store, f"upload{n}", melody(20.0, seed=60 + n))])
+    assert lineage_update._archive(store).sound.main_folder != main  # merged: a new main part
+    now = {p.name for p in _snapshot(store).parent.iterdir() if p.is_dir()}
+    assert now and not now & runs  # saved again, and the old runs' links removed
+    forget_archive(store)
+    assert 11 < len(lineage_update._archive(store).sound) <= 17  # uploads merged since are in it; pending ones not
+    update_lineage(store, [shas["remix"]])
+    assert len(lineage_update._archive(store).sound) == 17
 
 
 def test_a_saved_piece_gone_from_the_archive_leaves_the_loaded_index(store: Store) -> None:

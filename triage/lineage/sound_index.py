@@ -263,6 +263,11 @@ class SoundIndex:
         return self._done(planned)
 
     @property
+    def main_folder(self) -> Path | None:
+        """The folder of the merged part's files (None in memory, or while a merge is planned)."""
+        return self._main.folder if isinstance(self._main, Postings) else None
+
+    @property
     def folder(self) -> Path | None:
         """The index's own folder (its runs' files), when it was given one."""
         return self._folder

@@ -73,6 +73,9 @@ class Archive:
     pictures: pictures.PictureIndex = field(default_factory=pictures.PictureIndex)
     known: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # The sound index's main part when it was last saved or loaded: once a merge makes a new one, it is saved again,
+    # so that the snapshot does not keep the old part's files (gigabytes at archive scale) on disk beside it.
+    saved_main: Path | None = None
 
 
 _ARCHIVES: dict[str, Archive] = {}
@@ -181,7 +184,8 @@ def _archive(store: Store) -> Archive:
         key = str(store.db.engine.url)
         if key not in _ARCHIVES:
             sound = sound_snapshot.load(_snapshot_dir(store), _recipe(), _sound_folder(store))
-            _ARCHIVES[key] = Archive(sound=sound) if sound is not None else _new_archive(store)
+            _ARCHIVES[key] = Archive(sound=sound, saved_main=sound.main_folder) if sound is not None \
+                else _new_archive(store)
         return _ARCHIVES[key]
 
 
@@ -207,6 +211,7 @@ def _recipe() -> str:
 
 def _save_sound(store: Store, archive: Archive, since: str) -> None:
     if sound_snapshot.save(archive.sound, _snapshot_dir(store), _recipe(), since):
+        archive.saved_main = archive.sound.main_folder
         log.info("saved the sound index of %d recordings for the next process", len(archive.sound))
 
 
@@ -249,7 +254,8 @@ def _remove(archive: Archive, sha: str) -> None:
 
 def _caught_up(store: Store, archive: Archive) -> None:
     """Bring the archive in line with the database: ready contents in, erased ones out. One that indexed many
-    recordings' sound saves its sound index for the next process."""
+    recordings' sound, or whose sound index merged its main part since it was saved, saves it for the next
+    process."""
     since = sound_snapshot.generation(_snapshot_dir(store))  # before the database: see sound_snapshot.py
     with store.db.session() as session:
         ready = _ready(session)
@@ -265,7 +271,7 @@ def _caught_up(store: Store, archive: Archive) -> None:
             for prints in prints_of(store, batch, peaks_known=archive.sound).values():
                 indexed += prints.peaks is not None
                 _add(archive, prints)
-    if indexed >= _SAVE_AFTER:
+    if indexed >= _SAVE_AFTER or archive.saved_main not in (None, archive.sound.main_folder):
         _save_sound(store, archive, since)
 
 
