@@ -20,7 +20,8 @@ from tests.lineage.helpers import assert_near
 from triage.domain import MediaLimits
 from triage.fingerprints.frames import MATCH_STRICT
 from triage.lineage.frame_track import FrameTrack, frame_hashes, frame_track, phash
-from triage.lineage.pictures import PictureIndex, _postings, _voted_cells, enough_evidence, match
+from triage.lineage.picture_index import PictureIndex, _postings
+from triage.lineage.pictures import _voted_cells, enough_evidence, match
 from triage.lineage.types import ReuseKind
 
 pytestmark = pytest.mark.skipif(not shutil.which("ffmpeg"), reason="needs the ffmpeg command")

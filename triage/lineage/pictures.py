@@ -1,4 +1,4 @@
-"""Partial reuse of pictures: an inverted index of many videos' frame tracks, and the segments of them a query shows.
+"""Partial reuse of pictures: the segments of indexed videos (picture_index.py) that a query video shows.
 
 Frame hashes are indexed by four 16-bit bands, so a frame re-encoded, scaled or captioned (a few to ~12 bits off)
 almost always shares a band with its original somewhere in a 2 s run of 8 frames. Band hits vote on (piece, view,
@@ -10,25 +10,17 @@ nothing, however alike two of them look: stills are left to the duplicate finder
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
 from triage.fingerprints.frames import MATCH_LOOSE, MATCH_STRICT
 from triage.lineage.frame_track import FrameTrack
+from triage.lineage.picture_index import BANDS, VIEWS, PictureIndex, band_keys, informative, view_values
 from triage.lineage.types import Reuse, ReuseKind, Span, distinct
 from triage.timefmt import clock
 
-_BANDS = 4
-_BAND_BITS = 64 // _BANDS
-# Views of the source in the index: its whole picture, its centre (what a zoomed or cropped copy shows), its upper
-# part (what a copy with a caption burned in at the bottom still shows unchanged) and its centre's upper part (what a
-# cropped copy with a caption still shows). A query's whole picture is looked up in the first two, its upper part in
-# the last two.
-_VIEWS = ("whole", "centre", "upper", "centre upper")
-_UPPER_VIEWS = (2, 3)
+_UPPER_VIEWS = (2, 3)  # places in picture_index.VIEWS
 _CROPPED_VIEWS = (1, 3)
 _COARSE_S = 1.0
 # Two query frames agreeing on a piece and offset make a cell worth checking; one band of 16 bits is shared by
@@ -62,184 +54,6 @@ _MIN_FRAMES = 5
 _MIN_EVIDENCE = _MIN_FRAMES * (_NEAR - MATCH_STRICT)
 
 
-def _informative(track: FrameTrack) -> np.ndarray:
-    """Frames that can be evidence: not blank, and not a flat picture's hash (nearly all bits on one side)."""
-    ones = np.bitwise_count(track.plain)
-    return ~track.blank & (ones >= 2) & (ones <= 62)
-
-
-def _band_keys(values: np.ndarray) -> np.ndarray:
-    """(n, _BANDS) uint32 keys: band number in the high bits, the band's bits below."""
-    v = values.astype(np.uint64)
-    keys = [((v >> np.uint64(b * _BAND_BITS)) & np.uint64((1 << _BAND_BITS) - 1)).astype(np.uint32)
-            | np.uint32(b << _BAND_BITS) for b in range(_BANDS)]
-    return np.stack(keys, axis=1)
-
-
-@dataclass(frozen=True)
-class _Postings:
-    keys: np.ndarray  # sorted uint32
-    ids: np.ndarray  # int32 piece number
-    times: np.ndarray  # float32 time of the frame in its piece
-    views: np.ndarray  # int8 index into _VIEWS
-
-
-_FIELDS = ("keys", "ids", "times", "views")  # keys first: a merge places the others where the keys go
-# Pending videos are merged once their frames pass a _PENDING_SHARE-th of the merged ones (or _PENDING_FLOOR).
-_PENDING_SHARE = 40
-_PENDING_FLOOR = 20_000
-# ...and always past this many frames (32 million postings): sorting them when merged peaks at about 1.5 GB.
-_PENDING_MAX = 2_000_000
-
-
-class PictureIndex:
-    """Frame tracks of many videos by hash band. Like sound_index.SoundIndex: pending adds, tombstoned removals.
-    Pending videos are merged into the sorted arrays once their frames are a fortieth of the merged ones (a lookup
-    sorts the pending part again after each add, so it stays small), or, while adds are deferred (a process catching
-    up with the archive), a quarter of them: a merge moves every posting, and 100,000 videos hold hundreds of
-    millions."""
-
-    def __init__(self, assets: Iterable[str] = ()) -> None:
-        self.assets: set[str] = set(assets)
-        self._keys: list[str | None] = []
-        self._ids: dict[str, int] = {}
-        self._tracks: dict[int, FrameTrack] = {}
-        self._main = _postings([])
-        self._main_frames = 0
-        self._pending: list[int] = []
-        self._pending_frames = 0
-        self._pending_postings: _Postings | None = None
-        self._dead = np.zeros(0, dtype=bool)
-        self._dead_merged = False  # whether a removed video's postings are still in the merged arrays
-        self._share = _PENDING_SHARE
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._ids
-
-    def add(self, key: str, track: FrameTrack) -> None:
-        """Index a video's frame track under `key` (replacing what it had)."""
-        if key in self._ids:
-            self.remove(key)
-        number = len(self._keys)
-        self._keys.append(key)
-        self._ids[key] = number
-        self._tracks[number] = track
-        if number >= len(self._dead):
-            self._dead = np.concatenate([self._dead, np.zeros(max(1024, len(self._dead)), dtype=bool)])
-        self._pending.append(number)
-        self._pending_frames += len(track.times)
-        self._pending_postings = None
-        if self._pending_frames > max(_PENDING_FLOOR, min(self._main_frames // self._share, _PENDING_MAX)):
-            self.compact()
-
-    def remove(self, key: str) -> None:
-        """Forget a video (no error when absent)."""
-        number = self._ids.pop(key, None)
-        if number is None:
-            return
-        self._keys[number] = None
-        track = self._tracks.pop(number)
-        self._dead[number] = True
-        if number in self._pending:
-            self._pending.remove(number)
-            self._pending_frames -= len(track.times)
-            self._pending_postings = None
-        else:
-            self._main_frames -= len(track.times)
-            self._dead_merged = True
-
-    def compact(self) -> None:
-        """Merge the pending videos and drop the removed ones from the sorted arrays: the arrays that sorting every
-        live track by number again would give, without deriving the merged tracks' postings again."""
-        new, old = self._pending_part(), {name: getattr(self._main, name) for name in _FIELDS}
-        self._main = self._pending_postings = _postings([])  # the merge alone holds the old arrays: it frees each
-        self._main = _merged(old, new, self._dead if self._dead_merged else None)
-        self._main_frames += self._pending_frames
-        self._pending, self._pending_frames, self._pending_postings, self._dead_merged = [], 0, None, False
-
-    @contextmanager
-    def adds_deferred(self) -> Iterator[None]:
-        """Within, pending videos are merged when they are a quarter of the merged ones, not a fortieth (see the
-        class)."""
-        self._share = 4
-        try:
-            yield
-        finally:
-            self._share = _PENDING_SHARE
-
-    def _pending_part(self) -> _Postings:
-        if self._pending_postings is None:
-            self._pending_postings = _postings([(i, self._tracks[i]) for i in self._pending])
-        return self._pending_postings
-
-    def number(self, key: str) -> int | None:
-        return self._ids.get(key)
-
-    def key(self, number: int) -> str | None:
-        return self._keys[number]
-
-    def track(self, number: int) -> FrameTrack:
-        return self._tracks[number]
-
-    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Every posting of every band key: (index into keys, piece number, frame time, view)."""
-        found = [_lookup(p, keys) for p in (self._main, self._pending_part())]
-        parts = [np.concatenate([f[k] for f in found]) for k in range(4)]
-        alive = ~self._dead[parts[1]]
-        return parts[0][alive], parts[1][alive], parts[2][alive], parts[3][alive]
-
-
-def _postings(tracks: list[tuple[int, FrameTrack]]) -> _Postings:
-    keys, ids, times, views = [], [], [], []
-    for number, track in tracks:
-        rows = np.nonzero(_informative(track))[0]
-        hashes = _view_values(track)
-        for v, values in enumerate(hashes):
-            if any(np.array_equal(values, other) for other in hashes[:v]):
-                continue  # a track stored before this view stands in with another: it would only repeat its hits
-            k = _band_keys(values[rows])
-            keys.append(k.reshape(-1))
-            times.append(np.repeat(track.times[rows], _BANDS).astype(np.float32))
-            ids.append(np.full(k.size, number, np.int32))
-            views.append(np.full(k.size, v, np.int8))
-    if not keys:
-        return _Postings(np.zeros(0, np.uint32), np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int8))
-    all_keys = np.concatenate(keys)
-    order = np.argsort(all_keys, kind="stable")
-    return _Postings(all_keys[order], np.concatenate(ids)[order], np.concatenate(times)[order],
-                     np.concatenate(views)[order])
-
-
-def _merged(old: dict[str, np.ndarray], new: _Postings, dead: np.ndarray | None) -> _Postings:
-    """The merged arrays `old` (by field; emptied as they are used) without the videos flagged in `dead`, and `new`,
-    as one sorted array. New videos have the highest numbers, so their postings go after the old ones of an equal key,
-    where one stable sort of all tracks by number puts them. Field by field, each old field dropped once its new one is
-    made: at 100,000 videos the arrays hold 5 GB, and holding the old and the new at once peaked at 13 GB."""
-    alive = ~dead[old["ids"]] if dead is not None and len(old["ids"]) else None
-    at = None
-    fields = {}
-    for name in _FIELDS:
-        values = old.pop(name)
-        values = values[alive] if alive is not None else values
-        if at is None:  # the keys come first
-            at = np.searchsorted(values, new.keys, "right")
-        fields[name] = np.insert(values, at, getattr(new, name))
-        del values
-    return _Postings(**fields)
-
-
-def _lookup(post: _Postings, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    lo = np.searchsorted(post.keys, keys, "left")
-    hi = np.searchsorted(post.keys, keys, "right")
-    counts = hi - lo
-    rows = np.repeat(np.arange(len(keys)), counts)
-    at = np.repeat(lo, counts) + np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
-    return rows, post.ids[at], post.times[at], post.views[at]
-
-
 @dataclass(frozen=True)
 class _Cell:
     piece: int
@@ -250,16 +64,16 @@ class _Cell:
 
 def _candidates(index: PictureIndex, track: FrameTrack, skip: int | None) -> list[_Cell]:
     """The best-voted (piece, mirrored, view, coarse offset) cells, a few distinct offsets per piece."""
-    rows = np.nonzero(_informative(track))[0]
+    rows = np.nonzero(informative(track))[0]
     votes: dict[tuple[int, int, int, int], int] = {}
     for mirrored, upper in ((0, False), (1, False), (0, True), (1, True)):
         values = _query_values(track, bool(mirrored), upper)
-        q, piece, t_source, view = index.lookup(_band_keys(values[rows]).reshape(-1))
+        q, piece, t_source, view = index.lookup(band_keys(values[rows]).reshape(-1))
         mine = (piece != (-1 if skip is None else skip)) & (np.isin(view, _UPPER_VIEWS) == upper)
-        offset = np.round((track.times[rows[q // _BANDS]] - t_source) / _COARSE_S).astype(np.int64)
+        offset = np.round((track.times[rows[q // BANDS]] - t_source) / _COARSE_S).astype(np.int64)
         if not mine.any():
             continue
-        for (p, v, o), n in _voted_cells(q[mine] // _BANDS, piece[mine], view[mine], offset[mine]):
+        for (p, v, o), n in _voted_cells(q[mine] // BANDS, piece[mine], view[mine], offset[mine]):
             votes[(p, mirrored, v, o)] = n
     chosen: dict[int, list[tuple[int, int, int]]] = {}
     for (p, m, v, o), _n in sorted(votes.items(), key=lambda kv: -kv[1]):
@@ -279,7 +93,7 @@ def _voted_cells(frame: np.ndarray, piece: np.ndarray, view: np.ndarray,
     coded as one int64 each, (piece, view, offset, frame) in that order of significance, so one sort of the codes
     finds both the distinct votes and, in order, the cells."""
     low = int(offset.min())
-    spans = (len(_VIEWS), int(offset.max()) - low + 1, int(frame.max()) + 1)
+    spans = (len(VIEWS), int(offset.max()) - low + 1, int(frame.max()) + 1)
     assert (int(piece.max()) + 1) * spans[0] * spans[1] * spans[2] < 2**63, "cells beyond int64"
     code = ((piece.astype(np.int64) * spans[0] + view) * spans[1] + (offset - low)) * spans[2] + frame
     cell = np.unique(code) // spans[2]  # sorted, so each cell's distinct frames lie together
@@ -299,13 +113,8 @@ def _query_values(track: FrameTrack, mirrored: bool, upper: bool) -> np.ndarray:
     return track.mirrored if mirrored else track.plain
 
 
-def _view_values(track: FrameTrack) -> tuple[np.ndarray, ...]:
-    """A source's hashes in each of _VIEWS, in that order."""
-    return track.plain, track.centre, track.upper, track.centre_upper
-
-
 def _source_values(track: FrameTrack, view: int) -> np.ndarray:
-    return _view_values(track)[view]
+    return view_values(track)[view]
 
 
 def _aligned_distance(query: np.ndarray, t_query: np.ndarray, source: FrameTrack, usable: np.ndarray,
@@ -373,14 +182,14 @@ def match(index: PictureIndex, key: str, track: FrameTrack) -> list[Reuse]:
     source = the indexed video, user = the query. Query time that shows a platform asset (index.assets) is masked
     and gives no edge to anyone; an asset query gives none.
     """
-    if key in index.assets or not _informative(track).any():
+    if key in index.assets or not informative(track).any():
         return []
-    rows = np.nonzero(_informative(track))[0]
+    rows = np.nonzero(informative(track))[0]
     t_query = track.times[rows]
     found: list[tuple[str, _Cell, Span, float, float]] = []  # source, cell, query span, offset, mean distance
     for cell in _candidates(index, track, index.number(key)):
         source = index.track(cell.piece)
-        usable = np.nonzero(_informative(source))[0]
+        usable = np.nonzero(informative(source))[0]
         q_values = _query_values(track, cell.mirrored, cell.view in _UPPER_VIEWS)[rows]
         values = _source_values(source, cell.view)
         offset, dist = _refine(q_values, t_query, source, usable, values, cell.offset)

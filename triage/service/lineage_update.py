@@ -37,6 +37,7 @@ from triage.lineage import landmarks, pictures, sound, words
 from triage.lineage.frame_track import FrameTrack, frame_track, track_from_frames
 from triage.lineage.heard import HeardIndex
 from triage.lineage.landmarks import Peaks, find_peaks
+from triage.lineage.picture_index import PictureIndex
 from triage.lineage.sound_index import SoundIndex
 from triage.lineage.types import Reuse, ReuseKind
 from triage.media.encode import read_wav
@@ -70,7 +71,7 @@ class Archive:
     sound: SoundIndex = field(default_factory=SoundIndex)
     heard: HeardIndex = field(default_factory=HeardIndex)  # spoken and printed words, for later texts
     words: words.WordIndex = field(default_factory=words.WordIndex)  # written texts, the sources of words matches
-    pictures: pictures.PictureIndex = field(default_factory=pictures.PictureIndex)
+    pictures: PictureIndex = field(default_factory=PictureIndex)
     known: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
     # The sound index's main part when it was last saved or loaded: once a merge makes a new one, it is saved again,

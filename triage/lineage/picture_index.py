@@ -1,0 +1,206 @@
+"""The pictures matcher's inverted index: every indexed video's frame hashes by 16-bit band (pictures.py matches).
+
+Four 16-bit bands per hash, for each of a source's views, sorted by band key. Like sound_index.SoundIndex, adds go to
+a pending part merged into the sorted arrays when it grows, and removals are tombstones until then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from triage.lineage.frame_track import FrameTrack
+
+BANDS = 4
+_BAND_BITS = 64 // BANDS
+# Views of the source in the index: its whole picture, its centre (what a zoomed or cropped copy shows), its upper
+# part (what a copy with a caption burned in at the bottom still shows unchanged) and its centre's upper part (what a
+# cropped copy with a caption still shows). A query's whole picture is looked up in the first two, its upper part in
+# the last two.
+VIEWS = ("whole", "centre", "upper", "centre upper")
+
+
+def informative(track: FrameTrack) -> np.ndarray:
+    """Frames that can be evidence: not blank, and not a flat picture's hash (nearly all bits on one side)."""
+    ones = np.bitwise_count(track.plain)
+    return ~track.blank & (ones >= 2) & (ones <= 62)
+
+
+def band_keys(values: np.ndarray) -> np.ndarray:
+    """(n, BANDS) uint32 keys: band number in the high bits, the band's bits below."""
+    v = values.astype(np.uint64)
+    keys = [((v >> np.uint64(b * _BAND_BITS)) & np.uint64((1 << _BAND_BITS) - 1)).astype(np.uint32)
+            | np.uint32(b << _BAND_BITS) for b in range(BANDS)]
+    return np.stack(keys, axis=1)
+
+
+@dataclass(frozen=True)
+class _Postings:
+    keys: np.ndarray  # sorted uint32
+    ids: np.ndarray  # int32 piece number
+    times: np.ndarray  # float32 time of the frame in its piece
+    views: np.ndarray  # int8 index into VIEWS
+
+
+_FIELDS = ("keys", "ids", "times", "views")  # keys first: a merge places the others where the keys go
+# Pending videos are merged once their frames pass a _PENDING_SHARE-th of the merged ones (or _PENDING_FLOOR).
+_PENDING_SHARE = 40
+_PENDING_FLOOR = 20_000
+# ...and always past this many frames (32 million postings): sorting them when merged peaks at about 1.5 GB.
+_PENDING_MAX = 2_000_000
+
+
+class PictureIndex:
+    """Frame tracks of many videos by hash band. Like sound_index.SoundIndex: pending adds, tombstoned removals.
+    Pending videos are merged into the sorted arrays once their frames are a fortieth of the merged ones (a lookup
+    sorts the pending part again after each add, so it stays small), or, while adds are deferred (a process catching
+    up with the archive), a quarter of them: a merge moves every posting, and 100,000 videos hold hundreds of
+    millions."""
+
+    def __init__(self, assets: Iterable[str] = ()) -> None:
+        self.assets: set[str] = set(assets)
+        self._keys: list[str | None] = []
+        self._ids: dict[str, int] = {}
+        self._tracks: dict[int, FrameTrack] = {}
+        self._main = _postings([])
+        self._main_frames = 0
+        self._pending: list[int] = []
+        self._pending_frames = 0
+        self._pending_postings: _Postings | None = None
+        self._dead = np.zeros(0, dtype=bool)
+        self._dead_merged = False  # whether a removed video's postings are still in the merged arrays
+        self._share = _PENDING_SHARE
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ids
+
+    def add(self, key: str, track: FrameTrack) -> None:
+        """Index a video's frame track under `key` (replacing what it had)."""
+        if key in self._ids:
+            self.remove(key)
+        number = len(self._keys)
+        self._keys.append(key)
+        self._ids[key] = number
+        self._tracks[number] = track
+        if number >= len(self._dead):
+            self._dead = np.concatenate([self._dead, np.zeros(max(1024, len(self._dead)), dtype=bool)])
+        self._pending.append(number)
+        self._pending_frames += len(track.times)
+        self._pending_postings = None
+        if self._pending_frames > max(_PENDING_FLOOR, min(self._main_frames // self._share, _PENDING_MAX)):
+            self.compact()
+
+    def remove(self, key: str) -> None:
+        """Forget a video (no error when absent)."""
+        number = self._ids.pop(key, None)
+        if number is None:
+            return
+        self._keys[number] = None
+        track = self._tracks.pop(number)
+        self._dead[number] = True
+        if number in self._pending:
+            self._pending.remove(number)
+            self._pending_frames -= len(track.times)
+            self._pending_postings = None
+        else:
+            self._main_frames -= len(track.times)
+            self._dead_merged = True
+
+    def compact(self) -> None:
+        """Merge the pending videos and drop the removed ones from the sorted arrays: the arrays that sorting every
+        live track by number again would give, without deriving the merged tracks' postings again."""
+        new, old = self._pending_part(), {name: getattr(self._main, name) for name in _FIELDS}
+        self._main = self._pending_postings = _postings([])  # the merge alone holds the old arrays: it frees each
+        self._main = _merged(old, new, self._dead if self._dead_merged else None)
+        self._main_frames += self._pending_frames
+        self._pending, self._pending_frames, self._pending_postings, self._dead_merged = [], 0, None, False
+
+    @contextmanager
+    def adds_deferred(self) -> Iterator[None]:
+        """Within, pending videos are merged when they are a quarter of the merged ones, not a fortieth (see the
+        class)."""
+        self._share = 4
+        try:
+            yield
+        finally:
+            self._share = _PENDING_SHARE
+
+    def _pending_part(self) -> _Postings:
+        if self._pending_postings is None:
+            self._pending_postings = _postings([(i, self._tracks[i]) for i in self._pending])
+        return self._pending_postings
+
+    def number(self, key: str) -> int | None:
+        return self._ids.get(key)
+
+    def key(self, number: int) -> str | None:
+        return self._keys[number]
+
+    def track(self, number: int) -> FrameTrack:
+        return self._tracks[number]
+
+    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every posting of every band key: (index into keys, piece number, frame time, view)."""
+        found = [_lookup(p, keys) for p in (self._main, self._pending_part())]
+        parts = [np.concatenate([f[k] for f in found]) for k in range(4)]
+        alive = ~self._dead[parts[1]]
+        return parts[0][alive], parts[1][alive], parts[2][alive], parts[3][alive]
+
+
+def _postings(tracks: list[tuple[int, FrameTrack]]) -> _Postings:
+    keys, ids, times, views = [], [], [], []
+    for number, track in tracks:
+        rows = np.nonzero(informative(track))[0]
+        hashes = view_values(track)
+        for v, values in enumerate(hashes):
+            if any(np.array_equal(values, other) for other in hashes[:v]):
+                continue  # a track stored before this view stands in with another: it would only repeat its hits
+            k = band_keys(values[rows])
+            keys.append(k.reshape(-1))
+            times.append(np.repeat(track.times[rows], BANDS).astype(np.float32))
+            ids.append(np.full(k.size, number, np.int32))
+            views.append(np.full(k.size, v, np.int8))
+    if not keys:
+        return _Postings(np.zeros(0, np.uint32), np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int8))
+    all_keys = np.concatenate(keys)
+    order = np.argsort(all_keys, kind="stable")
+    return _Postings(all_keys[order], np.concatenate(ids)[order], np.concatenate(times)[order],
+                     np.concatenate(views)[order])
+
+
+def _merged(old: dict[str, np.ndarray], new: _Postings, dead: np.ndarray | None) -> _Postings:
+    """The merged arrays `old` (by field; emptied as they are used) without the videos flagged in `dead`, and `new`,
+    as one sorted array. New videos have the highest numbers, so their postings go after the old ones of an equal key,
+    where one stable sort of all tracks by number puts them. Field by field, each old field dropped once its new one is
+    made: at 100,000 videos the arrays hold 5 GB, and holding the old and the new at once peaked at 13 GB."""
+    alive = ~dead[old["ids"]] if dead is not None and len(old["ids"]) else None
+    at = None
+    fields = {}
+    for name in _FIELDS:
+        values = old.pop(name)
+        values = values[alive] if alive is not None else values
+        if at is None:  # the keys come first
+            at = np.searchsorted(values, new.keys, "right")
+        fields[name] = np.insert(values, at, getattr(new, name))
+        del values
+    return _Postings(**fields)
+
+
+def _lookup(post: _Postings, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    lo = np.searchsorted(post.keys, keys, "left")
+    hi = np.searchsorted(post.keys, keys, "right")
+    counts = hi - lo
+    rows = np.repeat(np.arange(len(keys)), counts)
+    at = np.repeat(lo, counts) + np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+    return rows, post.ids[at], post.times[at], post.views[at]
+
+
+def view_values(track: FrameTrack) -> tuple[np.ndarray, ...]:
+    """A source's hashes in each of VIEWS, in that order."""
+    return track.plain, track.centre, track.upper, track.centre_upper
