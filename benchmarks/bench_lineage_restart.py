@@ -85,7 +85,7 @@ def populate(data_dir: Path, pieces: int) -> str:
     from triage import runtime
     from triage.config import Settings
     from triage.lineage.landmarks import Peaks, find_peaks
-    from triage.service.lineage_update import MADE_BY, PEAKS, PEAKS_FILE
+    from triage.service.lineage_prints import MADE_BY, PEAKS, PEAKS_FILE
     from triage.store.schema import Artifact, Content
 
     settings = Settings(data_dir=data_dir / "data", whisper_model="fake", text_model="fake", clip_model="fake",

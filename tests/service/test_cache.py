@@ -21,7 +21,7 @@ from triage.domain import Embedding, Status
 from triage.encoders.base import Encoders
 from triage.encoders.fake import FakeTextEncoder
 from triage.service import cache as cache_module
-from triage.service import lineage_update
+from triage.service import lineage_prints
 from triage.service.cache import PoolCache, View, pool_signature
 from triage.service.clusters import clusters
 from triage.service.decisions import record
@@ -391,7 +391,7 @@ def test_lineage_fingerprints_leave_every_pool_as_it_was(store: Store, models: E
 
 def test_the_lineage_kinds_are_the_ones_lineage_writes(store: Store) -> None:
     """The kinds left out of the signature are exactly lineage's, and the migrated index holds the schema's text."""
-    assert set(LINEAGE_KINDS) == {lineage_update.PEAKS, lineage_update.FRAMES}
+    assert set(LINEAGE_KINDS) == {lineage_prints.PEAKS, lineage_prints.FRAMES}
     with store.db.engine.connect() as connection:
         made = connection.exec_driver_sql(
             "SELECT sql FROM sqlite_master WHERE name = 'ix_artifacts_pool_newest'").scalar_one()

@@ -176,7 +176,7 @@ def test_fingerprints_made_by_an_older_recipe_are_made_again(settings: Settings)
     from sqlalchemy import select
 
     from tests.conftest import MEDIA
-    from triage.service.lineage_update import FRAMES, MADE_BY, PEAKS, prints_of
+    from triage.service.lineage_prints import FRAMES, MADE_BY, PEAKS, prints_of
     from triage.store.schema import Artifact
 
     store = runtime.open_store(settings)

@@ -21,8 +21,8 @@ from triage.lineage import words
 from triage.lineage.types import Reuse, ReuseKind
 from triage.service.erase import erase
 from triage.service.lineage import lineage, mark_asset
+from triage.service.lineage_prints import Prints
 from triage.service.lineage_update import (
-    Prints,
     _archive,
     match_share,
     rebuild_lineage,

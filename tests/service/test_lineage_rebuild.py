@@ -17,7 +17,8 @@ from triage.lineage.landmarks import find_peaks
 from triage.lineage.sound_index import SoundIndex
 from triage.lineage.types import Reuse, ReuseKind
 from triage.service import lineage_update
-from triage.service.lineage_update import Archive, Prints, _add, as_rebuilt, match, match_share
+from triage.service.lineage_prints import Prints
+from triage.service.lineage_update import Archive, _add, as_rebuilt, match, match_share
 
 
 def _text(sha: str, text: str) -> Prints:

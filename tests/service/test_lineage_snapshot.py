@@ -16,8 +16,9 @@ from triage.config import Settings
 from triage.lineage import sound_index
 from triage.lineage.landmarks import find_peaks
 from triage.lineage.types import Reuse
-from triage.service import lineage_update
-from triage.service.lineage_update import PEAKS, forget_archive, prints_of, rebuild_lineage, update_lineage
+from triage.service import lineage_prints, lineage_update
+from triage.service.lineage_prints import PEAKS, prints_of
+from triage.service.lineage_update import forget_archive, rebuild_lineage, update_lineage
 from triage.store.schema import Artifact, Content
 from triage.store.store import Store
 
@@ -49,7 +50,7 @@ def _stored_tune(store: Store, name: str, sound: np.ndarray) -> str:
     sha = hashlib.sha256(name.encode()).hexdigest()
     with store.db.session() as session:
         session.add(Content(sha256=sha, size=1, media_type="audio", probe={"duration": 20.0}, status="ready"))
-    lineage_update._save(store, [(sha, PEAKS, find_peaks(sound).to_bytes())])
+    lineage_prints._save(store, [(sha, PEAKS, find_peaks(sound).to_bytes())])
     return sha
 
 
