@@ -200,6 +200,7 @@ class Prepared:
     analysis: Analysis
     decoded: Decoded
     stored_transcript: Transcript | None = None
+    transcript: Transcript | None = None  # Whisper's, when it ran before the rest of the batch (transcribe_ahead)
 
     @property
     def seconds(self) -> float:
@@ -243,10 +244,30 @@ def prepare(path: Path, *, limits: MediaLimits, max_frames: int, thumb_side: int
     return Prepared(result, decoded, stored_transcript)
 
 
+def _wants_whisper(prepared: Prepared) -> bool:
+    return "transcripts" in prepared.analysis.stages and prepared.seconds > 0 and prepared.transcript is None
+
+
+def transcribe_ahead(prepared: Prepared, encoders: Encoders) -> Prepared:
+    """The file with its transcript, when the speech model decodes clips one at a time anyway (Whisper on a
+    CPU): then a batch's first clip need not wait for the rest of the batch to be decoded, and the transcript is
+    the one the batch would get. Unchanged where the model decodes clips together (a GPU): `finish` does it."""
+    model = encoders.transcriber
+    audio = prepared.decoded.audio
+    if (model is None or audio is None or not _wants_whisper(prepared)
+            or (isinstance(model, BatchTranscriber) and model.batch_size > 1)):
+        return prepared
+    started = time.perf_counter()
+    transcript = model.transcribe(audio, vad=encoders.vad)
+    timings = {**prepared.analysis.timings, "transcribe": time.perf_counter() - started}
+    return replace(prepared, transcript=transcript, analysis=replace(prepared.analysis, timings=timings))
+
+
 def _transcripts(batch: list[Prepared], encoders: Encoders) -> list[Transcript | None]:
-    """Each file's transcript: Whisper's, for those of the batch that have sound, in one call; else the stored one."""
-    wanted = [i for i, p in enumerate(batch) if "transcripts" in p.analysis.stages and p.seconds > 0]
-    out = [None if "transcripts" in p.analysis.stages else p.stored_transcript for p in batch]
+    """Each file's transcript: Whisper's, for those of the batch that have sound, in one call (but for those
+    transcribed ahead); else the stored one."""
+    wanted = [i for i, p in enumerate(batch) if _wants_whisper(p)]
+    out = [p.transcript if "transcripts" in p.analysis.stages else p.stored_transcript for p in batch]
     if wanted:
         if encoders.transcriber is None:
             raise ConfigError("no speech model loaded; transcription needs one")
@@ -275,8 +296,10 @@ def finish(batch: list[Prepared], encoders: Encoders) -> list[Analysis]:
             embeddings[i] = vectors
     out = []
     for p, transcript, vectors in zip(batch, transcripts, embeddings, strict=True):
-        result = replace(p.analysis, transcript=transcript, embeddings=list(vectors),
-                         timings={**p.analysis.timings, **{k: v / len(batch) for k, v in clock.seconds.items()}})
+        timings = dict(p.analysis.timings)
+        for name, seconds in clock.seconds.items():
+            timings[name] = timings.get(name, 0.0) + seconds / len(batch)
+        result = replace(p.analysis, transcript=transcript, embeddings=list(vectors), timings=timings)
         own = Stopwatch()
         with own("embed_frames"):
             if "visual" in result.stages and encoders.clip is not None:

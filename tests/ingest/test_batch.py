@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -92,18 +94,21 @@ def test_a_bad_file_in_a_batch_is_rejected_alone_with_its_reason(tmp_path: Path,
 
 
 class _Poisoned(FakeTranscriber):
-    """Fails on clips of one length, and counts the clips of each call."""
+    """Fails on clips of one length, and counts the clips of each call; decodes `batch_size` clips together."""
 
-    def __init__(self, poison: int) -> None:
+    def __init__(self, poison: int, batch_size: int) -> None:
         super().__init__()
-        self.poison = poison
+        self.poison, self.batch_size = poison, batch_size
         self.calls: list[int] = []
+
+    def transcribe(self, audio: np.ndarray, *, vad: bool | None = None) -> Transcript:
+        return self.transcribe_many([audio], vad=vad)[0]
 
     def transcribe_many(self, audios: Sequence[np.ndarray], *, vad: bool | None = None) -> list[Transcript]:
         self.calls.append(len(audios))
         if any(a.size == self.poison for a in audios):
             raise ProcessingFailed("this clip breaks the model")
-        return super().transcribe_many(audios, vad=vad)
+        return [super(_Poisoned, self).transcribe(audio, vad=vad) for audio in audios]
 
 
 def _samples(path: Path) -> int:
@@ -113,15 +118,19 @@ def _samples(path: Path) -> int:
     return int(audio.size)
 
 
-def test_a_file_the_models_fail_on_fails_alone_and_the_rest_of_its_batch_goes_on(settings: Settings) -> None:
+@pytest.mark.parametrize("whisper_batch", [8, 1])
+def test_a_file_the_models_fail_on_fails_alone_and_the_rest_of_its_batch_goes_on(
+        settings: Settings, whisper_batch: int) -> None:
     files = [MEDIA / "good" / name for name in ("speech.mp3", "speech.mov", "cover_art.mp3", "story.txt")]
-    poisoned = _Poisoned(_samples(files[2]))
+    poisoned = _Poisoned(_samples(files[2]), whisper_batch)
     results = _run(_store(settings, "data"), list(from_paths(files)),
                    BatchEngine(runtime.analyser(settings, _models(settings, poisoned)), batch_size=8))
     assert [r.status for r in results] == ["ready", "ready", "failed", "ready"]
     assert "this clip breaks the model" in (results[2].error or "")
-    assert poisoned.calls[0] == 3  # the three files with sound in one call, then each of them alone
-    assert sorted(poisoned.calls[1:]) == [1, 1, 1]
+    if whisper_batch > 1:  # the three files with sound in one call, then each of them alone
+        assert poisoned.calls[0] == 3 and sorted(poisoned.calls[1:]) == [1, 1, 1]
+    else:  # each file transcribed as soon as it is prepared, once
+        assert poisoned.calls == [1, 1, 1]
 
 
 def test_a_missing_model_stops_the_batch_at_the_first_file_and_loads_once(settings: Settings) -> None:
@@ -154,15 +163,23 @@ class _Stages:
     def __init__(self, seconds: dict[str, float], prepare_s: float = 0.0) -> None:
         self.seconds, self.prepare_s = seconds, prepare_s
         self.batches: list[list[str]] = []
+        self.aheads: list[str] = []
+        self.niceness: set[int] = set()
         self.outstanding = self.most_outstanding = 0
         self._lock = threading.Lock()
 
     def prepare(self, request: Request) -> _Piece:
         time.sleep(self.prepare_s)
+        if sys.platform.startswith("linux"):
+            self.niceness.add(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
         with self._lock:
             self.outstanding += 1
             self.most_outstanding = max(self.most_outstanding, self.outstanding)
         return _Piece(request.sha256, self.seconds.get(request.sha256, 5.0))
+
+    def ahead(self, piece: _Piece) -> _Piece:
+        self.aheads.append(piece.name)
+        return piece
 
     def finish(self, batch: list[_Piece]) -> list[str]:
         with self._lock:
@@ -210,3 +227,65 @@ def test_closing_while_the_thread_waits_for_room_does_not_hang() -> None:
     started = time.monotonic()
     engine.close()
     assert time.monotonic() - started < 2 and engine.in_flight() == 0
+
+
+class _FirstBeforeTheRest(_Stages):
+    """Prepares every file but the first only once the models have started on the first."""
+
+    def __init__(self) -> None:
+        super().__init__({})
+        self.started = threading.Event()
+
+    def prepare(self, request: Request) -> _Piece:
+        if request.sha256 != "f0" and not self.started.wait(timeout=5):
+            raise RuntimeError("the models waited for the whole batch")
+        return super().prepare(request)
+
+    def ahead(self, piece: _Piece) -> _Piece:
+        self.started.set()
+        return super().ahead(piece)
+
+
+def test_the_models_start_on_a_file_before_the_rest_of_its_batch_is_prepared() -> None:
+    stages = _FirstBeforeTheRest()
+    done = _drain(BatchEngine(stages, batch_size=4), [f"f{i}" for i in range(6)])  # type: ignore[arg-type]
+    assert done == [f"f{i}" for i in range(6)]
+    assert stages.aheads == done and stages.batches == [["f0", "f1", "f2", "f3"], ["f4", "f5"]]
+    if sys.platform.startswith("linux"):  # preparing yields the cores to the models
+        assert stages.niceness == {min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)}
+
+
+def test_a_file_the_models_fail_on_ahead_of_its_batch_fails_alone() -> None:
+    class Failing(_Stages):
+        def ahead(self, piece: _Piece) -> _Piece:
+            if piece.name == "f1":
+                raise ProcessingFailed("this clip breaks the model")
+            return super().ahead(piece)
+
+    stages = Failing({})
+    engine = BatchEngine(stages, batch_size=4)  # type: ignore[arg-type]
+    for i in range(4):
+        engine.submit(Request(f"f{i}", Path(f"f{i}")))
+    outcomes = [engine.next_done() for _ in range(4)]
+    engine.close()
+    assert [(o.sha256, o.error is not None) for o in outcomes] == \
+        [("f1", True), ("f0", False), ("f2", False), ("f3", False)]
+    assert stages.batches == [["f0", "f2", "f3"]]
+
+
+def test_a_transcript_made_ahead_is_the_one_the_batch_would_make(settings: Settings) -> None:
+    analyser = runtime.analyser(settings, _models(settings))
+    prepared = analyser.prepare(Request("", MEDIA / "good" / "speech.mp3"))
+    ahead = analyser.ahead(prepared)
+    assert ahead.transcript is not None and ahead.transcript.text
+    together, alone = analyser.finish([ahead]), analyser.finish([prepared])
+    assert together[0].transcript == alone[0].transcript
+    assert [e.vector.tobytes() for e in together[0].embeddings] == [e.vector.tobytes() for e in alone[0].embeddings]
+    assert together[0].fingerprints == alone[0].fingerprints
+
+
+def test_a_model_that_decodes_clips_together_waits_for_the_batch(settings: Settings) -> None:
+    models = _models(settings, _Poisoned(poison=-1, batch_size=8))
+    analyser = runtime.analyser(settings, models)
+    prepared = analyser.prepare(Request("", MEDIA / "good" / "speech.mp3"))
+    assert analyser.ahead(prepared) is prepared

@@ -27,6 +27,8 @@ class Transcriber(Protocol):
 class BatchTranscriber(Transcriber, Protocol):
     """A Transcriber that can take several clips at once (the pipeline falls back to one call per clip)."""
 
+    batch_size: int  # clips decoded together; 1 decodes them one at a time whatever a call is given
+
     def transcribe_many(self, audios: Sequence[np.ndarray], *, vad: bool = True) -> list[Transcript]:
         """Transcribe each clip; the same transcripts as one `transcribe` call per clip, in order."""
         ...

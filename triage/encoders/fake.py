@@ -65,6 +65,7 @@ class FakeTranscriber:
     """Energy-based fake: each loud second becomes one pseudo-word derived from the samples."""
 
     device = "cpu"
+    batch_size = 1  # one clip at a time, as Whisper on a CPU
 
     def __init__(self, threshold: float = 0.01, vad: bool = True) -> None:
         self.name = "fake-transcriber"

@@ -76,6 +76,10 @@ class Analyser:
                                 thumb_side=self.thumb_side, stages=request.stages,
                                 stored_transcript=request.stored_transcript, keep_frames=keep_frames, ocr=self.ocr)
 
+    def ahead(self, prepared: Prepared) -> Prepared:
+        """What the models can do for one prepared file before the rest of its batch is ready."""
+        return pipeline.transcribe_ahead(prepared, self.models())
+
     def finish(self, batch: list[Prepared]) -> list[Analysis]:
         """The model stages over prepared files, all at once."""
         return pipeline.finish(batch, self.models())
