@@ -98,7 +98,7 @@ def main() -> None:
         index.add("planted", planted(query, rng))
     index.compact()
     built = time.perf_counter() - t0
-    print(f"index: {args.pieces:,} videos, {len(index._main.keys) / 1e6:.1f} M band postings, built ({args.build}) in "
+    print(f"index: {args.pieces:,} videos, {len(index._main.ids) / 1e6:.1f} M band postings, built ({args.build}) in "
           f"{built:.1f} s; RSS {current_rss_mb():.0f} MB (+{current_rss_mb() - before:.0f}), peak anonymous memory "
           f"{anon.peak:.0f} MB", flush=True)
 

@@ -19,6 +19,7 @@ from PIL import Image
 from tests.lineage.helpers import assert_near
 from triage.domain import MediaLimits
 from triage.fingerprints.frames import MATCH_STRICT
+from triage.lineage import picture_index
 from triage.lineage.frame_track import FrameTrack, frame_hashes, frame_track, phash
 from triage.lineage.picture_index import PictureIndex, _postings
 from triage.lineage.pictures import _voted_cells, enough_evidence, match
@@ -289,11 +290,11 @@ def test_merged_postings_are_those_of_all_live_tracks_sorted_again(deferred: boo
             if n % 13 == 6:  # added again under the same key: a new number
                 again = f"v{int(rng.integers(0, n + 1))}"
                 index.add(again, live.setdefault(again, _random_track(rng, 300)))
-    keys = np.concatenate([index._main.keys[::97], rng.integers(0, 2**32, 50, dtype=np.uint64).astype(np.uint32)])
+    keys = np.concatenate([index._main.keys()[::97], rng.integers(0, 2**32, 50, dtype=np.uint64).astype(np.uint32)])
     before = index.lookup(keys)
     index.compact()
     expected = _postings(sorted((index.number(k), t) for k, t in live.items()))
-    for field in ("keys", "ids", "times", "views"):
+    for field in ("starts", "ids", "times", "views"):
         assert np.array_equal(getattr(index._main, field), getattr(expected, field)), field
     after = index.lookup(keys)
     order_a, order_b = np.lexsort(before), np.lexsort(after)  # the same hits, whatever the layout
@@ -310,3 +311,15 @@ def test_voted_cells_are_those_of_counting_each_frames_distinct_votes() -> None:
         cells, counts = np.unique(np.unique(triples, axis=0)[:, 1:], axis=0, return_counts=True)
         expected = [(tuple(c), n) for c, n in zip(cells.tolist(), counts.tolist(), strict=True) if n >= 2]
         assert _voted_cells(frame, piece, view, offset) == expected
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 24])
+def test_alive_before_counts_as_one_running_count_does(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(picture_index, "_CHUNK", chunk)
+    rng = np.random.default_rng(chunk)
+    for size in (0, 1, 50, 1000):
+        alive = rng.random(size) < 0.7
+        starts = np.sort(rng.integers(0, size + 1, 40)).astype(np.int64)
+        starts[0], starts[-1] = 0, size
+        running = np.concatenate([[0], np.cumsum(alive)])
+        assert np.array_equal(picture_index._alive_before(starts, alive), running[starts])

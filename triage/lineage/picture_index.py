@@ -37,15 +37,28 @@ def band_keys(values: np.ndarray) -> np.ndarray:
     return np.stack(keys, axis=1)
 
 
+# Every band key there is: the band number in the high bits, its 16 bits below.
+KEYS = BANDS << _BAND_BITS
+
+
 @dataclass(frozen=True)
 class _Postings:
-    keys: np.ndarray  # sorted uint32
+    """Postings grouped by band key: key k's are rows starts[k]:starts[k + 1] of the other arrays, in the order of
+    the videos' numbers. An offset per key (2 MB) rather than a key per posting: 4 bytes less for each of the
+    hundreds of millions that 100,000 videos hold."""
+
+    starts: np.ndarray  # int64, KEYS + 1
     ids: np.ndarray  # int32 piece number
     times: np.ndarray  # float32 time of the frame in its piece
     views: np.ndarray  # int8 index into VIEWS
 
+    def keys(self) -> np.ndarray:
+        """Each posting's band key."""
+        return np.repeat(np.arange(KEYS, dtype=np.uint32), np.diff(self.starts))
 
-_FIELDS = ("keys", "ids", "times", "views")  # keys first: a merge places the others where the keys go
+
+_FIELDS = ("ids", "times", "views")
+_CHUNK = 1 << 24  # postings counted at a time when a merge drops removed videos
 # Pending videos are merged once their frames pass a _PENDING_SHARE-th of the merged ones (or _PENDING_FLOOR).
 _PENDING_SHARE = 40
 _PENDING_FLOOR = 20_000
@@ -115,7 +128,7 @@ class PictureIndex:
     def compact(self) -> None:
         """Merge the pending videos and drop the removed ones from the sorted arrays: the arrays that sorting every
         live track by number again would give, without deriving the merged tracks' postings again."""
-        new, old = self._pending_part(), {name: getattr(self._main, name) for name in _FIELDS}
+        new, old = self._pending_part(), {name: getattr(self._main, name) for name in ("starts", *_FIELDS)}
         self._main = self._pending_postings = _postings([])  # the merge alone holds the old arrays: it frees each
         self._main = _merged(old, new, self._dead if self._dead_merged else None)
         self._main_frames += self._pending_frames
@@ -167,11 +180,12 @@ def _postings(tracks: list[tuple[int, FrameTrack]]) -> _Postings:
             ids.append(np.full(k.size, number, np.int32))
             views.append(np.full(k.size, v, np.int8))
     if not keys:
-        return _Postings(np.zeros(0, np.uint32), np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int8))
+        return _Postings(np.zeros(KEYS + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32),
+                         np.zeros(0, np.int8))
     all_keys = np.concatenate(keys)
     order = np.argsort(all_keys, kind="stable")
-    return _Postings(all_keys[order], np.concatenate(ids)[order], np.concatenate(times)[order],
-                     np.concatenate(views)[order])
+    starts = np.concatenate([[0], np.cumsum(np.bincount(all_keys, minlength=KEYS))]).astype(np.int64)
+    return _Postings(starts, np.concatenate(ids)[order], np.concatenate(times)[order], np.concatenate(views)[order])
 
 
 def _merged(old: dict[str, np.ndarray], new: _Postings, dead: np.ndarray | None) -> _Postings:
@@ -180,21 +194,39 @@ def _merged(old: dict[str, np.ndarray], new: _Postings, dead: np.ndarray | None)
     where one stable sort of all tracks by number puts them. Field by field, each old field dropped once its new one is
     made: at 100,000 videos the arrays hold 5 GB, and holding the old and the new at once peaked at 13 GB."""
     alive = ~dead[old["ids"]] if dead is not None and len(old["ids"]) else None
-    at = None
+    starts = old.pop("starts")
+    if alive is not None:
+        starts = _alive_before(starts, alive)
+    at = np.repeat(starts[1:], np.diff(new.starts))  # each new posting after the old ones of its key
     fields = {}
     for name in _FIELDS:
         values = old.pop(name)
         values = values[alive] if alive is not None else values
-        if at is None:  # the keys come first
-            at = np.searchsorted(values, new.keys, "right")
         fields[name] = np.insert(values, at, getattr(new, name))
         del values
-    return _Postings(**fields)
+    return _Postings(starts + new.starts, **fields)
+
+
+def _alive_before(starts: np.ndarray, alive: np.ndarray) -> np.ndarray:
+    """For each (sorted) position in `starts`, how many of `alive` before it are set: counted a chunk at a time,
+    since one running count of hundreds of millions of postings would hold gigabytes."""
+    out = np.empty_like(starts)
+    lo, total = 0, 0
+    for a in range(0, len(alive), _CHUNK):
+        b = min(a + _CHUNK, len(alive))
+        hi = int(np.searchsorted(starts, b, "right"))
+        running = np.concatenate([[0], np.cumsum(alive[a:b], dtype=np.int64)])
+        out[lo:hi] = total + running[starts[lo:hi] - a]
+        total, lo = total + int(running[-1]), hi
+    out[lo:] = total
+    return out
 
 
 def _lookup(post: _Postings, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    lo = np.searchsorted(post.keys, keys, "left")
-    hi = np.searchsorted(post.keys, keys, "right")
+    known = keys < KEYS
+    k = np.where(known, keys, 0).astype(np.int64)
+    lo = post.starts[k]
+    hi = np.where(known, post.starts[k + 1], lo)
     counts = hi - lo
     rows = np.repeat(np.arange(len(keys)), counts)
     at = np.repeat(lo, counts) + np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
