@@ -255,6 +255,32 @@ def test_the_models_start_on_a_file_before_the_rest_of_its_batch_is_prepared() -
         assert stages.niceness == {min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)}
 
 
+class _SpeechBesideTheCaller(_Stages):
+    """Finishes the first batch only once the models have started on a file of the next: the caller's thread is
+    busy in `finish` meanwhile, so that can only happen when Whisper runs on a thread of its own."""
+
+    def __init__(self) -> None:
+        super().__init__({})
+        self.next_started = threading.Event()
+
+    def ahead(self, piece: _Piece) -> _Piece:
+        if piece.name == "f2":
+            self.next_started.set()
+        return super().ahead(piece)
+
+    def finish(self, batch: list[_Piece]) -> list[str]:
+        if batch[0].name == "f0" and not self.next_started.wait(timeout=5):
+            raise RuntimeError("Whisper waited for the caller")
+        return super().finish(batch)
+
+
+def test_whisper_goes_on_with_the_next_batch_while_the_caller_finishes_this_one() -> None:
+    stages = _SpeechBesideTheCaller()
+    done = _drain(BatchEngine(stages, batch_size=2), [f"f{i}" for i in range(4)])  # type: ignore[arg-type]
+    assert done == ["f0", "f1", "f2", "f3"]
+    assert stages.batches == [["f0", "f1"], ["f2", "f3"]] and stages.aheads == done
+
+
 def test_a_file_the_models_fail_on_ahead_of_its_batch_fails_alone() -> None:
     class Failing(_Stages):
         def ahead(self, piece: _Piece) -> _Piece:
