@@ -100,14 +100,20 @@ def source() -> np.ndarray:
 INTRO = moving(3.0, seed=77)
 
 
-@pytest.fixture(scope="module")
-def index(source: np.ndarray, tmp: Path) -> PictureIndex:
-    index = PictureIndex(assets=("intro",))
+@pytest.fixture(scope="module", params=["in memory", "on disk"])
+def index(request: pytest.FixtureRequest, source: np.ndarray, tmp: Path) -> PictureIndex:
+    on_disk = request.param == "on disk"
+    stored: dict[str, FrameTrack] = {}  # as the service reads merged videos' tracks from their artifacts
+    index = PictureIndex(assets=("intro",), folder=tmp / "index" if on_disk else None, disk_above=0,
+                         track_of=stored.get if on_disk else None)
     pieces = {"A": source, "head1": talking_head(8.0, seed=1), "intro": INTRO,
               "P": np.concatenate([INTRO, moving(6.0, seed=50)]),
               **{f"other{i}": moving(6.0, seed=100 + i) for i in range(3)}}
     for key, frames in pieces.items():
-        index.add(key, track(frames, tmp / f"{key}.mp4"))
+        stored[key] = track(frames, tmp / f"{key}.mp4")
+        index.add(key, stored[key])
+    index.compact()  # the sorted arrays: in memory, or read from files (and the tracks no longer held)
+    assert index.on_disk == on_disk and (not index._tracks) == on_disk
     return index
 
 
@@ -143,6 +149,17 @@ def test_frames_near_the_bar_must_be_more_of_them() -> None:
     assert enough_evidence(np.full(5, MATCH_STRICT))
     assert not enough_evidence(np.array([14, 14, 10, 14, 14, 14]))
     assert enough_evidence(np.full(20, 14))
+
+
+def test_a_source_whose_stored_track_is_gone_is_skipped(source: np.ndarray, tmp: Path) -> None:
+    stored = {"A": track(source, tmp / "A.mp4")}
+    index = PictureIndex(track_of=stored.get)
+    index.add("A", stored["A"])
+    index.compact()
+    copy = track(source[16:40], tmp / "copy.mp4")
+    assert [r.source for r in match(index, "B", copy)] == ["A"]
+    del stored["A"]  # erased from the store, not yet from the index
+    assert match(index, "B", copy) == []
 
 
 def test_a_two_second_segment_is_enough(index: PictureIndex, source: np.ndarray, tmp: Path) -> None:
@@ -275,11 +292,14 @@ def _random_track(rng: np.random.Generator, frames: int) -> FrameTrack:
 
 
 @pytest.mark.parametrize("deferred", [False, True])
-def test_merged_postings_are_those_of_all_live_tracks_sorted_again(monkeypatch: pytest.MonkeyPatch,
-                                                                    deferred: bool) -> None:
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_merged_postings_are_those_of_all_live_tracks_sorted_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                                    deferred: bool, on_disk: bool) -> None:
     monkeypatch.setattr(picture_index, "_CHUNK", 10_000)  # a merge that drops removed videos counts in chunks
     rng = np.random.default_rng(5)
-    index, live = PictureIndex(), {}
+    # on disk past 50,000 postings: the early merges stay in memory, the later ones move to files and replace them
+    index = PictureIndex(folder=tmp_path, disk_above=50_000) if on_disk else PictureIndex()
+    live: dict[str, FrameTrack] = {}
     with index.adds_deferred() if deferred else contextlib.nullcontext():
         for n in range(160):
             track = _random_track(rng, int(rng.integers(40, 900)))
@@ -301,6 +321,11 @@ def test_merged_postings_are_those_of_all_live_tracks_sorted_again(monkeypatch: 
     after = index.lookup(keys)
     order_a, order_b = np.lexsort(before), np.lexsort(after)  # the same hits, whatever the layout
     assert all(np.array_equal(a[order_a], b[order_b]) for a, b in zip(before, after, strict=True))
+    assert index.on_disk == on_disk and isinstance(index._main.ids, np.memmap) == on_disk
+    files = sorted(p.name for p in tmp_path.rglob("*.bin"))
+    assert files == (["ids.bin", "times.bin", "views.bin"] if on_disk else [])  # the earlier merges' files are gone
+    index.close()
+    assert not list(tmp_path.rglob("*.bin")) and len(index.lookup(keys)[0]) == 0
 
 
 def test_voted_cells_are_those_of_counting_each_frames_distinct_votes() -> None:
@@ -325,3 +350,20 @@ def test_alive_before_counts_as_one_running_count_does(monkeypatch: pytest.Monke
         starts[0], starts[-1] = 0, size
         running = np.concatenate([[0], np.cumsum(alive)])
         assert np.array_equal(picture_index._alive_before(starts, alive), running[starts])
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 1 << 24])
+def test_a_merge_into_files_writes_what_a_merge_in_memory_makes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                                 chunk: int) -> None:
+    monkeypatch.setattr(picture_index, "_CHUNK", chunk)  # ranges of keys smaller and larger than one key's postings
+    rng = np.random.default_rng(chunk)
+    old = _postings([(n, _random_track(rng, int(rng.integers(5, 60)))) for n in range(12)])
+    new = _postings([(n, _random_track(rng, int(rng.integers(5, 60)))) for n in range(12, 16)])
+    for dead in (None, rng.random(16) < 0.3):
+        folder = tmp_path / f"{chunk}-{dead is None}"
+        folder.mkdir()
+        written = picture_index._merged_into_files(old, new, dead, folder)
+        made = picture_index._merged({f: getattr(old, f) for f in ("starts", "ids", "times", "views")}, new, dead)
+        for field in ("starts", "ids", "times", "views"):
+            assert np.array_equal(getattr(written, field), getattr(made, field)), field
+        assert isinstance(written.ids, np.memmap)

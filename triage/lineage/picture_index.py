@@ -1,14 +1,22 @@
 """The pictures matcher's inverted index: every indexed video's frame hashes by 16-bit band (pictures.py matches).
 
 Four 16-bit bands per hash, for each of a source's views, sorted by band key. Like sound_index.SoundIndex, adds go to
-a pending part merged into the sorted arrays when it grows, and removals are tombstones until then.
+a pending part merged into the sorted arrays when it grows, and removals are tombstones until then. Given a folder,
+an index whose merged part grows past `DISK_ABOVE` postings keeps it in files there, read through memory maps: the
+operating system pages in what lookups touch and can drop it again (100,000 videos hold 3.4 GB of postings). Given
+a way to read a video's stored track (`track_of`), it keeps only the pending videos' tracks and reads a merged one
+when a match checks it (100,000 videos' tracks are another 1.3 GB).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import shutil
+import uuid
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -37,6 +45,8 @@ def band_keys(values: np.ndarray) -> np.ndarray:
     return np.stack(keys, axis=1)
 
 
+TrackOf = Callable[[str], FrameTrack | None]  # a video's stored frame track by key (None when there is none)
+
 # Every band key there is: the band number in the high bits, its 16 bits below.
 KEYS = BANDS << _BAND_BITS
 
@@ -58,6 +68,8 @@ class _Postings:
 
 
 _FIELDS = ("ids", "times", "views")
+# Past this many merged postings (180 MB; about 4,000 videos of a minute) an index given a folder keeps them on disk.
+DISK_ABOVE = 20_000_000
 _CHUNK = 1 << 24  # postings counted at a time when a merge drops removed videos
 # Pending videos are merged once their frames pass a _PENDING_SHARE-th of the merged ones (or _PENDING_FLOOR).
 _PENDING_SHARE = 40
@@ -73,11 +85,19 @@ class PictureIndex:
     up with the archive), a quarter of them: a merge moves every posting, and 100,000 videos hold hundreds of
     millions."""
 
-    def __init__(self, assets: Iterable[str] = ()) -> None:
+    def __init__(self, assets: Iterable[str] = (), *, folder: Path | None = None,
+                 disk_above: int | None = None, track_of: TrackOf | None = None) -> None:
         self.assets: set[str] = set(assets)
+        self._track_of = track_of
+        self._folder = folder / uuid.uuid4().hex if folder is not None else None  # its own: others may share `folder`
+        self._disk_above = DISK_ABOVE if disk_above is None else disk_above  # read now: tests lower the bar
+        if self._folder is not None:  # an index dropped without close() takes its files with it
+            weakref.finalize(self, shutil.rmtree, self._folder, ignore_errors=True)
+        self._main_files: Path | None = None  # the folder of the merged part's files, when it is on disk
         self._keys: list[str | None] = []
         self._ids: dict[str, int] = {}
-        self._tracks: dict[int, FrameTrack] = {}
+        self._tracks: dict[int, FrameTrack] = {}  # every video's, or (given track_of) the pending ones'
+        self._frames: dict[int, int] = {}  # frames of each live video
         self._main = _postings([])
         self._main_frames = 0
         self._pending: list[int] = []
@@ -101,6 +121,7 @@ class PictureIndex:
         self._keys.append(key)
         self._ids[key] = number
         self._tracks[number] = track
+        self._frames[number] = len(track.times)
         if number >= len(self._dead):
             self._dead = np.concatenate([self._dead, np.zeros(max(1024, len(self._dead)), dtype=bool)])
         self._pending.append(number)
@@ -115,14 +136,15 @@ class PictureIndex:
         if number is None:
             return
         self._keys[number] = None
-        track = self._tracks.pop(number)
+        self._tracks.pop(number, None)
+        frames = self._frames.pop(number)
         self._dead[number] = True
         if number in self._pending:
             self._pending.remove(number)
-            self._pending_frames -= len(track.times)
+            self._pending_frames -= frames
             self._pending_postings = None
         else:
-            self._main_frames -= len(track.times)
+            self._main_frames -= frames
             self._dead_merged = True
 
     def compact(self) -> None:
@@ -130,9 +152,35 @@ class PictureIndex:
         live track by number again would give, without deriving the merged tracks' postings again."""
         new, old = self._pending_part(), {name: getattr(self._main, name) for name in ("starts", *_FIELDS)}
         self._main = self._pending_postings = _postings([])  # the merge alone holds the old arrays: it frees each
-        self._main = _merged(old, new, self._dead if self._dead_merged else None)
+        old_files, self._main_files = self._main_files, self._new_files(len(old["ids"]) + len(new.ids))
+        dead = self._dead if self._dead_merged else None
+        self._main = _merged(old, new, dead) if self._main_files is None else _merged_into_files(
+            _Postings(**old), new, dead, self._main_files)
+        if old_files is not None:  # mapped arrays stay readable where a lookup still holds them (POSIX)
+            shutil.rmtree(old_files, ignore_errors=True)
         self._main_frames += self._pending_frames
         self._pending, self._pending_frames, self._pending_postings, self._dead_merged = [], 0, None, False
+        if self._track_of is not None:  # every video is merged now: their tracks are read again when checked
+            self._tracks = {}
+
+    def _new_files(self, postings: int) -> Path | None:
+        """A new folder for the merged part's files, or None to keep it in memory (no folder, or a small index)."""
+        if self._folder is None or postings <= self._disk_above:
+            return None
+        folder = self._folder / uuid.uuid4().hex
+        folder.mkdir(parents=True)
+        return folder
+
+    def close(self) -> None:
+        """Remove the index's files (an index in memory has none); its merged part is empty afterwards."""
+        self._main, self._main_files = _postings([]), None
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+    @property
+    def on_disk(self) -> bool:
+        """Whether the merged part is read from files."""
+        return self._main_files is not None
 
     @contextmanager
     def adds_deferred(self) -> Iterator[None]:
@@ -155,8 +203,13 @@ class PictureIndex:
     def key(self, number: int) -> str | None:
         return self._keys[number]
 
-    def track(self, number: int) -> FrameTrack:
-        return self._tracks[number]
+    def track(self, number: int) -> FrameTrack | None:
+        """A video's frame track: held, or read through `track_of` (None if it is gone since, an erasure)."""
+        track = self._tracks.get(number)
+        key = self._keys[number]
+        if track is None and key is not None and self._track_of is not None:
+            track = self._track_of(key)
+        return track
 
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Every posting of every band key: (index into keys, piece number, frame time, view)."""
@@ -205,6 +258,44 @@ def _merged(old: dict[str, np.ndarray], new: _Postings, dead: np.ndarray | None)
         fields[name] = np.insert(values, at, getattr(new, name))
         del values
     return _Postings(starts + new.starts, **fields)
+
+
+def _merged_into_files(old: _Postings, new: _Postings, dead: np.ndarray | None, folder: Path) -> _Postings:
+    """What `_merged` makes, written to one file a field in `folder` and read back through memory maps. The band keys
+    are walked in ranges of about _CHUNK old postings: a range's surviving old postings, with the new ones inserted
+    after those of their key, are appended to each file. So memory holds one range's worth (a merge of 100,000 videos
+    in memory peaked at 3.4 GB on top of the index), and `old` may itself be memory maps of the files before."""
+    counts = np.zeros(KEYS, np.int64)  # merged postings of each key
+    files = {name: (folder / f"{name}.bin").open("wb") for name in _FIELDS}
+    try:
+        k0 = 0
+        while k0 < KEYS:
+            lo = int(old.starts[k0])
+            k1 = min(KEYS, max(k0 + 1, int(np.searchsorted(old.starts, lo + _CHUNK, "right")) - 1))
+            hi = int(old.starts[k1])
+            alive = ~dead[old.ids[lo:hi]] if dead is not None else None
+            before = old.starts[k0:k1 + 1] - lo  # each key's first old posting within the range
+            if alive is not None:
+                before = np.concatenate([[0], np.cumsum(alive, dtype=np.int64)])[before]
+            added = np.diff(new.starts[k0:k1 + 1])
+            counts[k0:k1] = np.diff(before) + added
+            at = np.repeat(before[1:], added)  # each new posting after the old ones of its key
+            for name, out in files.items():
+                values = getattr(old, name)[lo:hi]
+                np.insert(values if alive is None else values[alive], at,
+                          getattr(new, name)[new.starts[k0]:new.starts[k1]]).tofile(out)
+            k0 = k1
+    finally:
+        for out in files.values():
+            out.close()
+    starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return _Postings(starts, **{name: _mapped(folder / f"{name}.bin", getattr(new, name).dtype, int(starts[-1]))
+                                for name in _FIELDS})
+
+
+def _mapped(path: Path, dtype: np.dtype, count: int) -> np.ndarray:
+    """A field's file as a read-only memory map (a file of nothing cannot be mapped)."""
+    return np.memmap(path, dtype=dtype, mode="r", shape=(count,)) if count else np.zeros(0, dtype)
 
 
 def _alive_before(starts: np.ndarray, alive: np.ndarray) -> np.ndarray:

@@ -187,8 +187,13 @@ def match(index: PictureIndex, key: str, track: FrameTrack) -> list[Reuse]:
     rows = np.nonzero(informative(track))[0]
     t_query = track.times[rows]
     found: list[tuple[str, _Cell, Span, float, float]] = []  # source, cell, query span, offset, mean distance
+    sources: dict[int, FrameTrack | None] = {}  # a piece's cells share its track (which the index may read from disk)
     for cell in _candidates(index, track, index.number(key)):
-        source = index.track(cell.piece)
+        if cell.piece not in sources:
+            sources[cell.piece] = index.track(cell.piece)
+        source = sources[cell.piece]
+        if source is None:  # removed from the store since it was indexed
+            continue
         usable = np.nonzero(informative(source))[0]
         q_values = _query_values(track, cell.mirrored, cell.view in _UPPER_VIEWS)[rows]
         values = _source_values(source, cell.view)
