@@ -172,19 +172,25 @@ def test_a_piece_not_ready_has_no_lineage_yet(archive: Store) -> None:
     assert story["builds_on"][0]["submission_id"] == lineage(archive, "poem")["submission"]["submission_id"]
 
 
-def test_fingerprints_made_by_an_older_recipe_are_made_again(settings: Settings) -> None:
-    from sqlalchemy import select
-
+def _one_video(settings: Settings) -> tuple[Store, str]:
+    """A store holding one ingested talking video, and its content's hash."""
     from tests.conftest import MEDIA
-    from triage.service.lineage_prints import FRAMES, MADE_BY, PEAKS, prints_of
-    from triage.store.schema import Artifact
 
     store = runtime.open_store(settings)
     with store.db.session() as session:
         upsert_callout(session, "lawn", title="Lawn", brief="anything")
     done = ingest(store, "lawn", [Source("speech.mp4", MEDIA / "good" / "speech.mp4")],
                   runtime.analyser(settings, runtime.encoders(settings)), max_file_bytes=10**9)
-    sha = str(done[0].sha256)
+    return store, str(done[0].sha256)
+
+
+def test_fingerprints_made_by_an_older_recipe_are_made_again(settings: Settings) -> None:
+    from sqlalchemy import select
+
+    from triage.service.lineage_prints import FRAMES, MADE_BY, PEAKS, prints_of
+    from triage.store.schema import Artifact
+
+    store, sha = _one_video(settings)
     first = prints_of(store, [sha])[sha]
     assert first.track is not None and len(first.track.times) > 0 and first.peaks is not None
 
@@ -218,3 +224,17 @@ def test_a_copy_is_a_duplicate_not_a_remix_unless_a_curator_says_otherwise(setti
     ids = [lineage(store, n)["submission"]["submission_id"] for n in ("first", "again")]
     set_override(store, ids[0], ids[1], "not_duplicate", "cora")
     assert _sources(lineage(store, "again")) == ["first"]
+
+
+def test_the_picture_index_reads_a_merged_videos_track_from_its_stored_fingerprint(settings: Settings) -> None:
+    import numpy as np
+
+    from triage.service.lineage_prints import prints_of, stored_track
+
+    store, sha = _one_video(settings)
+    made = prints_of(store, [sha])[sha].track
+    read = stored_track(store, sha)
+    assert made is not None and read is not None and len(read.times) > 0
+    assert all(np.array_equal(getattr(read, name), getattr(made, name))
+               for name in ("times", "plain", "mirrored", "centre", "blank", "upper", "upper_mirrored", "centre_upper"))
+    assert stored_track(store, "0" * 64) is None  # none stored (erased, or never a video)

@@ -80,6 +80,15 @@ def _stored(store: Store, art: Artifact | None, load: Callable[[bytes], Any]) ->
     return load(path.read_bytes()) if path.is_file() else None
 
 
+def stored_track(store: Store, sha: str) -> FrameTrack | None:
+    """The frame track `prints_of` stored for a video (None when there is none, or it is unreadable: the content was
+    erased since). For the picture index, which reads a merged video's track again only when a match checks it."""
+    try:
+        return FrameTrack.from_bytes((store.files.derived_dir(sha) / FRAMES_FILE).read_bytes())
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def _video_track(store: Store, sha: str) -> FrameTrack:
     path = store.files.original_path(sha)
     with path.open("rb") as f:

@@ -25,6 +25,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from triage.lineage.picture_index import PictureIndex
 from triage.lineage.sound_index import SoundIndex
 from triage.lineage.types import Reuse, ReuseKind
 from triage.service import sound_snapshot
-from triage.service.lineage_prints import MADE_BY, PEAKS, Prints, prints_of
+from triage.service.lineage_prints import MADE_BY, PEAKS, Prints, prints_of, stored_track
 from triage.store import lineage as rows
 from triage.store.schema import Content
 from triage.store.store import Store
@@ -85,19 +86,26 @@ def _archive(store: Store) -> Archive:
         key = str(store.db.engine.url)
         if key not in _ARCHIVES:
             sound = sound_snapshot.load(_snapshot_dir(store), _recipe(), _sound_folder(store))
-            _ARCHIVES[key] = Archive(sound=sound, saved_main=sound.main_folder) if sound is not None \
-                else _new_archive(store)
+            _ARCHIVES[key] = Archive(sound=sound, saved_main=sound.main_folder,
+                                     pictures=_picture_index(store)) if sound is not None else _new_archive(store)
         return _ARCHIVES[key]
 
 
 def _new_archive(store: Store) -> Archive:
-    """An empty archive whose sound index moves its sorted postings to the data dir's tmp/ once it grows past
-    memory's share (sound_index.DISK_ABOVE): an archive of 100,000 recordings holds gigabytes of them."""
-    return Archive(sound=SoundIndex(folder=_sound_folder(store)))
+    """An empty archive whose sound and picture indexes move their sorted postings to the data dir's tmp/ once they
+    grow past memory's share (sound_index.DISK_ABOVE, picture_index.DISK_ABOVE): an archive of 100,000 recordings
+    or videos holds gigabytes of them."""
+    return Archive(sound=SoundIndex(folder=_sound_folder(store)), pictures=_picture_index(store))
 
 
 def _sound_folder(store: Store) -> Path:
     return store.files.tmp / "lineage-sound"
+
+
+def _picture_index(store: Store) -> PictureIndex:
+    """A picture index whose postings go to the data dir's tmp/ once big, and which reads merged videos' tracks
+    from their stored artifacts when a match checks them."""
+    return PictureIndex(folder=store.files.tmp / "lineage-pictures", track_of=partial(stored_track, store))
 
 
 def _snapshot_dir(store: Store) -> Path:
@@ -301,7 +309,8 @@ def match_share(prints: list[Prints], share: int, shares: int) -> dict[int, list
     index counts stock phrases over all of itself, so when its tail merged changes nothing and needs no mirroring.)
     Its sound index keeps its sorted postings in the temp dir of the machine it runs on once it is big, as the
     service's does in the data dir's: a share of a 100,000-recording rebuild would otherwise hold some 6 GB."""
-    archive = Archive(sound=SoundIndex(folder=Path(tempfile.gettempdir()) / "triage-lineage-sound"))
+    archive = Archive(sound=SoundIndex(folder=Path(tempfile.gettempdir()) / "triage-lineage-sound"),
+                      pictures=PictureIndex(folder=Path(tempfile.gettempdir()) / "triage-lineage-pictures"))
     found = {}
     try:
         for number, piece in enumerate(prints):
@@ -314,6 +323,7 @@ def match_share(prints: list[Prints], share: int, shares: int) -> dict[int, list
             _add(archive, piece)
     finally:
         archive.sound.close()
+        archive.pictures.close()
     return found
 
 
