@@ -7,7 +7,10 @@ changed in each), so the answer can be checked. The baseline matches the query w
 own (built beforehand), timed on --baseline-sample videos and scaled to the archive.
 
     .venv/bin/python benchmarks/bench_lineage_pictures.py [--pieces 10000] [--baseline-sample 300] [--repeats 3]
-        [--build catch-up|one-at-a-time]
+        [--build catch-up|one-at-a-time] [--folder DIR]
+
+With --folder, the index is the service's: its merged postings go to files in DIR once big, and it keeps no merged
+video's track but reads it from DIR/tracks (written there as ingest stores them) when a match checks it.
 
 The query is timed twice: against the index with every video merged, and as an upload meets it (the upload added
 first, so the pending videos' postings are sorted again before the lookups).
@@ -22,6 +25,7 @@ import platform
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +75,38 @@ def planted(query: FrameTrack, rng: np.random.Generator) -> FrameTrack:
                       track.duration, fields["upper"], fields["upper_mirrored"], fields["centre_upper"])
 
 
+STORING = [0.0]  # seconds spent writing tracks, which ingest has done long before an index is built
+
+
+def _index(folder: Path | None) -> tuple[pictures.PictureIndex, Callable[[str, FrameTrack], FrameTrack]]:
+    """The index to measure, and what stores a video's track before it is added (nothing, without a folder)."""
+    if folder is None:
+        return pictures.PictureIndex(), lambda _, track: track
+    tracks = folder / "tracks"
+    tracks.mkdir(parents=True, exist_ok=True)
+
+    def store(key: str, track: FrameTrack) -> FrameTrack:
+        started = time.perf_counter()
+        (tracks / f"{key}.npz").write_bytes(track.to_bytes())
+        STORING[0] += time.perf_counter() - started
+        return track
+
+    def read(key: str) -> FrameTrack | None:
+        path = tracks / f"{key}.npz"
+        return FrameTrack.from_bytes(path.read_bytes()) if path.is_file() else None
+
+    return pictures.PictureIndex(folder=folder / "postings", track_of=read), store
+
+
+def current_anon_mb() -> float:
+    """This process's anonymous resident memory now (Linux; 0 elsewhere): what memory-mapped files do not count in."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pieces", type=int, default=10_000)
@@ -79,6 +115,7 @@ def main() -> None:
     parser.add_argument("--build", choices=["catch-up", "one-at-a-time"], default="one-at-a-time",
                         help="add the videos as a process catching up with the archive does (adds deferred), or one "
                              "at a time as ingest adds them")
+    parser.add_argument("--folder", type=Path, help="postings on disk and tracks read from files here (see above)")
     args = parser.parse_args()
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
     rng = np.random.default_rng(1)
@@ -87,20 +124,22 @@ def main() -> None:
     anon = AnonPeak()
     before = current_rss_mb()
     t0 = time.perf_counter()
-    index = pictures.PictureIndex()
+    index, store = _index(args.folder)
     sample = []
     with index.adds_deferred() if args.build == "catch-up" else contextlib.nullcontext():
         for i in range(args.pieces - 1):
-            track = synthetic(float(rng.uniform(30, 90)), rng)
+            track = store(f"v{i}", synthetic(float(rng.uniform(30, 90)), rng))
             index.add(f"v{i}", track)
             if i < args.baseline_sample:
                 sample.append(track)
-        index.add("planted", planted(query, rng))
+        index.add("planted", store("planted", planted(query, rng)))
     index.compact()
-    built = time.perf_counter() - t0
-    print(f"index: {args.pieces:,} videos, {len(index._main.ids) / 1e6:.1f} M band postings, built ({args.build}) in "
-          f"{built:.1f} s; RSS {current_rss_mb():.0f} MB (+{current_rss_mb() - before:.0f}), peak anonymous memory "
-          f"{anon.peak:.0f} MB", flush=True)
+    built = time.perf_counter() - t0 - STORING[0]
+    where = "on disk" if index.on_disk else "in memory"
+    print(f"index: {args.pieces:,} videos, {len(index._main.ids) / 1e6:.1f} M band postings ({where}), built "
+          f"({args.build}) in {built:.1f} s (and {STORING[0]:.1f} s writing the tracks); RSS {current_rss_mb():.0f} "
+          f"MB (+{current_rss_mb() - before:.0f}), peak anonymous memory {anon.peak:.0f} MB, anonymous now "
+          f"{current_anon_mb():.0f} MB", flush=True)
 
     times, cpu, found = [], [], []
     for _ in range(args.repeats):
@@ -114,11 +153,12 @@ def main() -> None:
     for n in range(args.repeats):
         track = synthetic(60.0, rng)
         t0 = time.perf_counter()
-        index.add(f"upload{n}", track)
+        index.add(f"upload{n}", store(f"upload{n}", track))
         pictures.match(index, f"upload{n}", track)
         uploads.append(time.perf_counter() - t0)
     print(f"an upload (added, then matched): {min(uploads) * 1000:.0f}-{max(uploads) * 1000:.0f} ms, "
-          f"{len(index._pending)} videos pending", flush=True)
+          f"{len(index._pending)} videos pending; RSS {current_rss_mb():.0f} MB, anonymous {current_anon_mb():.0f} MB",
+          flush=True)
 
     singles = []
     for i, track in enumerate(sample):
