@@ -5,24 +5,16 @@ A snapshot folder holds `snapshot.json` (the recipe that made the landmarks, eac
 the runs in order) and one folder per sorted run (sound_runs.py: three flat files). A run's files are never
 rewritten once written, so saving hard-links the index's own files and copies nothing, and loading hard-links the
 snapshot's files into the loading index's own folder: every process owns and removes its own links, and none can
-pull a file from under another. A snapshot made by another recipe is ignored. A lock file orders saves, loads and
-drops between processes.
-
-Erasure drops the snapshot and moves its generation on. A process that read the database before an erasure and
-saves after it would otherwise put the erased piece's landmarks back: `save` refuses when the generation is not
-the one read before the database was. Snapshots are derived data, like the FAISS indexes: not in backups.
+pull a file from under another. A snapshot made by another recipe is ignored. Locking, generations and erasure are
+snapshot_files.py's.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
 import logging
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,32 +22,20 @@ import numpy as np
 
 from triage.lineage import sound_runs
 from triage.lineage.sound_index import Saved, SoundIndex
-from triage.store.files import atomic_write
+from triage.service.snapshot_files import (
+    SNAPSHOT,
+    drop,
+    generation,
+    link_in,
+    locked,
+    plain_name,
+    read_manifest,
+    write_manifest,
+)
 
 log = logging.getLogger(__name__)
-SNAPSHOT = "snapshot.json"
-GENERATION = "generation"
-_LOCK = ".lock"
 _FORMAT = 1
-
-
-@contextmanager
-def _locked(folder: Path, exclusive: bool) -> Iterator[None]:
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / _LOCK, "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def generation(folder: Path) -> str:
-    """The snapshot folder's generation: read it before reading the database, give it to `save`."""
-    try:
-        return (folder / GENERATION).read_text().strip()
-    except OSError:
-        return ""
+__all__ = ["drop", "generation", "load", "save"]
 
 
 def save(index: SoundIndex, folder: Path, recipe: str, since: str) -> bool:
@@ -64,7 +44,7 @@ def save(index: SoundIndex, folder: Path, recipe: str, since: str) -> bool:
     saved = index.saved()
     if saved is None:
         return False
-    with _locked(folder, exclusive=True):
+    with locked(folder, exclusive=True):
         if generation(folder) != since:
             return False
         names = [uuid.uuid4().hex for _ in saved.runs]
@@ -80,7 +60,7 @@ def save(index: SoundIndex, folder: Path, recipe: str, since: str) -> bool:
         manifest = {"format": _FORMAT, "recipe": recipe, "per_value": saved.per_value, "keys": saved.keys,
                     "durations": saved.durations,
                     "runs": [{"folder": name, "count": len(run)} for run, name in zip(saved.runs, names, strict=True)]}
-        atomic_write(folder / SNAPSHOT, json.dumps(manifest).encode())
+        write_manifest(folder, manifest)
         for old in (before or {}).get("runs", []):
             shutil.rmtree(folder / old["folder"], ignore_errors=True)
     return True
@@ -91,7 +71,7 @@ def load(folder: Path, recipe: str, parent: Path) -> SoundIndex | None:
     None when there is none, or it was made by another recipe or cannot be read (the caller builds the index)."""
     if not (folder / SNAPSHOT).is_file():
         return None
-    with _locked(folder, exclusive=False):
+    with locked(folder, exclusive=False):
         manifest = _manifest(folder)
         if manifest is None or manifest.get("recipe") != recipe:
             return None
@@ -108,26 +88,13 @@ def load(folder: Path, recipe: str, parent: Path) -> SoundIndex | None:
     return index
 
 
-def drop(folder: Path) -> None:
-    """Remove the snapshot and move the generation on (an erasure): no save begun before this one lands."""
-    with _locked(folder, exclusive=True):
-        atomic_write(folder / GENERATION, uuid.uuid4().hex.encode())
-        (folder / SNAPSHOT).unlink(missing_ok=True)
-        for child in folder.iterdir():
-            if child.is_dir():
-                shutil.rmtree(child, ignore_errors=True)
-
-
 def _manifest(folder: Path) -> dict[str, Any] | None:
     """The snapshot's manifest, checked for shape (runs named by plain folder names, keys and seconds alike)."""
+    manifest = read_manifest(folder)
     try:
-        manifest = json.loads((folder / SNAPSHOT).read_text())
-    except (OSError, ValueError):
-        return None
-    try:
-        ok = manifest["format"] == _FORMAT and len(manifest["keys"]) == len(manifest["durations"]) and \
-            len(manifest["runs"]) >= 1 and all(str(run["folder"]).isalnum() and int(run["count"]) >= 0
-                                               for run in manifest["runs"])
+        ok = manifest is not None and manifest["format"] == _FORMAT and \
+            len(manifest["keys"]) == len(manifest["durations"]) and len(manifest["runs"]) >= 1 and \
+            all(plain_name(run["folder"]) and int(run["count"]) >= 0 for run in manifest["runs"])
     except (KeyError, TypeError, ValueError):
         ok = False
     return manifest if ok else None
@@ -154,13 +121,5 @@ def _link_run(run: sound_runs.Postings, target: Path) -> None:
 
 def _linked_in(source: Path, target: Path, count: int) -> sound_runs.Postings:
     """The snapshot's run in `source` linked into `target` (the loading index's folder) and opened there."""
-    target.mkdir(parents=True)
-    for name, dtype in sound_runs.FIELDS:
-        file = f"{name}.bin"
-        if (source / file).stat().st_size != count * np.dtype(dtype).itemsize:
-            raise ValueError(f"{source.name}/{file} is not {count:,} postings long")
-        try:
-            os.link(source / file, target / file)
-        except OSError:  # another file system
-            shutil.copyfile(source / file, target / file)
+    link_in(source, target, {f"{name}.bin": count * np.dtype(dtype).itemsize for name, dtype in sound_runs.FIELDS})
     return sound_runs.open_run(target, count)
