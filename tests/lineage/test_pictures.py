@@ -323,7 +323,8 @@ def test_merged_postings_are_those_of_all_live_tracks_sorted_again(monkeypatch: 
     assert all(np.array_equal(a[order_a], b[order_b]) for a, b in zip(before, after, strict=True))
     assert index.on_disk == on_disk and isinstance(index._main.ids, np.memmap) == on_disk
     files = sorted(p.name for p in tmp_path.rglob("*.bin"))
-    assert files == (["ids.bin", "times.bin", "views.bin"] if on_disk else [])  # the earlier merges' files are gone
+    # the earlier merges' files are gone
+    assert files == (["ids.bin", "starts.bin", "times.bin", "views.bin"] if on_disk else [])
     index.close()
     assert not list(tmp_path.rglob("*.bin")) and len(index.lookup(keys)[0]) == 0
 

@@ -68,6 +68,11 @@ class _Postings:
 
 
 _FIELDS = ("ids", "times", "views")
+_DTYPES: dict[str, np.dtype] = {"ids": np.dtype(np.int32), "times": np.dtype(np.float32), "views": np.dtype(np.int8)}
+STARTS_FILE = "starts.bin"  # beside one file a field: the merged part on disk is a folder of its own
+# What makes the postings from the tracks (views, bands, which frames are informative): a saved index made by another
+# is not loaded (service/picture_snapshot.py). Change it with any of those.
+RECIPE = "postings-1"
 # Past this many merged postings (180 MB; about 4,000 videos of a minute) an index given a folder keeps them on disk.
 DISK_ABOVE = 20_000_000
 _CHUNK = 1 << 24  # postings counted at a time when a merge drops removed videos
@@ -76,6 +81,18 @@ _PENDING_SHARE = 40
 _PENDING_FLOOR = 20_000
 # ...and always past this many frames (32 million postings): sorting them when merged peaks at about 1.5 GB.
 _PENDING_MAX = 2_000_000
+
+
+@dataclass(frozen=True)
+class SavedPictures:
+    """What a snapshot keeps of an index on disk (service/picture_snapshot.py): the folder of its merged part (a
+    file of offsets by band key and one a field), how many postings it holds, and by video number each merged video's
+    key and frames (None for a number given up, or a video not merged yet)."""
+
+    folder: Path
+    count: int
+    keys: list[str | None]
+    frames: list[int | None]
 
 
 class PictureIndex:
@@ -109,6 +126,20 @@ class PictureIndex:
 
     def __len__(self) -> int:
         return len(self._ids)
+
+    def indexed(self) -> set[str]:
+        """The keys of every video indexed."""
+        return set(self._ids)
+
+    @property
+    def folder(self) -> Path | None:
+        """This index's own folder (under the one it was given), where its merged part goes once big."""
+        return self._folder
+
+    @property
+    def main_folder(self) -> Path | None:
+        """The folder of the merged part's files (None while it is in memory): a merge makes a new one."""
+        return self._main_files
 
     def __contains__(self, key: object) -> bool:
         return key in self._ids
@@ -181,6 +212,36 @@ class PictureIndex:
     def on_disk(self) -> bool:
         """Whether the merged part is read from files."""
         return self._main_files is not None
+
+    def saved(self) -> SavedPictures | None:
+        """The merged part as it stands, for a snapshot; None while adds are deferred, for an index in memory or
+        without `track_of` (a loaded index holds no track), and while the merged part still holds a removed video's
+        postings (an erased video must not outlive its erasure in a snapshot). Pending videos are left out: a
+        snapshot is caught up from the database when it is loaded."""
+        if self._main_files is None or self._dead_merged or self._share != _PENDING_SHARE or self._track_of is None:
+            return None
+        pending = set(self._pending)
+        keys = [None if number in pending else key for number, key in enumerate(self._keys)]
+        frames = [None if key is None else self._frames[number] for number, key in enumerate(keys)]
+        return SavedPictures(self._main_files, len(self._main.ids), keys, frames)
+
+    def restore(self, saved: SavedPictures) -> None:
+        """Take a snapshot's merged part as this empty index's own: its files must be in a folder of this index's
+        folder, which the index then owns (a merge or close() removes it). ValueError when they do not add up."""
+        assert not self._keys and self._folder is not None and self._track_of is not None, "an empty index to fill"
+        assert saved.folder.parent == self._folder, "the snapshot's files linked into this index's folder"
+        starts = np.fromfile(saved.folder / STARTS_FILE, dtype=np.int64)
+        if len(starts) != KEYS + 1 or starts[0] != 0 or starts[-1] != saved.count or np.any(np.diff(starts) < 0):
+            raise ValueError(f"{saved.folder.name}/{STARTS_FILE} does not index {saved.count:,} postings")
+        self._main = _Postings(starts, **{name: _mapped(saved.folder / f"{name}.bin", _DTYPES[name], saved.count)
+                                          for name in _FIELDS})
+        self._main_files = saved.folder
+        self._keys = list(saved.keys)
+        self._ids = {key: number for number, key in enumerate(self._keys) if key is not None}
+        self._frames = {number: count for number, count in enumerate(saved.frames) if count is not None}
+        self._main_frames = sum(self._frames.values())
+        self._dead = np.zeros(max(1024, 2 * len(self._keys)), dtype=bool)
+        self._dead[:len(self._keys)] = [key is None for key in self._keys]
 
     @contextmanager
     def adds_deferred(self) -> Iterator[None]:
@@ -289,8 +350,14 @@ def _merged_into_files(old: _Postings, new: _Postings, dead: np.ndarray | None, 
         for out in files.values():
             out.close()
     starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    return _Postings(starts, **{name: _mapped(folder / f"{name}.bin", getattr(new, name).dtype, int(starts[-1]))
+    starts.tofile(folder / STARTS_FILE)  # so that the folder alone is the merged part (a snapshot links it)
+    return _Postings(starts, **{name: _mapped(folder / f"{name}.bin", _DTYPES[name], int(starts[-1]))
                                 for name in _FIELDS})
+
+
+def file_sizes(count: int) -> dict[str, int]:
+    """The bytes of each file of a merged part on disk holding `count` postings, by file name."""
+    return {STARTS_FILE: (KEYS + 1) * 8, **{f"{name}.bin": count * _DTYPES[name].itemsize for name in _FIELDS}}
 
 
 def _mapped(path: Path, dtype: np.dtype, count: int) -> np.ndarray:
