@@ -1,6 +1,6 @@
-"""The service's saved sound index: a process that catches up with many recordings saves it, the next process starts
-from it without reading those recordings' peaks and finds the same reuses; a saved piece no longer in the archive
-leaves the loaded index; an erasure drops the snapshot."""
+"""The service's saved sound and picture indexes: a process that catches up with many recordings or videos saves
+them, the next process starts from them without reading those pieces' peaks or frame tracks and finds the same
+reuses; a saved piece no longer in the archive leaves the loaded index; an erasure drops the snapshots."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ import pytest
 from tests.lineage.helpers import melody, noise, place
 from triage import runtime
 from triage.config import Settings
-from triage.lineage import sound_index
+from triage.lineage import picture_index, sound_index
+from triage.lineage.frame_track import FrameTrack
 from triage.lineage.landmarks import find_peaks
 from triage.lineage.types import Reuse
 from triage.service import lineage_prints, lineage_update
-from triage.service.lineage_prints import PEAKS, prints_of
+from triage.service.lineage_prints import FRAMES, PEAKS, prints_of
 from triage.service.lineage_update import forget_archive, rebuild_lineage, update_lineage
 from triage.store.schema import Artifact, Content
 from triage.store.store import Store
@@ -147,3 +148,69 @@ def test_a_catch_up_cut_short_leaves_no_half_built_index(store: Store, monkeypat
     assert lineage_update._archive(store) is not first_try  # dropped: the next match builds it again
     update_lineage(store, [shas["remix"]])
     assert [r.source for r in _found(store, shas["remix"])] == [shas["tune2"]]
+
+
+@pytest.fixture
+def videos(store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    """Ten videos with their frame tracks stored, and a remix showing 5 s of the third. Name -> sha. The picture
+    index moves to disk past 100 postings, and merges what is pending past 10 frames: ten short videos are big."""
+    from tests.lineage.test_pictures import FPS, moving, track
+
+    monkeypatch.setattr(picture_index, "DISK_ABOVE", 100)
+    monkeypatch.setattr(picture_index, "_PENDING_FLOOR", 10)
+    frames = {f"video{i}": moving(6.0, seed=200 + i) for i in range(10)}
+    frames["remix"] = np.concatenate([moving(4.0, seed=60), frames["video2"][1 * FPS:6 * FPS], moving(3.0, seed=61)])
+    shas = {}
+    for name, video in frames.items():
+        shas[name] = hashlib.sha256(name.encode()).hexdigest()
+        with store.db.session() as session:
+            session.add(Content(sha256=shas[name], size=1, media_type="video", probe={"duration": 6.0},
+                                status="ready"))
+        lineage_prints._save(store, [(shas[name], FRAMES, track(video, tmp_path / f"{name}.mp4").to_bytes())])
+    return shas
+
+
+def _tracks_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one each time a stored frame track is read."""
+    reads: list[int] = []
+    original = FrameTrack.from_bytes
+
+    def counted(data: bytes) -> FrameTrack:
+        reads.append(1)
+        return original(data)
+
+    monkeypatch.setattr(FrameTrack, "from_bytes", staticmethod(counted))
+    return reads
+
+
+def test_the_next_process_starts_from_the_saved_pictures_and_finds_the_same(
+        store: Store, videos: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    update_lineage(store, [videos["remix"]])  # catches up with 11 videos: saves their postings
+    assert (store.data_dir / "lineage" / "pictures" / "snapshot.json").is_file()
+    first = _found(store, videos["remix"])
+    assert [r.source for r in first] == [videos["video2"]]
+    forget_archive(store)  # a new process
+    archive = lineage_update._archive(store)
+    saved = len(archive.pictures)
+    assert saved >= 8 and archive.pictures.on_disk and not archive.pictures._tracks
+    reads = _tracks_read(monkeypatch)
+    lineage_update._caught_up(store, archive)
+    assert len(reads) == 11 - saved  # only the videos that were still pending when it was saved
+    assert _found(store, videos["remix"]) == first
+
+
+def test_an_erasure_drops_the_saved_pictures_and_a_gone_video_leaves_the_loaded_index(
+        store: Store, videos: dict[str, str]) -> None:
+    update_lineage(store, [videos["remix"]])
+    forget_archive(store)
+    with store.db.session() as session:  # the source failed a re-analysis (or was erased while this one slept)
+        session.get(Content, videos["video2"]).status = "failed"
+    update_lineage(store, [videos["remix"]])
+    assert _found(store, videos["remix"]) == []
+    assert videos["video2"] not in lineage_update._archive(store).pictures
+    from triage.service.erase import _finish_pending
+
+    gone = hashlib.sha256(b"an erased video").hexdigest()
+    (store.data_dir / "erasing.json").write_text(f'["{gone}"]')
+    _finish_pending(store)
+    assert not (store.data_dir / "lineage" / "pictures" / "snapshot.json").exists()

@@ -23,7 +23,7 @@ from typing import Any
 from triage.errors import BadRequest
 from triage.service import erase_rows as rows
 from triage.service.index import SPACES, sync
-from triage.service.lineage_update import drop_saved_sound
+from triage.service.lineage_update import drop_saved_indexes
 from triage.service.programme_render import FOLDER as RENDERS
 from triage.store.files import atomic_write
 from triage.store.schema import Content
@@ -74,7 +74,7 @@ def erase(store: Store, *, submissions: Iterable[str] = (), contributors: Iterab
             removed.update(done)
         removed.update(_remove_files(store, targets.gone))
         if targets.gone:
-            drop_saved_sound(store)  # the saved sound index holds their landmarks; the next catch-up saves anew
+            drop_saved_indexes(store)  # the saved indexes hold their postings; the next catch-up saves anew
         removed["renders"] += _drop_renders(store, targets.programmes)
         removed["score_snapshots"] += _drop_scores(store, set(targets.ids) | targets.gone, targets.callouts)
         if removed["vectors"]:
@@ -125,7 +125,7 @@ def _finish_pending(store: Store) -> Counter[str]:
         gone = [sha for sha in listed if isinstance(sha, str) and session.get(Content, sha) is None]
     removed = _remove_files(store, gone)
     if gone:
-        drop_saved_sound(store)
+        drop_saved_indexes(store)
     path.unlink(missing_ok=True)
     if gone:
         log.warning("finished an earlier erasure that was interrupted: removed the files of %d contents", len(gone))

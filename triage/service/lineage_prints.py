@@ -43,9 +43,11 @@ class Prints:
     heard: list[words.PieceWords]  # every form the piece's words take, matched against written sources
 
 
-def prints_of(store: Store, shas: list[str], peaks_known: Container[str] = ()) -> dict[str, Prints]:
+def prints_of(store: Store, shas: list[str], peaks_known: Container[str] = (),
+              tracks_known: Container[str] = ()) -> dict[str, Prints]:
     """The contents' fingerprints, made from their stored files now where a content has none yet; without the
-    peaks of those in `peaks_known` (a sound index loaded from a snapshot holds their landmarks already)."""
+    peaks of those in `peaks_known` and the frame tracks of those in `tracks_known` (a sound or picture index loaded
+    from a snapshot holds their postings already)."""
     sound_wanted = any(sha not in peaks_known for sha in shas)
     with store.db.session() as session:
         arts = artifacts_by_sha(session, shas, (FRAMES, *_WORD_KINDS) + ((PEAKS, "audio16k") if sound_wanted else ()))
@@ -61,8 +63,8 @@ def prints_of(store: Store, shas: list[str], peaks_known: Container[str] = ()) -
         if peaks is None and not known and "audio16k" in kinds and kinds["audio16k"].path:
             peaks = find_peaks(read_wav(store.files.resolve(str(kinds["audio16k"].path))))
             made[f"{sha}:{PEAKS}"] = (sha, PEAKS, peaks.to_bytes())
-        track = _stored(store, kinds.get(FRAMES), FrameTrack.from_bytes)
-        if track is None and media_type == "video":
+        track = None if sha in tracks_known else _stored(store, kinds.get(FRAMES), FrameTrack.from_bytes)
+        if track is None and media_type == "video" and sha not in tracks_known:
             track = _video_track(store, sha)
             made[f"{sha}:{FRAMES}"] = (sha, FRAMES, track.to_bytes())
         duration = float(probe.get("duration") or 0.0) or None

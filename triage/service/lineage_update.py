@@ -32,21 +32,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage.lineage import landmarks, pictures, sound, words
+from triage.lineage import landmarks, picture_index, pictures, sound, words
 from triage.lineage.heard import HeardIndex
 from triage.lineage.picture_index import PictureIndex
 from triage.lineage.sound_index import SoundIndex
 from triage.lineage.types import Reuse, ReuseKind
-from triage.service import sound_snapshot
-from triage.service.lineage_prints import MADE_BY, PEAKS, Prints, prints_of, stored_track
+from triage.service import picture_snapshot, sound_snapshot
+from triage.service.lineage_prints import FRAMES, MADE_BY, PEAKS, Prints, prints_of, stored_track
 from triage.store import lineage as rows
 from triage.store.schema import Content
 from triage.store.store import Store
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
-# A catch-up or rebuild that indexed this many recordings' sound saves the index for the next process (a few
-# seconds of landmarks or less are not worth a snapshot's manifest).
+# A catch-up or rebuild that indexed this many recordings' sound (or videos' pictures) saves the index for the next
+# process (a few seconds of landmarks or less are not worth a snapshot's manifest; a picture index is saved only once
+# its postings are on disk, past some 4,000 videos).
 _SAVE_AFTER = 1_000
 
 
@@ -63,6 +64,7 @@ class Archive:
     # The sound index's main part when it was last saved or loaded: once a merge makes a new one, it is saved again,
     # so that the snapshot does not keep the old part's files (gigabytes at archive scale) on disk beside it.
     saved_main: Path | None = None
+    saved_pictures: Path | None = None  # the same for the picture index's merged part
 
 
 _ARCHIVES: dict[str, Archive] = {}
@@ -86,8 +88,13 @@ def _archive(store: Store) -> Archive:
         key = str(store.db.engine.url)
         if key not in _ARCHIVES:
             sound = sound_snapshot.load(_snapshot_dir(store), _recipe(), _sound_folder(store))
-            _ARCHIVES[key] = Archive(sound=sound, saved_main=sound.main_folder,
-                                     pictures=_picture_index(store)) if sound is not None else _new_archive(store)
+            pictures = picture_snapshot.load(_pictures_dir(store), _pictures_recipe(), _pictures_folder(store),
+                                             partial(stored_track, store))
+            _ARCHIVES[key] = Archive(
+                sound=SoundIndex(folder=_sound_folder(store)) if sound is None else sound,
+                pictures=_picture_index(store) if pictures is None else pictures,
+                saved_main=None if sound is None else sound.main_folder,
+                saved_pictures=None if pictures is None else pictures.main_folder)
         return _ARCHIVES[key]
 
 
@@ -102,15 +109,29 @@ def _sound_folder(store: Store) -> Path:
     return store.files.tmp / "lineage-sound"
 
 
+def _pictures_folder(store: Store) -> Path:
+    return store.files.tmp / "lineage-pictures"
+
+
 def _picture_index(store: Store) -> PictureIndex:
     """A picture index whose postings go to the data dir's tmp/ once big, and which reads merged videos' tracks
     from their stored artifacts when a match checks them."""
-    return PictureIndex(folder=store.files.tmp / "lineage-pictures", track_of=partial(stored_track, store))
+    return PictureIndex(folder=_pictures_folder(store), track_of=partial(stored_track, store))
 
 
 def _snapshot_dir(store: Store) -> Path:
     """Where the sound index is saved between processes (not in backups: it is made again from the peaks)."""
     return store.data_dir / "lineage" / "sound"
+
+
+def _pictures_dir(store: Store) -> Path:
+    """Where the picture index is saved between processes (not in backups: it is made again from the tracks)."""
+    return store.data_dir / "lineage" / "pictures"
+
+
+def _pictures_recipe() -> str:
+    """What made a saved picture index's postings: the frame tracks' recipe and the postings' own."""
+    return f"{MADE_BY[FRAMES]}+{picture_index.RECIPE}"
 
 
 def _recipe() -> str:
@@ -124,10 +145,17 @@ def _save_sound(store: Store, archive: Archive, since: str) -> None:
         log.info("saved the sound index of %d recordings for the next process", len(archive.sound))
 
 
-def drop_saved_sound(store: Store) -> None:
-    """Remove the saved sound index (an erasure: it holds the erased pieces' landmarks); the next process that
-    catches up with the archive saves a new one."""
+def _save_pictures(store: Store, archive: Archive, since: str) -> None:
+    if picture_snapshot.save(archive.pictures, _pictures_dir(store), _pictures_recipe(), since):
+        archive.saved_pictures = archive.pictures.main_folder
+        log.info("saved the picture index of %d videos for the next process", len(archive.pictures))
+
+
+def drop_saved_indexes(store: Store) -> None:
+    """Remove the saved sound and picture indexes (an erasure: they hold the erased pieces' postings); the next
+    process that catches up with the archive saves new ones."""
     sound_snapshot.drop(_snapshot_dir(store))
+    picture_snapshot.drop(_pictures_dir(store))
 
 
 def forget_archive(store: Store) -> None:
@@ -163,25 +191,31 @@ def _remove(archive: Archive, sha: str) -> None:
 
 def _caught_up(store: Store, archive: Archive) -> None:
     """Bring the archive in line with the database: ready contents in, erased ones out. One that indexed many
-    recordings' sound, or whose sound index merged its main part since it was saved, saves it for the next
-    process."""
-    since = sound_snapshot.generation(_snapshot_dir(store))  # before the database: see sound_snapshot.py
+    recordings' sound (videos' pictures), or whose sound (picture) index merged its main part since it was saved,
+    saves that index for the next process, which then reads no peaks (frame tracks) of the pieces it holds."""
+    since = sound_snapshot.generation(_snapshot_dir(store))  # before the database: see snapshot_files.py
+    since_pictures = picture_snapshot.generation(_pictures_dir(store))
     with store.db.session() as session:
         ready = _ready(session)
     for sha in archive.known - set(ready):
         _remove(archive, sha)
     for sha in archive.sound.indexed() - archive.known - set(ready):  # a loaded snapshot's, erased (or failed) since
         archive.sound.remove(sha)
+    for sha in archive.pictures.indexed() - archive.known - set(ready):
+        archive.pictures.remove(sha)
     missing = [sha for sha in ready if sha not in archive.known]
-    indexed = 0
+    indexed = videos = 0
     # a new process adds the whole archive here: a few merges, not dozens
     with archive.sound.merges_deferred(), archive.pictures.adds_deferred():
         for batch in _batches(missing, 200):
-            for prints in prints_of(store, batch, peaks_known=archive.sound).values():
+            for prints in prints_of(store, batch, peaks_known=archive.sound, tracks_known=archive.pictures).values():
                 indexed += prints.peaks is not None
+                videos += prints.track is not None
                 _add(archive, prints)
     if indexed >= _SAVE_AFTER or archive.saved_main not in (None, archive.sound.main_folder):
         _save_sound(store, archive, since)
+    if videos >= _SAVE_AFTER or archive.saved_pictures not in (None, archive.pictures.main_folder):
+        _save_pictures(store, archive, since_pictures)
 
 
 def _batches(items: list[str], size: int) -> Iterable[list[str]]:
@@ -282,6 +316,7 @@ def rebuild_lineage(store: Store, progress: Progress | None = None, spread: Spre
         return _rebuild_spread(store, spread, progress)
     archive = _new_archive(store)
     since = sound_snapshot.generation(_snapshot_dir(store))
+    since_pictures = picture_snapshot.generation(_pictures_dir(store))
     with store.db.session() as session:
         ready = _ready(session)
         rows.clear_matches(session)
@@ -298,6 +333,8 @@ def rebuild_lineage(store: Store, progress: Progress | None = None, spread: Spre
                 progress(start + batch.index(sha) + 1, len(ready))
     if len(archive.sound) >= _SAVE_AFTER:
         _save_sound(store, archive, since)
+    if len(archive.pictures) >= _SAVE_AFTER:
+        _save_pictures(store, archive, since_pictures)
     with _ARCHIVES_LOCK:
         _ARCHIVES[str(store.db.engine.url)] = archive
     return {"matched": len(ready), "reuses": stored}
