@@ -214,6 +214,8 @@ def _caught_up(store: Store, archive: Archive) -> None:
                 _add(archive, prints)
     if indexed >= _SAVE_AFTER or archive.saved_main not in (None, archive.sound.main_folder):
         _save_sound(store, archive, since)
+    if videos >= _SAVE_AFTER:  # all merged first: the next process then reads no track and sorts no pending part
+        archive.pictures.compact()  # (a new process catching up with 100,000 videos left some 5,000 pending)
     if videos >= _SAVE_AFTER or archive.saved_pictures not in (None, archive.pictures.main_folder):
         _save_pictures(store, archive, since_pictures)
 
@@ -334,6 +336,7 @@ def rebuild_lineage(store: Store, progress: Progress | None = None, spread: Spre
     if len(archive.sound) >= _SAVE_AFTER:
         _save_sound(store, archive, since)
     if len(archive.pictures) >= _SAVE_AFTER:
+        archive.pictures.compact()
         _save_pictures(store, archive, since_pictures)
     with _ARCHIVES_LOCK:
         _ARCHIVES[str(store.db.engine.url)] = archive
