@@ -101,13 +101,27 @@ def test_a_process_that_merges_its_main_part_saves_again_and_the_old_files_go(st
     assert len(lineage_update._archive(store).sound) == 17
 
 
-def test_a_saved_piece_gone_from_the_archive_leaves_the_loaded_index(store: Store) -> None:
-    shas = _tunes(store)
-    update_lineage(store, [shas["remix"]])
+def _restarted_without(store: Store, source: str, user: str) -> None:
+    """Match `user` (saving the indexes), start a new process, fail `source`, match `user` again."""
+    update_lineage(store, [user])
     forget_archive(store)
     with store.db.session() as session:  # the source failed a re-analysis (or was erased while this one slept)
-        session.get(Content, shas["tune2"]).status = "failed"
-    update_lineage(store, [shas["remix"]])
+        session.get(Content, source).status = "failed"
+    update_lineage(store, [user])
+
+
+def _an_erasure_finished(store: Store) -> None:
+    """What an erasure killed after its transaction leaves for the next one to finish, finished."""
+    from triage.service.erase import _finish_pending
+
+    gone = hashlib.sha256(b"an erased piece").hexdigest()  # its rows went in the erasure's transaction
+    (store.data_dir / "erasing.json").write_text(f'["{gone}"]')
+    _finish_pending(store)
+
+
+def test_a_saved_piece_gone_from_the_archive_leaves_the_loaded_index(store: Store) -> None:
+    shas = _tunes(store)
+    _restarted_without(store, shas["tune2"], shas["remix"])
     assert _found(store, shas["remix"]) == []
     assert shas["tune2"] not in lineage_update._archive(store).sound
 
@@ -126,11 +140,7 @@ def test_an_erasure_drops_the_saved_sound(store: Store) -> None:
     shas = _tunes(store)
     update_lineage(store, [shas["remix"]])
     assert _snapshot(store).is_file()
-    from triage.service.erase import _finish_pending
-
-    gone = hashlib.sha256(b"an erased recording").hexdigest()  # its rows went in the erasure's transaction
-    (store.data_dir / "erasing.json").write_text(f'["{gone}"]')  # killed then: the next erasure finishes it
-    _finish_pending(store)
+    _an_erasure_finished(store)
     assert not _snapshot(store).exists()
 
 
@@ -201,16 +211,9 @@ def test_the_next_process_starts_from_the_saved_pictures_and_finds_the_same(
 
 def test_an_erasure_drops_the_saved_pictures_and_a_gone_video_leaves_the_loaded_index(
         store: Store, videos: dict[str, str]) -> None:
-    update_lineage(store, [videos["remix"]])
-    forget_archive(store)
-    with store.db.session() as session:  # the source failed a re-analysis (or was erased while this one slept)
-        session.get(Content, videos["video2"]).status = "failed"
-    update_lineage(store, [videos["remix"]])
+    _restarted_without(store, videos["video2"], videos["remix"])
     assert _found(store, videos["remix"]) == []
     assert videos["video2"] not in lineage_update._archive(store).pictures
-    from triage.service.erase import _finish_pending
-
-    gone = hashlib.sha256(b"an erased video").hexdigest()
-    (store.data_dir / "erasing.json").write_text(f'["{gone}"]')
-    _finish_pending(store)
+    assert (store.data_dir / "lineage" / "pictures" / "snapshot.json").is_file()
+    _an_erasure_finished(store)
     assert not (store.data_dir / "lineage" / "pictures" / "snapshot.json").exists()

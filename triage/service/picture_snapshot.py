@@ -10,28 +10,16 @@ The loaded index holds no frame track: it reads one from the stored fingerprint 
 
 from __future__ import annotations
 
-import logging
 import os
-import shutil
 import uuid
 from pathlib import Path
-from typing import Any
 
 from triage.lineage.picture_index import PictureIndex, SavedPictures, TrackOf, file_sizes
-from triage.service.snapshot_files import (
-    SNAPSHOT,
-    drop,
-    generation,
-    link_in,
-    locked,
-    plain_name,
-    read_manifest,
-    write_manifest,
-)
+from triage.service import snapshot_files
+from triage.service.snapshot_files import SNAPSHOT, Manifest, drop, generation, link_in, plain_name
 
-log = logging.getLogger(__name__)
 _FORMAT = 1
-__all__ = ["drop", "generation", "load", "save"]
+__all__ = ["SNAPSHOT", "drop", "generation", "load", "save"]
 
 
 def save(index: PictureIndex, folder: Path, recipe: str, since: str) -> bool:
@@ -40,56 +28,39 @@ def save(index: PictureIndex, folder: Path, recipe: str, since: str) -> bool:
     saved = index.saved()
     if saved is None:
         return False
-    with locked(folder, exclusive=True):
-        if generation(folder) != since:
-            return False
-        name = uuid.uuid4().hex
-        try:
-            (folder / name).mkdir()
-            for file in file_sizes(saved.count):
-                os.link(saved.folder / file, folder / name / file)
-        except OSError as exc:  # another file system, or files a sweep of tmp/ removed
-            shutil.rmtree(folder / name, ignore_errors=True)
-            log.warning("could not save the picture index's snapshot in %s: %s", folder, exc)
-            return False
-        before = _manifest(folder)
-        write_manifest(folder, {"format": _FORMAT, "recipe": recipe, "folder": name, "count": saved.count,
-                                "keys": saved.keys, "frames": saved.frames})
-        if before is not None:
-            shutil.rmtree(folder / before["folder"], ignore_errors=True)
-    return True
+
+    def link(into: Path) -> Manifest:
+        part = into / uuid.uuid4().hex
+        part.mkdir()
+        for file in file_sizes(saved.count):
+            os.link(saved.folder / file, part / file)
+        return {"format": _FORMAT, "recipe": recipe, "folder": part.name, "count": saved.count, "keys": saved.keys,
+                "frames": saved.frames}
+
+    return snapshot_files.save(folder, since, "picture index", link)
 
 
 def load(folder: Path, recipe: str, parent: Path, track_of: TrackOf) -> PictureIndex | None:
     """A new index (its own files under `parent`, reading tracks through `track_of`) holding the snapshot in
     `folder`; None when there is none, or it was made by another recipe or cannot be read (the caller builds the
     index)."""
-    if not (folder / SNAPSHOT).is_file():
-        return None
-    with locked(folder, exclusive=False):
-        manifest = _manifest(folder)
-        if manifest is None or manifest.get("recipe") != recipe:
-            return None
+
+    def opened(manifest: Manifest) -> PictureIndex:
         index = PictureIndex(folder=parent, track_of=track_of)
         assert index.folder is not None
         target, count = index.folder / manifest["folder"], int(manifest["count"])
         try:
             link_in(folder / manifest["folder"], target, file_sizes(count))
             index.restore(SavedPictures(target, count, manifest["keys"], manifest["frames"]))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError):
             index.close()
-            log.warning("the picture index's snapshot in %s cannot be read (%s): building the index again", folder,
-                        exc)
-            return None
-    return index
+            raise
+        return index
+
+    return snapshot_files.load(folder, recipe, "picture index", _valid, opened)
 
 
-def _manifest(folder: Path) -> dict[str, Any] | None:
-    """The snapshot's manifest, checked for shape (a plain folder name, keys and frames alike)."""
-    manifest = read_manifest(folder)
-    try:
-        ok = manifest is not None and manifest["format"] == _FORMAT and plain_name(manifest["folder"]) and \
-            int(manifest["count"]) >= 0 and len(manifest["keys"]) == len(manifest["frames"])
-    except (KeyError, TypeError, ValueError):
-        ok = False
-    return manifest if ok else None
+def _valid(manifest: Manifest) -> bool:
+    """Whether the manifest has the shape this module writes (a plain folder name, keys and frames alike)."""
+    return bool(manifest["format"] == _FORMAT and plain_name(manifest["folder"]) and int(manifest["count"]) >= 0
+                and len(manifest["keys"]) == len(manifest["frames"]))

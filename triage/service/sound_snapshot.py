@@ -11,31 +11,20 @@ snapshot_files.py's.
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import uuid
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from triage.lineage import sound_runs
 from triage.lineage.sound_index import Saved, SoundIndex
-from triage.service.snapshot_files import (
-    SNAPSHOT,
-    drop,
-    generation,
-    link_in,
-    locked,
-    plain_name,
-    read_manifest,
-    write_manifest,
-)
+from triage.service import snapshot_files
+from triage.service.snapshot_files import SNAPSHOT, Manifest, drop, generation, link_in, plain_name
 
-log = logging.getLogger(__name__)
 _FORMAT = 1
-__all__ = ["drop", "generation", "load", "save"]
+__all__ = ["SNAPSHOT", "drop", "generation", "load", "save"]
 
 
 def save(index: SoundIndex, folder: Path, recipe: str, since: str) -> bool:
@@ -44,60 +33,43 @@ def save(index: SoundIndex, folder: Path, recipe: str, since: str) -> bool:
     saved = index.saved()
     if saved is None:
         return False
-    with locked(folder, exclusive=True):
-        if generation(folder) != since:
-            return False
+
+    def link(into: Path) -> Manifest:
         names = [uuid.uuid4().hex for _ in saved.runs]
-        try:
-            for run, name in zip(saved.runs, names, strict=True):
-                _link_run(run, folder / name)
-        except OSError as exc:
-            for name in names:
-                shutil.rmtree(folder / name, ignore_errors=True)
-            log.warning("could not save the sound index's snapshot in %s: %s", folder, exc)
-            return False
-        before = _manifest(folder)
-        manifest = {"format": _FORMAT, "recipe": recipe, "per_value": saved.per_value, "keys": saved.keys,
-                    "durations": saved.durations,
-                    "runs": [{"folder": name, "count": len(run)} for run, name in zip(saved.runs, names, strict=True)]}
-        write_manifest(folder, manifest)
-        for old in (before or {}).get("runs", []):
-            shutil.rmtree(folder / old["folder"], ignore_errors=True)
-    return True
+        for run, name in zip(saved.runs, names, strict=True):
+            _link_run(run, into / name)
+        return {"format": _FORMAT, "recipe": recipe, "per_value": saved.per_value, "keys": saved.keys,
+                "durations": saved.durations,
+                "runs": [{"folder": name, "count": len(run)} for run, name in zip(saved.runs, names, strict=True)]}
+
+    return snapshot_files.save(folder, since, "sound index", link)
 
 
 def load(folder: Path, recipe: str, parent: Path) -> SoundIndex | None:
     """A new index (its own files under `parent`, like SoundIndex(folder=parent)) holding the snapshot in `folder`;
     None when there is none, or it was made by another recipe or cannot be read (the caller builds the index)."""
-    if not (folder / SNAPSHOT).is_file():
-        return None
-    with locked(folder, exclusive=False):
-        manifest = _manifest(folder)
-        if manifest is None or manifest.get("recipe") != recipe:
-            return None
+
+    def opened(manifest: Manifest) -> SoundIndex:
         index = SoundIndex(folder=parent)
         assert index.folder is not None
         try:
             runs = [_linked_in(folder / run["folder"], index.folder / run["folder"], run["count"])
                     for run in manifest["runs"]]
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError):
             index.close()
-            log.warning("the sound index's snapshot in %s cannot be read (%s): building the index again", folder, exc)
-            return None
-    index.restore(Saved(runs, manifest["keys"], manifest["durations"], float(manifest["per_value"])))
-    return index
+            raise
+        index.restore(Saved(runs, manifest["keys"], manifest["durations"], float(manifest["per_value"])))
+        return index
+
+    return snapshot_files.load(folder, recipe, "sound index", _valid, opened)
 
 
-def _manifest(folder: Path) -> dict[str, Any] | None:
-    """The snapshot's manifest, checked for shape (runs named by plain folder names, keys and seconds alike)."""
-    manifest = read_manifest(folder)
-    try:
-        ok = manifest is not None and manifest["format"] == _FORMAT and \
-            len(manifest["keys"]) == len(manifest["durations"]) and len(manifest["runs"]) >= 1 and \
-            all(plain_name(run["folder"]) and int(run["count"]) >= 0 for run in manifest["runs"])
-    except (KeyError, TypeError, ValueError):
-        ok = False
-    return manifest if ok else None
+def _valid(manifest: Manifest) -> bool:
+    """Whether the manifest has the shape this module writes (runs named by plain folder names, keys and seconds
+    alike)."""
+    return bool(manifest["format"] == _FORMAT and len(manifest["keys"]) == len(manifest["durations"]) and
+                len(manifest["runs"]) >= 1 and
+                all(plain_name(run["folder"]) and int(run["count"]) >= 0 for run in manifest["runs"]))
 
 
 def _link_run(run: sound_runs.Postings, target: Path) -> None:
