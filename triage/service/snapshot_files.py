@@ -33,7 +33,7 @@ Index = TypeVar("Index")
 def save(folder: Path, since: str, what: str, link: Callable[[Path], Manifest]) -> bool:
     """Replace the snapshot in `folder`, unless its generation moved on since `since` (an erasure): `link(folder)`
     hard-links the index's files into new folders of `folder` and returns the manifest naming them; then the folders
-    of the snapshot before go. False, with a warning naming `what` (the sound index), when linking fails: what it
+    of the snapshot before go. False, with a warning naming `what` ("sound index"), when linking fails: what it
     linked goes."""
     with locked(folder, exclusive=True):
         if generation(folder) != since:
