@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 
 from tests.conftest import ingested, triage_cmd
@@ -66,3 +67,26 @@ def test_a_damaged_index_is_rebuilt_and_a_half_way_submission_handed_to_a_job(se
     assert "repaired" in fixed.stdout
     again = subprocess.run([*triage_cmd(), "doctor", "--json"], env=cli_env, capture_output=True, text=True)
     assert json.loads(again.stdout)["findings"] == []  # the submission waits for its job now: not stuck
+
+
+def test_a_saved_lineage_index_that_cannot_be_loaded_is_named_and_removed(settings: Settings) -> None:
+    from tests.service.test_picture_snapshot import _built
+    from triage.lineage.frame_track import FrameTrack
+    from triage.service import lineage_update, picture_snapshot
+
+    store = ingested(settings, "story.txt")
+    saved = lineage_update._pictures_dir(store)
+    stored: dict[str, FrameTrack] = {}
+    index = _built(store.files.tmp / "scratch", stored)
+    assert picture_snapshot.save(index, saved, lineage_update._pictures_recipe(), since="")
+    index.close()
+    shutil.rmtree(store.files.tmp / "scratch")
+    store.close()
+    assert _check(settings) == []  # a snapshot the next process loads is no problem
+    part = next(p for p in saved.iterdir() if p.is_dir())
+    (part / "times.bin").write_bytes(b"cut short")
+    found = _check(settings)
+    assert [f.check for f in found] == ["indexes"] and "saved picture index" in found[0].problem
+    assert _check(settings, repair=True)[0].repaired
+    assert not (saved / "snapshot.json").exists() and not [p for p in saved.iterdir() if p.is_dir()]
+    assert _check(settings) == []

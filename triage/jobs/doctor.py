@@ -1,10 +1,11 @@
 """`triage doctor`: check a whole data dir against its database, and repair what can be repaired safely.
 
 Checked: the database's own integrity; every stored original against its row (there, its size, its SHA-256);
-files no row knows; derived files rows name; the FAISS indexes against the vectors; jobs left running by a dead
-worker; submissions left half-way by a killed ingest. Repaired (with `repair`): leftovers of killed runs are
-removed, indexes rebuilt, dead workers' jobs queued again, half-way submissions handed back to a job. A damaged or
-missing original cannot be repaired here: restore it from a backup (or ask for the file again).
+files no row knows; derived files rows name; the FAISS indexes against the vectors; the saved lineage indexes; jobs
+left running by a dead worker; submissions left half-way by a killed ingest. Repaired (with `repair`): leftovers of
+killed runs are removed, indexes rebuilt, saved lineage indexes that cannot be loaded removed, dead workers' jobs
+queued again, half-way submissions handed back to a job. A damaged or missing original cannot be repaired here:
+restore it from a backup (or ask for the file again).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from sqlalchemy import select, text
 from triage.domain import Status
 from triage.jobs import queue
 from triage.service import index as indexes
+from triage.service import snapshot_files
+from triage.service.lineage_update import unloadable_saved_indexes
 from triage.store.schema import Artifact, Content, Job, Submission
 from triage.store.store import Store
 from triage.store.submissions import set_status
@@ -42,6 +45,7 @@ def examine(store: Store, index_dir: Path, *, repair: bool, exact_max: int, thre
     found += _leftovers(store, repair)
     found += _derived(store)
     found += _indexes(store, index_dir, repair, exact_max, threads)
+    found += _saved_lineage(store, repair)
     found += _jobs(store, repair)
     found += _submissions(store, repair)
     return found
@@ -123,6 +127,19 @@ def _indexes(store: Store, index_dir: Path, repair: bool, exact_max: int, thread
         if repair:
             indexes.sync(store, index_dir, space, exact_max=exact_max, threads=threads, rebuild=True)
         found.append(Finding("indexes", f"the {space} index {report}" + ("; rebuilt" if repair else ""), repair))
+    return found
+
+
+def _saved_lineage(store: Store, repair: bool) -> list[Finding]:
+    """Saved lineage indexes a new process would not load (a new process builds them again meanwhile): repaired,
+    they are removed, and the next catch-up saves new ones."""
+    found = []
+    for kind, folder in unloadable_saved_indexes(store):
+        if repair:
+            snapshot_files.drop(folder)
+        found.append(Finding("indexes", f"the saved {kind} index of remix lineage in {folder} cannot be loaded "
+                                        "(damaged, or made by another version); a new process builds it again"
+                                        + ("; removed" if repair else ""), repair))
     return found
 
 

@@ -37,7 +37,7 @@ from triage.lineage.heard import HeardIndex
 from triage.lineage.picture_index import PictureIndex
 from triage.lineage.sound_index import SoundIndex
 from triage.lineage.types import Reuse, ReuseKind
-from triage.service import picture_snapshot, sound_snapshot
+from triage.service import picture_snapshot, snapshot_files, sound_snapshot
 from triage.service.lineage_prints import FRAMES, MADE_BY, PEAKS, Prints, prints_of, stored_track
 from triage.store import lineage as rows
 from triage.store.schema import Content
@@ -156,6 +156,31 @@ def drop_saved_indexes(store: Store) -> None:
     process that catches up with the archive saves new ones."""
     sound_snapshot.drop(_snapshot_dir(store))
     picture_snapshot.drop(_pictures_dir(store))
+
+
+def unloadable_saved_indexes(store: Store) -> list[tuple[str, Path]]:
+    """The saved indexes (kind, folder) that a new process would not load: damaged, or made by another recipe. It
+    builds those again from the stored fingerprints, so they only take disk space (gigabytes at archive scale).
+    Each is checked by loading it into a scratch folder, as a new process does."""
+    def load_sound(parent: Path) -> SoundIndex | None:
+        return sound_snapshot.load(_snapshot_dir(store), _recipe(), parent)
+
+    def load_pictures(parent: Path) -> PictureIndex | None:
+        return picture_snapshot.load(_pictures_dir(store), _pictures_recipe(), parent, partial(stored_track, store))
+
+    saved: list[tuple[str, Path, Callable[[Path], SoundIndex | PictureIndex | None]]] = [
+        ("sound", _snapshot_dir(store), load_sound), ("picture", _pictures_dir(store), load_pictures)]
+    found = []
+    with tempfile.TemporaryDirectory(dir=store.files.tmp) as scratch:
+        for kind, folder, load in saved:
+            if not (folder / snapshot_files.SNAPSHOT).is_file():
+                continue
+            index = load(Path(scratch) / kind)
+            if index is None:
+                found.append((kind, folder))
+            else:
+                index.close()
+    return found
 
 
 def forget_archive(store: Store) -> None:
