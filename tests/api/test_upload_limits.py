@@ -92,6 +92,7 @@ def test_an_analysed_upload_frees_its_place(settings: Settings) -> None:
         first = send(service, "submitter", story(1))
         assert first.status_code == 202
         assert service.wait_ready(first.json()["submission"]["submission_id"])["status"] == "ready"
+        service.wait_jobs()  # its job ends a moment after the piece is ready (it queues the lineage and the map)
         assert send(service, "submitter", story(2)).status_code == 202
 
 
