@@ -55,7 +55,8 @@ settings = Settings(data_dir=root / "data", whisper_model="fake", text_model="fa
                     models_dir=root / "models")
 store = runtime.open_store(settings)
 if mode == "build":
-    lineage_update.drop_saved_indexes(store)
+    from triage.service.lineage_saved import drop_saved_indexes
+    drop_saved_indexes(store)
 if mode == "text":
     with store.db.session() as session:
         query = session.scalars(select(Content.sha256).order_by(Content.created_at.desc()).limit(1)).one()

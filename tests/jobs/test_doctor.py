@@ -72,13 +72,13 @@ def test_a_damaged_index_is_rebuilt_and_a_half_way_submission_handed_to_a_job(se
 def test_a_saved_lineage_index_that_cannot_be_loaded_is_named_and_removed(settings: Settings) -> None:
     from tests.service.test_picture_snapshot import _built
     from triage.lineage.frame_track import FrameTrack
-    from triage.service import lineage_update, picture_snapshot
+    from triage.service import lineage_saved, picture_snapshot
 
     store = ingested(settings, "story.txt")
-    saved = lineage_update._pictures_dir(store)
+    saved = lineage_saved._pictures_dir(store)
     stored: dict[str, FrameTrack] = {}
     index = _built(store.files.tmp / "scratch", stored)
-    assert picture_snapshot.save(index, saved, lineage_update._pictures_recipe(), since="")
+    assert picture_snapshot.save(index, saved, lineage_saved._pictures_recipe(), since="")
     index.close()
     shutil.rmtree(store.files.tmp / "scratch")
     store.close()

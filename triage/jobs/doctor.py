@@ -20,7 +20,7 @@ from triage.domain import Status
 from triage.jobs import queue
 from triage.service import index as indexes
 from triage.service import snapshot_files
-from triage.service.lineage_update import unloadable_saved_indexes
+from triage.service.lineage_saved import unloadable_saved_indexes
 from triage.store.schema import Artifact, Content, Job, Submission
 from triage.store.store import Store
 from triage.store.submissions import set_status

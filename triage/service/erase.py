@@ -23,7 +23,7 @@ from typing import Any
 from triage.errors import BadRequest
 from triage.service import erase_rows as rows
 from triage.service.index import SPACES, sync
-from triage.service.lineage_update import drop_saved_indexes
+from triage.service.lineage_saved import drop_saved_indexes
 from triage.service.programme_render import FOLDER as RENDERS
 from triage.store.files import atomic_write
 from triage.store.schema import Content

@@ -4,9 +4,9 @@ Platform assets are ordinary sources here: what matches them is stored like any 
 (service/lineage.py) masks it. So marking or unmarking an asset takes effect at once, with no re-matching.
 
 The matchers' own fingerprints come from lineage_prints.py. The archive's inverted indexes live in memory, one per
-database, and take new pieces one at a time. The sound index, the one whose making costs minutes at archive scale,
-is saved for the next process once a process has indexed many recordings (sound_snapshot.py); a process starts from
-it and catches up with the database.
+database, and take new pieces one at a time. The sound and picture indexes, whose making costs minutes at archive
+scale, keep their postings on disk once big and are saved for the next process once a process has indexed many
+recordings or videos (lineage_saved.py); a process starts from them and catches up with the database.
 
 A words match has a written text as its source, and the search goes both ways: a piece's spoken and printed words
 are matched against the texts already indexed, and a text against the spoken and printed words already indexed (the
@@ -25,20 +25,19 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage.lineage import landmarks, picture_index, pictures, sound, words
+from triage.lineage import pictures, sound, words
 from triage.lineage.heard import HeardIndex
 from triage.lineage.picture_index import PictureIndex
 from triage.lineage.sound_index import SoundIndex
 from triage.lineage.types import Reuse, ReuseKind
-from triage.service import picture_snapshot, snapshot_files, sound_snapshot
-from triage.service.lineage_prints import FRAMES, MADE_BY, PEAKS, Prints, prints_of, stored_track
+from triage.service import lineage_saved as saved
+from triage.service.lineage_prints import Prints, prints_of
 from triage.store import lineage as rows
 from triage.store.schema import Content
 from triage.store.store import Store
@@ -87,12 +86,10 @@ def _archive(store: Store) -> Archive:
     with _ARCHIVES_LOCK:
         key = str(store.db.engine.url)
         if key not in _ARCHIVES:
-            sound = sound_snapshot.load(_snapshot_dir(store), _recipe(), _sound_folder(store))
-            pictures = picture_snapshot.load(_pictures_dir(store), _pictures_recipe(), _pictures_folder(store),
-                                             partial(stored_track, store))
+            sound, pictures = saved.load_sound(store), saved.load_pictures(store)
             _ARCHIVES[key] = Archive(
-                sound=SoundIndex(folder=_sound_folder(store)) if sound is None else sound,
-                pictures=_picture_index(store) if pictures is None else pictures,
+                sound=saved.new_sound_index(store) if sound is None else sound,
+                pictures=saved.new_picture_index(store) if pictures is None else pictures,
                 saved_main=None if sound is None else sound.main_folder,
                 saved_pictures=None if pictures is None else pictures.main_folder)
         return _ARCHIVES[key]
@@ -100,87 +97,18 @@ def _archive(store: Store) -> Archive:
 
 def _new_archive(store: Store) -> Archive:
     """An empty archive whose sound and picture indexes move their sorted postings to the data dir's tmp/ once they
-    grow past memory's share (sound_index.DISK_ABOVE, picture_index.DISK_ABOVE): an archive of 100,000 recordings
-    or videos holds gigabytes of them."""
-    return Archive(sound=SoundIndex(folder=_sound_folder(store)), pictures=_picture_index(store))
-
-
-def _sound_folder(store: Store) -> Path:
-    return store.files.tmp / "lineage-sound"
-
-
-def _pictures_folder(store: Store) -> Path:
-    return store.files.tmp / "lineage-pictures"
-
-
-def _picture_index(store: Store) -> PictureIndex:
-    """A picture index whose postings go to the data dir's tmp/ once big, and which reads merged videos' tracks
-    from their stored artifacts when a match checks them."""
-    return PictureIndex(folder=_pictures_folder(store), track_of=partial(stored_track, store))
-
-
-def _snapshot_dir(store: Store) -> Path:
-    """Where the sound index is saved between processes (not in backups: it is made again from the peaks)."""
-    return store.data_dir / "lineage" / "sound"
-
-
-def _pictures_dir(store: Store) -> Path:
-    """Where the picture index is saved between processes (not in backups: it is made again from the tracks)."""
-    return store.data_dir / "lineage" / "pictures"
-
-
-def _pictures_recipe() -> str:
-    """What made a saved picture index's postings: the frame tracks' recipe and the postings' own."""
-    return f"{MADE_BY[FRAMES]}+{picture_index.RECIPE}"
-
-
-def _recipe() -> str:
-    """What made a saved index's landmarks: the peaks' recipe and the landmarks' own (a digest of their output)."""
-    return f"{MADE_BY[PEAKS]}+{landmarks.recipe()}"
+    grow past memory's share: an archive of 100,000 recordings or videos holds gigabytes of them."""
+    return Archive(sound=saved.new_sound_index(store), pictures=saved.new_picture_index(store))
 
 
 def _save_sound(store: Store, archive: Archive, since: str) -> None:
-    if sound_snapshot.save(archive.sound, _snapshot_dir(store), _recipe(), since):
+    if saved.save_sound(store, archive.sound, since):
         archive.saved_main = archive.sound.main_folder
-        log.info("saved the sound index of %d recordings for the next process", len(archive.sound))
 
 
 def _save_pictures(store: Store, archive: Archive, since: str) -> None:
-    if picture_snapshot.save(archive.pictures, _pictures_dir(store), _pictures_recipe(), since):
+    if saved.save_pictures(store, archive.pictures, since):
         archive.saved_pictures = archive.pictures.main_folder
-        log.info("saved the picture index of %d videos for the next process", len(archive.pictures))
-
-
-def drop_saved_indexes(store: Store) -> None:
-    """Remove the saved sound and picture indexes (an erasure: they hold the erased pieces' postings); the next
-    process that catches up with the archive saves new ones."""
-    sound_snapshot.drop(_snapshot_dir(store))
-    picture_snapshot.drop(_pictures_dir(store))
-
-
-def unloadable_saved_indexes(store: Store) -> list[tuple[str, Path]]:
-    """The saved indexes (kind, folder) that a new process would not load: damaged, or made by another recipe. It
-    builds those again from the stored fingerprints, so they only take disk space (gigabytes at archive scale).
-    Each is checked by loading it into a scratch folder, as a new process does."""
-    def load_sound(parent: Path) -> SoundIndex | None:
-        return sound_snapshot.load(_snapshot_dir(store), _recipe(), parent)
-
-    def load_pictures(parent: Path) -> PictureIndex | None:
-        return picture_snapshot.load(_pictures_dir(store), _pictures_recipe(), parent, partial(stored_track, store))
-
-    saved: list[tuple[str, Path, Callable[[Path], SoundIndex | PictureIndex | None]]] = [
-        ("sound", _snapshot_dir(store), load_sound), ("picture", _pictures_dir(store), load_pictures)]
-    found = []
-    with tempfile.TemporaryDirectory(dir=store.files.tmp) as scratch:
-        for kind, folder, load in saved:
-            if not (folder / snapshot_files.SNAPSHOT).is_file():
-                continue
-            index = load(Path(scratch) / kind)
-            if index is None:
-                found.append((kind, folder))
-            else:
-                index.close()
-    return found
 
 
 def forget_archive(store: Store) -> None:
@@ -218,8 +146,8 @@ def _caught_up(store: Store, archive: Archive) -> None:
     """Bring the archive in line with the database: ready contents in, erased ones out. One that indexed many
     recordings' sound (videos' pictures), or whose sound (picture) index merged its main part since it was saved,
     saves that index for the next process, which then reads no peaks (frame tracks) of the pieces it holds."""
-    since = sound_snapshot.generation(_snapshot_dir(store))  # before the database: see snapshot_files.py
-    since_pictures = picture_snapshot.generation(_pictures_dir(store))
+    since = saved.sound_generation(store)  # before the database: see snapshot_files.py
+    since_pictures = saved.pictures_generation(store)
     with store.db.session() as session:
         ready = _ready(session)
     for sha in archive.known - set(ready):
@@ -342,8 +270,8 @@ def rebuild_lineage(store: Store, progress: Progress | None = None, spread: Spre
     if spread is not None:
         return _rebuild_spread(store, spread, progress)
     archive = _new_archive(store)
-    since = sound_snapshot.generation(_snapshot_dir(store))
-    since_pictures = picture_snapshot.generation(_pictures_dir(store))
+    since = saved.sound_generation(store)
+    since_pictures = saved.pictures_generation(store)
     with store.db.session() as session:
         ready = _ready(session)
         rows.clear_matches(session)
